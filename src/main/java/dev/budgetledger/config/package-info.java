@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.config;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.errors;
+
+import org.jspecify.annotations.NullMarked;

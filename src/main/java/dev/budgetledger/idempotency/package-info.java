@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.idempotency;
+
+import org.jspecify.annotations.NullMarked;

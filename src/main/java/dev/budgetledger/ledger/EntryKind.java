@@ -1,0 +1,19 @@
+package dev.budgetledger.ledger;
+
+/** The movements the journal records. */
+public enum EntryKind {
+
+	/** A budget was created with its first limit. */
+	OPEN,
+	/** The limit was changed. */
+	LIMIT_CHANGE,
+	/** A hold was placed: reserved goes up. */
+	RESERVE,
+	/** A reservation was charged: spent goes up, its hold (if still held) comes off reserved. */
+	SETTLE,
+	/** A hold was given back by the caller. */
+	RELEASE,
+	/** A hold ran past its expiry and was given back by the service. */
+	EXPIRE
+
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.ledger;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.ledger.web;
+
+import org.jspecify.annotations.NullMarked;

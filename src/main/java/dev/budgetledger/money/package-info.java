@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.money;
+
+import org.jspecify.annotations.NullMarked;

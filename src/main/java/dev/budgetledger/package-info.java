@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger;
+
+import org.jspecify.annotations.NullMarked;

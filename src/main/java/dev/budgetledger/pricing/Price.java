@@ -1,0 +1,103 @@
+package dev.budgetledger.pricing;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import org.jspecify.annotations.Nullable;
+
+/** A row of the price catalog. Admin-only and off the hot path, so plain JPA is the simplest fit. */
+@Entity
+@Table(name = "prices")
+public class Price {
+
+	@Id
+	private String model;
+
+	private @Nullable String provider;
+
+	@Column(name = "input_per_million")
+	private BigDecimal inputPerMillion;
+
+	@Column(name = "output_per_million")
+	private BigDecimal outputPerMillion;
+
+	private String currency;
+
+	private String source;
+
+	@Column(name = "as_of")
+	private @Nullable LocalDate asOf;
+
+	@Column(name = "updated_at")
+	private Instant updatedAt;
+
+	@SuppressWarnings("NullAway.Init")
+	protected Price() {
+	}
+
+	Price(String model, @Nullable String provider, BigDecimal inputPerMillion, BigDecimal outputPerMillion,
+			String currency, Instant updatedAt) {
+		this.model = model;
+		this.provider = provider;
+		this.inputPerMillion = inputPerMillion;
+		this.outputPerMillion = outputPerMillion;
+		this.currency = currency;
+		this.source = "ADMIN";
+		this.updatedAt = updatedAt;
+	}
+
+	void update(@Nullable String provider, BigDecimal inputPerMillion, BigDecimal outputPerMillion, String currency,
+			Instant updatedAt) {
+		if (provider != null) {
+			this.provider = provider;
+		}
+		this.inputPerMillion = inputPerMillion;
+		this.outputPerMillion = outputPerMillion;
+		this.currency = currency;
+		this.source = "ADMIN";
+		this.asOf = null;
+		this.updatedAt = updatedAt;
+	}
+
+	public TokenPrice tokenPrice() {
+		return new TokenPrice(this.model, this.currency, this.inputPerMillion, this.outputPerMillion);
+	}
+
+	public String getModel() {
+		return this.model;
+	}
+
+	public @Nullable String getProvider() {
+		return this.provider;
+	}
+
+	public BigDecimal getInputPerMillion() {
+		return this.inputPerMillion;
+	}
+
+	public BigDecimal getOutputPerMillion() {
+		return this.outputPerMillion;
+	}
+
+	public String getCurrency() {
+		return this.currency;
+	}
+
+	public String getSource() {
+		return this.source;
+	}
+
+	public @Nullable LocalDate getAsOf() {
+		return this.asOf;
+	}
+
+	public Instant getUpdatedAt() {
+		return this.updatedAt;
+	}
+
+}

@@ -1,0 +1,58 @@
+package dev.budgetledger.pricing;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** The price catalog as the rest of the service sees it. */
+@Service
+public class Pricing {
+
+	private final Prices prices;
+
+	private final Clock clock;
+
+	Pricing(Prices prices, Clock clock) {
+		this.prices = prices;
+		this.clock = clock;
+	}
+
+	/** The current price of a model, for estimating a reservation. */
+	@Transactional(readOnly = true)
+	public TokenPrice priceOf(String model) {
+		return this.prices.findById(model).map(Price::tokenPrice).orElseThrow(() -> new UnknownModelException(model));
+	}
+
+	@Transactional(readOnly = true)
+	public Price get(String model) {
+		return this.prices.findById(model).orElseThrow(() -> new PriceNotFoundException(model));
+	}
+
+	@Transactional(readOnly = true)
+	public List<Price> all() {
+		return this.prices.findAllByOrderByModelAsc();
+	}
+
+	/** Creates or replaces a price; returns whether it was new. */
+	@Transactional
+	public PutResult put(String model, @Nullable String provider, BigDecimal inputPerMillion,
+			BigDecimal outputPerMillion, String currency) {
+		Price existing = this.prices.findById(model).orElse(null);
+		if (existing == null) {
+			Price created = this.prices.save(
+					new Price(model, provider, inputPerMillion, outputPerMillion, currency, this.clock.instant()));
+			return new PutResult(created, true);
+		}
+		existing.update(provider, inputPerMillion, outputPerMillion, currency, this.clock.instant());
+		return new PutResult(existing, false);
+	}
+
+	public record PutResult(Price price, boolean created) {
+	}
+
+}

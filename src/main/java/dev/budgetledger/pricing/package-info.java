@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.pricing;
+
+import org.jspecify.annotations.NullMarked;

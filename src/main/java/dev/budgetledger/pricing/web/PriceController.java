@@ -1,0 +1,89 @@
+package dev.budgetledger.pricing.web;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Digits;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import org.jspecify.annotations.Nullable;
+
+import dev.budgetledger.errors.InvalidRequestException;
+import dev.budgetledger.money.Amounts;
+import dev.budgetledger.pricing.Price;
+import dev.budgetledger.pricing.Pricing;
+
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@RequestMapping(path = "/v1/prices", produces = "application/json")
+class PriceController {
+
+	static final String MODEL_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$";
+
+	private final Pricing pricing;
+
+	PriceController(Pricing pricing) {
+		this.pricing = pricing;
+	}
+
+	@GetMapping
+	PriceList list() {
+		return new PriceList(this.pricing.all().stream().map(PriceResponse::of).toList());
+	}
+
+	@GetMapping("/{model}")
+	PriceResponse get(@PathVariable @Pattern(regexp = MODEL_PATTERN) String model) {
+		return PriceResponse.of(this.pricing.get(model));
+	}
+
+	@PutMapping(path = "/{model}", consumes = "application/json")
+	ResponseEntity<PriceResponse> put(@PathVariable @Pattern(regexp = MODEL_PATTERN) String model,
+			@Valid @RequestBody PriceRequest request) {
+		if (!Amounts.isKnownCurrency(request.currency())) {
+			throw new InvalidRequestException("currency", "must be an ISO 4217 currency code");
+		}
+		Pricing.PutResult result = this.pricing.put(model, request.provider(), request.inputPerMillion(),
+				request.outputPerMillion(), request.currency());
+		PriceResponse body = PriceResponse.of(result.price());
+		return result.created() ? ResponseEntity.status(201).body(body) : ResponseEntity.ok(body);
+	}
+
+	record PriceRequest(
+			@NotNull @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
+					fraction = Amounts.PRICE_SCALE) BigDecimal inputPerMillion,
+			@NotNull @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
+					fraction = Amounts.PRICE_SCALE) BigDecimal outputPerMillion,
+			@NotNull @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
+			@Nullable @Size(min = 1, max = 50) @Pattern(regexp = "^[A-Za-z0-9._-]+$") String provider) {
+	}
+
+	record PriceList(List<PriceResponse> items) {
+	}
+
+	@JsonInclude(JsonInclude.Include.NON_NULL)
+	record PriceResponse(String model, @Nullable String provider, String inputPerMillion, String outputPerMillion,
+			String currency, String source, @Nullable LocalDate asOf, Instant updatedAt) {
+
+		static PriceResponse of(Price price) {
+			return new PriceResponse(price.getModel(), price.getProvider(), Amounts.format(price.getInputPerMillion()),
+					Amounts.format(price.getOutputPerMillion()), price.getCurrency(), price.getSource(),
+					price.getAsOf(), price.getUpdatedAt());
+		}
+
+	}
+
+}

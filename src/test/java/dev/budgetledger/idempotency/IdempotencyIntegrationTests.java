@@ -1,0 +1,176 @@
+package dev.budgetledger.idempotency;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import dev.budgetledger.support.Api;
+import dev.budgetledger.support.IntegrationTest;
+
+import org.springframework.beans.factory.annotation.Autowired;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class IdempotencyIntegrationTests extends IntegrationTest {
+
+	@Autowired
+	DataSource dataSource;
+
+	private static String newKey() {
+		return "key-" + UUID.randomUUID();
+	}
+
+	@Test
+	void theSameKeyAndBodyReplaysTheFirstResponseAndHoldsOnce() {
+		UUID budget = createBudget("5.00");
+		String key = newKey();
+		Map<String, Object> body = Map.of("budgetId", budget, "amount", "1.00");
+
+		Api.Response first = this.api.post("/v1/reservations", body, "Idempotency-Key", key);
+		Api.Response replay = this.api.post("/v1/reservations", body, "Idempotency-Key", key);
+
+		assertThat(first.status()).isEqualTo(201);
+		assertThat(first.header("Idempotent-Replayed")).isEmpty();
+		assertThat(replay.status()).isEqualTo(201);
+		assertThat(replay.header("Idempotent-Replayed")).hasValue("true");
+		assertThat(replay.body()).isEqualTo(first.body());
+		assertThat(replay.header("Location")).isEqualTo(first.header("Location"));
+		assertReconciled(budget, "0", "1.00");
+	}
+
+	@Test
+	void aDenyIsReplayedToo() {
+		UUID budget = createBudget("0.50");
+		String key = newKey();
+		Map<String, Object> body = Map.of("budgetId", budget, "amount", "1.00");
+
+		Api.Response first = this.api.post("/v1/reservations", body, "Idempotency-Key", key);
+		Api.Response replay = this.api.post("/v1/reservations", body, "Idempotency-Key", key);
+
+		assertThat(first.status()).isEqualTo(402);
+		assertThat(replay.status()).isEqualTo(402);
+		assertThat(replay.contentType()).startsWith("application/problem+json");
+		assertThat(replay.body()).isEqualTo(first.body());
+		assertThat(budget(budget).json().get("deniedCount").asLong()).isEqualTo(1);
+	}
+
+	@Test
+	void theSameKeyWithADifferentBodyIsRejectedAndChangesNothing() {
+		UUID budget = createBudget("5.00");
+		String key = newKey();
+		this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"), "Idempotency-Key", key);
+
+		Api.Response reused = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "2.00"),
+				"Idempotency-Key", key);
+
+		assertThat(reused.status()).isEqualTo(422);
+		assertThat(reused.text("code")).isEqualTo("IDEMPOTENCY_KEY_REUSED");
+		assertReconciled(budget, "0", "1.00");
+	}
+
+	@Test
+	void theSameKeyOnAnotherEndpointIsRejected() {
+		UUID budget = createBudget("5.00");
+		String key = newKey();
+		UUID hold = UUID.fromString(this.api
+			.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"), "Idempotency-Key", key)
+			.text("id"));
+
+		Api.Response reused = this.api.post("/v1/reservations/" + hold + "/release", "", "Idempotency-Key", key);
+
+		assertThat(reused.status()).isEqualTo(422);
+		assertReconciled(budget, "0", "1.00");
+	}
+
+	@Test
+	void aKeyInFlightAnswersConflictWithoutWaiting() throws Exception {
+		UUID budget = createBudget("5.00");
+		String key = newKey();
+		try (Connection other = this.dataSource.getConnection()) {
+			other.setAutoCommit(false);
+			try (PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+				lock.setString(1, key);
+				lock.execute();
+			}
+
+			Api.Response concurrent = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"),
+					"Idempotency-Key", key);
+
+			assertThat(concurrent.status()).isEqualTo(409);
+			assertThat(concurrent.text("code")).isEqualTo("IDEMPOTENCY_KEY_IN_FLIGHT");
+			other.rollback();
+		}
+		Api.Response afterwards = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"),
+				"Idempotency-Key", key);
+		assertThat(afterwards.status()).isEqualTo(201);
+		assertReconciled(budget, "0", "1.00");
+	}
+
+	@Test
+	void aSettleRetriedWithItsKeyChargesOnce() {
+		UUID budget = createBudget("5.00");
+		UUID hold = reserveAllowed(budget, "1.00");
+		String key = newKey();
+
+		Api.Response first = this.api.post("/v1/reservations/" + hold + "/settle", Map.of("amount", "0.70"),
+				"Idempotency-Key", key);
+		Api.Response retry = this.api.post("/v1/reservations/" + hold + "/settle", Map.of("amount", "0.70"),
+				"Idempotency-Key", key);
+
+		assertThat(retry.body()).isEqualTo(first.body());
+		assertThat(retry.header("Idempotent-Replayed")).hasValue("true");
+		assertReconciled(budget, "0.70", "0");
+	}
+
+	@Test
+	void aFailedRequestStoresNothingSoItsRetryRunsAfresh() {
+		String key = newKey();
+		UUID missing = UUID.randomUUID();
+
+		Api.Response failed = this.api.post("/v1/reservations", Map.of("budgetId", missing, "amount", "1.00"),
+				"Idempotency-Key", key);
+
+		assertThat(failed.status()).isEqualTo(404);
+		long stored = this.jdbc.sql("SELECT count(*) FROM idempotency_keys WHERE idempotency_key = :key")
+			.param("key", key)
+			.query(Long.class)
+			.single();
+		assertThat(stored).isZero();
+	}
+
+	@Test
+	void keysAreKeptForTheRetentionPeriodThenForgotten() {
+		UUID budget = createBudget("5.00");
+		String key = newKey();
+		this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"), "Idempotency-Key", key);
+
+		this.clock.advance(Duration.ofHours(23));
+		assertThat(this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "2.00"), "Idempotency-Key", key)
+			.status()).isEqualTo(422);
+
+		this.clock.advance(Duration.ofHours(2));
+		Api.Response reused = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "2.00"),
+				"Idempotency-Key", key);
+		assertThat(reused.status()).isEqualTo(201);
+		assertThat(reused.header("Idempotent-Replayed")).isEmpty();
+	}
+
+	@Test
+	void aMalformedKeyIsRejected() {
+		UUID budget = createBudget("5.00");
+
+		Api.Response response = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"),
+				"Idempotency-Key", "x".repeat(256));
+
+		assertThat(response.status()).isEqualTo(400);
+		assertThat(response.text("code")).isEqualTo("VALIDATION_FAILED");
+		assertReconciled(budget, "0", "0");
+	}
+
+}

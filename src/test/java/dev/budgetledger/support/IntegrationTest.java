@@ -1,0 +1,100 @@
+package dev.budgetledger.support;
+
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.BeforeEach;
+
+import dev.budgetledger.ledger.Reconciliation;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Base of the integration tests: the whole service on a random port over a real PostgreSQL. All of them share one
+ * application context (one start per run); each test makes its own budgets, so they never see each other's data.
+ * The expiry sweep is slowed to once an hour here so tests that move the clock decide when holds expire;
+ * {@code ExpirySchedulerIntegrationTests} runs it fast in a context of its own.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "budget-ledger.reservations.sweep-interval=1h",
+				"spring.datasource.hikari.connection-timeout=15000" })
+@Import(TestInfrastructure.class)
+public abstract class IntegrationTest {
+
+	@LocalServerPort
+	private int port;
+
+	@Autowired
+	protected MutableClock clock;
+
+	@Autowired
+	protected JdbcClient jdbc;
+
+	@Autowired
+	protected Reconciliation reconciliation;
+
+	protected Api api;
+
+	@BeforeEach
+	void connect() {
+		this.api = new Api(this.port);
+	}
+
+	protected UUID createBudget(String limit) {
+		Api.Response response = this.api.post("/v1/budgets", Map.of("name", "test budget", "limit", limit));
+		assertThat(response.status()).as(response.toString()).isEqualTo(201);
+		return UUID.fromString(response.text("id"));
+	}
+
+	protected Api.Response reserve(UUID budgetId, String amount) {
+		return this.api.post("/v1/reservations", Map.of("budgetId", budgetId, "amount", amount));
+	}
+
+	protected UUID reserveAllowed(UUID budgetId, String amount) {
+		Api.Response response = reserve(budgetId, amount);
+		assertThat(response.status()).as(response.toString()).isEqualTo(201);
+		return UUID.fromString(response.text("id"));
+	}
+
+	protected Api.Response budget(UUID id) {
+		return this.api.get("/v1/budgets/" + id);
+	}
+
+	protected Api.Response reservation(UUID id) {
+		return this.api.get("/v1/reservations/" + id);
+	}
+
+	protected Api.Response settle(UUID reservationId, Object body) {
+		return this.api.post("/v1/reservations/" + reservationId + "/settle", body);
+	}
+
+	protected long journalSize(UUID budgetId) {
+		return this.jdbc.sql("SELECT count(*) FROM journal_entries WHERE budget_id = :id")
+			.param("id", budgetId)
+			.query(Long.class)
+			.single();
+	}
+
+	/** The budget's balances as stored and as the journal sums them: they must agree to the last digit. */
+	protected void assertReconciled(UUID budgetId, String spent, String reserved) {
+		Api.Response budget = budget(budgetId);
+		assertThat(budget.amount("spent")).isEqualByComparingTo(spent);
+		assertThat(budget.amount("reserved")).isEqualByComparingTo(reserved);
+		Map<String, Object> sums = this.jdbc
+			.sql("SELECT sum(spent_delta) AS spent, sum(reserved_delta) AS reserved FROM journal_entries WHERE budget_id = :id")
+			.param("id", budgetId)
+			.query()
+			.singleRow();
+		assertThat((BigDecimal) sums.get("spent")).isEqualByComparingTo(spent);
+		assertThat((BigDecimal) sums.get("reserved")).isEqualByComparingTo(reserved);
+		assertThat(this.reconciliation.check()).filteredOn(d -> d.budgetId().equals(budgetId)).isEmpty();
+	}
+
+}

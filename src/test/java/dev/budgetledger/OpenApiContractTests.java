@@ -1,0 +1,91 @@
+package dev.budgetledger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import dev.budgetledger.errors.ProblemType;
+import dev.budgetledger.support.IntegrationTest;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** openapi.yaml is the contract: it must name exactly the endpoints and error codes the service serves. */
+class OpenApiContractTests extends IntegrationTest {
+
+	private static final Set<String> METHODS = Set.of("get", "put", "post", "patch", "delete");
+
+	@Autowired
+	@Qualifier("requestMappingHandlerMapping")
+	RequestMappingHandlerMapping mappings;
+
+	@SuppressWarnings("unchecked")
+	private static Map<String, Object> spec() throws IOException {
+		try (InputStream in = Files.newInputStream(Path.of("openapi.yaml"))) {
+			return new Yaml().load(in);
+		}
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void everyServedEndpointIsDocumentedAndEveryDocumentedOneIsServed() throws IOException {
+		Set<String> documented = new TreeSet<>();
+		((Map<String, Map<String, Object>>) spec().get("paths")).forEach((path, item) -> item.keySet()
+			.stream()
+			.filter(METHODS::contains)
+			.forEach(method -> documented.add(method.toUpperCase() + " " + path)));
+
+		Set<String> served = new TreeSet<>();
+		this.mappings.getHandlerMethods().keySet().forEach(info -> info.getPatternValues()
+			.stream()
+			.filter(pattern -> pattern.startsWith("/v1/"))
+			.forEach(pattern -> info.getMethodsCondition()
+				.getMethods()
+				.forEach(method -> served.add(method.name() + " " + pattern))));
+
+		assertThat(served).isNotEmpty();
+		assertThat(documented).isEqualTo(served);
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void theDocumentedProblemCodesAreExactlyTheOnesTheServiceUses() throws IOException {
+		Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) spec().get("components"))
+			.get("schemas");
+		List<String> documented = (List<String>) ((Map<String, Object>) schemas.get("ProblemCode")).get("enum");
+
+		assertThat(documented).containsExactlyInAnyOrderElementsOf(
+				Arrays.stream(ProblemType.values()).map(ProblemType::code).toList());
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void everyOperationDocumentsItsResponses() throws IOException {
+		((Map<String, Map<String, Object>>) spec().get("paths")).forEach((path, item) -> item.forEach((method, op) -> {
+			if (METHODS.contains(method)) {
+				Map<String, Object> responses = (Map<String, Object>) ((Map<String, Object>) op).get("responses");
+				assertThat(responses).as(method + " " + path).isNotEmpty();
+				if (path.contains("{")) {
+					assertThat(responses).as(method + " " + path + " has a path parameter").containsKey("400");
+				}
+				if (path.contains("{") && !method.equals("put")) {
+					assertThat(responses).as(method + " " + path + " names something that may not exist")
+						.containsKey("404");
+				}
+			}
+		}));
+	}
+
+}

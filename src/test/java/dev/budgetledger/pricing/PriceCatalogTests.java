@@ -1,0 +1,37 @@
+package dev.budgetledger.pricing;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The catalog shipped in the jar is well-formed: every price is exact, non-negative and fits the schema. */
+class PriceCatalogTests {
+
+	@Test
+	void theShippedCatalogIsValid() throws IOException {
+		PriceCatalog.Catalog catalog = new PriceCatalog(null, JsonMapper.builder().build(), Clock.systemUTC()).read();
+
+		assertThat(catalog.asOf()).isNotNull();
+		assertThat(catalog.currency()).isEqualTo("USD");
+		assertThat(catalog.models()).hasSizeGreaterThanOrEqualTo(15);
+		Set<String> providers = new HashSet<>();
+		Set<String> models = new HashSet<>();
+		for (PriceCatalog.Entry entry : catalog.models()) {
+			assertThat(models.add(entry.model())).as("duplicate " + entry.model()).isTrue();
+			assertThat(entry.model()).matches("^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$");
+			assertThat(entry.inputPerMillion()).isGreaterThan(BigDecimal.ZERO);
+			assertThat(entry.outputPerMillion()).isGreaterThanOrEqualTo(entry.inputPerMillion());
+			assertThat(entry.inputPerMillion().scale()).isLessThanOrEqualTo(12);
+			providers.add(entry.provider());
+		}
+		assertThat(providers).containsExactlyInAnyOrder("openai", "anthropic", "google");
+	}
+
+}

@@ -1,0 +1,60 @@
+package dev.budgetledger.ops;
+
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import dev.budgetledger.support.Api;
+import dev.budgetledger.support.IntegrationTest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OperationsIntegrationTests extends IntegrationTest {
+
+	@Test
+	void healthIncludesTheDatabase() {
+		Api.Response health = this.api.get("/actuator/health");
+
+		assertThat(health.status()).isEqualTo(200);
+		assertThat(health.text("status")).isEqualTo("UP");
+		assertThat(health.json().get("components").get("db").get("status").asString()).isEqualTo("UP");
+	}
+
+	@Test
+	void infoNamesTheService() {
+		Api.Response info = this.api.get("/actuator/info");
+
+		assertThat(info.status()).isEqualTo(200);
+		assertThat(info.json().get("app").get("name").asString()).isEqualTo("budget-ledger");
+	}
+
+	@Test
+	void prometheusCountsDecisionsByReasonAndTimesSettlements() {
+		String allow = "budget_ledger_reservations_total{decision=\"ALLOW\",reason=\"NONE\"}";
+		String deny = "budget_ledger_reservations_total{decision=\"DENY\",reason=\"INSUFFICIENT_FUNDS\"}";
+		String settles = "budget_ledger_settle_seconds_count";
+		String before = this.api.get("/actuator/prometheus").body();
+		UUID budget = createBudget("1.00");
+		UUID hold = reserveAllowed(budget, "0.60");
+		reserve(budget, "0.60");
+		settle(hold, Map.of("amount", "0.10"));
+
+		String after = this.api.get("/actuator/prometheus").body();
+
+		assertThat(value(after, allow) - value(before, allow)).isEqualTo(1.0);
+		assertThat(value(after, deny) - value(before, deny)).isEqualTo(1.0);
+		assertThat(value(after, settles) - value(before, settles)).isEqualTo(1.0);
+		assertThat(after).contains("budget_ledger_holds_expired_total");
+	}
+
+	/** The sample's value, or 0 if the series does not exist yet. */
+	private static double value(String metrics, String series) {
+		return metrics.lines()
+			.filter(line -> line.startsWith(series + " "))
+			.mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))
+			.findFirst()
+			.orElse(0);
+	}
+
+}

@@ -16,6 +16,8 @@ public abstract class ApiException extends RuntimeException {
 
 	private final Map<String, @Nullable Object> properties = new LinkedHashMap<>();
 
+	private final Map<String, String> headers = new LinkedHashMap<>();
+
 	protected ApiException(ProblemType problem, String detail) {
 		super(detail, null, false, false);
 		this.problem = problem;
@@ -25,12 +27,21 @@ public abstract class ApiException extends RuntimeException {
 		this.properties.put(name, value);
 	}
 
+	/** A response header the problem needs, such as {@code WWW-Authenticate} or {@code Retry-After}. */
+	protected final void header(String name, String value) {
+		this.headers.put(name, value);
+	}
+
 	public ProblemType problem() {
 		return this.problem;
 	}
 
 	public Map<String, @Nullable Object> properties() {
 		return this.properties;
+	}
+
+	public Map<String, String> headers() {
+		return this.headers;
 	}
 
 }

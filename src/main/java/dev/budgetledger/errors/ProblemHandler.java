@@ -52,7 +52,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	ResponseEntity<ProblemDetail> handleApi(ApiException ex) {
 		ProblemDetail body = problem(ex.problem(), ex.getMessage());
 		ex.properties().forEach(body::setProperty);
-		return respond(ex.problem(), body);
+		ResponseEntity<ProblemDetail> response = respond(ex.problem(), body);
+		if (ex.headers().isEmpty()) {
+			return response;
+		}
+		HttpHeaders headers = new HttpHeaders();
+		headers.addAll(response.getHeaders());
+		ex.headers().forEach(headers::set);
+		return new ResponseEntity<>(response.getBody(), headers, response.getStatusCode());
 	}
 
 	@ExceptionHandler({ CannotAcquireLockException.class, PessimisticLockingFailureException.class,

@@ -84,6 +84,26 @@ class OpenApiContractTests extends IntegrationTest {
 					assertThat(responses).as(method + " " + path + " names something that may not exist")
 						.containsKey("404");
 				}
+				assertThat(responses).as(method + " " + path + " is behind an API key with a role and a rate limit")
+					.containsKeys("401", "403", "429");
+			}
+		}));
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void everyOperationNeedsTheBearerApiKey() throws IOException {
+		Map<String, Object> spec = spec();
+		Map<String, Object> schemes = (Map<String, Object>) ((Map<String, Object>) spec.get("components"))
+			.get("securitySchemes");
+
+		assertThat(spec.get("security")).isEqualTo(List.of(Map.of("apiKey", List.of())));
+		assertThat((Map<String, Object>) schemes.get("apiKey")).containsEntry("type", "http")
+			.containsEntry("scheme", "bearer");
+		((Map<String, Map<String, Object>>) spec.get("paths")).forEach((path, item) -> item.forEach((method, op) -> {
+			if (METHODS.contains(method)) {
+				assertThat((Map<String, Object>) op).as(method + " " + path + " must not opt out of the API key")
+					.doesNotContainKey("security");
 			}
 		}));
 	}

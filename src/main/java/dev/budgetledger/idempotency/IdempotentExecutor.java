@@ -7,6 +7,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.UUID;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -22,7 +23,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Runs a POST exactly once per {@code Idempotency-Key}.
+ * Runs a POST exactly once per {@code Idempotency-Key} and API key: each API key has keys of its own, so two callers
+ * that pick the same Idempotency-Key can neither replay nor block each other's requests.
  * <p>
  * The action, the stored response and the key commit in <em>one</em> transaction. So a retry after a lost
  * connection finds either the committed response (and replays it) or nothing (and runs the action again); it can
@@ -59,13 +61,14 @@ public class IdempotentExecutor {
 
 	/**
 	 * Runs {@code action} in a transaction, at most once per key.
+	 * @param apiKeyId the API key the request was authenticated with; the Idempotency-Key is unique per API key
 	 * @param key the client's Idempotency-Key, or {@code null} to just run the action
 	 * @param method the HTTP method, part of what makes two requests "the same"
 	 * @param path the request path, likewise
 	 * @param request the parsed request body (or {@code null}), likewise
 	 */
-	public ResponseEntity<String> execute(@Nullable String key, String method, String path, @Nullable Object request,
-			Supplier<StoredResponse> action) {
+	public ResponseEntity<String> execute(UUID apiKeyId, @Nullable String key, String method, String path,
+			@Nullable Object request, Supplier<StoredResponse> action) {
 		if (key == null) {
 			StoredResponse response = this.transactions.execute(status -> action.get());
 			return toEntity(response.status(), serialize(response.body()), response.location(), false);
@@ -73,8 +76,8 @@ public class IdempotentExecutor {
 		validate(key);
 		String hash = hash(method, path, request);
 		return this.transactions.execute(status -> {
-			Boolean locked = this.jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
-				.param("key", key)
+			Boolean locked = this.jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended(:lock, 0))")
+				.param("lock", lockName(apiKeyId, key))
 				.query(Boolean.class)
 				.single();
 			if (!Boolean.TRUE.equals(locked)) {
@@ -83,7 +86,8 @@ public class IdempotentExecutor {
 			Instant now = this.clock.instant();
 			Stored stored = this.jdbc.sql("""
 					SELECT request_hash, response_status, response_body, location FROM idempotency_keys
-					WHERE idempotency_key = :key AND expires_at > :now""")
+					WHERE api_key_id = :apiKeyId AND idempotency_key = :key AND expires_at > :now""")
+				.param("apiKeyId", apiKeyId)
 				.param("key", key)
 				.param("now", Timestamp.from(now))
 				.query(Stored.class)
@@ -98,12 +102,13 @@ public class IdempotentExecutor {
 			StoredResponse response = action.get();
 			String body = serialize(response.body());
 			this.jdbc.sql("""
-					INSERT INTO idempotency_keys
-					    (idempotency_key, request_hash, response_status, response_body, location, created_at, expires_at)
-					VALUES (:key, :hash, :status, :body, :location, :now, :expiresAt)
-					ON CONFLICT (idempotency_key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
+					INSERT INTO idempotency_keys (api_key_id, idempotency_key, request_hash, response_status,
+					    response_body, location, created_at, expires_at)
+					VALUES (:apiKeyId, :key, :hash, :status, :body, :location, :now, :expiresAt)
+					ON CONFLICT (api_key_id, idempotency_key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
 					    response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
 					    location = EXCLUDED.location, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at""")
+				.param("apiKeyId", apiKeyId)
 				.param("key", key)
 				.param("hash", hash)
 				.param("status", response.status())
@@ -119,12 +124,17 @@ public class IdempotentExecutor {
 	/** Deletes expired keys in bounded batches; {@code SKIP LOCKED} lets several instances purge side by side. */
 	int purgeExpired(int batchSize) {
 		return this.jdbc.sql("""
-				DELETE FROM idempotency_keys WHERE idempotency_key IN (
-				    SELECT idempotency_key FROM idempotency_keys WHERE expires_at <= :now
+				DELETE FROM idempotency_keys WHERE (api_key_id, idempotency_key) IN (
+				    SELECT api_key_id, idempotency_key FROM idempotency_keys WHERE expires_at <= :now
 				    LIMIT :batch FOR UPDATE SKIP LOCKED)""")
 			.param("now", Timestamp.from(this.clock.instant()))
 			.param("batch", batchSize)
 			.update();
+	}
+
+	/** Names the advisory lock of one API key's Idempotency-Key (hashed to 64 bits by {@code hashtextextended}). */
+	static String lockName(UUID apiKeyId, String key) {
+		return apiKeyId + ":" + key;
 	}
 
 	private static void validate(String key) {

@@ -38,10 +38,27 @@ public class Budgets {
 		return find(id).orElseThrow(() -> new BudgetNotFoundException(id));
 	}
 
-	/** Budgets in creation order (ids are UUIDv7), after {@code after}. */
-	public List<Budget> list(@Nullable UUID after, int limit) {
-		return this.jdbc.sql("SELECT " + COLUMNS + " FROM budgets WHERE (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :limit")
+	/**
+	 * Reads a budget and locks its row until the transaction ends, so it stays as read until the caller changes it
+	 * (the "before" of an audited change). Budget first, as every lock path in {@link Ledger} does.
+	 */
+	public Budget getForUpdate(UUID id) {
+		return this.jdbc.sql("SELECT " + COLUMNS + " FROM budgets WHERE id = :id FOR UPDATE")
+			.param("id", id)
+			.query(this.mapper)
+			.optional()
+			.orElseThrow(() -> new BudgetNotFoundException(id));
+	}
+
+	/**
+	 * Budgets in creation order (ids are UUIDv7), after {@code after}.
+	 * @param scopeRoot only budgets in the subtree of this one (see {@link BudgetScope}), or {@code null} for all
+	 */
+	public List<Budget> list(@Nullable UUID after, int limit, @Nullable UUID scopeRoot) {
+		return this.jdbc.sql("SELECT " + COLUMNS + " FROM budgets WHERE (CAST(:after AS uuid) IS NULL OR id > :after)"
+				+ " AND (CAST(:scopeRoot AS uuid) IS NULL OR id IN (" + BudgetScope.SUBTREE + ")) ORDER BY id LIMIT :limit")
 			.param("after", after)
+			.param("scopeRoot", scopeRoot)
 			.param("limit", limit)
 			.query(this.mapper)
 			.list();

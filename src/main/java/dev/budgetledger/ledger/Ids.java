@@ -8,14 +8,14 @@ import java.util.UUID;
  * UUIDv7 (RFC 9562): a millisecond timestamp followed by random bits. Ids sort by creation time, so cursor
  * pagination by id is chronological and B-tree inserts stay at the right edge of the index.
  */
-final class Ids {
+public final class Ids {
 
 	private static final SecureRandom random = new SecureRandom();
 
 	private Ids() {
 	}
 
-	static UUID newId(Instant now) {
+	public static UUID newId(Instant now) {
 		long millis = now.toEpochMilli();
 		long randomA = random.nextInt(1 << 12);
 		long msb = (millis << 16) | (0x7L << 12) | randomA;

@@ -3,10 +3,12 @@ package dev.budgetledger.pricing;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /** The price catalog as the rest of the service sees it. */
@@ -31,6 +33,15 @@ public class Pricing {
 	@Transactional(readOnly = true)
 	public Price get(String model) {
 		return this.prices.findById(model).orElseThrow(() -> new PriceNotFoundException(model));
+	}
+
+	/**
+	 * A model's price, locked until the surrounding transaction ends, so it stays as read until the caller changes
+	 * it (the "before" of an audited change).
+	 */
+	@Transactional(propagation = Propagation.MANDATORY)
+	public Optional<Price> findForUpdate(String model) {
+		return this.prices.findForUpdate(model);
 	}
 
 	@Transactional(readOnly = true)

@@ -95,7 +95,7 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 		try (Connection other = this.dataSource.getConnection()) {
 			other.setAutoCommit(false);
 			try (PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
-				lock.setString(1, key);
+				lock.setString(1, IdempotentExecutor.lockName(adminKeyId(), key));
 				lock.execute();
 			}
 

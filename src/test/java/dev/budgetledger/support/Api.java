@@ -9,20 +9,42 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** A plain HTTP client for the running service: tests go through the real wire, headers and JSON included. */
+/**
+ * A plain HTTP client for the running service: tests go through the real wire, headers and JSON included. Every
+ * request carries {@code Authorization: Bearer <key>} with the client's API key; {@link #as} and
+ * {@link #anonymous} give clients with another key or none.
+ */
 public final class Api {
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 
-	private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+	private static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
 	private final String base;
 
-	public Api(int port) {
-		this.base = "http://localhost:" + port;
+	private final @Nullable String key;
+
+	public Api(int port, @Nullable String key) {
+		this("http://localhost:" + port, key);
+	}
+
+	private Api(String base, @Nullable String key) {
+		this.base = base;
+		this.key = key;
+	}
+
+	/** The same service, called with another API key. */
+	public Api as(String key) {
+		return new Api(this.base, key);
+	}
+
+	/** The same service, called without any API key. */
+	public Api anonymous() {
+		return new Api(this.base, null);
 	}
 
 	public static String json(Object body) {
@@ -31,6 +53,10 @@ public final class Api {
 
 	public Response get(String path) {
 		return send(HttpRequest.newBuilder(uri(path)).GET());
+	}
+
+	public Response delete(String path) {
+		return send(HttpRequest.newBuilder(uri(path)).DELETE());
 	}
 
 	public Response post(String path, Object body, String... headers) {
@@ -63,8 +89,11 @@ public final class Api {
 	}
 
 	private Response send(HttpRequest.Builder request) {
+		if (this.key != null) {
+			request.header("Authorization", "Bearer " + this.key);
+		}
 		try {
-			HttpResponse<String> response = this.client.send(request.timeout(Duration.ofSeconds(30)).build(),
+			HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(30)).build(),
 					HttpResponse.BodyHandlers.ofString());
 			return new Response(response);
 		}

@@ -1,9 +1,11 @@
 package dev.budgetledger.support;
 
 import java.math.BigDecimal;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 
 import dev.budgetledger.ledger.Reconciliation;
@@ -21,12 +23,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * application context (one start per run); each test makes its own budgets, so they never see each other's data.
  * The expiry sweep is slowed to once an hour here so tests that move the clock decide when holds expire;
  * {@code ExpirySchedulerIntegrationTests} runs it fast in a context of its own.
+ * <p>
+ * Requests go out with the admin key configured here ({@link #ADMIN_KEY}); {@link #api} can send another key or
+ * none. That one key makes every request of the whole suite, far beyond what one real caller does, so its rate
+ * limit is lifted here; {@code RateLimitIntegrationTests} checks the limit in a context of its own.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "budget-ledger.reservations.sweep-interval=1h",
-				"spring.datasource.hikari.connection-timeout=15000" })
+				"spring.datasource.hikari.connection-timeout=15000",
+				"budget-ledger.security.admin-key=" + IntegrationTest.ADMIN_KEY,
+				"budget-ledger.security.rate-limit.requests-per-second=1000000",
+				"budget-ledger.security.rate-limit.burst=1000000" })
 @Import(TestInfrastructure.class)
 public abstract class IntegrationTest {
+
+	/** The admin key of the test contexts; a test value, never a default of the service. */
+	public static final String ADMIN_KEY = "bl_live_nONTxey0Jplmbm98NXCIPnF99vciMX9IHfiFCuaHVFM";
 
 	@LocalServerPort
 	private int port;
@@ -44,7 +56,31 @@ public abstract class IntegrationTest {
 
 	@BeforeEach
 	void connect() {
-		this.api = new Api(this.port);
+		this.api = new Api(this.port, ADMIN_KEY);
+	}
+
+	/** The id of {@link #ADMIN_KEY}, stored by the bootstrap at startup. */
+	protected UUID adminKeyId() {
+		return this.jdbc.sql("SELECT id FROM api_keys WHERE secret_hash = sha256(convert_to(:key, 'UTF8'))")
+			.param("key", ADMIN_KEY)
+			.query(UUID.class)
+			.single();
+	}
+
+	/** Creates an API key with the admin key; answers the whole 201 body, secret included. */
+	protected Api.Response createKey(Map<String, Object> request) {
+		Api.Response response = this.api.post("/v1/api-keys", request);
+		assertThat(response.status()).as(response.toString()).isEqualTo(201);
+		return response;
+	}
+
+	/** A CLIENT key bound to {@code budgetId} (or to no budget if null); answers its secret. */
+	protected String clientKey(@Nullable UUID budgetId) {
+		Map<String, Object> request = new HashMap<>(Map.of("name", "agent", "role", "CLIENT"));
+		if (budgetId != null) {
+			request.put("budgetId", budgetId);
+		}
+		return createKey(request).text("secret");
 	}
 
 	protected UUID createBudget(String limit) {

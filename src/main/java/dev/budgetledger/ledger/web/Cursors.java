@@ -8,21 +8,24 @@ import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.errors.InvalidRequestException;
 
-/** Opaque page cursors: clients pass back what they were given and never build their own. */
-final class Cursors {
+/**
+ * Opaque page cursors: clients pass back what they were given and never build their own. Public: API keys and the
+ * audit log page alike.
+ */
+public final class Cursors {
 
 	private Cursors() {
 	}
 
-	static String encode(Object position) {
+	public static String encode(Object position) {
 		return Base64.getUrlEncoder().withoutPadding().encodeToString(position.toString().getBytes(StandardCharsets.UTF_8));
 	}
 
-	static @Nullable UUID decodeUuid(@Nullable String cursor) {
+	public static @Nullable UUID decodeUuid(@Nullable String cursor) {
 		return (cursor != null) ? parse(cursor, UUID::fromString) : null;
 	}
 
-	static long decodeLong(@Nullable String cursor) {
+	public static long decodeLong(@Nullable String cursor) {
 		return (cursor != null) ? parse(cursor, Long::parseLong) : 0L;
 	}
 

@@ -20,6 +20,7 @@ import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.idempotency.IdempotentExecutor;
 import dev.budgetledger.idempotency.StoredResponse;
+import dev.budgetledger.ledger.BudgetScope;
 import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.ledger.ReserveCommand;
 import dev.budgetledger.ledger.ReserveOutcome;
@@ -29,8 +30,10 @@ import dev.budgetledger.ledger.Settlement;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.pricing.TokenPrice;
+import dev.budgetledger.security.Caller;
 
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -39,6 +42,11 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+/**
+ * The two-phase hold, for CLIENT and ADMIN keys. A key bound to a budget acts only on reservations in its scope;
+ * the check sits where the ledger would find a missing budget or reservation, so that anything out of scope is
+ * answered exactly as if it did not exist.
+ */
 @RestController
 @RequestMapping(path = "/v1/reservations", produces = "application/json")
 class ReservationController {
@@ -57,20 +65,25 @@ class ReservationController {
 
 	private final Requests requests;
 
+	private final BudgetScope scope;
+
 	ReservationController(Ledger ledger, Reservations reservations, Pricing pricing, IdempotentExecutor idempotency,
-			Requests requests) {
+			Requests requests, BudgetScope scope) {
 		this.ledger = ledger;
 		this.reservations = reservations;
 		this.pricing = pricing;
 		this.idempotency = idempotency;
 		this.requests = requests;
+		this.scope = scope;
 	}
 
 	@PostMapping(consumes = "application/json")
 	ResponseEntity<String> reserve(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
-			@Valid @RequestBody ReserveRequest request, HttpServletRequest http) {
+			@Valid @RequestBody ReserveRequest request, HttpServletRequest http,
+			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = command(request);
-		return this.idempotency.execute(key, "POST", http.getRequestURI(), request, () -> {
+		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
+			this.scope.requireBudget(caller.scope(), command.budgetId());
 			ReserveOutcome outcome = this.ledger.reserve(command);
 			if (outcome instanceof ReserveOutcome.Allowed allowed) {
 				return StoredResponse.created("/v1/reservations/" + allowed.reservation().id(),
@@ -81,30 +94,40 @@ class ReservationController {
 	}
 
 	@GetMapping("/{id}")
-	ReservationResponse get(@PathVariable UUID id) {
+	ReservationResponse get(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
+		this.scope.requireReservation(caller.scope(), id);
 		return ReservationResponse.of(this.reservations.get(id), null, null);
 	}
 
 	@PostMapping(path = "/{id}/settle", consumes = "application/json")
 	ResponseEntity<String> settle(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
-			@PathVariable UUID id, @Valid @RequestBody SettleRequest request, HttpServletRequest http) {
+			@PathVariable UUID id, @Valid @RequestBody SettleRequest request, HttpServletRequest http,
+			@AuthenticationPrincipal Caller caller) {
 		SettleCommand command = command(id, request);
-		return this.idempotency.execute(key, "POST", http.getRequestURI(), request,
-				() -> ok(this.ledger.settle(command)));
+		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
+			this.scope.requireReservation(caller.scope(), id);
+			return ok(this.ledger.settle(command));
+		});
 	}
 
 	@PostMapping("/{id}/release")
 	ResponseEntity<String> release(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
-			@PathVariable UUID id, HttpServletRequest http) {
-		return this.idempotency.execute(key, "POST", http.getRequestURI(), null, () -> ok(this.ledger.release(id)));
+			@PathVariable UUID id, HttpServletRequest http, @AuthenticationPrincipal Caller caller) {
+		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), null, () -> {
+			this.scope.requireReservation(caller.scope(), id);
+			return ok(this.ledger.release(id));
+		});
 	}
 
 	@PostMapping(path = "/{id}/extend", consumes = "application/json")
 	ResponseEntity<String> extend(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
-			@PathVariable UUID id, @Valid @RequestBody ExtendRequest request, HttpServletRequest http) {
+			@PathVariable UUID id, @Valid @RequestBody ExtendRequest request, HttpServletRequest http,
+			@AuthenticationPrincipal Caller caller) {
 		var ttl = this.requests.ttl("ttlSeconds", request.ttlSeconds());
-		return this.idempotency.execute(key, "POST", http.getRequestURI(), request,
-				() -> ok(this.ledger.extend(id, ttl)));
+		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
+			this.scope.requireReservation(caller.scope(), id);
+			return ok(this.ledger.extend(id, ttl));
+		});
 	}
 
 	private ReserveCommand command(ReserveRequest request) {

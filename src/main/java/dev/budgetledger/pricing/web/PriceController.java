@@ -15,12 +15,17 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
 
+import dev.budgetledger.audit.AuditAction;
+import dev.budgetledger.audit.AuditLog;
 import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.Price;
 import dev.budgetledger.pricing.Pricing;
+import dev.budgetledger.security.Caller;
 
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -28,6 +33,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+/** Prices: read by every key, set by ADMIN keys only (see the security configuration), each change audited. */
 @RestController
 @RequestMapping(path = "/v1/prices", produces = "application/json")
 class PriceController {
@@ -36,8 +42,14 @@ class PriceController {
 
 	private final Pricing pricing;
 
-	PriceController(Pricing pricing) {
+	private final AuditLog audit;
+
+	private final TransactionTemplate transactions;
+
+	PriceController(Pricing pricing, AuditLog audit, TransactionTemplate transactions) {
 		this.pricing = pricing;
+		this.audit = audit;
+		this.transactions = transactions;
 	}
 
 	@GetMapping
@@ -52,14 +64,19 @@ class PriceController {
 
 	@PutMapping(path = "/{model}", consumes = "application/json")
 	ResponseEntity<PriceResponse> put(@PathVariable @Pattern(regexp = MODEL_PATTERN) String model,
-			@Valid @RequestBody PriceRequest request) {
+			@Valid @RequestBody PriceRequest request, @AuthenticationPrincipal Caller caller) {
 		if (!Amounts.isKnownCurrency(request.currency())) {
 			throw new InvalidRequestException("currency", "must be an ISO 4217 currency code");
 		}
-		Pricing.PutResult result = this.pricing.put(model, request.provider(), request.inputPerMillion(),
-				request.outputPerMillion(), request.currency());
-		PriceResponse body = PriceResponse.of(result.price());
-		return result.created() ? ResponseEntity.status(201).body(body) : ResponseEntity.ok(body);
+		return this.transactions.execute(status -> {
+			// Snapshot before the put: it changes the very entity this read returns.
+			PriceResponse before = this.pricing.findForUpdate(model).map(PriceResponse::of).orElse(null);
+			Pricing.PutResult result = this.pricing.put(model, request.provider(), request.inputPerMillion(),
+					request.outputPerMillion(), request.currency());
+			PriceResponse after = PriceResponse.of(result.price());
+			this.audit.record(caller.actor(), AuditAction.PRICE_PUT, model, before, after);
+			return result.created() ? ResponseEntity.status(201).body(after) : ResponseEntity.ok(after);
+		});
 	}
 
 	record PriceRequest(

@@ -1,0 +1,25 @@
+package dev.budgetledger.audit;
+
+/** The admin changes the audit log records, each with the kind of thing it changes. */
+public enum AuditAction {
+
+	BUDGET_CREATE(TargetType.BUDGET), BUDGET_UPDATE(TargetType.BUDGET), PRICE_PUT(TargetType.PRICE),
+	API_KEY_CREATE(TargetType.API_KEY), API_KEY_REVOKE(TargetType.API_KEY);
+
+	private final TargetType targetType;
+
+	AuditAction(TargetType targetType) {
+		this.targetType = targetType;
+	}
+
+	public TargetType targetType() {
+		return this.targetType;
+	}
+
+	public enum TargetType {
+
+		BUDGET, PRICE, API_KEY
+
+	}
+
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.audit;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,68 @@
+package dev.budgetledger.ledger;
+
+import java.util.UUID;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * What an API key bound to a budget may touch: that budget's subtree. Anything outside it must look exactly like
+ * something that does not exist, so the checks here throw the same exceptions a missing id does.
+ */
+@Component
+public class BudgetScope {
+
+	/**
+	 * The ids of the budgets in the subtree of {@code :scopeRoot}; the only definition of "subtree" in the service.
+	 * Budgets have no parents yet, so a subtree is its root alone. When budgets get a {@code parent_id}, this becomes
+	 * a recursive CTE over it ({@code WITH RECURSIVE subtree AS (... UNION ALL ...) SELECT id FROM subtree}) and every
+	 * scope check, listing included, follows.
+	 */
+	static final String SUBTREE = "SELECT id FROM budgets WHERE id = :scopeRoot";
+
+	private final JdbcClient jdbc;
+
+	BudgetScope(JdbcClient jdbc) {
+		this.jdbc = jdbc;
+	}
+
+	/** Whether {@code budgetId} is {@code root} or inside its subtree. */
+	public boolean contains(UUID root, UUID budgetId) {
+		return this.jdbc.sql("SELECT EXISTS (SELECT 1 FROM (" + SUBTREE + ") subtree WHERE subtree.id = :budgetId)")
+			.param("scopeRoot", root)
+			.param("budgetId", budgetId)
+			.query(Boolean.class)
+			.single();
+	}
+
+	/**
+	 * Answers a budget outside the scope as missing.
+	 * @param root the caller's scope, or {@code null} when the caller may see every budget
+	 */
+	public void requireBudget(@Nullable UUID root, UUID budgetId) {
+		if (root != null && !contains(root, budgetId)) {
+			throw new BudgetNotFoundException(budgetId);
+		}
+	}
+
+	/**
+	 * Answers a reservation on a budget outside the scope as missing.
+	 * @param root the caller's scope, or {@code null} when the caller may see every reservation
+	 */
+	public void requireReservation(@Nullable UUID root, UUID reservationId) {
+		if (root == null) {
+			return;
+		}
+		UUID budgetId = this.jdbc.sql("SELECT budget_id FROM reservations WHERE id = :id")
+			.param("id", reservationId)
+			.query(UUID.class)
+			.optional()
+			.orElse(null);
+		if (budgetId == null || !contains(root, budgetId)) {
+			throw new ReservationNotFoundException(reservationId);
+		}
+	}
+
+}

@@ -1,0 +1,32 @@
+package dev.budgetledger.security;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.web.authentication.AuthenticationConverter;
+
+/**
+ * Reads {@code Authorization: Bearer <key>} (RFC 6750). No header, or another scheme, is no key at all; a Bearer
+ * header without a usable token is a bad key.
+ */
+final class BearerKeyConverter implements AuthenticationConverter {
+
+	private static final String SCHEME = "Bearer ";
+
+	@Override
+	public @Nullable Authentication convert(HttpServletRequest request) {
+		String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+		if (header == null || !header.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
+			return null;
+		}
+		String token = header.substring(SCHEME.length()).strip();
+		if (token.isEmpty()) {
+			throw new BadCredentialsException("Empty bearer token");
+		}
+		return ApiKeyAuthentication.presented(token);
+	}
+
+}

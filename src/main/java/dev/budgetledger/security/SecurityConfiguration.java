@@ -1,0 +1,84 @@
+package dev.budgetledger.security;
+
+import jakarta.servlet.DispatcherType;
+
+import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
+import org.springframework.security.web.authentication.AuthenticationFilter;
+
+/**
+ * Who may call what. Every request needs {@code Authorization: Bearer <api key>}, except the health probes.
+ * Stateless: no sessions, no cookies, hence no CSRF (a browser never sends the key on its own).
+ * <p>
+ * Roles decide which endpoints a key may call (here); a key bound to a budget is further limited to that budget's
+ * subtree by the controllers, through {@code BudgetScope}, because only they know which budget a request touches.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+	private static final String ADMIN = Role.ADMIN.name();
+
+	private static final String CLIENT = Role.CLIENT.name();
+
+	/** Liveness and readiness probes carry no key; health shows statuses only, never details. */
+	@Bean
+	@Order(1)
+	SecurityFilterChain healthChain(HttpSecurity http) throws Exception {
+		return stateless(http).securityMatcher(EndpointRequest.to("health"))
+			.authorizeHttpRequests(requests -> requests.anyRequest().permitAll())
+			.build();
+	}
+
+	@Bean
+	@Order(2)
+	SecurityFilterChain apiChain(HttpSecurity http, ApiKeyAuthenticationProvider provider, SecurityProblems problems,
+			RateLimiter limiter) throws Exception {
+		AuthenticationFilter authentication = new AuthenticationFilter(new ProviderManager(provider),
+				new BearerKeyConverter());
+		// Authenticated: carry on down the chain (the default handler would redirect, as after a form login).
+		authentication.setSuccessHandler((request, response, auth) -> {
+		});
+		authentication.setFailureHandler(new AuthenticationEntryPointFailureHandler(problems));
+		return stateless(http).addFilterAt(authentication, AuthenticationFilter.class)
+			.addFilterAfter(new RateLimitFilter(limiter, problems), AuthenticationFilter.class)
+			.exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems))
+			.authorizeHttpRequests(requests -> requests
+				// An error dispatch only renders the error of a request that was already let through.
+				.dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
+				.requestMatchers(HttpMethod.GET, "/v1/budgets", "/v1/budgets/*", "/v1/budgets/*/entries",
+						"/v1/reservations/*", "/v1/prices", "/v1/prices/*")
+				.hasAnyRole(ADMIN, CLIENT)
+				.requestMatchers(HttpMethod.POST, "/v1/reservations", "/v1/reservations/*/settle",
+						"/v1/reservations/*/release", "/v1/reservations/*/extend")
+				.hasAnyRole(ADMIN, CLIENT)
+				// Budgets and prices changes, API keys, the audit log, actuator endpoints and anything unknown.
+				.anyRequest()
+				.hasRole(ADMIN))
+			.build();
+	}
+
+	/** Refused URLs (encoded slashes, "..", ...) get a problem+json 400 like any other bad request. */
+	@Bean
+	WebSecurityCustomizer rejectedRequestsAsProblems(SecurityProblems problems) {
+		return web -> web.requestRejectedHandler(problems);
+	}
+
+	private static HttpSecurity stateless(HttpSecurity http) throws Exception {
+		return http.csrf(csrf -> csrf.disable())
+			.sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+			.requestCache(cache -> cache.disable())
+			.httpBasic(basic -> basic.disable())
+			.formLogin(form -> form.disable())
+			.logout(logout -> logout.disable());
+	}
+
+}

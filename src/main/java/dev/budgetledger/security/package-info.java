@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.security;
+
+import org.jspecify.annotations.NullMarked;

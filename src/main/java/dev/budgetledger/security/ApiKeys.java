@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import dev.budgetledger.audit.Actor;
 import dev.budgetledger.audit.AuditAction;
 import dev.budgetledger.audit.AuditLog;
-import dev.budgetledger.ledger.Budgets;
 import dev.budgetledger.ledger.Ids;
 
 import org.springframework.jdbc.core.RowMapper;
@@ -46,28 +45,22 @@ public class ApiKeys {
 
 	private final JdbcClient jdbc;
 
-	private final Budgets budgets;
-
 	private final AuditLog audit;
 
 	private final Clock clock;
 
-	ApiKeys(JdbcClient jdbc, Budgets budgets, AuditLog audit, Clock clock) {
+	ApiKeys(JdbcClient jdbc, AuditLog audit, Clock clock) {
 		this.jdbc = jdbc;
-		this.budgets = budgets;
 		this.audit = audit;
 		this.clock = clock;
 	}
 
 	/**
 	 * Creates a key with a fresh secret and audits it in the same transaction.
-	 * @param budgetId the budget a CLIENT key is bound to, or {@code null}
+	 * @param budgetId the (existing) budget a CLIENT key is bound to, or {@code null}
 	 */
 	@Transactional
 	public Created create(String name, Role role, @Nullable UUID budgetId, @Nullable Instant expiresAt, Actor actor) {
-		if (budgetId != null) {
-			this.budgets.get(budgetId);
-		}
 		String secret = ApiKeySecrets.generate();
 		ApiKey key = insert(secret, name, role, budgetId, expiresAt);
 		this.audit.record(actor, AuditAction.API_KEY_CREATE, key.id().toString(), null, key);

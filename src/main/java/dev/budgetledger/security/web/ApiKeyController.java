@@ -15,6 +15,7 @@ import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.errors.InvalidRequestException;
+import dev.budgetledger.ledger.Budgets;
 import dev.budgetledger.ledger.web.Cursors;
 import dev.budgetledger.ledger.web.PageResponse;
 import dev.budgetledger.security.ApiKey;
@@ -45,10 +46,13 @@ class ApiKeyController {
 
 	private final ApiKeys keys;
 
+	private final Budgets budgets;
+
 	private final Clock clock;
 
-	ApiKeyController(ApiKeys keys, Clock clock) {
+	ApiKeyController(ApiKeys keys, Budgets budgets, Clock clock) {
 		this.keys = keys;
+		this.budgets = budgets;
 		this.clock = clock;
 	}
 
@@ -60,6 +64,10 @@ class ApiKeyController {
 		}
 		if (request.expiresAt() != null && !request.expiresAt().isAfter(this.clock.instant())) {
 			throw new InvalidRequestException("expiresAt", "must be in the future");
+		}
+		if (request.budgetId() != null) {
+			// Budgets are never deleted, so it still exists when the key is inserted (and a foreign key agrees).
+			this.budgets.get(request.budgetId());
 		}
 		ApiKeys.Created created = this.keys.create(request.name(), request.role(), request.budgetId(),
 				request.expiresAt(), caller.actor());

@@ -162,6 +162,54 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void twoApiKeysUsingTheSameIdempotencyKeyGetTwoIndependentReservations() {
+		UUID budget = createBudget("5.00");
+		String key = newKey();
+		Map<String, Object> body = Map.of("budgetId", budget, "amount", "1.00");
+		Api agentA = this.api.as(clientKey(budget));
+		Api agentB = this.api.as(clientKey(budget));
+
+		Api.Response a = agentA.post("/v1/reservations", body, "Idempotency-Key", key);
+		Api.Response b = agentB.post("/v1/reservations", body, "Idempotency-Key", key);
+		Api.Response aAgain = agentA.post("/v1/reservations", body, "Idempotency-Key", key);
+
+		assertThat(a.status()).isEqualTo(201);
+		assertThat(b.status()).isEqualTo(201);
+		assertThat(b.header("Idempotent-Replayed")).isEmpty();
+		assertThat(b.text("id")).isNotEqualTo(a.text("id"));
+		assertThat(aAgain.header("Idempotent-Replayed")).hasValue("true");
+		assertThat(aAgain.text("id")).isEqualTo(a.text("id"));
+		assertThat(this.jdbc.sql("SELECT count(*) FROM idempotency_keys WHERE idempotency_key = :key")
+			.param("key", key)
+			.query(Long.class)
+			.single()).isEqualTo(2);
+		assertReconciled(budget, "0", "2.00");
+	}
+
+	@Test
+	void aKeyInFlightForOneApiKeyDoesNotBlockAnother() throws Exception {
+		UUID budget = createBudget("5.00");
+		String key = newKey();
+		String agent = clientKey(budget);
+		try (Connection other = this.dataSource.getConnection()) {
+			other.setAutoCommit(false);
+			try (PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+				lock.setString(1, IdempotentExecutor.lockName(adminKeyId(), key));
+				lock.execute();
+			}
+
+			Api.Response admin = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"),
+					"Idempotency-Key", key);
+			Api.Response client = this.api.as(agent)
+				.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"), "Idempotency-Key", key);
+
+			assertThat(admin.status()).isEqualTo(409);
+			assertThat(client.status()).isEqualTo(201);
+			other.rollback();
+		}
+	}
+
+	@Test
 	void aMalformedKeyIsRejected() {
 		UUID budget = createBudget("5.00");
 

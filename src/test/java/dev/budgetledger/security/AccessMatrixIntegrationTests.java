@@ -1,0 +1,197 @@
+package dev.budgetledger.security;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.budgetledger.support.Api;
+import dev.budgetledger.support.IntegrationTest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+/**
+ * Every endpoint, called by every kind of caller, answers the status the access rules promise. A client key is
+ * bound to budget A: "in scope" calls target A's budget and reservations, "out of scope" calls target budget B's,
+ * and each out-of-scope 404 is compared with the answer for an id that does not exist at all.
+ */
+class AccessMatrixIntegrationTests extends IntegrationTest {
+
+	enum Who {
+
+		NO_KEY, BAD_KEY, REVOKED_KEY, EXPIRED_KEY, CLIENT_IN_SCOPE, CLIENT_OUT_OF_SCOPE, ADMIN
+
+	}
+
+	/** The four callers that are not authenticated at all. */
+	private static final int[] UNAUTHENTICATED = { 401, 401, 401, 401 };
+
+	private static final String JSON = "application/json";
+
+	/**
+	 * method, path, body; then the status for each {@link Who} in order. {@code {budget}} and
+	 * {@code {reservation}} are A's (B's for the out-of-scope client); {@code {key}} and {@code {model}} are made
+	 * fresh for each call.
+	 */
+	static Stream<Arguments> matrix() {
+		List<Object[]> rows = List.of(
+				row("POST", "/v1/budgets", "{\"name\": \"matrix\", \"limit\": \"1\"}", 403, 403, 201),
+				row("GET", "/v1/budgets", null, 200, 200, 200),
+				row("GET", "/v1/budgets/{budget}", null, 200, 404, 200),
+				row("PATCH", "/v1/budgets/{budget}", "{\"name\": \"renamed\"}", 403, 403, 200),
+				row("GET", "/v1/budgets/{budget}/entries", null, 200, 404, 200),
+				row("POST", "/v1/reservations", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 201, 404, 201),
+				row("GET", "/v1/reservations/{reservation}", null, 200, 404, 200),
+				row("POST", "/v1/reservations/{reservation}/settle", "{\"amount\": \"0.01\"}", 200, 404, 200),
+				row("POST", "/v1/reservations/{reservation}/release", "", 200, 404, 200),
+				row("POST", "/v1/reservations/{reservation}/extend", "{\"ttlSeconds\": 60}", 200, 404, 200),
+				row("GET", "/v1/prices", null, 200, 200, 200),
+				row("GET", "/v1/prices/gpt-4o", null, 200, 200, 200),
+				row("PUT", "/v1/prices/{model}",
+						"{\"inputPerMillion\": \"1\", \"outputPerMillion\": \"2\", \"currency\": \"USD\"}", 403, 403, 201),
+				row("POST", "/v1/api-keys", "{\"name\": \"matrix\", \"role\": \"CLIENT\"}", 403, 403, 201),
+				row("GET", "/v1/api-keys", null, 403, 403, 200),
+				row("GET", "/v1/api-keys/{key}", null, 403, 403, 200),
+				row("DELETE", "/v1/api-keys/{key}", null, 403, 403, 204),
+				row("GET", "/v1/audit", null, 403, 403, 200),
+				row("GET", "/v1/nothing-here", null, 403, 403, 404),
+				row("GET", "/actuator/info", null, 403, 403, 200),
+				row("GET", "/actuator/prometheus", null, 403, 403, 200),
+				new Object[] { "GET", "/actuator/health", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/actuator/health/liveness", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/actuator/health/readiness", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } });
+		List<Arguments> cases = new ArrayList<>();
+		for (Object[] row : rows) {
+			int[] statuses = (int[]) row[3];
+			for (Who caller : Who.values()) {
+				cases.add(arguments(row[0], row[1], row[2], caller, statuses[caller.ordinal()]));
+			}
+		}
+		return cases.stream();
+	}
+
+	private static Object[] row(String method, String path, @Nullable String body, int clientInScope,
+			int clientOutOfScope, int admin) {
+		return new Object[] { method, path, body, new int[] { UNAUTHENTICATED[0], UNAUTHENTICATED[1],
+				UNAUTHENTICATED[2], UNAUTHENTICATED[3], clientInScope, clientOutOfScope, admin } };
+	}
+
+	/** Made once for the class: the shared context keeps them, and no row changes what another row relies on. */
+	private static @Nullable Fixture fixture;
+
+	private record Fixture(UUID budgetA, UUID budgetB, String clientOfA, String revokedAdmin, String expiredAdmin) {
+	}
+
+	@BeforeEach
+	void fixture() {
+		if (fixture != null) {
+			return;
+		}
+		UUID a = createBudget("1000");
+		UUID b = createBudget("1000");
+		String revoked = createKey(Map.of("name", "revoked admin", "role", "ADMIN")).text("secret");
+		String revokedId = keyId(revoked);
+		assertThat(this.api.delete("/v1/api-keys/" + revokedId).status()).isEqualTo(204);
+		String expired = createKey(Map.of("name", "expiring admin", "role", "ADMIN", "expiresAt",
+				this.clock.instant().plusSeconds(30).toString()))
+			.text("secret");
+		this.clock.advance(Duration.ofSeconds(31));
+		fixture = new Fixture(a, b, clientKey(a), revoked, expired);
+	}
+
+	@ParameterizedTest(name = "{0} {1} as {3} -> {4}")
+	@MethodSource("matrix")
+	void everyEndpointAnswersEveryCallerAsTheRulesSay(String method, String path, @Nullable String body,
+			Who caller, int status) {
+		Fixture f = fixture;
+		boolean outOfScope = caller == Who.CLIENT_OUT_OF_SCOPE;
+		UUID budget = outOfScope ? f.budgetB() : f.budgetA();
+		String resolvedPath = resolve(path, budget);
+		String resolvedBody = (body != null) ? resolve(body, budget) : null;
+
+		Api.Response response = send(as(caller), method, resolvedPath, resolvedBody);
+
+		assertThat(response.status()).as(response.toString()).isEqualTo(status);
+		if (status >= 400) {
+			assertThat(response.contentType()).as(response.toString()).startsWith("application/problem+json");
+		}
+		if (status == 401) {
+			assertThat(response.text("code")).isEqualTo("UNAUTHENTICATED");
+			assertThat(response.header("WWW-Authenticate")).hasValueSatisfying(
+					challenge -> assertThat(challenge).startsWith("Bearer realm=\"budget-ledger\""));
+		}
+		if (status == 403) {
+			assertThat(response.text("code")).isEqualTo("FORBIDDEN");
+		}
+		if (status == 404 && outOfScope) {
+			assertLooksMissing(response, method, resolvedPath, resolvedBody, budget);
+		}
+	}
+
+	/**
+	 * The out-of-scope answer must be the answer for an id that exists nowhere: same status, same headers that
+	 * matter, same body once the id itself is swapped.
+	 */
+	private void assertLooksMissing(Api.Response outOfScope, String method, String path, @Nullable String body,
+			UUID budgetB) {
+		String target = (path.contains(budgetB.toString()) || (body != null && body.contains(budgetB.toString())))
+				? budgetB.toString() : path.split("/")[3];
+		String missing = UUID.randomUUID().toString();
+		Api.Response absent = send(as(Who.CLIENT_OUT_OF_SCOPE), method, path.replace(target, missing),
+				(body != null) ? body.replace(target, missing) : null);
+
+		assertThat(absent.status()).isEqualTo(outOfScope.status());
+		assertThat(absent.contentType()).isEqualTo(outOfScope.contentType());
+		assertThat(outOfScope.body().replace(target, missing)).isEqualTo(absent.body());
+	}
+
+	private Api as(Who caller) {
+		Fixture f = fixture;
+		return switch (caller) {
+			case NO_KEY -> this.api.anonymous();
+			case BAD_KEY -> this.api.as(ApiKeySecrets.generate());
+			case REVOKED_KEY -> this.api.as(f.revokedAdmin());
+			case EXPIRED_KEY -> this.api.as(f.expiredAdmin());
+			case CLIENT_IN_SCOPE, CLIENT_OUT_OF_SCOPE -> this.api.as(f.clientOfA());
+			case ADMIN -> this.api;
+		};
+	}
+
+	/** Fills in the placeholders; reservations and keys are fresh for each call, so every row starts alike. */
+	private String resolve(String text, UUID budget) {
+		String resolved = text.replace("{budget}", budget.toString());
+		if (resolved.contains("{reservation}")) {
+			resolved = resolved.replace("{reservation}", reserveAllowed(budget, "0.01").toString());
+		}
+		if (resolved.contains("{key}")) {
+			resolved = resolved.replace("{key}", keyId(clientKey(null)));
+		}
+		return resolved.replace("{model}", "matrix-model-" + UUID.randomUUID());
+	}
+
+	private String keyId(String secret) {
+		return this.jdbc.sql("SELECT id FROM api_keys WHERE secret_hash = :hash")
+			.param("hash", ApiKeySecrets.hash(secret))
+			.query(UUID.class)
+			.single()
+			.toString();
+	}
+
+	private static Api.Response send(Api api, String method, String path, @Nullable String body) {
+		return switch (method) {
+			case "GET" -> api.get(path);
+			case "DELETE" -> api.delete(path);
+			default -> api.send(method, path, JSON, (body != null) ? body : "");
+		};
+	}
+
+}

@@ -3,7 +3,8 @@ package dev.budgetledger.audit;
 /** The admin changes the audit log records, each with the kind of thing it changes. */
 public enum AuditAction {
 
-	BUDGET_CREATE(TargetType.BUDGET), BUDGET_UPDATE(TargetType.BUDGET), PRICE_PUT(TargetType.PRICE),
+	BUDGET_CREATE(TargetType.BUDGET), BUDGET_UPDATE(TargetType.BUDGET), BUDGET_FREEZE(TargetType.BUDGET),
+	BUDGET_UNFREEZE(TargetType.BUDGET), PRICE_PUT(TargetType.PRICE),
 	API_KEY_CREATE(TargetType.API_KEY), API_KEY_REVOKE(TargetType.API_KEY);
 
 	private final TargetType targetType;

@@ -10,6 +10,12 @@ public class InvalidRequestException extends ApiException {
 		with("errors", List.of(new FieldError(field, message)));
 	}
 
+	public InvalidRequestException(List<FieldError> errors) {
+		super(ProblemType.VALIDATION_FAILED, String.join("; ",
+				errors.stream().map(error -> error.field() + ": " + error.message()).toList()));
+		with("errors", errors);
+	}
+
 	public record FieldError(String field, String message) {
 	}
 

@@ -17,6 +17,8 @@ public enum ProblemType {
 	UNKNOWN_MODEL(HttpStatus.BAD_REQUEST, "Unknown model"),
 	CURRENCY_MISMATCH(HttpStatus.BAD_REQUEST, "Currency mismatch"),
 	NOT_TOKEN_PRICED(HttpStatus.BAD_REQUEST, "Reservation is not token-priced"),
+	TOKENS_REQUIRED(HttpStatus.BAD_REQUEST, "Token counts required"),
+	INVALID_PARENT(HttpStatus.BAD_REQUEST, "Invalid parent budget"),
 	UNAUTHENTICATED(HttpStatus.UNAUTHORIZED, "Authentication required"),
 	RESERVATION_DENIED(HttpStatus.PAYMENT_REQUIRED, "Reservation denied"),
 	FORBIDDEN(HttpStatus.FORBIDDEN, "Forbidden"),

@@ -16,11 +16,9 @@ public class BudgetScope {
 
 	/**
 	 * The ids of the budgets in the subtree of {@code :scopeRoot}; the only definition of "subtree" in the service.
-	 * Budgets have no parents yet, so a subtree is its root alone. When budgets get a {@code parent_id}, this becomes
-	 * a recursive CTE over it ({@code WITH RECURSIVE subtree AS (... UNION ALL ...) SELECT id FROM subtree}) and every
-	 * scope check, listing included, follows.
+	 * Every budget stores its path from the root ({@code ancestors}, GIN-indexed), so a subtree is one index lookup.
 	 */
-	static final String SUBTREE = "SELECT id FROM budgets WHERE id = :scopeRoot";
+	static final String SUBTREE = "SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:scopeRoot AS uuid)]";
 
 	private final JdbcClient jdbc;
 

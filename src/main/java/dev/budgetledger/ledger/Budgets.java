@@ -1,12 +1,20 @@
 package dev.budgetledger.ledger;
 
+import java.math.BigDecimal;
+import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -16,15 +24,22 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class Budgets {
 
-	static final String COLUMNS = "id, name, currency, limit_amount, spent, reserved, status, metadata, denied_count, created_at, updated_at";
+	static final String COLUMNS = """
+			id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, spent, reserved, held_count,
+			calls_in_period, denied_count, status, frozen_reason, frozen_at, period, timezone, period_start, rollover,
+			rollover_cap, carried_over, mode, thresholds, downgrade_at, max_amount_per_call, max_tokens_per_call,
+			max_calls_per_period, max_concurrent_holds, metadata, created_at, updated_at""";
+
+	private static final TypeReference<List<BigDecimal>> DECIMALS = new TypeReference<>() {
+	};
 
 	private final JdbcClient jdbc;
 
 	private final RowMapper<Budget> mapper;
 
-	Budgets(JdbcClient jdbc, Metadata metadata) {
+	Budgets(JdbcClient jdbc, Metadata metadata, JsonMapper json) {
 		this.jdbc = jdbc;
-		this.mapper = (rs, row) -> map(rs, metadata);
+		this.mapper = (rs, row) -> map(rs, metadata, json);
 	}
 
 	public Optional<Budget> find(UUID id) {
@@ -68,11 +83,94 @@ public class Budgets {
 		return this.mapper;
 	}
 
-	private static Budget map(ResultSet rs, Metadata metadata) throws SQLException {
-		return new Budget(rs.getObject("id", UUID.class), rs.getString("name"), rs.getString("currency"),
-				rs.getBigDecimal("limit_amount"), rs.getBigDecimal("spent"), rs.getBigDecimal("reserved"),
-				rs.getString("status"), metadata.read(rs.getString("metadata")), rs.getLong("denied_count"),
-				rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+	/** Direct children of a budget, in creation order, after {@code after}. */
+	public List<Budget> children(UUID parentId, @Nullable UUID after, int limit) {
+		return this.jdbc.sql("SELECT " + COLUMNS + """
+				 FROM budgets WHERE parent_id = :parent AND (CAST(:after AS uuid) IS NULL OR id > :after)
+				ORDER BY id LIMIT :limit""")
+			.param("parent", parentId)
+			.param("after", after)
+			.param("limit", limit)
+			.query(this.mapper)
+			.list();
+	}
+
+	/** A budget and everything below it, parents before children, at most {@code limit} budgets. */
+	public List<Budget> subtree(UUID rootOfSubtree, int limit) {
+		return this.jdbc.sql("SELECT " + COLUMNS + " FROM budgets WHERE ancestors @> ARRAY[CAST(:id AS uuid)] ORDER BY depth, id LIMIT :limit")
+			.param("id", rootOfSubtree)
+			.param("limit", limit)
+			.query(this.mapper)
+			.list();
+	}
+
+	/** The budgets of a chain, root first, each locked {@code FOR UPDATE} in that order. */
+	List<Budget> lockChain(UUID leafId) {
+		List<Budget> chain = this.jdbc.sql("SELECT " + COLUMNS + """
+				 FROM budgets WHERE id = ANY(CAST((SELECT ancestors FROM budgets WHERE id = :leaf) AS uuid[]))
+				ORDER BY depth FOR UPDATE""")
+			.param("leaf", leafId)
+			.query(this.mapper)
+			.list();
+		if (chain.isEmpty()) {
+			throw new BudgetNotFoundException(leafId);
+		}
+		return chain;
+	}
+
+	/**
+	 * Locks the union of several chains in one global order (depth, then id). Every path that locks more than one
+	 * budget uses this order, and a single chain has one budget per depth, so no two transactions can wait on
+	 * each other in a cycle.
+	 */
+	List<Budget> lockChains(List<UUID> leafIds) {
+		return this.jdbc.sql("SELECT " + COLUMNS + """
+				 FROM budgets WHERE id IN (SELECT unnest(ancestors) FROM budgets WHERE id IN (:leaves))
+				ORDER BY depth, id FOR UPDATE""")
+			.param("leaves", leafIds)
+			.query(this.mapper)
+			.list();
+	}
+
+	Budget lock(UUID id) {
+		return this.jdbc.sql("SELECT " + COLUMNS + " FROM budgets WHERE id = :id FOR UPDATE")
+			.param("id", id)
+			.query(this.mapper)
+			.optional()
+			.orElseThrow(() -> new BudgetNotFoundException(id));
+	}
+
+	private static Budget map(ResultSet rs, Metadata metadata, JsonMapper json) throws SQLException {
+		BudgetPeriod period = new BudgetPeriod(Period.valueOf(rs.getString("period")),
+				ZoneId.of(rs.getString("timezone")), instant(rs.getTimestamp("period_start")), rs.getBoolean("rollover"),
+				rs.getBigDecimal("rollover_cap"), rs.getBigDecimal("carried_over"));
+		BudgetPolicy policy = new BudgetPolicy(Mode.valueOf(rs.getString("mode")),
+				json.readValue(rs.getString("thresholds"), DECIMALS), rs.getBigDecimal("downgrade_at"),
+				rs.getBigDecimal("max_amount_per_call"), longOrNull(rs, "max_tokens_per_call"),
+				longOrNull(rs, "max_calls_per_period"), intOrNull(rs, "max_concurrent_holds"));
+		Array ancestors = rs.getArray("ancestors");
+		return new Budget(rs.getObject("id", UUID.class), rs.getString("name"), rs.getObject("parent_id", UUID.class),
+				rs.getObject("root_id", UUID.class), rs.getInt("depth"),
+				Arrays.asList((UUID[]) ancestors.getArray()), rs.getString("unit"), rs.getBigDecimal("limit_amount"),
+				rs.getBigDecimal("spent"), rs.getBigDecimal("reserved"), rs.getLong("held_count"),
+				rs.getLong("calls_in_period"), rs.getLong("denied_count"), rs.getString("status"),
+				rs.getString("frozen_reason"), instant(rs.getTimestamp("frozen_at")), period, policy,
+				metadata.read(rs.getString("metadata")), rs.getTimestamp("created_at").toInstant(),
+				rs.getTimestamp("updated_at").toInstant());
+	}
+
+	static @Nullable Instant instant(@Nullable Timestamp timestamp) {
+		return (timestamp != null) ? timestamp.toInstant() : null;
+	}
+
+	static @Nullable Long longOrNull(ResultSet rs, String column) throws SQLException {
+		long value = rs.getLong(column);
+		return rs.wasNull() ? null : value;
+	}
+
+	private static @Nullable Integer intOrNull(ResultSet rs, String column) throws SQLException {
+		int value = rs.getInt(column);
+		return rs.wasNull() ? null : value;
 	}
 
 }

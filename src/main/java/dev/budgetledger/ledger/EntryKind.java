@@ -14,6 +14,12 @@ public enum EntryKind {
 	/** A hold was given back by the caller. */
 	RELEASE,
 	/** A hold ran past its expiry and was given back by the service. */
-	EXPIRE
+	EXPIRE,
+	/** A new period began: spent went back to zero; {@code carriedOver} is what rollover carried into it. */
+	PERIOD_RESET,
+	/** The budget was frozen (the note says why). */
+	FREEZE,
+	/** The budget was unfrozen. */
+	UNFREEZE
 
 }

@@ -11,5 +11,6 @@ import org.jspecify.annotations.Nullable;
  * {@code limit} is the {@code limitAfter} of its latest OPEN or LIMIT_CHANGE entry.
  */
 public record JournalEntry(long id, UUID budgetId, @Nullable UUID reservationId, EntryKind kind, BigDecimal amount,
-		BigDecimal spentDelta, BigDecimal reservedDelta, @Nullable BigDecimal limitAfter, Instant createdAt) {
+		BigDecimal spentDelta, BigDecimal reservedDelta, @Nullable BigDecimal limitAfter,
+		@Nullable BigDecimal carriedOverAfter, @Nullable String note, Instant createdAt) {
 }

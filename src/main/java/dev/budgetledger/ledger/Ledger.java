@@ -6,28 +6,34 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.json.JsonMapper;
 
 import dev.budgetledger.pricing.TokenPrice;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.interceptor.TransactionAspectSupport;
 
 /**
- * The only code that changes a budget. Every method here runs in one transaction that first locks the budget row
- * ({@code SELECT ... FOR UPDATE}), then checks and changes it, then appends the journal entry for the change, so
- * {@code spent} and {@code reserved} always equal the sums of the journal. Locks are always taken budget first,
- * then reservation, in every path (the sweep included), so no two paths can deadlock.
+ * The only code that changes a budget. Every method runs in one transaction that locks what it changes, checks,
+ * changes, and appends the journal entries for the change, so {@code spent} and {@code reserved} always equal the
+ * sums of the journal.
  * <p>
- * Plain SQL on purpose: this is the hot path, and each statement here is one round trip with no ORM bookkeeping.
+ * <b>Lock order</b>, the same in every path so none can deadlock: a reservation row first (if any), then budget
+ * rows by (depth, id), i.e. root to leaf. Paths that hold budget locks only ever take reservation locks with
+ * {@code SKIP LOCKED}, which never waits.
+ * <p>
+ * A reservation on a budget holds on that budget and on every ancestor: money on money budgets, tokens on token
+ * budgets. Plain SQL on purpose: this is the hot path; each movement of a whole chain is one statement.
  */
 @Component
 public class Ledger {
@@ -42,6 +48,8 @@ public class Ledger {
 
 	private final Metadata metadata;
 
+	private final JsonMapper json;
+
 	private final ReservationSettings settings;
 
 	private final MeterRegistry meters;
@@ -51,12 +59,13 @@ public class Ledger {
 	private final Timer settleTimer;
 
 	Ledger(JdbcClient jdbc, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata,
-			ReservationSettings settings, MeterRegistry meters) {
+			JsonMapper json, ReservationSettings settings, MeterRegistry meters) {
 		this.jdbc = jdbc;
 		this.clock = clock;
 		this.budgets = budgets;
 		this.reservations = reservations;
 		this.metadata = metadata;
+		this.json = json;
 		this.settings = settings;
 		this.meters = meters;
 		this.expiredHolds = Counter.builder("budget_ledger.holds.expired")
@@ -68,99 +77,279 @@ public class Ledger {
 			.register(meters);
 	}
 
+	// ---------------------------------------------------------------- budgets
+
 	@Transactional
-	public Budget openBudget(String name, BigDecimal limit, String currency, Map<String, Object> metadata) {
+	public Budget openBudget(NewBudget spec) {
 		Instant now = now();
+		BudgetRules.check(spec);
 		UUID id = Ids.newId(now);
+		int depth = 0;
+		UUID root = id;
+		List<UUID> ancestors = new ArrayList<>();
+		if (spec.parentId() != null) {
+			List<Budget> parentChain = this.jdbc.sql("SELECT " + Budgets.COLUMNS
+					+ " FROM budgets WHERE id = ANY(CAST((SELECT ancestors FROM budgets WHERE id = :parent) AS uuid[])) ORDER BY depth")
+				.param("parent", spec.parentId())
+				.query(this.budgets.mapper())
+				.list();
+			if (parentChain.isEmpty()) {
+				throw new InvalidParentException(spec.parentId(), "does not exist");
+			}
+			Budget parent = parentChain.get(parentChain.size() - 1);
+			if (parent.depth() >= BudgetRules.MAX_DEPTH - 1) {
+				throw new InvalidParentException(spec.parentId(),
+						"is at the deepest level; budgets nest at most " + BudgetRules.MAX_DEPTH + " levels");
+			}
+			for (Budget ancestor : parentChain) {
+				if (!ancestor.countsTokens() && !Budget.TOKENS.equals(spec.unit())
+						&& !ancestor.unit().equals(spec.unit())) {
+					throw new InvalidParentException(spec.parentId(), "has an ancestor counting " + ancestor.unit()
+							+ "; money budgets in one tree must share a currency");
+				}
+			}
+			depth = parent.depth() + 1;
+			root = parent.rootId();
+			ancestors.addAll(parent.ancestors());
+		}
+		ancestors.add(id);
+		Instant periodStart = spec.period().startOf(now, spec.timezone());
+		BudgetPolicy policy = spec.policy();
 		this.jdbc.sql("""
-				INSERT INTO budgets (id, name, currency, limit_amount, metadata, created_at, updated_at)
-				VALUES (:id, :name, :currency, :limit, CAST(:metadata AS jsonb), :now, :now)""")
+				INSERT INTO budgets (id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, period, timezone,
+				    period_start, rollover, rollover_cap, mode, thresholds, downgrade_at, max_amount_per_call,
+				    max_tokens_per_call, max_calls_per_period, max_concurrent_holds, metadata, created_at, updated_at)
+				VALUES (:id, :name, :parentId, :rootId, :depth, CAST(:ancestors AS uuid[]), :unit, :limit, :period, :timezone,
+				    :periodStart, :rollover, :rolloverCap, :mode, CAST(:thresholds AS jsonb), :downgradeAt,
+				    :maxAmountPerCall, :maxTokensPerCall, :maxCallsPerPeriod, :maxConcurrentHolds, CAST(:metadata AS jsonb),
+				    :now, :now)""")
 			.param("id", id)
-			.param("name", name)
-			.param("currency", currency)
-			.param("limit", limit)
-			.param("metadata", this.metadata.write(metadata))
+			.param("name", spec.name())
+			.param("parentId", spec.parentId())
+			.param("rootId", root)
+			.param("depth", depth)
+			.param("ancestors", uuidArray(ancestors))
+			.param("unit", spec.unit())
+			.param("limit", spec.limit())
+			.param("period", spec.period().name())
+			.param("timezone", spec.timezone().getId())
+			.param("periodStart", timestamp(periodStart))
+			.param("rollover", spec.rollover())
+			.param("rolloverCap", spec.rolloverCap())
+			.param("mode", policy.mode().name())
+			.param("thresholds", this.json.writeValueAsString(policy.thresholds()))
+			.param("downgradeAt", policy.downgradeAt())
+			.param("maxAmountPerCall", policy.maxAmountPerCall())
+			.param("maxTokensPerCall", policy.maxTokensPerCall())
+			.param("maxCallsPerPeriod", policy.maxCallsPerPeriod())
+			.param("maxConcurrentHolds", policy.maxConcurrentHolds())
+			.param("metadata", this.metadata.write(spec.metadata()))
 			.param("now", Timestamp.from(now))
 			.update();
-		journal(id, null, EntryKind.OPEN, limit, BigDecimal.ZERO, BigDecimal.ZERO, limit, now);
+		journal(id, EntryKind.OPEN, spec.limit(), BigDecimal.ZERO, spec.limit(), null, null, now);
 		return this.budgets.get(id);
 	}
 
-	/** Changes what is given; a limit change is journaled, name and metadata are not money. */
+	/** Applies a merge patch; a limit change is journaled, the rest is configuration. */
 	@Transactional
-	public Budget updateBudget(UUID id, @Nullable String name, @Nullable BigDecimal limit,
-			@Nullable Map<String, Object> metadata) {
+	public Budget updateBudget(UUID id, BudgetChanges changes) {
 		Instant now = now();
-		Budget budget = lockBudget(id);
+		Budget budget = this.budgets.lock(id);
+		BudgetRules.check(budget, changes);
+		BudgetPolicy policy = budget.policy();
+		BudgetPeriod period = budget.period();
 		this.jdbc.sql("""
-				UPDATE budgets SET name = coalesce(:name, name), limit_amount = coalesce(:limit, limit_amount),
-				    metadata = coalesce(CAST(:metadata AS jsonb), metadata), updated_at = :now
+				UPDATE budgets SET name = :name, limit_amount = :limit, metadata = CAST(:metadata AS jsonb), mode = :mode,
+				    thresholds = CAST(:thresholds AS jsonb), downgrade_at = :downgradeAt, max_amount_per_call = :maxAmountPerCall,
+				    max_tokens_per_call = :maxTokensPerCall, max_calls_per_period = :maxCallsPerPeriod,
+				    max_concurrent_holds = :maxConcurrentHolds, rollover = :rollover, rollover_cap = :rolloverCap,
+				    updated_at = :now
 				WHERE id = :id""")
 			.param("id", id)
-			.param("name", name)
-			.param("limit", limit)
-			.param("metadata", (metadata != null) ? this.metadata.write(metadata) : null)
+			.param("name", pick(changes, "name", changes.name(), budget.name()))
+			.param("limit", pick(changes, "limit", changes.limit(), budget.limit()))
+			.param("metadata",
+					this.metadata.write(pick(changes, "metadata", changes.metadata(), budget.metadata())))
+			.param("mode", pick(changes, "mode", changes.mode(), policy.mode()).name())
+			.param("thresholds", this.json
+				.writeValueAsString(pick(changes, "thresholds", changes.thresholds(), policy.thresholds())))
+			.param("downgradeAt", pickNullable(changes, "downgradeAt", changes.downgradeAt(), policy.downgradeAt()))
+			.param("maxAmountPerCall",
+					pickNullable(changes, "maxAmountPerCall", changes.maxAmountPerCall(), policy.maxAmountPerCall()))
+			.param("maxTokensPerCall",
+					pickNullable(changes, "maxTokensPerCall", changes.maxTokensPerCall(), policy.maxTokensPerCall()))
+			.param("maxCallsPerPeriod",
+					pickNullable(changes, "maxCallsPerPeriod", changes.maxCallsPerPeriod(), policy.maxCallsPerPeriod()))
+			.param("maxConcurrentHolds", pickNullable(changes, "maxConcurrentHolds", changes.maxConcurrentHolds(),
+					policy.maxConcurrentHolds()))
+			.param("rollover", pick(changes, "rollover", changes.rollover(), period.rollover()))
+			.param("rolloverCap", pickNullable(changes, "rolloverCap", changes.rolloverCap(), period.rolloverCap()))
 			.param("now", Timestamp.from(now))
 			.update();
-		if (limit != null && limit.compareTo(budget.limit()) != 0) {
-			journal(id, null, EntryKind.LIMIT_CHANGE, limit, BigDecimal.ZERO, BigDecimal.ZERO, limit, now);
+		BigDecimal limit = changes.limit();
+		if (changes.has("limit") && limit != null && limit.compareTo(budget.limit()) != 0) {
+			journal(id, EntryKind.LIMIT_CHANGE, limit, BigDecimal.ZERO, limit, null, null, now);
 		}
 		return this.budgets.get(id);
 	}
 
 	/**
-	 * Holds {@code amount} if the budget has room for it. When it has not, holds that are past their expiry are
-	 * expired first (so a late sweep never causes a deny), then the check is made again.
+	 * The kill switch: from the commit on, every new reservation on this budget or below it is denied with
+	 * BUDGET_FROZEN. Existing holds can still be settled or released. Freezing a frozen budget only updates the
+	 * reason.
+	 */
+	@Transactional
+	public Budget freeze(UUID id, String reason) {
+		Instant now = now();
+		Budget budget = this.budgets.lock(id);
+		this.jdbc.sql("""
+				UPDATE budgets SET status = 'FROZEN', frozen_reason = :reason, frozen_at = coalesce(frozen_at, :now),
+				    updated_at = :now WHERE id = :id""")
+			.param("id", id)
+			.param("reason", reason)
+			.param("now", Timestamp.from(now))
+			.update();
+		if (!budget.frozen() || !reason.equals(budget.frozenReason())) {
+			journal(id, EntryKind.FREEZE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, reason, now);
+		}
+		return this.budgets.get(id);
+	}
+
+	@Transactional
+	public Budget unfreeze(UUID id) {
+		Instant now = now();
+		Budget budget = this.budgets.lock(id);
+		if (budget.frozen()) {
+			this.jdbc.sql("""
+					UPDATE budgets SET status = 'ACTIVE', frozen_reason = NULL, frozen_at = NULL, updated_at = :now
+					WHERE id = :id""")
+				.param("id", id)
+				.param("now", Timestamp.from(now))
+				.update();
+			journal(id, EntryKind.UNFREEZE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, null, now);
+		}
+		return this.budgets.get(id);
+	}
+
+	// ---------------------------------------------------------------- reservations
+
+	/**
+	 * Decides and, on ALLOW, holds on the budget and every ancestor. When a budget lacks room (or holds), overdue
+	 * holds in the chain are expired first so a late sweep never causes a deny, then the decision is made again.
 	 */
 	@Transactional
 	public ReserveOutcome reserve(ReserveCommand command) {
+		return reserve(command, false);
+	}
+
+	/**
+	 * The decision a reserve would get now, from the very same code, in a transaction that is rolled back: nothing
+	 * is held, counted or recorded.
+	 */
+	@Transactional
+	public ReserveOutcome decide(ReserveCommand command) {
+		ReserveOutcome outcome = reserve(command, true);
+		TransactionAspectSupport.currentTransactionStatus().setRollbackOnly();
+		return outcome;
+	}
+
+	private ReserveOutcome reserve(ReserveCommand command, boolean dryRun) {
 		Instant now = now();
-		Budget budget = lockBudget(command.budgetId());
-		requireCurrency(budget, command.currency());
-		BigDecimal available = budget.available();
-		if (available.compareTo(command.amount()) < 0) {
-			available = available.add(expireOverdue(budget.id(), now, this.settings.sweepBatchSize()).released());
+		UUID leafId = command.budgetId();
+		List<Budget> chain = lockAndRoll(leafId, now);
+		Ask ask = command.ask();
+		if (ask.currency() == null) {
+			ask = ask.withCurrency(chain.stream()
+				.filter(level -> !level.countsTokens())
+				.map(Budget::unit)
+				.findFirst()
+				.orElseThrow(() -> new TokensRequiredException(leafId)));
 		}
-		if (available.compareTo(command.amount()) < 0) {
+		Decider.Decision decision = Decider.decide(chain, ask);
+		if (decision instanceof Decider.Deny deny && (deny.reason() == DenyReason.INSUFFICIENT_FUNDS
+				|| deny.reason() == DenyReason.CONCURRENCY_LIMIT) && expireOverdueIn(chain, now) > 0) {
+			chain = this.budgets.lockChain(leafId);
+			decision = Decider.decide(chain, ask);
+		}
+		if (decision instanceof Decider.Deny deny) {
 			this.jdbc.sql("UPDATE budgets SET denied_count = denied_count + 1 WHERE id = :id")
-				.param("id", budget.id())
+				.param("id", leafId)
 				.update();
-			count("DENY", DenyReason.INSUFFICIENT_FUNDS.name());
-			return new ReserveOutcome.Denied(DenyReason.INSUFFICIENT_FUNDS, budget.id(), command.amount(), available);
+			if (!dryRun) {
+				count("DENY", deny.reason().name());
+			}
+			return new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
+					deny.requested(), deny.available());
 		}
+		Decider.Allow allow = (Decider.Allow) decision;
+		Ask.Option chosen = allow.chosen();
+		Ask.Option requested = ask.requested();
+		String currency = java.util.Objects.requireNonNull(ask.currency());
+		TokenPrice price = chosen.price();
 		UUID id = Ids.newId(now);
 		Instant expiresAt = now.plus(command.ttl());
-		TokenPrice price = command.price();
 		this.jdbc.sql("""
-				INSERT INTO reservations (id, budget_id, status, amount, model, input_tokens, max_output_tokens,
-				    input_price_per_million, output_price_per_million, metadata, expires_at, created_at, updated_at)
-				VALUES (:id, :budgetId, 'HELD', :amount, :model, :inputTokens, :maxOutputTokens, :inputPrice,
-				    :outputPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)""")
+				INSERT INTO reservations (id, budget_id, status, currency, amount, tokens, model, requested_model,
+				    downgraded, capped, input_tokens, max_output_tokens, input_price_per_million, output_price_per_million,
+				    cache_read_price_per_million, cache_write_price_per_million, reasoning_price_per_million, metadata,
+				    expires_at, created_at, updated_at)
+				VALUES (:id, :budgetId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel, :downgraded, :capped,
+				    :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice, :cacheReadPrice, :cacheWritePrice,
+				    :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)""")
 			.param("id", id)
-			.param("budgetId", budget.id())
-			.param("amount", command.amount())
+			.param("budgetId", leafId)
+			.param("currency", currency)
+			.param("amount", chosen.amount())
+			.param("tokens", chosen.tokens())
 			.param("model", (price != null) ? price.model() : null)
-			.param("inputTokens", command.inputTokens())
-			.param("maxOutputTokens", command.maxOutputTokens())
+			.param("requestedModel", allow.downgraded() ? requested.model() : null)
+			.param("downgraded", allow.downgraded())
+			.param("capped", allow.capped())
+			.param("inputTokens", chosen.inputTokens())
+			.param("maxOutputTokens", chosen.maxOutputTokens())
 			.param("inputPrice", (price != null) ? price.inputPerMillion() : null)
 			.param("outputPrice", (price != null) ? price.outputPerMillion() : null)
+			.param("cacheReadPrice", (price != null) ? price.cacheReadPerMillion() : null)
+			.param("cacheWritePrice", (price != null) ? price.cacheWritePerMillion() : null)
+			.param("reasoningPrice", (price != null) ? price.reasoningPerMillion() : null)
 			.param("metadata", this.metadata.write(command.metadata()))
 			.param("expiresAt", Timestamp.from(expiresAt))
 			.param("now", Timestamp.from(now))
 			.update();
-		moveBalances(budget.id(), BigDecimal.ZERO, command.amount(), now);
-		journal(budget.id(), id, EntryKind.RESERVE, command.amount(), BigDecimal.ZERO, command.amount(), null, now);
-		count("ALLOW", "NONE");
-		Reservation reservation = new Reservation(id, budget.id(), ReservationStatus.HELD, command.amount(), null,
-				null, price, command.inputTokens(), command.maxOutputTokens(), null, null, false, command.metadata(),
-				expiresAt, now, now, null);
-		return new ReserveOutcome.Allowed(reservation, available.subtract(command.amount()));
+		BigDecimal tokens = BigDecimal.valueOf((chosen.tokens() != null) ? chosen.tokens() : 0L);
+		moveChain(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
+				new Delta(tokens, BigDecimal.ZERO, tokens), 1, 1, now);
+		List<String> warnings = new ArrayList<>(allow.warnings());
+		List<ReserveOutcome.ThresholdCrossing> crossings = new ArrayList<>();
+		List<Decider.Crossing> candidates = new ArrayList<>();
+		for (Budget level : chain) {
+			BigDecimal before = level.spent().add(level.reserved());
+			candidates.addAll(Decider.crossings(level, before, before.add(Decider.hold(level, chosen))));
+		}
+		for (Decider.Crossing crossing : recordCrossings(chain, candidates, id, now)) {
+			crossings.add(new ReserveOutcome.ThresholdCrossing(crossing.budgetId(), crossing.threshold()));
+			String warning = thresholdWarning(crossing.threshold());
+			if (!warnings.contains(warning)) {
+				warnings.add(warning);
+			}
+		}
+		if (!dryRun) {
+			count("ALLOW", allow.downgraded() ? "DOWNGRADED" : allow.capped() ? "CAPPED" : "NONE");
+		}
+		Budget leaf = chain.get(chain.size() - 1);
+		Reservation reservation = new Reservation(id, leafId, ReservationStatus.HELD, currency,
+				chosen.amount(), chosen.tokens(), null, null, null, price, allow.downgraded() ? requested.model() : null,
+				allow.downgraded(), allow.capped(), chosen.inputTokens(), chosen.maxOutputTokens(), null, false,
+				command.metadata(), expiresAt, now, now, null);
+		return new ReserveOutcome.Allowed(reservation, leaf.available().subtract(Decider.hold(leaf, chosen)),
+				leaf.unit(), warnings, crossings);
 	}
 
 	/**
-	 * Charges what was actually spent. Always recorded, even above the hold (an overrun) or after the hold expired
-	 * (a late settlement): the money was spent either way. Settling again with the same amount changes nothing and
-	 * answers the same; with another amount it is a conflict.
+	 * Charges what was actually spent, on every budget of the chain, in the period current at settlement. Always
+	 * recorded, even above the hold (an overrun) or after the hold expired (a late settlement): the money was spent
+	 * either way. Settling again with the same figures changes nothing and answers the same; with other figures it
+	 * is a conflict.
 	 */
 	@Transactional
 	public Settlement settle(SettleCommand command) {
@@ -169,42 +358,72 @@ public class Ledger {
 
 	private Settlement doSettle(SettleCommand command) {
 		Instant now = now();
-		Budget budget = lockBudget(budgetOf(command.reservationId()));
-		requireCurrency(budget, command.currency());
-		Reservation reservation = lockReservation(command.reservationId());
+		Reservation reservation = this.reservations.lock(command.reservationId());
+		if (command.currency() != null && !command.currency().equals(reservation.currency())) {
+			throw new CurrencyMismatchException(reservation.currency(), command.currency());
+		}
+		List<Budget> chain = lockAndRoll(reservation.budgetId(), now);
+		TokenPrice.Usage usage = command.usage();
 		BigDecimal actual = actualCost(reservation, command);
+		Long actualTokens = (usage != null) ? usage.total() : null;
+		if (actualTokens == null && chain.stream().anyMatch(Budget::countsTokens)) {
+			throw new TokensRequiredException(chain.stream().filter(Budget::countsTokens).findFirst().orElseThrow().id());
+		}
+		Budget leaf = chain.get(chain.size() - 1);
 		switch (reservation.status()) {
 			case SETTLED -> {
 				BigDecimal charged = Reservations.zeroIfNull(reservation.charged());
-				if (charged.compareTo(actual) != 0) {
+				boolean sameTokens = actualTokens == null || actualTokens.equals(reservation.chargedTokens());
+				if (charged.compareTo(actual) != 0 || !sameTokens) {
 					throw new SettlementConflictException(reservation.id(), charged, actual);
 				}
-				return new Settlement(reservation, budget.available());
+				return new Settlement(reservation, leaf);
 			}
 			case RELEASED -> throw new ReservationReleasedException(reservation.id());
 			case HELD, EXPIRED -> {
 				boolean held = reservation.status() == ReservationStatus.HELD;
-				BigDecimal reservedDelta = held ? reservation.amount().negate() : BigDecimal.ZERO;
 				BigDecimal released = held ? reservation.amount().subtract(actual).max(BigDecimal.ZERO)
 						: Reservations.zeroIfNull(reservation.released());
 				boolean late = !held || !now.isBefore(reservation.expiresAt());
 				this.jdbc.sql("""
-						UPDATE reservations SET status = 'SETTLED', charged = :charged, released = :released,
-						    settled_input_tokens = :inputTokens, settled_output_tokens = :outputTokens, late = :late,
-						    updated_at = :now, finished_at = coalesce(finished_at, :now)
+						UPDATE reservations SET status = 'SETTLED', charged = :charged, charged_tokens = :chargedTokens,
+						    released = :released, settled_input_tokens = :input, settled_output_tokens = :output,
+						    settled_cache_read_tokens = :cacheRead, settled_cache_write_tokens = :cacheWrite,
+						    settled_reasoning_tokens = :reasoning, late = :late, updated_at = :now,
+						    finished_at = coalesce(finished_at, :now)
 						WHERE id = :id""")
 					.param("id", reservation.id())
 					.param("charged", actual)
+					.param("chargedTokens", actualTokens)
 					.param("released", released)
-					.param("inputTokens", command.inputTokens())
-					.param("outputTokens", command.outputTokens())
+					.param("input", (usage != null) ? usage.inputTokens() : null)
+					.param("output", (usage != null) ? usage.outputTokens() : null)
+					.param("cacheRead", (usage != null) ? usage.cacheReadTokens() : null)
+					.param("cacheWrite", (usage != null) ? usage.cacheWriteTokens() : null)
+					.param("reasoning", (usage != null) ? usage.reasoningTokens() : null)
 					.param("late", late)
 					.param("now", Timestamp.from(now))
 					.update();
-				moveBalances(budget.id(), actual, reservedDelta, now);
-				journal(budget.id(), reservation.id(), EntryKind.SETTLE, actual, actual, reservedDelta, null, now);
-				Reservation settled = this.reservations.get(reservation.id());
-				return new Settlement(settled, budget.available().subtract(actual).subtract(reservedDelta));
+				BigDecimal spentTokens = BigDecimal.valueOf((actualTokens != null) ? actualTokens : 0L);
+				BigDecimal heldMoney = held ? reservation.amount() : BigDecimal.ZERO;
+				BigDecimal heldTokens = held ? BigDecimal.valueOf(nonNull(reservation.tokens())) : BigDecimal.ZERO;
+				moveChain(chain, reservation.id(), EntryKind.SETTLE, new Delta(actual, actual, heldMoney.negate()),
+						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0, now);
+				List<Decider.Crossing> candidates = new ArrayList<>();
+				BigDecimal leafChange = BigDecimal.ZERO;
+				for (Budget level : chain) {
+					BigDecimal change = level.countsTokens() ? spentTokens.subtract(heldTokens)
+							: actual.subtract(heldMoney);
+					BigDecimal before = level.spent().add(level.reserved());
+					candidates.addAll(Decider.crossings(level, before, before.add(change)));
+					leafChange = change;
+				}
+				List<String> warnings = recordCrossings(chain, candidates, reservation.id(), now).stream()
+					.map(crossing -> thresholdWarning(crossing.threshold()))
+					.distinct()
+					.toList();
+				return new Settlement(this.reservations.get(reservation.id()),
+						leaf.available().subtract(leafChange), leaf.unit(), warnings);
 			}
 		}
 		throw new IllegalStateException("Unknown status " + reservation.status());
@@ -214,25 +433,17 @@ public class Ledger {
 	@Transactional
 	public Settlement release(UUID reservationId) {
 		Instant now = now();
-		Budget budget = lockBudget(budgetOf(reservationId));
-		Reservation reservation = lockReservation(reservationId);
+		Reservation reservation = this.reservations.lock(reservationId);
 		switch (reservation.status()) {
 			case SETTLED -> throw new ReservationSettledException(reservationId);
 			case RELEASED, EXPIRED -> {
-				return new Settlement(reservation, budget.available());
+				return new Settlement(reservation, this.budgets.get(reservation.budgetId()));
 			}
 			case HELD -> {
-				this.jdbc.sql("""
-						UPDATE reservations SET status = 'RELEASED', released = amount, updated_at = :now, finished_at = :now
-						WHERE id = :id""")
-					.param("id", reservationId)
-					.param("now", Timestamp.from(now))
-					.update();
-				BigDecimal delta = reservation.amount().negate();
-				moveBalances(budget.id(), BigDecimal.ZERO, delta, now);
-				journal(budget.id(), reservationId, EntryKind.RELEASE, reservation.amount(), BigDecimal.ZERO, delta,
-						null, now);
-				return new Settlement(this.reservations.get(reservationId), budget.available().subtract(delta));
+				this.budgets.lockChain(reservation.budgetId());
+				finish(List.of(reservationId), ReservationStatus.RELEASED, EntryKind.RELEASE, now);
+				return new Settlement(this.reservations.get(reservationId),
+						this.budgets.get(reservation.budgetId()));
 			}
 		}
 		throw new IllegalStateException("Unknown status " + reservation.status());
@@ -242,8 +453,7 @@ public class Ledger {
 	@Transactional
 	public Settlement extend(UUID reservationId, Duration ttl) {
 		Instant now = now();
-		Budget budget = lockBudget(budgetOf(reservationId));
-		Reservation reservation = lockReservation(reservationId);
+		Reservation reservation = this.reservations.lock(reservationId);
 		if (reservation.status() != ReservationStatus.HELD || !now.isBefore(reservation.expiresAt())) {
 			ReservationStatus shown = (reservation.status() == ReservationStatus.HELD) ? ReservationStatus.EXPIRED
 					: reservation.status();
@@ -254,21 +464,21 @@ public class Ledger {
 			.param("expiresAt", Timestamp.from(now.plus(ttl)))
 			.param("now", Timestamp.from(now))
 			.update();
-		return new Settlement(this.reservations.get(reservationId), budget.available());
+		return new Settlement(this.reservations.get(reservationId), this.budgets.get(reservation.budgetId()));
 	}
 
 	/**
-	 * One batch of the expiry sweep. Budgets that another transaction holds are skipped ({@code SKIP LOCKED}) and
-	 * picked up by a later batch, by another instance, or inline by the next reserve on them that lacks room.
+	 * One batch of the expiry sweep. Due reservations are claimed with {@code FOR UPDATE SKIP LOCKED} (so several
+	 * instances sweep side by side without ever expiring the same hold), then their chains are locked in the global
+	 * order and every level is given its hold back.
 	 * @return how many holds were expired
 	 */
 	@Transactional
 	public int expireDue(int batchSize) {
 		Instant now = now();
 		List<UUID> due = this.jdbc.sql("""
-				SELECT DISTINCT budget_id FROM (
-				    SELECT budget_id FROM reservations WHERE status = 'HELD' AND expires_at <= :now
-				    ORDER BY expires_at LIMIT :batch) due""")
+				SELECT id FROM reservations WHERE status = 'HELD' AND expires_at <= :now
+				ORDER BY expires_at LIMIT :batch FOR UPDATE SKIP LOCKED""")
 			.param("now", Timestamp.from(now))
 			.param("batch", batchSize)
 			.query(UUID.class)
@@ -276,39 +486,197 @@ public class Ledger {
 		if (due.isEmpty()) {
 			return 0;
 		}
-		List<UUID> locked = this.jdbc.sql("SELECT id FROM budgets WHERE id IN (:ids) ORDER BY id FOR UPDATE SKIP LOCKED")
+		List<UUID> leaves = this.jdbc.sql("SELECT DISTINCT budget_id FROM reservations WHERE id IN (:ids)")
 			.param("ids", due)
 			.query(UUID.class)
 			.list();
-		int expired = 0;
-		for (UUID budgetId : locked) {
-			expired += expireOverdue(budgetId, now, batchSize).count();
-		}
-		return expired;
+		this.budgets.lockChains(leaves);
+		return finish(due, ReservationStatus.EXPIRED, EntryKind.EXPIRE, now);
 	}
 
-	/** Expires the budget's overdue holds and journals each; the caller holds the budget lock. */
-	private Expired expireOverdue(UUID budgetId, Instant now, int limit) {
-		Expired expired = this.jdbc.sql("""
-				WITH expired AS (
-				    UPDATE reservations SET status = 'EXPIRED', released = amount, updated_at = :now, finished_at = :now
-				    WHERE id IN (SELECT id FROM reservations WHERE budget_id = :budgetId AND status = 'HELD'
-				                 AND expires_at <= :now ORDER BY expires_at LIMIT :limit FOR UPDATE)
-				    RETURNING id, budget_id, amount),
+	/** Expires overdue holds whose chains lie within {@code chain}, which the caller has locked. */
+	private int expireOverdueIn(List<Budget> chain, Instant now) {
+		List<UUID> overdue = this.jdbc.sql("""
+				SELECT id FROM reservations WHERE budget_id IN (:chain) AND status = 'HELD' AND expires_at <= :now
+				ORDER BY expires_at LIMIT :batch FOR UPDATE SKIP LOCKED""")
+			.param("chain", chain.stream().map(Budget::id).toList())
+			.param("now", Timestamp.from(now))
+			.param("batch", this.settings.sweepBatchSize())
+			.query(UUID.class)
+			.list();
+		return overdue.isEmpty() ? 0 : finish(overdue, ReservationStatus.EXPIRED, EntryKind.EXPIRE, now);
+	}
+
+	/**
+	 * Ends held reservations without a charge (release or expiry): each gives its hold back on every level of its
+	 * chain, with one journal entry per reservation and level. One statement; the caller holds all the locks.
+	 */
+	private int finish(List<UUID> ids, ReservationStatus status, EntryKind kind, Instant now) {
+		int finished = this.jdbc.sql("""
+				WITH done AS (
+				    UPDATE reservations SET status = :status, released = amount, updated_at = :now, finished_at = :now
+				    WHERE id IN (:ids) AND status = 'HELD'
+				    RETURNING id, budget_id, amount, tokens),
+				per_level AS (
+				    SELECT b.id AS budget_id, b.depth, done.id AS reservation_id,
+				           CASE WHEN b.unit = 'TOKENS' THEN coalesce(done.tokens, 0) ELSE done.amount END AS hold
+				    FROM done JOIN budgets leaf ON leaf.id = done.budget_id JOIN budgets b ON b.id = ANY(leaf.ancestors)),
 				journaled AS (
 				    INSERT INTO journal_entries (budget_id, reservation_id, kind, amount, reserved_delta, created_at)
-				    SELECT budget_id, id, 'EXPIRE', amount, -amount, :now FROM expired)
-				SELECT count(*) AS count, coalesce(sum(amount), 0) AS released FROM expired""")
-			.param("budgetId", budgetId)
+				    SELECT budget_id, reservation_id, :kind, hold, -hold, :now FROM per_level ORDER BY reservation_id, depth),
+				moved AS (
+				    UPDATE budgets b SET reserved = b.reserved - t.hold, held_count = b.held_count - t.n, updated_at = :now
+				    FROM (SELECT budget_id, sum(hold) AS hold, count(*) AS n FROM per_level GROUP BY budget_id) t
+				    WHERE b.id = t.budget_id)
+				SELECT count(*) FROM done""")
+			.param("ids", ids)
+			.param("status", status.name())
+			.param("kind", kind.name())
 			.param("now", Timestamp.from(now))
-			.param("limit", limit)
-			.query((rs, row) -> new Expired(rs.getInt("count"), rs.getBigDecimal("released")))
+			.query(Integer.class)
 			.single();
-		if (expired.count() > 0) {
-			moveBalances(budgetId, BigDecimal.ZERO, expired.released().negate(), now);
-			this.expiredHolds.increment(expired.count());
+		if (status == ReservationStatus.EXPIRED && finished > 0) {
+			this.expiredHolds.increment(finished);
 		}
-		return expired;
+		return finished;
+	}
+
+	// ---------------------------------------------------------------- chains, periods, journal
+
+	/** Locks the chain root first and starts a new period on every level whose period is over. */
+	private List<Budget> lockAndRoll(UUID leafId, Instant now) {
+		List<Budget> chain = this.budgets.lockChain(leafId);
+		boolean rolled = false;
+		for (Budget level : chain) {
+			PeriodRoll roll = PeriodRoll.of(level, now).orElse(null);
+			if (roll != null) {
+				startPeriod(level, roll, now);
+				rolled = true;
+			}
+		}
+		return rolled ? this.budgets.lockChain(leafId) : chain;
+	}
+
+	private void startPeriod(Budget level, PeriodRoll roll, Instant now) {
+		this.jdbc.sql("""
+				INSERT INTO budget_periods (budget_id, period_start, period_end, limit_amount, carried_over, spent,
+				    reserved_at_close, calls, carried_out, closed_at)
+				VALUES (:id, :start, :end, :limit, :carriedOver, :spent, :reserved, :calls, :carry, :now)""")
+			.param("id", level.id())
+			.param("start", Timestamp.from(roll.closedStart()))
+			.param("end", Timestamp.from(roll.closedEnd()))
+			.param("limit", level.limit())
+			.param("carriedOver", level.period().carriedOver())
+			.param("spent", level.spent())
+			.param("reserved", level.reserved())
+			.param("calls", level.callsInPeriod())
+			.param("carry", roll.carry())
+			.param("now", Timestamp.from(now))
+			.update();
+		this.jdbc.sql("""
+				UPDATE budgets SET spent = 0, calls_in_period = 0, period_start = :start, carried_over = :carry,
+				    updated_at = :now WHERE id = :id""")
+			.param("id", level.id())
+			.param("start", Timestamp.from(roll.newStart()))
+			.param("carry", roll.carry())
+			.param("now", Timestamp.from(now))
+			.update();
+		journal(level.id(), EntryKind.PERIOD_RESET, level.spent(), level.spent().negate(), null, roll.carry(), null,
+				now);
+	}
+
+	/** Per-unit change of one movement: the journal amount, and what it adds to spent and reserved. */
+	private record Delta(BigDecimal amount, BigDecimal spent, BigDecimal reserved) {
+	}
+
+	/** Moves every budget of a locked chain and journals each level, in one statement. */
+	private void moveChain(List<Budget> chain, UUID reservationId, EntryKind kind, Delta money, Delta tokens,
+			int heldDelta, int callsDelta, Instant now) {
+		this.jdbc.sql("""
+				WITH lv AS (SELECT id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
+				journaled AS (
+				    INSERT INTO journal_entries (budget_id, reservation_id, kind, amount, spent_delta, reserved_delta, created_at)
+				    SELECT id, :reservationId, :kind,
+				           CASE WHEN t THEN CAST(:tokenAmount AS numeric) ELSE CAST(:moneyAmount AS numeric) END,
+				           CASE WHEN t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
+				           CASE WHEN t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END, :now
+				    FROM lv ORDER BY depth)
+				UPDATE budgets b SET
+				    spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
+				    reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
+				    held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
+				FROM lv WHERE b.id = lv.id""")
+			.param("chain", chain.stream().map(Budget::id).toList())
+			.param("reservationId", reservationId)
+			.param("kind", kind.name())
+			.param("moneyAmount", money.amount())
+			.param("moneySpent", money.spent())
+			.param("moneyReserved", money.reserved())
+			.param("tokenAmount", tokens.amount())
+			.param("tokenSpent", tokens.spent())
+			.param("tokenReserved", tokens.reserved())
+			.param("held", heldDelta)
+			.param("calls", callsDelta)
+			.param("now", Timestamp.from(now))
+			.update();
+	}
+
+	/** Records threshold crossings once per budget, threshold and period; returns those recorded now. */
+	private List<Decider.Crossing> recordCrossings(List<Budget> chain, List<Decider.Crossing> candidates,
+			UUID reservationId, Instant now) {
+		List<Decider.Crossing> recorded = new ArrayList<>();
+		for (Decider.Crossing crossing : candidates) {
+			Budget level = chain.stream().filter(b -> b.id().equals(crossing.budgetId())).findFirst().orElseThrow();
+			int inserted = this.jdbc.sql("""
+					INSERT INTO threshold_crossings (budget_id, period_start, threshold, reservation_id, utilization, crossed_at)
+					VALUES (:id, :periodStart, :threshold, :reservationId, :utilization, :now)
+					ON CONFLICT (budget_id, period_start, threshold) DO NOTHING""")
+				.param("id", crossing.budgetId())
+				.param("periodStart", Timestamp.from(level.periodKey()))
+				.param("threshold", crossing.threshold())
+				.param("reservationId", reservationId)
+				.param("utilization", crossing.utilization())
+				.param("now", Timestamp.from(now))
+				.update();
+			if (inserted > 0) {
+				recorded.add(crossing);
+			}
+		}
+		return recorded;
+	}
+
+	static String thresholdWarning(BigDecimal threshold) {
+		return "THRESHOLD_" + threshold.movePointRight(2).stripTrailingZeros().toPlainString();
+	}
+
+	private void journal(UUID budgetId, EntryKind kind, BigDecimal amount, BigDecimal spentDelta,
+			@Nullable BigDecimal limitAfter, @Nullable BigDecimal carriedOverAfter, @Nullable String note, Instant now) {
+		this.jdbc.sql("""
+				INSERT INTO journal_entries (budget_id, kind, amount, spent_delta, limit_after, carried_over_after, note, created_at)
+				VALUES (:budgetId, :kind, :amount, :spentDelta, :limitAfter, :carriedOverAfter, :note, :now)""")
+			.param("budgetId", budgetId)
+			.param("kind", kind.name())
+			.param("amount", amount)
+			.param("spentDelta", spentDelta)
+			.param("limitAfter", limitAfter)
+			.param("carriedOverAfter", carriedOverAfter)
+			.param("note", note)
+			.param("now", Timestamp.from(now))
+			.update();
+	}
+
+	// ---------------------------------------------------------------- helpers
+
+	private static BigDecimal actualCost(Reservation reservation, SettleCommand command) {
+		if (command.amount() != null) {
+			return command.amount();
+		}
+		TokenPrice price = reservation.price();
+		TokenPrice.Usage usage = command.usage();
+		if (price == null || usage == null) {
+			throw new NotTokenPricedException(reservation.id());
+		}
+		return price.cost(usage);
 	}
 
 	/** Microseconds, as PostgreSQL stores them, so what is answered equals what is read back later. */
@@ -316,84 +684,30 @@ public class Ledger {
 		return this.clock.instant().truncatedTo(ChronoUnit.MICROS);
 	}
 
-	private Budget lockBudget(UUID id) {
-		return this.jdbc.sql("SELECT " + Budgets.COLUMNS + " FROM budgets WHERE id = :id FOR UPDATE")
-			.param("id", id)
-			.query(this.budgets.mapper())
-			.optional()
-			.orElseThrow(() -> new BudgetNotFoundException(id));
+	private static long nonNull(@Nullable Long value) {
+		return (value != null) ? value : 0L;
 	}
 
-	/** The budget a reservation belongs to; read without a lock, as it never changes. */
-	private UUID budgetOf(UUID reservationId) {
-		return this.jdbc.sql("SELECT budget_id FROM reservations WHERE id = :id")
-			.param("id", reservationId)
-			.query(UUID.class)
-			.optional()
-			.orElseThrow(() -> new ReservationNotFoundException(reservationId));
+	private static @Nullable Timestamp timestamp(@Nullable Instant instant) {
+		return (instant != null) ? Timestamp.from(instant) : null;
 	}
 
-	private Reservation lockReservation(UUID id) {
-		return this.jdbc.sql("SELECT " + Reservations.COLUMNS
-				+ " FROM reservations r JOIN budgets b ON b.id = r.budget_id WHERE r.id = :id FOR UPDATE OF r")
-			.param("id", id)
-			.query(this.reservations.mapper())
-			.single();
+	/** PostgreSQL array literal; ids are UUIDs, so nothing needs quoting. */
+	private static String uuidArray(List<UUID> ids) {
+		return "{" + String.join(",", ids.stream().map(UUID::toString).toList()) + "}";
 	}
 
-	private static BigDecimal actualCost(Reservation reservation, SettleCommand command) {
-		if (command.amount() != null) {
-			return command.amount();
-		}
-		TokenPrice price = reservation.price();
-		if (price == null) {
-			throw new NotTokenPricedException(reservation.id());
-		}
-		return price.cost(nonNull(command.inputTokens()), nonNull(command.outputTokens()));
+	private static <T> T pick(BudgetChanges changes, String field, @Nullable T value, T current) {
+		return (changes.has(field) && value != null) ? value : current;
 	}
 
-	private static long nonNull(@Nullable Long tokens) {
-		return (tokens != null) ? tokens : 0L;
-	}
-
-	private static void requireCurrency(Budget budget, @Nullable String currency) {
-		if (currency != null && !currency.equals(budget.currency())) {
-			throw new CurrencyMismatchException(budget.currency(), currency);
-		}
-	}
-
-	private void moveBalances(UUID budgetId, BigDecimal spentDelta, BigDecimal reservedDelta, Instant now) {
-		this.jdbc.sql("""
-				UPDATE budgets SET spent = spent + :spentDelta, reserved = reserved + :reservedDelta, updated_at = :now
-				WHERE id = :id""")
-			.param("id", budgetId)
-			.param("spentDelta", spentDelta)
-			.param("reservedDelta", reservedDelta)
-			.param("now", Timestamp.from(now))
-			.update();
-	}
-
-	private void journal(UUID budgetId, @Nullable UUID reservationId, EntryKind kind, BigDecimal amount,
-			BigDecimal spentDelta, BigDecimal reservedDelta, @Nullable BigDecimal limitAfter, Instant now) {
-		this.jdbc.sql("""
-				INSERT INTO journal_entries (budget_id, reservation_id, kind, amount, spent_delta, reserved_delta, limit_after, created_at)
-				VALUES (:budgetId, :reservationId, :kind, :amount, :spentDelta, :reservedDelta, :limitAfter, :now)""")
-			.param("budgetId", budgetId)
-			.param("reservationId", reservationId)
-			.param("kind", kind.name())
-			.param("amount", amount)
-			.param("spentDelta", spentDelta)
-			.param("reservedDelta", reservedDelta)
-			.param("limitAfter", limitAfter)
-			.param("now", Timestamp.from(now))
-			.update();
+	private static <T> @Nullable T pickNullable(BudgetChanges changes, String field, @Nullable T value,
+			@Nullable T current) {
+		return changes.has(field) ? value : current;
 	}
 
 	private void count(String decision, String reason) {
 		this.meters.counter("budget_ledger.reservations", "decision", decision, "reason", reason).increment();
-	}
-
-	private record Expired(int count, BigDecimal released) {
 	}
 
 }

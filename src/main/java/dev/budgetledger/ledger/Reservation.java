@@ -10,26 +10,38 @@ import org.jspecify.annotations.Nullable;
 import dev.budgetledger.pricing.TokenPrice;
 
 /**
- * A hold on a budget and what became of it.
+ * A hold on a budget and its ancestors, and what became of it. Money budgets in the chain hold {@code amount};
+ * token budgets hold {@code tokens}.
  *
- * @param amount the hold (the worst-case estimate)
+ * @param amount the money hold (the worst-case estimate) in {@code currency}
+ * @param tokens the token hold (input plus max output tokens), for token-priced reservations
  * @param charged what was actually spent, once settled
- * @param released how much of the hold went back to the budget (by settle below the estimate, release or expiry)
+ * @param chargedTokens the tokens actually used, once settled with token counts
+ * @param released how much of the money hold went back (by settle below the estimate, release or expiry)
  * @param price the token price captured at reservation time, for token-priced reservations
- * @param late whether it was settled after its expiry time
+ * @param requestedModel the model asked for, when a fallback was chosen instead ({@code downgraded})
+ * @param capped whether {@code maxOutputTokens} was lowered to fit
+ * @param usage the token counts given at settlement
+ * @param late whether it was settled at or after its expiry time
  */
-public record Reservation(UUID id, UUID budgetId, ReservationStatus status, BigDecimal amount,
-		@Nullable BigDecimal charged, @Nullable BigDecimal released, @Nullable TokenPrice price,
-		@Nullable Long inputTokens, @Nullable Long maxOutputTokens, @Nullable Long settledInputTokens,
-		@Nullable Long settledOutputTokens, boolean late, Map<String, Object> metadata, Instant expiresAt,
-		Instant createdAt, Instant updatedAt, @Nullable Instant finishedAt) {
+public record Reservation(UUID id, UUID budgetId, ReservationStatus status, String currency, BigDecimal amount,
+		@Nullable Long tokens, @Nullable BigDecimal charged, @Nullable Long chargedTokens, @Nullable BigDecimal released,
+		@Nullable TokenPrice price, @Nullable String requestedModel, boolean downgraded, boolean capped,
+		@Nullable Long inputTokens, @Nullable Long maxOutputTokens, TokenPrice.@Nullable Usage usage, boolean late,
+		Map<String, Object> metadata, Instant expiresAt, Instant createdAt, Instant updatedAt,
+		@Nullable Instant finishedAt) {
 
-	/** How far the charge went above the hold; zero when it did not. */
+	/** How far the money charge went above the hold; zero when it did not. */
 	public BigDecimal overrun() {
 		if (this.charged == null || this.charged.compareTo(this.amount) <= 0) {
 			return BigDecimal.ZERO;
 		}
 		return this.charged.subtract(this.amount);
+	}
+
+	/** What this reservation holds on a budget of its chain, in that budget's unit. */
+	BigDecimal holdOn(Budget level) {
+		return level.countsTokens() ? BigDecimal.valueOf((this.tokens != null) ? this.tokens : 0L) : this.amount;
 	}
 
 }

@@ -3,7 +3,6 @@ package dev.budgetledger.ledger;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -20,9 +19,11 @@ import org.springframework.stereotype.Repository;
 public class Reservations {
 
 	static final String COLUMNS = """
-			r.id, r.budget_id, r.status, r.amount, r.charged, r.released, r.model, r.input_tokens, r.max_output_tokens,
-			r.input_price_per_million, r.output_price_per_million, r.settled_input_tokens, r.settled_output_tokens,
-			r.late, r.metadata, r.expires_at, r.created_at, r.updated_at, r.finished_at, b.currency""";
+			id, budget_id, status, currency, amount, tokens, charged, charged_tokens, released, model, requested_model,
+			downgraded, capped, input_tokens, max_output_tokens, input_price_per_million, output_price_per_million,
+			cache_read_price_per_million, cache_write_price_per_million, reasoning_price_per_million,
+			settled_input_tokens, settled_output_tokens, settled_cache_read_tokens, settled_cache_write_tokens,
+			settled_reasoning_tokens, late, metadata, expires_at, created_at, updated_at, finished_at""";
 
 	private final JdbcClient jdbc;
 
@@ -34,7 +35,7 @@ public class Reservations {
 	}
 
 	public Optional<Reservation> find(UUID id) {
-		return this.jdbc.sql("SELECT " + COLUMNS + " FROM reservations r JOIN budgets b ON b.id = r.budget_id WHERE r.id = :id")
+		return this.jdbc.sql("SELECT " + COLUMNS + " FROM reservations WHERE id = :id")
 			.param("id", id)
 			.query(this.mapper)
 			.optional();
@@ -44,30 +45,45 @@ public class Reservations {
 		return find(id).orElseThrow(() -> new ReservationNotFoundException(id));
 	}
 
+	/** Locks a reservation; every path that changes one locks it before any budget. */
+	Reservation lock(UUID id) {
+		return this.jdbc.sql("SELECT " + COLUMNS + " FROM reservations WHERE id = :id FOR UPDATE")
+			.param("id", id)
+			.query(this.mapper)
+			.optional()
+			.orElseThrow(() -> new ReservationNotFoundException(id));
+	}
+
 	RowMapper<Reservation> mapper() {
 		return this.mapper;
 	}
 
 	private static Reservation map(ResultSet rs, Metadata metadata) throws SQLException {
 		String model = rs.getString("model");
-		TokenPrice price = (model != null) ? new TokenPrice(model, rs.getString("currency"),
-				rs.getBigDecimal("input_price_per_million"), rs.getBigDecimal("output_price_per_million")) : null;
+		String currency = rs.getString("currency");
+		TokenPrice price = (model != null) ? new TokenPrice(model, currency, rs.getBigDecimal("input_price_per_million"),
+				rs.getBigDecimal("output_price_per_million"), rs.getBigDecimal("cache_read_price_per_million"),
+				rs.getBigDecimal("cache_write_price_per_million"), rs.getBigDecimal("reasoning_price_per_million"))
+				: null;
+		Long settledInput = Budgets.longOrNull(rs, "settled_input_tokens");
+		TokenPrice.Usage usage = (settledInput != null) ? new TokenPrice.Usage(settledInput,
+				zero(Budgets.longOrNull(rs, "settled_output_tokens")),
+				zero(Budgets.longOrNull(rs, "settled_cache_read_tokens")),
+				zero(Budgets.longOrNull(rs, "settled_cache_write_tokens")),
+				zero(Budgets.longOrNull(rs, "settled_reasoning_tokens"))) : null;
 		return new Reservation(rs.getObject("id", UUID.class), rs.getObject("budget_id", UUID.class),
-				ReservationStatus.valueOf(rs.getString("status")), rs.getBigDecimal("amount"),
-				rs.getBigDecimal("charged"), rs.getBigDecimal("released"), price, longOrNull(rs, "input_tokens"),
-				longOrNull(rs, "max_output_tokens"), longOrNull(rs, "settled_input_tokens"),
-				longOrNull(rs, "settled_output_tokens"), rs.getBoolean("late"), metadata.read(rs.getString("metadata")),
-				rs.getTimestamp("expires_at").toInstant(), rs.getTimestamp("created_at").toInstant(),
-				rs.getTimestamp("updated_at").toInstant(), instantOrNull(rs.getTimestamp("finished_at")));
+				ReservationStatus.valueOf(rs.getString("status")), currency, rs.getBigDecimal("amount"),
+				Budgets.longOrNull(rs, "tokens"), rs.getBigDecimal("charged"), Budgets.longOrNull(rs, "charged_tokens"),
+				rs.getBigDecimal("released"), price, rs.getString("requested_model"), rs.getBoolean("downgraded"),
+				rs.getBoolean("capped"), Budgets.longOrNull(rs, "input_tokens"),
+				Budgets.longOrNull(rs, "max_output_tokens"), usage, rs.getBoolean("late"),
+				metadata.read(rs.getString("metadata")), rs.getTimestamp("expires_at").toInstant(),
+				rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant(),
+				Budgets.instant(rs.getTimestamp("finished_at")));
 	}
 
-	private static @Nullable Long longOrNull(ResultSet rs, String column) throws SQLException {
-		long value = rs.getLong(column);
-		return rs.wasNull() ? null : value;
-	}
-
-	private static java.time.@Nullable Instant instantOrNull(@Nullable Timestamp timestamp) {
-		return (timestamp != null) ? timestamp.toInstant() : null;
+	private static long zero(@Nullable Long value) {
+		return (value != null) ? value : 0L;
 	}
 
 	static BigDecimal zeroIfNull(@Nullable BigDecimal value) {

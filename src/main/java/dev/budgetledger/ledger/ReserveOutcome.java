@@ -1,18 +1,27 @@
 package dev.budgetledger.ledger;
 
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.UUID;
 
 /** The decision on a reservation: a hold, or a reasoned no. */
 public sealed interface ReserveOutcome {
 
-	/** The hold was placed; {@code available} is what the budget has left after it. */
-	record Allowed(Reservation reservation, BigDecimal available) implements ReserveOutcome {
+	/**
+	 * The hold was placed; {@code available} is what the budget has left after it.
+	 * @param warnings {@code OVER_LIMIT} (a SOFT budget went over) and {@code THRESHOLD_<percent>} for each alert
+	 * threshold this reservation crossed first in the period
+	 */
+	record Allowed(Reservation reservation, BigDecimal available, String unit, List<String> warnings,
+			List<ThresholdCrossing> crossings) implements ReserveOutcome {
 	}
 
-	/** Nothing was held. */
-	record Denied(DenyReason reason, UUID budgetId, BigDecimal requested, BigDecimal available)
-			implements ReserveOutcome {
+	/** Nothing was held. {@code requested} and {@code available} are in the limiting budget's unit. */
+	record Denied(DenyReason reason, UUID budgetId, UUID limitingBudgetId, String unit, BigDecimal requested,
+			BigDecimal available) implements ReserveOutcome {
+	}
+
+	record ThresholdCrossing(UUID budgetId, BigDecimal threshold) {
 	}
 
 }

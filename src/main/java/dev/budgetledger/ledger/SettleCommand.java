@@ -5,7 +5,9 @@ import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
-/** Either an {@code amount} or the actual {@code inputTokens} and {@code outputTokens}. */
+import dev.budgetledger.pricing.TokenPrice;
+
+/** Either an {@code amount}, or the token {@code usage} (priced with the reservation's captured price), or both. */
 public record SettleCommand(UUID reservationId, @Nullable BigDecimal amount, @Nullable String currency,
-		@Nullable Long inputTokens, @Nullable Long outputTokens) {
+		TokenPrice.@Nullable Usage usage) {
 }

@@ -28,6 +28,15 @@ public class Price {
 
 	private String currency;
 
+	@Column(name = "cache_read_per_million")
+	private @Nullable BigDecimal cacheReadPerMillion;
+
+	@Column(name = "cache_write_per_million")
+	private @Nullable BigDecimal cacheWritePerMillion;
+
+	@Column(name = "reasoning_per_million")
+	private @Nullable BigDecimal reasoningPerMillion;
+
 	private String source;
 
 	@Column(name = "as_of")
@@ -40,32 +49,29 @@ public class Price {
 	protected Price() {
 	}
 
-	Price(String model, @Nullable String provider, BigDecimal inputPerMillion, BigDecimal outputPerMillion,
-			String currency, Instant updatedAt) {
+	Price(String model, Instant updatedAt) {
 		this.model = model;
-		this.provider = provider;
-		this.inputPerMillion = inputPerMillion;
-		this.outputPerMillion = outputPerMillion;
-		this.currency = currency;
-		this.source = "ADMIN";
 		this.updatedAt = updatedAt;
 	}
 
-	void update(@Nullable String provider, BigDecimal inputPerMillion, BigDecimal outputPerMillion, String currency,
-			Instant updatedAt) {
+	void update(@Nullable String provider, TokenPrice price, Instant updatedAt) {
 		if (provider != null) {
 			this.provider = provider;
 		}
-		this.inputPerMillion = inputPerMillion;
-		this.outputPerMillion = outputPerMillion;
-		this.currency = currency;
+		this.inputPerMillion = price.inputPerMillion();
+		this.outputPerMillion = price.outputPerMillion();
+		this.cacheReadPerMillion = price.cacheReadPerMillion();
+		this.cacheWritePerMillion = price.cacheWritePerMillion();
+		this.reasoningPerMillion = price.reasoningPerMillion();
+		this.currency = price.currency();
 		this.source = "ADMIN";
 		this.asOf = null;
 		this.updatedAt = updatedAt;
 	}
 
 	public TokenPrice tokenPrice() {
-		return new TokenPrice(this.model, this.currency, this.inputPerMillion, this.outputPerMillion);
+		return new TokenPrice(this.model, this.currency, this.inputPerMillion, this.outputPerMillion,
+				this.cacheReadPerMillion, this.cacheWritePerMillion, this.reasoningPerMillion);
 	}
 
 	public String getModel() {

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -54,13 +55,18 @@ class PriceCatalog implements ApplicationRunner {
 		Timestamp now = Timestamp.from(this.clock.instant());
 		for (Entry entry : catalog.models()) {
 			this.jdbc.sql("""
-					INSERT INTO prices (model, provider, input_per_million, output_per_million, currency, source, as_of, updated_at)
-					VALUES (:model, :provider, :input, :output, :currency, 'CATALOG', :asOf, :now)
+					INSERT INTO prices (model, provider, input_per_million, output_per_million, cache_read_per_million,
+					    cache_write_per_million, reasoning_per_million, currency, source, as_of, updated_at)
+					VALUES (:model, :provider, :input, :output, :cacheRead, :cacheWrite, :reasoning, :currency, 'CATALOG',
+					    :asOf, :now)
 					ON CONFLICT (model) DO NOTHING""")
 				.param("model", entry.model())
 				.param("provider", entry.provider())
 				.param("input", entry.inputPerMillion())
 				.param("output", entry.outputPerMillion())
+				.param("cacheRead", entry.cacheReadPerMillion())
+				.param("cacheWrite", entry.cacheWritePerMillion())
+				.param("reasoning", entry.reasoningPerMillion())
 				.param("currency", catalog.currency())
 				.param("asOf", Date.valueOf(catalog.asOf()))
 				.param("now", now)
@@ -78,7 +84,9 @@ class PriceCatalog implements ApplicationRunner {
 	record Catalog(LocalDate asOf, String currency, String source, List<Entry> models) {
 	}
 
-	record Entry(String model, String provider, BigDecimal inputPerMillion, BigDecimal outputPerMillion) {
+	record Entry(String model, String provider, BigDecimal inputPerMillion, BigDecimal outputPerMillion,
+			@Nullable BigDecimal cacheReadPerMillion, @Nullable BigDecimal cacheWritePerMillion,
+			@Nullable BigDecimal reasoningPerMillion) {
 	}
 
 }

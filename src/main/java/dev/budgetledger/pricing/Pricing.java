@@ -1,6 +1,5 @@
 package dev.budgetledger.pricing;
 
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -51,16 +50,12 @@ public class Pricing {
 
 	/** Creates or replaces a price; returns whether it was new. */
 	@Transactional
-	public PutResult put(String model, @Nullable String provider, BigDecimal inputPerMillion,
-			BigDecimal outputPerMillion, String currency) {
-		Price existing = this.prices.findById(model).orElse(null);
-		if (existing == null) {
-			Price created = this.prices.save(
-					new Price(model, provider, inputPerMillion, outputPerMillion, currency, this.clock.instant()));
-			return new PutResult(created, true);
-		}
-		existing.update(provider, inputPerMillion, outputPerMillion, currency, this.clock.instant());
-		return new PutResult(existing, false);
+	public PutResult put(@Nullable String provider, TokenPrice price) {
+		Price existing = this.prices.findById(price.model()).orElse(null);
+		boolean created = existing == null;
+		Price target = created ? new Price(price.model(), this.clock.instant()) : existing;
+		target.update(provider, price, this.clock.instant());
+		return new PutResult(created ? this.prices.save(target) : target, created);
 	}
 
 	public record PutResult(Price price, boolean created) {

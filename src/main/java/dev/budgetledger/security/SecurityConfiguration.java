@@ -55,9 +55,10 @@ class SecurityConfiguration {
 				// An error dispatch only renders the error of a request that was already let through.
 				.dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
 				.requestMatchers(HttpMethod.GET, "/v1/budgets", "/v1/budgets/*", "/v1/budgets/*/entries",
-						"/v1/reservations/*", "/v1/prices", "/v1/prices/*")
+						"/v1/budgets/*/children", "/v1/budgets/*/tree", "/v1/budgets/*/periods", "/v1/reservations/*",
+						"/v1/prices", "/v1/prices/*")
 				.hasAnyRole(ADMIN, CLIENT)
-				.requestMatchers(HttpMethod.POST, "/v1/reservations", "/v1/reservations/*/settle",
+				.requestMatchers(HttpMethod.POST, "/v1/reservations", "/v1/decisions", "/v1/reservations/*/settle",
 						"/v1/reservations/*/release", "/v1/reservations/*/extend")
 				.hasAnyRole(ADMIN, CLIENT)
 				// Budgets and prices changes, API keys, the audit log, actuator endpoints and anything unknown.

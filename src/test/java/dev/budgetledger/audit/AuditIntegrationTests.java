@@ -1,6 +1,7 @@
 package dev.budgetledger.audit;
 
 import java.math.BigDecimal;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +10,11 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
+import dev.budgetledger.ledger.BudgetPolicy;
 import dev.budgetledger.ledger.Ledger;
+import dev.budgetledger.ledger.Mode;
+import dev.budgetledger.ledger.NewBudget;
+import dev.budgetledger.ledger.Period;
 import dev.budgetledger.support.Api;
 import dev.budgetledger.support.IntegrationTest;
 
@@ -104,7 +109,9 @@ class AuditIntegrationTests extends IntegrationTest {
 		List<UUID> opened = new ArrayList<>();
 
 		this.transactions.executeWithoutResult(status -> {
-			UUID id = this.ledger.openBudget("rolled back", BigDecimal.ONE, "USD", Map.of()).id();
+			UUID id = this.ledger.openBudget(new NewBudget("rolled back", null, "USD", BigDecimal.ONE, Period.NONE,
+					ZoneOffset.UTC, false, null, new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null,
+							null, null, null, null), Map.of())).id();
 			opened.add(id);
 			this.audit.record(Actor.service("test"), AuditAction.BUDGET_CREATE, id.toString(), null, Map.of("id", id));
 			status.setRollbackOnly();

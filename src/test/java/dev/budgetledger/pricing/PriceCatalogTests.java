@@ -29,6 +29,12 @@ class PriceCatalogTests {
 			assertThat(entry.inputPerMillion()).isGreaterThan(BigDecimal.ZERO);
 			assertThat(entry.outputPerMillion()).isGreaterThanOrEqualTo(entry.inputPerMillion());
 			assertThat(entry.inputPerMillion().scale()).isLessThanOrEqualTo(12);
+			if (entry.cacheReadPerMillion() != null) {
+				assertThat(entry.cacheReadPerMillion()).isLessThan(entry.inputPerMillion());
+			}
+			if (entry.cacheWritePerMillion() != null) {
+				assertThat(entry.cacheWritePerMillion()).isGreaterThan(entry.inputPerMillion());
+			}
 			providers.add(entry.provider());
 		}
 		assertThat(providers).containsExactlyInAnyOrder("openai", "anthropic", "google");

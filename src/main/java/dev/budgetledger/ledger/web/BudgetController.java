@@ -1,11 +1,23 @@
 package dev.budgetledger.ledger.web;
 
 import java.math.BigDecimal;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
+import jakarta.validation.Validator;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Digits;
@@ -16,17 +28,28 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import dev.budgetledger.audit.AuditAction;
 import dev.budgetledger.audit.AuditLog;
 import dev.budgetledger.idempotency.IdempotentExecutor;
 import dev.budgetledger.idempotency.StoredResponse;
+import dev.budgetledger.errors.InvalidRequestException;
+import dev.budgetledger.errors.MalformedRequestException;
 import dev.budgetledger.ledger.Budget;
+import dev.budgetledger.ledger.BudgetChanges;
+import dev.budgetledger.ledger.BudgetPeriods;
+import dev.budgetledger.ledger.BudgetPolicy;
 import dev.budgetledger.ledger.BudgetScope;
 import dev.budgetledger.ledger.Budgets;
 import dev.budgetledger.ledger.JournalEntries;
 import dev.budgetledger.ledger.JournalEntry;
 import dev.budgetledger.ledger.Ledger;
+import dev.budgetledger.ledger.Mode;
+import dev.budgetledger.ledger.NewBudget;
+import dev.budgetledger.ledger.Period;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.security.Caller;
 
@@ -53,6 +76,11 @@ class BudgetController {
 
 	static final String NAME_PATTERN = "^[^\\p{Cntrl}]*$";
 
+	static final String ZONE_PATTERN = "^[A-Za-z0-9_+/-]{1,64}$";
+
+	/** Most budgets a tree answer holds; bigger subtrees are paged with /children. */
+	static final int MAX_TREE = 1000;
+
 	private final Ledger ledger;
 
 	private final Budgets budgets;
@@ -69,8 +97,18 @@ class BudgetController {
 
 	private final TransactionTemplate transactions;
 
+	private final BudgetPeriods periods;
+
+	private final JsonMapper json;
+
+	private final Validator validator;
+
 	BudgetController(Ledger ledger, Budgets budgets, JournalEntries entries, IdempotentExecutor idempotency,
-			Requests requests, BudgetScope scope, AuditLog audit, TransactionTemplate transactions) {
+			Requests requests, BudgetScope scope, AuditLog audit, TransactionTemplate transactions,
+			BudgetPeriods periods, JsonMapper json, Validator validator) {
+		this.periods = periods;
+		this.json = json;
+		this.validator = validator;
 		this.ledger = ledger;
 		this.budgets = budgets;
 		this.entries = entries;
@@ -85,15 +123,44 @@ class BudgetController {
 	ResponseEntity<String> create(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@Valid @RequestBody CreateBudgetRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
-		String currency = (request.currency() != null) ? request.currency() : "USD";
-		Requests.currency(currency);
-		Map<String, Object> metadata = this.requests.metadata(request.metadata());
+		NewBudget spec = spec(request);
 		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
-			Budget budget = this.ledger.openBudget(request.name(), request.limit(), currency, metadata);
+			Budget budget = this.ledger.openBudget(spec);
 			BudgetResponse created = BudgetResponse.of(budget);
 			this.audit.record(caller.actor(), AuditAction.BUDGET_CREATE, budget.id().toString(), null, created);
 			return StoredResponse.created("/v1/budgets/" + budget.id(), created);
 		});
+	}
+
+	private NewBudget spec(CreateBudgetRequest request) {
+		if (request.unit() != null && request.currency() != null && !request.unit().equals(request.currency())) {
+			throw new InvalidRequestException("currency", "give unit or currency, not both");
+		}
+		String unit = (request.unit() != null) ? request.unit()
+				: (request.currency() != null) ? request.currency() : "USD";
+		if (!Budget.TOKENS.equals(unit)) {
+			Requests.currency(unit);
+		}
+		ZoneId zone = zone(request.timezone());
+		BudgetPolicy policy = new BudgetPolicy((request.mode() != null) ? request.mode() : Mode.HARD,
+				(request.thresholds() != null) ? request.thresholds() : BudgetPolicy.DEFAULT_THRESHOLDS,
+				request.downgradeAt(), request.maxAmountPerCall(), request.maxTokensPerCall(),
+				request.maxCallsPerPeriod(), request.maxConcurrentHolds());
+		return new NewBudget(request.name(), request.parentId(), unit, request.limit(),
+				(request.period() != null) ? request.period() : Period.NONE, zone, Boolean.TRUE.equals(request.rollover()),
+				request.rolloverCap(), policy, this.requests.metadata(request.metadata()));
+	}
+
+	private static ZoneId zone(@Nullable String timezone) {
+		if (timezone == null) {
+			return ZoneOffset.UTC;
+		}
+		try {
+			return ZoneId.of(timezone);
+		}
+		catch (DateTimeException ex) {
+			throw new InvalidRequestException("timezone", "must be an IANA time zone such as Europe/Paris");
+		}
 	}
 
 	@GetMapping("/{id}")
@@ -109,18 +176,113 @@ class BudgetController {
 				BudgetResponse::of, Budget::id);
 	}
 
+	/** JSON merge patch: fields left out stay as they are; a cap set to null is removed. */
 	@PatchMapping(path = "/{id}", consumes = { "application/json", "application/merge-patch+json" })
-	BudgetResponse update(@PathVariable UUID id, @Valid @RequestBody UpdateBudgetRequest request,
-			@AuthenticationPrincipal Caller caller) {
-		Map<String, Object> metadata = (request.metadata() != null) ? this.requests.metadata(request.metadata())
-				: null;
+	BudgetResponse update(@PathVariable UUID id, @RequestBody JsonNode patch, @AuthenticationPrincipal Caller caller) {
+		BudgetChanges changes = changes(patch);
 		return this.transactions.execute(status -> {
 			BudgetResponse before = BudgetResponse.of(this.budgets.getForUpdate(id));
-			BudgetResponse after = BudgetResponse
-				.of(this.ledger.updateBudget(id, request.name(), request.limit(), metadata));
+			BudgetResponse after = BudgetResponse.of(this.ledger.updateBudget(id, changes));
 			this.audit.record(caller.actor(), AuditAction.BUDGET_UPDATE, id.toString(), before, after);
 			return after;
 		});
+	}
+
+	private BudgetChanges changes(JsonNode patch) {
+		if (!patch.isObject()) {
+			throw new MalformedRequestException("A merge patch is a JSON object");
+		}
+		UpdateBudgetRequest request;
+		try {
+			request = this.json.treeToValue(patch, UpdateBudgetRequest.class);
+		}
+		catch (JacksonException ex) {
+			throw new MalformedRequestException(ex.getOriginalMessage());
+		}
+		List<InvalidRequestException.FieldError> errors = this.validator.validate(request)
+			.stream()
+			.map(violation -> new InvalidRequestException.FieldError(violation.getPropertyPath().toString(),
+					violation.getMessage()))
+			.sorted(Comparator.comparing(InvalidRequestException.FieldError::field))
+			.toList();
+		if (!errors.isEmpty()) {
+			throw new InvalidRequestException(errors);
+		}
+		Map<String, Object> metadata = (request.metadata() != null) ? this.requests.metadata(request.metadata())
+				: null;
+		Set<String> present = new HashSet<>(patch.propertyNames());
+		return new BudgetChanges(present, request.name(), request.limit(), metadata, request.mode(),
+				request.thresholds(), request.downgradeAt(), request.maxAmountPerCall(), request.maxTokensPerCall(),
+				request.maxCallsPerPeriod(), request.maxConcurrentHolds(), request.rollover(), request.rolloverCap());
+	}
+
+	/** The kill switch: every new reservation on this budget or below it is denied from now on. */
+	@PostMapping(path = "/{id}/freeze", consumes = "application/json")
+	BudgetResponse freeze(@PathVariable UUID id, @Valid @RequestBody FreezeRequest request,
+			@AuthenticationPrincipal Caller caller) {
+		return this.transactions.execute(status -> {
+			BudgetResponse before = BudgetResponse.of(this.budgets.getForUpdate(id));
+			BudgetResponse after = BudgetResponse.of(this.ledger.freeze(id, request.reason()));
+			this.audit.record(caller.actor(), AuditAction.BUDGET_FREEZE, id.toString(), before, after);
+			return after;
+		});
+	}
+
+	@PostMapping("/{id}/unfreeze")
+	BudgetResponse unfreeze(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
+		return this.transactions.execute(status -> {
+			BudgetResponse before = BudgetResponse.of(this.budgets.getForUpdate(id));
+			BudgetResponse after = BudgetResponse.of(this.ledger.unfreeze(id));
+			this.audit.record(caller.actor(), AuditAction.BUDGET_UNFREEZE, id.toString(), before, after);
+			return after;
+		});
+	}
+
+	@GetMapping("/{id}/children")
+	PageResponse<BudgetResponse> children(@PathVariable UUID id,
+			@RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit,
+			@RequestParam(required = false) @Nullable String cursor, @AuthenticationPrincipal Caller caller) {
+		this.scope.requireBudget(caller.scope(), id);
+		this.budgets.get(id);
+		return PageResponse.of(this.budgets.children(id, Cursors.decodeUuid(cursor), limit + 1), limit,
+				BudgetResponse::of, Budget::id);
+	}
+
+	/**
+	 * The budget and everything below it, nested. Every reservation holds and charges on each ancestor of its
+	 * budget, so each node's figures already include everything spent and held below it.
+	 */
+	@GetMapping("/{id}/tree")
+	TreeNode tree(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
+		this.scope.requireBudget(caller.scope(), id);
+		this.budgets.get(id);
+		List<Budget> subtree = this.budgets.subtree(id, MAX_TREE + 1);
+		if (subtree.size() > MAX_TREE) {
+			throw new InvalidRequestException("id", "the subtree has more than " + MAX_TREE
+					+ " budgets; page through it with /children");
+		}
+		Map<UUID, TreeNode> nodes = new LinkedHashMap<>();
+		for (Budget budget : subtree) {
+			TreeNode node = new TreeNode(BudgetResponse.of(budget), new ArrayList<>());
+			nodes.put(budget.id(), node);
+			TreeNode parent = (budget.parentId() != null) ? nodes.get(budget.parentId()) : null;
+			if (parent != null && !budget.id().equals(id)) {
+				parent.children().add(node);
+			}
+		}
+		return nodes.get(id);
+	}
+
+	@GetMapping("/{id}/periods")
+	PageResponse<PeriodResponse> periods(@PathVariable UUID id,
+			@RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit,
+			@RequestParam(required = false) @Nullable String cursor, @AuthenticationPrincipal Caller caller) {
+		this.scope.requireBudget(caller.scope(), id);
+		Budget budget = this.budgets.get(id);
+		Instant before = (cursor != null) ? Instant.EPOCH.plus(Cursors.decodeLong(cursor), ChronoUnit.MICROS) : null;
+		boolean tokens = budget.countsTokens();
+		return PageResponse.of(this.periods.list(id, before, limit + 1), limit, p -> PeriodResponse.of(p, tokens),
+				p -> p.start().getEpochSecond() * 1_000_000 + p.start().getNano() / 1000);
 	}
 
 	@GetMapping("/{id}/entries")
@@ -137,13 +299,54 @@ class BudgetController {
 			@NotNull @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
 					fraction = Amounts.SCALE) BigDecimal limit,
 			@Nullable @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
-			@Nullable Map<String, Object> metadata) {
+			@Nullable @Pattern(regexp = "^([A-Z]{3}|TOKENS)$") String unit, @Nullable UUID parentId,
+			@Nullable Period period, @Nullable @Pattern(regexp = ZONE_PATTERN) String timezone,
+			@Nullable Boolean rollover, @Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(
+					integer = Amounts.MAX_INTEGER_DIGITS, fraction = Amounts.SCALE) BigDecimal rolloverCap,
+			@Nullable Mode mode, @Nullable @Size(max = 10) List<@NotNull @DecimalMin(value = "0",
+					inclusive = false) @DecimalMax("10") @Digits(integer = 2, fraction = 4) BigDecimal> thresholds,
+			@Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") @Digits(integer = 1,
+					fraction = 4) BigDecimal downgradeAt,
+			@Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax(Amounts.MAX) @Digits(
+					integer = Amounts.MAX_INTEGER_DIGITS, fraction = Amounts.SCALE) BigDecimal maxAmountPerCall,
+			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS * 2) Long maxTokensPerCall,
+			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerPeriod,
+			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds, @Nullable Map<String, Object> metadata) {
 	}
 
+	/** The fields a merge patch may change; unit, parent and period are fixed at creation. */
 	record UpdateBudgetRequest(@Nullable @Size(min = 1, max = 200) @Pattern(regexp = NAME_PATTERN) String name,
 			@Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
 					fraction = Amounts.SCALE) BigDecimal limit,
-			@Nullable Map<String, Object> metadata) {
+			@Nullable Boolean rollover, @Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(
+					integer = Amounts.MAX_INTEGER_DIGITS, fraction = Amounts.SCALE) BigDecimal rolloverCap,
+			@Nullable Mode mode, @Nullable @Size(max = 10) List<@NotNull @DecimalMin(value = "0",
+					inclusive = false) @DecimalMax("10") @Digits(integer = 2, fraction = 4) BigDecimal> thresholds,
+			@Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") @Digits(integer = 1,
+					fraction = 4) BigDecimal downgradeAt,
+			@Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax(Amounts.MAX) @Digits(
+					integer = Amounts.MAX_INTEGER_DIGITS, fraction = Amounts.SCALE) BigDecimal maxAmountPerCall,
+			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS * 2) Long maxTokensPerCall,
+			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerPeriod,
+			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds, @Nullable Map<String, Object> metadata) {
+	}
+
+	record FreezeRequest(@NotBlank @Size(max = 500) @Pattern(regexp = NAME_PATTERN) String reason) {
+	}
+
+	record TreeNode(BudgetResponse budget, List<TreeNode> children) {
+	}
+
+	record PeriodResponse(Instant start, Instant end, String limit, String carriedOver, String spent,
+			String reservedAtClose, long calls, String carriedOut, Instant closedAt) {
+
+		static PeriodResponse of(BudgetPeriods.ClosedPeriod p, boolean tokens) {
+			return new PeriodResponse(p.start(), p.end(), BudgetResponse.amount(p.limit(), tokens),
+					BudgetResponse.amount(p.carriedOver(), tokens), BudgetResponse.amount(p.spent(), tokens),
+					BudgetResponse.amount(p.reservedAtClose(), tokens), p.calls(),
+					BudgetResponse.amount(p.carriedOut(), tokens), p.closedAt());
+		}
+
 	}
 
 }

@@ -1,20 +1,51 @@
 package dev.budgetledger.ledger.web;
 
+import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import org.jspecify.annotations.Nullable;
+
 import dev.budgetledger.ledger.Budget;
+import dev.budgetledger.ledger.BudgetPolicy;
 import dev.budgetledger.money.Amounts;
 
-record BudgetResponse(UUID id, String name, String currency, String limit, String spent, String reserved,
-		String available, String status, Map<String, Object> metadata, long deniedCount, Instant createdAt,
+/**
+ * A budget. Amounts are decimal strings in its {@code unit} (a currency, or TOKENS); {@code available} is
+ * {@code limit + carriedOver - spent - reserved}.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+record BudgetResponse(UUID id, String name, @Nullable UUID parentId, UUID rootId, int depth, String unit,
+		@Nullable String currency, String limit, String spent, String reserved, String available, String carriedOver,
+		String status, @Nullable String frozenReason, @Nullable Instant frozenAt, String period, String timezone,
+		@Nullable Instant periodStart, @Nullable Instant periodEnd, boolean rollover, @Nullable String rolloverCap,
+		String mode, List<String> thresholds, @Nullable String downgradeAt, @Nullable String maxAmountPerCall,
+		@Nullable Long maxTokensPerCall, @Nullable Long maxCallsPerPeriod, @Nullable Integer maxConcurrentHolds,
+		long heldCount, long callsInPeriod, long deniedCount, Map<String, Object> metadata, Instant createdAt,
 		Instant updatedAt) {
 
-	static BudgetResponse of(Budget budget) {
-		return new BudgetResponse(budget.id(), budget.name(), budget.currency(), Amounts.format(budget.limit()),
-				Amounts.format(budget.spent()), Amounts.format(budget.reserved()), Amounts.format(budget.available()),
-				budget.status(), budget.metadata(), budget.deniedCount(), budget.createdAt(), budget.updatedAt());
+	static BudgetResponse of(Budget b) {
+		BudgetPolicy policy = b.policy();
+		boolean tokens = b.countsTokens();
+		return new BudgetResponse(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.unit(),
+				tokens ? null : b.unit(), amount(b.limit(), tokens), amount(b.spent(), tokens),
+				amount(b.reserved(), tokens), amount(b.available(), tokens), amount(b.period().carriedOver(), tokens),
+				b.status(), b.frozenReason(), b.frozenAt(), b.period().period().name(), b.period().timezone().getId(),
+				b.period().start(), b.period().end(), b.period().rollover(),
+				(b.period().rolloverCap() != null) ? amount(b.period().rolloverCap(), tokens) : null,
+				policy.mode().name(), policy.thresholds().stream().map(t -> t.stripTrailingZeros().toPlainString()).toList(),
+				(policy.downgradeAt() != null) ? policy.downgradeAt().stripTrailingZeros().toPlainString() : null,
+				Amounts.formatOrNull(policy.maxAmountPerCall()), policy.maxTokensPerCall(), policy.maxCallsPerPeriod(),
+				policy.maxConcurrentHolds(), b.heldCount(), b.callsInPeriod(), b.deniedCount(), b.metadata(),
+				b.createdAt(), b.updatedAt());
+	}
+
+	/** Token amounts are whole numbers and written without decimals. */
+	static String amount(BigDecimal value, boolean tokens) {
+		return tokens ? value.setScale(0, java.math.RoundingMode.UNNECESSARY).toPlainString() : Amounts.format(value);
 	}
 
 }

@@ -1,7 +1,9 @@
 package dev.budgetledger.ledger.web;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -14,6 +16,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.errors.InvalidRequestException;
@@ -21,6 +24,7 @@ import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.idempotency.IdempotentExecutor;
 import dev.budgetledger.idempotency.StoredResponse;
 import dev.budgetledger.ledger.BudgetScope;
+import dev.budgetledger.ledger.Ask;
 import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.ledger.ReserveCommand;
 import dev.budgetledger.ledger.ReserveOutcome;
@@ -87,7 +91,9 @@ class ReservationController {
 			ReserveOutcome outcome = this.ledger.reserve(command);
 			if (outcome instanceof ReserveOutcome.Allowed allowed) {
 				return StoredResponse.created("/v1/reservations/" + allowed.reservation().id(),
-						ReservationResponse.of(allowed.reservation(), "ALLOW", allowed.available()));
+						ReservationResponse.of(allowed.reservation(), "ALLOW",
+								ReservationResponse.available(allowed.available(), allowed.unit()),
+								allowed.warnings()));
 			}
 			return StoredResponse.of(402, denial((ReserveOutcome.Denied) outcome));
 		});
@@ -96,7 +102,7 @@ class ReservationController {
 	@GetMapping("/{id}")
 	ReservationResponse get(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
 		this.scope.requireReservation(caller.scope(), id);
-		return ReservationResponse.of(this.reservations.get(id), null, null);
+		return ReservationResponse.of(this.reservations.get(id));
 	}
 
 	@PostMapping(path = "/{id}/settle", consumes = "application/json")
@@ -130,39 +136,62 @@ class ReservationController {
 		});
 	}
 
-	private ReserveCommand command(ReserveRequest request) {
+	/** Prices the requested model and its fallbacks; the ledger picks the first option that fits. */
+	ReserveCommand command(ReserveRequest request) {
 		Requests.currency(request.currency());
 		var ttl = this.requests.ttl("ttlSeconds", request.ttlSeconds());
 		Map<String, Object> metadata = this.requests.metadata(request.metadata());
 		if ((request.amount() == null) == (request.model() == null)) {
 			throw new InvalidRequestException("amount", "give either amount, or model with inputTokens and maxOutputTokens");
 		}
+		List<String> fallbacks = (request.fallbackModels() != null) ? request.fallbackModels() : List.of();
 		if (request.amount() != null) {
-			if (request.inputTokens() != null || request.maxOutputTokens() != null) {
-				throw new InvalidRequestException("inputTokens", "token counts go with model, not with amount");
+			if (request.inputTokens() != null || request.maxOutputTokens() != null || !fallbacks.isEmpty()
+					|| request.minOutputTokens() != null) {
+				throw new InvalidRequestException("inputTokens",
+						"token counts, fallbackModels and minOutputTokens go with model, not with amount");
 			}
-			return new ReserveCommand(request.budgetId(), request.amount(), request.currency(), null, null, null, ttl,
-					metadata);
+			return new ReserveCommand(request.budgetId(),
+					new Ask(request.currency(), List.of(Ask.Option.amount(request.amount())), null), ttl, metadata);
 		}
-		if (request.inputTokens() == null || request.maxOutputTokens() == null) {
-			throw new InvalidRequestException((request.inputTokens() == null) ? "inputTokens" : "maxOutputTokens",
+		Long input = request.inputTokens();
+		Long maxOutput = request.maxOutputTokens();
+		if (input == null || maxOutput == null) {
+			throw new InvalidRequestException((input == null) ? "inputTokens" : "maxOutputTokens",
 					"is required with model");
 		}
-		TokenPrice price = this.pricing.priceOf(request.model());
-		if (request.currency() != null && !request.currency().equals(price.currency())) {
-			throw new InvalidRequestException("currency", "the price of " + price.model() + " is in " + price.currency());
+		if (request.minOutputTokens() != null && request.minOutputTokens() > maxOutput) {
+			throw new InvalidRequestException("minOutputTokens", "must not exceed maxOutputTokens");
 		}
-		BigDecimal estimate = price.cost(request.inputTokens(), request.maxOutputTokens());
-		if (estimate.signum() <= 0) {
-			throw new InvalidRequestException("maxOutputTokens", "the estimate must be more than zero");
+		List<Ask.Option> options = new ArrayList<>();
+		List<String> models = new ArrayList<>();
+		models.add(request.model());
+		models.addAll(fallbacks);
+		String currency = request.currency();
+		for (String model : models) {
+			TokenPrice price = this.pricing.priceOf(model);
+			if (currency == null) {
+				currency = price.currency();
+			}
+			if (!currency.equals(price.currency())) {
+				throw new InvalidRequestException("fallbackModels",
+						"the price of " + model + " is in " + price.currency() + ", not " + currency);
+			}
+			Ask.Option option = Ask.Option.priced(price, input, maxOutput);
+			if (option.amount().signum() <= 0) {
+				throw new InvalidRequestException("maxOutputTokens", "the estimate must be more than zero");
+			}
+			options.add(option);
 		}
-		return new ReserveCommand(request.budgetId(), estimate, price.currency(), price, request.inputTokens(),
-				request.maxOutputTokens(), ttl, metadata);
+		return new ReserveCommand(request.budgetId(), new Ask(currency, options, request.minOutputTokens()), ttl,
+				metadata);
 	}
 
 	private static SettleCommand command(UUID id, SettleRequest request) {
 		Requests.currency(request.currency());
-		boolean tokens = request.inputTokens() != null || request.outputTokens() != null;
+		boolean tokens = request.inputTokens() != null || request.outputTokens() != null
+				|| request.cacheReadTokens() != null || request.cacheWriteTokens() != null
+				|| request.reasoningTokens() != null;
 		if ((request.amount() == null) == !tokens) {
 			throw new InvalidRequestException("amount", "give either amount, or inputTokens and outputTokens");
 		}
@@ -170,28 +199,46 @@ class ReservationController {
 			throw new InvalidRequestException((request.inputTokens() == null) ? "inputTokens" : "outputTokens",
 					"is required when settling with tokens");
 		}
-		return new SettleCommand(id, request.amount(), request.currency(), request.inputTokens(),
-				request.outputTokens());
+		TokenPrice.Usage usage = tokens ? new TokenPrice.Usage(request.inputTokens(), request.outputTokens(),
+				zero(request.cacheReadTokens()), zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
+				: null;
+		return new SettleCommand(id, request.amount(), request.currency(), usage);
+	}
+
+	private static long zero(@Nullable Long value) {
+		return (value != null) ? value : 0L;
 	}
 
 	private static StoredResponse ok(Settlement settlement) {
-		return StoredResponse.of(200, ReservationResponse.of(settlement.reservation(), null, settlement.available()));
+		return StoredResponse.of(200, ReservationResponse.of(settlement.reservation(), null,
+				ReservationResponse.available(settlement.available(), settlement.unit()), settlement.warnings()));
 	}
 
-	private static Map<String, Object> denial(ReserveOutcome.Denied denied) {
+	static Map<String, Object> denial(ReserveOutcome.Denied denied) {
 		ProblemType type = ProblemType.RESERVATION_DENIED;
+		boolean tokens = "TOKENS".equals(denied.unit());
+		String requested = BudgetResponse.amount(denied.requested(), tokens);
+		String available = BudgetResponse.amount(denied.available(), tokens);
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("type", type.type().toString());
 		body.put("title", type.title());
 		body.put("status", type.status().value());
-		body.put("detail", "Budget " + denied.budgetId() + " has " + Amounts.format(denied.available())
-				+ " available, less than the " + Amounts.format(denied.requested()) + " requested");
+		body.put("detail", switch (denied.reason()) {
+			case BUDGET_FROZEN -> "Budget " + denied.limitingBudgetId() + " is frozen";
+			case PER_CALL_LIMIT -> "The call asks for more than budget " + denied.limitingBudgetId() + " allows per call";
+			case CONCURRENCY_LIMIT -> "Budget " + denied.limitingBudgetId() + " has as many holds as it allows at once";
+			case CALL_LIMIT -> "Budget " + denied.limitingBudgetId() + " has allowed as many calls as it allows this period";
+			case INSUFFICIENT_FUNDS -> "Budget " + denied.limitingBudgetId() + " has " + available + " " + denied.unit()
+					+ " available, less than the " + requested + " requested";
+		});
 		body.put("code", type.code());
 		body.put("decision", "DENY");
 		body.put("reason", denied.reason().name());
 		body.put("budgetId", denied.budgetId());
-		body.put("requested", Amounts.format(denied.requested()));
-		body.put("available", Amounts.format(denied.available()));
+		body.put("limitingBudgetId", denied.limitingBudgetId());
+		body.put("unit", denied.unit());
+		body.put("requested", requested);
+		body.put("available", available);
 		return body;
 	}
 
@@ -200,15 +247,20 @@ class ReservationController {
 					integer = Amounts.MAX_INTEGER_DIGITS, fraction = Amounts.SCALE) BigDecimal amount,
 			@Nullable @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
 			@Nullable @Pattern(regexp = MODEL_PATTERN) String model,
+			@Nullable @Size(max = 5) List<@NotNull @Pattern(regexp = MODEL_PATTERN) String> fallbackModels,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens, @Nullable @Min(0) @Max(MAX_TOKENS) Long maxOutputTokens,
-			@Nullable Integer ttlSeconds, @Nullable Map<String, Object> metadata) {
+			@Nullable @Min(1) @Max(MAX_TOKENS) Long minOutputTokens, @Nullable Integer ttlSeconds,
+			@Nullable Map<String, Object> metadata) {
 	}
 
 	record SettleRequest(
 			@Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
 					fraction = Amounts.SCALE) BigDecimal amount,
 			@Nullable @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
-			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens, @Nullable @Min(0) @Max(MAX_TOKENS) Long outputTokens) {
+			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens, @Nullable @Min(0) @Max(MAX_TOKENS) Long outputTokens,
+			@Nullable @Min(0) @Max(MAX_TOKENS) Long cacheReadTokens,
+			@Nullable @Min(0) @Max(MAX_TOKENS) Long cacheWriteTokens,
+			@Nullable @Min(0) @Max(MAX_TOKENS) Long reasoningTokens) {
 	}
 
 	record ExtendRequest(@NotNull Integer ttlSeconds) {

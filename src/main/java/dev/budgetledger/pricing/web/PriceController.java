@@ -21,6 +21,7 @@ import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.Price;
 import dev.budgetledger.pricing.Pricing;
+import dev.budgetledger.pricing.TokenPrice;
 import dev.budgetledger.security.Caller;
 
 import org.springframework.http.ResponseEntity;
@@ -71,8 +72,10 @@ class PriceController {
 		return this.transactions.execute(status -> {
 			// Snapshot before the put: it changes the very entity this read returns.
 			PriceResponse before = this.pricing.findForUpdate(model).map(PriceResponse::of).orElse(null);
-			Pricing.PutResult result = this.pricing.put(model, request.provider(), request.inputPerMillion(),
-					request.outputPerMillion(), request.currency());
+			Pricing.PutResult result = this.pricing.put(request.provider(),
+					new TokenPrice(model, request.currency(), request.inputPerMillion(), request.outputPerMillion(),
+							request.cacheReadPerMillion(), request.cacheWritePerMillion(),
+							request.reasoningPerMillion()));
 			PriceResponse after = PriceResponse.of(result.price());
 			this.audit.record(caller.actor(), AuditAction.PRICE_PUT, model, before, after);
 			return result.created() ? ResponseEntity.status(201).body(after) : ResponseEntity.ok(after);
@@ -85,7 +88,13 @@ class PriceController {
 			@NotNull @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
 					fraction = Amounts.PRICE_SCALE) BigDecimal outputPerMillion,
 			@NotNull @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
-			@Nullable @Size(min = 1, max = 50) @Pattern(regexp = "^[A-Za-z0-9._-]+$") String provider) {
+			@Nullable @Size(min = 1, max = 50) @Pattern(regexp = "^[A-Za-z0-9._-]+$") String provider,
+			@Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
+					fraction = Amounts.PRICE_SCALE) BigDecimal cacheReadPerMillion,
+			@Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
+					fraction = Amounts.PRICE_SCALE) BigDecimal cacheWritePerMillion,
+			@Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
+					fraction = Amounts.PRICE_SCALE) BigDecimal reasoningPerMillion) {
 	}
 
 	record PriceList(List<PriceResponse> items) {
@@ -93,12 +102,16 @@ class PriceController {
 
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record PriceResponse(String model, @Nullable String provider, String inputPerMillion, String outputPerMillion,
-			String currency, String source, @Nullable LocalDate asOf, Instant updatedAt) {
+			@Nullable String cacheReadPerMillion, @Nullable String cacheWritePerMillion,
+			@Nullable String reasoningPerMillion, String currency, String source, @Nullable LocalDate asOf,
+			Instant updatedAt) {
 
 		static PriceResponse of(Price price) {
-			return new PriceResponse(price.getModel(), price.getProvider(), Amounts.format(price.getInputPerMillion()),
-					Amounts.format(price.getOutputPerMillion()), price.getCurrency(), price.getSource(),
-					price.getAsOf(), price.getUpdatedAt());
+			TokenPrice p = price.tokenPrice();
+			return new PriceResponse(price.getModel(), price.getProvider(), Amounts.format(p.inputPerMillion()),
+					Amounts.format(p.outputPerMillion()), Amounts.formatOrNull(p.cacheReadPerMillion()),
+					Amounts.formatOrNull(p.cacheWritePerMillion()), Amounts.formatOrNull(p.reasoningPerMillion()),
+					price.getCurrency(), price.getSource(), price.getAsOf(), price.getUpdatedAt());
 		}
 
 	}

@@ -1,0 +1,21 @@
+package dev.budgetledger.ledger;
+
+import java.math.BigDecimal;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The rules a budget applies to each reservation besides its limit.
+ *
+ * @param thresholds fractions of the limit whose crossing is recorded once per period and reported as a warning
+ * @param downgradeAt fraction of the limit above which a reservation with fallback models uses a fallback
+ */
+public record BudgetPolicy(Mode mode, List<BigDecimal> thresholds, @Nullable BigDecimal downgradeAt,
+		@Nullable BigDecimal maxAmountPerCall, @Nullable Long maxTokensPerCall, @Nullable Long maxCallsPerPeriod,
+		@Nullable Integer maxConcurrentHolds) {
+
+	public static final List<BigDecimal> DEFAULT_THRESHOLDS = List.of(new BigDecimal("0.5"), new BigDecimal("0.8"),
+			new BigDecimal("0.95"), BigDecimal.ONE);
+
+}

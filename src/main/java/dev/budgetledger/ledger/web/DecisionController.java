@@ -1,0 +1,71 @@
+package dev.budgetledger.ledger.web;
+
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import jakarta.validation.Valid;
+import org.jspecify.annotations.Nullable;
+
+import dev.budgetledger.ledger.BudgetScope;
+import dev.budgetledger.ledger.Ledger;
+import dev.budgetledger.ledger.ReserveCommand;
+import dev.budgetledger.ledger.ReserveOutcome;
+import dev.budgetledger.security.Caller;
+
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Dry runs: what a reservation would get now, holding nothing. */
+@RestController
+@RequestMapping(path = "/v1/decisions", produces = "application/json")
+class DecisionController {
+
+	private final Ledger ledger;
+
+	private final ReservationController reservations;
+
+	private final BudgetScope scope;
+
+	DecisionController(Ledger ledger, ReservationController reservations, BudgetScope scope) {
+		this.ledger = ledger;
+		this.reservations = reservations;
+		this.scope = scope;
+	}
+
+	@PostMapping(consumes = "application/json")
+	DecisionResponse decide(@Valid @RequestBody ReservationController.ReserveRequest request,
+			@AuthenticationPrincipal Caller caller) {
+		ReserveCommand command = this.reservations.command(request);
+		this.scope.requireBudget(caller.scope(), command.budgetId());
+		ReserveOutcome outcome = this.ledger.decide(command);
+		if (outcome instanceof ReserveOutcome.Allowed allowed) {
+			var r = allowed.reservation();
+			return new DecisionResponse("ALLOW", null, command.budgetId(), null,
+					dev.budgetledger.money.Amounts.format(r.amount()), r.tokens(),
+					(r.price() != null) ? r.price().model() : null, r.requestedModel(), r.downgraded(), r.capped(),
+					r.maxOutputTokens(), ReservationResponse.available(allowed.available(), allowed.unit()),
+					allowed.warnings().isEmpty() ? null : allowed.warnings());
+		}
+		ReserveOutcome.Denied denied = (ReserveOutcome.Denied) outcome;
+		boolean tokens = "TOKENS".equals(denied.unit());
+		return new DecisionResponse("DENY", denied.reason().name(), command.budgetId(), denied.limitingBudgetId(),
+				BudgetResponse.amount(denied.requested(), tokens), null, null, null, false, false, null,
+				BudgetResponse.amount(denied.available(), tokens), null);
+	}
+
+	/**
+	 * @param amount on ALLOW the money that would be held; on DENY what the limiting budget was asked for, in its unit
+	 * @param available what the budget would have left (ALLOW) or has (DENY, the limiting budget)
+	 */
+	@JsonInclude(JsonInclude.Include.NON_NULL)
+	record DecisionResponse(String decision, @Nullable String reason, UUID budgetId, @Nullable UUID limitingBudgetId,
+			String amount, @Nullable Long tokens, @Nullable String model, @Nullable String requestedModel,
+			boolean downgraded, boolean capped, @Nullable Long maxOutputTokens, String available,
+			@Nullable List<String> warnings) {
+	}
+
+}

@@ -89,7 +89,7 @@ class ReservationLifecycleIntegrationTests extends IntegrationTest {
 		UUID budget = createBudget("5.00");
 		UUID hold = reserveAllowed(budget, "2.00");
 		this.clock.advance(Duration.ofSeconds(601));
-		this.ledger.expireDue(100);
+		expireAllDue();
 		assertThat(reservation(hold).text("status")).isEqualTo("EXPIRED");
 		assertReconciled(budget, "0", "0");
 
@@ -216,7 +216,7 @@ class ReservationLifecycleIntegrationTests extends IntegrationTest {
 		assertThat(Instant.parse(extended.text("expiresAt"))).isBetween(before.plusSeconds(3600),
 				this.clock.instant().plusSeconds(3600));
 		this.clock.advance(Duration.ofSeconds(200));
-		this.ledger.expireDue(100);
+		expireAllDue();
 		assertThat(reservation(hold).text("status")).isEqualTo("HELD");
 		assertReconciled(budget, "0", "1.00");
 	}

@@ -2,18 +2,21 @@ package dev.budgetledger.support;
 
 import java.math.BigDecimal;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 
+import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.ledger.Reconciliation;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,6 +51,9 @@ public abstract class IntegrationTest {
 
 	@Autowired
 	protected JdbcClient jdbc;
+
+	@Autowired
+	private ApplicationContext context;
 
 	@Autowired
 	protected Reconciliation reconciliation;
@@ -87,6 +93,33 @@ public abstract class IntegrationTest {
 		Api.Response response = this.api.post("/v1/budgets", Map.of("name", "test budget", "limit", limit));
 		assertThat(response.status()).as(response.toString()).isEqualTo(201);
 		return UUID.fromString(response.text("id"));
+	}
+
+	/** Creates a budget from a full request body (name defaults to "test budget"). */
+	protected UUID createBudget(Map<String, Object> body) {
+		Map<String, Object> request = new LinkedHashMap<>(body);
+		request.putIfAbsent("name", "test budget");
+		Api.Response response = this.api.post("/v1/budgets", request);
+		assertThat(response.status()).as(response.toString()).isEqualTo(201);
+		return UUID.fromString(response.text("id"));
+	}
+
+	/** Runs the expiry sweep until nothing is due, as the scheduler would over a few runs. */
+	protected int expireAllDue() {
+		Ledger ledger = this.context.getBean(Ledger.class);
+		int total = 0;
+		int expired;
+		do {
+			expired = ledger.expireDue(500);
+			total += expired;
+		}
+		while (expired > 0);
+		return total;
+	}
+
+	/** No budget anywhere disagrees with its journal or its held reservations. */
+	protected void assertLedgerReconciled() {
+		assertThat(this.reconciliation.check()).isEmpty();
 	}
 
 	protected Api.Response reserve(UUID budgetId, String amount) {

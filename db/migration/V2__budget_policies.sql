@@ -21,6 +21,7 @@ CREATE INDEX budgets_by_ancestor ON budgets USING gin (ancestors);
 
 -- Units: a currency (money) or TOKENS (integer amounts).
 ALTER TABLE budgets RENAME COLUMN currency TO unit;
+ALTER TABLE budgets ALTER COLUMN unit TYPE varchar(8);
 ALTER TABLE budgets DROP CONSTRAINT budgets_currency_iso;
 ALTER TABLE budgets ADD CONSTRAINT budgets_unit_valid CHECK (unit ~ '^[A-Z]{3}$' OR unit = 'TOKENS');
 ALTER TABLE budgets ADD CONSTRAINT budgets_tokens_are_integers CHECK (

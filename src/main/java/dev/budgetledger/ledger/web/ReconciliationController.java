@@ -1,0 +1,35 @@
+package dev.budgetledger.ledger.web;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import dev.budgetledger.ledger.Reconciliation;
+
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The ledger's invariants, checked against the journal on demand (ADMIN). */
+@RestController
+class ReconciliationController {
+
+	private final Reconciliation reconciliation;
+
+	private final Clock clock;
+
+	ReconciliationController(Reconciliation reconciliation, Clock clock) {
+		this.reconciliation = reconciliation;
+		this.clock = clock;
+	}
+
+	@GetMapping(path = "/v1/admin/reconciliation", produces = "application/json")
+	ReconciliationResponse check() {
+		Instant checkedAt = this.clock.instant();
+		List<Reconciliation.Discrepancy> found = this.reconciliation.check();
+		return new ReconciliationResponse(found.isEmpty(), checkedAt, found);
+	}
+
+	record ReconciliationResponse(boolean ok, Instant checkedAt, List<Reconciliation.Discrepancy> discrepancies) {
+	}
+
+}

@@ -12,6 +12,7 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.web.servlet.HandlerExceptionResolver;
 import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.authentication.AuthenticationFilter;
 
@@ -41,7 +42,7 @@ class SecurityConfiguration {
 	@Bean
 	@Order(2)
 	SecurityFilterChain apiChain(HttpSecurity http, ApiKeyAuthenticationProvider provider, SecurityProblems problems,
-			RateLimiter limiter) throws Exception {
+			RateLimiter limiter, HandlerExceptionResolver handlerExceptionResolver) throws Exception {
 		AuthenticationFilter authentication = new AuthenticationFilter(new ProviderManager(provider),
 				new BearerKeyConverter());
 		// Authenticated: carry on down the chain (the default handler would redirect, as after a form login).
@@ -49,6 +50,7 @@ class SecurityConfiguration {
 		});
 		authentication.setFailureHandler(new AuthenticationEntryPointFailureHandler(problems));
 		return stateless(http).addFilterAt(authentication, AuthenticationFilter.class)
+			.addFilterBefore(new DatabaseFailureFilter(handlerExceptionResolver), AuthenticationFilter.class)
 			.addFilterAfter(new RateLimitFilter(limiter, problems), AuthenticationFilter.class)
 			.exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems))
 			.authorizeHttpRequests(requests -> requests

@@ -1,0 +1,43 @@
+package dev.budgetledger.security;
+
+import java.io.IOException;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+
+/**
+ * The key lookup runs in the security filter chain, before Spring MVC: when the database is unreachable there, the
+ * caller must get the same fast 503 problem (with Retry-After) that a controller would answer, not a bare 500.
+ */
+class DatabaseFailureFilter extends OncePerRequestFilter {
+
+	private final HandlerExceptionResolver resolver;
+
+	DatabaseFailureFilter(HandlerExceptionResolver resolver) {
+		this.resolver = resolver;
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		try {
+			chain.doFilter(request, response);
+		}
+		catch (DataAccessResourceFailureException | TransientDataAccessException
+				| CannotCreateTransactionException ex) {
+			if (response.isCommitted()) {
+				throw ex;
+			}
+			this.resolver.resolveException(request, response, null, ex);
+		}
+	}
+
+}

@@ -87,7 +87,17 @@ class BadInputIntegrationTests extends IntegrationTest {
 				arguments("POST", "/v1/budgets", JSON, "{\"name\": \"x\"}", 400, "VALIDATION_FAILED"),
 				arguments("PUT", "/v1/prices/gpt-4o", JSON, "{\"inputPerMillion\": \"-1\", \"outputPerMillion\": \"1\", \"currency\": \"USD\"}", 400, "VALIDATION_FAILED"),
 				arguments("PUT", "/v1/prices/gpt-4o", JSON, "{\"inputPerMillion\": \"0.0000000000001\", \"outputPerMillion\": \"1\", \"currency\": \"USD\"}", 400, "VALIDATION_FAILED"),
-				arguments("GET", "/v1/prices/unknown-model-name", null, "", 404, "PRICE_NOT_FOUND"));
+				arguments("GET", "/v1/prices/unknown-model-name", null, "", 404, "PRICE_NOT_FOUND"),
+				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\", \"amount\": \"1\", \"metadata\": " + "{\"a\": ".repeat(2000) + "1" + "}".repeat(2000) + "}", 400, "MALFORMED_REQUEST"),
+				arguments("POST", "/v1/reservations", null, "{\"budgetId\": \"$B\", \"amount\": \"1\"}", 415, "UNSUPPORTED_MEDIA_TYPE"),
+				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\", \"amount\": \"0x10\"}", 400, "MALFORMED_REQUEST"),
+				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\", \"amount\": \"1\", \"fallbackModels\": [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\"], \"model\": \"gpt-4o\", \"inputTokens\": 1, \"maxOutputTokens\": 1}", 400, "VALIDATION_FAILED"),
+				arguments("POST", "/v1/budgets", JSON, "{\"name\": \"x\", \"limit\": \"1.5\", \"unit\": \"TOKENS\"}", 400, "VALIDATION_FAILED"),
+				arguments("POST", "/v1/budgets", JSON, "{\"name\": \"x\", \"limit\": \"1\", \"period\": \"HOURLY\"}", 400, "MALFORMED_REQUEST"),
+				arguments("POST", "/v1/budgets", JSON, "{\"name\": \"x\", \"limit\": \"1\", \"thresholds\": [0]}", 400, "VALIDATION_FAILED"),
+				arguments("PATCH", "/v1/budgets/$B", JSON, "[1, 2]", 400, "MALFORMED_REQUEST"),
+				arguments("PATCH", "/v1/budgets/$B", JSON, "{\"parentId\": \"$B\"}", 400, "MALFORMED_REQUEST"),
+				arguments("POST", "/v1/budgets/$B/freeze", JSON, "{}", 400, "VALIDATION_FAILED"));
 	}
 
 	@ParameterizedTest(name = "{0} {1} [{2}] -> {4} {5}")

@@ -6,17 +6,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 import dev.budgetledger.support.Api;
+import dev.budgetledger.support.Concurrently;
 import dev.budgetledger.support.IntegrationTest;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -98,7 +94,7 @@ class HierarchyIntegrationTests extends IntegrationTest {
 			leaves.add(createBudget(Map.of("limit", "5.00", "parentId", org)));
 		}
 
-		List<Integer> statuses = concurrently(200, 32, i -> reserve(leaves.get(i % 5), "0.10").status());
+		List<Integer> statuses = Concurrently.run(200, 32, i -> reserve(leaves.get(i % 5), "0.10").status());
 
 		assertThat(statuses).filteredOn(s -> s == 201).hasSize(100);
 		assertThat(statuses).filteredOn(s -> s == 402).hasSize(100);
@@ -121,7 +117,7 @@ class HierarchyIntegrationTests extends IntegrationTest {
 		AtomicInteger sweeps = new AtomicInteger();
 		long seed = System.nanoTime();
 
-		List<Integer> statuses = concurrently(300, 24, i -> {
+		List<Integer> statuses = Concurrently.run(300, 24, i -> {
 			Random random = new Random(seed + i);
 			UUID leaf = leaves.get(random.nextInt(leaves.size()));
 			Api.Response reserved = this.api.post("/v1/reservations", Map.of("budgetId", leaf, "amount",
@@ -193,30 +189,6 @@ class HierarchyIntegrationTests extends IntegrationTest {
 		assertThat(teamNode.get("budget").get("id").asString()).isEqualTo(team.toString());
 		assertThat(teamNode.get("budget").get("spent").asString()).isEqualTo("2.00");
 		assertThat(teamNode.get("children").get(0).get("budget").get("id").asString()).isEqualTo(leaf.toString());
-	}
-
-	private <T> List<T> concurrently(int tasks, int threads, java.util.function.IntFunction<T> task) throws Exception {
-		ExecutorService pool = Executors.newFixedThreadPool(threads);
-		try {
-			CountDownLatch start = new CountDownLatch(1);
-			List<Future<T>> futures = new ArrayList<>();
-			for (int i = 0; i < tasks; i++) {
-				int index = i;
-				futures.add(pool.submit(() -> {
-					start.await();
-					return task.apply(index);
-				}));
-			}
-			start.countDown();
-			List<T> results = new ArrayList<>();
-			for (Future<T> future : futures) {
-				results.add(future.get(120, TimeUnit.SECONDS));
-			}
-			return results;
-		}
-		finally {
-			pool.shutdownNow();
-		}
 	}
 
 }

@@ -4,15 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
 import dev.budgetledger.support.Api;
+import dev.budgetledger.support.Concurrently;
 import dev.budgetledger.support.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,7 +57,7 @@ class ReservationConcurrencyIntegrationTests extends IntegrationTest {
 			holds.add(reserveAllowed(budget, "1.00"));
 		}
 
-		List<Integer> statuses = concurrently(40, 16, (int i) -> (i % 2 == 0)
+		List<Integer> statuses = Concurrently.run(40, 16, (int i) -> (i % 2 == 0)
 				? settle(holds.get(i), Map.of("amount", "0.25")).status()
 				: this.api.post("/v1/reservations/" + holds.get(i) + "/release", "").status());
 
@@ -70,7 +66,7 @@ class ReservationConcurrencyIntegrationTests extends IntegrationTest {
 	}
 
 	private <T> List<T> concurrently(int tasks, int threads, java.util.concurrent.Callable<T> task) throws Exception {
-		return concurrently(tasks, threads, i -> {
+		return Concurrently.run(tasks, threads, i -> {
 			try {
 				return task.call();
 			}
@@ -78,31 +74,6 @@ class ReservationConcurrencyIntegrationTests extends IntegrationTest {
 				throw new IllegalStateException(ex);
 			}
 		});
-	}
-
-	/** Starts all tasks at one latch so they really contend, and waits for every result. */
-	private <T> List<T> concurrently(int tasks, int threads, java.util.function.IntFunction<T> task) throws Exception {
-		ExecutorService pool = Executors.newFixedThreadPool(threads);
-		try {
-			CountDownLatch start = new CountDownLatch(1);
-			List<Future<T>> futures = new ArrayList<>();
-			for (int i = 0; i < tasks; i++) {
-				int index = i;
-				futures.add(pool.submit(() -> {
-					start.await();
-					return task.apply(index);
-				}));
-			}
-			start.countDown();
-			List<T> results = new ArrayList<>();
-			for (Future<T> future : futures) {
-				results.add(future.get(60, TimeUnit.SECONDS));
-			}
-			return results;
-		}
-		finally {
-			pool.shutdownNow();
-		}
 	}
 
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
@@ -180,12 +181,7 @@ class BudgetController {
 	@PatchMapping(path = "/{id}", consumes = { "application/json", "application/merge-patch+json" })
 	BudgetResponse update(@PathVariable UUID id, @RequestBody JsonNode patch, @AuthenticationPrincipal Caller caller) {
 		BudgetChanges changes = changes(patch);
-		return this.transactions.execute(status -> {
-			BudgetResponse before = BudgetResponse.of(this.budgets.getForUpdate(id));
-			BudgetResponse after = BudgetResponse.of(this.ledger.updateBudget(id, changes));
-			this.audit.record(caller.actor(), AuditAction.BUDGET_UPDATE, id.toString(), before, after);
-			return after;
-		});
+		return audited(caller, AuditAction.BUDGET_UPDATE, id, () -> this.ledger.updateBudget(id, changes));
 	}
 
 	private BudgetChanges changes(JsonNode patch) {
@@ -220,20 +216,23 @@ class BudgetController {
 	@PostMapping(path = "/{id}/freeze", consumes = "application/json")
 	BudgetResponse freeze(@PathVariable UUID id, @Valid @RequestBody FreezeRequest request,
 			@AuthenticationPrincipal Caller caller) {
-		return this.transactions.execute(status -> {
-			BudgetResponse before = BudgetResponse.of(this.budgets.getForUpdate(id));
-			BudgetResponse after = BudgetResponse.of(this.ledger.freeze(id, request.reason()));
-			this.audit.record(caller.actor(), AuditAction.BUDGET_FREEZE, id.toString(), before, after);
-			return after;
-		});
+		return audited(caller, AuditAction.BUDGET_FREEZE, id, () -> this.ledger.freeze(id, request.reason()));
 	}
 
 	@PostMapping("/{id}/unfreeze")
 	BudgetResponse unfreeze(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
+		return audited(caller, AuditAction.BUDGET_UNFREEZE, id, () -> this.ledger.unfreeze(id));
+	}
+
+	/**
+	 * Runs an admin change of one budget with its audit entry in one transaction; the "before" is read under the
+	 * row lock, so it is exactly what the change started from.
+	 */
+	private BudgetResponse audited(Caller caller, AuditAction action, UUID id, Supplier<Budget> change) {
 		return this.transactions.execute(status -> {
 			BudgetResponse before = BudgetResponse.of(this.budgets.getForUpdate(id));
-			BudgetResponse after = BudgetResponse.of(this.ledger.unfreeze(id));
-			this.audit.record(caller.actor(), AuditAction.BUDGET_UNFREEZE, id.toString(), before, after);
+			BudgetResponse after = BudgetResponse.of(change.get());
+			this.audit.record(caller.actor(), action, id.toString(), before, after);
 			return after;
 		});
 	}

@@ -21,8 +21,8 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
  * Every endpoint, called by every kind of caller, answers the status the access rules promise. A client key is
- * bound to budget A: "in scope" calls target A's budget and reservations, "out of scope" calls target budget B's,
- * and each out-of-scope 404 is compared with the answer for an id that does not exist at all.
+ * bound to budget A: "in scope" calls target A, budgets under A and A's reservations, "out of scope" calls target
+ * budget B's, and each out-of-scope 404 is compared with the answer for an id that does not exist at all.
  */
 class AccessMatrixIntegrationTests extends IntegrationTest {
 
@@ -39,8 +39,9 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 
 	/**
 	 * method, path, body; then the status for each {@link Who} in order. {@code {budget}} and
-	 * {@code {reservation}} are A's (B's for the out-of-scope client); {@code {key}} and {@code {model}} are made
-	 * fresh for each call.
+	 * {@code {reservation}} are A's (B's for the out-of-scope client); {@code {child}} is a new budget under A (B),
+	 * so a bound key's scope is seen to cover its subtree and a freeze leaves A alone; {@code {key}} and
+	 * {@code {model}} are made fresh for each call.
 	 */
 	static Stream<Arguments> matrix() {
 		List<Object[]> rows = List.of(
@@ -49,7 +50,14 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				row("GET", "/v1/budgets/{budget}", null, 200, 404, 200),
 				row("PATCH", "/v1/budgets/{budget}", "{\"name\": \"renamed\"}", 403, 403, 200),
 				row("GET", "/v1/budgets/{budget}/entries", null, 200, 404, 200),
+				row("GET", "/v1/budgets/{budget}/children", null, 200, 404, 200),
+				row("GET", "/v1/budgets/{budget}/tree", null, 200, 404, 200),
+				row("GET", "/v1/budgets/{budget}/periods", null, 200, 404, 200),
+				row("GET", "/v1/budgets/{child}", null, 200, 404, 200),
+				row("POST", "/v1/budgets/{child}/freeze", "{\"reason\": \"matrix\"}", 403, 403, 200),
+				row("POST", "/v1/budgets/{child}/unfreeze", "", 403, 403, 200),
 				row("POST", "/v1/reservations", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 201, 404, 201),
+				row("POST", "/v1/decisions", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 200, 404, 200),
 				row("GET", "/v1/reservations/{reservation}", null, 200, 404, 200),
 				row("POST", "/v1/reservations/{reservation}/settle", "{\"amount\": \"0.01\"}", 200, 404, 200),
 				row("POST", "/v1/reservations/{reservation}/release", "", 200, 404, 200),
@@ -169,6 +177,9 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 	/** Fills in the placeholders; reservations and keys are fresh for each call, so every row starts alike. */
 	private String resolve(String text, UUID budget) {
 		String resolved = text.replace("{budget}", budget.toString());
+		if (resolved.contains("{child}")) {
+			resolved = resolved.replace("{child}", createChild(budget).toString());
+		}
 		if (resolved.contains("{reservation}")) {
 			resolved = resolved.replace("{reservation}", reserveAllowed(budget, "0.01").toString());
 		}
@@ -176,6 +187,13 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 			resolved = resolved.replace("{key}", keyId(clientKey(null)));
 		}
 		return resolved.replace("{model}", "matrix-model-" + UUID.randomUUID());
+	}
+
+	private UUID createChild(UUID parent) {
+		Api.Response response = this.api.post("/v1/budgets",
+				Map.of("name", "matrix child", "limit", "1", "parentId", parent));
+		assertThat(response.status()).as(response.toString()).isEqualTo(201);
+		return UUID.fromString(response.text("id"));
 	}
 
 	private String keyId(String secret) {

@@ -77,6 +77,8 @@ class PeriodAndUnitIntegrationTests extends IntegrationTest {
 			.query(String.class)
 			.list();
 		assertThat(resets).hasSize(2);
+		JsonNode entries = this.api.get("/v1/budgets/" + budget + "/entries").json().get("items");
+		assertThat(entries.findValuesAsString("carriedOver")).containsExactly("3.00", "4.00");
 		assertLedgerReconciled();
 	}
 
@@ -104,6 +106,9 @@ class PeriodAndUnitIntegrationTests extends IntegrationTest {
 		settle(UUID.fromString(reserved.text("id")), Map.of("inputTokens", 1000, "outputTokens", 500));
 
 		assertReconciled(workflow, "1500", "0");
+		JsonNode entries = this.api.get("/v1/budgets/" + workflow + "/entries").json().get("items");
+		assertThat(entries.get(entries.size() - 1).get("spentDelta").asString()).isEqualTo("1500");
+		assertThat(budget(workflow).text("timezone")).isEqualTo("UTC");
 		assertReconciled(org, "0.007", "0");
 		Api.Response amountOnly = reserve(workflow, "0.01");
 		assertThat(amountOnly.status()).isEqualTo(400);

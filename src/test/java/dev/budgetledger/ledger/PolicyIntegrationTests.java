@@ -198,6 +198,8 @@ class PolicyIntegrationTests extends IntegrationTest {
 		assertThat(allow.text("available")).isEqualTo("0.40");
 		assertThat(deny.text("decision")).isEqualTo("DENY");
 		assertThat(deny.text("reason")).isEqualTo("INSUFFICIENT_FUNDS");
+		assertThat(deny.text("unit")).isEqualTo("USD");
+		assertThat(deny.text("limitingBudgetId")).isEqualTo(budget.toString());
 		assertThat(journalSize(budget)).isEqualTo(entries);
 		assertThat(budget(budget).json().get("deniedCount").asLong()).isZero();
 		assertReconciled(budget, "0", "0");

@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -76,6 +75,8 @@ import org.springframework.web.bind.annotation.RestController;
 class BudgetController {
 
 	static final String NAME_PATTERN = "^[^\\p{Cntrl}]*$";
+
+	private static final ZoneId UTC = ZoneId.of("UTC");
 
 	static final String ZONE_PATTERN = "^[A-Za-z0-9_+/-]{1,64}$";
 
@@ -154,7 +155,7 @@ class BudgetController {
 
 	private static ZoneId zone(@Nullable String timezone) {
 		if (timezone == null) {
-			return ZoneOffset.UTC;
+			return UTC;
 		}
 		try {
 			return ZoneId.of(timezone);
@@ -289,9 +290,9 @@ class BudgetController {
 			@RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit,
 			@RequestParam(required = false) @Nullable String cursor, @AuthenticationPrincipal Caller caller) {
 		this.scope.requireBudget(caller.scope(), id);
-		this.budgets.get(id);
-		return PageResponse.of(this.entries.list(id, Cursors.decodeLong(cursor), limit + 1), limit, EntryResponse::of,
-				JournalEntry::id);
+		boolean tokens = this.budgets.get(id).countsTokens();
+		return PageResponse.of(this.entries.list(id, Cursors.decodeLong(cursor), limit + 1), limit,
+				entry -> EntryResponse.of(entry, tokens), JournalEntry::id);
 	}
 
 	record CreateBudgetRequest(@NotBlank @Size(max = 200) @Pattern(regexp = NAME_PATTERN) String name,

@@ -44,7 +44,7 @@ class DecisionController {
 		ReserveOutcome outcome = this.ledger.decide(command);
 		if (outcome instanceof ReserveOutcome.Allowed allowed) {
 			var r = allowed.reservation();
-			return new DecisionResponse("ALLOW", null, command.budgetId(), null,
+			return new DecisionResponse("ALLOW", null, command.budgetId(), null, null,
 					dev.budgetledger.money.Amounts.format(r.amount()), r.tokens(),
 					(r.price() != null) ? r.price().model() : null, r.requestedModel(), r.downgraded(), r.capped(),
 					r.maxOutputTokens(), ReservationResponse.available(allowed.available(), allowed.unit()),
@@ -53,17 +53,19 @@ class DecisionController {
 		ReserveOutcome.Denied denied = (ReserveOutcome.Denied) outcome;
 		boolean tokens = "TOKENS".equals(denied.unit());
 		return new DecisionResponse("DENY", denied.reason().name(), command.budgetId(), denied.limitingBudgetId(),
+				denied.unit(),
 				BudgetResponse.amount(denied.requested(), tokens), null, null, null, false, false, null,
 				BudgetResponse.amount(denied.available(), tokens), null);
 	}
 
 	/**
+	 * @param unit on DENY, the limiting budget's unit
 	 * @param amount on ALLOW the money that would be held; on DENY what the limiting budget was asked for, in its unit
 	 * @param available what the budget would have left (ALLOW) or has (DENY, the limiting budget)
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record DecisionResponse(String decision, @Nullable String reason, UUID budgetId, @Nullable UUID limitingBudgetId,
-			String amount, @Nullable Long tokens, @Nullable String model, @Nullable String requestedModel,
+			@Nullable String unit, String amount, @Nullable Long tokens, @Nullable String model, @Nullable String requestedModel,
 			boolean downgraded, boolean capped, @Nullable Long maxOutputTokens, String available,
 			@Nullable List<String> warnings) {
 	}

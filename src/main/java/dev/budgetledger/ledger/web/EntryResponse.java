@@ -1,5 +1,6 @@
 package dev.budgetledger.ledger.web;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -7,16 +8,22 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.ledger.JournalEntry;
-import dev.budgetledger.money.Amounts;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record EntryResponse(long id, UUID budgetId, String kind, String amount, String spentDelta, String reservedDelta,
-		@Nullable String limit, @Nullable UUID reservationId, Instant createdAt) {
+		@Nullable String limit, @Nullable String carriedOver, @Nullable String note, @Nullable UUID reservationId,
+		Instant createdAt) {
 
-	static EntryResponse of(JournalEntry entry) {
-		return new EntryResponse(entry.id(), entry.budgetId(), entry.kind().name(), Amounts.format(entry.amount()),
-				Amounts.format(entry.spentDelta()), Amounts.format(entry.reservedDelta()),
-				Amounts.formatOrNull(entry.limitAfter()), entry.reservationId(), entry.createdAt());
+	/** @param tokens whether the budget counts tokens (amounts are then whole numbers) */
+	static EntryResponse of(JournalEntry entry, boolean tokens) {
+		return new EntryResponse(entry.id(), entry.budgetId(), entry.kind().name(),
+				BudgetResponse.amount(entry.amount(), tokens), BudgetResponse.amount(entry.spentDelta(), tokens),
+				BudgetResponse.amount(entry.reservedDelta(), tokens), orNull(entry.limitAfter(), tokens),
+				orNull(entry.carriedOverAfter(), tokens), entry.note(), entry.reservationId(), entry.createdAt());
+	}
+
+	private static @Nullable String orNull(@Nullable BigDecimal amount, boolean tokens) {
+		return (amount != null) ? BudgetResponse.amount(amount, tokens) : null;
 	}
 
 }

@@ -208,8 +208,12 @@ class ReserveSettleBenchmark {
 			drive(settings.clients(), settings.warmupSeconds(), pool, targets, factory, rate, null);
 		}
 		Sampler sampler = (service != null) ? service.sampler() : null;
+		long serviceCpu = (service != null) ? service.cpuNanos() : 0;
+		long clientCpu = clientCpuNanos();
 		Measured measured = drive(settings.clients(), settings.seconds(), pool, targets, factory, rate, sampler);
-		return measured;
+		double machine = settings.seconds() * 1e9 * Runtime.getRuntime().availableProcessors();
+		return measured.withCpu((service != null) ? (service.cpuNanos() - serviceCpu) / machine : Double.NaN,
+				(clientCpuNanos() - clientCpu) / machine);
 	}
 
 	private static Measured drive(int clients, int seconds, ExecutorService pool, List<UUID> targets,
@@ -274,7 +278,7 @@ class ReserveSettleBenchmark {
 			System.out.println("  first error: " + firstError.get());
 		}
 		return new Measured(Stats.of(reserves), Stats.of(settles), Stats.of(cycles), seconds, errors.get(), rate,
-				memory);
+				memory, Double.NaN, Double.NaN);
 	}
 
 	private static void sleepUntil(long nanoTime) throws InterruptedException {
@@ -324,8 +328,17 @@ class ReserveSettleBenchmark {
 	record Memory(long heapUsedMaxBytes, long rssMaxKb) {
 	}
 
+	/**
+	 * @param serviceCpu the service's share of all the machine's CPU time during the run (0.5 = one core of two)
+	 * @param clientCpu the same for this JVM, the load generator (HTTP or JDBC clients)
+	 */
 	record Measured(Stats reserve, Stats settle, Stats cycle, int seconds, long errors, double pacedRate,
-			Memory memory) {
+			Memory memory, double serviceCpu, double clientCpu) {
+
+		Measured withCpu(double service, double client) {
+			return new Measured(this.reserve, this.settle, this.cycle, this.seconds, this.errors, this.pacedRate,
+					this.memory, service, client);
+		}
 
 		double cyclesPerSecond() {
 			return (double) this.cycle.count() / this.seconds;
@@ -340,12 +353,13 @@ class ReserveSettleBenchmark {
 		System.out.println();
 		System.out.println("| scenario | service cycles/s | raw SQL cycles/s | service / raw | service reserve p50 / p99 / max ms "
 				+ "| service settle p50 / p99 / max ms | raw reserve p50 / p99 / max ms | raw settle p50 / p99 / max ms "
-				+ "| errors service / raw | service heap used max MB | service RSS max MB |");
-		System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+				+ "| errors service / raw | service heap used max MB | service RSS max MB "
+				+ "| CPU % service / its load generator / raw-SQL load generator |");
+		System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
 		for (Row row : rows) {
 			Measured s = row.service();
 			Measured r = row.raw();
-			System.out.printf(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %d / %s | %s | %s |%n",
+			System.out.printf(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %d / %s | %s | %s | %s |%n",
 					row.scenario() + ((s.pacedRate() > 0) ? String.format(Locale.ROOT, " (paced at %.0f/s)",
 							s.pacedRate()) : ""),
 					s.cyclesPerSecond(), (r != null) ? String.format(Locale.ROOT, "%.0f", r.cyclesPerSecond()) : "-",
@@ -353,7 +367,9 @@ class ReserveSettleBenchmark {
 					latency(s.reserve()), latency(s.settle()), (r != null) ? latency(r.reserve()) : "-",
 					(r != null) ? latency(r.settle()) : "-", s.errors(), (r != null) ? String.valueOf(r.errors()) : "-",
 					(s.memory() != null) ? String.valueOf(s.memory().heapUsedMaxBytes() / (1024 * 1024)) : "?",
-					(s.memory() != null) ? String.valueOf(s.memory().rssMaxKb() / 1024) : "?");
+					(s.memory() != null) ? String.valueOf(s.memory().rssMaxKb() / 1024) : "?",
+					String.format(Locale.ROOT, "%.0f / %.0f / %s", 100 * s.serviceCpu(), 100 * s.clientCpu(),
+							(r != null) ? String.format(Locale.ROOT, "%.0f", 100 * r.clientCpu()) : "-"));
 		}
 	}
 
@@ -365,6 +381,9 @@ class ReserveSettleBenchmark {
 
 	/** The packaged jar, started as its own process on a fresh database. */
 	static final class Service {
+
+		/** USER_HZ, 100 on every Linux this runs on (getconf CLK_TCK). */
+		private static final long CLOCK_TICKS_PER_SECOND = 100;
 
 		private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-fA-F-]{36})\"");
 
@@ -408,7 +427,10 @@ class ReserveSettleBenchmark {
 				.redirectOutput(log.toFile());
 			builder.environment().put("BUDGET_LEDGER_ADMIN_KEY", adminKey);
 			long started = System.nanoTime();
-			Service service = new Service(builder.start(), "http://127.0.0.1:" + port, adminKey);
+			Process process = builder.start();
+			// Never leave the service running when this JVM ends early (a timeout, Ctrl-C).
+			Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+			Service service = new Service(process, "http://127.0.0.1:" + port, adminKey);
 			service.awaitHealthy(log);
 			System.out.printf(Locale.ROOT, "service pid %d up in %.1f s (jvm args %s, log %s)%n",
 					service.process.pid(), (System.nanoTime() - started) / 1e9, settings.serviceJvmArgs(), log);
@@ -424,7 +446,10 @@ class ReserveSettleBenchmark {
 				}
 				try {
 					HttpResponse<String> health = this.http.send(
-							HttpRequest.newBuilder(URI.create(this.base + "/actuator/health")).GET().build(),
+							HttpRequest.newBuilder(URI.create(this.base + "/actuator/health"))
+								.timeout(Duration.ofSeconds(5))
+								.GET()
+								.build(),
 							HttpResponse.BodyHandlers.ofString());
 					if (health.statusCode() == 200) {
 						return;
@@ -470,6 +495,7 @@ class ReserveSettleBenchmark {
 			HttpResponse<String> response = this.http.send(
 					HttpRequest.newBuilder(URI.create(this.base + "/actuator/prometheus"))
 						.header("Authorization", this.authorization)
+						.timeout(Duration.ofSeconds(5))
 						.GET()
 						.build(),
 					HttpResponse.BodyHandlers.ofString());
@@ -488,6 +514,14 @@ class ReserveSettleBenchmark {
 				}
 			}
 			return -1;
+		}
+
+		/** User plus system CPU time of the service process so far, from /proc/[pid]/stat (in clock ticks). */
+		long cpuNanos() throws IOException {
+			String stat = Files.readString(Path.of("/proc", String.valueOf(this.process.pid()), "stat"));
+			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+			long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+			return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
 		}
 
 		/** Reads heap used and RSS once a second while a run lasts, keeping the highest of each. */
@@ -516,6 +550,8 @@ class ReserveSettleBenchmark {
 
 		private final AtomicLong rss = new AtomicLong();
 
+		private volatile boolean stopped;
+
 		private Thread thread;
 
 		Sampler(Service service) {
@@ -524,7 +560,8 @@ class ReserveSettleBenchmark {
 
 		void begin() {
 			this.thread = new Thread(() -> {
-				while (!Thread.currentThread().isInterrupted()) {
+				// A flag, not the interrupt: an interrupted HTTP call clears the interrupt status in sample().
+				while (!this.stopped) {
 					sample();
 					try {
 						Thread.sleep(1000);
@@ -539,8 +576,9 @@ class ReserveSettleBenchmark {
 		}
 
 		Memory end() throws InterruptedException {
+			this.stopped = true;
 			this.thread.interrupt();
-			this.thread.join();
+			this.thread.join(TimeUnit.SECONDS.toMillis(15));
 			sample();
 			return new Memory(this.heap.get(), this.rss.get());
 		}
@@ -581,6 +619,11 @@ class ReserveSettleBenchmark {
 	}
 
 	// ---------------------------------------------------------------- helpers
+
+	private static long clientCpuNanos() {
+		return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+			.getOperatingSystemMXBean()).getProcessCpuTime();
+	}
 
 	private static String newAdminKey() {
 		byte[] random = new byte[32];

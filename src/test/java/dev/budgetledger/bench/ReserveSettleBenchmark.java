@@ -53,7 +53,7 @@ class ReserveSettleBenchmark {
 
 	/** What one run does; every value can be set with {@code -Dbench.<name>}. */
 	record Settings(int clients, int seconds, int warmupSeconds, List<String> scenarios, Path jar, String serverUrl,
-			String username, String password, List<String> serviceJvmArgs, boolean halfLoad) {
+			String username, String password, List<String> serviceJvmArgs, boolean halfLoad, int jitWarmupSeconds) {
 
 		static Settings fromSystemProperties() {
 			return new Settings(Integer.getInteger("bench.clients", 16), Integer.getInteger("bench.seconds", 10),
@@ -63,7 +63,8 @@ class ReserveSettleBenchmark {
 					property("bench.serverUrl", "jdbc:postgresql://127.0.0.1:5432/postgres"),
 					property("bench.username", "postgres"), property("bench.password", "postgres"),
 					words(property("bench.serviceJvmArgs", "")),
-					Boolean.parseBoolean(property("bench.halfLoad", "true")));
+					Boolean.parseBoolean(property("bench.halfLoad", "true")),
+					Integer.getInteger("bench.jitWarmupSeconds", 15));
 		}
 
 		private static String property(String name, String fallback) {
@@ -103,8 +104,16 @@ class ReserveSettleBenchmark {
 			service = started;
 			ExecutorService pool = Executors.newFixedThreadPool(settings.clients());
 			try {
+				boolean cold = true;
 				for (String scenario : settings.scenarios()) {
 					List<UUID> targets = setUp(scenario, started, pool);
+					if (cold && settings.jitWarmupSeconds() > 0) {
+						// A fresh JVM runs the whole Spring stack interpreted at first; without this the first
+						// scenario measures the JIT compiler as much as the service.
+						drive(settings.clients(), settings.jitWarmupSeconds(), pool, targets,
+								() -> new HttpCycles(started), 0, null);
+						cold = false;
+					}
 					Measured viaService = measure(settings, pool, targets, () -> new HttpCycles(started), started,
 							0);
 					Measured raw = measure(settings, pool, targets,

@@ -1,0 +1,656 @@
+package dev.budgetledger.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+/**
+ * Reserve+settle throughput and latency of the packaged service over HTTP, next to the raw-SQL limit: the same
+ * statements issued straight over JDBC with the same concurrency, on the same schema (see docs/benchmarks.md).
+ * <p>
+ * Not a test: surefire only runs {@code *Tests}; the {@code bench} Maven profile runs this class with failsafe after
+ * {@code package}, so it can start the jar as a separate process ({@code ./mvnw -Pbench verify}). Settings are
+ * system properties {@code bench.*}, passed through by the profile ({@code -Dbench.clients=32}).
+ */
+class ReserveSettleBenchmark {
+
+	@Test
+	void reserveAndSettle() throws Exception {
+		new ReserveSettleBenchmark().run(Settings.fromSystemProperties());
+	}
+
+	/** What one run does; every value can be set with {@code -Dbench.<name>}. */
+	record Settings(int clients, int seconds, int warmupSeconds, List<String> scenarios, Path jar, String serverUrl,
+			String username, String password, List<String> serviceJvmArgs, boolean halfLoad, int jitWarmupSeconds) {
+
+		static Settings fromSystemProperties() {
+			return new Settings(Integer.getInteger("bench.clients", 16), Integer.getInteger("bench.seconds", 10),
+					Integer.getInteger("bench.warmupSeconds", 3),
+					List.of(property("bench.scenarios", "uniform,hot,tree").split(",")),
+					Path.of(property("bench.jar", "target/budget-ledger-0.1.0-SNAPSHOT.jar")),
+					property("bench.serverUrl", "jdbc:postgresql://127.0.0.1:5432/postgres"),
+					property("bench.username", "postgres"), property("bench.password", "postgres"),
+					words(property("bench.serviceJvmArgs", "")),
+					Boolean.parseBoolean(property("bench.halfLoad", "true")),
+					Integer.getInteger("bench.jitWarmupSeconds", 15));
+		}
+
+		private static String property(String name, String fallback) {
+			String value = System.getProperty(name);
+			return (value == null || value.isBlank()) ? fallback : value.strip();
+		}
+
+		private static List<String> words(String text) {
+			return text.isBlank() ? List.of() : List.of(text.strip().split("\\s+"));
+		}
+
+	}
+
+	private static final String RESERVE_AMOUNT = "0.01";
+
+	private static final String SETTLE_AMOUNT = "0.005";
+
+	private static final String LIMIT = "1000000000";
+
+	void run(Settings settings) throws Exception {
+		String database = "budget_ledger_bench_"
+				+ LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss")) + "_"
+				+ Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16));
+		String databaseUrl = settings.serverUrl().substring(0, settings.serverUrl().lastIndexOf('/') + 1) + database;
+		String adminKey = newAdminKey();
+		int port = freePort();
+		Path log = Path.of("target", "bench", "service.log");
+		Files.createDirectories(log.getParent());
+		System.out.printf(Locale.ROOT, "%nbudget-ledger benchmark: %d clients, %d s per run after %d s warm-up, "
+				+ "scenarios %s, database %s, port %d%n", settings.clients(), settings.seconds(),
+				settings.warmupSeconds(), settings.scenarios(), database, port);
+		sql(settings, settings.serverUrl(), "CREATE DATABASE " + database);
+		Service service = null;
+		List<Row> rows = new ArrayList<>();
+		try {
+			Service started = Service.start(settings, databaseUrl, adminKey, port, log);
+			service = started;
+			ExecutorService pool = Executors.newFixedThreadPool(settings.clients());
+			try {
+				boolean cold = true;
+				for (String scenario : settings.scenarios()) {
+					List<UUID> targets = setUp(scenario, started, pool);
+					if (cold && settings.jitWarmupSeconds() > 0) {
+						// A fresh JVM runs the whole Spring stack interpreted at first; without this the first
+						// scenario measures the JIT compiler as much as the service.
+						drive(settings.clients(), settings.jitWarmupSeconds(), pool, targets,
+								() -> new HttpCycles(started), 0, null);
+						cold = false;
+					}
+					Measured viaService = measure(settings, pool, targets, () -> new HttpCycles(started), started,
+							0);
+					Measured raw = measure(settings, pool, targets,
+							() -> new SqlCycles(settings, databaseUrl), null, 0);
+					rows.add(new Row(scenario, viaService, raw));
+					print(rows);
+					if (scenario.equals("uniform") && settings.halfLoad()) {
+						double half = viaService.cyclesPerSecond() / 2;
+						Measured paced = measure(settings, pool, targets, () -> new HttpCycles(started), started,
+								half);
+						rows.add(new Row("uniform @ 50 % of service peak", paced, null));
+						print(rows);
+					}
+				}
+			}
+			finally {
+				pool.shutdownNow();
+			}
+		}
+		finally {
+			if (service != null) {
+				service.stop();
+			}
+			sql(settings, settings.serverUrl(), "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+		}
+		System.out.println();
+		System.out.println("Final results (" + settings.clients() + " clients, " + settings.seconds() + " s each):");
+		print(rows);
+		List<Row> failed = rows.stream().filter(row -> row.service().errors() > 0).toList();
+		if (!failed.isEmpty()) {
+			throw new AssertionError("Requests failed; see the first error per run above and " + log);
+		}
+	}
+
+	// ---------------------------------------------------------------- scenarios
+
+	/** Opens the scenario's budgets through the API and returns those a request picks from. */
+	private static List<UUID> setUp(String scenario, Service service, ExecutorService pool) throws Exception {
+		switch (scenario) {
+			case "uniform" -> {
+				return openAll(service, pool, 1000, i -> "uniform-" + i, null);
+			}
+			case "hot" -> {
+				return List.of(service.openBudget("hot", null));
+			}
+			case "tree" -> {
+				UUID root = service.openBudget("tree-root", null);
+				List<UUID> teams = openAll(service, pool, 4, i -> "tree-team-" + i, root);
+				List<UUID> leaves = new ArrayList<>();
+				for (UUID team : teams) {
+					leaves.addAll(openAll(service, pool, 250, i -> "tree-leaf-" + team + "-" + i, team));
+				}
+				return leaves;
+			}
+			default -> throw new IllegalArgumentException("Unknown scenario " + scenario + "; use uniform, hot, tree");
+		}
+	}
+
+	private static List<UUID> openAll(Service service, ExecutorService pool, int count,
+			java.util.function.IntFunction<String> name, UUID parent) throws Exception {
+		List<Future<UUID>> opened = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			int index = i;
+			opened.add(pool.submit(() -> service.openBudget(name.apply(index), parent)));
+		}
+		List<UUID> ids = new ArrayList<>();
+		for (Future<UUID> id : opened) {
+			ids.add(id.get());
+		}
+		return ids;
+	}
+
+	// ---------------------------------------------------------------- measuring
+
+	/** One reserve+settle cycle on a budget, split in its two calls. */
+	interface Cycles extends AutoCloseable {
+
+		UUID reserve(UUID budget) throws Exception;
+
+		void settle(UUID reservation) throws Exception;
+
+		@Override
+		default void close() throws Exception {
+		}
+
+	}
+
+	interface CyclesFactory {
+
+		Cycles open() throws Exception;
+
+	}
+
+	/**
+	 * Runs every client for the warm-up, then again for the measured time; {@code rate} > 0 paces the clients to
+	 * that many cycles per second in all (each on a fixed schedule, so a slow call is not hidden by the next wait).
+	 */
+	private static Measured measure(Settings settings, ExecutorService pool, List<UUID> targets,
+			CyclesFactory factory, Service service, double rate) throws Exception {
+		if (settings.warmupSeconds() > 0) {
+			drive(settings.clients(), settings.warmupSeconds(), pool, targets, factory, rate, null);
+		}
+		Sampler sampler = (service != null) ? service.sampler() : null;
+		long serviceCpu = (service != null) ? service.cpuNanos() : 0;
+		long clientCpu = clientCpuNanos();
+		Measured measured = drive(settings.clients(), settings.seconds(), pool, targets, factory, rate, sampler);
+		double machine = settings.seconds() * 1e9 * Runtime.getRuntime().availableProcessors();
+		return measured.withCpu((service != null) ? (service.cpuNanos() - serviceCpu) / machine : Double.NaN,
+				(clientCpuNanos() - clientCpu) / machine);
+	}
+
+	private static Measured drive(int clients, int seconds, ExecutorService pool, List<UUID> targets,
+			CyclesFactory factory, double rate, Sampler sampler) throws Exception {
+		AtomicLong errors = new AtomicLong();
+		AtomicReference<String> firstError = new AtomicReference<>();
+		List<Callable<long[][]>> work = new ArrayList<>();
+		long intervalNanos = (rate > 0) ? (long) (clients * 1e9 / rate) : 0;
+		long start = System.nanoTime() + 200_000_000L;
+		long end = start + TimeUnit.SECONDS.toNanos(seconds);
+		for (int c = 0; c < clients; c++) {
+			long offset = (intervalNanos > 0) ? intervalNanos * c / clients : 0;
+			work.add(() -> {
+				Latencies reserves = new Latencies();
+				Latencies settles = new Latencies();
+				Latencies cycles = new Latencies();
+				try (Cycles client = factory.open()) {
+					ThreadLocalRandom random = ThreadLocalRandom.current();
+					long next = start + offset;
+					sleepUntil(start);
+					while (true) {
+						if (intervalNanos > 0) {
+							sleepUntil(next);
+							next += intervalNanos;
+						}
+						long t0 = System.nanoTime();
+						if (t0 >= end) {
+							break;
+						}
+						try {
+							UUID reservation = client.reserve(targets.get(random.nextInt(targets.size())));
+							long t1 = System.nanoTime();
+							client.settle(reservation);
+							long t2 = System.nanoTime();
+							reserves.add(t1 - t0);
+							settles.add(t2 - t1);
+							cycles.add(t2 - t0);
+						}
+						catch (Exception ex) {
+							errors.incrementAndGet();
+							firstError.compareAndSet(null, ex.toString());
+						}
+					}
+				}
+				return new long[][] { reserves.values(), settles.values(), cycles.values() };
+			});
+		}
+		if (sampler != null) {
+			sampler.begin();
+		}
+		List<long[]> reserves = new ArrayList<>();
+		List<long[]> settles = new ArrayList<>();
+		List<long[]> cycles = new ArrayList<>();
+		for (Future<long[][]> done : pool.invokeAll(work)) {
+			long[][] values = done.get();
+			reserves.add(values[0]);
+			settles.add(values[1]);
+			cycles.add(values[2]);
+		}
+		Memory memory = (sampler != null) ? sampler.end() : null;
+		if (firstError.get() != null) {
+			System.out.println("  first error: " + firstError.get());
+		}
+		return new Measured(Stats.of(reserves), Stats.of(settles), Stats.of(cycles), seconds, errors.get(), rate,
+				memory, Double.NaN, Double.NaN);
+	}
+
+	private static void sleepUntil(long nanoTime) throws InterruptedException {
+		long wait = nanoTime - System.nanoTime();
+		if (wait > 0) {
+			TimeUnit.NANOSECONDS.sleep(wait);
+		}
+	}
+
+	/** A growing array of nanosecond latencies, one per client, so recording never contends. */
+	static final class Latencies {
+
+		private long[] values = new long[4096];
+
+		private int size;
+
+		void add(long value) {
+			if (this.size == this.values.length) {
+				this.values = Arrays.copyOf(this.values, this.size * 2);
+			}
+			this.values[this.size++] = value;
+		}
+
+		long[] values() {
+			return Arrays.copyOf(this.values, this.size);
+		}
+
+	}
+
+	record Stats(long count, double p50Ms, double p99Ms, double maxMs) {
+
+		static Stats of(List<long[]> parts) {
+			long[] all = parts.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+			if (all.length == 0) {
+				return new Stats(0, Double.NaN, Double.NaN, Double.NaN);
+			}
+			return new Stats(all.length, ms(all[(int) Math.min(all.length - 1, Math.ceil(all.length * 0.50) - 1)]),
+					ms(all[(int) Math.min(all.length - 1, Math.ceil(all.length * 0.99) - 1)]), ms(all[all.length - 1]));
+		}
+
+		private static double ms(long nanos) {
+			return nanos / 1e6;
+		}
+
+	}
+
+	record Memory(long heapUsedMaxBytes, long rssMaxKb) {
+	}
+
+	/**
+	 * @param serviceCpu the service's share of all the machine's CPU time during the run (0.5 = one core of two)
+	 * @param clientCpu the same for this JVM, the load generator (HTTP or JDBC clients)
+	 */
+	record Measured(Stats reserve, Stats settle, Stats cycle, int seconds, long errors, double pacedRate,
+			Memory memory, double serviceCpu, double clientCpu) {
+
+		Measured withCpu(double service, double client) {
+			return new Measured(this.reserve, this.settle, this.cycle, this.seconds, this.errors, this.pacedRate,
+					this.memory, service, client);
+		}
+
+		double cyclesPerSecond() {
+			return (double) this.cycle.count() / this.seconds;
+		}
+
+	}
+
+	record Row(String scenario, Measured service, Measured raw) {
+	}
+
+	private static void print(List<Row> rows) {
+		System.out.println();
+		System.out.println("| scenario | service cycles/s | raw SQL cycles/s | service / raw | service reserve p50 / p99 / max ms "
+				+ "| service settle p50 / p99 / max ms | raw reserve p50 / p99 / max ms | raw settle p50 / p99 / max ms "
+				+ "| errors service / raw | service heap used max MB | service RSS max MB "
+				+ "| CPU % service / its load generator / raw-SQL load generator |");
+		System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+		for (Row row : rows) {
+			Measured s = row.service();
+			Measured r = row.raw();
+			System.out.printf(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %d / %s | %s | %s | %s |%n",
+					row.scenario() + ((s.pacedRate() > 0) ? String.format(Locale.ROOT, " (paced at %.0f/s)",
+							s.pacedRate()) : ""),
+					s.cyclesPerSecond(), (r != null) ? String.format(Locale.ROOT, "%.0f", r.cyclesPerSecond()) : "-",
+					(r != null) ? String.format(Locale.ROOT, "%.2f", s.cyclesPerSecond() / r.cyclesPerSecond()) : "-",
+					latency(s.reserve()), latency(s.settle()), (r != null) ? latency(r.reserve()) : "-",
+					(r != null) ? latency(r.settle()) : "-", s.errors(), (r != null) ? String.valueOf(r.errors()) : "-",
+					(s.memory() != null) ? String.valueOf(s.memory().heapUsedMaxBytes() / (1024 * 1024)) : "?",
+					(s.memory() != null) ? String.valueOf(s.memory().rssMaxKb() / 1024) : "?",
+					String.format(Locale.ROOT, "%.0f / %.0f / %s", 100 * s.serviceCpu(), 100 * s.clientCpu(),
+							(r != null) ? String.format(Locale.ROOT, "%.0f", 100 * r.clientCpu()) : "-"));
+		}
+	}
+
+	private static String latency(Stats stats) {
+		return String.format(Locale.ROOT, "%.1f / %.1f / %.1f", stats.p50Ms(), stats.p99Ms(), stats.maxMs());
+	}
+
+	// ---------------------------------------------------------------- the service over HTTP
+
+	/** The packaged jar, started as its own process on a fresh database. */
+	static final class Service {
+
+		/** USER_HZ, 100 on every Linux this runs on (getconf CLK_TCK). */
+		private static final long CLOCK_TICKS_PER_SECOND = 100;
+
+		private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-fA-F-]{36})\"");
+
+		private static final Pattern HEAP = Pattern
+			.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*\\}\\s+(\\S+)");
+
+		private final Process process;
+
+		private final String base;
+
+		private final String authorization;
+
+		private final HttpClient http;
+
+		private Service(Process process, String base, String adminKey) {
+			this.process = process;
+			this.base = base;
+			this.authorization = "Bearer " + adminKey;
+			this.http = HttpClient.newBuilder()
+				.version(HttpClient.Version.HTTP_1_1)
+				.connectTimeout(Duration.ofSeconds(5))
+				.build();
+		}
+
+		static Service start(Settings settings, String databaseUrl, String adminKey, int port, Path log)
+				throws Exception {
+			if (!Files.isRegularFile(settings.jar())) {
+				throw new IllegalStateException("No jar at " + settings.jar().toAbsolutePath()
+						+ "; run ./mvnw -Pbench verify, which packages it first");
+			}
+			List<String> command = new ArrayList<>();
+			command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+			command.addAll(settings.serviceJvmArgs());
+			command.addAll(List.of("-jar", settings.jar().toString(), "--server.port=" + port,
+					"--spring.datasource.url=" + databaseUrl, "--spring.datasource.username=" + settings.username(),
+					"--spring.datasource.password=" + settings.password(),
+					// The per-key limit (100/s) would measure the limiter, not the ledger: every client uses one key.
+					"--budget-ledger.security.rate-limit.requests-per-second=1000000000",
+					"--budget-ledger.security.rate-limit.burst=1000000000"));
+			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(log.toFile());
+			builder.environment().put("BUDGET_LEDGER_ADMIN_KEY", adminKey);
+			long started = System.nanoTime();
+			Process process = builder.start();
+			// Never leave the service running when this JVM ends early (a timeout, Ctrl-C).
+			Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+			Service service = new Service(process, "http://127.0.0.1:" + port, adminKey);
+			service.awaitHealthy(log);
+			System.out.printf(Locale.ROOT, "service pid %d up in %.1f s (jvm args %s, log %s)%n",
+					service.process.pid(), (System.nanoTime() - started) / 1e9, settings.serviceJvmArgs(), log);
+			return service;
+		}
+
+		private void awaitHealthy(Path log) throws Exception {
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+			while (System.nanoTime() < deadline) {
+				if (!this.process.isAlive()) {
+					throw new IllegalStateException("The service exited with " + this.process.exitValue() + "; see "
+							+ log.toAbsolutePath());
+				}
+				try {
+					HttpResponse<String> health = this.http.send(
+							HttpRequest.newBuilder(URI.create(this.base + "/actuator/health"))
+								.timeout(Duration.ofSeconds(5))
+								.GET()
+								.build(),
+							HttpResponse.BodyHandlers.ofString());
+					if (health.statusCode() == 200) {
+						return;
+					}
+				}
+				catch (IOException notYet) {
+					// not listening yet
+				}
+				Thread.sleep(250);
+			}
+			throw new IllegalStateException("The service did not become healthy in 120 s; see " + log.toAbsolutePath());
+		}
+
+		UUID openBudget(String name, UUID parent) throws Exception {
+			String body = "{\"name\": \"" + name + "\", \"limit\": \"" + LIMIT + "\", \"currency\": \"USD\""
+					+ ((parent != null) ? ", \"parentId\": \"" + parent + "\"" : "") + "}";
+			return id(post("/v1/budgets", body, 201));
+		}
+
+		String post(String path, String body, int expected) throws Exception {
+			HttpResponse<String> response = this.http.send(HttpRequest.newBuilder(URI.create(this.base + path))
+				.header("Authorization", this.authorization)
+				.header("Content-Type", "application/json")
+				.timeout(Duration.ofSeconds(30))
+				.POST(HttpRequest.BodyPublishers.ofString(body))
+				.build(), HttpResponse.BodyHandlers.ofString());
+			if (response.statusCode() != expected) {
+				throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": "
+						+ abbreviate(response.body()));
+			}
+			return response.body();
+		}
+
+		static UUID id(String json) {
+			Matcher matcher = ID.matcher(json);
+			if (!matcher.find()) {
+				throw new IllegalStateException("No id in " + abbreviate(json));
+			}
+			return UUID.fromString(matcher.group(1));
+		}
+
+		long heapUsedBytes() throws Exception {
+			HttpResponse<String> response = this.http.send(
+					HttpRequest.newBuilder(URI.create(this.base + "/actuator/prometheus"))
+						.header("Authorization", this.authorization)
+						.timeout(Duration.ofSeconds(5))
+						.GET()
+						.build(),
+					HttpResponse.BodyHandlers.ofString());
+			Matcher matcher = HEAP.matcher(response.body());
+			long sum = 0;
+			while (matcher.find()) {
+				sum += (long) Double.parseDouble(matcher.group(1));
+			}
+			return sum;
+		}
+
+		long rssKb() throws IOException {
+			for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(this.process.pid()), "status"))) {
+				if (line.startsWith("VmRSS:")) {
+					return Long.parseLong(line.replaceAll("\\D", ""));
+				}
+			}
+			return -1;
+		}
+
+		/** User plus system CPU time of the service process so far, from /proc/[pid]/stat (in clock ticks). */
+		long cpuNanos() throws IOException {
+			String stat = Files.readString(Path.of("/proc", String.valueOf(this.process.pid()), "stat"));
+			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+			long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+			return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
+		}
+
+		/** Reads heap used and RSS once a second while a run lasts, keeping the highest of each. */
+		Sampler sampler() {
+			return new Sampler(this);
+		}
+
+		void stop() throws InterruptedException {
+			this.process.destroy();
+			if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
+				this.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+			}
+		}
+
+		private static String abbreviate(String text) {
+			return (text.length() > 300) ? text.substring(0, 300) + "..." : text;
+		}
+
+	}
+
+	static final class Sampler {
+
+		private final Service service;
+
+		private final AtomicLong heap = new AtomicLong();
+
+		private final AtomicLong rss = new AtomicLong();
+
+		private volatile boolean stopped;
+
+		private Thread thread;
+
+		Sampler(Service service) {
+			this.service = service;
+		}
+
+		void begin() {
+			this.thread = new Thread(() -> {
+				// A flag, not the interrupt: an interrupted HTTP call clears the interrupt status in sample().
+				while (!this.stopped) {
+					sample();
+					try {
+						Thread.sleep(1000);
+					}
+					catch (InterruptedException ex) {
+						return;
+					}
+				}
+			}, "bench-sampler");
+			this.thread.setDaemon(true);
+			this.thread.start();
+		}
+
+		Memory end() throws InterruptedException {
+			this.stopped = true;
+			this.thread.interrupt();
+			this.thread.join(TimeUnit.SECONDS.toMillis(15));
+			sample();
+			return new Memory(this.heap.get(), this.rss.get());
+		}
+
+		private void sample() {
+			try {
+				this.heap.accumulateAndGet(this.service.heapUsedBytes(), Math::max);
+				this.rss.accumulateAndGet(this.service.rssKb(), Math::max);
+			}
+			catch (Exception ex) {
+				// a missed sample only lowers the maximum; the run itself goes on
+			}
+		}
+
+	}
+
+	/** One client of the service: a reserve is {@code POST /v1/reservations}, a settle {@code .../settle}. */
+	static final class HttpCycles implements Cycles {
+
+		private final Service service;
+
+		HttpCycles(Service service) {
+			this.service = service;
+		}
+
+		@Override
+		public UUID reserve(UUID budget) throws Exception {
+			return Service.id(this.service.post("/v1/reservations",
+					"{\"budgetId\": \"" + budget + "\", \"amount\": \"" + RESERVE_AMOUNT + "\"}", 201));
+		}
+
+		@Override
+		public void settle(UUID reservation) throws Exception {
+			this.service.post("/v1/reservations/" + reservation + "/settle", "{\"amount\": \"" + SETTLE_AMOUNT + "\"}",
+					200);
+		}
+
+	}
+
+	// ---------------------------------------------------------------- helpers
+
+	private static long clientCpuNanos() {
+		return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+			.getOperatingSystemMXBean()).getProcessCpuTime();
+	}
+
+	private static String newAdminKey() {
+		byte[] random = new byte[32];
+		new SecureRandom().nextBytes(random);
+		return "bl_live_" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+	private static void sql(Settings settings, String url, String statement) throws SQLException {
+		try (Connection connection = DriverManager.getConnection(url, settings.username(), settings.password());
+				Statement sql = connection.createStatement()) {
+			sql.execute(statement);
+		}
+	}
+
+}

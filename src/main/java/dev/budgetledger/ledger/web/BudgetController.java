@@ -50,6 +50,7 @@ import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.ledger.Mode;
 import dev.budgetledger.ledger.NewBudget;
 import dev.budgetledger.ledger.Period;
+import dev.budgetledger.money.Amount;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.security.Caller;
 
@@ -296,19 +297,16 @@ class BudgetController {
 	}
 
 	record CreateBudgetRequest(@NotBlank @Size(max = 200) @Pattern(regexp = NAME_PATTERN) String name,
-			@NotNull @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
-					fraction = Amounts.SCALE) BigDecimal limit,
+			@NotNull @Amount BigDecimal limit,
 			@Nullable @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
 			@Nullable @Pattern(regexp = "^([A-Z]{3}|TOKENS)$") String unit, @Nullable UUID parentId,
 			@Nullable Period period, @Nullable @Pattern(regexp = ZONE_PATTERN) String timezone,
-			@Nullable Boolean rollover, @Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(
-					integer = Amounts.MAX_INTEGER_DIGITS, fraction = Amounts.SCALE) BigDecimal rolloverCap,
+			@Nullable Boolean rollover, @Nullable @Amount BigDecimal rolloverCap,
 			@Nullable Mode mode, @Nullable @Size(max = 10) List<@NotNull @DecimalMin(value = "0",
 					inclusive = false) @DecimalMax("10") @Digits(integer = 2, fraction = 4) BigDecimal> thresholds,
 			@Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") @Digits(integer = 1,
 					fraction = 4) BigDecimal downgradeAt,
-			@Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax(Amounts.MAX) @Digits(
-					integer = Amounts.MAX_INTEGER_DIGITS, fraction = Amounts.SCALE) BigDecimal maxAmountPerCall,
+			@Nullable @Amount @DecimalMin(value = "0", inclusive = false) BigDecimal maxAmountPerCall,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS * 2) Long maxTokensPerCall,
 			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerPeriod,
 			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds, @Nullable Map<String, Object> metadata) {
@@ -316,16 +314,13 @@ class BudgetController {
 
 	/** The fields a merge patch may change; unit, parent and period are fixed at creation. */
 	record UpdateBudgetRequest(@Nullable @Size(min = 1, max = 200) @Pattern(regexp = NAME_PATTERN) String name,
-			@Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
-					fraction = Amounts.SCALE) BigDecimal limit,
-			@Nullable Boolean rollover, @Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(
-					integer = Amounts.MAX_INTEGER_DIGITS, fraction = Amounts.SCALE) BigDecimal rolloverCap,
+			@Nullable @Amount BigDecimal limit,
+			@Nullable Boolean rollover, @Nullable @Amount BigDecimal rolloverCap,
 			@Nullable Mode mode, @Nullable @Size(max = 10) List<@NotNull @DecimalMin(value = "0",
 					inclusive = false) @DecimalMax("10") @Digits(integer = 2, fraction = 4) BigDecimal> thresholds,
 			@Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") @Digits(integer = 1,
 					fraction = 4) BigDecimal downgradeAt,
-			@Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax(Amounts.MAX) @Digits(
-					integer = Amounts.MAX_INTEGER_DIGITS, fraction = Amounts.SCALE) BigDecimal maxAmountPerCall,
+			@Nullable @Amount @DecimalMin(value = "0", inclusive = false) BigDecimal maxAmountPerCall,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS * 2) Long maxTokensPerCall,
 			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerPeriod,
 			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds, @Nullable Map<String, Object> metadata) {

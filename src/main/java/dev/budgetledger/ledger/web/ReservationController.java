@@ -9,9 +9,7 @@ import java.util.UUID;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
-import jakarta.validation.constraints.Digits;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -31,6 +29,7 @@ import dev.budgetledger.ledger.ReserveOutcome;
 import dev.budgetledger.ledger.Reservations;
 import dev.budgetledger.ledger.SettleCommand;
 import dev.budgetledger.ledger.Settlement;
+import dev.budgetledger.money.Amount;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.pricing.TokenPrice;
@@ -243,8 +242,7 @@ class ReservationController {
 	}
 
 	record ReserveRequest(@NotNull UUID budgetId,
-			@Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax(Amounts.MAX) @Digits(
-					integer = Amounts.MAX_INTEGER_DIGITS, fraction = Amounts.SCALE) BigDecimal amount,
+			@Nullable @Amount @DecimalMin(value = "0", inclusive = false) BigDecimal amount,
 			@Nullable @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
 			@Nullable @Pattern(regexp = MODEL_PATTERN) String model,
 			@Nullable @Size(max = 5) List<@NotNull @Pattern(regexp = MODEL_PATTERN) String> fallbackModels,
@@ -254,8 +252,7 @@ class ReservationController {
 	}
 
 	record SettleRequest(
-			@Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
-					fraction = Amounts.SCALE) BigDecimal amount,
+			@Nullable @Amount BigDecimal amount,
 			@Nullable @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens, @Nullable @Min(0) @Max(MAX_TOKENS) Long outputTokens,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long cacheReadTokens,

@@ -8,7 +8,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,6 +18,8 @@ import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.budgetledger.events.EventType;
+import dev.budgetledger.events.Events;
 import dev.budgetledger.pricing.TokenPrice;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -58,8 +62,11 @@ public class Ledger {
 
 	private final Timer settleTimer;
 
+	private final Events events;
+
 	Ledger(JdbcClient jdbc, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata,
-			JsonMapper json, ReservationSettings settings, MeterRegistry meters) {
+			JsonMapper json, ReservationSettings settings, MeterRegistry meters, Events events) {
+		this.events = events;
 		this.jdbc = jdbc;
 		this.clock = clock;
 		this.budgets = budgets;
@@ -211,6 +218,7 @@ public class Ledger {
 			.update();
 		if (!budget.frozen() || !reason.equals(budget.frozenReason())) {
 			journal(id, EntryKind.FREEZE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, reason, now);
+			this.events.record(EventType.FROZEN, id, budget.rootId(), null, Map.of("reason", reason), now);
 		}
 		return this.budgets.get(id);
 	}
@@ -227,6 +235,7 @@ public class Ledger {
 				.param("now", Timestamp.from(now))
 				.update();
 			journal(id, EntryKind.UNFREEZE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, null, now);
+			this.events.record(EventType.UNFROZEN, id, budget.rootId(), null, Map.of(), now);
 		}
 		return this.budgets.get(id);
 	}
@@ -277,6 +286,10 @@ public class Ledger {
 				.update();
 			if (!dryRun) {
 				count("DENY", deny.reason().name());
+				Budget leaf = chain.get(chain.size() - 1);
+				this.events.recordDenied(leafId, leaf.rootId(), Map.of("reason", deny.reason().name(),
+						"limitingBudgetId", deny.limitingBudgetId().toString(), "unit", deny.unit(), "requested",
+						deny.requested().toPlainString(), "available", deny.available().toPlainString()), now);
 			}
 			return new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
 					deny.requested(), deny.available());
@@ -326,6 +339,7 @@ public class Ledger {
 			BigDecimal before = level.spent().add(level.reserved());
 			candidates.addAll(Decider.crossings(level, before, before.add(Decider.hold(level, chosen))));
 		}
+		emitUsageEvents(chain, level -> Decider.hold(level, chosen), id, now);
 		for (Decider.Crossing crossing : recordCrossings(chain, candidates, id, now)) {
 			crossings.add(new ReserveOutcome.ThresholdCrossing(crossing.budgetId(), crossing.threshold()));
 			String warning = thresholdWarning(crossing.threshold());
@@ -409,6 +423,14 @@ public class Ledger {
 				BigDecimal heldTokens = held ? BigDecimal.valueOf(nonNull(reservation.tokens())) : BigDecimal.ZERO;
 				moveChain(chain, reservation.id(), EntryKind.SETTLE, new Delta(actual, actual, heldMoney.negate()),
 						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0, now);
+				if (actual.compareTo(reservation.amount()) > 0) {
+					this.events.record(EventType.OVERRUN, reservation.budgetId(), leaf.rootId(), reservation.id(),
+							Map.of("amount", reservation.amount().toPlainString(), "charged", actual.toPlainString(),
+									"overrun", actual.subtract(reservation.amount()).toPlainString(), "late", late),
+							now);
+				}
+				emitUsageEvents(chain, level -> level.countsTokens() ? spentTokens.subtract(heldTokens)
+						: actual.subtract(heldMoney), reservation.id(), now);
 				List<Decider.Crossing> candidates = new ArrayList<>();
 				BigDecimal leafChange = BigDecimal.ZERO;
 				for (Budget level : chain) {
@@ -527,7 +549,12 @@ public class Ledger {
 				moved AS (
 				    UPDATE budgets b SET reserved = b.reserved - t.hold, held_count = b.held_count - t.n, updated_at = :now
 				    FROM (SELECT budget_id, sum(hold) AS hold, count(*) AS n FROM per_level GROUP BY budget_id) t
-				    WHERE b.id = t.budget_id)
+				    WHERE b.id = t.budget_id),
+				expired_events AS (
+				    INSERT INTO events (event_id, type, budget_id, root_id, reservation_id, data, created_at)
+				    SELECT gen_random_uuid(), 'reservation.expired', done.budget_id, leaf.root_id, done.id,
+				           jsonb_build_object('amount', done.amount::text), :now
+				    FROM done JOIN budgets leaf ON leaf.id = done.budget_id WHERE :status = 'EXPIRED')
 				SELECT count(*) FROM done""")
 			.param("ids", ids)
 			.param("status", status.name())
@@ -583,6 +610,11 @@ public class Ledger {
 			.update();
 		journal(level.id(), EntryKind.PERIOD_RESET, level.spent(), level.spent().negate(), null, roll.carry(), null,
 				now);
+		this.events.record(EventType.PERIOD_RESET, level.id(), level.rootId(), null,
+				Map.of("closedStart", roll.closedStart().toString(), "closedEnd", roll.closedEnd().toString(),
+						"spent", level.spent().toPlainString(), "carriedOver", roll.carry().toPlainString(), "limit",
+						level.limit().toPlainString()),
+				now);
 	}
 
 	/** Per-unit change of one movement: the journal amount, and what it adds to spent and reserved. */
@@ -621,6 +653,26 @@ public class Ledger {
 			.update();
 	}
 
+	/**
+	 * A budget that had room and has none after {@code change} is exhausted; the event says so with the figures.
+	 * Threshold crossings are reported by {@link #recordCrossings}.
+	 */
+	private void emitUsageEvents(List<Budget> chain, Function<Budget, BigDecimal> change, UUID reservationId,
+			Instant now) {
+		for (Budget level : chain) {
+			BigDecimal after = level.available().subtract(change.apply(level));
+			if (level.available().signum() > 0 && after.signum() <= 0) {
+				this.events.record(EventType.EXHAUSTED, level.id(), level.rootId(), reservationId,
+						figures(level, after), now);
+			}
+		}
+	}
+
+	private static Map<String, Object> figures(Budget level, BigDecimal available) {
+		return Map.of("unit", level.unit(), "limit", level.effectiveLimit().toPlainString(), "available",
+				available.toPlainString());
+	}
+
 	/** Records threshold crossings once per budget, threshold and period; returns those recorded now. */
 	private List<Decider.Crossing> recordCrossings(List<Budget> chain, List<Decider.Crossing> candidates,
 			UUID reservationId, Instant now) {
@@ -640,6 +692,11 @@ public class Ledger {
 				.update();
 			if (inserted > 0) {
 				recorded.add(crossing);
+				this.events.record(EventType.THRESHOLD_CROSSED, level.id(), level.rootId(), reservationId,
+						Map.of("threshold", crossing.threshold().toPlainString(), "utilization",
+								crossing.utilization().toPlainString(), "unit", level.unit(), "limit",
+								level.effectiveLimit().toPlainString()),
+						now);
 			}
 		}
 		return recorded;

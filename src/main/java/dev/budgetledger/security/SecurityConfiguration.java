@@ -58,7 +58,7 @@ class SecurityConfiguration {
 				.dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
 				.requestMatchers(HttpMethod.GET, "/v1/budgets", "/v1/budgets/*", "/v1/budgets/*/entries",
 						"/v1/budgets/*/children", "/v1/budgets/*/tree", "/v1/budgets/*/periods", "/v1/reservations/*",
-						"/v1/prices", "/v1/prices/*")
+						"/v1/prices", "/v1/prices/*", "/v1/events")
 				.hasAnyRole(ADMIN, CLIENT)
 				.requestMatchers(HttpMethod.POST, "/v1/reservations", "/v1/decisions", "/v1/reservations/*/settle",
 						"/v1/reservations/*/release", "/v1/reservations/*/extend")

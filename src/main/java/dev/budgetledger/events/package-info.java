@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.events;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,79 @@
+package dev.budgetledger.events.web;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import org.jspecify.annotations.Nullable;
+
+import dev.budgetledger.errors.InvalidRequestException;
+import dev.budgetledger.events.Event;
+import dev.budgetledger.events.EventType;
+import dev.budgetledger.events.Events;
+import dev.budgetledger.ledger.BudgetScope;
+import dev.budgetledger.security.Caller;
+
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The event feed for consumers that prefer to poll: pass back {@code next} as {@code after}. */
+@RestController
+class EventController {
+
+	private final Events events;
+
+	private final BudgetScope scope;
+
+	EventController(Events events, BudgetScope scope) {
+		this.events = events;
+		this.scope = scope;
+	}
+
+	@GetMapping(path = "/v1/events", produces = "application/json")
+	EventPage feed(@RequestParam(defaultValue = "0") @Min(0) long after,
+			@RequestParam(required = false) @Nullable String type,
+			@RequestParam(required = false) @Nullable UUID budgetId,
+			@RequestParam(defaultValue = "100") @Min(1) @Max(500) int limit, @AuthenticationPrincipal Caller caller) {
+		EventType eventType = null;
+		if (type != null) {
+			try {
+				eventType = EventType.fromWireName(type);
+			}
+			catch (IllegalArgumentException ex) {
+				throw new InvalidRequestException("type", "must be an event type such as budget.threshold_crossed");
+			}
+		}
+		UUID subtree = budgetId;
+		if (budgetId != null) {
+			this.scope.requireBudget(caller.scope(), budgetId);
+		}
+		else if (caller.scope() != null) {
+			subtree = caller.scope();
+		}
+		List<Event> page = this.events.after(after, eventType, subtree, limit);
+		long next = page.isEmpty() ? after : page.get(page.size() - 1).position();
+		return new EventPage(page.stream().map(EventResponse::of).toList(), next);
+	}
+
+	/** @param next the position to pass as {@code after} for the events that follow */
+	record EventPage(List<EventResponse> items, long next) {
+	}
+
+	@JsonInclude(JsonInclude.Include.NON_NULL)
+	record EventResponse(UUID id, long position, String type, UUID budgetId, @Nullable UUID reservationId,
+			Map<String, Object> data, Instant createdAt) {
+
+		static EventResponse of(Event event) {
+			return new EventResponse(event.id(), event.position(), event.type().wireName(), event.budgetId(),
+					event.reservationId(), event.data(), event.createdAt());
+		}
+
+	}
+
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.events.web;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,98 @@
+package dev.budgetledger.events;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import dev.budgetledger.support.Api;
+import dev.budgetledger.support.IntegrationTest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Events are written with the change that causes them, exactly when it commits. */
+class EventsIntegrationTests extends IntegrationTest {
+
+	private List<String> types(UUID budget) {
+		JsonNode items = this.api.get("/v1/events?budgetId=" + budget).json().get("items");
+		List<String> types = new ArrayList<>();
+		items.forEach(item -> types.add(item.get("type").asString()));
+		return types;
+	}
+
+	@Test
+	void aReservationThatCrossesAThresholdAndExhaustsTheBudgetIsReportedOnce() {
+		UUID budget = createBudget(Map.of("limit", "1.00", "thresholds", List.of("0.5")));
+
+		reserveAllowed(budget, "0.60");
+		reserveAllowed(budget, "0.40");
+
+		assertThat(types(budget)).containsExactly("budget.threshold_crossed", "budget.exhausted");
+		JsonNode crossed = this.api.get("/v1/events?budgetId=" + budget + "&type=budget.threshold_crossed")
+			.json()
+			.get("items")
+			.get(0);
+		assertThat(crossed.get("data").get("threshold").asString()).isEqualTo("0.5");
+		assertThat(crossed.get("reservationId")).isNotNull();
+	}
+
+	@Test
+	void aRolledBackReservationEmitsNothing() {
+		UUID budget = createBudget(Map.of("limit", "1.00", "thresholds", List.of("0.5")));
+
+		Api.Response dryRun = this.api.post("/v1/decisions", Map.of("budgetId", budget, "amount", "1.00"));
+
+		assertThat(dryRun.text("decision")).isEqualTo("ALLOW");
+		assertThat(types(budget)).isEmpty();
+	}
+
+	@Test
+	void deniesAreReportedAtMostOncePerMinutePerBudget() {
+		UUID budget = createBudget("1.00");
+
+		reserve(budget, "2");
+		reserve(budget, "2");
+		reserve(budget, "2");
+		this.clock.advance(Duration.ofMinutes(2));
+		reserve(budget, "2");
+
+		assertThat(types(budget)).containsExactly("reservation.denied", "reservation.denied");
+		assertThat(budget(budget).json().get("deniedCount").asLong()).isEqualTo(4);
+	}
+
+	@Test
+	void overrunsExpiriesFreezesAndPeriodResetsAreReported() {
+		UUID budget = createBudget(Map.of("limit", "10.00", "period", "DAILY", "thresholds", List.of("1")));
+		settle(reserveAllowed(budget, "1.00"), Map.of("amount", "1.50"));
+		reserveAllowed(budget, "1.00");
+		this.clock.advance(Duration.ofSeconds(601));
+		expireAllDue();
+		this.api.post("/v1/budgets/" + budget + "/freeze", Map.of("reason", "test"));
+		this.api.post("/v1/budgets/" + budget + "/unfreeze", "");
+		this.clock.advance(Duration.ofDays(1));
+		reserveAllowed(budget, "1.00");
+
+		assertThat(types(budget)).containsExactly("reservation.overrun", "reservation.expired", "budget.frozen",
+				"budget.unfrozen", "budget.period_reset");
+	}
+
+	@Test
+	void theFeedIsReadOnwardsFromAPosition() {
+		UUID budget = createBudget("1.00");
+		this.api.post("/v1/budgets/" + budget + "/freeze", Map.of("reason", "one"));
+		this.api.post("/v1/budgets/" + budget + "/unfreeze", "");
+
+		JsonNode first = this.api.get("/v1/events?budgetId=" + budget + "&limit=1").json();
+		JsonNode rest = this.api.get("/v1/events?budgetId=" + budget + "&after=" + first.get("next").asLong()).json();
+
+		assertThat(first.get("items").get(0).get("type").asString()).isEqualTo("budget.frozen");
+		assertThat(rest.get("items").size()).isEqualTo(1);
+		assertThat(rest.get("items").get(0).get("type").asString()).isEqualTo("budget.unfrozen");
+		assertThat(this.api.get("/v1/events?type=nonsense").status()).isEqualTo(400);
+	}
+
+}

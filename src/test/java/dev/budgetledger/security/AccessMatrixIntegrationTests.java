@@ -57,6 +57,8 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				row("POST", "/v1/budgets/{child}/freeze", "{\"reason\": \"matrix\"}", 403, 403, 200),
 				row("POST", "/v1/budgets/{child}/unfreeze", "", 403, 403, 200),
 				row("POST", "/v1/reservations", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 201, 404, 201),
+				row("GET", "/v1/events?budgetId={budget}", null, 200, 404, 200),
+				row("GET", "/v1/admin/reconciliation", null, 403, 403, 200),
 				row("POST", "/v1/decisions", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 200, 404, 200),
 				row("GET", "/v1/reservations/{reservation}", null, 200, 404, 200),
 				row("POST", "/v1/reservations/{reservation}/settle", "{\"amount\": \"0.01\"}", 200, 404, 200),

@@ -55,7 +55,7 @@ public class Budgets {
 
 	/**
 	 * Reads a budget and locks its row until the transaction ends, so it stays as read until the caller changes it
-	 * (the "before" of an audited change). Budget first, as every lock path in {@link Ledger} does.
+	 * (the "before" of an audited change, and every single-budget change in {@link Ledger}).
 	 */
 	public Budget getForUpdate(UUID id) {
 		return this.jdbc.sql("SELECT " + COLUMNS + " FROM budgets WHERE id = :id FOR UPDATE")
@@ -79,10 +79,6 @@ public class Budgets {
 			.list();
 	}
 
-	RowMapper<Budget> mapper() {
-		return this.mapper;
-	}
-
 	/** Direct children of a budget, in creation order, after {@code after}. */
 	public List<Budget> children(UUID parentId, @Nullable UUID after, int limit) {
 		return this.jdbc.sql("SELECT " + COLUMNS + """
@@ -104,14 +100,17 @@ public class Budgets {
 			.list();
 	}
 
+	private static final String CHAIN = "SELECT " + COLUMNS
+			+ " FROM budgets WHERE id = ANY(CAST((SELECT ancestors FROM budgets WHERE id = :leaf) AS uuid[])) ORDER BY depth";
+
+	/** The budgets from the root down to {@code leafId}, unlocked; empty if there is no such budget. */
+	List<Budget> chain(UUID leafId) {
+		return this.jdbc.sql(CHAIN).param("leaf", leafId).query(this.mapper).list();
+	}
+
 	/** The budgets of a chain, root first, each locked {@code FOR UPDATE} in that order. */
 	List<Budget> lockChain(UUID leafId) {
-		List<Budget> chain = this.jdbc.sql("SELECT " + COLUMNS + """
-				 FROM budgets WHERE id = ANY(CAST((SELECT ancestors FROM budgets WHERE id = :leaf) AS uuid[]))
-				ORDER BY depth FOR UPDATE""")
-			.param("leaf", leafId)
-			.query(this.mapper)
-			.list();
+		List<Budget> chain = this.jdbc.sql(CHAIN + " FOR UPDATE").param("leaf", leafId).query(this.mapper).list();
 		if (chain.isEmpty()) {
 			throw new BudgetNotFoundException(leafId);
 		}
@@ -130,14 +129,6 @@ public class Budgets {
 			.param("leaves", leafIds)
 			.query(this.mapper)
 			.list();
-	}
-
-	Budget lock(UUID id) {
-		return this.jdbc.sql("SELECT " + COLUMNS + " FROM budgets WHERE id = :id FOR UPDATE")
-			.param("id", id)
-			.query(this.mapper)
-			.optional()
-			.orElseThrow(() -> new BudgetNotFoundException(id));
 	}
 
 	private static Budget map(ResultSet rs, Metadata metadata, JsonMapper json) throws SQLException {

@@ -9,6 +9,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -95,11 +96,7 @@ public class Ledger {
 		UUID root = id;
 		List<UUID> ancestors = new ArrayList<>();
 		if (spec.parentId() != null) {
-			List<Budget> parentChain = this.jdbc.sql("SELECT " + Budgets.COLUMNS
-					+ " FROM budgets WHERE id = ANY(CAST((SELECT ancestors FROM budgets WHERE id = :parent) AS uuid[])) ORDER BY depth")
-				.param("parent", spec.parentId())
-				.query(this.budgets.mapper())
-				.list();
+			List<Budget> parentChain = this.budgets.chain(spec.parentId());
 			if (parentChain.isEmpty()) {
 				throw new InvalidParentException(spec.parentId(), "does not exist");
 			}
@@ -161,7 +158,7 @@ public class Ledger {
 	@Transactional
 	public Budget updateBudget(UUID id, BudgetChanges changes) {
 		Instant now = now();
-		Budget budget = this.budgets.lock(id);
+		Budget budget = this.budgets.getForUpdate(id);
 		BudgetRules.check(budget, changes);
 		BudgetPolicy policy = budget.policy();
 		BudgetPeriod period = budget.period();
@@ -208,7 +205,7 @@ public class Ledger {
 	@Transactional
 	public Budget freeze(UUID id, String reason) {
 		Instant now = now();
-		Budget budget = this.budgets.lock(id);
+		Budget budget = this.budgets.getForUpdate(id);
 		this.jdbc.sql("""
 				UPDATE budgets SET status = 'FROZEN', frozen_reason = :reason, frozen_at = coalesce(frozen_at, :now),
 				    updated_at = :now WHERE id = :id""")
@@ -226,7 +223,7 @@ public class Ledger {
 	@Transactional
 	public Budget unfreeze(UUID id) {
 		Instant now = now();
-		Budget budget = this.budgets.lock(id);
+		Budget budget = this.budgets.getForUpdate(id);
 		if (budget.frozen()) {
 			this.jdbc.sql("""
 					UPDATE budgets SET status = 'ACTIVE', frozen_reason = NULL, frozen_at = NULL, updated_at = :now
@@ -334,13 +331,9 @@ public class Ledger {
 				new Delta(tokens, BigDecimal.ZERO, tokens), 1, 1, now);
 		List<String> warnings = new ArrayList<>(allow.warnings());
 		List<ReserveOutcome.ThresholdCrossing> crossings = new ArrayList<>();
-		List<Decider.Crossing> candidates = new ArrayList<>();
-		for (Budget level : chain) {
-			BigDecimal before = level.spent().add(level.reserved());
-			candidates.addAll(Decider.crossings(level, before, before.add(Decider.hold(level, chosen))));
-		}
-		emitUsageEvents(chain, level -> Decider.hold(level, chosen), id, now);
-		for (Decider.Crossing crossing : recordCrossings(chain, candidates, id, now)) {
+		Function<Budget, BigDecimal> change = level -> Decider.hold(level, chosen);
+		emitUsageEvents(chain, change, id, now);
+		for (Decider.Crossing crossing : recordCrossings(chain, change, id, now)) {
 			crossings.add(new ReserveOutcome.ThresholdCrossing(crossing.budgetId(), crossing.threshold()));
 			String warning = thresholdWarning(crossing.threshold());
 			if (!warnings.contains(warning)) {
@@ -429,23 +422,15 @@ public class Ledger {
 									"overrun", actual.subtract(reservation.amount()).toPlainString(), "late", late),
 							now);
 				}
-				emitUsageEvents(chain, level -> level.countsTokens() ? spentTokens.subtract(heldTokens)
-						: actual.subtract(heldMoney), reservation.id(), now);
-				List<Decider.Crossing> candidates = new ArrayList<>();
-				BigDecimal leafChange = BigDecimal.ZERO;
-				for (Budget level : chain) {
-					BigDecimal change = level.countsTokens() ? spentTokens.subtract(heldTokens)
-							: actual.subtract(heldMoney);
-					BigDecimal before = level.spent().add(level.reserved());
-					candidates.addAll(Decider.crossings(level, before, before.add(change)));
-					leafChange = change;
-				}
-				List<String> warnings = recordCrossings(chain, candidates, reservation.id(), now).stream()
+				Function<Budget, BigDecimal> change = level -> level.countsTokens()
+						? spentTokens.subtract(heldTokens) : actual.subtract(heldMoney);
+				emitUsageEvents(chain, change, reservation.id(), now);
+				List<String> warnings = recordCrossings(chain, change, reservation.id(), now).stream()
 					.map(crossing -> thresholdWarning(crossing.threshold()))
 					.distinct()
 					.toList();
 				return new Settlement(this.reservations.get(reservation.id()),
-						leaf.available().subtract(leafChange), leaf.unit(), warnings);
+						leaf.available().subtract(change.apply(leaf)), leaf.unit(), warnings);
 			}
 		}
 		throw new IllegalStateException("Unknown status " + reservation.status());
@@ -673,33 +658,44 @@ public class Ledger {
 				available.toPlainString());
 	}
 
-	/** Records threshold crossings once per budget, threshold and period; returns those recorded now. */
-	private List<Decider.Crossing> recordCrossings(List<Budget> chain, List<Decider.Crossing> candidates,
+	/**
+	 * Records the thresholds that {@code change} (in each budget's unit) crosses upwards, once per budget,
+	 * threshold and period; returns those recorded now.
+	 */
+	private List<Decider.Crossing> recordCrossings(List<Budget> chain, Function<Budget, BigDecimal> change,
 			UUID reservationId, Instant now) {
 		List<Decider.Crossing> recorded = new ArrayList<>();
-		for (Decider.Crossing crossing : candidates) {
-			Budget level = chain.stream().filter(b -> b.id().equals(crossing.budgetId())).findFirst().orElseThrow();
-			int inserted = this.jdbc.sql("""
-					INSERT INTO threshold_crossings (budget_id, period_start, threshold, reservation_id, utilization, crossed_at)
-					VALUES (:id, :periodStart, :threshold, :reservationId, :utilization, :now)
-					ON CONFLICT (budget_id, period_start, threshold) DO NOTHING""")
-				.param("id", crossing.budgetId())
-				.param("periodStart", Timestamp.from(level.periodKey()))
-				.param("threshold", crossing.threshold())
-				.param("reservationId", reservationId)
-				.param("utilization", crossing.utilization())
-				.param("now", Timestamp.from(now))
-				.update();
-			if (inserted > 0) {
-				recorded.add(crossing);
-				this.events.record(EventType.THRESHOLD_CROSSED, level.id(), level.rootId(), reservationId,
-						Map.of("threshold", crossing.threshold().toPlainString(), "utilization",
-								crossing.utilization().toPlainString(), "unit", level.unit(), "limit",
-								level.effectiveLimit().toPlainString()),
-						now);
+		for (Budget level : chain) {
+			BigDecimal before = level.spent().add(level.reserved());
+			for (Decider.Crossing crossing : Decider.crossings(level, before, before.add(change.apply(level)))) {
+				recordCrossing(level, crossing, reservationId, now).ifPresent(recorded::add);
 			}
 		}
 		return recorded;
+	}
+
+	private Optional<Decider.Crossing> recordCrossing(Budget level, Decider.Crossing crossing, UUID reservationId,
+			Instant now) {
+		int inserted = this.jdbc.sql("""
+				INSERT INTO threshold_crossings (budget_id, period_start, threshold, reservation_id, utilization, crossed_at)
+				VALUES (:id, :periodStart, :threshold, :reservationId, :utilization, :now)
+				ON CONFLICT (budget_id, period_start, threshold) DO NOTHING""")
+			.param("id", level.id())
+			.param("periodStart", Timestamp.from(level.periodKey()))
+			.param("threshold", crossing.threshold())
+			.param("reservationId", reservationId)
+			.param("utilization", crossing.utilization())
+			.param("now", Timestamp.from(now))
+			.update();
+		if (inserted == 0) {
+			return Optional.empty();
+		}
+		this.events.record(EventType.THRESHOLD_CROSSED, level.id(), level.rootId(), reservationId,
+				Map.of("threshold", crossing.threshold().toPlainString(), "utilization",
+						crossing.utilization().toPlainString(), "unit", level.unit(), "limit",
+						level.effectiveLimit().toPlainString()),
+				now);
+		return Optional.of(crossing);
 	}
 
 	static String thresholdWarning(BigDecimal threshold) {

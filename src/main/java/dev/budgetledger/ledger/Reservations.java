@@ -54,10 +54,6 @@ public class Reservations {
 			.orElseThrow(() -> new ReservationNotFoundException(id));
 	}
 
-	RowMapper<Reservation> mapper() {
-		return this.mapper;
-	}
-
 	private static Reservation map(ResultSet rs, Metadata metadata) throws SQLException {
 		String model = rs.getString("model");
 		String currency = rs.getString("currency");

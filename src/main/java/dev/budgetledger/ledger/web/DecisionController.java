@@ -9,8 +9,10 @@ import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.ledger.BudgetScope;
 import dev.budgetledger.ledger.Ledger;
+import dev.budgetledger.ledger.Reservation;
 import dev.budgetledger.ledger.ReserveCommand;
 import dev.budgetledger.ledger.ReserveOutcome;
+import dev.budgetledger.money.Amounts;
 import dev.budgetledger.security.Caller;
 
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -43,9 +45,9 @@ class DecisionController {
 		this.scope.requireBudget(caller.scope(), command.budgetId());
 		ReserveOutcome outcome = this.ledger.decide(command);
 		if (outcome instanceof ReserveOutcome.Allowed allowed) {
-			var r = allowed.reservation();
+			Reservation r = allowed.reservation();
 			return new DecisionResponse("ALLOW", null, command.budgetId(), null, null,
-					dev.budgetledger.money.Amounts.format(r.amount()), r.tokens(),
+					Amounts.format(r.amount()), r.tokens(),
 					(r.price() != null) ? r.price().model() : null, r.requestedModel(), r.downgraded(), r.capped(),
 					r.maxOutputTokens(), ReservationResponse.available(allowed.available(), allowed.unit()),
 					allowed.warnings().isEmpty() ? null : allowed.warnings());

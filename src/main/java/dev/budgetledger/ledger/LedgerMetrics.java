@@ -1,6 +1,8 @@
 package dev.budgetledger.ledger;
 
 import java.math.BigDecimal;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
@@ -23,6 +25,9 @@ class LedgerMetrics {
 
 	private final Counter overruns;
 
+	/** One summary per currency (a bounded label: ISO 4217 codes), looked up without the registry's id building. */
+	private final Map<String, DistributionSummary> settledAmounts = new ConcurrentHashMap<>();
+
 	LedgerMetrics(MeterRegistry meters) {
 		this.meters = meters;
 		this.reserveTimer = Timer.builder("budget_ledger.reserve")
@@ -43,11 +48,10 @@ class LedgerMetrics {
 	 * alone and never flows back into money logic, which stays exact in BigDecimal.
 	 */
 	void settled(String currency, BigDecimal charged, boolean overrun) {
-		DistributionSummary.builder("budget_ledger.settled.amount")
+		this.settledAmounts.computeIfAbsent(currency, code -> DistributionSummary.builder("budget_ledger.settled.amount")
 			.description("Amounts charged by settlements, in the reservation's currency")
-			.tag("currency", currency)
-			.register(this.meters)
-			.record(charged.doubleValue());
+			.tag("currency", code)
+			.register(this.meters)).record(charged.doubleValue());
 		if (overrun) {
 			this.overruns.increment();
 		}

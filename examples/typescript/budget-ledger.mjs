@@ -160,6 +160,7 @@ export class BudgetLedger {
       }
       const text = await response.text();
       if (response.ok) return text ? JSON.parse(text) : {};
+      /** @type {Record<string, any>} */
       let problem = {};
       try { problem = JSON.parse(text); } catch { problem = { detail: text }; }
       const error = response.status === 402 && problem.code === 'RESERVATION_DENIED'

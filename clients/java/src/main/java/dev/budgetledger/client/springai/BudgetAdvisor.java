@@ -53,8 +53,9 @@ import org.springframework.core.Ordered;
  * default) plus 4 tokens per message and 3 for the reply, as OpenAI's chat format adds; tool definitions and media
  * are not counted. It only sizes the hold: the charge is always the reported usage.
  * <p>
- * Its default order puts it next to the model, inside tool-calling and memory advisors, so every model call of a
- * tool loop is held and settled on its own. Add it with {@code ChatClient.builder(model).defaultAdvisors(advisor)}.
+ * Its default order puts it next to the model, inside tool-calling and memory advisors: a tool loop run by an
+ * advisor has each of its model calls held on its own; a chat model that runs tools itself reports the loop's
+ * cumulative usage, which settles the one hold. Add it with {@code ChatClient.builder(model).defaultAdvisors(advisor)}.
  * The reservation is in the response context under {@link #RESERVATION}.
  */
 public final class BudgetAdvisor implements CallAdvisor, StreamAdvisor {

@@ -17,6 +17,7 @@
  * Money stays a decimal string, never a JS number. Every POST carries an Idempotency-Key, and retries (503, 429,
  * 409 IDEMPOTENCY_KEY_IN_FLIGHT, network errors) send the same key.
  */
+import { randomUUID } from 'node:crypto';
 
 /**
  * @typedef {{ model?: string, inputTokens?: number, maxOutputTokens?: number, amount?: string,
@@ -138,7 +139,7 @@ export class BudgetLedger {
 
   /** @param {string} method @param {string} path @param {object} [body] @returns {Promise<any>} */
   async #send(method, path, body) {
-    const key = method === 'POST' ? crypto.randomUUID() : undefined;
+    const key = method === 'POST' ? randomUUID() : undefined;
     /** @type {Record<string, string>} */
     const headers = { Authorization: `Bearer ${this.apiKey}`, Accept: 'application/json, application/problem+json' };
     if (key) headers['Idempotency-Key'] = key;

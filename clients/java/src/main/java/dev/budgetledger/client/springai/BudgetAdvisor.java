@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -132,6 +133,8 @@ public final class BudgetAdvisor implements CallAdvisor, StreamAdvisor {
 			.flatMapMany(hold -> {
 				// The usage arrives with the last chunk (OpenAI sends it when include_usage is on, as Spring AI asks).
 				AtomicReference<@Nullable Usage> usage = new AtomicReference<>();
+				// Settled, released or given up: whichever comes first is the only one that reaches the ledger.
+				AtomicBoolean finished = new AtomicBoolean();
 				return chain.nextStream(withModel(request, hold))
 					.doOnNext(chunk -> {
 						ChatResponse response = chunk.chatResponse();
@@ -140,14 +143,22 @@ public final class BudgetAdvisor implements CallAdvisor, StreamAdvisor {
 						}
 					})
 					.map(chunk -> chunk.mutate().context(RESERVATION, hold).build())
-					.concatWith(Mono.fromRunnable(() -> settle(hold, estimate, usage.get()))
-						.subscribeOn(Schedulers.boundedElastic())
-						.then(Mono.empty()))
-					.onErrorResume(ex -> Mono.fromRunnable(() -> releaseQuietly(hold, ex))
-						.subscribeOn(Schedulers.boundedElastic())
-						.then(Mono.error(ex)))
+					.concatWith(Mono.<ChatClientResponse>fromRunnable(() -> {
+						if (finished.compareAndSet(false, true)) {
+							settle(hold, estimate, usage.get());
+						}
+					}).subscribeOn(Schedulers.boundedElastic()))
+					.onErrorResume(ex -> Mono.<ChatClientResponse>fromRunnable(() -> {
+						if (finished.compareAndSet(false, true)) {
+							releaseQuietly(hold, ex);
+						}
+					}).subscribeOn(Schedulers.boundedElastic()).then(Mono.error(ex)))
 					// A stream given up half way was still billed for what it produced: charge the worst case.
-					.doOnCancel(() -> settle(hold, estimate, null));
+					.doOnCancel(() -> {
+						if (finished.compareAndSet(false, true)) {
+							settle(hold, estimate, null);
+						}
+					});
 			});
 	}
 

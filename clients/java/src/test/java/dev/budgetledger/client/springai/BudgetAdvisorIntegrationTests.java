@@ -145,6 +145,35 @@ class BudgetAdvisorIntegrationTests {
 		assertThat(this.ledger.budget(budget).reserved()).isEqualByComparingTo("0");
 	}
 
+	@Test
+	void aFailedStreamReleasesItsHold() {
+		UUID budget = this.service.createBudget("5.00");
+		this.llm.failWith(500);
+		ChatClient chat = chat(BudgetAdvisor.builder(this.ledger, budget).build());
+
+		assertThatRuntimeException()
+			.isThrownBy(() -> chat.prompt().user(PROMPT).stream().chatClientResponse().collectList().block());
+
+		Budget after = this.ledger.budget(budget);
+		assertThat(after.callsInPeriod()).isEqualTo(1);
+		assertThat(after.heldCount()).isZero();
+		assertThat(after.spent()).isEqualByComparingTo("0");
+	}
+
+	@Test
+	void aStreamGivenUpHalfWayIsChargedItsWorstCase() {
+		UUID budget = this.service.createBudget("5.00");
+		ChatClient chat = chat(BudgetAdvisor.builder(this.ledger, budget).build());
+
+		ChatClientResponse first = chat.prompt().user(PROMPT).stream().chatClientResponse().blockFirst();
+
+		Reservation hold = (Reservation) first.context().get(BudgetAdvisor.RESERVATION);
+		Reservation settled = this.ledger.reservation(hold.id());
+		assertThat(settled.status()).isEqualTo("SETTLED");
+		assertThat(settled.charged()).isEqualByComparingTo(hold.amount());
+		assertThat(this.ledger.budget(budget).reserved()).isEqualByComparingTo("0");
+	}
+
 	private ChatClient chat(BudgetAdvisor advisor) {
 		OpenAiChatModel model = OpenAiChatModel.builder()
 			.options(OpenAiChatOptions.builder()

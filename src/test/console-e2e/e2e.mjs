@@ -65,7 +65,7 @@ let exitCode = 0;
 try {
   // Sign in: a wrong key is refused, the admin key opens the console.
   await page.goto(`${base}/console`);
-  check(new URL(page.url()).pathname === '/console/', 'console is served at /console/');
+  check(page.url().startsWith(`${base}/console/`), 'console is served at /console/', page.url());
   await page.getByLabel('Admin API key').fill('bl_live_thisIsNotAKeyThisIsNotAKeyThisIsNotAKey00');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('does not accept this key').waitFor();
@@ -162,6 +162,22 @@ try {
   }
   await shot(page, 'budget-page');
 
+  // Edit the limit and unfreeze: the bar follows, and the budget takes reservations again.
+  await page.getByRole('button', { name: 'Edit' }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Limit').fill('6.00');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  const pageMeter = page.locator('section', { has: page.getByRole('heading', { name: 'Balance' }) })
+    .locator('[role="meter"]');
+  await page.waitForFunction(() => document.querySelector('[role="meter"]')?.getAttribute('aria-valuenow') === '50');
+  check(await pageMeter.getAttribute('aria-valuenow') === '50', 'a new limit of 6.00 shows the team 50% used');
+  await page.getByRole('button', { name: 'Unfreeze' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Unfreeze' }).click();
+  await page.getByRole('heading', { name: team.name, level: 1 }).getByText('ACTIVE').waitFor();
+  const thawed = await call('POST', '/v1/reservations', { budgetId: team.id, amount: '0.10' });
+  check(thawed.status === 201, 'after unfreezing, the team takes reservations again', thawed.status);
+  await call('POST', `/v1/reservations/${thawed.body.id}/release`, {});
+
   // The organisation's page: usage over time (when the server has the usage report).
   await page.goto(`${base}/console/#/budgets/${orgId}`);
   await page.getByRole('heading', { name: orgName, level: 1 }).waitFor();
@@ -205,6 +221,10 @@ try {
   check((await call('GET', `/v1/budgets/${team.id}`, undefined, secret)).status === 200, 'the new key works');
   check((await call('GET', `/v1/budgets/${orgId}`, undefined, secret)).status === 404, 'the new key is bound to the team');
   await shot(page, 'api-keys');
+  await page.getByRole('button', { name: `Revoke e2e agent ${suffix}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+  await page.getByRole('row', { name: new RegExp(`e2e agent ${suffix}.*REVOKED`) }).waitFor();
+  check((await call('GET', `/v1/budgets/${team.id}`, undefined, secret)).status === 401, 'a revoked key stops working');
 
   // Webhooks: managed here, or a clear notice on servers without them.
   await page.getByRole('link', { name: 'Webhooks' }).click();
@@ -222,6 +242,14 @@ try {
     await page.getByRole('dialog').getByRole('button', { name: 'I have stored it' }).click();
     await page.getByRole('cell', { name: 'https://example.com/hooks/e2e' }).first().waitFor();
     check(true, 'the webhook is listed');
+    const row = page.getByRole('row', { name: /example\.com\/hooks\/e2e/ }).first();
+    await row.getByRole('button', { name: 'Deliveries' }).click();
+    await page.getByRole('heading', { name: /Deliveries to/ }).waitFor();
+    check(true, 'the deliveries of a webhook are shown');
+    await row.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+    check((await page.getByRole('dialog').getByLabel('Secret').inputValue()).length > 0, 'a rotated secret is shown once');
+    await page.getByRole('dialog').getByRole('button', { name: 'I have stored it' }).click();
   }
   await shot(page, 'webhooks');
 

@@ -5,7 +5,8 @@ export function amount(value, unit) {
   const text = String(value);
   if (unit === 'TOKENS') return grouped(text);
   const [whole, fraction = ''] = text.split('.');
-  const shown = fraction.length >= 2 ? fraction : fraction.padEnd(2, '0');
+  // Trailing zeros past the cents say nothing (1.000000000000000000 is 1.00); no digit that matters is dropped.
+  const shown = fraction.replace(/0+$/, '').padEnd(2, '0');
   return `${grouped(whole)}.${shown}${unit ? ` ${unit}` : ''}`;
 }
 
@@ -30,8 +31,10 @@ export function percent(fraction) {
 export function when(iso) {
   if (!iso) return '–';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined,
-    { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  if (Number.isNaN(date.getTime())) return iso;
+  const thisYear = date.getFullYear() === new Date().getFullYear();
+  return date.toLocaleString(undefined, { year: thisYear ? undefined : 'numeric', month: 'short', day: 'numeric',
+    hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
 export function shortId(id) {

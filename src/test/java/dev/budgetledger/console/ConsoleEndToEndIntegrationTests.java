@@ -38,8 +38,10 @@ class ConsoleEndToEndIntegrationTests extends IntegrationTest {
 			"the denial and its reason appear on the budget page", "freezing asks for a reason first",
 			"the budget shows as frozen", "a reserve on the frozen budget is denied",
 			"the budget page counts both denials", "the freeze appears among the alerts",
+			"a new limit of 6.00 shows the team 50% used", "after unfreezing, the team takes reservations again",
 			"the new hold appears after an automatic refresh", "the refresh is announced (aria-live)",
 			"the new key is shown once", "the secret is gone from the page afterwards", "the new key works",
+			"a revoked key stops working",
 			"signing out forgets the key", "the key never appears in a URL or goes anywhere but /v1",
 			"no script errors and no Content-Security-Policy violations");
 

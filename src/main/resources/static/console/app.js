@@ -70,10 +70,11 @@ async function render() {
   } finally {
     main.removeAttribute('aria-busy');
   }
+  // After a change of view, keyboard and screen-reader users start at its heading, not at a link left behind.
   const heading = main.querySelector('h1');
-  if (heading && document.activeElement === document.body) {
+  if (heading && !document.querySelector('dialog[open]')) {
     heading.tabIndex = -1;
-    heading.focus();
+    heading.focus({ preventScroll: true });
   }
 }
 

@@ -82,7 +82,14 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				row("GET", "/actuator/prometheus", null, 403, 403, 200),
 				new Object[] { "GET", "/actuator/health", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
 				new Object[] { "GET", "/actuator/health/liveness", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/actuator/health/readiness", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } });
+				new Object[] { "GET", "/actuator/health/readiness", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+				// The console's static files hold no data: anyone may read them, nobody may write there.
+				new Object[] { "GET", "/console", null, new int[] { 302, 302, 302, 302, 302, 302, 302 } },
+				new Object[] { "GET", "/console/", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/console/app.js", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/console/views/budget.js", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "POST", "/console/index.html", "", new int[] { 401, 401, 401, 401, 401, 401, 401 } },
+				new Object[] { "DELETE", "/console/app.js", null, new int[] { 401, 401, 401, 401, 401, 401, 401 } });
 		List<Arguments> cases = new ArrayList<>();
 		for (Object[] row : rows) {
 			int[] statuses = (int[]) row[3];

@@ -245,7 +245,16 @@ public class Ledger {
 	 */
 	@Transactional
 	public ReserveOutcome reserve(ReserveCommand command) {
-		return reserve(command, false);
+		return reserve(command, null, false);
+	}
+
+	/**
+	 * As {@link #reserve(ReserveCommand)}, for a caller that may only touch the subtree of {@code scope}: a budget
+	 * outside it is answered as missing. Checked on the locked chain (its ancestors), so it costs no round trip.
+	 */
+	@Transactional
+	public ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope) {
+		return reserve(command, scope, false);
 	}
 
 	/**
@@ -254,15 +263,18 @@ public class Ledger {
 	 */
 	@Transactional
 	public ReserveOutcome decide(ReserveCommand command) {
-		ReserveOutcome outcome = reserve(command, true);
+		ReserveOutcome outcome = reserve(command, null, true);
 		TransactionAspectSupport.currentTransactionStatus().setRollbackOnly();
 		return outcome;
 	}
 
-	private ReserveOutcome reserve(ReserveCommand command, boolean dryRun) {
+	private ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope, boolean dryRun) {
 		Instant now = now();
 		UUID leafId = command.budgetId();
 		List<Budget> chain = lockAndRoll(leafId, now);
+		if (!inScope(chain, scope)) {
+			throw new BudgetNotFoundException(leafId);
+		}
 		Ask ask = command.ask();
 		if (ask.currency() == null) {
 			ask = ask.withCurrency(chain.stream()
@@ -298,15 +310,19 @@ public class Ledger {
 		TokenPrice price = chosen.price();
 		UUID id = Ids.newId(now);
 		Instant expiresAt = now.plus(command.ttl());
-		this.jdbc.sql("""
-				INSERT INTO reservations (id, budget_id, status, currency, amount, tokens, model, requested_model,
-				    downgraded, capped, input_tokens, max_output_tokens, input_price_per_million, output_price_per_million,
-				    cache_read_price_per_million, cache_write_price_per_million, reasoning_price_per_million, metadata,
-				    expires_at, created_at, updated_at)
-				VALUES (:id, :budgetId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel, :downgraded, :capped,
-				    :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice, :cacheReadPrice, :cacheWritePrice,
-				    :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)""")
-			.param("id", id)
+		BigDecimal tokens = BigDecimal.valueOf((chosen.tokens() != null) ? chosen.tokens() : 0L);
+		// The reservation, its journal entries and the chain's balances: one statement, one round trip.
+		moveChain(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
+				new Delta(tokens, BigDecimal.ZERO, tokens), 1, 1, now, """
+						held AS (
+						    INSERT INTO reservations (id, budget_id, status, currency, amount, tokens, model, requested_model,
+						        downgraded, capped, input_tokens, max_output_tokens, input_price_per_million,
+						        output_price_per_million, cache_read_price_per_million, cache_write_price_per_million,
+						        reasoning_price_per_million, metadata, expires_at, created_at, updated_at)
+						    VALUES (:reservationId, :budgetId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
+						        :downgraded, :capped, :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice,
+						        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)),
+						""", spec -> spec
 			.param("budgetId", leafId)
 			.param("currency", currency)
 			.param("amount", chosen.amount())
@@ -323,12 +339,7 @@ public class Ledger {
 			.param("cacheWritePrice", (price != null) ? price.cacheWritePerMillion() : null)
 			.param("reasoningPrice", (price != null) ? price.reasoningPerMillion() : null)
 			.param("metadata", this.metadata.write(command.metadata()))
-			.param("expiresAt", Timestamp.from(expiresAt))
-			.param("now", Timestamp.from(now))
-			.update();
-		BigDecimal tokens = BigDecimal.valueOf((chosen.tokens() != null) ? chosen.tokens() : 0L);
-		moveChain(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
-				new Delta(tokens, BigDecimal.ZERO, tokens), 1, 1, now);
+			.param("expiresAt", Timestamp.from(expiresAt)), null);
 		List<String> warnings = new ArrayList<>(allow.warnings());
 		List<ReserveOutcome.ThresholdCrossing> crossings = new ArrayList<>();
 		Function<Budget, BigDecimal> change = level -> Decider.hold(level, chosen);
@@ -360,16 +371,28 @@ public class Ledger {
 	 */
 	@Transactional
 	public Settlement settle(SettleCommand command) {
-		return this.settleTimer.record(() -> doSettle(command));
+		return settle(command, null);
 	}
 
-	private Settlement doSettle(SettleCommand command) {
+	/**
+	 * As {@link #settle(SettleCommand)}, for a caller that may only touch the subtree of {@code scope}: a
+	 * reservation outside it is answered as missing, before anything else is said about it.
+	 */
+	@Transactional
+	public Settlement settle(SettleCommand command, @Nullable UUID scope) {
+		return this.settleTimer.record(() -> doSettle(command, scope));
+	}
+
+	private Settlement doSettle(SettleCommand command, @Nullable UUID scope) {
 		Instant now = now();
 		Reservation reservation = this.reservations.lock(command.reservationId());
+		List<Budget> chain = lockAndRoll(reservation.budgetId(), now);
+		if (!inScope(chain, scope)) {
+			throw new ReservationNotFoundException(reservation.id());
+		}
 		if (command.currency() != null && !command.currency().equals(reservation.currency())) {
 			throw new CurrencyMismatchException(reservation.currency(), command.currency());
 		}
-		List<Budget> chain = lockAndRoll(reservation.budgetId(), now);
 		TokenPrice.Usage usage = command.usage();
 		BigDecimal actual = actualCost(reservation, command);
 		Long actualTokens = (usage != null) ? usage.total() : null;
@@ -392,14 +415,22 @@ public class Ledger {
 				BigDecimal released = held ? reservation.amount().subtract(actual).max(BigDecimal.ZERO)
 						: Reservations.zeroIfNull(reservation.released());
 				boolean late = !held || !now.isBefore(reservation.expiresAt());
-				this.jdbc.sql("""
-						UPDATE reservations SET status = 'SETTLED', charged = :charged, charged_tokens = :chargedTokens,
-						    released = :released, settled_input_tokens = :input, settled_output_tokens = :output,
-						    settled_cache_read_tokens = :cacheRead, settled_cache_write_tokens = :cacheWrite,
-						    settled_reasoning_tokens = :reasoning, late = :late, updated_at = :now,
-						    finished_at = coalesce(finished_at, :now)
-						WHERE id = :id""")
-					.param("id", reservation.id())
+				BigDecimal spentTokens = BigDecimal.valueOf((actualTokens != null) ? actualTokens : 0L);
+				BigDecimal heldMoney = held ? reservation.amount() : BigDecimal.ZERO;
+				BigDecimal heldTokens = held ? BigDecimal.valueOf(nonNull(reservation.tokens())) : BigDecimal.ZERO;
+				// The reservation, its journal entries and the chain's balances in one statement, which also answers
+				// the settled reservation: one round trip instead of three.
+				Reservation settled = moveChain(chain, reservation.id(), EntryKind.SETTLE,
+						new Delta(actual, actual, heldMoney.negate()),
+						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0, now, """
+								settled AS (
+								    UPDATE reservations SET status = 'SETTLED', charged = :charged, charged_tokens = :chargedTokens,
+								        released = :released, settled_input_tokens = :input, settled_output_tokens = :output,
+								        settled_cache_read_tokens = :cacheRead, settled_cache_write_tokens = :cacheWrite,
+								        settled_reasoning_tokens = :reasoning, late = :late, updated_at = :now,
+								        finished_at = coalesce(finished_at, :now)
+								    WHERE id = :reservationId RETURNING *),
+								""", spec -> spec
 					.param("charged", actual)
 					.param("chargedTokens", actualTokens)
 					.param("released", released)
@@ -408,14 +439,7 @@ public class Ledger {
 					.param("cacheRead", (usage != null) ? usage.cacheReadTokens() : null)
 					.param("cacheWrite", (usage != null) ? usage.cacheWriteTokens() : null)
 					.param("reasoning", (usage != null) ? usage.reasoningTokens() : null)
-					.param("late", late)
-					.param("now", Timestamp.from(now))
-					.update();
-				BigDecimal spentTokens = BigDecimal.valueOf((actualTokens != null) ? actualTokens : 0L);
-				BigDecimal heldMoney = held ? reservation.amount() : BigDecimal.ZERO;
-				BigDecimal heldTokens = held ? BigDecimal.valueOf(nonNull(reservation.tokens())) : BigDecimal.ZERO;
-				moveChain(chain, reservation.id(), EntryKind.SETTLE, new Delta(actual, actual, heldMoney.negate()),
-						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0, now);
+					.param("late", late), "SELECT " + Reservations.COLUMNS + " FROM settled");
 				if (actual.compareTo(reservation.amount()) > 0) {
 					this.events.record(EventType.OVERRUN, reservation.budgetId(), leaf.rootId(), reservation.id(),
 							Map.of("amount", reservation.amount().toPlainString(), "charged", actual.toPlainString(),
@@ -429,8 +453,7 @@ public class Ledger {
 					.map(crossing -> thresholdWarning(crossing.threshold()))
 					.distinct()
 					.toList();
-				return new Settlement(this.reservations.get(reservation.id()),
-						leaf.available().subtract(change.apply(leaf)), leaf.unit(), warnings);
+				return new Settlement(settled, leaf.available().subtract(change.apply(leaf)), leaf.unit(), warnings);
 			}
 		}
 		throw new IllegalStateException("Unknown status " + reservation.status());
@@ -609,20 +632,35 @@ public class Ledger {
 	/** Moves every budget of a locked chain and journals each level, in one statement. */
 	private void moveChain(List<Budget> chain, UUID reservationId, EntryKind kind, Delta money, Delta tokens,
 			int heldDelta, int callsDelta, Instant now) {
-		this.jdbc.sql("""
-				WITH lv AS (SELECT id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
+		moveChain(chain, reservationId, kind, money, tokens, heldDelta, callsDelta, now, "", spec -> spec, null);
+	}
+
+	/**
+	 * Moves every budget of a locked chain and journals each level, in one statement that first runs
+	 * {@code before} (a data-modifying CTE on the reservation, ending in a comma, with its own parameters; the
+	 * reservation id is {@code :reservationId}) and answers the reservation {@code select} reads from it.
+	 */
+	private @Nullable Reservation moveChain(List<Budget> chain, UUID reservationId, EntryKind kind, Delta money,
+			Delta tokens, int heldDelta, int callsDelta, Instant now, String before,
+			java.util.function.UnaryOperator<JdbcClient.StatementSpec> params, @Nullable String select) {
+		String move = """
+				lv AS (SELECT id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
 				journaled AS (
 				    INSERT INTO journal_entries (budget_id, reservation_id, kind, amount, spent_delta, reserved_delta, created_at)
 				    SELECT id, :reservationId, :kind,
 				           CASE WHEN t THEN CAST(:tokenAmount AS numeric) ELSE CAST(:moneyAmount AS numeric) END,
 				           CASE WHEN t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
 				           CASE WHEN t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END, :now
-				    FROM lv ORDER BY depth)
-				UPDATE budgets b SET
-				    spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
-				    reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
-				    held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
-				FROM lv WHERE b.id = lv.id""")
+				    FROM lv ORDER BY depth),
+				moved AS (
+				    UPDATE budgets b SET
+				        spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
+				        reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
+				        held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
+				    FROM lv WHERE b.id = lv.id)
+				""";
+		JdbcClient.StatementSpec spec = params.apply(this.jdbc.sql("WITH " + before + move
+				+ ((select != null) ? select : "SELECT count(*) FROM lv")))
 			.param("chain", chain.stream().map(Budget::id).toList())
 			.param("reservationId", reservationId)
 			.param("kind", kind.name())
@@ -634,8 +672,17 @@ public class Ledger {
 			.param("tokenReserved", tokens.reserved())
 			.param("held", heldDelta)
 			.param("calls", callsDelta)
-			.param("now", Timestamp.from(now))
-			.update();
+			.param("now", Timestamp.from(now));
+		if (select == null) {
+			spec.query(Long.class).single();
+			return null;
+		}
+		return spec.query(this.reservations.mapper()).single();
+	}
+
+	/** Whether a caller limited to the subtree of {@code scope} may touch the leaf of this (root-first) chain. */
+	private static boolean inScope(List<Budget> chain, @Nullable UUID scope) {
+		return scope == null || chain.stream().anyMatch(level -> level.id().equals(scope));
 	}
 
 	/**

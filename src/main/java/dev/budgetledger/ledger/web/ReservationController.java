@@ -86,8 +86,7 @@ class ReservationController {
 			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = command(request);
 		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
-			this.scope.requireBudget(caller.scope(), command.budgetId());
-			ReserveOutcome outcome = this.ledger.reserve(command);
+			ReserveOutcome outcome = this.ledger.reserve(command, caller.scope());
 			if (outcome instanceof ReserveOutcome.Allowed allowed) {
 				return StoredResponse.created("/v1/reservations/" + allowed.reservation().id(),
 						ReservationResponse.of(allowed.reservation(), "ALLOW",
@@ -110,8 +109,7 @@ class ReservationController {
 			@AuthenticationPrincipal Caller caller) {
 		SettleCommand command = command(id, request);
 		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
-			this.scope.requireReservation(caller.scope(), id);
-			return ok(this.ledger.settle(command));
+			return ok(this.ledger.settle(command, caller.scope()));
 		});
 	}
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,7 @@ import dev.budgetledger.pricing.TokenPrice;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.interceptor.TransactionAspectSupport;
 
@@ -270,8 +272,37 @@ public class Ledger {
 
 	private ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope, boolean dryRun) {
 		Instant now = now();
+		return reserveOn(lockAndRoll(command.budgetId(), now), command, scope, dryRun, now).outcome();
+	}
+
+	/**
+	 * Reserves for several requests under one lock: locks the union of their chains (root first, in the global
+	 * order) and starts new periods where due. Each request is then decided and held by
+	 * {@link ReserveBatch#reserve} in the caller's order, by the same code as a single reserve. Must run in the
+	 * caller's transaction, which commits them all.
+	 */
+	@Transactional(propagation = Propagation.MANDATORY)
+	public ReserveBatch lockForBatch(Collection<UUID> leafIds) {
+		Instant now = now();
+		List<Budget> locked = this.budgets.lockChains(List.copyOf(leafIds));
+		boolean rolled = false;
+		for (Budget level : locked) {
+			PeriodRoll roll = PeriodRoll.of(level, now).orElse(null);
+			if (roll != null) {
+				startPeriod(level, roll, now);
+				rolled = true;
+			}
+		}
+		return new ReserveBatch(this, rolled ? this.budgets.lockChains(List.copyOf(leafIds)) : locked, now);
+	}
+
+	/** What one reserve answered, and its (locked) chain as it stands afterwards. */
+	record Held(ReserveOutcome outcome, List<Budget> chain) {
+	}
+
+	/** Decides and holds on a chain the caller has locked and rolled; see {@link #reserve(ReserveCommand)}. */
+	Held reserveOn(List<Budget> chain, ReserveCommand command, @Nullable UUID scope, boolean dryRun, Instant now) {
 		UUID leafId = command.budgetId();
-		List<Budget> chain = lockAndRoll(leafId, now);
 		if (!inScope(chain, scope)) {
 			throw new BudgetNotFoundException(leafId);
 		}
@@ -300,8 +331,8 @@ public class Ledger {
 						"limitingBudgetId", deny.limitingBudgetId().toString(), "unit", deny.unit(), "requested",
 						deny.requested().toPlainString(), "available", deny.available().toPlainString()), now);
 			}
-			return new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
-					deny.requested(), deny.available());
+			return new Held(new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
+					deny.requested(), deny.available()), chain);
 		}
 		Decider.Allow allow = (Decider.Allow) decision;
 		Ask.Option chosen = allow.chosen();
@@ -359,8 +390,8 @@ public class Ledger {
 				chosen.amount(), chosen.tokens(), null, null, null, price, allow.downgraded() ? requested.model() : null,
 				allow.downgraded(), allow.capped(), chosen.inputTokens(), chosen.maxOutputTokens(), null, false,
 				command.metadata(), expiresAt, now, now, null);
-		return new ReserveOutcome.Allowed(reservation, leaf.available().subtract(Decider.hold(leaf, chosen)),
-				leaf.unit(), warnings, crossings);
+		return new Held(new ReserveOutcome.Allowed(reservation, leaf.available().subtract(Decider.hold(leaf, chosen)),
+				leaf.unit(), warnings, crossings), chain.stream().map(level -> withHold(level, change.apply(level))).toList());
 	}
 
 	/**
@@ -678,6 +709,13 @@ public class Ledger {
 			return null;
 		}
 		return spec.query(this.reservations.mapper()).single();
+	}
+
+	/** A locked budget as it stands after one more hold of {@code hold} (in its unit) on it. */
+	private static Budget withHold(Budget b, BigDecimal hold) {
+		return new Budget(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.ancestors(), b.unit(), b.limit(),
+				b.spent(), b.reserved().add(hold), b.heldCount() + 1, b.callsInPeriod() + 1, b.deniedCount(), b.status(),
+				b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(), b.createdAt(), b.updatedAt());
 	}
 
 	/** Whether a caller limited to the subtree of {@code scope} may touch the leaf of this (root-first) chain. */

@@ -25,6 +25,7 @@ import dev.budgetledger.ledger.BudgetScope;
 import dev.budgetledger.ledger.Ask;
 import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.ledger.ReserveCommand;
+import dev.budgetledger.ledger.ReserveCoalescer;
 import dev.budgetledger.ledger.ReserveOutcome;
 import dev.budgetledger.ledger.Reservations;
 import dev.budgetledger.ledger.SettleCommand;
@@ -70,8 +71,11 @@ class ReservationController {
 
 	private final BudgetScope scope;
 
+	private final ReserveCoalescer coalescer;
+
 	ReservationController(Ledger ledger, Reservations reservations, Pricing pricing, IdempotentExecutor idempotency,
-			Requests requests, BudgetScope scope) {
+			Requests requests, BudgetScope scope, ReserveCoalescer coalescer) {
+		this.coalescer = coalescer;
 		this.ledger = ledger;
 		this.reservations = reservations;
 		this.pricing = pricing;
@@ -85,16 +89,20 @@ class ReservationController {
 			@Valid @RequestBody ReserveRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = command(request);
-		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
-			ReserveOutcome outcome = this.ledger.reserve(command, caller.scope());
-			if (outcome instanceof ReserveOutcome.Allowed allowed) {
-				return StoredResponse.created("/v1/reservations/" + allowed.reservation().id(),
-						ReservationResponse.of(allowed.reservation(), "ALLOW",
-								ReservationResponse.available(allowed.available(), allowed.unit()),
-								allowed.warnings()));
-			}
-			return StoredResponse.of(402, denial((ReserveOutcome.Denied) outcome));
-		});
+		String path = http.getRequestURI();
+		// Concurrent reserves on one budget tree share one locking transaction (ReserveCoalescer); the idempotency
+		// record of each commits in it.
+		return this.coalescer.reserve(command.budgetId(),
+				batch -> this.idempotency.executeInTransaction(caller.keyId(), key, "POST", path, request, () -> {
+					ReserveOutcome outcome = batch.reserve(command, caller.scope());
+					if (outcome instanceof ReserveOutcome.Allowed allowed) {
+						return StoredResponse.created("/v1/reservations/" + allowed.reservation().id(),
+								ReservationResponse.of(allowed.reservation(), "ALLOW",
+										ReservationResponse.available(allowed.available(), allowed.unit()),
+										allowed.warnings()));
+					}
+					return StoredResponse.of(402, denial((ReserveOutcome.Denied) outcome));
+				}));
 	}
 
 	@GetMapping("/{id}")

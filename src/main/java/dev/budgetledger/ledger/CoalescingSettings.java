@@ -5,7 +5,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Coalescing of concurrent reserves on one budget tree ({@code budget-ledger.coalescing.*}), see
- * {@link ReserveCoalescer}.
+ * {@link Coalescer}.
  *
  * @param enabled whether concurrent reserves on one tree share one locking transaction; off, every reserve runs
  * alone

@@ -278,13 +278,27 @@ public class Ledger {
 	/**
 	 * Reserves for several requests under one lock: locks the union of their chains (root first, in the global
 	 * order) and starts new periods where due. Each request is then decided and held by
-	 * {@link ReserveBatch#reserve} in the caller's order, by the same code as a single reserve. Must run in the
+	 * {@link LedgerBatch#reserve} in the caller's order, by the same code as a single reserve. Must run in the
 	 * caller's transaction, which commits them all.
 	 */
 	@Transactional(propagation = Propagation.MANDATORY)
-	public ReserveBatch lockForBatch(Collection<UUID> leafIds) {
+	public LedgerBatch lockForBatch(Collection<UUID> leafIds) {
+		return lockForBatch(leafIds, List.of());
+	}
+
+	/**
+	 * As {@link #lockForBatch(Collection)}, also for settles: locks the reservations first (by id), then the union
+	 * of the reserves' and the reservations' chains, the lock order of every path.
+	 */
+	@Transactional(propagation = Propagation.MANDATORY)
+	public LedgerBatch lockForBatch(Collection<UUID> leafIds, Collection<UUID> reservationIds) {
 		Instant now = now();
-		List<Budget> locked = this.budgets.lockChains(List.copyOf(leafIds));
+		List<Reservation> holds = reservationIds.isEmpty() ? List.of()
+				: this.reservations.lockAll(List.copyOf(reservationIds));
+		java.util.Set<UUID> leaves = new java.util.LinkedHashSet<>(leafIds);
+		holds.forEach(hold -> leaves.add(hold.budgetId()));
+		leafIds = leaves;
+		List<Budget> locked = leaves.isEmpty() ? List.of() : this.budgets.lockChains(List.copyOf(leafIds));
 		boolean rolled = false;
 		for (Budget level : locked) {
 			PeriodRoll roll = PeriodRoll.of(level, now).orElse(null);
@@ -293,11 +307,12 @@ public class Ledger {
 				rolled = true;
 			}
 		}
-		return new ReserveBatch(this, rolled ? this.budgets.lockChains(List.copyOf(leafIds)) : locked, now);
+		return new LedgerBatch(this, this.reservations,
+				rolled ? this.budgets.lockChains(List.copyOf(leafIds)) : locked, holds, now);
 	}
 
 	/** What one reserve answered, and its (locked) chain as it stands afterwards. */
-	record Held(ReserveOutcome outcome, List<Budget> chain) {
+	record Held(ReserveOutcome outcome, List<Budget> chain, boolean expiredOthers) {
 	}
 
 	/** Decides and holds on a chain the caller has locked and rolled; see {@link #reserve(ReserveCommand)}. */
@@ -315,8 +330,10 @@ public class Ledger {
 				.orElseThrow(() -> new TokensRequiredException(leafId)));
 		}
 		Decider.Decision decision = Decider.decide(chain, ask);
+		boolean expired = false;
 		if (decision instanceof Decider.Deny deny && (deny.reason() == DenyReason.INSUFFICIENT_FUNDS
 				|| deny.reason() == DenyReason.CONCURRENCY_LIMIT) && expireOverdueIn(chain, now) > 0) {
+			expired = true;
 			chain = this.budgets.lockChain(leafId);
 			decision = Decider.decide(chain, ask);
 		}
@@ -332,7 +349,7 @@ public class Ledger {
 						deny.requested().toPlainString(), "available", deny.available().toPlainString()), now);
 			}
 			return new Held(new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
-					deny.requested(), deny.available()), chain);
+					deny.requested(), deny.available()), chain, expired);
 		}
 		Decider.Allow allow = (Decider.Allow) decision;
 		Ask.Option chosen = allow.chosen();
@@ -342,19 +359,21 @@ public class Ledger {
 		UUID id = Ids.newId(now);
 		Instant expiresAt = now.plus(command.ttl());
 		BigDecimal tokens = BigDecimal.valueOf((chosen.tokens() != null) ? chosen.tokens() : 0L);
+		UUID rootId = chain.get(0).rootId();
 		// The reservation, its journal entries and the chain's balances: one statement, one round trip.
 		moveChain(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
 				new Delta(tokens, BigDecimal.ZERO, tokens), 1, 1, now, """
 						held AS (
-						    INSERT INTO reservations (id, budget_id, status, currency, amount, tokens, model, requested_model,
+						    INSERT INTO reservations (id, budget_id, root_id, status, currency, amount, tokens, model, requested_model,
 						        downgraded, capped, input_tokens, max_output_tokens, input_price_per_million,
 						        output_price_per_million, cache_read_price_per_million, cache_write_price_per_million,
 						        reasoning_price_per_million, metadata, expires_at, created_at, updated_at)
-						    VALUES (:reservationId, :budgetId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
+						    VALUES (:reservationId, :budgetId, :rootId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
 						        :downgraded, :capped, :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice,
 						        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)),
 						""", spec -> spec
 			.param("budgetId", leafId)
+			.param("rootId", rootId)
 			.param("currency", currency)
 			.param("amount", chosen.amount())
 			.param("tokens", chosen.tokens())
@@ -391,7 +410,8 @@ public class Ledger {
 				allow.downgraded(), allow.capped(), chosen.inputTokens(), chosen.maxOutputTokens(), null, false,
 				command.metadata(), expiresAt, now, now, null);
 		return new Held(new ReserveOutcome.Allowed(reservation, leaf.available().subtract(Decider.hold(leaf, chosen)),
-				leaf.unit(), warnings, crossings), chain.stream().map(level -> withHold(level, change.apply(level))).toList());
+				leaf.unit(), warnings, crossings), chain.stream().map(level -> withHold(level, change.apply(level))).toList(),
+				expired);
 	}
 
 	/**
@@ -417,7 +437,19 @@ public class Ledger {
 	private Settlement doSettle(SettleCommand command, @Nullable UUID scope) {
 		Instant now = now();
 		Reservation reservation = this.reservations.lock(command.reservationId());
-		List<Budget> chain = lockAndRoll(reservation.budgetId(), now);
+		return settleOn(reservation, lockAndRoll(reservation.budgetId(), now), command, scope, now).settlement();
+	}
+
+	/** What one settle answered, the reservation and its (locked) chain as they stand afterwards. */
+	record Settled(Settlement settlement, Reservation reservation, List<Budget> chain) {
+	}
+
+	/**
+	 * Settles a reservation the caller has locked, on its chain, which the caller has locked and rolled; see
+	 * {@link #settle(SettleCommand)}.
+	 */
+	Settled settleOn(Reservation reservation, List<Budget> chain, SettleCommand command, @Nullable UUID scope,
+			Instant now) {
 		if (!inScope(chain, scope)) {
 			throw new ReservationNotFoundException(reservation.id());
 		}
@@ -438,7 +470,7 @@ public class Ledger {
 				if (charged.compareTo(actual) != 0 || !sameTokens) {
 					throw new SettlementConflictException(reservation.id(), charged, actual);
 				}
-				return new Settlement(reservation, leaf);
+				return new Settled(new Settlement(reservation, leaf), reservation, chain);
 			}
 			case RELEASED -> throw new ReservationReleasedException(reservation.id());
 			case HELD, EXPIRED -> {
@@ -484,7 +516,12 @@ public class Ledger {
 					.map(crossing -> thresholdWarning(crossing.threshold()))
 					.distinct()
 					.toList();
-				return new Settlement(settled, leaf.available().subtract(change.apply(leaf)), leaf.unit(), warnings);
+				List<Budget> after = chain.stream()
+					.map(level -> level.countsTokens() ? withSettle(level, spentTokens, heldTokens, held)
+							: withSettle(level, actual, heldMoney, held))
+					.toList();
+				return new Settled(new Settlement(settled, leaf.available().subtract(change.apply(leaf)), leaf.unit(),
+						warnings), settled, after);
 			}
 		}
 		throw new IllegalStateException("Unknown status " + reservation.status());
@@ -579,12 +616,12 @@ public class Ledger {
 				    WHERE id IN (:ids) AND status = 'HELD'
 				    RETURNING id, budget_id, amount, tokens),
 				per_level AS (
-				    SELECT b.id AS budget_id, b.depth, done.id AS reservation_id,
+				    SELECT b.id AS budget_id, b.root_id, b.depth, done.id AS reservation_id,
 				           CASE WHEN b.unit = 'TOKENS' THEN coalesce(done.tokens, 0) ELSE done.amount END AS hold
 				    FROM done JOIN budgets leaf ON leaf.id = done.budget_id JOIN budgets b ON b.id = ANY(leaf.ancestors)),
 				journaled AS (
-				    INSERT INTO journal_entries (budget_id, reservation_id, kind, amount, reserved_delta, created_at)
-				    SELECT budget_id, reservation_id, :kind, hold, -hold, :now FROM per_level ORDER BY reservation_id, depth),
+				    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, reserved_delta, created_at)
+				    SELECT budget_id, root_id, reservation_id, :kind, hold, -hold, :now FROM per_level ORDER BY reservation_id, depth),
 				moved AS (
 				    UPDATE budgets b SET reserved = b.reserved - t.hold, held_count = b.held_count - t.n, updated_at = :now
 				    FROM (SELECT budget_id, sum(hold) AS hold, count(*) AS n FROM per_level GROUP BY budget_id) t
@@ -625,10 +662,11 @@ public class Ledger {
 
 	private void startPeriod(Budget level, PeriodRoll roll, Instant now) {
 		this.jdbc.sql("""
-				INSERT INTO budget_periods (budget_id, period_start, period_end, limit_amount, carried_over, spent,
+				INSERT INTO budget_periods (budget_id, root_id, period_start, period_end, limit_amount, carried_over, spent,
 				    reserved_at_close, calls, carried_out, closed_at)
-				VALUES (:id, :start, :end, :limit, :carriedOver, :spent, :reserved, :calls, :carry, :now)""")
+				VALUES (:id, :rootId, :start, :end, :limit, :carriedOver, :spent, :reserved, :calls, :carry, :now)""")
 			.param("id", level.id())
+			.param("rootId", level.rootId())
 			.param("start", Timestamp.from(roll.closedStart()))
 			.param("end", Timestamp.from(roll.closedEnd()))
 			.param("limit", level.limit())
@@ -675,10 +713,11 @@ public class Ledger {
 			Delta tokens, int heldDelta, int callsDelta, Instant now, String before,
 			java.util.function.UnaryOperator<JdbcClient.StatementSpec> params, @Nullable String select) {
 		String move = """
-				lv AS (SELECT id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
+				lv AS (SELECT id, root_id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
 				journaled AS (
-				    INSERT INTO journal_entries (budget_id, reservation_id, kind, amount, spent_delta, reserved_delta, created_at)
-				    SELECT id, :reservationId, :kind,
+				    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, reserved_delta,
+				        created_at)
+				    SELECT id, root_id, :reservationId, :kind,
 				           CASE WHEN t THEN CAST(:tokenAmount AS numeric) ELSE CAST(:moneyAmount AS numeric) END,
 				           CASE WHEN t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
 				           CASE WHEN t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END, :now
@@ -716,6 +755,14 @@ public class Ledger {
 		return new Budget(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.ancestors(), b.unit(), b.limit(),
 				b.spent(), b.reserved().add(hold), b.heldCount() + 1, b.callsInPeriod() + 1, b.deniedCount(), b.status(),
 				b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(), b.createdAt(), b.updatedAt());
+	}
+
+	/** A locked budget as it stands after a settlement charged {@code spent} and gave back {@code held}. */
+	private static Budget withSettle(Budget b, BigDecimal spent, BigDecimal held, boolean wasHeld) {
+		return new Budget(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.ancestors(), b.unit(), b.limit(),
+				b.spent().add(spent), b.reserved().subtract(held), b.heldCount() - (wasHeld ? 1 : 0), b.callsInPeriod(),
+				b.deniedCount(), b.status(), b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(),
+				b.createdAt(), b.updatedAt());
 	}
 
 	/** Whether a caller limited to the subtree of {@code scope} may touch the leaf of this (root-first) chain. */
@@ -762,10 +809,12 @@ public class Ledger {
 	private Optional<Decider.Crossing> recordCrossing(Budget level, Decider.Crossing crossing, UUID reservationId,
 			Instant now) {
 		int inserted = this.jdbc.sql("""
-				INSERT INTO threshold_crossings (budget_id, period_start, threshold, reservation_id, utilization, crossed_at)
-				VALUES (:id, :periodStart, :threshold, :reservationId, :utilization, :now)
+				INSERT INTO threshold_crossings (budget_id, root_id, period_start, threshold, reservation_id, utilization,
+				    crossed_at)
+				VALUES (:id, :rootId, :periodStart, :threshold, :reservationId, :utilization, :now)
 				ON CONFLICT (budget_id, period_start, threshold) DO NOTHING""")
 			.param("id", level.id())
+			.param("rootId", level.rootId())
 			.param("periodStart", Timestamp.from(level.periodKey()))
 			.param("threshold", crossing.threshold())
 			.param("reservationId", reservationId)
@@ -790,8 +839,9 @@ public class Ledger {
 	private void journal(UUID budgetId, EntryKind kind, BigDecimal amount, BigDecimal spentDelta,
 			@Nullable BigDecimal limitAfter, @Nullable BigDecimal carriedOverAfter, @Nullable String note, Instant now) {
 		this.jdbc.sql("""
-				INSERT INTO journal_entries (budget_id, kind, amount, spent_delta, limit_after, carried_over_after, note, created_at)
-				VALUES (:budgetId, :kind, :amount, :spentDelta, :limitAfter, :carriedOverAfter, :note, :now)""")
+				INSERT INTO journal_entries (budget_id, root_id, kind, amount, spent_delta, limit_after, carried_over_after, note,
+				    created_at)
+				VALUES (:budgetId, (SELECT root_id FROM budgets WHERE id = :budgetId), :kind, :amount, :spentDelta, :limitAfter, :carriedOverAfter, :note, :now)""")
 			.param("budgetId", budgetId)
 			.param("kind", kind.name())
 			.param("amount", amount)

@@ -3,6 +3,7 @@ package dev.budgetledger.ledger;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -47,6 +48,14 @@ public class Reservations {
 
 	public Reservation get(UUID id) {
 		return find(id).orElseThrow(() -> new ReservationNotFoundException(id));
+	}
+
+	/** Locks reservations in id order (the order every path that locks several uses); missing ones are left out. */
+	List<Reservation> lockAll(List<UUID> ids) {
+		return this.jdbc.sql("SELECT " + COLUMNS + " FROM reservations WHERE id IN (:ids) ORDER BY id FOR UPDATE")
+			.param("ids", ids)
+			.query(this.mapper)
+			.list();
 	}
 
 	/** Locks a reservation; every path that changes one locks it before any budget. */

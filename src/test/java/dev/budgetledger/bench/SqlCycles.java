@@ -51,10 +51,11 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 
 	/** Ledger.moveChain: the chain's journal entries and balances, after a CTE on the reservation. */
 	static final String MOVE = """
-			lv AS (SELECT id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
+			lv AS (SELECT id, root_id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
 			journaled AS (
-			    INSERT INTO journal_entries (budget_id, reservation_id, kind, amount, spent_delta, reserved_delta, created_at)
-			    SELECT id, :reservationId, :kind,
+			    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, reserved_delta,
+			        created_at)
+			    SELECT id, root_id, :reservationId, :kind,
 			           CASE WHEN t THEN CAST(:tokenAmount AS numeric) ELSE CAST(:moneyAmount AS numeric) END,
 			           CASE WHEN t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
 			           CASE WHEN t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END, :now
@@ -70,11 +71,11 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 	/** Ledger.reserve: the reservation, its journal entries and the chain's balances in one statement. */
 	static final String RESERVE_AND_MOVE = "WITH " + """
 			held AS (
-			    INSERT INTO reservations (id, budget_id, status, currency, amount, tokens, model, requested_model,
+			    INSERT INTO reservations (id, budget_id, root_id, status, currency, amount, tokens, model, requested_model,
 			        downgraded, capped, input_tokens, max_output_tokens, input_price_per_million,
 			        output_price_per_million, cache_read_price_per_million, cache_write_price_per_million,
 			        reasoning_price_per_million, metadata, expires_at, created_at, updated_at)
-			    VALUES (:reservationId, :budgetId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
+			    VALUES (:reservationId, :budgetId, :rootId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
 			        :downgraded, :capped, :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice,
 			        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)),
 			""" + MOVE + "SELECT count(*) FROM lv";
@@ -124,6 +125,7 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			UUID id = uuid7(now);
 			Map<String, Object> insert = new HashMap<>();
 			insert.put("budgetId", budget);
+			insert.put("rootId", chain.get(0));
 			insert.put("currency", "USD");
 			insert.put("amount", RESERVE);
 			insert.put("downgraded", false);

@@ -25,7 +25,7 @@ import dev.budgetledger.ledger.BudgetScope;
 import dev.budgetledger.ledger.Ask;
 import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.ledger.ReserveCommand;
-import dev.budgetledger.ledger.ReserveCoalescer;
+import dev.budgetledger.ledger.Coalescer;
 import dev.budgetledger.ledger.ReserveOutcome;
 import dev.budgetledger.ledger.Reservations;
 import dev.budgetledger.ledger.SettleCommand;
@@ -71,10 +71,10 @@ class ReservationController {
 
 	private final BudgetScope scope;
 
-	private final ReserveCoalescer coalescer;
+	private final Coalescer coalescer;
 
 	ReservationController(Ledger ledger, Reservations reservations, Pricing pricing, IdempotentExecutor idempotency,
-			Requests requests, BudgetScope scope, ReserveCoalescer coalescer) {
+			Requests requests, BudgetScope scope, Coalescer coalescer) {
 		this.coalescer = coalescer;
 		this.ledger = ledger;
 		this.reservations = reservations;
@@ -90,8 +90,8 @@ class ReservationController {
 			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = command(request);
 		String path = http.getRequestURI();
-		// Concurrent reserves on one budget tree share one locking transaction (ReserveCoalescer); the idempotency
-		// record of each commits in it.
+		// Concurrent reserves and settles on one budget tree share one locking transaction (Coalescer); the
+		// idempotency record of each commits in it.
 		return this.coalescer.reserve(command.budgetId(),
 				batch -> this.idempotency.executeInTransaction(caller.keyId(), key, "POST", path, request, () -> {
 					ReserveOutcome outcome = batch.reserve(command, caller.scope());
@@ -116,9 +116,9 @@ class ReservationController {
 			@PathVariable UUID id, @Valid @RequestBody SettleRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		SettleCommand command = command(id, request);
-		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
-			return ok(this.ledger.settle(command, caller.scope()));
-		});
+		String path = http.getRequestURI();
+		return this.coalescer.settle(id, batch -> this.idempotency.executeInTransaction(caller.keyId(), key, "POST",
+				path, request, () -> ok(batch.settle(command, caller.scope()))));
 	}
 
 	@PostMapping("/{id}/release")

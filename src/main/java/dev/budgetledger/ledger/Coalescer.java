@@ -18,26 +18,26 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Serves concurrent reserves on one budget tree together, so a hot budget (an organisation cap every request
- * touches) is locked once per batch instead of once per request.
+ * Serves concurrent reserves and settles on one budget tree together, so a hot budget (an organisation cap every
+ * request touches) is locked once per batch instead of once per request.
  * <p>
  * Requests queue per lane (lanes are picked by root budget, so every leaf of a tree shares one). Whoever finds the
  * lane idle becomes its leader: it takes the queue, oldest first, at most {@code max-batch-size}, and runs one
- * transaction that locks the union of their chains once (root first, the global lock order), decides each request
- * in arrival order with the same rules as a single reserve, writes each its own reservation, journal entries,
- * events (and, through the work it was given, its idempotency record), commits, and only then answers them all.
- * Requests that arrived meanwhile wait for the lane and go in the next batch. A request that finds the lane idle
- * runs at once, as a batch of one: no timer, no added latency.
+ * transaction that locks the settles' reservations (by id), then the union of all chains once (root first, the
+ * global lock order), serves each request in arrival order with the same code as a single reserve or settle,
+ * each writing its own reservation, journal entries, events (and, through the work it was given, its idempotency
+ * record), commits, and only then answers them all. Requests that arrived meanwhile wait for the lane and go in the
+ * next batch. A request that finds the lane idle runs at once, as a batch of one: no timer, no added latency.
  * <p>
  * If any request of a batch fails (a conflict, a failing insert, a lock timeout), the batch transaction is rolled
  * back as a whole (nothing of it was committed or answered) and each of its requests runs again alone, in its own
  * transaction: the failing one fails by itself, its batch-mates get exactly what they would have got alone.
  */
 @Component
-public class ReserveCoalescer {
+public class Coalescer {
 
-	/** The leaf-to-root cache is forgotten past this size; it only steers requests to lanes. */
-	private static final int MAX_KNOWN_ROOTS = 100_000;
+	/** The lane caches are forgotten past this size; they only steer requests to lanes. */
+	private static final int MAX_KNOWN = 100_000;
 
 	private final Ledger ledger;
 
@@ -50,10 +50,12 @@ public class ReserveCoalescer {
 	/** Roots of leaves seen in earlier batches; a budget's root never changes. Unknown leaves use their own lane. */
 	private final Map<UUID, UUID> roots = new ConcurrentHashMap<>();
 
+	/** Roots of reservations held through this instance, so their settles join their tree's lane. */
+	private final Map<UUID, UUID> holdRoots = new ConcurrentHashMap<>();
+
 	private final DistributionSummary batchSizes;
 
-	ReserveCoalescer(Ledger ledger, TransactionTemplate transactions, CoalescingSettings settings,
-			MeterRegistry meters) {
+	Coalescer(Ledger ledger, TransactionTemplate transactions, CoalescingSettings settings, MeterRegistry meters) {
 		this.ledger = ledger;
 		this.transactions = transactions;
 		this.settings = settings;
@@ -61,23 +63,33 @@ public class ReserveCoalescer {
 		for (int i = 0; i < this.lanes.length; i++) {
 			this.lanes[i] = new Lane();
 		}
-		this.batchSizes = DistributionSummary.builder("budget_ledger.reserve.batch.size")
-			.description("Reserves served by one locking transaction")
+		this.batchSizes = DistributionSummary.builder("budget_ledger.batch.size")
+			.description("Reserves and settles served by one locking transaction, for batches of more than one")
 			.register(meters);
 	}
 
 	/**
 	 * Runs {@code work} for one reserve on {@code budgetId}, in a transaction that has locked the budget's chain,
 	 * possibly together with other requests; answers what {@code work} answered, after the commit, or throws what
-	 * it threw.
+	 * it threw. {@code work} reserves with {@link LedgerBatch#reserve}.
 	 */
-	public <T> T reserve(UUID budgetId, Function<ReserveBatch, T> work) {
+	public <T> T reserve(UUID budgetId, Function<LedgerBatch, T> work) {
+		return submit(new Member<>(budgetId, null, work), this.roots.getOrDefault(budgetId, budgetId));
+	}
+
+	/**
+	 * As {@link #reserve}, for one settle of {@code reservationId}: {@code work} settles with
+	 * {@link LedgerBatch#settle}.
+	 */
+	public <T> T settle(UUID reservationId, Function<LedgerBatch, T> work) {
+		return submit(new Member<>(null, reservationId, work), this.holdRoots.getOrDefault(reservationId, reservationId));
+	}
+
+	private <T> T submit(Member<T> member, UUID laneKey) {
 		if (!this.settings.enabled()) {
-			return runAlone(new Member<>(budgetId, work)).get();
+			return runAlone(member).get();
 		}
-		Member<T> member = new Member<>(budgetId, work);
-		UUID root = this.roots.getOrDefault(budgetId, budgetId);
-		Lane lane = this.lanes[Math.floorMod(root.hashCode(), this.lanes.length)];
+		Lane lane = lane(laneKey);
 		synchronized (lane) {
 			lane.queue.add(member);
 		}
@@ -109,12 +121,16 @@ public class ReserveCoalescer {
 		}
 	}
 
-	/** How many requests wait in the lane of {@code budgetId}, not counting a batch being run (for tests). */
+	/** How many requests wait in the lane of this reserve's budget, not counting a running batch (for tests). */
 	int waiting(UUID budgetId) {
-		Lane lane = this.lanes[Math.floorMod(this.roots.getOrDefault(budgetId, budgetId).hashCode(), this.lanes.length)];
+		Lane lane = lane(this.roots.getOrDefault(budgetId, budgetId));
 		synchronized (lane) {
 			return lane.queue.size();
 		}
+	}
+
+	private Lane lane(UUID key) {
+		return this.lanes[Math.floorMod(key.hashCode(), this.lanes.length)];
 	}
 
 	private void run(List<Member<?>> batch) {
@@ -126,10 +142,18 @@ public class ReserveCoalescer {
 		try {
 			this.transactions.executeWithoutResult(status -> {
 				Set<UUID> leaves = new LinkedHashSet<>();
-				batch.forEach(member -> leaves.add(member.budgetId));
-				ReserveBatch locked = this.ledger.lockForBatch(leaves);
+				Set<UUID> holds = new LinkedHashSet<>();
+				for (Member<?> member : batch) {
+					if (member.budgetId != null) {
+						leaves.add(member.budgetId);
+					}
+					if (member.reservationId != null) {
+						holds.add(member.reservationId);
+					}
+				}
+				LedgerBatch locked = this.ledger.lockForBatch(leaves, holds);
 				batch.forEach(member -> member.attempt(locked));
-				learnRoots(locked, leaves);
+				learn(locked, leaves);
 			});
 		}
 		catch (RuntimeException | Error ex) {
@@ -143,9 +167,11 @@ public class ReserveCoalescer {
 	private <T> Member<T> runAlone(Member<T> member) {
 		try {
 			this.transactions.executeWithoutResult(status -> {
-				ReserveBatch locked = this.ledger.lockForBatch(List.of(member.budgetId));
+				Set<UUID> leaves = (member.budgetId != null) ? Set.of(member.budgetId) : Set.of();
+				LedgerBatch locked = this.ledger.lockForBatch(leaves,
+						(member.reservationId != null) ? Set.of(member.reservationId) : Set.of());
 				member.attempt(locked);
-				learnRoots(locked, Set.of(member.budgetId));
+				learn(locked, leaves);
 			});
 			member.succeed();
 		}
@@ -155,9 +181,13 @@ public class ReserveCoalescer {
 		return member;
 	}
 
-	private void learnRoots(ReserveBatch locked, Set<UUID> leaves) {
-		if (this.roots.size() > MAX_KNOWN_ROOTS) {
+	/** Remembers which lane later requests on these leaves and holds belong to (after the batch committed). */
+	private void learn(LedgerBatch locked, Set<UUID> leaves) {
+		if (this.roots.size() > MAX_KNOWN) {
 			this.roots.clear();
+		}
+		if (this.holdRoots.size() > MAX_KNOWN) {
+			this.holdRoots.clear();
 		}
 		for (UUID leaf : leaves) {
 			UUID root = locked.rootOf(leaf);
@@ -165,6 +195,14 @@ public class ReserveCoalescer {
 				this.roots.putIfAbsent(leaf, root);
 			}
 		}
+		locked.holdRoots().forEach((hold, root) -> {
+			if (root != null) {
+				this.holdRoots.put(hold, root);
+			}
+			else {
+				this.holdRoots.remove(hold);
+			}
+		});
 	}
 
 	private static final class Lane {
@@ -179,7 +217,7 @@ public class ReserveCoalescer {
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
-				throw new IllegalStateException("Interrupted while waiting to reserve", ex);
+				throw new IllegalStateException("Interrupted while waiting for the ledger", ex);
 			}
 		}
 
@@ -188,9 +226,11 @@ public class ReserveCoalescer {
 	/** One request: its work, and once its batch has committed (or it failed alone), its result. */
 	private static final class Member<T> {
 
-		final UUID budgetId;
+		final @Nullable UUID budgetId;
 
-		final Function<ReserveBatch, T> work;
+		final @Nullable UUID reservationId;
+
+		final Function<LedgerBatch, T> work;
 
 		@Nullable T pending;
 
@@ -200,12 +240,13 @@ public class ReserveCoalescer {
 
 		volatile boolean done;
 
-		Member(UUID budgetId, Function<ReserveBatch, T> work) {
+		Member(@Nullable UUID budgetId, @Nullable UUID reservationId, Function<LedgerBatch, T> work) {
 			this.budgetId = budgetId;
+			this.reservationId = reservationId;
 			this.work = work;
 		}
 
-		void attempt(ReserveBatch batch) {
+		void attempt(LedgerBatch batch) {
 			this.pending = this.work.apply(batch);
 		}
 

@@ -39,10 +39,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * batch-mates. The queue is made deterministic by holding the first request's transaction open until the others
  * have queued behind it.
  */
-class ReserveCoalescingIntegrationTests extends IntegrationTest {
+class CoalescingIntegrationTests extends IntegrationTest {
 
 	@Autowired
-	ReserveCoalescer coalescer;
+	Coalescer coalescer;
 
 	@Autowired
 	IdempotentExecutor idempotency;
@@ -52,7 +52,7 @@ class ReserveCoalescingIntegrationTests extends IntegrationTest {
 
 	private final ExecutorService threads = Executors.newCachedThreadPool();
 
-	private final Set<ReserveBatch> batches = ConcurrentHashMap.newKeySet();
+	private final Set<LedgerBatch> batches = ConcurrentHashMap.newKeySet();
 
 	@AfterEach
 	void stopThreads() {
@@ -132,9 +132,53 @@ class ReserveCoalescingIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void settlesAndReservesQueuedTogetherAreServedInOneBatchInArrivalOrder() throws Exception {
+		UUID budget = createBudget("10");
+		UUID first = reserveAllowed(budget, "2.00");
+		UUID second = reserveAllowed(budget, "2.00");
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> leader = blockingFirst(budget, "1.00", release);
+
+		Future<Settlement> overrun = enqueueSettle(budget, first, "3.00");
+		Future<Settlement> again = enqueueSettle(budget, first, "3.00");
+		Future<ReserveOutcome> fits = enqueue(budget, batch -> reserve(batch, budget, "4.00"));
+		Future<ReserveOutcome> late = enqueue(budget, batch -> reserve(batch, budget, "0.01"));
+		release.countDown();
+
+		assertThat(leader.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		Settlement settled = overrun.get(30, TimeUnit.SECONDS);
+		assertThat(settled.reservation().status()).isEqualTo(ReservationStatus.SETTLED);
+		assertThat(settled.available()).isEqualByComparingTo("4.00");
+		Settlement replayed = again.get(30, TimeUnit.SECONDS);
+		assertThat(replayed.reservation().charged()).isEqualByComparingTo("3.00");
+		assertThat(fits.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(late.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Denied.class);
+		assertThat(this.batches).as("the leader's batch, then one batch for the four queued").hasSize(2);
+		assertThat(reservation(second).text("status")).isEqualTo("HELD");
+		assertReconciled(budget, "3.00", "7.00");
+	}
+
+	@Test
+	void concurrentReserveSettleCyclesOnOneBudgetStayExact() throws Exception {
+		UUID budget = createBudget("1000");
+
+		List<Integer> statuses = Concurrently.run(100, 16, i -> {
+			Api.Response held = reserve(budget, "1.00");
+			if (held.status() != 201) {
+				return held.status();
+			}
+			return settle(UUID.fromString(held.text("id")), Map.of("amount", "0.25")).status();
+		});
+
+		assertThat(statuses).containsOnly(200).hasSize(100);
+		assertReconciled(budget, "25.00", "0");
+		assertThat(journalSize(budget)).isEqualTo(1 + 200);
+	}
+
+	@Test
 	void twoHundredConcurrentReservesOnFiveDollarsAllowExactlyFiftyInBatches() throws Exception {
 		UUID budget = createBudget("5.00");
-		DistributionSummary sizes = this.meters.get("budget_ledger.reserve.batch.size").summary();
+		DistributionSummary sizes = this.meters.get("budget_ledger.batch.size").summary();
 		long batchesBefore = sizes.count();
 		double reservesBefore = sizes.totalAmount();
 
@@ -165,7 +209,7 @@ class ReserveCoalescingIntegrationTests extends IntegrationTest {
 	}
 
 	/** Queues a reserve behind the running batch, and waits until it is queued, so arrival order is known. */
-	private <T> Future<T> enqueue(UUID budget, Function<ReserveBatch, T> work) throws Exception {
+	private <T> Future<T> enqueue(UUID budget, Function<LedgerBatch, T> work) throws Exception {
 		int waiting = this.coalescer.waiting(budget);
 		Future<T> future = this.threads.submit(() -> this.coalescer.reserve(budget, batch -> {
 			this.batches.add(batch);
@@ -179,7 +223,21 @@ class ReserveCoalescingIntegrationTests extends IntegrationTest {
 		return future;
 	}
 
-	private static ReserveOutcome reserve(ReserveBatch batch, UUID budget, String amount) {
+	private Future<Settlement> enqueueSettle(UUID budget, UUID hold, String amount) throws Exception {
+		int waiting = this.coalescer.waiting(budget);
+		Future<Settlement> future = this.threads.submit(() -> this.coalescer.settle(hold, batch -> {
+			this.batches.add(batch);
+			return batch.settle(new SettleCommand(hold, new BigDecimal(amount), null, null), null);
+		}));
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (this.coalescer.waiting(budget) == waiting && System.nanoTime() < deadline) {
+			Thread.sleep(5);
+		}
+		assertThat(this.coalescer.waiting(budget)).as("queued in the budget's lane").isEqualTo(waiting + 1);
+		return future;
+	}
+
+	private static ReserveOutcome reserve(LedgerBatch batch, UUID budget, String amount) {
 		return batch.reserve(command(budget, amount), null);
 	}
 

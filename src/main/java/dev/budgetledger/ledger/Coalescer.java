@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import io.micrometer.core.instrument.DistributionSummary;
@@ -139,6 +140,7 @@ public class Coalescer {
 			return;
 		}
 		this.batchSizes.record(batch.size());
+		long start = System.nanoTime();
 		try {
 			this.transactions.executeWithoutResult(status -> {
 				Set<UUID> leaves = new LinkedHashSet<>();
@@ -161,10 +163,13 @@ public class Coalescer {
 			batch.forEach(this::runAlone);
 			return;
 		}
+		long took = System.nanoTime() - start;
+		batch.forEach(member -> timeSettle(member, took));
 		batch.forEach(Member::succeed);
 	}
 
 	private <T> Member<T> runAlone(Member<T> member) {
+		long start = System.nanoTime();
 		try {
 			this.transactions.executeWithoutResult(status -> {
 				Set<UUID> leaves = (member.budgetId != null) ? Set.of(member.budgetId) : Set.of();
@@ -173,12 +178,20 @@ public class Coalescer {
 				member.attempt(locked);
 				learn(locked, leaves);
 			});
+			timeSettle(member, System.nanoTime() - start);
 			member.succeed();
 		}
 		catch (RuntimeException | Error ex) {
+			timeSettle(member, System.nanoTime() - start);
 			member.fail(ex);
 		}
 		return member;
+	}
+
+	private void timeSettle(Member<?> member, long nanos) {
+		if (member.reservationId != null) {
+			this.ledger.settleTimer().record(nanos, TimeUnit.NANOSECONDS);
+		}
 	}
 
 	/** Remembers which lane later requests on these leaves and holds belong to (after the batch committed). */

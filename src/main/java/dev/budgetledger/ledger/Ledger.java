@@ -270,6 +270,11 @@ public class Ledger {
 		return outcome;
 	}
 
+	/** Times settlements, lock to commit; a coalesced batch records each of its settles with the batch's time. */
+	Timer settleTimer() {
+		return this.settleTimer;
+	}
+
 	private ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope, boolean dryRun) {
 		Instant now = now();
 		return reserveOn(lockAndRoll(command.budgetId(), now), command, scope, dryRun, now).outcome();

@@ -69,56 +69,67 @@ public class IdempotentExecutor {
 	 */
 	public ResponseEntity<String> execute(UUID apiKeyId, @Nullable String key, String method, String path,
 			@Nullable Object request, Supplier<StoredResponse> action) {
+		if (key != null) {
+			validate(key);
+		}
+		return this.transactions.execute(status -> executeInTransaction(apiKeyId, key, method, path, request, action));
+	}
+
+	/**
+	 * As {@link #execute}, inside a transaction the caller has begun and commits (a coalesced batch of reserves):
+	 * the key's record commits with the action, or not at all. Throws what {@link #execute} answers as a problem
+	 * (a reused key, a key in flight); the caller rolls back.
+	 */
+	public ResponseEntity<String> executeInTransaction(UUID apiKeyId, @Nullable String key, String method,
+			String path, @Nullable Object request, Supplier<StoredResponse> action) {
 		if (key == null) {
-			StoredResponse response = this.transactions.execute(status -> action.get());
+			StoredResponse response = action.get();
 			return toEntity(response.status(), serialize(response.body()), response.location(), false);
 		}
 		validate(key);
 		String hash = hash(method, path, request);
-		return this.transactions.execute(status -> {
-			Boolean locked = this.jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended(:lock, 0))")
-				.param("lock", lockName(apiKeyId, key))
-				.query(Boolean.class)
-				.single();
-			if (!Boolean.TRUE.equals(locked)) {
-				throw new IdempotencyKeyInFlightException();
+		Boolean locked = this.jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended(:lock, 0))")
+			.param("lock", lockName(apiKeyId, key))
+			.query(Boolean.class)
+			.single();
+		if (!Boolean.TRUE.equals(locked)) {
+			throw new IdempotencyKeyInFlightException();
+		}
+		Instant now = this.clock.instant();
+		Stored stored = this.jdbc.sql("""
+				SELECT request_hash, response_status, response_body, location FROM idempotency_keys
+				WHERE api_key_id = :apiKeyId AND idempotency_key = :key AND expires_at > :now""")
+			.param("apiKeyId", apiKeyId)
+			.param("key", key)
+			.param("now", Timestamp.from(now))
+			.query(Stored.class)
+			.optional()
+			.orElse(null);
+		if (stored != null) {
+			if (!stored.requestHash().equals(hash)) {
+				throw new IdempotencyKeyReusedException();
 			}
-			Instant now = this.clock.instant();
-			Stored stored = this.jdbc.sql("""
-					SELECT request_hash, response_status, response_body, location FROM idempotency_keys
-					WHERE api_key_id = :apiKeyId AND idempotency_key = :key AND expires_at > :now""")
-				.param("apiKeyId", apiKeyId)
-				.param("key", key)
-				.param("now", Timestamp.from(now))
-				.query(Stored.class)
-				.optional()
-				.orElse(null);
-			if (stored != null) {
-				if (!stored.requestHash().equals(hash)) {
-					throw new IdempotencyKeyReusedException();
-				}
-				return toEntity(stored.responseStatus(), stored.responseBody(), stored.location(), true);
-			}
-			StoredResponse response = action.get();
-			String body = serialize(response.body());
-			this.jdbc.sql("""
-					INSERT INTO idempotency_keys (api_key_id, idempotency_key, request_hash, response_status,
-					    response_body, location, created_at, expires_at)
-					VALUES (:apiKeyId, :key, :hash, :status, :body, :location, :now, :expiresAt)
-					ON CONFLICT (api_key_id, idempotency_key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
-					    response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
-					    location = EXCLUDED.location, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at""")
-				.param("apiKeyId", apiKeyId)
-				.param("key", key)
-				.param("hash", hash)
-				.param("status", response.status())
-				.param("body", body)
-				.param("location", response.location())
-				.param("now", Timestamp.from(now))
-				.param("expiresAt", Timestamp.from(now.plus(this.settings.retention())))
-				.update();
-			return toEntity(response.status(), body, response.location(), false);
-		});
+			return toEntity(stored.responseStatus(), stored.responseBody(), stored.location(), true);
+		}
+		StoredResponse response = action.get();
+		String body = serialize(response.body());
+		this.jdbc.sql("""
+				INSERT INTO idempotency_keys (api_key_id, idempotency_key, request_hash, response_status,
+				    response_body, location, created_at, expires_at)
+				VALUES (:apiKeyId, :key, :hash, :status, :body, :location, :now, :expiresAt)
+				ON CONFLICT (api_key_id, idempotency_key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
+				    response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
+				    location = EXCLUDED.location, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at""")
+			.param("apiKeyId", apiKeyId)
+			.param("key", key)
+			.param("hash", hash)
+			.param("status", response.status())
+			.param("body", body)
+			.param("location", response.location())
+			.param("now", Timestamp.from(now))
+			.param("expiresAt", Timestamp.from(now.plus(this.settings.retention())))
+			.update();
+		return toEntity(response.status(), body, response.location(), false);
 	}
 
 	/** Deletes expired keys in bounded batches; {@code SKIP LOCKED} lets several instances purge side by side. */

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,7 @@ import dev.budgetledger.pricing.TokenPrice;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.interceptor.TransactionAspectSupport;
 
@@ -255,7 +257,16 @@ public class Ledger {
 	 */
 	@Transactional
 	public ReserveOutcome reserve(ReserveCommand command) {
-		return this.metrics.timeReserve(() -> reserve(command, false));
+		return reserve(command, (UUID) null);
+	}
+
+	/**
+	 * As {@link #reserve(ReserveCommand)}, for a caller that may only touch the subtree of {@code scope}: a budget
+	 * outside it is answered as missing. Checked on the locked chain (its ancestors), so it costs no round trip.
+	 */
+	@Transactional
+	public ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope) {
+		return this.metrics.timeReserve(() -> reserve(command, scope, false));
 	}
 
 	/**
@@ -264,15 +275,72 @@ public class Ledger {
 	 */
 	@Transactional
 	public ReserveOutcome decide(ReserveCommand command) {
-		ReserveOutcome outcome = reserve(command, true);
+		ReserveOutcome outcome = reserve(command, null, true);
 		TransactionAspectSupport.currentTransactionStatus().setRollbackOnly();
 		return outcome;
 	}
 
-	private ReserveOutcome reserve(ReserveCommand command, boolean dryRun) {
+	/** Times settlements, lock to commit; a coalesced batch records each of its settles with the batch's time. */
+	Timer settleTimer() {
+		return this.settleTimer;
+	}
+
+	/** Times reserves inside their transaction; a coalesced batch records each of its reserves with the batch's time. */
+	Timer reserveTimer() {
+		return this.metrics.reserveTimer();
+	}
+
+	private ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope, boolean dryRun) {
 		Instant now = now();
+		return reserveOn(lockAndRoll(command.budgetId(), now), command, scope, dryRun, now).outcome();
+	}
+
+	/**
+	 * Reserves for several requests under one lock: locks the union of their chains (root first, in the global
+	 * order) and starts new periods where due. Each request is then decided and held by
+	 * {@link LedgerBatch#reserve} in the caller's order, by the same code as a single reserve. Must run in the
+	 * caller's transaction, which commits them all.
+	 */
+	@Transactional(propagation = Propagation.MANDATORY)
+	public LedgerBatch lockForBatch(Collection<UUID> leafIds) {
+		return lockForBatch(leafIds, List.of());
+	}
+
+	/**
+	 * As {@link #lockForBatch(Collection)}, also for settles: locks the reservations first (by id), then the union
+	 * of the reserves' and the reservations' chains, the lock order of every path.
+	 */
+	@Transactional(propagation = Propagation.MANDATORY)
+	public LedgerBatch lockForBatch(Collection<UUID> leafIds, Collection<UUID> reservationIds) {
+		Instant now = now();
+		List<Reservation> holds = reservationIds.isEmpty() ? List.of()
+				: this.reservations.lockAll(List.copyOf(reservationIds));
+		java.util.Set<UUID> leaves = new java.util.LinkedHashSet<>(leafIds);
+		holds.forEach(hold -> leaves.add(hold.budgetId()));
+		leafIds = leaves;
+		List<Budget> locked = leaves.isEmpty() ? List.of() : this.budgets.lockChains(List.copyOf(leafIds));
+		boolean rolled = false;
+		for (Budget level : locked) {
+			PeriodRoll roll = PeriodRoll.of(level, now).orElse(null);
+			if (roll != null) {
+				startPeriod(level, roll, now);
+				rolled = true;
+			}
+		}
+		return new LedgerBatch(this, this.reservations,
+				rolled ? this.budgets.lockChains(List.copyOf(leafIds)) : locked, holds, now);
+	}
+
+	/** What one reserve answered, and its (locked) chain as it stands afterwards. */
+	record Held(ReserveOutcome outcome, List<Budget> chain, boolean expiredOthers) {
+	}
+
+	/** Decides and holds on a chain the caller has locked and rolled; see {@link #reserve(ReserveCommand)}. */
+	Held reserveOn(List<Budget> chain, ReserveCommand command, @Nullable UUID scope, boolean dryRun, Instant now) {
 		UUID leafId = command.budgetId();
-		List<Budget> chain = lockAndRoll(leafId, now);
+		if (!inScope(chain, scope)) {
+			throw new BudgetNotFoundException(leafId);
+		}
 		Ask ask = command.ask();
 		if (ask.currency() == null) {
 			ask = ask.withCurrency(chain.stream()
@@ -282,8 +350,10 @@ public class Ledger {
 				.orElseThrow(() -> new TokensRequiredException(leafId)));
 		}
 		Decider.Decision decision = Decider.decide(chain, ask);
+		boolean expired = false;
 		if (decision instanceof Decider.Deny deny && (deny.reason() == DenyReason.INSUFFICIENT_FUNDS
 				|| deny.reason() == DenyReason.CONCURRENCY_LIMIT) && expireOverdueIn(chain, now) > 0) {
+			expired = true;
 			chain = this.budgets.lockChain(leafId);
 			decision = Decider.decide(chain, ask);
 		}
@@ -299,8 +369,8 @@ public class Ledger {
 						"limitingBudgetId", deny.limitingBudgetId().toString(), "unit", deny.unit(), "requested",
 						deny.requested().toPlainString(), "available", deny.available().toPlainString()), now);
 			}
-			return new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
-					deny.requested(), deny.available());
+			return new Held(new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
+					deny.requested(), deny.available()), chain, expired);
 		}
 		Decider.Allow allow = (Decider.Allow) decision;
 		Ask.Option chosen = allow.chosen();
@@ -309,16 +379,22 @@ public class Ledger {
 		TokenPrice price = chosen.price();
 		UUID id = Ids.newId(now);
 		Instant expiresAt = now.plus(command.ttl());
-		this.jdbc.sql("""
-				INSERT INTO reservations (id, budget_id, status, currency, amount, tokens, model, requested_model,
-				    downgraded, capped, input_tokens, max_output_tokens, input_price_per_million, output_price_per_million,
-				    cache_read_price_per_million, cache_write_price_per_million, reasoning_price_per_million, metadata,
-				    expires_at, created_at, updated_at)
-				VALUES (:id, :budgetId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel, :downgraded, :capped,
-				    :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice, :cacheReadPrice, :cacheWritePrice,
-				    :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)""")
-			.param("id", id)
+		BigDecimal tokens = BigDecimal.valueOf((chosen.tokens() != null) ? chosen.tokens() : 0L);
+		UUID rootId = chain.get(0).rootId();
+		// The reservation, its journal entries and the chain's balances: one statement, one round trip.
+		moveChain(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
+				new Delta(tokens, BigDecimal.ZERO, tokens), 1, 1, now, """
+						held AS (
+						    INSERT INTO reservations (id, budget_id, root_id, status, currency, amount, tokens, model, requested_model,
+						        downgraded, capped, input_tokens, max_output_tokens, input_price_per_million,
+						        output_price_per_million, cache_read_price_per_million, cache_write_price_per_million,
+						        reasoning_price_per_million, metadata, expires_at, created_at, updated_at)
+						    VALUES (:reservationId, :budgetId, :rootId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
+						        :downgraded, :capped, :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice,
+						        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)),
+						""", spec -> spec
 			.param("budgetId", leafId)
+			.param("rootId", rootId)
 			.param("currency", currency)
 			.param("amount", chosen.amount())
 			.param("tokens", chosen.tokens())
@@ -334,12 +410,7 @@ public class Ledger {
 			.param("cacheWritePrice", (price != null) ? price.cacheWritePerMillion() : null)
 			.param("reasoningPrice", (price != null) ? price.reasoningPerMillion() : null)
 			.param("metadata", this.metadata.write(command.metadata()))
-			.param("expiresAt", Timestamp.from(expiresAt))
-			.param("now", Timestamp.from(now))
-			.update();
-		BigDecimal tokens = BigDecimal.valueOf((chosen.tokens() != null) ? chosen.tokens() : 0L);
-		moveChain(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
-				new Delta(tokens, BigDecimal.ZERO, tokens), 1, 1, now);
+			.param("expiresAt", Timestamp.from(expiresAt)), null);
 		List<String> warnings = new ArrayList<>(allow.warnings());
 		List<ReserveOutcome.ThresholdCrossing> crossings = new ArrayList<>();
 		Function<Budget, BigDecimal> change = level -> Decider.hold(level, chosen);
@@ -359,8 +430,9 @@ public class Ledger {
 				chosen.amount(), chosen.tokens(), null, null, null, price, allow.downgraded() ? requested.model() : null,
 				allow.downgraded(), allow.capped(), chosen.inputTokens(), chosen.maxOutputTokens(), null, false,
 				command.metadata(), expiresAt, now, now, null);
-		return new ReserveOutcome.Allowed(reservation, leaf.available().subtract(Decider.hold(leaf, chosen)),
-				leaf.unit(), warnings, crossings);
+		return new Held(new ReserveOutcome.Allowed(reservation, leaf.available().subtract(Decider.hold(leaf, chosen)),
+				leaf.unit(), warnings, crossings), chain.stream().map(level -> withHold(level, change.apply(level))).toList(),
+				expired);
 	}
 
 	/**
@@ -371,16 +443,40 @@ public class Ledger {
 	 */
 	@Transactional
 	public Settlement settle(SettleCommand command) {
-		return this.settleTimer.record(() -> doSettle(command));
+		return settle(command, null);
 	}
 
-	private Settlement doSettle(SettleCommand command) {
+	/**
+	 * As {@link #settle(SettleCommand)}, for a caller that may only touch the subtree of {@code scope}: a
+	 * reservation outside it is answered as missing, before anything else is said about it.
+	 */
+	@Transactional
+	public Settlement settle(SettleCommand command, @Nullable UUID scope) {
+		return this.settleTimer.record(() -> doSettle(command, scope));
+	}
+
+	private Settlement doSettle(SettleCommand command, @Nullable UUID scope) {
 		Instant now = now();
 		Reservation reservation = this.reservations.lock(command.reservationId());
+		return settleOn(reservation, lockAndRoll(reservation.budgetId(), now), command, scope, now).settlement();
+	}
+
+	/** What one settle answered, the reservation and its (locked) chain as they stand afterwards. */
+	record Settled(Settlement settlement, Reservation reservation, List<Budget> chain) {
+	}
+
+	/**
+	 * Settles a reservation the caller has locked, on its chain, which the caller has locked and rolled; see
+	 * {@link #settle(SettleCommand)}.
+	 */
+	Settled settleOn(Reservation reservation, List<Budget> chain, SettleCommand command, @Nullable UUID scope,
+			Instant now) {
+		if (!inScope(chain, scope)) {
+			throw new ReservationNotFoundException(reservation.id());
+		}
 		if (command.currency() != null && !command.currency().equals(reservation.currency())) {
 			throw new CurrencyMismatchException(reservation.currency(), command.currency());
 		}
-		List<Budget> chain = lockAndRoll(reservation.budgetId(), now);
 		TokenPrice.Usage usage = command.usage();
 		BigDecimal actual = actualCost(reservation, command);
 		Long actualTokens = (usage != null) ? usage.total() : null;
@@ -395,7 +491,7 @@ public class Ledger {
 				if (charged.compareTo(actual) != 0 || !sameTokens) {
 					throw new SettlementConflictException(reservation.id(), charged, actual);
 				}
-				return new Settlement(reservation, leaf);
+				return new Settled(new Settlement(reservation, leaf), reservation, chain);
 			}
 			case RELEASED -> throw new ReservationReleasedException(reservation.id());
 			case HELD, EXPIRED -> {
@@ -403,14 +499,22 @@ public class Ledger {
 				BigDecimal released = held ? reservation.amount().subtract(actual).max(BigDecimal.ZERO)
 						: Reservations.zeroIfNull(reservation.released());
 				boolean late = !held || !now.isBefore(reservation.expiresAt());
-				this.jdbc.sql("""
-						UPDATE reservations SET status = 'SETTLED', charged = :charged, charged_tokens = :chargedTokens,
-						    released = :released, settled_input_tokens = :input, settled_output_tokens = :output,
-						    settled_cache_read_tokens = :cacheRead, settled_cache_write_tokens = :cacheWrite,
-						    settled_reasoning_tokens = :reasoning, late = :late, updated_at = :now,
-						    finished_at = coalesce(finished_at, :now)
-						WHERE id = :id""")
-					.param("id", reservation.id())
+				BigDecimal spentTokens = BigDecimal.valueOf((actualTokens != null) ? actualTokens : 0L);
+				BigDecimal heldMoney = held ? reservation.amount() : BigDecimal.ZERO;
+				BigDecimal heldTokens = held ? BigDecimal.valueOf(nonNull(reservation.tokens())) : BigDecimal.ZERO;
+				// The reservation, its journal entries and the chain's balances in one statement, which also answers
+				// the settled reservation: one round trip instead of three.
+				Reservation settled = moveChain(chain, reservation.id(), EntryKind.SETTLE,
+						new Delta(actual, actual, heldMoney.negate()),
+						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0, now, """
+								settled AS (
+								    UPDATE reservations SET status = 'SETTLED', charged = :charged, charged_tokens = :chargedTokens,
+								        released = :released, settled_input_tokens = :input, settled_output_tokens = :output,
+								        settled_cache_read_tokens = :cacheRead, settled_cache_write_tokens = :cacheWrite,
+								        settled_reasoning_tokens = :reasoning, late = :late, updated_at = :now,
+								        finished_at = coalesce(finished_at, :now)
+								    WHERE id = :reservationId RETURNING *),
+								""", spec -> spec
 					.param("charged", actual)
 					.param("chargedTokens", actualTokens)
 					.param("released", released)
@@ -419,14 +523,7 @@ public class Ledger {
 					.param("cacheRead", (usage != null) ? usage.cacheReadTokens() : null)
 					.param("cacheWrite", (usage != null) ? usage.cacheWriteTokens() : null)
 					.param("reasoning", (usage != null) ? usage.reasoningTokens() : null)
-					.param("late", late)
-					.param("now", Timestamp.from(now))
-					.update();
-				BigDecimal spentTokens = BigDecimal.valueOf((actualTokens != null) ? actualTokens : 0L);
-				BigDecimal heldMoney = held ? reservation.amount() : BigDecimal.ZERO;
-				BigDecimal heldTokens = held ? BigDecimal.valueOf(nonNull(reservation.tokens())) : BigDecimal.ZERO;
-				moveChain(chain, reservation.id(), EntryKind.SETTLE, new Delta(actual, actual, heldMoney.negate()),
-						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0, now);
+					.param("late", late), "SELECT " + Reservations.COLUMNS + " FROM settled");
 				if (actual.compareTo(reservation.amount()) > 0) {
 					this.events.record(EventType.OVERRUN, reservation.budgetId(), leaf.rootId(), reservation.id(),
 							Map.of("amount", reservation.amount().toPlainString(), "charged", actual.toPlainString(),
@@ -443,8 +540,12 @@ public class Ledger {
 					.map(crossing -> thresholdWarning(crossing.threshold()))
 					.distinct()
 					.toList();
-				return new Settlement(this.reservations.get(reservation.id()),
-						leaf.available().subtract(change.apply(leaf)), leaf.unit(), warnings);
+				List<Budget> after = chain.stream()
+					.map(level -> level.countsTokens() ? withSettle(level, spentTokens, heldTokens, held)
+							: withSettle(level, actual, heldMoney, held))
+					.toList();
+				return new Settled(new Settlement(settled, leaf.available().subtract(change.apply(leaf)), leaf.unit(),
+						warnings), settled, after);
 			}
 		}
 		throw new IllegalStateException("Unknown status " + reservation.status());
@@ -539,12 +640,12 @@ public class Ledger {
 				    WHERE id IN (:ids) AND status = 'HELD'
 				    RETURNING id, budget_id, amount, tokens),
 				per_level AS (
-				    SELECT b.id AS budget_id, b.depth, done.id AS reservation_id,
+				    SELECT b.id AS budget_id, b.root_id, b.depth, done.id AS reservation_id,
 				           CASE WHEN b.unit = 'TOKENS' THEN coalesce(done.tokens, 0) ELSE done.amount END AS hold
 				    FROM done JOIN budgets leaf ON leaf.id = done.budget_id JOIN budgets b ON b.id = ANY(leaf.ancestors)),
 				journaled AS (
-				    INSERT INTO journal_entries (budget_id, reservation_id, kind, amount, reserved_delta, created_at)
-				    SELECT budget_id, reservation_id, :kind, hold, -hold, :now FROM per_level ORDER BY reservation_id, depth),
+				    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, reserved_delta, created_at)
+				    SELECT budget_id, root_id, reservation_id, :kind, hold, -hold, :now FROM per_level ORDER BY reservation_id, depth),
 				moved AS (
 				    UPDATE budgets b SET reserved = b.reserved - t.hold, held_count = b.held_count - t.n, updated_at = :now
 				    FROM (SELECT budget_id, sum(hold) AS hold, count(*) AS n FROM per_level GROUP BY budget_id) t
@@ -585,10 +686,11 @@ public class Ledger {
 
 	private void startPeriod(Budget level, PeriodRoll roll, Instant now) {
 		this.jdbc.sql("""
-				INSERT INTO budget_periods (budget_id, period_start, period_end, limit_amount, carried_over, spent,
+				INSERT INTO budget_periods (budget_id, root_id, period_start, period_end, limit_amount, carried_over, spent,
 				    reserved_at_close, calls, carried_out, closed_at)
-				VALUES (:id, :start, :end, :limit, :carriedOver, :spent, :reserved, :calls, :carry, :now)""")
+				VALUES (:id, :rootId, :start, :end, :limit, :carriedOver, :spent, :reserved, :calls, :carry, :now)""")
 			.param("id", level.id())
+			.param("rootId", level.rootId())
 			.param("start", Timestamp.from(roll.closedStart()))
 			.param("end", Timestamp.from(roll.closedEnd()))
 			.param("limit", level.limit())
@@ -623,20 +725,36 @@ public class Ledger {
 	/** Moves every budget of a locked chain and journals each level, in one statement. */
 	private void moveChain(List<Budget> chain, UUID reservationId, EntryKind kind, Delta money, Delta tokens,
 			int heldDelta, int callsDelta, Instant now) {
-		this.jdbc.sql("""
-				WITH lv AS (SELECT id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
+		moveChain(chain, reservationId, kind, money, tokens, heldDelta, callsDelta, now, "", spec -> spec, null);
+	}
+
+	/**
+	 * Moves every budget of a locked chain and journals each level, in one statement that first runs
+	 * {@code before} (a data-modifying CTE on the reservation, ending in a comma, with its own parameters; the
+	 * reservation id is {@code :reservationId}) and answers the reservation {@code select} reads from it.
+	 */
+	private @Nullable Reservation moveChain(List<Budget> chain, UUID reservationId, EntryKind kind, Delta money,
+			Delta tokens, int heldDelta, int callsDelta, Instant now, String before,
+			java.util.function.UnaryOperator<JdbcClient.StatementSpec> params, @Nullable String select) {
+		String move = """
+				lv AS (SELECT id, root_id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
 				journaled AS (
-				    INSERT INTO journal_entries (budget_id, reservation_id, kind, amount, spent_delta, reserved_delta, created_at)
-				    SELECT id, :reservationId, :kind,
+				    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, reserved_delta,
+				        created_at)
+				    SELECT id, root_id, :reservationId, :kind,
 				           CASE WHEN t THEN CAST(:tokenAmount AS numeric) ELSE CAST(:moneyAmount AS numeric) END,
 				           CASE WHEN t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
 				           CASE WHEN t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END, :now
-				    FROM lv ORDER BY depth)
-				UPDATE budgets b SET
-				    spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
-				    reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
-				    held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
-				FROM lv WHERE b.id = lv.id""")
+				    FROM lv ORDER BY depth),
+				moved AS (
+				    UPDATE budgets b SET
+				        spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
+				        reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
+				        held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
+				    FROM lv WHERE b.id = lv.id)
+				""";
+		JdbcClient.StatementSpec spec = params.apply(this.jdbc.sql("WITH " + before + move
+				+ ((select != null) ? select : "SELECT count(*) FROM lv")))
 			.param("chain", chain.stream().map(Budget::id).toList())
 			.param("reservationId", reservationId)
 			.param("kind", kind.name())
@@ -648,8 +766,32 @@ public class Ledger {
 			.param("tokenReserved", tokens.reserved())
 			.param("held", heldDelta)
 			.param("calls", callsDelta)
-			.param("now", Timestamp.from(now))
-			.update();
+			.param("now", Timestamp.from(now));
+		if (select == null) {
+			spec.query(Long.class).single();
+			return null;
+		}
+		return spec.query(this.reservations.mapper()).single();
+	}
+
+	/** A locked budget as it stands after one more hold of {@code hold} (in its unit) on it. */
+	private static Budget withHold(Budget b, BigDecimal hold) {
+		return new Budget(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.ancestors(), b.unit(), b.limit(),
+				b.spent(), b.reserved().add(hold), b.heldCount() + 1, b.callsInPeriod() + 1, b.deniedCount(), b.status(),
+				b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(), b.createdAt(), b.updatedAt());
+	}
+
+	/** A locked budget as it stands after a settlement charged {@code spent} and gave back {@code held}. */
+	private static Budget withSettle(Budget b, BigDecimal spent, BigDecimal held, boolean wasHeld) {
+		return new Budget(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.ancestors(), b.unit(), b.limit(),
+				b.spent().add(spent), b.reserved().subtract(held), b.heldCount() - (wasHeld ? 1 : 0), b.callsInPeriod(),
+				b.deniedCount(), b.status(), b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(),
+				b.createdAt(), b.updatedAt());
+	}
+
+	/** Whether a caller limited to the subtree of {@code scope} may touch the leaf of this (root-first) chain. */
+	private static boolean inScope(List<Budget> chain, @Nullable UUID scope) {
+		return scope == null || chain.stream().anyMatch(level -> level.id().equals(scope));
 	}
 
 	/**
@@ -691,10 +833,12 @@ public class Ledger {
 	private Optional<Decider.Crossing> recordCrossing(Budget level, Decider.Crossing crossing, UUID reservationId,
 			Instant now) {
 		int inserted = this.jdbc.sql("""
-				INSERT INTO threshold_crossings (budget_id, period_start, threshold, reservation_id, utilization, crossed_at)
-				VALUES (:id, :periodStart, :threshold, :reservationId, :utilization, :now)
+				INSERT INTO threshold_crossings (budget_id, root_id, period_start, threshold, reservation_id, utilization,
+				    crossed_at)
+				VALUES (:id, :rootId, :periodStart, :threshold, :reservationId, :utilization, :now)
 				ON CONFLICT (budget_id, period_start, threshold) DO NOTHING""")
 			.param("id", level.id())
+			.param("rootId", level.rootId())
 			.param("periodStart", Timestamp.from(level.periodKey()))
 			.param("threshold", crossing.threshold())
 			.param("reservationId", reservationId)
@@ -719,8 +863,9 @@ public class Ledger {
 	private void journal(UUID budgetId, EntryKind kind, BigDecimal amount, BigDecimal spentDelta,
 			@Nullable BigDecimal limitAfter, @Nullable BigDecimal carriedOverAfter, @Nullable String note, Instant now) {
 		this.jdbc.sql("""
-				INSERT INTO journal_entries (budget_id, kind, amount, spent_delta, limit_after, carried_over_after, note, created_at)
-				VALUES (:budgetId, :kind, :amount, :spentDelta, :limitAfter, :carriedOverAfter, :note, :now)""")
+				INSERT INTO journal_entries (budget_id, root_id, kind, amount, spent_delta, limit_after, carried_over_after, note,
+				    created_at)
+				VALUES (:budgetId, (SELECT root_id FROM budgets WHERE id = :budgetId), :kind, :amount, :spentDelta, :limitAfter, :carriedOverAfter, :note, :now)""")
 			.param("budgetId", budgetId)
 			.param("kind", kind.name())
 			.param("amount", amount)

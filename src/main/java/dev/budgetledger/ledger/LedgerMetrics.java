@@ -43,6 +43,10 @@ class LedgerMetrics {
 		return this.reserveTimer.record(reserve);
 	}
 
+	Timer reserveTimer() {
+		return this.reserveTimer;
+	}
+
 	/**
 	 * Records a settled amount for the histogram. Micrometer only takes doubles: the conversion is for this meter
 	 * alone and never flows back into money logic, which stays exact in BigDecimal.

@@ -49,46 +49,50 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			 FROM budgets WHERE id = ANY(CAST((SELECT ancestors FROM budgets WHERE id = :leaf) AS uuid[]))
 			ORDER BY depth FOR UPDATE""";
 
-	/** Ledger.reserve. */
-	static final String INSERT_RESERVATION = """
-			INSERT INTO reservations (id, budget_id, status, currency, amount, tokens, model, requested_model,
-			    downgraded, capped, input_tokens, max_output_tokens, input_price_per_million, output_price_per_million,
-			    cache_read_price_per_million, cache_write_price_per_million, reasoning_price_per_million, metadata,
-			    expires_at, created_at, updated_at)
-			VALUES (:id, :budgetId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel, :downgraded, :capped,
-			    :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice, :cacheReadPrice, :cacheWritePrice,
-			    :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)""";
-
-	/** Ledger.moveChain. */
-	static final String MOVE_CHAIN = """
-			WITH lv AS (SELECT id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
+	/** Ledger.moveChain: the chain's journal entries and balances, after a CTE on the reservation. */
+	static final String MOVE = """
+			lv AS (SELECT id, root_id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
 			journaled AS (
-			    INSERT INTO journal_entries (budget_id, reservation_id, kind, amount, spent_delta, reserved_delta, created_at)
-			    SELECT id, :reservationId, :kind,
+			    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, reserved_delta,
+			        created_at)
+			    SELECT id, root_id, :reservationId, :kind,
 			           CASE WHEN t THEN CAST(:tokenAmount AS numeric) ELSE CAST(:moneyAmount AS numeric) END,
 			           CASE WHEN t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
 			           CASE WHEN t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END, :now
-			    FROM lv ORDER BY depth)
-			UPDATE budgets b SET
-			    spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
-			    reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
-			    held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
-			FROM lv WHERE b.id = lv.id""";
+			    FROM lv ORDER BY depth),
+			moved AS (
+			    UPDATE budgets b SET
+			        spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
+			        reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
+			        held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
+			    FROM lv WHERE b.id = lv.id)
+			""";
+
+	/** Ledger.reserve: the reservation, its journal entries and the chain's balances in one statement. */
+	static final String RESERVE_AND_MOVE = "WITH " + """
+			held AS (
+			    INSERT INTO reservations (id, budget_id, root_id, status, currency, amount, tokens, model, requested_model,
+			        downgraded, capped, input_tokens, max_output_tokens, input_price_per_million,
+			        output_price_per_million, cache_read_price_per_million, cache_write_price_per_million,
+			        reasoning_price_per_million, metadata, expires_at, created_at, updated_at)
+			    VALUES (:reservationId, :budgetId, :rootId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
+			        :downgraded, :capped, :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice,
+			        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)),
+			""" + MOVE + "SELECT count(*) FROM lv";
 
 	/** Reservations.lock. */
 	static final String LOCK_RESERVATION = "SELECT " + RESERVATION_COLUMNS + " FROM reservations WHERE id = :id FOR UPDATE";
 
-	/** Ledger.doSettle. */
-	static final String SETTLE_RESERVATION = """
-			UPDATE reservations SET status = 'SETTLED', charged = :charged, charged_tokens = :chargedTokens,
-			    released = :released, settled_input_tokens = :input, settled_output_tokens = :output,
-			    settled_cache_read_tokens = :cacheRead, settled_cache_write_tokens = :cacheWrite,
-			    settled_reasoning_tokens = :reasoning, late = :late, updated_at = :now,
-			    finished_at = coalesce(finished_at, :now)
-			WHERE id = :id""";
-
-	/** Reservations.get, which settle answers with. */
-	static final String GET_RESERVATION = "SELECT " + RESERVATION_COLUMNS + " FROM reservations WHERE id = :id";
+	/** Ledger.doSettle: the reservation, journal and balances in one statement that answers the settled reservation. */
+	static final String SETTLE_AND_MOVE = "WITH " + """
+			settled AS (
+			    UPDATE reservations SET status = 'SETTLED', charged = :charged, charged_tokens = :chargedTokens,
+			        released = :released, settled_input_tokens = :input, settled_output_tokens = :output,
+			        settled_cache_read_tokens = :cacheRead, settled_cache_write_tokens = :cacheWrite,
+			        settled_reasoning_tokens = :reasoning, late = :late, updated_at = :now,
+			        finished_at = coalesce(finished_at, :now)
+			    WHERE id = :reservationId RETURNING *),
+			""" + MOVE + "SELECT " + RESERVATION_COLUMNS + " FROM settled";
 
 	private static final Pattern NAMED = Pattern.compile("(?<!:):([A-Za-z]+)");
 
@@ -120,8 +124,8 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			List<UUID> chain = lockChain(budget, RESERVE);
 			UUID id = uuid7(now);
 			Map<String, Object> insert = new HashMap<>();
-			insert.put("id", id);
 			insert.put("budgetId", budget);
+			insert.put("rootId", chain.get(0));
 			insert.put("currency", "USD");
 			insert.put("amount", RESERVE);
 			insert.put("downgraded", false);
@@ -133,8 +137,7 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			insert.put("metadata", "{}");
 			insert.put("expiresAt", Timestamp.from(now.plus(TTL)));
 			insert.put("now", Timestamp.from(now));
-			update(INSERT_RESERVATION, insert);
-			moveChain(chain, id, "RESERVE", RESERVE, BigDecimal.ZERO, RESERVE, 1, 1, now);
+			moveChain(RESERVE_AND_MOVE, insert, chain, id, "RESERVE", RESERVE, BigDecimal.ZERO, RESERVE, 1, 1, now);
 			this.connection.commit();
 			return id;
 		}
@@ -159,7 +162,6 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			}
 			List<UUID> chain = lockChain(budget, null);
 			Map<String, Object> settle = new HashMap<>();
-			settle.put("id", reservation);
 			settle.put("charged", SETTLE);
 			settle.put("released", held.subtract(SETTLE).max(BigDecimal.ZERO));
 			for (String nothing : List.of("chargedTokens", "input", "output", "cacheRead", "cacheWrite",
@@ -168,11 +170,7 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			}
 			settle.put("late", false);
 			settle.put("now", Timestamp.from(now));
-			update(SETTLE_RESERVATION, settle);
-			moveChain(chain, reservation, "SETTLE", SETTLE, SETTLE, held.negate(), -1, 0, now);
-			try (ResultSet row = query(GET_RESERVATION, Map.of("id", reservation))) {
-				row.next();
-			}
+			moveChain(SETTLE_AND_MOVE, settle, chain, reservation, "SETTLE", SETTLE, SETTLE, held.negate(), -1, 0, now);
 			this.connection.commit();
 		}
 		catch (SQLException | RuntimeException ex) {
@@ -207,9 +205,9 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 		return chain;
 	}
 
-	private void moveChain(List<UUID> chain, UUID reservation, String kind, BigDecimal amount, BigDecimal spent,
-			BigDecimal reserved, int held, int calls, Instant now) throws SQLException {
-		Map<String, Object> move = new HashMap<>();
+	private void moveChain(String sql, Map<String, Object> move, List<UUID> chain, UUID reservation, String kind,
+			BigDecimal amount, BigDecimal spent, BigDecimal reserved, int held, int calls, Instant now)
+			throws SQLException {
 		move.put("chain", chain);
 		move.put("reservationId", reservation);
 		move.put("kind", kind);
@@ -222,15 +220,13 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 		move.put("held", held);
 		move.put("calls", calls);
 		move.put("now", Timestamp.from(now));
-		update(MOVE_CHAIN, move);
+		try (ResultSet row = query(sql, move)) {
+			row.next();
+		}
 	}
 
 	private ResultSet query(String sql, Map<String, Object> params) throws SQLException {
 		return bind(sql, params).executeQuery();
-	}
-
-	private void update(String sql, Map<String, Object> params) throws SQLException {
-		bind(sql, params).executeUpdate();
 	}
 
 	/** Named parameters as JdbcClient expands them: each {@code :name} a {@code ?}, a list one {@code ?} per item. */

@@ -28,6 +28,7 @@ import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.ledger.Reservation;
 import dev.budgetledger.ledger.ReservationStatus;
 import dev.budgetledger.ledger.ReserveCommand;
+import dev.budgetledger.ledger.Coalescer;
 import dev.budgetledger.ledger.ReserveOutcome;
 import dev.budgetledger.ledger.Reservations;
 import dev.budgetledger.ledger.SettleCommand;
@@ -76,9 +77,12 @@ class ReservationController {
 
 	private final Budgets budgets;
 
+	private final Coalescer coalescer;
+
 	ReservationController(Ledger ledger, Reservations reservations, Pricing pricing, IdempotentExecutor idempotency,
-			Requests requests, BudgetScope scope, Budgets budgets) {
+			Requests requests, BudgetScope scope, Budgets budgets, Coalescer coalescer) {
 		this.budgets = budgets;
+		this.coalescer = coalescer;
 		this.ledger = ledger;
 		this.reservations = reservations;
 		this.pricing = pricing;
@@ -92,17 +96,20 @@ class ReservationController {
 			@Valid @RequestBody ReserveRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = command(request);
-		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
-			this.scope.requireBudget(caller.scope(), command.budgetId());
-			ReserveOutcome outcome = this.ledger.reserve(command);
-			if (outcome instanceof ReserveOutcome.Allowed allowed) {
-				return StoredResponse.created("/v1/reservations/" + allowed.reservation().id(),
-						ReservationResponse.of(allowed.reservation(), "ALLOW",
-								ReservationResponse.available(allowed.available(), allowed.unit()),
-								allowed.warnings()));
-			}
-			return StoredResponse.of(402, denial((ReserveOutcome.Denied) outcome));
-		});
+		String path = http.getRequestURI();
+		// Concurrent reserves and settles on one budget tree share one locking transaction (Coalescer); the
+		// idempotency record of each commits in it.
+		return this.coalescer.reserve(command.budgetId(),
+				batch -> this.idempotency.executeInTransaction(caller.keyId(), key, "POST", path, request, () -> {
+					ReserveOutcome outcome = batch.reserve(command, caller.scope());
+					if (outcome instanceof ReserveOutcome.Allowed allowed) {
+						return StoredResponse.created("/v1/reservations/" + allowed.reservation().id(),
+								ReservationResponse.of(allowed.reservation(), "ALLOW",
+										ReservationResponse.available(allowed.available(), allowed.unit()),
+										allowed.warnings()));
+					}
+					return StoredResponse.of(402, denial((ReserveOutcome.Denied) outcome));
+				}));
 	}
 
 	/** Reservations made on a budget and below it, newest first; a bound key sees only its own subtree. */
@@ -128,10 +135,9 @@ class ReservationController {
 			@PathVariable UUID id, @Valid @RequestBody SettleRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		SettleCommand command = command(id, request);
-		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
-			this.scope.requireReservation(caller.scope(), id);
-			return ok(this.ledger.settle(command));
-		});
+		String path = http.getRequestURI();
+		return this.coalescer.settle(id, batch -> this.idempotency.executeInTransaction(caller.keyId(), key, "POST",
+				path, request, () -> ok(batch.settle(command, caller.scope()))));
 	}
 
 	@PostMapping("/{id}/release")

@@ -1,0 +1,29 @@
+package dev.budgetledger.ledger;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Coalescing of concurrent reserves on one budget tree ({@code budget-ledger.coalescing.*}), see
+ * {@link Coalescer}.
+ *
+ * @param enabled whether concurrent reserves on one tree share one locking transaction; off, every reserve runs
+ * alone
+ * @param maxBatchSize most reserves served by one transaction
+ * @param lanes how many independent queues requests are spread over (by root budget); trees that share a lane
+ * share its batches
+ */
+@ConfigurationProperties("budget-ledger.coalescing")
+public record CoalescingSettings(@DefaultValue("true") boolean enabled, @DefaultValue("32") int maxBatchSize,
+		@DefaultValue("256") int lanes) {
+
+	public CoalescingSettings {
+		if (maxBatchSize < 1) {
+			throw new IllegalArgumentException("max-batch-size must be at least 1");
+		}
+		if (lanes < 1) {
+			throw new IllegalArgumentException("lanes must be at least 1");
+		}
+	}
+
+}

@@ -1,0 +1,111 @@
+package dev.budgetledger.ledger;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reserves and settles on rows that one transaction has locked ({@link Ledger#lockForBatch}): each call serves one
+ * request with the very code of a single reserve or settle ({@link Decider} for the decision), on the balances and
+ * reservations as the requests before it in the same batch left them, and writes its own reservation, journal
+ * entries and events. Not thread-safe: one leader thread uses it, inside the transaction that holds the locks.
+ */
+public final class LedgerBatch {
+
+	private final Ledger ledger;
+
+	private final Reservations reservations;
+
+	private final Map<UUID, Budget> budgets = new HashMap<>();
+
+	private final Map<UUID, Reservation> holds = new HashMap<>();
+
+	/** Roots of the reservations this batch held or settled; {@code null} for settled (no longer worth knowing). */
+	private final Map<UUID, @Nullable UUID> holdRoots = new HashMap<>();
+
+	private final Instant now;
+
+	/** Whether a reserve expired overdue holds, which may include reservations locked here for a settle. */
+	private boolean expiredHolds;
+
+	LedgerBatch(Ledger ledger, Reservations reservations, List<Budget> budgets, List<Reservation> holds,
+			Instant now) {
+		this.ledger = ledger;
+		this.reservations = reservations;
+		this.now = now;
+		budgets.forEach(budget -> this.budgets.put(budget.id(), budget));
+		holds.forEach(hold -> this.holds.put(hold.id(), hold));
+	}
+
+	/**
+	 * As {@link Ledger#reserve(ReserveCommand, UUID)}.
+	 * @throws BudgetNotFoundException if the budget does not exist (or is outside {@code scope})
+	 */
+	public ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope) {
+		List<Budget> chain = chainOf(command.budgetId());
+		if (chain == null) {
+			throw new BudgetNotFoundException(command.budgetId());
+		}
+		Ledger.Held held = this.ledger.reserveOn(chain, command, scope, false, this.now);
+		held.chain().forEach(budget -> this.budgets.put(budget.id(), budget));
+		this.expiredHolds |= held.expiredOthers();
+		if (held.outcome() instanceof ReserveOutcome.Allowed allowed) {
+			this.holdRoots.put(allowed.reservation().id(), chain.get(0).rootId());
+		}
+		return held.outcome();
+	}
+
+	/**
+	 * As {@link Ledger#settle(SettleCommand, UUID)}, for a reservation locked by this batch.
+	 * @throws ReservationNotFoundException if the reservation does not exist (or is outside {@code scope})
+	 */
+	public Settlement settle(SettleCommand command, @Nullable UUID scope) {
+		Reservation reservation = this.holds.get(command.reservationId());
+		if (reservation == null) {
+			throw new ReservationNotFoundException(command.reservationId());
+		}
+		if (this.expiredHolds) {
+			// A reserve of this batch expired overdue holds in SQL; this one may be among them. Read it again (it
+			// stays locked by this transaction).
+			reservation = this.reservations.lock(reservation.id());
+		}
+		List<Budget> chain = chainOf(reservation.budgetId());
+		if (chain == null) {
+			throw new ReservationNotFoundException(command.reservationId());
+		}
+		Ledger.Settled settled = this.ledger.settleOn(reservation, chain, command, scope, this.now);
+		settled.chain().forEach(budget -> this.budgets.put(budget.id(), budget));
+		this.holds.put(reservation.id(), settled.reservation());
+		this.holdRoots.put(reservation.id(), null);
+		return settled.settlement();
+	}
+
+	/** The root of a locked budget, or {@code null} if it was not locked here (it does not exist). */
+	@Nullable UUID rootOf(UUID budgetId) {
+		Budget budget = this.budgets.get(budgetId);
+		return (budget != null) ? budget.rootId() : null;
+	}
+
+	/** Reservations this batch made (with their roots) or settled (with {@code null}). */
+	Map<UUID, @Nullable UUID> holdRoots() {
+		return this.holdRoots;
+	}
+
+	private @Nullable List<Budget> chainOf(UUID leafId) {
+		Budget leaf = this.budgets.get(leafId);
+		if (leaf == null) {
+			return null;
+		}
+		List<Budget> chain = new ArrayList<>();
+		for (UUID id : leaf.ancestors()) {
+			chain.add(this.budgets.get(id));
+		}
+		return chain;
+	}
+
+}

@@ -1,0 +1,265 @@
+package dev.budgetledger.ledger;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.budgetledger.errors.ApiException;
+import dev.budgetledger.errors.ProblemType;
+import dev.budgetledger.idempotency.IdempotentExecutor;
+import dev.budgetledger.idempotency.StoredResponse;
+import dev.budgetledger.support.Api;
+import dev.budgetledger.support.Concurrently;
+import dev.budgetledger.support.IntegrationTest;
+
+import org.springframework.beans.factory.annotation.Autowired;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Coalescing of concurrent reserves on one budget tree: requests that queue while a batch runs are served by the
+ * next batch, in arrival order, each with its own exact decision; a request that fails does not fail its
+ * batch-mates. The queue is made deterministic by holding the first request's transaction open until the others
+ * have queued behind it.
+ */
+class CoalescingIntegrationTests extends IntegrationTest {
+
+	@Autowired
+	Coalescer coalescer;
+
+	@Autowired
+	IdempotentExecutor idempotency;
+
+	@Autowired
+	MeterRegistry meters;
+
+	private final ExecutorService threads = Executors.newCachedThreadPool();
+
+	private final Set<LedgerBatch> batches = ConcurrentHashMap.newKeySet();
+
+	@AfterEach
+	void stopThreads() {
+		this.threads.shutdownNow();
+	}
+
+	@Test
+	void arrivalOrderDecidesWhoGetsTheLastRoomAndTheQueueIsServedInOneBatch() throws Exception {
+		UUID budget = createBudget("1.00");
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> first = blockingFirst(budget, "0.50", release);
+
+		List<Future<ReserveOutcome>> queued = new ArrayList<>();
+		for (String amount : List.of("0.30", "0.30", "0.20")) {
+			queued.add(enqueue(budget, batch -> reserve(batch, budget, amount)));
+		}
+		release.countDown();
+
+		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(queued.get(0).get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		ReserveOutcome second = queued.get(1).get(30, TimeUnit.SECONDS);
+		assertThat(second).isInstanceOf(ReserveOutcome.Denied.class);
+		assertThat(((ReserveOutcome.Denied) second).available()).isEqualByComparingTo("0.20");
+		assertThat(queued.get(2).get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(this.batches).as("the first request's batch, then one batch for the three queued").hasSize(2);
+		assertReconciled(budget, "0", "1.00");
+		assertThat(budget(budget).json().get("deniedCount").asLong()).isEqualTo(1);
+	}
+
+	@Test
+	void aRequestThatFailsAfterWritingDoesNotFailItsBatchMatesAndLeavesNothingBehind() throws Exception {
+		UUID budget = createBudget("10");
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> first = blockingFirst(budget, "1.00", release);
+
+		Future<ReserveOutcome> before = enqueue(budget, batch -> reserve(batch, budget, "2.00"));
+		Future<ReserveOutcome> failing = enqueue(budget, batch -> {
+			reserve(batch, budget, "3.00");
+			throw new IllegalStateException("the insert after the hold failed");
+		});
+		Future<ReserveOutcome> after = enqueue(budget, batch -> reserve(batch, budget, "4.00"));
+		release.countDown();
+
+		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(before.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(after.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThatThrownBy(() -> failing.get(30, TimeUnit.SECONDS)).hasRootCauseMessage("the insert after the hold failed");
+		assertReconciled(budget, "0", "7.00");
+		assertThat(heldAmounts(budget)).containsExactlyInAnyOrder("1", "2", "4");
+	}
+
+	@Test
+	void anIdempotencyConflictInABatchFailsOnlyThatRequest() throws Exception {
+		UUID budget = createBudget("10");
+		String key = "coalesced-" + UUID.randomUUID();
+		Api.Response stored = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"),
+				"Idempotency-Key", key);
+		assertThat(stored.status()).as(stored.toString()).isEqualTo(201);
+		UUID adminKey = adminKeyId();
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> first = blockingFirst(budget, "1.00", release);
+
+		Future<ReserveOutcome> before = enqueue(budget, batch -> reserve(batch, budget, "2.00"));
+		Future<Object> reused = enqueue(budget, batch -> this.idempotency.executeInTransaction(adminKey, key, "POST",
+				"/v1/reservations", Map.of("budgetId", budget, "amount", "9.00"),
+				() -> StoredResponse.of(201, reserve(batch, budget, "9.00"))));
+		Future<ReserveOutcome> after = enqueue(budget, batch -> reserve(batch, budget, "3.00"));
+		release.countDown();
+
+		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(before.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(after.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThatThrownBy(() -> reused.get(30, TimeUnit.SECONDS)).cause()
+			.isInstanceOfSatisfying(ApiException.class,
+					ex -> assertThat(ex.problem()).isEqualTo(ProblemType.IDEMPOTENCY_KEY_REUSED));
+		assertReconciled(budget, "0", "7.00");
+	}
+
+	@Test
+	void settlesAndReservesQueuedTogetherAreServedInOneBatchInArrivalOrder() throws Exception {
+		UUID budget = createBudget("10");
+		UUID first = reserveAllowed(budget, "2.00");
+		UUID second = reserveAllowed(budget, "2.00");
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> leader = blockingFirst(budget, "1.00", release);
+
+		Future<Settlement> overrun = enqueueSettle(budget, first, "3.00");
+		Future<Settlement> again = enqueueSettle(budget, first, "3.00");
+		Future<ReserveOutcome> fits = enqueue(budget, batch -> reserve(batch, budget, "4.00"));
+		Future<ReserveOutcome> late = enqueue(budget, batch -> reserve(batch, budget, "0.01"));
+		release.countDown();
+
+		assertThat(leader.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		Settlement settled = overrun.get(30, TimeUnit.SECONDS);
+		assertThat(settled.reservation().status()).isEqualTo(ReservationStatus.SETTLED);
+		assertThat(settled.available()).isEqualByComparingTo("4.00");
+		Settlement replayed = again.get(30, TimeUnit.SECONDS);
+		assertThat(replayed.reservation().charged()).isEqualByComparingTo("3.00");
+		assertThat(fits.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(late.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Denied.class);
+		assertThat(this.batches).as("the leader's batch, then one batch for the four queued").hasSize(2);
+		assertThat(reservation(second).text("status")).isEqualTo("HELD");
+		assertReconciled(budget, "3.00", "7.00");
+	}
+
+	@Test
+	void concurrentReserveSettleCyclesOnOneBudgetStayExact() throws Exception {
+		UUID budget = createBudget("1000");
+
+		List<Integer> statuses = Concurrently.run(100, 16, i -> {
+			Api.Response held = reserve(budget, "1.00");
+			if (held.status() != 201) {
+				return held.status();
+			}
+			return settle(UUID.fromString(held.text("id")), Map.of("amount", "0.25")).status();
+		});
+
+		assertThat(statuses).containsOnly(200).hasSize(100);
+		assertReconciled(budget, "25.00", "0");
+		assertThat(journalSize(budget)).isEqualTo(1 + 200);
+	}
+
+	@Test
+	void twoHundredConcurrentReservesOnFiveDollarsAllowExactlyFiftyInBatches() throws Exception {
+		UUID budget = createBudget("5.00");
+		DistributionSummary sizes = this.meters.get("budget_ledger.batch.size").summary();
+		long batchesBefore = sizes.count();
+		double reservesBefore = sizes.totalAmount();
+
+		List<Integer> statuses = Concurrently.run(200, 32, i -> reserve(budget, "0.10").status());
+
+		assertThat(statuses).filteredOn(s -> s == 201).hasSize(50);
+		assertThat(statuses).filteredOn(s -> s == 402).hasSize(150);
+		assertThat(sizes.count()).as("batches of more than one reserve").isGreaterThan(batchesBefore);
+		assertThat(sizes.totalAmount() - reservesBefore).as("reserves served in batches").isGreaterThan(1);
+		assertThat(budget(budget).json().get("deniedCount").asLong()).isEqualTo(150);
+		assertThat(journalSize(budget)).isEqualTo(1 + 50);
+		assertReconciled(budget, "0", "5.00");
+	}
+
+	/** Starts a reserve that becomes its lane's leader and keeps its transaction open until {@code release}. */
+	private Future<ReserveOutcome> blockingFirst(UUID budget, String amount, CountDownLatch release)
+			throws Exception {
+		CountDownLatch inside = new CountDownLatch(1);
+		Future<ReserveOutcome> first = this.threads.submit(() -> this.coalescer.reserve(budget, batch -> {
+			this.batches.add(batch);
+			ReserveOutcome outcome = batch.reserve(command(budget, amount), null);
+			inside.countDown();
+			await(release);
+			return outcome;
+		}));
+		assertThat(inside.await(30, TimeUnit.SECONDS)).isTrue();
+		return first;
+	}
+
+	/** Queues a reserve behind the running batch, and waits until it is queued, so arrival order is known. */
+	private <T> Future<T> enqueue(UUID budget, Function<LedgerBatch, T> work) throws Exception {
+		int waiting = this.coalescer.waiting(budget);
+		Future<T> future = this.threads.submit(() -> this.coalescer.reserve(budget, batch -> {
+			this.batches.add(batch);
+			return work.apply(batch);
+		}));
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (this.coalescer.waiting(budget) == waiting && System.nanoTime() < deadline) {
+			Thread.sleep(5);
+		}
+		assertThat(this.coalescer.waiting(budget)).isEqualTo(waiting + 1);
+		return future;
+	}
+
+	private Future<Settlement> enqueueSettle(UUID budget, UUID hold, String amount) throws Exception {
+		int waiting = this.coalescer.waiting(budget);
+		Future<Settlement> future = this.threads.submit(() -> this.coalescer.settle(hold, batch -> {
+			this.batches.add(batch);
+			return batch.settle(new SettleCommand(hold, new BigDecimal(amount), null, null), null);
+		}));
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (this.coalescer.waiting(budget) == waiting && System.nanoTime() < deadline) {
+			Thread.sleep(5);
+		}
+		assertThat(this.coalescer.waiting(budget)).as("queued in the budget's lane").isEqualTo(waiting + 1);
+		return future;
+	}
+
+	private static ReserveOutcome reserve(LedgerBatch batch, UUID budget, String amount) {
+		return batch.reserve(command(budget, amount), null);
+	}
+
+	private static ReserveCommand command(UUID budget, String amount) {
+		return new ReserveCommand(budget, new Ask("USD", List.of(Ask.Option.amount(new BigDecimal(amount))), null),
+				Duration.ofMinutes(10), Map.of());
+	}
+
+	private List<String> heldAmounts(UUID budget) {
+		return this.jdbc.sql("SELECT trim_scale(amount)::text FROM reservations WHERE budget_id = :id AND status = 'HELD'")
+			.param("id", budget)
+			.query(String.class)
+			.list();
+	}
+
+	private static void await(CountDownLatch latch) {
+		try {
+			latch.await(30, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}

@@ -1,0 +1,86 @@
+package dev.budgetledger.ledger;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import dev.budgetledger.support.Api;
+import dev.budgetledger.support.IntegrationTest;
+import dev.budgetledger.support.RoundTrips;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.Import;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Pins how many times a reserve and a settle talk to PostgreSQL, API key lookup included, so the hot path cannot
+ * silently grow a round trip. If a change needs one more, change the figure here and say why in the commit.
+ */
+@Import(RoundTrips.class)
+class HotPathRoundTripIntegrationTests extends IntegrationTest {
+
+	@Autowired
+	RoundTrips roundTrips;
+
+	@Test
+	void aReserveIsFourRoundTripsKeyLookupLockWriteCommit() {
+		UUID budget = createBudget("100");
+
+		List<String> calls = count(() -> reserveAllowed(budget, "1.00"));
+
+		assertThat(calls).as(String.join("\n", calls)).hasSize(4);
+		assertThat(calls.get(0)).contains("FROM api_keys");
+		assertThat(calls.get(1)).contains("FOR UPDATE");
+		assertThat(calls.get(2)).contains("INSERT INTO reservations");
+		assertThat(calls.get(3)).isEqualTo("commit");
+	}
+
+	@Test
+	void aSettleIsFiveRoundTripsKeyLookupTwoLocksWriteCommit() {
+		UUID budget = createBudget("100");
+		UUID hold = reserveAllowed(budget, "1.00");
+
+		List<String> calls = count(() -> {
+			Api.Response settled = settle(hold, Map.of("amount", "0.40"));
+			assertThat(settled.status()).as(settled.toString()).isEqualTo(200);
+		});
+
+		assertThat(calls).as(String.join("\n", calls)).hasSize(5);
+		assertThat(calls.get(0)).contains("FROM api_keys");
+		assertThat(calls.get(1)).contains("FROM reservations").contains("FOR UPDATE");
+		assertThat(calls.get(2)).contains("FROM budgets").contains("FOR UPDATE");
+		assertThat(calls.get(3)).contains("UPDATE reservations");
+		assertThat(calls.get(4)).isEqualTo("commit");
+		assertReconciled(budget, "0.40", "0");
+	}
+
+	@Test
+	void aScopedClientKeyPaysNoExtraRoundTripForItsScope() {
+		UUID budget = createBudget("100");
+		Api client = this.api.as(clientKey(budget));
+
+		List<String> reserve = count(() -> assertThat(
+				client.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00")).status())
+			.isEqualTo(201));
+		UUID hold = this.jdbc.sql("SELECT id FROM reservations WHERE budget_id = :id")
+			.param("id", budget)
+			.query(UUID.class)
+			.single();
+		List<String> settle = count(() -> assertThat(
+				client.post("/v1/reservations/" + hold + "/settle", Map.of("amount", "1.00")).status())
+			.isEqualTo(200));
+
+		assertThat(reserve).as(String.join("\n", reserve)).hasSize(4);
+		assertThat(settle).as(String.join("\n", settle)).hasSize(5);
+	}
+
+	private List<String> count(Runnable request) {
+		this.roundTrips.reset();
+		request.run();
+		return this.roundTrips.calls();
+	}
+
+}

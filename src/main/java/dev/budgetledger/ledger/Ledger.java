@@ -194,6 +194,10 @@ public class Ledger {
 		if (changes.has("limit") && limit != null && limit.compareTo(budget.limit()) != 0) {
 			journal(id, EntryKind.LIMIT_CHANGE, limit, BigDecimal.ZERO, limit, null, null, now);
 		}
+		Mode mode = changes.mode();
+		if (changes.has("mode") && mode != null && mode != policy.mode()) {
+			journal(id, EntryKind.MODE_CHANGE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, mode.name(), now);
+		}
 		return this.budgets.get(id);
 	}
 
@@ -302,10 +306,10 @@ public class Ledger {
 				INSERT INTO reservations (id, budget_id, status, currency, amount, tokens, model, requested_model,
 				    downgraded, capped, input_tokens, max_output_tokens, input_price_per_million, output_price_per_million,
 				    cache_read_price_per_million, cache_write_price_per_million, reasoning_price_per_million, metadata,
-				    expires_at, created_at, updated_at)
+				    expires_at, created_at, updated_at, api_key_id, idempotency_key)
 				VALUES (:id, :budgetId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel, :downgraded, :capped,
 				    :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice, :cacheReadPrice, :cacheWritePrice,
-				    :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)""")
+				    :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now, :apiKeyId, :idempotencyKey)""")
 			.param("id", id)
 			.param("budgetId", leafId)
 			.param("currency", currency)
@@ -325,6 +329,8 @@ public class Ledger {
 			.param("metadata", this.metadata.write(command.metadata()))
 			.param("expiresAt", Timestamp.from(expiresAt))
 			.param("now", Timestamp.from(now))
+			.param("apiKeyId", command.apiKeyId())
+			.param("idempotencyKey", command.idempotencyKey())
 			.update();
 		BigDecimal tokens = BigDecimal.valueOf((chosen.tokens() != null) ? chosen.tokens() : 0L);
 		moveChain(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),

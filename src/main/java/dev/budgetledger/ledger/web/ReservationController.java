@@ -84,7 +84,7 @@ class ReservationController {
 	ResponseEntity<String> reserve(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@Valid @RequestBody ReserveRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
-		ReserveCommand command = command(request);
+		ReserveCommand command = command(request).sentWith(caller.keyId(), key);
 		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
 			this.scope.requireBudget(caller.scope(), command.budgetId());
 			ReserveOutcome outcome = this.ledger.reserve(command);

@@ -272,7 +272,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 				}
 				long locked = System.nanoTime();
 				this.stats.operations.increment();
-				Answer probe = send(instance + "/v1/reservations", body, key);
+				// A long client timeout: the answer must come from the service's lock timeout, however slow the machine.
+				Answer probe = send(instance + "/v1/reservations", body, key, Duration.ofSeconds(20));
 				if (probe == null || probe.status() != 503 || !"LOCK_TIMEOUT".equals(probe.body().path("code").asString(""))) {
 					this.unexpected.add("a reserve while the root was locked got " + probe);
 				}
@@ -287,7 +288,7 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 				this.unexpected.add("the lock holder failed: " + ex);
 				return;
 			}
-			Answer retried = send(instance + "/v1/reservations", body, key);
+			Answer retried = send(instance + "/v1/reservations", body, key, Duration.ofSeconds(20));
 			if (retried == null || (retried.status() != 201 && retried.status() != 402)) {
 				this.unexpected.add("the retry after the lock was released got " + retried);
 			}
@@ -528,8 +529,12 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 
 	/** One attempt; null when no answer came (the outcome is then unknown unless the connection was refused). */
 	private @Nullable Answer send(String url, Object body, String key) {
+		return send(url, body, key, Duration.ofSeconds(4));
+	}
+
+	private @Nullable Answer send(String url, Object body, String key, Duration timeout) {
 		HttpRequest request = HttpRequest.newBuilder(URI.create(url))
-			.timeout(Duration.ofSeconds(4))
+			.timeout(timeout)
 			.header("Authorization", "Bearer " + ADMIN_KEY)
 			.header("Content-Type", "application/json")
 			.header("Idempotency-Key", key)
@@ -611,7 +616,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 				"--budget-ledger.security.rate-limit.requests-per-second=1000000",
 				"--budget-ledger.security.rate-limit.burst=1000000", "--spring.flyway.enabled=false",
 				"--spring.datasource.hikari.data-source-properties.ApplicationName=" + name,
-				"--spring.datasource.hikari.maximum-pool-size=8", "--logging.level.root=WARN"));
+				"--spring.datasource.hikari.maximum-pool-size=6", "--spring.datasource.hikari.minimum-idle=1",
+				"--logging.level.root=WARN"));
 		return args.toArray(String[]::new);
 	}
 

@@ -48,6 +48,7 @@ class GracefulShutdownIntegrationTests extends IntegrationTest {
 				"--spring.datasource.url=" + pool.getJdbcUrl(), "--spring.datasource.username=" + pool.getUsername(),
 				"--spring.datasource.password=" + pool.getPassword(), "--budget-ledger.security.admin-key=" + ADMIN_KEY,
 				"--spring.flyway.enabled=false", "--budget-ledger.reservations.sweep-interval=100ms",
+				"--spring.datasource.hikari.maximum-pool-size=4", "--spring.datasource.hikari.minimum-idle=1",
 				"--spring.datasource.hikari.data-source-properties.options=-c lock_timeout=15000 -c statement_timeout=20000");
 		int port = ((WebServerApplicationContext) instance).getWebServer().getPort();
 		ThreadPoolTaskScheduler scheduler = instance.getBean(ThreadPoolTaskScheduler.class);

@@ -15,12 +15,10 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.Test;
 
-import dev.budgetledger.BudgetLedgerApplication;
 import dev.budgetledger.support.Api;
 import dev.budgetledger.support.IntegrationTest;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -37,7 +35,9 @@ class MultiInstanceIntegrationTests extends IntegrationTest {
 		HikariDataSource pool = this.dataSource.unwrap(HikariDataSource.class);
 		UUID org = createBudget("5.00");
 		UUID leaf = createBudget(Map.of("limit", "5.00", "parentId", org));
-		try (ConfigurableApplicationContext second = new SpringApplicationBuilder(BudgetLedgerApplication.class).run(
+		// The test's clock, as other tests may have moved it: on another clock, one instance would see the other's
+		// holds as overdue and expire them to make room.
+		try (ConfigurableApplicationContext second = SecondInstance.start(this.clock,
 				"--server.port=0", "--spring.datasource.url=" + pool.getJdbcUrl(),
 				"--spring.datasource.username=" + pool.getUsername(),
 				"--spring.datasource.password=" + pool.getPassword(), "--budget-ledger.security.admin-key=" + ADMIN_KEY,

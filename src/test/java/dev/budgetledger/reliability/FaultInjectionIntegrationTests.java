@@ -114,9 +114,9 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 			UUID root = createBudget(Map.of("name", "faults root", "limit", "25", "mode", "HARD"));
 			List<UUID> leaves = new ArrayList<>();
 			for (int c = 0; c < 3; c++) {
-				UUID team = createBudget(Map.of("name", "team " + c, "limit", "10", "parentId", root));
-				leaves.add(createBudget(Map.of("name", "hard leaf " + c, "limit", "6", "parentId", team)));
-				leaves.add(createBudget(Map.of("name", "soft leaf " + c, "limit", "3", "mode", "SOFT", "parentId", team)));
+				UUID team = createBudget(Map.of("name", "team " + c, "limit", "20", "parentId", root));
+				leaves.add(createBudget(Map.of("name", "hard leaf " + c, "limit", "12", "parentId", team)));
+				leaves.add(createBudget(Map.of("name", "soft leaf " + c, "limit", "6", "mode", "SOFT", "parentId", team)));
 			}
 			awaitHealthy(childPort, child, childLog);
 			System.out.printf("[faults] seed %d: three instances up after %d ms%n", SEED, elapsed(started));
@@ -172,6 +172,11 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 		long expireAt = 8000 + plan.nextInt(500);
 		long cutAt = 9000 + plan.nextInt(1000);
 		long secondLockAt = 12500 + plan.nextInt(500);
+		// The admin moves the root's limit under load: up twice, then below what is already used.
+		List<Long> limitChangesAt = List.of(5000L + plan.nextInt(500), 10500L + plan.nextInt(500),
+				14000L + plan.nextInt(500));
+		List<String> limits = List.of("45", "65", "40");
+		int limitChanges = 0;
 		long nextKill = 800 + plan.nextInt(400);
 		boolean locked = false;
 		boolean childKilled = false;
@@ -190,6 +195,10 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 				if (!locked && now >= lockAt) {
 					locked = true;
 					lockHolder = holdLock(pool, root, leaves.get(0), instances.get(0), "f" + SEED + "-lock-1", 2600);
+				}
+				if (limitChanges < limitChangesAt.size() && now >= limitChangesAt.get(limitChanges)) {
+					changeLimit(root, limits.get(limitChanges));
+					limitChanges++;
 				}
 				if (!secondLock && now >= secondLockAt) {
 					secondLock = true;
@@ -227,6 +236,23 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 				lockHolder.join(5000);
 			}
 		}
+	}
+
+	/** An admin's PATCH of the limit, retried like any client's request until it is answered. */
+	private void changeLimit(UUID budget, String limit) {
+		for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+			try {
+				if (this.api.patch("/v1/budgets/" + budget, Map.of("limit", limit)).status() == 200) {
+					this.stats.fault("root limit changed");
+					return;
+				}
+			}
+			catch (IllegalStateException ex) {
+				// No answer; a PATCH of the limit to a value is idempotent, so just send it again.
+			}
+			sleep(100);
+		}
+		this.unexpected.add("the root's limit could not be changed to " + limit);
 	}
 
 	/** Kills one to three of the service's backends, preferring those in the middle of a transaction. */

@@ -1,5 +1,6 @@
 package dev.budgetledger.errors;
 
+import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -8,6 +9,7 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.hibernate.TransactionException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
@@ -80,6 +82,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
 	@ExceptionHandler(Exception.class)
 	ResponseEntity<ProblemDetail> handleUnexpected(Exception ex) {
+		String state = sqlState(ex);
+		if (state != null && (state.equals("55P03") || state.equals("57014"))) {
+			return handleLockTimeout(ex);
+		}
+		if ((state != null && (state.startsWith("08") || state.startsWith("57P"))) || brokenTransaction(ex)) {
+			return handleDatabaseUnavailable(ex);
+		}
 		log.error("Unexpected error", ex);
 		return respond(ProblemType.INTERNAL_ERROR,
 				problem(ProblemType.INTERNAL_ERROR, "An unexpected error occurred."));
@@ -219,6 +228,34 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		body.setTitle(type.title());
 		body.setProperty("code", type.code());
 		return body;
+	}
+
+	/**
+	 * The SQLSTATE of the first SQLException in the cause chain, for failures that reach us untranslated (a lock or
+	 * statement timeout as an uncategorized SQLException, a killed connection failing a rollback): lock_not_available
+	 * and query_canceled are timeouts, connection exceptions (08) and operator interventions (57P) an unavailable
+	 * database. A retry with the same Idempotency-Key is safe either way.
+	 */
+	private static @Nullable String sqlState(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+				return sql.getSQLState();
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * Hibernate could not begin, commit or roll back on the connection: the connection broke (the pool closes a
+	 * connection that failed fatally, and the rollback then fails with "Connection is closed", hiding the cause).
+	 */
+	private static boolean brokenTransaction(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof TransactionException) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static ResponseEntity<ProblemDetail> respond(ProblemType type, ProblemDetail body) {

@@ -20,6 +20,8 @@ public enum EntryKind {
 	/** The budget was frozen (the note says why). */
 	FREEZE,
 	/** The budget was unfrozen. */
-	UNFREEZE
+	UNFREEZE,
+	/** The mode (HARD or SOFT) was changed; the note is the new mode. */
+	MODE_CHANGE
 
 }

@@ -206,6 +206,10 @@ public class Ledger {
 		if (changes.has("limit") && limit != null && limit.compareTo(budget.limit()) != 0) {
 			journal(id, EntryKind.LIMIT_CHANGE, limit, BigDecimal.ZERO, limit, null, null, now);
 		}
+		Mode mode = changes.mode();
+		if (changes.has("mode") && mode != null && mode != policy.mode()) {
+			journal(id, EntryKind.MODE_CHANGE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, mode.name(), now);
+		}
 		return this.budgets.get(id);
 	}
 
@@ -388,10 +392,12 @@ public class Ledger {
 						    INSERT INTO reservations (id, budget_id, root_id, status, currency, amount, tokens, model, requested_model,
 						        downgraded, capped, input_tokens, max_output_tokens, input_price_per_million,
 						        output_price_per_million, cache_read_price_per_million, cache_write_price_per_million,
-						        reasoning_price_per_million, metadata, expires_at, created_at, updated_at)
+						        reasoning_price_per_million, metadata, expires_at, created_at, updated_at, api_key_id,
+						        idempotency_key)
 						    VALUES (:reservationId, :budgetId, :rootId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
 						        :downgraded, :capped, :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice,
-						        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)),
+						        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now,
+						        :apiKeyId, :idempotencyKey)),
 						""", spec -> spec
 			.param("budgetId", leafId)
 			.param("rootId", rootId)
@@ -410,7 +416,9 @@ public class Ledger {
 			.param("cacheWritePrice", (price != null) ? price.cacheWritePerMillion() : null)
 			.param("reasoningPrice", (price != null) ? price.reasoningPerMillion() : null)
 			.param("metadata", this.metadata.write(command.metadata()))
-			.param("expiresAt", Timestamp.from(expiresAt)), null);
+			.param("expiresAt", Timestamp.from(expiresAt))
+			.param("apiKeyId", command.apiKeyId())
+			.param("idempotencyKey", command.idempotencyKey()), null);
 		List<String> warnings = new ArrayList<>(allow.warnings());
 		List<ReserveOutcome.ThresholdCrossing> crossings = new ArrayList<>();
 		Function<Budget, BigDecimal> change = level -> Decider.hold(level, chosen);

@@ -25,11 +25,12 @@ class ReconciliationController {
 	@GetMapping(path = "/v1/admin/reconciliation", produces = "application/json")
 	ReconciliationResponse check() {
 		Instant checkedAt = this.clock.instant();
-		List<Reconciliation.Discrepancy> found = this.reconciliation.check();
-		return new ReconciliationResponse(found.isEmpty(), checkedAt, found);
+		Reconciliation.Report report = this.reconciliation.run();
+		return new ReconciliationResponse(report.ok(), checkedAt, report.checked(), report.discrepancies());
 	}
 
-	record ReconciliationResponse(boolean ok, Instant checkedAt, List<Reconciliation.Discrepancy> discrepancies) {
+	record ReconciliationResponse(boolean ok, Instant checkedAt, Reconciliation.Checked checked,
+			List<Reconciliation.Discrepancy> discrepancies) {
 	}
 
 }

@@ -95,7 +95,7 @@ class ReservationController {
 	ResponseEntity<String> reserve(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@Valid @RequestBody ReserveRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
-		ReserveCommand command = command(request);
+		ReserveCommand command = command(request).sentWith(caller.keyId(), key);
 		String path = http.getRequestURI();
 		// Concurrent reserves and settles on one budget tree share one locking transaction (Coalescer); the
 		// idempotency record of each commits in it.

@@ -1,5 +1,6 @@
 package dev.budgetledger.ledger;
 
+import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -15,7 +16,12 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.PessimisticLockingFailureException;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -159,6 +165,17 @@ public class Coalescer {
 			});
 		}
 		catch (RuntimeException | Error ex) {
+			if (sharedByTheBatch(ex)) {
+				// A lock or statement timeout or a lost connection belongs to the batch, not to one request: run alone,
+				// each would wait out the lock timeout again in turn (n times the bound). All fail fast, nothing was
+				// committed, and each caller retries with its key, as a lone request would.
+				long took = System.nanoTime() - start;
+				batch.forEach(member -> {
+					time(member, took);
+					member.fail(ex);
+				});
+				return;
+			}
 			// Nothing of the batch was committed: run each request alone, so only the failing one fails.
 			batch.forEach(this::runAlone);
 			return;
@@ -166,6 +183,25 @@ public class Coalescer {
 		long took = System.nanoTime() - start;
 		batch.forEach(member -> time(member, took));
 		batch.forEach(Member::succeed);
+	}
+
+	/** Whether a batch failed for a reason every member would meet again: lock or statement timeout, lost connection. */
+	static boolean sharedByTheBatch(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof PessimisticLockingFailureException || cause instanceof QueryTimeoutException
+					|| cause instanceof DataAccessResourceFailureException
+					|| cause instanceof TransientDataAccessResourceException
+					|| cause instanceof CannotCreateTransactionException) {
+				return true;
+			}
+			if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+				String state = sql.getSQLState();
+				if (state.equals("55P03") || state.equals("57014") || state.startsWith("08") || state.startsWith("57P")) {
+					return true;
+				}
+			}
+		}
+		return false;
 	}
 
 	private <T> Member<T> runAlone(Member<T> member) {

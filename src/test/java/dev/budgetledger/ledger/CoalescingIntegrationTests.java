@@ -1,6 +1,8 @@
 package dev.budgetledger.ledger;
 
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+
+import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,6 +53,9 @@ class CoalescingIntegrationTests extends IntegrationTest {
 
 	@Autowired
 	MeterRegistry meters;
+
+	@Autowired
+	DataSource dataSource;
 
 	private final ExecutorService threads = Executors.newCachedThreadPool();
 
@@ -129,6 +136,62 @@ class CoalescingIntegrationTests extends IntegrationTest {
 			.isInstanceOfSatisfying(ApiException.class,
 					ex -> assertThat(ex.problem()).isEqualTo(ProblemType.IDEMPOTENCY_KEY_REUSED));
 		assertReconciled(budget, "0", "7.00");
+	}
+
+	@Test
+	void aBatchThatTimesOutOnTheLockFailsEveryMemberOnceInsteadOfWaitingAgainForEach() throws Exception {
+		UUID budget = createBudget("10");
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> first = blockingFirst(budget, "1.00", release);
+		List<Future<ReserveOutcome>> queued = new ArrayList<>();
+		for (String amount : List.of("1.00", "2.00", "3.00")) {
+			queued.add(enqueue(budget, batch -> reserve(batch, budget, amount)));
+		}
+		// Another transaction queues for the budget's row behind the first batch, so it gets the lock before the
+		// queued batch does, and keeps it past the service's 2 s lock timeout.
+		CountDownLatch unlock = new CountDownLatch(1);
+		Future<?> holder = this.threads.submit(() -> {
+			try (Connection connection = this.dataSource.getConnection()) {
+				connection.setAutoCommit(false);
+				try (Statement statement = connection.createStatement()) {
+					statement.execute("SET LOCAL lock_timeout = 0");
+					statement.execute("SET LOCAL application_name = 'coalescing-lock-holder'");
+					statement.executeQuery("SELECT id FROM budgets WHERE id = '" + budget + "' FOR UPDATE").close();
+				}
+				await(unlock);
+				connection.commit();
+			}
+			return null;
+		});
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (lockWaiters() == 0 && System.nanoTime() < deadline) {
+			Thread.sleep(5);
+		}
+		assertThat(lockWaiters()).as("the lock holder waits behind the first batch").isEqualTo(1);
+		release.countDown();
+		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+
+		Set<Throwable> failures = ConcurrentHashMap.newKeySet();
+		for (Future<ReserveOutcome> member : queued) {
+			assertThatThrownBy(() -> member.get(30, TimeUnit.SECONDS)).cause().satisfies(cause -> {
+				assertThat(Coalescer.sharedByTheBatch(cause)).as(cause.toString()).isTrue();
+				failures.add(cause);
+			});
+		}
+		unlock.countDown();
+		holder.get(30, TimeUnit.SECONDS);
+
+		// The batch's one lock timeout answered all three; run alone, each would have waited out its own in turn.
+		assertThat(failures).hasSize(1);
+		assertReconciled(budget, "0", "1.00");
+	}
+
+	private int lockWaiters() {
+		return this.jdbc.sql("""
+				SELECT count(*) FROM pg_stat_activity
+				 WHERE application_name = 'coalescing-lock-holder' AND wait_event_type = 'Lock'""")
+			.query(Integer.class)
+			.single();
 	}
 
 	@Test

@@ -86,6 +86,8 @@ class OpenApiContractTests extends IntegrationTest {
 				}
 				assertThat(responses).as(method + " " + path + " is behind an API key with a role and a rate limit")
 					.containsKeys("401", "403", "429");
+				assertThat(responses).as(method + " " + path + " may fail unexpectedly or lose its database")
+					.containsKeys("500", "503");
 			}
 		}));
 	}

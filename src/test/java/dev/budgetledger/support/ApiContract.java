@@ -131,6 +131,12 @@ public final class ApiContract {
 				response(status, Map.of("Content-Type", List.of(contentType)), body));
 	}
 
+	/** Checks a request alone, for the tests that show the validator reads the spec as it is meant. */
+	public static ValidationReport validateRequest(String method, String path, String body) {
+		return validator.validateRequest(request(method, URI.create("http://localhost" + path),
+				Map.of("Content-Type", List.of("application/json"), "Authorization", List.of("Bearer bl_live_x")), body));
+	}
+
 	private static ValidationReport validateResponseOnly(Request request, Response response,
 			Map<String, List<String>> responseHeaders, @Nullable String responseBody) {
 		ValidationReport report = validator.validateResponse(request.getPath(), request.getMethod(), response);

@@ -31,7 +31,7 @@ class ApiContractTests {
 
 	private static final String NOT_FOUND = """
 			{"type": "https://budget-ledger.dev/problems/not-found", "title": "Not found", "status": 404,
-			 "code": "NOT_FOUND"}""";
+			 "code": "NOT_FOUND", "requestId": "r1"}""";
 
 	private static boolean rejected(int status, String contentType, String body) {
 		return ApiContract.validateResponse("GET", BUDGET, status, contentType, body).hasErrors();
@@ -41,34 +41,41 @@ class ApiContractTests {
 	void aDocumentedProblemIsAccepted() {
 		assertThat(rejected(404, PROBLEM_JSON, """
 				{"type": "https://budget-ledger.dev/problems/budget-not-found", "title": "Budget not found",
-				 "status": 404, "code": "BUDGET_NOT_FOUND", "detail": "No budget"}""")).isFalse();
+				 "status": 404, "code": "BUDGET_NOT_FOUND", "detail": "No budget", "requestId": "r1"}""")).isFalse();
 	}
 
 	@Test
 	void aFieldOfTheWrongTypeIsRejected() {
 		assertThat(rejected(404, PROBLEM_JSON, """
 				{"type": "https://budget-ledger.dev/problems/budget-not-found", "title": "Budget not found",
-				 "status": "404", "code": "BUDGET_NOT_FOUND"}""")).isTrue();
+				 "status": "404", "code": "BUDGET_NOT_FOUND", "requestId": "r1"}""")).isTrue();
 	}
 
 	@Test
 	void aMissingRequiredFieldIsRejected() {
 		assertThat(rejected(404, PROBLEM_JSON, """
 				{"type": "https://budget-ledger.dev/problems/budget-not-found", "title": "Budget not found",
-				 "status": 404}""")).isTrue();
+				 "status": 404, "requestId": "r1"}""")).isTrue();
+	}
+
+	@Test
+	void aProblemWithoutItsRequestIdIsRejected() {
+		assertThat(rejected(404, PROBLEM_JSON, """
+				{"type": "https://budget-ledger.dev/problems/budget-not-found", "title": "Budget not found",
+				 "status": 404, "code": "BUDGET_NOT_FOUND"}""")).isTrue();
 	}
 
 	@Test
 	void aProblemCodeTheSpecDoesNotListIsRejected() {
 		assertThat(rejected(404, PROBLEM_JSON, """
 				{"type": "https://budget-ledger.dev/problems/gone", "title": "Gone", "status": 404,
-				 "code": "SOMETHING_NEW"}""")).isTrue();
+				 "code": "SOMETHING_NEW", "requestId": "r1"}""")).isTrue();
 	}
 
 	@Test
 	void anUndocumentedStatusIsRejected() {
 		assertThat(rejected(418, PROBLEM_JSON, """
-				{"type": "about:blank", "title": "Teapot", "status": 418, "code": "INTERNAL_ERROR"}""")).isTrue();
+				{"type": "about:blank", "title": "Teapot", "status": 418, "code": "INTERNAL_ERROR", "requestId": "r1"}""")).isTrue();
 	}
 
 	@Test
@@ -89,6 +96,18 @@ class ApiContractTests {
 			.hasErrors()).isTrue();
 	}
 
+	/** A merge patch removes a cap with null: the spec must say so, or clients cannot be checked doing it. */
+	@Test
+	void aMergePatchMayRemoveCapsWithNullButNotSetThemToNonsense() {
+		assertThat(ApiContract.validateRequest("PATCH", BUDGET, "{\"maxCallsPerPeriod\": null, \"downgradeAt\": null}")
+			.hasErrors()).isFalse();
+		assertThat(ApiContract.validateRequest("PATCH", BUDGET, "{\"downgradeAt\": \"0.5\", \"maxCallsPerPeriod\": 3}")
+			.hasErrors()).isFalse();
+		assertThat(ApiContract.validateRequest("PATCH", BUDGET, "{\"downgradeAt\": true}").hasErrors()).isTrue();
+		assertThat(ApiContract.validateRequest("PATCH", BUDGET, "{\"maxCallsPerPeriod\": 0}").hasErrors()).isTrue();
+		assertThat(ApiContract.validateRequest("PATCH", BUDGET, "{\"name\": null}").hasErrors()).isTrue();
+	}
+
 	@Test
 	void theExchangeCheckFailsTheTestOnAResponseThatDrifted() {
 		assertThatThrownBy(() -> ApiContract.verify(ApiContract.Check.EXCHANGE, true, "GET",
@@ -105,7 +124,7 @@ class ApiContractTests {
 		String body = "{\"budgetId\": \"not-a-uuid\", \"amount\": \"1\"}";
 		String answer = """
 				{"type": "https://budget-ledger.dev/problems/malformed-request", "title": "Malformed request",
-				 "status": 400, "code": "MALFORMED_REQUEST"}""";
+				 "status": 400, "code": "MALFORMED_REQUEST", "requestId": "r1"}""";
 
 		assertThatThrownBy(() -> ApiContract.verify(ApiContract.Check.EXCHANGE, true, "POST", reserve, headers, body,
 				400, PROBLEM, answer))
@@ -121,7 +140,7 @@ class ApiContractTests {
 		URI budget = URI.create("http://localhost" + BUDGET);
 		String answer = """
 				{"type": "https://budget-ledger.dev/problems/unauthenticated", "title": "Unauthenticated",
-				 "status": 401, "code": "UNAUTHENTICATED"}""";
+				 "status": 401, "code": "UNAUTHENTICATED", "requestId": "r1"}""";
 
 		assertThatThrownBy(() -> ApiContract.verify(ApiContract.Check.EXCHANGE, true, "GET", budget, Map.of(), null,
 				401, PROBLEM, answer))

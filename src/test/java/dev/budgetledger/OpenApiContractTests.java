@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
+import dev.budgetledger.audit.AuditAction;
 import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.support.IntegrationTest;
 
@@ -68,6 +69,20 @@ class OpenApiContractTests extends IntegrationTest {
 
 		assertThat(documented).containsExactlyInAnyOrderElementsOf(
 				Arrays.stream(ProblemType.values()).map(ProblemType::code).toList());
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void theDocumentedAuditActionsAreExactlyTheOnesTheServiceRecords() throws IOException {
+		Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) spec().get("components"))
+			.get("schemas");
+		Map<String, Map<String, Object>> entry = (Map<String, Map<String, Object>>) ((Map<String, Object>) schemas
+			.get("AuditEntry")).get("properties");
+
+		assertThat((List<String>) entry.get("action").get("enum")).containsExactlyInAnyOrderElementsOf(
+				Arrays.stream(AuditAction.values()).map(AuditAction::name).toList());
+		assertThat((List<String>) entry.get("targetType").get("enum")).containsExactlyInAnyOrderElementsOf(
+				Arrays.stream(AuditAction.TargetType.values()).map(AuditAction.TargetType::name).toList());
 	}
 
 	@Test

@@ -17,6 +17,7 @@ import org.yaml.snakeyaml.Yaml;
  * rather than being checked less strictly than the spec says:
  * <ul>
  * <li>{@code type: [X, 'null']} becomes {@code type: X, nullable: true}; a type array of two real types fails;</li>
+ * <li>{@code {type: 'null'}} (a branch of a oneOf) stays: the validator's draft-4 JSON Schema knows the null type;</li>
  * <li>a schema's {@code examples: [a, ...]} becomes {@code example: a} (documentation only);</li>
  * <li>the document's {@code security} is copied onto every operation that has none (what 3.0 and 3.1 both mean,
  * spelled so that the validator, which reads only an operation's own, checks it);</li>

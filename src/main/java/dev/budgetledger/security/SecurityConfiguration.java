@@ -73,6 +73,9 @@ class SecurityConfiguration {
 						"/v1/budgets/*/children", "/v1/budgets/*/tree", "/v1/budgets/*/periods", "/v1/reservations/*",
 						"/v1/prices", "/v1/prices/*", "/v1/events")
 				.hasAnyRole(ADMIN, CLIENT)
+				// Usage reports, denials and the reservation list (the controllers keep a bound key in its scope).
+				.requestMatchers(HttpMethod.GET, "/v1/budgets/*/usage", "/v1/budgets/*/denials", "/v1/reservations")
+				.hasAnyRole(ADMIN, CLIENT)
 				.requestMatchers(HttpMethod.POST, "/v1/reservations", "/v1/decisions", "/v1/reservations/*/settle",
 						"/v1/reservations/*/release", "/v1/reservations/*/extend")
 				.hasAnyRole(ADMIN, CLIENT)

@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
+import dev.budgetledger.audit.AuditAction;
 import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.support.IntegrationTest;
 
@@ -72,6 +73,20 @@ class OpenApiContractTests extends IntegrationTest {
 
 	@Test
 	@SuppressWarnings("unchecked")
+	void theDocumentedAuditActionsAreExactlyTheOnesTheServiceRecords() throws IOException {
+		Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) spec().get("components"))
+			.get("schemas");
+		Map<String, Map<String, Object>> entry = (Map<String, Map<String, Object>>) ((Map<String, Object>) schemas
+			.get("AuditEntry")).get("properties");
+
+		assertThat((List<String>) entry.get("action").get("enum")).containsExactlyInAnyOrderElementsOf(
+				Arrays.stream(AuditAction.values()).map(AuditAction::name).toList());
+		assertThat((List<String>) entry.get("targetType").get("enum")).containsExactlyInAnyOrderElementsOf(
+				Arrays.stream(AuditAction.TargetType.values()).map(AuditAction.TargetType::name).toList());
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
 	void everyOperationDocumentsItsResponses() throws IOException {
 		((Map<String, Map<String, Object>>) spec().get("paths")).forEach((path, item) -> item.forEach((method, op) -> {
 			if (METHODS.contains(method)) {
@@ -86,6 +101,8 @@ class OpenApiContractTests extends IntegrationTest {
 				}
 				assertThat(responses).as(method + " " + path + " is behind an API key with a role and a rate limit")
 					.containsKeys("401", "403", "429");
+				assertThat(responses).as(method + " " + path + " may fail unexpectedly or lose its database")
+					.containsKeys("500", "503");
 			}
 		}));
 	}

@@ -14,6 +14,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
+import dev.budgetledger.tracing.Correlation;
+
 import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.PessimisticLockingFailureException;
@@ -27,6 +29,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.jdbc.UncategorizedSQLException;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.validation.method.ParameterValidationResult;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
@@ -43,7 +46,8 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
  * The one place where exceptions become {@code application/problem+json} (RFC 9457). Every body carries a stable
- * {@code type} URI and {@code code}; see {@link ProblemType}.
+ * {@code type} URI and {@code code}; see {@link ProblemType}. Each also names the request ({@code requestId}, and
+ * {@code traceId} when the caller sent a {@code traceparent}), as the log lines of that request do.
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
@@ -70,6 +74,19 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		log.warn("Lock or statement timeout: {}", ex.getMessage());
 		return respond(ProblemType.LOCK_TIMEOUT,
 				problem(ProblemType.LOCK_TIMEOUT, "The budget is busy; nothing was changed. Retry shortly."));
+	}
+
+	/**
+	 * A lock or statement timeout that the JDBC exception translation left uncategorized (PostgreSQL's 55P03
+	 * lock_not_available and 57014 query_canceled arrive so from JdbcClient) is still a timeout, not an internal error.
+	 */
+	@ExceptionHandler(UncategorizedSQLException.class)
+	ResponseEntity<ProblemDetail> handleUncategorizedSql(UncategorizedSQLException ex) {
+		String state = (ex.getSQLException() != null) ? ex.getSQLException().getSQLState() : null;
+		if ("55P03".equals(state) || "57014".equals(state)) {
+			return handleLockTimeout(ex);
+		}
+		return handleUnexpected(ex);
 	}
 
 	@ExceptionHandler({ CannotGetJdbcConnectionException.class, CannotCreateTransactionException.class,
@@ -227,6 +244,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		body.setType(type.type());
 		body.setTitle(type.title());
 		body.setProperty("code", type.code());
+		Correlation.current().forEach(body::setProperty);
 		return body;
 	}
 

@@ -10,7 +10,7 @@ public class ReservationExpiredException extends ApiException {
 	ReservationExpiredException(UUID id, ReservationStatus status) {
 		super(ProblemType.RESERVATION_EXPIRED, "Reservation " + id + " is no longer held (" + status + "); it cannot be extended");
 		with("reservationId", id);
-		with("status", status);
+		with("reservationStatus", status);
 	}
 
 }

@@ -10,7 +10,7 @@ public class ReservationReleasedException extends ApiException {
 	ReservationReleasedException(UUID id) {
 		super(ProblemType.RESERVATION_RELEASED, "Reservation " + id + " was released; nothing can be settled on it");
 		with("reservationId", id);
-		with("status", ReservationStatus.RELEASED);
+		with("reservationStatus", ReservationStatus.RELEASED);
 	}
 
 }

@@ -10,7 +10,7 @@ public class ReservationSettledException extends ApiException {
 	ReservationSettledException(UUID id) {
 		super(ProblemType.RESERVATION_SETTLED, "Reservation " + id + " was already settled; it cannot be released");
 		with("reservationId", id);
-		with("status", ReservationStatus.SETTLED);
+		with("reservationStatus", ReservationStatus.SETTLED);
 	}
 
 }

@@ -17,7 +17,8 @@ import org.springframework.security.web.authentication.AuthenticationEntryPointF
 import org.springframework.security.web.authentication.AuthenticationFilter;
 
 /**
- * Who may call what. Every request needs {@code Authorization: Bearer <api key>}, except the health probes.
+ * Who may call what. Every request needs {@code Authorization: Bearer <api key>}, except the health probes and the
+ * API documentation ({@code /openapi.yaml}, {@code /swagger-ui/}).
  * Stateless: no sessions, no cookies, hence no CSRF (a browser never sends the key on its own).
  * <p>
  * Roles decide which endpoints a key may call (here); a key bound to a budget is further limited to that budget's
@@ -38,6 +39,18 @@ class SecurityConfiguration {
 	@Order(1)
 	SecurityFilterChain healthChain(HttpSecurity http) throws Exception {
 		return stateless(http).securityMatcher(EndpointRequest.to("health"))
+			.authorizeHttpRequests(requests -> requests.anyRequest().permitAll())
+			.build();
+	}
+
+	/**
+	 * The API contract and the Swagger UI that renders it are public documentation: no key, whatever header comes
+	 * along (the UI's "Try it out" sends the key to the API, which checks it as always).
+	 */
+	@Bean
+	@Order(0)
+	SecurityFilterChain docsChain(HttpSecurity http) throws Exception {
+		return stateless(http).securityMatcher("/openapi.yaml", "/swagger-ui", "/swagger-ui/**", "/webjars/swagger-ui/**")
 			.authorizeHttpRequests(requests -> requests.anyRequest().permitAll())
 			.build();
 	}

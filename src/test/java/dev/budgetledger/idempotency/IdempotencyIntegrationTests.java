@@ -213,8 +213,8 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 	void aMalformedKeyIsRejected() {
 		UUID budget = createBudget("5.00");
 
-		Api.Response response = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"),
-				"Idempotency-Key", "x".repeat(256));
+		Api.Response response = this.api.offContract()
+			.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"), "Idempotency-Key", "x".repeat(256));
 
 		assertThat(response.status()).isEqualTo(400);
 		assertThat(response.text("code")).isEqualTo("VALIDATION_FAILED");

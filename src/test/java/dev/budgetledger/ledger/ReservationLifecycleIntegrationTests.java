@@ -187,6 +187,8 @@ class ReservationLifecycleIntegrationTests extends IntegrationTest {
 
 		assertThat(response.status()).isEqualTo(409);
 		assertThat(response.text("code")).isEqualTo("RESERVATION_RELEASED");
+		assertThat(response.text("reservationStatus")).isEqualTo("RELEASED");
+		assertThat(response.json().get("status").asInt()).as("RFC 9457 status stays the HTTP status").isEqualTo(409);
 		assertReconciled(budget, "0", "0");
 	}
 
@@ -200,6 +202,7 @@ class ReservationLifecycleIntegrationTests extends IntegrationTest {
 
 		assertThat(response.status()).isEqualTo(409);
 		assertThat(response.text("code")).isEqualTo("RESERVATION_SETTLED");
+		assertThat(response.text("reservationStatus")).isEqualTo("SETTLED");
 		assertReconciled(budget, "0.10", "0");
 	}
 
@@ -231,6 +234,7 @@ class ReservationLifecycleIntegrationTests extends IntegrationTest {
 
 		assertThat(response.status()).isEqualTo(409);
 		assertThat(response.text("code")).isEqualTo("RESERVATION_EXPIRED");
+		assertThat(response.text("reservationStatus")).isEqualTo("EXPIRED");
 	}
 
 	@Test

@@ -1,9 +1,17 @@
 package dev.budgetledger.ops;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import dev.budgetledger.support.Api;
 import dev.budgetledger.support.IntegrationTest;
@@ -46,6 +54,27 @@ class OperationsIntegrationTests extends IntegrationTest {
 		assertThat(value(after, deny) - value(before, deny)).isEqualTo(1.0);
 		assertThat(value(after, settles) - value(before, settles)).isEqualTo(1.0);
 		assertThat(after).contains("budget_ledger_holds_expired_total");
+	}
+
+	/** A dashboard that queries a metric the service does not expose shows "No data" and nobody notices. */
+	@Test
+	void theGrafanaDashboardQueriesOnlyMetricsTheServiceExposes() throws IOException {
+		UUID budget = createBudget("1.00");
+		settle(reserveAllowed(budget, "0.50"), Map.of("amount", "0.10"));
+		String exposed = this.api.get("/actuator/prometheus").body();
+		JsonNode dashboard = JsonMapper.builder()
+			.build()
+			.readTree(Files.readString(Path.of("ops/grafana/dashboards/budget-ledger.json")));
+		Set<String> queried = new TreeSet<>();
+		Pattern metric = Pattern.compile("\\b(?:budget_ledger|http_server|hikaricp|jvm)_[a-z_]+");
+		for (JsonNode panel : dashboard.get("panels")) {
+			for (JsonNode target : panel.path("targets")) {
+				metric.matcher(target.get("expr").asString()).results().forEach(match -> queried.add(match.group()));
+			}
+		}
+
+		assertThat(queried).hasSizeGreaterThan(10);
+		assertThat(queried).allSatisfy(name -> assertThat(exposed).as(name).containsPattern("(?m)^" + name + "[{ ]"));
 	}
 
 	@Test

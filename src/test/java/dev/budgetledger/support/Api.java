@@ -17,6 +17,10 @@ import tools.jackson.databind.json.JsonMapper;
  * A plain HTTP client for the running service: tests go through the real wire, headers and JSON included. Every
  * request carries {@code Authorization: Bearer <key>} with the client's API key; {@link #as} and
  * {@link #anonymous} give clients with another key or none.
+ * <p>
+ * Every exchange is held against openapi.yaml ({@link ApiContract}): a request or response the spec does not allow
+ * fails the test. A test that sends forbidden input on purpose says so with {@link #offContract()}, and then only the
+ * response is checked.
  */
 public final class Api {
 
@@ -28,23 +32,34 @@ public final class Api {
 
 	private final @Nullable String key;
 
+	private final ApiContract.Check check;
+
 	public Api(int port, @Nullable String key) {
-		this("http://localhost:" + port, key);
+		this("http://localhost:" + port, key, ApiContract.Check.EXCHANGE);
 	}
 
-	private Api(String base, @Nullable String key) {
+	private Api(String base, @Nullable String key, ApiContract.Check check) {
 		this.base = base;
 		this.key = key;
+		this.check = check;
 	}
 
 	/** The same service, called with another API key. */
 	public Api as(String key) {
-		return new Api(this.base, key);
+		return new Api(this.base, key, this.check);
 	}
 
 	/** The same service, called without any API key. */
 	public Api anonymous() {
-		return new Api(this.base, null);
+		return new Api(this.base, null, this.check);
+	}
+
+	/**
+	 * The same service, called with requests that break the contract on purpose (malformed bodies, values out of
+	 * range, unknown routes): their responses must still match openapi.yaml, the requests are not checked.
+	 */
+	public Api offContract() {
+		return new Api(this.base, this.key, ApiContract.Check.RESPONSE_ONLY);
 	}
 
 	public static String json(Object body) {
@@ -81,7 +96,7 @@ public final class Api {
 		for (int i = 0; i < headers.length; i += 2) {
 			request.header(headers[i], headers[i + 1]);
 		}
-		return send(request);
+		return send(request, body);
 	}
 
 	private URI uri(String path) {
@@ -89,12 +104,18 @@ public final class Api {
 	}
 
 	private Response send(HttpRequest.Builder request) {
+		return send(request, null);
+	}
+
+	private Response send(HttpRequest.Builder builder, @Nullable String body) {
 		if (this.key != null) {
-			request.header("Authorization", "Bearer " + this.key);
+			builder.header("Authorization", "Bearer " + this.key);
 		}
 		try {
-			HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(30)).build(),
-					HttpResponse.BodyHandlers.ofString());
+			HttpRequest request = builder.timeout(Duration.ofSeconds(30)).build();
+			HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+			ApiContract.verify(this.check, this.key != null, request.method(), request.uri(),
+					request.headers().map(), body, response.statusCode(), response.headers().map(), response.body());
 			return new Response(response);
 		}
 		catch (IOException ex) {

@@ -38,6 +38,7 @@ import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.pricing.TokenPrice;
 import dev.budgetledger.security.Caller;
+import dev.budgetledger.tracing.Correlation;
 
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -263,6 +264,7 @@ class ReservationController {
 		body.put("unit", denied.unit());
 		body.put("requested", requested);
 		body.put("available", available);
+		body.putAll(Correlation.current());
 		return body;
 	}
 

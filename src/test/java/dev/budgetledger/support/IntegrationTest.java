@@ -41,7 +41,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"budget-ledger.security.rate-limit.burst=1000000", "budget-ledger.webhooks.poll-interval=1h",
 				"budget-ledger.webhooks.allowed-targets=127.0.0.1/32", "budget-ledger.webhooks.initial-backoff=1s",
 				"budget-ledger.webhooks.max-backoff=2s", "budget-ledger.webhooks.max-attempts=4",
-				"budget-ledger.webhooks.read-timeout=3s" })
+				"budget-ledger.webhooks.read-timeout=3s",
+				"budget-ledger.webhooks.secret-overlap=1m" })
 @Import(TestInfrastructure.class)
 public abstract class IntegrationTest {
 

@@ -154,8 +154,9 @@ class WebhookController {
 			@Nullable @Size(max = 500) @Pattern(regexp = TEXT_PATTERN) String description) {
 	}
 
-	record UpdateWebhookRequest(@Nullable @NotBlank @Size(max = 2000) String url,
-			@Nullable @NotEmpty @Size(max = 20) List<@NotBlank @Size(max = 40) String> events,
+	/** Every field may be left out; null is refused (by the service) for the fields that cannot be removed. */
+	record UpdateWebhookRequest(@Nullable @Size(min = 1, max = 2000) String url,
+			@Nullable @Size(min = 1, max = 20) List<@NotBlank @Size(max = 40) String> events,
 			@Nullable UUID budgetId, @Nullable @Pattern(regexp = FORMAT_PATTERN) String format,
 			@Nullable Boolean enabled, @Nullable @Size(max = 500) @Pattern(regexp = TEXT_PATTERN) String description) {
 	}

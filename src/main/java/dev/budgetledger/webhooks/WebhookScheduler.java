@@ -53,11 +53,27 @@ class WebhookScheduler implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * Lets a run in progress finish (its calls are bounded by the timeouts) before the database goes away, so its
+	 * results are recorded instead of waiting for their claims to lapse.
+	 */
 	@Override
 	public synchronized void stop() {
-		if (this.scheduler != null) {
-			this.scheduler.shutdownNow();
-			this.scheduler = null;
+		ScheduledExecutorService executor = this.scheduler;
+		if (executor == null) {
+			return;
+		}
+		this.scheduler = null;
+		executor.shutdown();
+		try {
+			long bound = this.settings.connectTimeout().plus(this.settings.readTimeout()).toMillis() + 1000;
+			if (!executor.awaitTermination(bound, TimeUnit.MILLISECONDS)) {
+				executor.shutdownNow();
+			}
+		}
+		catch (InterruptedException ex) {
+			executor.shutdownNow();
+			Thread.currentThread().interrupt();
 		}
 	}
 

@@ -10,6 +10,8 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.budgetledger.money.Amounts;
+
 /** What a delivery sends: the event as JSON (standard), or a sentence for a Slack incoming webhook (slack). */
 final class Payloads {
 
@@ -54,14 +56,14 @@ final class Payloads {
 					+ ".";
 			case "budget.unfrozen" -> ":white_check_mark: Budget " + budget + " was unfrozen.";
 			case "budget.period_reset" -> ":arrows_counterclockwise: Budget " + budget + " started a new period ("
-					+ text(d.get("spent")) + " spent of " + text(d.get("limit")) + " in the last one).";
+					+ number(d.get("spent")) + " spent of " + number(d.get("limit")) + " in the last one).";
 			case "reservation.denied" -> ":octagonal_sign: A reservation on budget " + budget + " was denied ("
 					+ text(d.get("reason")) + "): asked " + amount(d, "requested") + ", available "
 					+ amount(d, "available") + ".";
 			case "reservation.overrun" -> ":heavy_exclamation_mark: A reservation on budget " + budget
-					+ " cost more than it held: held " + text(d.get("amount")) + ", charged " + text(d.get("charged"))
-					+ ".";
-			case "reservation.expired" -> ":alarm_clock: A hold of " + text(d.get("amount")) + " on budget " + budget
+					+ " cost more than it held: held " + number(d.get("amount")) + ", charged "
+					+ number(d.get("charged")) + ".";
+			case "reservation.expired" -> ":alarm_clock: A hold of " + number(d.get("amount")) + " on budget " + budget
 					+ " expired without being settled.";
 			default -> "Budget " + budget + ": " + escape(event.type()) + figures(d) + ".";
 		};
@@ -82,7 +84,28 @@ final class Payloads {
 
 	private static String amount(Map<String, Object> data, String field) {
 		String unit = text(data.get("unit"));
-		return text(data.get(field)) + (unit.isEmpty() ? "" : " " + escape(unit));
+		if (unit.equals("TOKENS") && data.get(field) != null) {
+			try {
+				return new BigDecimal(data.get(field).toString()).stripTrailingZeros().toPlainString() + " tokens";
+			}
+			catch (NumberFormatException ex) {
+				return text(data.get(field)) + " tokens";
+			}
+		}
+		return number(data.get(field)) + (unit.isEmpty() ? "" : " " + unit);
+	}
+
+	/** A figure as people write it: {@code 10.00}, {@code 0.0061}, not the stored {@code 10.000000000000000000}. */
+	private static String number(@Nullable Object value) {
+		if (value == null) {
+			return "";
+		}
+		try {
+			return Amounts.format(new BigDecimal(value.toString()));
+		}
+		catch (NumberFormatException ex) {
+			return escape(value.toString());
+		}
 	}
 
 	private static String figures(Map<String, Object> data) {

@@ -96,19 +96,20 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 		String id = createWebhook(receiver.url(), FROZEN, budget).get("id").asString();
 		freeze(budget, "flaky receiver");
 
-		deliverDue();
+		dispatchOnce();
 		JsonNode failed = onlyDelivery(id);
 		assertThat(failed.get("status").asString()).isEqualTo("FAILED");
 		assertThat(failed.get("attempts").asInt()).isEqualTo(1);
 		assertThat(failed.get("lastStatusCode").asInt()).isEqualTo(500);
 		assertThat(failed.get("lastResponseBody").asString()).isEqualTo("status 500");
+		// the tests' backoff: the first retry within a second, the second within two
 		assertThat(Instant.parse(failed.get("nextAttemptAt").asString()))
 			.isBeforeOrEqualTo(this.clock.instant().plusSeconds(1));
-		deliverDue();
 		this.clock.advance(Duration.ofSeconds(3));
-		deliverDue();
+		dispatchOnce();
+		assertThat(onlyDelivery(id).get("attempts").asInt()).isEqualTo(2);
 		this.clock.advance(Duration.ofSeconds(3));
-		deliverDue();
+		dispatchOnce();
 
 		assertThat(receiver.requests()).hasSize(3);
 		assertThat(receiver.requests().stream().map(r -> r.header("webhook-id")).distinct()).hasSize(1);
@@ -223,7 +224,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 		freeze(budget, "order");
 		unfreeze(budget);
 
-		deliverDue();
+		dispatchOnce();
 		assertThat(receiver.requests()).extracting(r -> json.readTree(r.body()).get("type").asString())
 			.containsExactly("budget.frozen");
 		this.clock.advance(Duration.ofSeconds(3));
@@ -298,7 +299,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 			.update();
 		freeze(budget, "rebinding");
 
-		deliverDue();
+		dispatchOnce();
 
 		assertThat(receiver.requests()).isEmpty();
 		JsonNode delivery = onlyDelivery(id);

@@ -72,6 +72,17 @@ abstract class WebhookIntegrationTest extends IntegrationTest {
 		}
 	}
 
+	/**
+	 * Fans out every event and claims due deliveries once: one attempt each. (A failed attempt may be due again at
+	 * once, since full jitter can draw a delay of nearly zero, so tests that count attempts take one step at a time.)
+	 */
+	void dispatchOnce() {
+		while (this.dispatcher.fanOut() > 0) {
+			// more events
+		}
+		this.dispatcher.dispatchDue();
+	}
+
 	void freeze(UUID budgetId, String reason) {
 		Api.Response response = this.api.post("/v1/budgets/" + budgetId + "/freeze", Map.of("reason", reason));
 		assertThat(response.status()).as(response.toString()).isEqualTo(200);

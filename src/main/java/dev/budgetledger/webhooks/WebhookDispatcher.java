@@ -105,6 +105,8 @@ class WebhookDispatcher implements DisposableBean {
 		this.lag = Timer.builder("budget_ledger.webhook.delivery.lag")
 			.description("From an event to its successful delivery to a webhook")
 			.publishPercentileHistogram()
+			.minimumExpectedValue(Duration.ofMillis(10))
+			.maximumExpectedValue(Duration.ofHours(2))
 			.register(meters);
 		AtomicInteger threadNumber = new AtomicInteger();
 		this.calls = Executors.newFixedThreadPool(settings.threads(), runnable -> {

@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
 import dev.budgetledger.audit.Actor;
 import dev.budgetledger.audit.AuditAction;
 import dev.budgetledger.audit.AuditLog;
+import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.events.EventType;
 import dev.budgetledger.ledger.Budgets;
 import dev.budgetledger.ledger.Ids;
@@ -134,11 +135,12 @@ public class Webhooks {
 
 	@Transactional
 	public Webhook update(UUID id, WebhookChanges changes, Actor actor) {
+		if (changes.has("url")) {
+			// Before the row lock: resolving a name may take a while.
+			this.guard.check(required(changes.url(), "url"));
+		}
 		Webhook before = getForUpdate(id);
 		String url = changes.has("url") ? required(changes.url(), "url") : before.url();
-		if (changes.has("url")) {
-			this.guard.check(url);
-		}
 		List<String> events = changes.has("events") ? eventTypes(required(changes.events(), "events"))
 				: before.events();
 		UUID budgetId = changes.has("budgetId") ? changes.budgetId() : before.budgetId();
@@ -268,7 +270,7 @@ public class Webhooks {
 
 	private static <T> T required(@Nullable T value, String field) {
 		if (value == null) {
-			throw new dev.budgetledger.errors.InvalidRequestException(field, "must not be null");
+			throw new InvalidRequestException(field, "must not be null");
 		}
 		return value;
 	}

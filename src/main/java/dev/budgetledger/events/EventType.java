@@ -3,7 +3,8 @@ package dev.budgetledger.events;
 /** What the ledger tells the outside world about. */
 public enum EventType {
 
-	THRESHOLD_CROSSED("budget.threshold_crossed"), EXHAUSTED("budget.exhausted"), FROZEN("budget.frozen"),
+	THRESHOLD_CROSSED("budget.threshold_crossed"), EXHAUSTED("budget.exhausted"),
+	PROJECTED_EXHAUSTION("budget.projected_exhaustion"), FROZEN("budget.frozen"),
 	UNFROZEN("budget.unfrozen"), PERIOD_RESET("budget.period_reset"), DENIED("reservation.denied"),
 	OVERRUN("reservation.overrun"), EXPIRED("reservation.expired");
 

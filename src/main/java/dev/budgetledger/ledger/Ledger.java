@@ -65,9 +65,19 @@ public class Ledger {
 
 	private final Events events;
 
+	private final Denials denials;
+
+	private final ExhaustionForecast forecast;
+
+	private final LedgerMetrics metrics;
+
 	Ledger(JdbcClient jdbc, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata,
-			JsonMapper json, ReservationSettings settings, MeterRegistry meters, Events events) {
+			JsonMapper json, ReservationSettings settings, MeterRegistry meters, Events events, Denials denials,
+			ExhaustionForecast forecast, LedgerMetrics metrics) {
 		this.events = events;
+		this.denials = denials;
+		this.forecast = forecast;
+		this.metrics = metrics;
 		this.jdbc = jdbc;
 		this.clock = clock;
 		this.budgets = budgets;
@@ -245,7 +255,7 @@ public class Ledger {
 	 */
 	@Transactional
 	public ReserveOutcome reserve(ReserveCommand command) {
-		return reserve(command, false);
+		return this.metrics.timeReserve(() -> reserve(command, false));
 	}
 
 	/**
@@ -284,6 +294,7 @@ public class Ledger {
 			if (!dryRun) {
 				count("DENY", deny.reason().name());
 				Budget leaf = chain.get(chain.size() - 1);
+				this.denials.record(leaf, deny, ask, now);
 				this.events.recordDenied(leafId, leaf.rootId(), Map.of("reason", deny.reason().name(),
 						"limitingBudgetId", deny.limitingBudgetId().toString(), "unit", deny.unit(), "requested",
 						deny.requested().toPlainString(), "available", deny.available().toPlainString()), now);
@@ -422,9 +433,12 @@ public class Ledger {
 									"overrun", actual.subtract(reservation.amount()).toPlainString(), "late", late),
 							now);
 				}
+				this.metrics.settled(reservation.currency(), actual, actual.compareTo(reservation.amount()) > 0);
 				Function<Budget, BigDecimal> change = level -> level.countsTokens()
 						? spentTokens.subtract(heldTokens) : actual.subtract(heldMoney);
 				emitUsageEvents(chain, change, reservation.id(), now);
+				this.forecast.afterSettle(chain, level -> level.countsTokens() ? spentTokens : actual, change,
+						reservation.id(), now);
 				List<String> warnings = recordCrossings(chain, change, reservation.id(), now).stream()
 					.map(crossing -> thresholdWarning(crossing.threshold()))
 					.distinct()

@@ -3,6 +3,7 @@ package dev.budgetledger.ledger;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -43,6 +44,27 @@ public class Reservations {
 
 	public Reservation get(UUID id) {
 		return find(id).orElseThrow(() -> new ReservationNotFoundException(id));
+	}
+
+	/**
+	 * Reservations made in the subtree of {@code budgetId}, newest first (ids are UUIDv7), before {@code before}.
+	 * Read through the primary key backwards: a listing is not worth one more index insert on every reserve.
+	 * @param status only reservations in this state, or {@code null} for all
+	 */
+	public List<Reservation> listSubtree(UUID budgetId, @Nullable ReservationStatus status, @Nullable UUID before,
+			int limit) {
+		return this.jdbc.sql("SELECT " + COLUMNS + """
+				 FROM reservations
+				WHERE budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:budgetId AS uuid)])
+				  AND (CAST(:status AS text) IS NULL OR status = :status)
+				  AND (CAST(:before AS uuid) IS NULL OR id < :before)
+				ORDER BY id DESC LIMIT :limit""")
+			.param("budgetId", budgetId)
+			.param("status", (status != null) ? status.name() : null)
+			.param("before", before)
+			.param("limit", limit)
+			.query(this.mapper)
+			.list();
 	}
 
 	/** Locks a reservation; every path that changes one locks it before any budget. */

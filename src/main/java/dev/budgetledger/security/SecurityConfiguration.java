@@ -30,6 +30,9 @@ class SecurityConfiguration {
 
 	private static final String CLIENT = Role.CLIENT.name();
 
+	static final String CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+			+ "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 	/** Liveness and readiness probes carry no key; health shows statuses only, never details. */
 	@Bean
 	@Order(1)
@@ -39,8 +42,28 @@ class SecurityConfiguration {
 			.build();
 	}
 
+	/**
+	 * The console's own files are public (they hold no data; the browser then calls /v1 with the admin key the
+	 * operator types in). Only reading is allowed, under a Content-Security-Policy that runs no inline script and
+	 * lets the pages talk to this origin only.
+	 */
 	@Bean
 	@Order(2)
+	SecurityFilterChain consoleChain(HttpSecurity http, SecurityProblems problems) throws Exception {
+		return stateless(http).securityMatcher("/console", "/console/**")
+			.headers(headers -> headers.contentSecurityPolicy(csp -> csp.policyDirectives(CONSOLE_CSP)))
+			.exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems))
+			.authorizeHttpRequests(requests -> requests.dispatcherTypeMatchers(DispatcherType.ERROR)
+				.permitAll()
+				.requestMatchers(HttpMethod.GET, "/console", "/console/**")
+				.permitAll()
+				.anyRequest()
+				.denyAll())
+			.build();
+	}
+
+	@Bean
+	@Order(3)
 	SecurityFilterChain apiChain(HttpSecurity http, ApiKeyAuthenticationProvider provider, SecurityProblems problems,
 			RateLimiter limiter, HandlerExceptionResolver handlerExceptionResolver) throws Exception {
 		AuthenticationFilter authentication = new AuthenticationFilter(new ProviderManager(provider),
@@ -59,6 +82,9 @@ class SecurityConfiguration {
 				.requestMatchers(HttpMethod.GET, "/v1/budgets", "/v1/budgets/*", "/v1/budgets/*/entries",
 						"/v1/budgets/*/children", "/v1/budgets/*/tree", "/v1/budgets/*/periods", "/v1/reservations/*",
 						"/v1/prices", "/v1/prices/*", "/v1/events")
+				.hasAnyRole(ADMIN, CLIENT)
+				// Usage reports, denials and the reservation list (the controllers keep a bound key in its scope).
+				.requestMatchers(HttpMethod.GET, "/v1/budgets/*/usage", "/v1/budgets/*/denials", "/v1/reservations")
 				.hasAnyRole(ADMIN, CLIENT)
 				.requestMatchers(HttpMethod.POST, "/v1/reservations", "/v1/decisions", "/v1/reservations/*/settle",
 						"/v1/reservations/*/release", "/v1/reservations/*/extend")

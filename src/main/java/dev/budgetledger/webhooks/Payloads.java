@@ -51,7 +51,9 @@ final class Payloads {
 			case "budget.exhausted" -> ":no_entry: Budget " + budget + " is exhausted (limit " + amount(d, "limit")
 					+ ", available " + amount(d, "available") + ").";
 			case "budget.projected_exhaustion" -> ":hourglass_flowing_sand: Budget " + budget
-					+ " is projected to reach its limit before the period ends" + figures(d) + ".";
+					+ " is projected to reach its limit before the period ends"
+					+ ((d.get("projectedAt") != null) ? ", at " + text(d.get("projectedAt")) : "") + " ("
+					+ amount(d, "spent") + " spent of " + amount(d, "limit") + ").";
 			case "budget.frozen" -> ":ice_cube: Budget " + budget + " was frozen: " + text(d.get("reason"))
 					+ ".";
 			case "budget.unfrozen" -> ":white_check_mark: Budget " + budget + " was unfrozen.";

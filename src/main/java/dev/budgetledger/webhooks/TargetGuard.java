@@ -58,7 +58,31 @@ public class TargetGuard {
 	}
 
 	/**
-	 * Checks a URL as given by a caller.
+	 * Checks a URL a caller wants to save. A host that does not resolve (yet, or during a DNS outage) is accepted:
+	 * it reaches nothing, and {@link #check} runs again before every delivery.
+	 * @throws InvalidWebhookUrlException if it is not an http(s) URL without credentials
+	 * @throws WebhookTargetRefusedException if its host resolves to a refused address
+	 */
+	public URI checkForSave(String url) {
+		try {
+			return check(url);
+		}
+		catch (UnresolvedHostException ex) {
+			return parse(url);
+		}
+	}
+
+	/** Refused because the host does not resolve: at delivery time a failed attempt, at save time no objection. */
+	static final class UnresolvedHostException extends WebhookTargetRefusedException {
+
+		UnresolvedHostException(String url) {
+			super(url, "its host does not resolve");
+		}
+
+	}
+
+	/**
+	 * Checks a URL right before a delivery.
 	 * @throws InvalidWebhookUrlException if it is not an http(s) URL without credentials
 	 * @throws WebhookTargetRefusedException if its host does not resolve or resolves to a refused address
 	 */
@@ -73,7 +97,7 @@ public class TargetGuard {
 			addresses = this.resolver.resolve(host);
 		}
 		catch (UnknownHostException ex) {
-			throw new WebhookTargetRefusedException(url, "its host does not resolve");
+			throw new UnresolvedHostException(url);
 		}
 		for (InetAddress address : addresses) {
 			refusal(address).ifPresent(reason -> {

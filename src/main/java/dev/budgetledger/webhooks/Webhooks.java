@@ -89,7 +89,7 @@ public class Webhooks {
 	@Transactional
 	public Created create(String url, List<String> events, @Nullable UUID budgetId, @Nullable String format,
 			@Nullable String description, Actor actor) {
-		this.guard.check(url);
+		this.guard.checkForSave(url);
 		List<String> types = eventTypes(events);
 		if (budgetId != null) {
 			this.budgets.get(budgetId);
@@ -137,7 +137,7 @@ public class Webhooks {
 	public Webhook update(UUID id, WebhookChanges changes, Actor actor) {
 		if (changes.has("url")) {
 			// Before the row lock: resolving a name may take a while.
-			this.guard.check(required(changes.url(), "url"));
+			this.guard.checkForSave(required(changes.url(), "url"));
 		}
 		Webhook before = getForUpdate(id);
 		String url = changes.has("url") ? required(changes.url(), "url") : before.url();

@@ -48,6 +48,34 @@ class OperationsIntegrationTests extends IntegrationTest {
 		assertThat(after).contains("budget_ledger_holds_expired_total");
 	}
 
+	@Test
+	void prometheusCountsOverrunsExpiriesSettledAmountsAndTimesReserves() {
+		String overruns = "budget_ledger_overruns_total";
+		String expired = "budget_ledger_holds_expired_total";
+		String settledCount = "budget_ledger_settled_amount_count{currency=\"USD\"}";
+		String settledSum = "budget_ledger_settled_amount_sum{currency=\"USD\"}";
+		String reserves = "budget_ledger_reserve_seconds_count";
+		String perCall = "budget_ledger_reservations_total{decision=\"DENY\",reason=\"PER_CALL_LIMIT\"}";
+		String before = this.api.get("/actuator/prometheus").body();
+		UUID budget = createBudget(Map.of("name", "metrics", "limit", "10", "maxAmountPerCall", "1"));
+		settle(reserveAllowed(budget, "0.10"), Map.of("amount", "0.25"));
+		settle(reserveAllowed(budget, "0.50"), Map.of("amount", "0.25"));
+		reserveAllowed(budget, "0.10");
+		assertThat(reserve(budget, "2").status()).isEqualTo(402);
+		this.clock.advance(java.time.Duration.ofMinutes(11));
+		expireAllDue();
+
+		String after = this.api.get("/actuator/prometheus").body();
+
+		assertThat(value(after, overruns) - value(before, overruns)).isEqualTo(1.0);
+		assertThat(value(after, settledCount) - value(before, settledCount)).isEqualTo(2.0);
+		assertThat(value(after, settledSum) - value(before, settledSum)).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
+		assertThat(value(after, reserves) - value(before, reserves)).isEqualTo(4.0);
+		assertThat(value(after, perCall) - value(before, perCall)).isEqualTo(1.0);
+		assertThat(value(after, expired) - value(before, expired)).isGreaterThanOrEqualTo(1.0);
+		assertThat(after).doesNotContain(budget.toString());
+	}
+
 	/** The sample's value, or 0 if the series does not exist yet. */
 	private static double value(String metrics, String series) {
 		return metrics.lines()

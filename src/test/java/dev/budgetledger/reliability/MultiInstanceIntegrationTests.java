@@ -1,5 +1,6 @@
 package dev.budgetledger.reliability;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +39,12 @@ class MultiInstanceIntegrationTests extends IntegrationTest {
 		HikariDataSource pool = this.dataSource.unwrap(HikariDataSource.class);
 		UUID org = createBudget("5.00");
 		UUID leaf = createBudget(Map.of("limit", "5.00", "parentId", org));
-		try (ConfigurableApplicationContext second = new SpringApplicationBuilder(BudgetLedgerApplication.class).run(
+		// Both instances read one clock, as real instances share real time: with the test clock moved ahead by
+		// earlier tests, an instance on the system clock would hand out holds the other one sees as long overdue.
+		try (ConfigurableApplicationContext second = new SpringApplicationBuilder(BudgetLedgerApplication.class)
+			.initializers(context -> ((GenericApplicationContext) context).registerBean("sharedClock", Clock.class,
+					() -> this.clock, definition -> definition.setPrimary(true)))
+			.run(
 				"--server.port=0", "--spring.datasource.url=" + pool.getJdbcUrl(),
 				"--spring.datasource.username=" + pool.getUsername(),
 				"--spring.datasource.password=" + pool.getPassword(), "--budget-ledger.security.admin-key=" + ADMIN_KEY,

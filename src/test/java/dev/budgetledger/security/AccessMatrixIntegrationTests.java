@@ -57,6 +57,10 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				row("GET", "/v1/budgets/{budget}/children", null, 200, 404, 200),
 				row("GET", "/v1/budgets/{budget}/tree", null, 200, 404, 200),
 				row("GET", "/v1/budgets/{budget}/periods", null, 200, 404, 200),
+				row("GET", "/v1/budgets/{budget}/usage", null, 200, 404, 200),
+				row("GET", "/v1/budgets/{child}/usage?groupBy=child", null, 200, 404, 200),
+				row("GET", "/v1/budgets/{budget}/denials", null, 200, 404, 200),
+				row("GET", "/v1/reservations?budgetId={budget}", null, 200, 404, 200),
 				row("GET", "/v1/budgets/{child}", null, 200, 404, 200),
 				row("POST", "/v1/budgets/{child}/freeze", "{\"reason\": \"matrix\"}", 403, 403, 200),
 				row("POST", "/v1/budgets/{child}/unfreeze", "", 403, 403, 200),
@@ -91,7 +95,14 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				row("GET", "/actuator/prometheus", null, 403, 403, 200),
 				new Object[] { "GET", "/actuator/health", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
 				new Object[] { "GET", "/actuator/health/liveness", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/actuator/health/readiness", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } });
+				new Object[] { "GET", "/actuator/health/readiness", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+				// The console's static files hold no data: anyone may read them, nobody may write there.
+				new Object[] { "GET", "/console", null, new int[] { 302, 302, 302, 302, 302, 302, 302 } },
+				new Object[] { "GET", "/console/", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/console/app.js", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/console/views/budget.js", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "POST", "/console/index.html", "", new int[] { 401, 401, 401, 401, 401, 401, 401 } },
+				new Object[] { "DELETE", "/console/app.js", null, new int[] { 401, 401, 401, 401, 401, 401, 401 } });
 		List<Arguments> cases = new ArrayList<>();
 		for (Object[] row : rows) {
 			int[] statuses = (int[]) row[3];

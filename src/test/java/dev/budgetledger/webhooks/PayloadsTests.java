@@ -66,9 +66,10 @@ class PayloadsTests {
 					+ "held 6.00, charged 6.40.");
 		assertThat(Payloads.slackText(event("reservation.expired", Map.of("amount", "1.250000000000000000"))))
 			.isEqualTo(":alarm_clock: A hold of 1.25 on budget *support-agent* expired without being settled.");
-		assertThat(Payloads.slackText(event("budget.projected_exhaustion", Map.of())))
+		assertThat(Payloads.slackText(event("budget.projected_exhaustion", Map.of("unit", "USD", "limit",
+				"100.000000000000000000", "spent", "40.5", "projectedAt", "2026-11-20T14:00:00Z"))))
 			.isEqualTo(":hourglass_flowing_sand: Budget *support-agent* is projected to reach its limit before the "
-					+ "period ends.");
+					+ "period ends, at 2026-11-20T14:00:00Z (40.50 USD spent of 100.00 USD).");
 	}
 
 	@Test

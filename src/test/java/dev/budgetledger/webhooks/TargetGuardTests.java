@@ -72,9 +72,15 @@ class TargetGuardTests {
 		assertThatThrownBy(() -> guard.check("https://mixed.example/hook"))
 			.isInstanceOf(WebhookTargetRefusedException.class)
 			.hasMessageContaining("10.0.0.7");
+		assertThatThrownBy(() -> guard.checkForSave("https://mixed.example/hook"))
+			.isInstanceOf(WebhookTargetRefusedException.class);
 		assertThatThrownBy(() -> guard.check("https://nowhere.example/hook"))
 			.isInstanceOf(WebhookTargetRefusedException.class)
 			.hasMessageContaining("does not resolve");
+		// saved (it reaches nothing), and refused again before each delivery until it resolves to a public address
+		assertThatNoException().isThrownBy(() -> guard.checkForSave("https://nowhere.example/hook"));
+		assertThatThrownBy(() -> guard.checkForSave("ftp://nowhere.example/hook"))
+			.isInstanceOf(InvalidWebhookUrlException.class);
 		assertThatNoException().isThrownBy(() -> guard.check("https://public.example:8443/hook?x=1"));
 	}
 

@@ -23,7 +23,10 @@ import dev.budgetledger.idempotency.IdempotentExecutor;
 import dev.budgetledger.idempotency.StoredResponse;
 import dev.budgetledger.ledger.BudgetScope;
 import dev.budgetledger.ledger.Ask;
+import dev.budgetledger.ledger.Budgets;
 import dev.budgetledger.ledger.Ledger;
+import dev.budgetledger.ledger.Reservation;
+import dev.budgetledger.ledger.ReservationStatus;
 import dev.budgetledger.ledger.ReserveCommand;
 import dev.budgetledger.ledger.ReserveOutcome;
 import dev.budgetledger.ledger.Reservations;
@@ -43,6 +46,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -70,8 +74,11 @@ class ReservationController {
 
 	private final BudgetScope scope;
 
+	private final Budgets budgets;
+
 	ReservationController(Ledger ledger, Reservations reservations, Pricing pricing, IdempotentExecutor idempotency,
-			Requests requests, BudgetScope scope) {
+			Requests requests, BudgetScope scope, Budgets budgets) {
+		this.budgets = budgets;
 		this.ledger = ledger;
 		this.reservations = reservations;
 		this.pricing = pricing;
@@ -96,6 +103,18 @@ class ReservationController {
 			}
 			return StoredResponse.of(402, denial((ReserveOutcome.Denied) outcome));
 		});
+	}
+
+	/** Reservations made on a budget and below it, newest first; a bound key sees only its own subtree. */
+	@GetMapping
+	PageResponse<ReservationResponse> list(@RequestParam UUID budgetId,
+			@RequestParam(required = false) @Nullable ReservationStatus status,
+			@RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit,
+			@RequestParam(required = false) @Nullable String cursor, @AuthenticationPrincipal Caller caller) {
+		this.scope.requireBudget(caller.scope(), budgetId);
+		this.budgets.get(budgetId);
+		return PageResponse.of(this.reservations.listSubtree(budgetId, status, Cursors.decodeUuid(cursor), limit + 1),
+				limit, ReservationResponse::of, Reservation::id);
 	}
 
 	@GetMapping("/{id}")

@@ -1,0 +1,15 @@
+package dev.budgetledger.client;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+import org.jspecify.annotations.Nullable;
+
+/** A budget with its balances: {@code available = limit + carriedOver - spent - reserved}. */
+public record Budget(UUID id, String name, @Nullable UUID parentId, UUID rootId, int depth, String unit,
+		@Nullable String currency, BigDecimal limit, BigDecimal spent, BigDecimal reserved, BigDecimal available,
+		BigDecimal carriedOver, String status, String period, String mode, long heldCount, long callsInPeriod,
+		long deniedCount, @Nullable Map<String, Object> metadata, Instant createdAt, Instant updatedAt) {
+}

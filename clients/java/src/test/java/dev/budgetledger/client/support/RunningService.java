@@ -1,0 +1,220 @@
+package dev.budgetledger.client.support;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import dev.budgetledger.client.BudgetLedgerClient;
+import dev.budgetledger.client.CreateBudgetRequest;
+
+/**
+ * The real service for the client's tests: the jar the root build packages ({@code target/budget-ledger-*.jar}),
+ * started once per test JVM as a child process on a free port, over a database created for this run on the
+ * PostgreSQL server the root's tests use ({@code BUDGET_LEDGER_TEST_DATABASE_URL}, default
+ * {@code jdbc:postgresql://localhost:5432/postgres}, user and password {@code postgres}) and dropped afterwards.
+ * Nothing of the service is faked.
+ */
+public final class RunningService {
+
+	private static RunningService shared;
+
+	private final URI baseUri;
+
+	private final String adminKey;
+
+	private RunningService(URI baseUri, String adminKey) {
+		this.baseUri = baseUri;
+		this.adminKey = adminKey;
+	}
+
+	public static synchronized RunningService get() {
+		if (shared == null) {
+			shared = start();
+		}
+		return shared;
+	}
+
+	public URI baseUri() {
+		return this.baseUri;
+	}
+
+	public String adminKey() {
+		return this.adminKey;
+	}
+
+	public BudgetLedgerClient adminClient() {
+		return BudgetLedgerClient.builder(this.baseUri, this.adminKey).build();
+	}
+
+	/** A new budget of {@code limit} USD, for one test. */
+	public UUID createBudget(String limit) {
+		return adminClient().createBudget(CreateBudgetRequest.of("client test", new BigDecimal(limit))).id();
+	}
+
+	private static RunningService start() {
+		Path jar = jar();
+		String serverUrl = env("BUDGET_LEDGER_TEST_DATABASE_URL", "jdbc:postgresql://localhost:5432/postgres");
+		String username = env("BUDGET_LEDGER_TEST_DATABASE_USERNAME", "postgres");
+		String password = env("BUDGET_LEDGER_TEST_DATABASE_PASSWORD", "postgres");
+		String database = "budget_ledger_client_test_" + System.currentTimeMillis() + "_"
+				+ Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 20));
+		execute(serverUrl, username, password, "CREATE DATABASE " + database);
+		String adminKey = "bl_live_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+		int port = freePort();
+		try {
+			Path log = Files.createTempFile("budget-ledger-service-", ".log");
+			List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+				.toString(), "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "--server.port=" + port,
+					"--server.address=127.0.0.1", "--spring.datasource.url=" + withDatabase(serverUrl, database),
+					"--spring.datasource.username=" + username, "--spring.datasource.password=" + password));
+			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+			builder.environment().put("BUDGET_LEDGER_ADMIN_KEY", adminKey);
+			Process process = builder.start();
+			Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+				process.destroy();
+				try {
+					if (!process.waitFor(20, TimeUnit.SECONDS)) {
+						process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+					}
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				execute(serverUrl, username, password, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+			}));
+			URI baseUri = URI.create("http://127.0.0.1:" + port);
+			awaitHealthy(process, baseUri, log);
+			return new RunningService(baseUri, adminKey);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot start the service from " + jar, ex);
+		}
+	}
+
+	private static Path jar() {
+		Path directory = Path.of(System.getProperty("budget-ledger.service-dir", "../../target"));
+		try (Stream<Path> files = Files.list(directory)) {
+			return files.filter(path -> path.getFileName().toString().matches("budget-ledger-.*\\.jar"))
+				.filter(path -> !path.getFileName().toString().endsWith("-plain.jar"))
+				.findFirst()
+				.orElseThrow(() -> missingJar(directory));
+		}
+		catch (IOException ex) {
+			throw missingJar(directory);
+		}
+	}
+
+	private static IllegalStateException missingJar(Path directory) {
+		return new IllegalStateException("No service jar budget-ledger-*.jar in " + directory.toAbsolutePath()
+				+ ": the client's tests run against the real service. Build it first with ./mvnw package at the"
+				+ " repository root (./mvnw verify there builds it and then runs this build).");
+	}
+
+	private static void awaitHealthy(Process process, URI baseUri, Path log) {
+		HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+		while (System.nanoTime() < deadline) {
+			if (!process.isAlive()) {
+				throw new IllegalStateException("The service exited with " + process.exitValue() + "; its log: "
+						+ tail(log));
+			}
+			try {
+				HttpResponse<Void> health = http.send(
+						HttpRequest.newBuilder(baseUri.resolve("/actuator/health")).timeout(Duration.ofSeconds(2)).build(),
+						HttpResponse.BodyHandlers.discarding());
+				if (health.statusCode() == 200) {
+					return;
+				}
+			}
+			catch (IOException notYet) {
+				// not listening yet
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+			sleep(200);
+		}
+		throw new IllegalStateException("The service did not become healthy in 120 s; its log: " + tail(log));
+	}
+
+	private static String tail(Path log) {
+		try {
+			List<String> lines = Files.readAllLines(log);
+			return log + "\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+		}
+		catch (IOException ex) {
+			return log.toString();
+		}
+	}
+
+	/** Swaps the database name in {@code jdbc:postgresql://host:port/db?params}. */
+	private static String withDatabase(String serverUrl, String database) {
+		int paramsAt = serverUrl.indexOf('?');
+		String base = (paramsAt < 0) ? serverUrl : serverUrl.substring(0, paramsAt);
+		String params = (paramsAt < 0) ? "" : serverUrl.substring(paramsAt);
+		int slash = base.indexOf('/', "jdbc:postgresql://".length());
+		return ((slash < 0) ? base : base.substring(0, slash)) + "/" + database + params;
+	}
+
+	private static void execute(String url, String username, String password, String sql) {
+		try (Connection connection = DriverManager.getConnection(url, username, password);
+				Statement statement = connection.createStatement()) {
+			statement.execute(sql);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Cannot run '" + sql + "' on " + url
+					+ " (is PostgreSQL running? set BUDGET_LEDGER_TEST_DATABASE_URL to point elsewhere)", ex);
+		}
+	}
+
+	static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static byte[] randomBytes(int count) {
+		byte[] bytes = new byte[count];
+		new SecureRandom().nextBytes(bytes);
+		return bytes;
+	}
+
+	private static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static String env(String name, String fallback) {
+		String value = System.getenv(name);
+		return (value != null && !value.isBlank()) ? value : fallback;
+	}
+
+}

@@ -1,0 +1,187 @@
+package dev.budgetledger.usage;
+
+import java.math.BigDecimal;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.budgetledger.ledger.Budget;
+import dev.budgetledger.ledger.Budgets;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Isolation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Usage reports, computed from the journal and nothing else, so they agree with it to the last digit.
+ * <p>
+ * Every reservation holds and charges on each level of its chain, and each level journals its own movement in its
+ * own unit. So the entries of the budget itself already cover its whole subtree: spend is the sum of their
+ * {@code spent_delta} (settlements; expiries and releases move only {@code reserved}, and period resets, which
+ * give {@code spent} back, are not reservation movements), calls allowed are its RESERVE entries. Denied calls come
+ * from {@code denials}, which records every denial exactly. One snapshot (repeatable read) for all of it.
+ */
+@Component
+public class UsageReports {
+
+	/** Key of the model group for calls reserved by amount rather than by model. */
+	public static final String UNPRICED = "unpriced";
+
+	private final JdbcClient jdbc;
+
+	private final Budgets budgets;
+
+	UsageReports(JdbcClient jdbc, Budgets budgets) {
+		this.jdbc = jdbc;
+		this.budgets = budgets;
+	}
+
+	@Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
+	public UsageReport report(UUID budgetId, Instant from, Instant to, GroupBy groupBy) {
+		Budget budget = this.budgets.get(budgetId);
+		Map<String, UsageGroup> groups = new TreeMap<>();
+		for (UsageGroup group : journalGroups(budget, from, to, groupBy)) {
+			groups.merge(group.key(), group, UsageGroup::plus);
+		}
+		for (Map.Entry<String, Long> denied : deniedGroups(budget, from, to, groupBy).entrySet()) {
+			groups.merge(denied.getKey(), new UsageGroup(denied.getKey(), denied.getKey(), BigDecimal.ZERO, 0, 0, 0,
+					denied.getValue(), 0, 0), UsageGroup::plus);
+		}
+		List<UsageGroup> ordered = switch (groupBy) {
+			case DAY -> everyDay(groups, from, to, budget.period().timezone());
+			case MODEL -> new ArrayList<>(groups.values());
+			case CHILD -> everyChild(groups, budget);
+		};
+		UsageGroup total = UsageGroup.empty("total", "total");
+		for (UsageGroup group : ordered) {
+			total = total.plus(group);
+		}
+		return new UsageReport(budget, from, to, groupBy, ordered, total);
+	}
+
+	/** The SQL expression of a group's key over the journal (j), its reservation (r) and the reservation's budget (leaf). */
+	private static String journalKey(GroupBy groupBy) {
+		return switch (groupBy) {
+			case DAY -> localDate("j.created_at");
+			case MODEL -> "coalesce(r.model, '" + UNPRICED + "')";
+			case CHILD -> "CAST(coalesce(leaf.ancestors[:childDepth], CAST(:budgetId AS uuid)) AS text)";
+		};
+	}
+
+	/**
+	 * The date of a timestamp in the budget's zone. A fixed offset goes in as an interval: PostgreSQL reads a zone
+	 * name such as "UTC+01:00" the POSIX way, with the sign reversed.
+	 */
+	private static String localDate(String column) {
+		return "to_char(CASE WHEN CAST(:offsetSeconds AS integer) IS NULL THEN " + column
+				+ " AT TIME ZONE CAST(:tz AS text) ELSE " + column
+				+ " AT TIME ZONE make_interval(secs => CAST(:offsetSeconds AS integer)) END, 'YYYY-MM-DD')";
+	}
+
+	private static @Nullable Integer offsetSeconds(ZoneId zone) {
+		return (zone.normalized() instanceof ZoneOffset offset) ? offset.getTotalSeconds() : null;
+	}
+
+	private List<UsageGroup> journalGroups(Budget budget, Instant from, Instant to, GroupBy groupBy) {
+		return this.jdbc.sql("SELECT " + journalKey(groupBy) + """
+				 AS key,
+				       sum(j.spent_delta) AS spend,
+				       coalesce(sum(coalesce(r.settled_input_tokens, 0) + coalesce(r.settled_cache_read_tokens, 0)
+				           + coalesce(r.settled_cache_write_tokens, 0)) FILTER (WHERE j.kind = 'SETTLE'), 0) AS input_tokens,
+				       coalesce(sum(coalesce(r.settled_output_tokens, 0) + coalesce(r.settled_reasoning_tokens, 0))
+				           FILTER (WHERE j.kind = 'SETTLE'), 0) AS output_tokens,
+				       count(*) FILTER (WHERE j.kind = 'RESERVE') AS calls_allowed,
+				       count(*) FILTER (WHERE j.kind = 'SETTLE') AS calls_settled,
+				       count(*) FILTER (WHERE j.kind = 'SETTLE' AND r.charged > r.amount) AS overruns
+				FROM journal_entries j
+				JOIN reservations r ON r.id = j.reservation_id
+				JOIN budgets leaf ON leaf.id = r.budget_id
+				WHERE j.budget_id = :budgetId AND j.reservation_id IS NOT NULL
+				  AND j.created_at >= :from AND j.created_at < :to
+				GROUP BY 1""")
+			.param("budgetId", budget.id())
+			.param("tz", budget.period().timezone().getId())
+			.param("offsetSeconds", offsetSeconds(budget.period().timezone()))
+			.param("childDepth", budget.depth() + 2)
+			.param("from", Timestamp.from(from))
+			.param("to", Timestamp.from(to))
+			.query((rs, row) -> new UsageGroup(rs.getString("key"), rs.getString("key"), rs.getBigDecimal("spend"),
+					rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getLong("calls_allowed"), 0,
+					rs.getLong("calls_settled"), rs.getLong("overruns")))
+			.list();
+	}
+
+	private static String deniedKey(GroupBy groupBy) {
+		return switch (groupBy) {
+			case DAY -> localDate("d.created_at");
+			case MODEL -> "coalesce(d.model, '" + UNPRICED + "')";
+			case CHILD -> "CAST(coalesce(leaf.ancestors[:childDepth], CAST(:budgetId AS uuid)) AS text)";
+		};
+	}
+
+	private Map<String, Long> deniedGroups(Budget budget, Instant from, Instant to, GroupBy groupBy) {
+		Map<String, Long> denied = new LinkedHashMap<>();
+		this.jdbc.sql("SELECT " + deniedKey(groupBy) + """
+				 AS key, count(*) AS denied
+				FROM denials d JOIN budgets leaf ON leaf.id = d.budget_id
+				WHERE d.root_id = :rootId
+				  AND d.budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:budgetId AS uuid)])
+				  AND d.created_at >= :from AND d.created_at < :to
+				GROUP BY 1""")
+			.param("rootId", budget.rootId())
+			.param("budgetId", budget.id())
+			.param("tz", budget.period().timezone().getId())
+			.param("offsetSeconds", offsetSeconds(budget.period().timezone()))
+			.param("childDepth", budget.depth() + 2)
+			.param("from", Timestamp.from(from))
+			.param("to", Timestamp.from(to))
+			.query((rs, row) -> denied.put(rs.getString("key"), rs.getLong("denied")))
+			.list();
+		return denied;
+	}
+
+	/** Every day of the range in the budget's time zone, quiet days included, so a chart has no gaps. */
+	private static List<UsageGroup> everyDay(Map<String, UsageGroup> groups, Instant from, Instant to, ZoneId zone) {
+		List<UsageGroup> days = new ArrayList<>();
+		LocalDate last = to.minusNanos(1).atZone(zone).toLocalDate();
+		for (LocalDate day = from.atZone(zone).toLocalDate(); !day.isAfter(last); day = day.plusDays(1)) {
+			String key = day.toString();
+			days.add(groups.getOrDefault(key, UsageGroup.empty(key, key)));
+		}
+		return days;
+	}
+
+	/**
+	 * The budget itself first (only if anything happened on it directly), then every direct child in creation
+	 * order, each labelled with its name.
+	 */
+	private List<UsageGroup> everyChild(Map<String, UsageGroup> groups, Budget budget) {
+		List<UsageGroup> children = new ArrayList<>();
+		String self = budget.id().toString();
+		UsageGroup own = groups.get(self);
+		if (own != null) {
+			children.add(own.withLabel(budget.name()));
+		}
+		this.jdbc.sql("SELECT id, name FROM budgets WHERE parent_id = :id ORDER BY id")
+			.param("id", budget.id())
+			.query((rs, row) -> {
+				String key = rs.getString("id");
+				String name = rs.getString("name");
+				return children.add(groups.getOrDefault(key, UsageGroup.empty(key, name)).withLabel(name));
+			})
+			.list();
+		return children;
+	}
+
+}

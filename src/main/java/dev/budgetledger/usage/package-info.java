@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.usage;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,274 @@
+// One budget: balances, usage over time, recent reservations and denials, alerts, journal, and its actions.
+
+import { api } from '../api.js';
+import { h, clear } from '../dom.js';
+import { amount, when, shortId } from '../format.js';
+import {
+  usageBar, statusBadge, table, section, unavailable, errorNote, confirmDialog,
+} from '../components.js';
+import { barChart, lineChart } from '../charts.js';
+import { budgetForm } from './forms.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** Runs a loader into a container; a missing endpoint becomes a notice, any other failure an error note. */
+async function fill(container, what, loader) {
+  try {
+    clear(container, await loader());
+  } catch (error) {
+    clear(container, error.unavailable ? unavailable(what) : errorNote(error));
+  }
+}
+
+async function usage(id, groupBy) {
+  const to = new Date();
+  const from = new Date(to.getTime() - 30 * DAY);
+  try {
+    return await api(`/v1/budgets/${id}/usage`, { query: { from: from.toISOString(), to: to.toISOString(), groupBy } });
+  } catch (error) {
+    // Instants are what the API uses elsewhere; should this endpoint want calendar dates, ask again with those.
+    if (error.status !== 400) throw error;
+    return api(`/v1/budgets/${id}/usage`,
+      { query: { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10), groupBy } });
+  }
+}
+
+function usageChart(report, groupBy, unit) {
+  const groups = report.groups || [];
+  if (!groups.length) return h('p', { class: 'muted empty' }, 'No spend in the last 30 days.');
+  const items = groups.map((g) => ({ label: g.label || g.key, value: g.spend }));
+  const title = groupBy === 'day' ? 'Spend per day, last 30 days' : 'Spend per model, last 30 days';
+  return [
+    groupBy === 'day' ? lineChart(title, items) : barChart(title, items),
+    table(title, [
+      { label: groupBy === 'day' ? 'Day' : 'Model', value: (g) => g.label || g.key },
+      { label: 'Spend', value: (g) => amount(g.spend, unit), class: 'num' },
+      { label: 'Calls allowed', value: (g) => g.callsAllowed, class: 'num' },
+      { label: 'Calls denied', value: (g) => g.callsDenied, class: 'num' },
+      { label: 'Input tokens', value: (g) => g.inputTokens, class: 'num' },
+      { label: 'Output tokens', value: (g) => g.outputTokens, class: 'num' },
+      { label: 'Avg cost per call', value: (g) => amount(g.averageCostPerCall, unit), class: 'num' },
+    ], groups),
+  ];
+}
+
+function usageSection(budget) {
+  const body = h('div', { 'aria-live': 'polite' });
+  const buttons = ['day', 'model'].map((groupBy) => {
+    const button = h('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false' }, `By ${groupBy}`);
+    button.addEventListener('click', () => show(groupBy));
+    return [groupBy, button];
+  });
+  function show(groupBy) {
+    for (const [key, button] of buttons) button.setAttribute('aria-pressed', String(key === groupBy));
+    return fill(body, 'Usage over time', async () => usageChart(await usage(budget.id, groupBy), groupBy, budget.unit));
+  }
+  show('day');
+  return section('Usage over time', h('div', { class: 'toggles', role: 'group', 'aria-label': 'Group usage' },
+    buttons.map(([, button]) => button)), body);
+}
+
+function reservationsTable(items, unit, names) {
+  return table('Recent reservations', [
+    { label: 'Created', value: (r) => when(r.createdAt) },
+    { label: 'Budget', value: (r) => names.get(r.budgetId) || shortId(r.budgetId) },
+    { label: 'Status', value: (r) => h('span', { class: `badge ${r.status.toLowerCase()}` }, r.status) },
+    { label: 'Model', value: (r) => r.model || '–' },
+    { label: 'Held', value: (r) => amount(r.amount, unit), class: 'num' },
+    { label: 'Charged', value: (r) => amount(r.charged, unit), class: 'num' },
+    { label: 'Expires', value: (r) => when(r.expiresAt) },
+  ], items, 'No reservations yet.');
+}
+
+/** Denials from their own endpoint; on servers without it, the count and the (rate-limited) denial events. */
+async function denials(budget, events, names) {
+  try {
+    const page = await api(`/v1/budgets/${budget.id}/denials`, { query: { limit: 20 } });
+    return table('Recent denials', [
+      { label: 'When', value: (d) => when(d.createdAt) },
+      { label: 'Reason', value: (d) => h('strong', { class: 'reason' }, d.reason) },
+      { label: 'Denied by', value: (d) => names.get(d.deniedBy) || shortId(d.deniedBy) },
+      { label: 'Model', value: (d) => d.model || '–' },
+      { label: 'Asked for', value: (d) => amount(d.amount, budget.unit), class: 'num' },
+    ], page.items, 'Nothing denied.');
+  } catch (error) {
+    if (!error.unavailable) throw error;
+    const denied = events.filter((e) => e.type === 'reservation.denied');
+    return [
+      h('p', { class: 'notice', dataset: { unavailable: 'true' } },
+        'The list of denials is not available on this server; shown instead: the count, and the denial '
+        + 'events (at most one per budget per minute).'),
+      h('p', { class: 'denied-count' }, `Denied on this budget so far: ${budget.deniedCount}`),
+      table('Denial events', [
+        { label: 'When', value: (e) => when(e.createdAt) },
+        { label: 'Reason', value: (e) => h('strong', { class: 'reason' }, e.data.reason || '–') },
+        { label: 'Denied by', value: (e) => names.get(e.data.limitingBudgetId) || shortId(e.data.limitingBudgetId) },
+        { label: 'Asked for', value: (e) => amount(e.data.requested, e.data.unit), class: 'num' },
+        { label: 'Available', value: (e) => amount(e.data.available, e.data.unit), class: 'num' },
+      ], denied, 'No denial events.'),
+    ];
+  }
+}
+
+/** The budget's subtree events, newest first (the feed is oldest first, so read it to the end). */
+async function recentEvents(id) {
+  const events = [];
+  let after = 0;
+  for (let page = 0; page < 10; page += 1) {
+    const result = await api('/v1/events', { query: { budgetId: id, after, limit: 500 } });
+    events.push(...result.items);
+    if (result.items.length < 500) break;
+    after = result.next;
+  }
+  return events.reverse();
+}
+
+function describeEvent(event, unit) {
+  const d = event.data || {};
+  switch (event.type) {
+    case 'budget.threshold_crossed': return `crossed ${Math.round(Number(d.threshold) * 100)}% of its limit`;
+    case 'budget.exhausted': return `exhausted: available ${amount(d.available, d.unit || unit)}`;
+    case 'budget.frozen': return `frozen: ${d.reason || ''}`;
+    case 'budget.unfrozen': return 'unfrozen';
+    case 'budget.period_reset': return 'period reset';
+    case 'reservation.denied': return `reservation denied: ${d.reason || ''}`;
+    case 'reservation.overrun': return `overrun: charged ${amount(d.charged, unit)} on a hold of ${amount(d.amount, unit)}`;
+    case 'reservation.expired': return 'hold expired';
+    default: return event.type;
+  }
+}
+
+function journal(budget) {
+  const container = h('div', {});
+  const rows = [];
+  let cursor;
+  const more = h('button', { type: 'button', class: 'secondary' }, 'Load more entries');
+  async function load() {
+    more.disabled = true;
+    try {
+      const page = await api(`/v1/budgets/${budget.id}/entries`, { query: { limit: 50, cursor } });
+      rows.push(...page.items);
+      cursor = page.nextCursor;
+      clear(container, table('Journal', [
+        { label: '#', value: (e) => e.id, class: 'num' },
+        { label: 'When', value: (e) => when(e.createdAt) },
+        { label: 'Kind', value: (e) => e.kind },
+        { label: 'Amount', value: (e) => amount(e.amount, budget.unit), class: 'num' },
+        { label: 'Spent Δ', value: (e) => amount(e.spentDelta, budget.unit), class: 'num' },
+        { label: 'Reserved Δ', value: (e) => amount(e.reservedDelta, budget.unit), class: 'num' },
+        { label: 'Limit', value: (e) => (e.limit ? amount(e.limit, budget.unit) : ''), class: 'num' },
+        { label: 'Note', value: (e) => e.note || (e.reservationId ? `reservation ${shortId(e.reservationId)}` : '') },
+      ], rows), cursor ? more : null);
+    } catch (error) {
+      clear(container, errorNote(error));
+    } finally {
+      more.disabled = false;
+    }
+  }
+  more.addEventListener('click', load);
+  load();
+  return section('Journal (oldest first)', container);
+}
+
+export async function budgetView(main, [id], { announce, rerender }) {
+  // The subtree gives the names of everything the page lists; the rest of the tree is not needed here.
+  const subtree = await api(`/v1/budgets/${id}/tree`);
+  const { budget } = subtree;
+  const parent = budget.parentId ? await api(`/v1/budgets/${budget.parentId}`) : null;
+  const ordered = [];
+  const walk = (node) => {
+    ordered.push(node.budget);
+    node.children.forEach(walk);
+  };
+  walk(subtree);
+  const names = new Map(ordered.map((b) => [b.id, b.name]));
+  if (parent) names.set(parent.id, parent.name);
+
+  const edit = h('button', { type: 'button', class: 'secondary' }, 'Edit');
+  edit.addEventListener('click', async () => {
+    const changed = await budgetForm({ budget });
+    if (changed) {
+      announce(`Budget ${changed.name} saved.`);
+      rerender();
+    }
+  });
+  const child = h('button', { type: 'button', class: 'secondary' }, 'New child budget');
+  child.addEventListener('click', async () => {
+    const created = await budgetForm({ parent: budget, budgets: ordered });
+    if (created) {
+      announce(`Budget ${created.name} created.`);
+      rerender();
+    }
+  });
+  const frozen = budget.status === 'FROZEN';
+  const freeze = h('button', { type: 'button', class: frozen ? '' : 'danger' }, frozen ? 'Unfreeze' : 'Freeze');
+  freeze.addEventListener('click', async () => {
+    const answer = await confirmDialog(frozen
+      ? { title: `Unfreeze ${budget.name}?`, message: 'New reservations on this budget and below it will be '
+        + 'decided normally again.', confirmLabel: 'Unfreeze' }
+      : { title: `Freeze ${budget.name}?`, message: 'Every new reservation on this budget and on every budget '
+        + 'below it will be denied (BUDGET_FROZEN) until it is unfrozen. Holds already placed can still settle.',
+      confirmLabel: 'Freeze', reasonLabel: 'Reason (recorded in the journal and the audit log)', danger: true });
+    if (!answer) return;
+    try {
+      await api(`/v1/budgets/${id}/${frozen ? 'unfreeze' : 'freeze'}`,
+        { method: 'POST', body: frozen ? undefined : { reason: answer.reason } });
+      announce(`Budget ${budget.name} ${frozen ? 'unfrozen' : 'frozen'}.`);
+      rerender();
+    } catch (error) {
+      main.prepend(errorNote(error));
+    }
+  });
+  const refresh = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
+  refresh.addEventListener('click', () => rerender());
+
+  const facts = [
+    ['Unit', budget.unit], ['Period', budget.period === 'NONE' ? 'none' : `${budget.period} (${budget.timezone})`],
+    ['Period started', budget.periodStart ? when(budget.periodStart) : null],
+    ['Mode', budget.mode], ['Alert thresholds', (budget.thresholds || []).join(', ')],
+    ['Carried over', budget.carriedOver !== '0' ? amount(budget.carriedOver, budget.unit) : null],
+    ['Holds now', budget.heldCount], ['Calls this period', budget.callsInPeriod], ['Denied', budget.deniedCount],
+    ['Max per call', budget.maxAmountPerCall ? amount(budget.maxAmountPerCall, budget.unit) : null],
+    ['Max concurrent holds', budget.maxConcurrentHolds],
+    ['Frozen', frozen ? `${when(budget.frozenAt)}: ${budget.frozenReason || ''}` : null],
+  ].filter(([, value]) => value !== null && value !== undefined && value !== '');
+
+  const reservations = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const denialBox = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const alerts = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+
+  clear(main,
+    h('nav', { 'aria-label': 'Breadcrumb', class: 'crumbs' }, h('a', { href: '#/budgets' }, 'Budgets'),
+      parent ? [' / ', h('a', { href: `#/budgets/${parent.id}` }, parent.name)] : null),
+    h('div', { class: 'title-row' }, h('h1', {}, budget.name, ' ', statusBadge(budget)),
+      h('div', { class: 'buttons' }, refresh, edit, child, freeze)),
+    section('Balance', usageBar(budget),
+      h('dl', { class: 'facts' }, facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, String(value)))))),
+    subtree.children.length ? section('Budgets below', h('ul', { class: 'plain' },
+      subtree.children.map((node) => h('li', {}, h('a', { href: `#/budgets/${node.budget.id}` }, node.budget.name),
+        usageBar(node.budget))))) : null,
+    usageSection(budget),
+    h('div', { class: 'columns' },
+      section('Recent reservations', reservations),
+      section('Denials', denialBox)),
+    section('Alerts', alerts),
+    journal(budget));
+
+  fill(reservations, 'The list of reservations', async () => {
+    const page = await api('/v1/reservations', { query: { budgetId: id, limit: 20 } });
+    return reservationsTable(page.items, budget.unit, names);
+  });
+  let events = [];
+  try {
+    events = await recentEvents(id);
+    clear(alerts, table('Alerts', [
+      { label: 'When', value: (e) => when(e.createdAt) },
+      { label: 'Budget', value: (e) => names.get(e.budgetId) || shortId(e.budgetId) },
+      { label: 'What', value: (e) => describeEvent(e, budget.unit) },
+    ], events.slice(0, 50), 'No alerts yet.'));
+  } catch (error) {
+    clear(alerts, errorNote(error));
+  }
+  await fill(denialBox, 'The list of denials', () => denials(budget, events, names));
+  announce(`Budget ${budget.name} loaded.`);
+}

@@ -1,0 +1,93 @@
+// Active holds, refreshed every few seconds: which budgets hold money right now, and the holds themselves.
+
+import { api } from '../api.js';
+import { h, clear } from '../dom.js';
+import { amount, when, shortId } from '../format.js';
+import { table, section, unavailable, errorNote } from '../components.js';
+import { loadTree } from './budgets.js';
+
+const REFRESH_MS = 5000;
+
+const MAX_ROOTS = 20;
+
+/**
+ * The HELD reservations under every top-level budget that holds anything (a root's heldCount covers its whole
+ * tree, so the others need no request); newest first.
+ */
+async function heldReservations(roots) {
+  const holding = roots.filter((root) => root.budget.heldCount > 0).slice(0, MAX_ROOTS);
+  if (!holding.length) return [];
+  // One request first, so a server without the endpoint is asked once, not once per tree.
+  const [first, ...rest] = holding;
+  const query = (root) => api('/v1/reservations', { query: { budgetId: root.budget.id, status: 'HELD', limit: 200 } });
+  const pages = [await query(first), ...await Promise.all(rest.map(query))];
+  return pages.flatMap((page) => page.items).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+}
+
+export async function holdsView(main, _params, { announce }) {
+  const updated = h('span', { class: 'muted' });
+  const pause = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false' }, 'Pause updates');
+  const budgetsBox = h('div', {});
+  const holdsBox = h('div', {});
+  let timer = null;
+  let paused = false;
+  let stopped = false;
+  let previous = null;
+
+  async function refresh() {
+    try {
+      const tree = await loadTree();
+      const names = new Map(tree.ordered.map((b) => [b.id, b.name]));
+      const units = new Map(tree.ordered.map((b) => [b.id, b.unit]));
+      const holding = tree.ordered.filter((b) => b.heldCount > 0);
+      clear(budgetsBox, table('Budgets with holds', [
+        { label: 'Budget', value: (b) => h('a', { href: `#/budgets/${b.id}` }, `${'— '.repeat(b.depth)}${b.name}`) },
+        { label: 'Holds', value: (b) => b.heldCount, class: 'num' },
+        { label: 'Reserved', value: (b) => amount(b.reserved, b.unit), class: 'num' },
+        { label: 'Available', value: (b) => amount(b.available, b.unit), class: 'num' },
+      ], holding, 'No budget holds anything right now.'));
+      let count = holding.reduce((sum, b) => sum + (b.depth === 0 ? b.heldCount : 0), 0);
+      try {
+        const holds = await heldReservations(tree.roots);
+        count = holds.length;
+        clear(holdsBox, table('Active holds', [
+          { label: 'Since', value: (r) => when(r.createdAt) },
+          { label: 'Budget', value: (r) => names.get(r.budgetId) || shortId(r.budgetId) },
+          { label: 'Model', value: (r) => r.model || '–' },
+          { label: 'Held', value: (r) => amount(r.amount, units.get(r.budgetId) || r.currency), class: 'num' },
+          { label: 'Expires', value: (r) => when(r.expiresAt) },
+          { label: 'Id', value: (r) => shortId(r.id) },
+        ], holds, 'No active holds.'));
+      } catch (error) {
+        clear(holdsBox, error.unavailable ? unavailable('The list of individual holds') : errorNote(error));
+      }
+      updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+      if (count !== previous) announce(`${count} active ${count === 1 ? 'hold' : 'holds'}.`);
+      previous = count;
+    } catch (error) {
+      clear(holdsBox, errorNote(error));
+    }
+    if (!paused && !stopped) timer = setTimeout(refresh, REFRESH_MS);
+  }
+
+  pause.addEventListener('click', () => {
+    paused = !paused;
+    pause.setAttribute('aria-pressed', String(paused));
+    pause.textContent = paused ? 'Resume updates' : 'Pause updates';
+    clearTimeout(timer);
+    if (!paused) refresh();
+    announce(paused ? 'Updates paused.' : 'Updates resumed.');
+  });
+
+  clear(main,
+    h('div', { class: 'title-row' }, h('h1', {}, 'Live holds'), h('div', { class: 'buttons' }, updated, ' ', pause)),
+    h('p', { class: 'muted' }, `Refreshes every ${REFRESH_MS / 1000} seconds. A budget's holds include those `
+      + `placed on budgets below it. Individual holds are listed for up to ${MAX_ROOTS} budget trees.`),
+    section('Budgets holding money', budgetsBox),
+    section('Active holds', holdsBox));
+  await refresh();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}

@@ -1,0 +1,139 @@
+package dev.budgetledger.console;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import dev.budgetledger.support.IntegrationTest;
+
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * The console in a real browser against the real service: Debian's headless Chromium, driven by
+ * {@code playwright-core} (pinned in src/test/console-e2e, installed with {@code npm ci} on first use; Playwright
+ * never downloads a browser). The script signs in, builds a budget tree, reserves through the API, and checks the
+ * bars, the denial, a freeze, the live holds and the API keys; see docs/console.md. Needs Node.js 18+ and
+ * {@code /usr/bin/chromium} (or {@code CHROMIUM}); without them it fails, saying what to install.
+ */
+class ConsoleEndToEndIntegrationTests extends IntegrationTest {
+
+	private static final Path E2E = Path.of("src/test/console-e2e");
+
+	private static final Path SCREENSHOTS = Path.of("target/console-e2e");
+
+	/** Every check the script prints, in order; it stops at the first failure, so all of them must appear. */
+	private static final List<String> CHECKS = List.of("console is served at /console/", "an unknown key is refused",
+			"signed in with the admin key", "budget tree created in the console", "reserve 2.00 more on the team is denied",
+			"team bar shows 75% used", "team bar is coloured at its alert threshold",
+			"the denial and its reason appear on the budget page", "freezing asks for a reason first",
+			"the budget shows as frozen", "a reserve on the frozen budget is denied",
+			"the budget page counts both denials", "the freeze appears among the alerts",
+			"a new limit of 6.00 shows the team 50% used", "after unfreezing, the team takes reservations again",
+			"the new hold appears after an automatic refresh", "the refresh is announced (aria-live)",
+			"the new key is shown once", "the secret is gone from the page afterwards", "the new key works",
+			"a revoked key stops working",
+			"signing out forgets the key", "the key never appears in a URL or goes anywhere but /v1",
+			"no script errors and no Content-Security-Policy violations");
+
+	@LocalServerPort
+	private int port;
+
+	@Test
+	void anOperatorSeesAndSteersSpendInTheConsole() throws Exception {
+		String node = requireNode();
+		String chromium = requireChromium();
+		installPlaywrightCore();
+
+		Result run = run(List.of(node, "e2e.mjs"), Map.of("BASE_URL", "http://localhost:" + this.port, "ADMIN_KEY",
+				ADMIN_KEY, "CHROMIUM", chromium, "SCREENSHOT_DIR", SCREENSHOTS.toAbsolutePath().toString()), 180);
+
+		assertThat(run.exitCode()).as(run.output()).isZero();
+		for (String check : CHECKS) {
+			assertThat(run.output()).as(run.output()).contains("ok " + check + "\n");
+		}
+		assertThat(run.output()).contains("E2E PASSED");
+		assertLedgerReconciled();
+	}
+
+	private static String requireNode() throws Exception {
+		String node = System.getenv().getOrDefault("NODE", "node");
+		Result version;
+		try {
+			version = run(List.of(node, "--version"), Map.of(), 30);
+		}
+		catch (IOException ex) {
+			return fail("The console end-to-end test needs Node.js 18 or later on the PATH (or NODE=/path/to/node): "
+					+ "apt-get install -y nodejs npm (" + ex.getMessage() + ")");
+		}
+		int major = Integer.parseInt(version.output().trim().replaceFirst("^v(\\d+).*$", "$1"));
+		assertThat(major).as("Node.js version (the console end-to-end test needs 18 or later)")
+			.isGreaterThanOrEqualTo(18);
+		return node;
+	}
+
+	private static String requireChromium() {
+		String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
+		if (!new File(chromium).canExecute()) {
+			fail("The console end-to-end test needs Debian's Chromium at " + chromium
+					+ ": apt-get install -y chromium (or set CHROMIUM to another Chromium binary)");
+		}
+		return chromium;
+	}
+
+	/** npm ci once: again only when the lockfile changed since the last install. */
+	private static void installPlaywrightCore() throws Exception {
+		Path installed = E2E.resolve("node_modules/.package-lock.json");
+		Path lock = E2E.resolve("package-lock.json");
+		if (Files.exists(installed) && Files.exists(E2E.resolve("node_modules/playwright-core/package.json"))
+				&& Files.getLastModifiedTime(installed).compareTo(Files.getLastModifiedTime(lock)) >= 0) {
+			return;
+		}
+		String npm = System.getenv().getOrDefault("NPM", "npm");
+		Result install;
+		try {
+			install = run(List.of(npm, "ci", "--no-audit", "--no-fund"), Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
+					300);
+		}
+		catch (IOException ex) {
+			fail("The console end-to-end test needs npm to install playwright-core: apt-get install -y npm ("
+					+ ex.getMessage() + ")");
+			return;
+		}
+		assertThat(install.exitCode()).as("npm ci in " + E2E + ":\n" + install.output()).isZero();
+	}
+
+	private record Result(int exitCode, String output) {
+	}
+
+	private static Result run(List<String> command, Map<String, String> environment, int timeoutSeconds)
+			throws Exception {
+		Path log = Files.createTempFile("console-e2e", ".log");
+		try {
+			ProcessBuilder builder = new ProcessBuilder(command).directory(E2E.toFile())
+				.redirectErrorStream(true)
+				.redirectOutput(log.toFile());
+			builder.environment().putAll(environment);
+			Process process = builder.start();
+			if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+				process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+				fail(String.join(" ", command) + " did not finish within " + timeoutSeconds + " s:\n"
+						+ Files.readString(log, StandardCharsets.UTF_8));
+			}
+			return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+		}
+		finally {
+			Files.deleteIfExists(log);
+		}
+	}
+
+}

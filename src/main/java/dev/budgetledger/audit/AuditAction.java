@@ -5,7 +5,9 @@ public enum AuditAction {
 
 	BUDGET_CREATE(TargetType.BUDGET), BUDGET_UPDATE(TargetType.BUDGET), BUDGET_FREEZE(TargetType.BUDGET),
 	BUDGET_UNFREEZE(TargetType.BUDGET), PRICE_PUT(TargetType.PRICE),
-	API_KEY_CREATE(TargetType.API_KEY), API_KEY_REVOKE(TargetType.API_KEY);
+	API_KEY_CREATE(TargetType.API_KEY), API_KEY_REVOKE(TargetType.API_KEY), WEBHOOK_CREATE(TargetType.WEBHOOK),
+	WEBHOOK_UPDATE(TargetType.WEBHOOK), WEBHOOK_DELETE(TargetType.WEBHOOK), WEBHOOK_ROTATE_SECRET(TargetType.WEBHOOK),
+	WEBHOOK_DELIVERY_RETRY(TargetType.WEBHOOK);
 
 	private final TargetType targetType;
 
@@ -19,7 +21,7 @@ public enum AuditAction {
 
 	public enum TargetType {
 
-		BUDGET, PRICE, API_KEY
+		BUDGET, PRICE, API_KEY, WEBHOOK
 
 	}
 

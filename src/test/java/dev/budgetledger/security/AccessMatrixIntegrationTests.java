@@ -37,10 +37,14 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 
 	private static final String JSON = "application/json";
 
+	/** Nothing listens there, and the matrix's webhooks want an event the matrix never causes (an overrun). */
+	private static final String HOOK_URL = "http://127.0.0.1:9/hook";
+
 	/**
 	 * method, path, body; then the status for each {@link Who} in order. {@code {budget}} and
 	 * {@code {reservation}} are A's (B's for the out-of-scope client); {@code {child}} is a new budget under A (B),
-	 * so a bound key's scope is seen to cover its subtree and a freeze leaves A alone; {@code {key}} and
+	 * so a bound key's scope is seen to cover its subtree and a freeze leaves A alone; {@code {webhook}} is a new
+	 * webhook on A (B), {@code {webhook-delivery}} is {@code <webhook id>/deliveries/<delivery id>}; {@code {key}} and
 	 * {@code {model}} are made fresh for each call.
 	 */
 	static Stream<Arguments> matrix() {
@@ -77,6 +81,15 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				row("GET", "/v1/api-keys/{key}", null, 403, 403, 200),
 				row("DELETE", "/v1/api-keys/{key}", null, 403, 403, 204),
 				row("GET", "/v1/audit", null, 403, 403, 200),
+				row("POST", "/v1/webhooks", "{\"url\": \"" + HOOK_URL
+						+ "\", \"events\": [\"reservation.overrun\"], \"budgetId\": \"{budget}\"}", 403, 403, 201),
+				row("GET", "/v1/webhooks", null, 403, 403, 200),
+				row("GET", "/v1/webhooks/{webhook}", null, 403, 403, 200),
+				row("PATCH", "/v1/webhooks/{webhook}", "{\"description\": \"matrix\"}", 403, 403, 200),
+				row("DELETE", "/v1/webhooks/{webhook}", null, 403, 403, 204),
+				row("POST", "/v1/webhooks/{webhook}/rotate-secret", "", 403, 403, 200),
+				row("GET", "/v1/webhooks/{webhook}/deliveries", null, 403, 403, 200),
+				row("POST", "/v1/webhooks/{webhook-delivery}/retry", "", 403, 403, 202),
 				row("GET", "/v1/nothing-here", null, 403, 403, 404),
 				row("GET", "/actuator/info", null, 403, 403, 200),
 				row("GET", "/actuator/prometheus", null, 403, 403, 200),
@@ -207,10 +220,41 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 		if (resolved.contains("{reservation}")) {
 			resolved = resolved.replace("{reservation}", reserveAllowed(budget, "0.01").toString());
 		}
+		if (resolved.contains("{webhook}")) {
+			resolved = resolved.replace("{webhook}", createWebhook(budget));
+		}
+		if (resolved.contains("{webhook-delivery}")) {
+			String webhook = createWebhook(budget);
+			resolved = resolved.replace("{webhook-delivery}", webhook + "/deliveries/" + createDelivery(webhook, budget));
+		}
 		if (resolved.contains("{key}")) {
 			resolved = resolved.replace("{key}", keyId(clientKey(null)));
 		}
 		return resolved.replace("{model}", "matrix-model-" + UUID.randomUUID());
+	}
+
+	private String createWebhook(UUID budget) {
+		Api.Response response = this.api.post("/v1/webhooks",
+				Map.of("url", HOOK_URL, "events", List.of("reservation.overrun"), "budgetId", budget));
+		assertThat(response.status()).as(response.toString()).isEqualTo(201);
+		return response.text("id");
+	}
+
+	/** A delivery of a real event (a freeze of a new budget), made here as the dispatcher's fan-out would. */
+	private UUID createDelivery(String webhookId, UUID budget) {
+		UUID child = createChild(budget);
+		assertThat(this.api.post("/v1/budgets/" + child + "/freeze", Map.of("reason", "matrix")).status()).isEqualTo(200);
+		UUID delivery = UUID.randomUUID();
+		this.jdbc.sql("""
+				INSERT INTO webhook_deliveries (id, webhook_id, event_position, event_id, event_type, budget_id, status,
+				    next_attempt_at, created_at)
+				SELECT :delivery, :webhook, id, event_id, type, budget_id, 'DEAD', created_at, created_at
+				FROM events WHERE budget_id = :child""")
+			.param("delivery", delivery)
+			.param("webhook", UUID.fromString(webhookId))
+			.param("child", child)
+			.update();
+		return delivery;
 	}
 
 	private UUID createChild(UUID parent) {

@@ -25,7 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Base of the integration tests: the whole service on a random port over a real PostgreSQL. All of them share one
  * application context (one start per run); each test makes its own budgets, so they never see each other's data.
  * The expiry sweep is slowed to once an hour here so tests that move the clock decide when holds expire;
- * {@code ExpirySchedulerIntegrationTests} runs it fast in a context of its own.
+ * {@code ExpirySchedulerIntegrationTests} runs it fast in a context of its own. Webhooks are dispatched only when a
+ * test calls the dispatcher (the schedule is an hour), may reach 127.0.0.1 (receivers the tests start) and nothing
+ * else private, and back off for seconds, not hours.
  * <p>
  * Requests go out with the admin key configured here ({@link #ADMIN_KEY}); {@link #api} can send another key or
  * none. That one key makes every request of the whole suite, far beyond what one real caller does, so its rate
@@ -36,7 +38,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"spring.datasource.hikari.connection-timeout=15000",
 				"budget-ledger.security.admin-key=" + IntegrationTest.ADMIN_KEY,
 				"budget-ledger.security.rate-limit.requests-per-second=1000000",
-				"budget-ledger.security.rate-limit.burst=1000000" })
+				"budget-ledger.security.rate-limit.burst=1000000", "budget-ledger.webhooks.poll-interval=1h",
+				"budget-ledger.webhooks.allowed-targets=127.0.0.1/32", "budget-ledger.webhooks.initial-backoff=1s",
+				"budget-ledger.webhooks.max-backoff=2s", "budget-ledger.webhooks.max-attempts=4",
+				"budget-ledger.webhooks.read-timeout=3s",
+				"budget-ledger.webhooks.secret-overlap=1m" })
 @Import(TestInfrastructure.class)
 public abstract class IntegrationTest {
 

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.webhooks.web;
+
+import org.jspecify.annotations.NullMarked;

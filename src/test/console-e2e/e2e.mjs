@@ -195,12 +195,15 @@ try {
   // Live holds refresh by themselves: a new hold on research appears without navigating.
   await page.getByRole('link', { name: 'Live holds' }).click();
   await page.getByRole('heading', { name: 'Live holds', level: 1 }).waitFor();
-  const researchRow = page.getByRole('row', { name: new RegExp(research.name) });
+  const holdingBudgets = page.getByRole('table', { name: 'Budgets with holds' });
+  const researchRow = holdingBudgets.getByRole('row', { name: new RegExp(research.name) });
   check(await researchRow.count() === 0, 'research holds nothing yet');
-  await page.getByRole('row', { name: new RegExp(team.name) }).waitFor();
+  await holdingBudgets.getByRole('row', { name: new RegExp(team.name) }).waitFor();
   const later = await call('POST', '/v1/reservations', { budgetId: research.id, amount: '0.50' });
   check(later.status === 201, 'reserve 0.50 on research is allowed');
   await researchRow.waitFor({ timeout: 12000 });
+  await page.getByRole('table', { name: 'Active holds' }).getByRole('row', { name: new RegExp(research.name) })
+    .waitFor();
   check(true, 'the new hold appears after an automatic refresh');
   check(/active holds?/.test(await page.locator('#status').innerText()), 'the refresh is announced (aria-live)');
   await shot(page, 'live-holds');

@@ -9,8 +9,6 @@ import {
 import { barChart, lineChart } from '../charts.js';
 import { budgetForm } from './forms.js';
 
-const DAY = 24 * 60 * 60 * 1000;
-
 /** Runs a loader into a container; a missing endpoint becomes a notice, any other failure an error note. */
 async function fill(container, what, loader) {
   try {
@@ -20,24 +18,19 @@ async function fill(container, what, loader) {
   }
 }
 
-async function usage(id, groupBy) {
-  const to = new Date();
-  const from = new Date(to.getTime() - 30 * DAY);
-  try {
-    return await api(`/v1/budgets/${id}/usage`, { query: { from: from.toISOString(), to: to.toISOString(), groupBy } });
-  } catch (error) {
-    // Instants are what the API uses elsewhere; should this endpoint want calendar dates, ask again with those.
-    if (error.status !== 400) throw error;
-    return api(`/v1/budgets/${id}/usage`,
-      { query: { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10), groupBy } });
-  }
+/**
+ * The budget's current period, as the server counts time: the report's own defaults (period start to the server's
+ * now), so a browser whose clock differs from the server's still sees what was just spent.
+ */
+function usage(id, groupBy) {
+  return api(`/v1/budgets/${id}/usage`, { query: { groupBy } });
 }
 
 function usageChart(report, groupBy, unit) {
   const groups = report.groups || [];
-  if (!groups.length) return h('p', { class: 'muted empty' }, 'No spend in the last 30 days.');
+  if (!groups.length) return h('p', { class: 'muted empty' }, 'No spend in this period yet.');
   const items = groups.map((g) => ({ label: g.label || g.key, value: g.spend }));
-  const title = groupBy === 'day' ? 'Spend per day, last 30 days' : 'Spend per model, last 30 days';
+  const title = groupBy === 'day' ? 'Spend per day, this period' : 'Spend per model, this period';
   return [
     groupBy === 'day' ? lineChart(title, items) : barChart(title, items),
     table(title, [

@@ -65,7 +65,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 		JsonNode webhook = createWebhook(receiver.url(), List.of("budget.frozen", "budget.unfrozen"), budget);
 		String id = webhook.get("id").asString();
 		String oldSecret = webhook.get("secret").asString();
-		Api.Response rotated = this.api.post("/v1/webhooks/" + id + "/rotate-secret", Map.of());
+		Api.Response rotated = this.api.post("/v1/webhooks/" + id + "/rotate-secret", "");
 		assertThat(rotated.status()).as(rotated.toString()).isEqualTo(200);
 		String newSecret = rotated.text("secret");
 		assertThat(newSecret).isNotEqualTo(oldSecret);
@@ -143,7 +143,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 
 		receiver.otherwise(204, "");
 		Api.Response retried = this.api.post(
-				"/v1/webhooks/" + id + "/deliveries/" + dead.get("id").asString() + "/retry", Map.of());
+				"/v1/webhooks/" + id + "/deliveries/" + dead.get("id").asString() + "/retry", "");
 		assertThat(retried.status()).as(retried.toString()).isEqualTo(202);
 		assertThat(retried.text("status")).isEqualTo("PENDING");
 		deliverDue();

@@ -89,7 +89,7 @@ abstract class WebhookIntegrationTest extends IntegrationTest {
 	}
 
 	void unfreeze(UUID budgetId) {
-		Api.Response response = this.api.post("/v1/budgets/" + budgetId + "/unfreeze", Map.of());
+		Api.Response response = this.api.post("/v1/budgets/" + budgetId + "/unfreeze", "");
 		assertThat(response.status()).as(response.toString()).isEqualTo(200);
 	}
 

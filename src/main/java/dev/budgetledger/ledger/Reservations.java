@@ -51,15 +51,17 @@ public class Reservations {
 	}
 
 	/**
-	 * Reservations made in the subtree of {@code budgetId}, newest first (ids are UUIDv7), before {@code before}.
-	 * Read through the primary key backwards: a listing is not worth one more index insert on every reserve.
+	 * Reservations made in the subtree of {@code budgetId} (or anywhere, when it is {@code null}), newest first (ids
+	 * are UUIDv7), before {@code before}. Read through the primary key backwards: a listing is not worth one more
+	 * index insert on every reserve.
 	 * @param status only reservations in this state, or {@code null} for all
 	 */
-	public List<Reservation> listSubtree(UUID budgetId, @Nullable ReservationStatus status, @Nullable UUID before,
-			int limit) {
+	public List<Reservation> listSubtree(@Nullable UUID budgetId, @Nullable ReservationStatus status,
+			@Nullable UUID before, int limit) {
 		return this.jdbc.sql("SELECT " + COLUMNS + """
 				 FROM reservations
-				WHERE budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:budgetId AS uuid)])
+				WHERE (CAST(:budgetId AS uuid) IS NULL
+				       OR budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:budgetId AS uuid)]))
 				  AND (CAST(:status AS text) IS NULL OR status = :status)
 				  AND (CAST(:before AS uuid) IS NULL OR id < :before)
 				ORDER BY id DESC LIMIT :limit""")

@@ -113,15 +113,21 @@ class ReservationController {
 				}));
 	}
 
-	/** Reservations made on a budget and below it, newest first; a bound key sees only its own subtree. */
+	/**
+	 * Reservations made on a budget and below it, newest first; without a budget, all the caller may see (every
+	 * tree for an unbound key, e.g. the console's live holds). A bound key sees only its own subtree.
+	 */
 	@GetMapping
-	PageResponse<ReservationResponse> list(@RequestParam UUID budgetId,
+	PageResponse<ReservationResponse> list(@RequestParam(required = false) @Nullable UUID budgetId,
 			@RequestParam(required = false) @Nullable ReservationStatus status,
 			@RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit,
 			@RequestParam(required = false) @Nullable String cursor, @AuthenticationPrincipal Caller caller) {
-		this.scope.requireBudget(caller.scope(), budgetId);
-		this.budgets.get(budgetId);
-		return PageResponse.of(this.reservations.listSubtree(budgetId, status, Cursors.decodeUuid(cursor), limit + 1),
+		UUID subtree = (budgetId != null) ? budgetId : caller.scope();
+		if (subtree != null) {
+			this.scope.requireBudget(caller.scope(), subtree);
+			this.budgets.get(subtree);
+		}
+		return PageResponse.of(this.reservations.listSubtree(subtree, status, Cursors.decodeUuid(cursor), limit + 1),
 				limit, ReservationResponse::of, Reservation::id);
 	}
 

@@ -37,8 +37,9 @@ export function when(iso) {
     hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** The last 8 characters: ids are UUIDv7, whose first ones are a timestamp shared by ids made together. */
 export function shortId(id) {
-  return id ? String(id).slice(0, 8) : '–';
+  return id ? `…${String(id).slice(-8)}` : '–';
 }
 
 /** Effective limit, spent, reserved and alert level of a budget, for its utilisation bar. */

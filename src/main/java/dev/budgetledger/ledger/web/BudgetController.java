@@ -6,18 +6,14 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
-import jakarta.validation.Validator;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Digits;
@@ -28,16 +24,14 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import dev.budgetledger.audit.AuditAction;
 import dev.budgetledger.audit.AuditLog;
 import dev.budgetledger.idempotency.IdempotentExecutor;
 import dev.budgetledger.idempotency.StoredResponse;
 import dev.budgetledger.errors.InvalidRequestException;
-import dev.budgetledger.errors.MalformedRequestException;
+import dev.budgetledger.errors.MergePatches;
 import dev.budgetledger.ledger.Budget;
 import dev.budgetledger.ledger.BudgetChanges;
 import dev.budgetledger.ledger.BudgetPeriods;
@@ -102,16 +96,13 @@ class BudgetController {
 
 	private final BudgetPeriods periods;
 
-	private final JsonMapper json;
-
-	private final Validator validator;
+	private final MergePatches patches;
 
 	BudgetController(Ledger ledger, Budgets budgets, JournalEntries entries, IdempotentExecutor idempotency,
 			Requests requests, BudgetScope scope, AuditLog audit, TransactionTemplate transactions,
-			BudgetPeriods periods, JsonMapper json, Validator validator) {
+			BudgetPeriods periods, MergePatches patches) {
 		this.periods = periods;
-		this.json = json;
-		this.validator = validator;
+		this.patches = patches;
 		this.ledger = ledger;
 		this.budgets = budgets;
 		this.entries = entries;
@@ -187,29 +178,11 @@ class BudgetController {
 	}
 
 	private BudgetChanges changes(JsonNode patch) {
-		if (!patch.isObject()) {
-			throw new MalformedRequestException("A merge patch is a JSON object");
-		}
-		UpdateBudgetRequest request;
-		try {
-			request = this.json.treeToValue(patch, UpdateBudgetRequest.class);
-		}
-		catch (JacksonException ex) {
-			throw new MalformedRequestException(ex.getOriginalMessage());
-		}
-		List<InvalidRequestException.FieldError> errors = this.validator.validate(request)
-			.stream()
-			.map(violation -> new InvalidRequestException.FieldError(violation.getPropertyPath().toString(),
-					violation.getMessage()))
-			.sorted(Comparator.comparing(InvalidRequestException.FieldError::field))
-			.toList();
-		if (!errors.isEmpty()) {
-			throw new InvalidRequestException(errors);
-		}
+		MergePatches.MergePatch<UpdateBudgetRequest> read = this.patches.read(patch, UpdateBudgetRequest.class);
+		UpdateBudgetRequest request = read.request();
 		Map<String, Object> metadata = (request.metadata() != null) ? this.requests.metadata(request.metadata())
 				: null;
-		Set<String> present = new HashSet<>(patch.propertyNames());
-		return new BudgetChanges(present, request.name(), request.limit(), metadata, request.mode(),
+		return new BudgetChanges(read.present(), request.name(), request.limit(), metadata, request.mode(),
 				request.thresholds(), request.downgradeAt(), request.maxAmountPerCall(), request.maxTokensPerCall(),
 				request.maxCallsPerPeriod(), request.maxConcurrentHolds(), request.rollover(), request.rolloverCap());
 	}

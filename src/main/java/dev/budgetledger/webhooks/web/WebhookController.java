@@ -2,14 +2,10 @@ package dev.budgetledger.webhooks.web;
 
 import java.net.URI;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 import jakarta.validation.Valid;
-import jakarta.validation.Validator;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -17,12 +13,9 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
-import dev.budgetledger.errors.InvalidRequestException;
-import dev.budgetledger.errors.MalformedRequestException;
+import dev.budgetledger.errors.MergePatches;
 import dev.budgetledger.ledger.web.Cursors;
 import dev.budgetledger.ledger.web.PageResponse;
 import dev.budgetledger.security.Caller;
@@ -60,14 +53,11 @@ class WebhookController {
 
 	private final Webhooks webhooks;
 
-	private final JsonMapper json;
+	private final MergePatches patches;
 
-	private final Validator validator;
-
-	WebhookController(Webhooks webhooks, JsonMapper json, Validator validator) {
+	WebhookController(Webhooks webhooks, MergePatches patches) {
 		this.webhooks = webhooks;
-		this.json = json;
-		this.validator = validator;
+		this.patches = patches;
 	}
 
 	@PostMapping(consumes = "application/json")
@@ -96,27 +86,9 @@ class WebhookController {
 	/** JSON merge patch: fields left out stay as they are; budgetId or description set to null are removed. */
 	@PatchMapping(path = "/{id}", consumes = { "application/json", "application/merge-patch+json" })
 	Webhook update(@PathVariable UUID id, @RequestBody JsonNode patch, @AuthenticationPrincipal Caller caller) {
-		if (!patch.isObject()) {
-			throw new MalformedRequestException("A merge patch is a JSON object");
-		}
-		UpdateWebhookRequest request;
-		try {
-			request = this.json.treeToValue(patch, UpdateWebhookRequest.class);
-		}
-		catch (JacksonException ex) {
-			throw new MalformedRequestException(ex.getOriginalMessage());
-		}
-		List<InvalidRequestException.FieldError> errors = this.validator.validate(request)
-			.stream()
-			.map(violation -> new InvalidRequestException.FieldError(violation.getPropertyPath().toString(),
-					violation.getMessage()))
-			.sorted(Comparator.comparing(InvalidRequestException.FieldError::field))
-			.toList();
-		if (!errors.isEmpty()) {
-			throw new InvalidRequestException(errors);
-		}
-		Set<String> present = new HashSet<>(patch.propertyNames());
-		return this.webhooks.update(id, new WebhookChanges(present, request.url(), request.events(),
+		MergePatches.MergePatch<UpdateWebhookRequest> read = this.patches.read(patch, UpdateWebhookRequest.class);
+		UpdateWebhookRequest request = read.request();
+		return this.webhooks.update(id, new WebhookChanges(read.present(), request.url(), request.events(),
 				request.budgetId(), request.format(), request.enabled(), request.description()), caller.actor());
 	}
 

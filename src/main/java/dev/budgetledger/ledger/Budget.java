@@ -8,6 +8,8 @@ import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.budgetledger.money.Amounts;
+
 /**
  * A budget row.
  *
@@ -27,6 +29,11 @@ public record Budget(UUID id, String name, @Nullable UUID parentId, UUID rootId,
 
 	public boolean countsTokens() {
 		return TOKENS.equals(this.unit);
+	}
+
+	/** A figure of this budget as the API writes it (events included): whole tokens, or money with 2+ decimals. */
+	public String format(BigDecimal value) {
+		return Amounts.format(value, countsTokens());
 	}
 
 	public boolean frozen() {

@@ -15,7 +15,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
-import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.events.EventType;
 import dev.budgetledger.events.Events;
@@ -105,10 +104,10 @@ class ExhaustionForecast {
 				BigDecimal reserved = level.effectiveLimit().subtract(spent).subtract(available);
 				Map<String, Object> data = new LinkedHashMap<>();
 				data.put("unit", level.unit());
-				data.put("limit", plain(level.effectiveLimit()));
-				data.put("spent", plain(spent));
-				data.put("reserved", plain(reserved));
-				data.put("available", plain(available));
+				data.put("limit", level.format(level.effectiveLimit()));
+				data.put("spent", level.format(spent));
+				data.put("reserved", level.format(reserved));
+				data.put("available", level.format(available));
 				data.put("projectedAt", projection.projectedAt().toString());
 				data.put("periodStart", projection.periodStart().toString());
 				data.put("periodEnd", projection.periodEnd().toString());
@@ -145,10 +144,6 @@ class ExhaustionForecast {
 
 	private static long micros(Instant from, Instant to) {
 		return Duration.between(from, to).toNanos() / 1000;
-	}
-
-	private static String plain(@Nullable BigDecimal value) {
-		return (value != null) ? value.stripTrailingZeros().toPlainString() : "0";
 	}
 
 }

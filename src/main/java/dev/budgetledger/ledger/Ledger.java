@@ -22,6 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.budgetledger.events.EventType;
 import dev.budgetledger.events.Events;
+import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.TokenPrice;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -371,7 +372,8 @@ public class Ledger {
 				this.denials.record(leaf, deny, ask, now);
 				this.events.recordDenied(leafId, leaf.rootId(), Map.of("reason", deny.reason().name(),
 						"limitingBudgetId", deny.limitingBudgetId().toString(), "unit", deny.unit(), "requested",
-						deny.requested().toPlainString(), "available", deny.available().toPlainString()), now);
+						Amounts.format(deny.requested(), Budget.TOKENS.equals(deny.unit())), "available",
+						Amounts.format(deny.available(), Budget.TOKENS.equals(deny.unit()))), now);
 			}
 			return new Held(new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
 					deny.requested(), deny.available()), chain, expired);
@@ -534,8 +536,8 @@ public class Ledger {
 					.param("late", late), "SELECT " + Reservations.COLUMNS + " FROM settled");
 				if (actual.compareTo(reservation.amount()) > 0) {
 					this.events.record(EventType.OVERRUN, reservation.budgetId(), leaf.rootId(), reservation.id(),
-							Map.of("amount", reservation.amount().toPlainString(), "charged", actual.toPlainString(),
-									"overrun", actual.subtract(reservation.amount()).toPlainString(), "late", late),
+							Map.of("amount", Amounts.format(reservation.amount()), "charged", Amounts.format(actual),
+									"overrun", Amounts.format(actual.subtract(reservation.amount())), "late", late),
 							now);
 				}
 				this.metrics.settled(reservation.currency(), actual, actual.compareTo(reservation.amount()) > 0);
@@ -661,7 +663,8 @@ public class Ledger {
 				expired_events AS (
 				    INSERT INTO events (event_id, type, budget_id, root_id, reservation_id, data, created_at)
 				    SELECT gen_random_uuid(), 'reservation.expired', done.budget_id, leaf.root_id, done.id,
-				           jsonb_build_object('amount', done.amount::text), :now
+				           jsonb_build_object('amount', CASE WHEN scale(trim_scale(done.amount)) < 2
+				               THEN round(done.amount, 2)::text ELSE trim_scale(done.amount)::text END), :now
 				    FROM done JOIN budgets leaf ON leaf.id = done.budget_id WHERE :status = 'EXPIRED')
 				SELECT count(*) FROM done""")
 			.param("ids", ids)
@@ -721,8 +724,8 @@ public class Ledger {
 				now);
 		this.events.record(EventType.PERIOD_RESET, level.id(), level.rootId(), null,
 				Map.of("closedStart", roll.closedStart().toString(), "closedEnd", roll.closedEnd().toString(),
-						"spent", level.spent().toPlainString(), "carriedOver", roll.carry().toPlainString(), "limit",
-						level.limit().toPlainString()),
+						"spent", level.format(level.spent()), "carriedOver", level.format(roll.carry()), "limit",
+						level.format(level.limit())),
 				now);
 	}
 
@@ -818,8 +821,8 @@ public class Ledger {
 	}
 
 	private static Map<String, Object> figures(Budget level, BigDecimal available) {
-		return Map.of("unit", level.unit(), "limit", level.effectiveLimit().toPlainString(), "available",
-				available.toPlainString());
+		return Map.of("unit", level.unit(), "limit", level.format(level.effectiveLimit()), "available",
+				level.format(available));
 	}
 
 	/**
@@ -857,9 +860,9 @@ public class Ledger {
 			return Optional.empty();
 		}
 		this.events.record(EventType.THRESHOLD_CROSSED, level.id(), level.rootId(), reservationId,
-				Map.of("threshold", crossing.threshold().toPlainString(), "utilization",
-						crossing.utilization().toPlainString(), "unit", level.unit(), "limit",
-						level.effectiveLimit().toPlainString()),
+				Map.of("threshold", crossing.threshold().stripTrailingZeros().toPlainString(), "utilization",
+						crossing.utilization().stripTrailingZeros().toPlainString(), "unit", level.unit(), "limit",
+						level.format(level.effectiveLimit())),
 				now);
 		return Optional.of(crossing);
 	}

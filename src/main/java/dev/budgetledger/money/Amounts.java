@@ -40,6 +40,11 @@ public final class Amounts {
 		return stripped.toPlainString();
 	}
 
+	/** As the API writes a figure of a budget: token counts as whole numbers, money with at least two decimals. */
+	public static String format(BigDecimal amount, boolean tokens) {
+		return tokens ? amount.stripTrailingZeros().toPlainString() : format(amount);
+	}
+
 	public static @Nullable String formatOrNull(@Nullable BigDecimal amount) {
 		return (amount != null) ? format(amount) : null;
 	}

@@ -37,7 +37,34 @@ class EventsIntegrationTests extends IntegrationTest {
 			.get("items")
 			.get(0);
 		assertThat(crossed.get("data").get("threshold").asString()).isEqualTo("0.5");
+		assertThat(crossed.get("data").get("limit").asString()).isEqualTo("1.00");
 		assertThat(crossed.get("reservationId")).isNotNull();
+	}
+
+	@Test
+	void eventFiguresAreWrittenAsTheApiWritesAmounts() {
+		UUID budget = createBudget(Map.of("limit", "10.00", "thresholds", List.of("1")));
+		settle(reserveAllowed(budget, "6"), Map.of("amount", "6.4"));
+		reserveAllowed(budget, "1.25");
+		this.clock.advance(Duration.ofSeconds(601));
+		expireAllDue();
+		reserveAllowed(budget, "3.6");
+		reserve(budget, "1");
+
+		assertThat(data(budget, "reservation.overrun")).containsEntry("amount", "6.00")
+			.containsEntry("charged", "6.40")
+			.containsEntry("overrun", "0.40");
+		assertThat(data(budget, "reservation.expired")).containsEntry("amount", "1.25");
+		assertThat(data(budget, "budget.exhausted")).containsEntry("limit", "10.00").containsEntry("available", "0.00");
+		assertThat(data(budget, "reservation.denied")).containsEntry("requested", "1.00")
+			.containsEntry("available", "0.00");
+	}
+
+	private Map<String, String> data(UUID budget, String type) {
+		JsonNode event = this.api.get("/v1/events?budgetId=" + budget + "&type=" + type).json().get("items").get(0);
+		Map<String, String> data = new java.util.TreeMap<>();
+		event.get("data").properties().forEach(field -> data.put(field.getKey(), field.getValue().asString()));
+		return data;
 	}
 
 	@Test

@@ -36,10 +36,10 @@ class ProjectedExhaustionIntegrationTests extends IntegrationTest {
 		assertThat(events).hasSize(1);
 		JsonNode data = events.get(0).get("data");
 		assertThat(data.get("unit").asString()).isEqualTo("USD");
-		assertThat(data.get("limit").asString()).isEqualTo("100");
-		assertThat(data.get("spent").asString()).isEqualTo("10");
-		assertThat(data.get("reserved").asString()).isEqualTo("5");
-		assertThat(data.get("available").asString()).isEqualTo("85");
+		assertThat(data.get("limit").asString()).isEqualTo("100.00");
+		assertThat(data.get("spent").asString()).isEqualTo("10.00");
+		assertThat(data.get("reserved").asString()).isEqualTo("5.00");
+		assertThat(data.get("available").asString()).isEqualTo("85.00");
 		assertThat(data.get("periodStart").asString()).isEqualTo(dayStart.toString());
 		assertThat(data.get("periodEnd").asString()).isEqualTo(dayStart.plus(Duration.ofDays(1)).toString());
 		// 10 of 100 spent in the first hour: the limit is reached ten hours into the day (a little later, as the

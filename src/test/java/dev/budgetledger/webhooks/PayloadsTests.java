@@ -28,7 +28,7 @@ class PayloadsTests {
 	@Test
 	void theStandardBodyIsTheEventWithItsBudgetAndFigures() {
 		JsonNode body = json.readTree(new String(Payloads.body("standard", event("budget.exhausted",
-				Map.of("unit", "USD", "limit", "10.000000000000000000", "available", "0")), json),
+				Map.of("unit", "USD", "limit", "10.00", "available", "0.00")), json),
 				StandardCharsets.UTF_8));
 
 		assertThat(body.get("id").asString()).isEqualTo(EVENT.toString());
@@ -37,7 +37,7 @@ class PayloadsTests {
 		assertThat(body.get("budget").get("id").asString()).isEqualTo(BUDGET.toString());
 		assertThat(body.get("budget").get("name").asString()).isEqualTo("support-agent");
 		assertThat(body.has("reservationId")).isFalse();
-		assertThat(body.get("data").get("limit").asString()).isEqualTo("10.000000000000000000");
+		assertThat(body.get("data").get("limit").asString()).isEqualTo("10.00");
 	}
 
 	@Test

@@ -12,8 +12,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.IllegalTransactionStateException;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The append-only record of admin changes. {@link #record} joins the transaction of the change it describes (and
@@ -35,13 +36,16 @@ public class AuditLog {
 	}
 
 	/**
-	 * Records a change in the caller's transaction.
+	 * Records a change in the caller's transaction, whichever manager runs it: prices change under JPA's, everything
+	 * else under JDBC's (a MANDATORY {@code @Transactional} would only see the default one).
 	 * @param before the target as it was (null if it was created); a response view, never a secret
 	 * @param after the target as it is now (a response view, never a secret)
 	 */
-	@Transactional(propagation = Propagation.MANDATORY)
 	public void record(Actor actor, AuditAction action, String targetId, @Nullable Object before,
 			@Nullable Object after) {
+		if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+			throw new IllegalTransactionStateException("An audit entry is written in the transaction of its change");
+		}
 		this.jdbc.sql("""
 				INSERT INTO audit_log (actor_key_id, actor_name, action, target_type, target_id, before, after, created_at)
 				VALUES (:actorKeyId, :actorName, :action, :targetType, :targetId, CAST(:before AS jsonb),

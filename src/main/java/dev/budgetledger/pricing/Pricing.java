@@ -14,6 +14,9 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class Pricing {
 
+	/** The JPA transaction manager prices run under; see {@code PricingConfiguration}. */
+	public static final String TRANSACTIONS = "pricingTransactionManager";
+
 	private final Prices prices;
 
 	private final Clock clock;
@@ -24,12 +27,12 @@ public class Pricing {
 	}
 
 	/** The current price of a model, for estimating a reservation. */
-	@Transactional(readOnly = true)
+	@Transactional(transactionManager = TRANSACTIONS, readOnly = true)
 	public TokenPrice priceOf(String model) {
 		return this.prices.findById(model).map(Price::tokenPrice).orElseThrow(() -> new UnknownModelException(model));
 	}
 
-	@Transactional(readOnly = true)
+	@Transactional(transactionManager = TRANSACTIONS, readOnly = true)
 	public Price get(String model) {
 		return this.prices.findById(model).orElseThrow(() -> new PriceNotFoundException(model));
 	}
@@ -38,18 +41,18 @@ public class Pricing {
 	 * A model's price, locked until the surrounding transaction ends, so it stays as read until the caller changes
 	 * it (the "before" of an audited change).
 	 */
-	@Transactional(propagation = Propagation.MANDATORY)
+	@Transactional(transactionManager = TRANSACTIONS, propagation = Propagation.MANDATORY)
 	public Optional<Price> findForUpdate(String model) {
 		return this.prices.findForUpdate(model);
 	}
 
-	@Transactional(readOnly = true)
+	@Transactional(transactionManager = TRANSACTIONS, readOnly = true)
 	public List<Price> all() {
 		return this.prices.findAllByOrderByModelAsc();
 	}
 
 	/** Creates or replaces a price; returns whether it was new. */
-	@Transactional
+	@Transactional(TRANSACTIONS)
 	public PutResult put(@Nullable String provider, TokenPrice price) {
 		Price existing = this.prices.findById(price.model()).orElse(null);
 		boolean created = existing == null;

@@ -24,8 +24,10 @@ import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.pricing.TokenPrice;
 import dev.budgetledger.security.Caller;
 
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -47,10 +49,11 @@ class PriceController {
 
 	private final TransactionTemplate transactions;
 
-	PriceController(Pricing pricing, AuditLog audit, TransactionTemplate transactions) {
+	PriceController(Pricing pricing, AuditLog audit,
+			@Qualifier(Pricing.TRANSACTIONS) PlatformTransactionManager transactions) {
 		this.pricing = pricing;
 		this.audit = audit;
-		this.transactions = transactions;
+		this.transactions = new TransactionTemplate(transactions);
 	}
 
 	@GetMapping

@@ -15,11 +15,14 @@ import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.ledger.Mode;
 import dev.budgetledger.ledger.NewBudget;
 import dev.budgetledger.ledger.Period;
+import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.support.Api;
 import dev.budgetledger.support.IntegrationTest;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.transaction.IllegalTransactionStateException;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,6 +38,10 @@ class AuditIntegrationTests extends IntegrationTest {
 
 	@Autowired
 	TransactionTemplate transactions;
+
+	@Autowired
+	@Qualifier(Pricing.TRANSACTIONS)
+	PlatformTransactionManager pricingTransactions;
 
 	@Test
 	void budgetChangesAreRecordedWithWhoBeforeAndAfter() {
@@ -122,6 +129,18 @@ class AuditIntegrationTests extends IntegrationTest {
 		assertThatThrownBy(() -> this.audit.record(Actor.service("test"), AuditAction.BUDGET_CREATE, "x", null,
 				Map.of())).as("an entry outside the change's transaction is refused")
 			.isInstanceOf(IllegalTransactionStateException.class);
+	}
+
+	@Test
+	void anEntryWrittenInAPriceChangesJpaTransactionRollsBackWithIt() {
+		String model = "audit-atomicity-" + UUID.randomUUID();
+
+		new TransactionTemplate(this.pricingTransactions).executeWithoutResult(status -> {
+			this.audit.record(Actor.service("test"), AuditAction.PRICE_PUT, model, null, Map.of("model", model));
+			status.setRollbackOnly();
+		});
+
+		assertThat(entries(model)).as("the entry went down with the JPA transaction it was written in").isEmpty();
 	}
 
 	@Test

@@ -99,11 +99,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
 	@ExceptionHandler(Exception.class)
 	ResponseEntity<ProblemDetail> handleUnexpected(Exception ex) {
-		String state = sqlState(ex);
-		if (state != null && (state.equals("55P03") || state.equals("57014"))) {
+		ProblemType failure = DatabaseFailures.classify(ex);
+		if (failure == ProblemType.LOCK_TIMEOUT) {
 			return handleLockTimeout(ex);
 		}
-		if ((state != null && (state.startsWith("08") || state.startsWith("57P"))) || brokenTransaction(ex)) {
+		if (failure == ProblemType.SERVICE_UNAVAILABLE || brokenTransaction(ex)) {
 			return handleDatabaseUnavailable(ex);
 		}
 		log.error("Unexpected error", ex);
@@ -246,21 +246,6 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		body.setProperty("code", type.code());
 		Correlation.current().forEach(body::setProperty);
 		return body;
-	}
-
-	/**
-	 * The SQLSTATE of the first SQLException in the cause chain, for failures that reach us untranslated (a lock or
-	 * statement timeout as an uncategorized SQLException, a killed connection failing a rollback): lock_not_available
-	 * and query_canceled are timeouts, connection exceptions (08) and operator interventions (57P) an unavailable
-	 * database. A retry with the same Idempotency-Key is safe either way.
-	 */
-	private static @Nullable String sqlState(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-				return sql.getSQLState();
-			}
-		}
-		return null;
 	}
 
 	/**

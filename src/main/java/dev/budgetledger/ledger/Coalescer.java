@@ -1,6 +1,5 @@
 package dev.budgetledger.ledger;
 
-import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -16,12 +15,9 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.PessimisticLockingFailureException;
-import org.springframework.dao.QueryTimeoutException;
-import org.springframework.dao.TransientDataAccessResourceException;
+import dev.budgetledger.errors.DatabaseFailures;
+
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -187,21 +183,7 @@ public class Coalescer {
 
 	/** Whether a batch failed for a reason every member would meet again: lock or statement timeout, lost connection. */
 	static boolean sharedByTheBatch(Throwable failure) {
-		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-			if (cause instanceof PessimisticLockingFailureException || cause instanceof QueryTimeoutException
-					|| cause instanceof DataAccessResourceFailureException
-					|| cause instanceof TransientDataAccessResourceException
-					|| cause instanceof CannotCreateTransactionException) {
-				return true;
-			}
-			if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-				String state = sql.getSQLState();
-				if (state.equals("55P03") || state.equals("57014") || state.startsWith("08") || state.startsWith("57P")) {
-					return true;
-				}
-			}
-		}
-		return false;
+		return DatabaseFailures.classify(failure) != null;
 	}
 
 	private <T> Member<T> runAlone(Member<T> member) {

@@ -1,6 +1,7 @@
 package dev.budgetledger.money;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Currency;
 
 import org.jspecify.annotations.Nullable;
@@ -40,9 +41,12 @@ public final class Amounts {
 		return stripped.toPlainString();
 	}
 
-	/** As the API writes a figure of a budget: token counts as whole numbers, money with at least two decimals. */
+	/**
+	 * A figure of a budget as the API writes it everywhere (bodies, reports, events): token counts as whole numbers
+	 * (a token budget only ever holds whole ones), money with at least two decimals.
+	 */
 	public static String format(BigDecimal amount, boolean tokens) {
-		return tokens ? amount.stripTrailingZeros().toPlainString() : format(amount);
+		return tokens ? amount.setScale(0, RoundingMode.UNNECESSARY).toPlainString() : format(amount);
 	}
 
 	public static @Nullable String formatOrNull(@Nullable BigDecimal amount) {

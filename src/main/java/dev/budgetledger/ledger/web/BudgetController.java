@@ -309,10 +309,10 @@ class BudgetController {
 			String reservedAtClose, long calls, String carriedOut, Instant closedAt) {
 
 		static PeriodResponse of(BudgetPeriods.ClosedPeriod p, boolean tokens) {
-			return new PeriodResponse(p.start(), p.end(), BudgetResponse.amount(p.limit(), tokens),
-					BudgetResponse.amount(p.carriedOver(), tokens), BudgetResponse.amount(p.spent(), tokens),
-					BudgetResponse.amount(p.reservedAtClose(), tokens), p.calls(),
-					BudgetResponse.amount(p.carriedOut(), tokens), p.closedAt());
+			return new PeriodResponse(p.start(), p.end(), Amounts.format(p.limit(), tokens),
+					Amounts.format(p.carriedOver(), tokens), Amounts.format(p.spent(), tokens),
+					Amounts.format(p.reservedAtClose(), tokens), p.calls(),
+					Amounts.format(p.carriedOut(), tokens), p.closedAt());
 		}
 
 	}

@@ -31,21 +31,16 @@ record BudgetResponse(UUID id, String name, @Nullable UUID parentId, UUID rootId
 		BudgetPolicy policy = b.policy();
 		boolean tokens = b.countsTokens();
 		return new BudgetResponse(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.unit(),
-				tokens ? null : b.unit(), amount(b.limit(), tokens), amount(b.spent(), tokens),
-				amount(b.reserved(), tokens), amount(b.available(), tokens), amount(b.period().carriedOver(), tokens),
+				tokens ? null : b.unit(), b.format(b.limit()), b.format(b.spent()),
+				b.format(b.reserved()), b.format(b.available()), b.format(b.period().carriedOver()),
 				b.status(), b.frozenReason(), b.frozenAt(), b.period().period().name(), b.period().timezone().getId(),
 				b.period().start(), b.period().end(), b.period().rollover(),
-				(b.period().rolloverCap() != null) ? amount(b.period().rolloverCap(), tokens) : null,
+				(b.period().rolloverCap() != null) ? b.format(b.period().rolloverCap()) : null,
 				policy.mode().name(), policy.thresholds().stream().map(t -> t.stripTrailingZeros().toPlainString()).toList(),
 				(policy.downgradeAt() != null) ? policy.downgradeAt().stripTrailingZeros().toPlainString() : null,
 				Amounts.formatOrNull(policy.maxAmountPerCall()), policy.maxTokensPerCall(), policy.maxCallsPerPeriod(),
 				policy.maxConcurrentHolds(), b.heldCount(), b.callsInPeriod(), b.deniedCount(), b.metadata(),
 				b.createdAt(), b.updatedAt());
-	}
-
-	/** Token amounts are whole numbers and written without decimals. */
-	static String amount(BigDecimal value, boolean tokens) {
-		return tokens ? value.setScale(0, java.math.RoundingMode.UNNECESSARY).toPlainString() : Amounts.format(value);
 	}
 
 }

@@ -56,8 +56,8 @@ class DecisionController {
 		boolean tokens = "TOKENS".equals(denied.unit());
 		return new DecisionResponse("DENY", denied.reason().name(), command.budgetId(), denied.limitingBudgetId(),
 				denied.unit(),
-				BudgetResponse.amount(denied.requested(), tokens), null, null, null, false, false, null,
-				BudgetResponse.amount(denied.available(), tokens), null);
+				Amounts.format(denied.requested(), tokens), null, null, null, false, false, null,
+				Amounts.format(denied.available(), tokens), null);
 	}
 
 	/**

@@ -7,6 +7,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.jspecify.annotations.Nullable;
 
+import dev.budgetledger.money.Amounts;
 import dev.budgetledger.ledger.JournalEntry;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -17,13 +18,13 @@ record EntryResponse(long id, UUID budgetId, String kind, String amount, String 
 	/** @param tokens whether the budget counts tokens (amounts are then whole numbers) */
 	static EntryResponse of(JournalEntry entry, boolean tokens) {
 		return new EntryResponse(entry.id(), entry.budgetId(), entry.kind().name(),
-				BudgetResponse.amount(entry.amount(), tokens), BudgetResponse.amount(entry.spentDelta(), tokens),
-				BudgetResponse.amount(entry.reservedDelta(), tokens), orNull(entry.limitAfter(), tokens),
+				Amounts.format(entry.amount(), tokens), Amounts.format(entry.spentDelta(), tokens),
+				Amounts.format(entry.reservedDelta(), tokens), orNull(entry.limitAfter(), tokens),
 				orNull(entry.carriedOverAfter(), tokens), entry.note(), entry.reservationId(), entry.createdAt());
 	}
 
 	private static @Nullable String orNull(@Nullable BigDecimal amount, boolean tokens) {
-		return (amount != null) ? BudgetResponse.amount(amount, tokens) : null;
+		return (amount != null) ? Amounts.format(amount, tokens) : null;
 	}
 
 }

@@ -248,8 +248,8 @@ class ReservationController {
 	static Map<String, Object> denial(ReserveOutcome.Denied denied) {
 		ProblemType type = ProblemType.RESERVATION_DENIED;
 		boolean tokens = "TOKENS".equals(denied.unit());
-		String requested = BudgetResponse.amount(denied.requested(), tokens);
-		String available = BudgetResponse.amount(denied.available(), tokens);
+		String requested = Amounts.format(denied.requested(), tokens);
+		String available = Amounts.format(denied.available(), tokens);
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("type", type.type().toString());
 		body.put("title", type.title());

@@ -48,7 +48,7 @@ record ReservationResponse(UUID id, UUID budgetId, @Nullable String decision, St
 
 	/** {@code available} in the unit of the reservation's own budget. */
 	static String available(BigDecimal available, String unit) {
-		return BudgetResponse.amount(available, "TOKENS".equals(unit));
+		return Amounts.format(available, "TOKENS".equals(unit));
 	}
 
 }

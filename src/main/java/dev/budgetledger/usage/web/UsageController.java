@@ -139,21 +139,17 @@ class UsageController {
 	}
 
 	/** Amounts in the budget's unit: token amounts are whole numbers. */
-	static String amount(BigDecimal value, boolean tokens) {
-		return tokens ? value.setScale(0, RoundingMode.UNNECESSARY).toPlainString() : Amounts.format(value);
-	}
-
 	/**
 	 * Spend divided by the settlements it came from, for display only: rounded half-even to the stored scale (to
 	 * whole tokens on token budgets); zero when nothing was settled.
 	 */
 	static String average(BigDecimal spend, long settled, boolean tokens) {
 		if (settled == 0) {
-			return amount(BigDecimal.ZERO, tokens);
+			return Amounts.format(BigDecimal.ZERO, tokens);
 		}
 		BigDecimal average = spend.divide(BigDecimal.valueOf(settled), tokens ? 0 : Amounts.SCALE,
 				RoundingMode.HALF_EVEN);
-		return amount(average, tokens);
+		return Amounts.format(average, tokens);
 	}
 
 	record UsageResponse(UUID budgetId, String unit, @Nullable String currency, Instant from, Instant to,
@@ -164,8 +160,8 @@ class UsageController {
 			Budget b = report.budget();
 			boolean tokens = b.countsTokens();
 			return new UsageResponse(b.id(), b.unit(), tokens ? null : b.unit(), report.from(), report.to(),
-					report.groupBy().wireName(), amount(b.effectiveLimit(), tokens), amount(b.spent(), tokens),
-					amount(b.reserved(), tokens), amount(b.available(), tokens),
+					report.groupBy().wireName(), b.format(b.effectiveLimit()), b.format(b.spent()),
+					b.format(b.reserved()), b.format(b.available()),
 					report.groups().stream().map(g -> GroupResponse.of(g, tokens)).toList(),
 					TotalResponse.of(report.total(), tokens));
 		}
@@ -176,7 +172,7 @@ class UsageController {
 			long callsAllowed, long callsDenied, long overruns, String averageCostPerCall) {
 
 		static GroupResponse of(UsageGroup g, boolean tokens) {
-			return new GroupResponse(g.key(), g.label(), amount(g.spend(), tokens), g.inputTokens(), g.outputTokens(),
+			return new GroupResponse(g.key(), g.label(), Amounts.format(g.spend(), tokens), g.inputTokens(), g.outputTokens(),
 					g.callsAllowed(), g.callsDenied(), g.overruns(), average(g.spend(), g.callsSettled(), tokens));
 		}
 
@@ -186,7 +182,7 @@ class UsageController {
 			long overruns, String averageCostPerCall) {
 
 		static TotalResponse of(UsageGroup g, boolean tokens) {
-			return new TotalResponse(amount(g.spend(), tokens), g.inputTokens(), g.outputTokens(), g.callsAllowed(),
+			return new TotalResponse(Amounts.format(g.spend(), tokens), g.inputTokens(), g.outputTokens(), g.callsAllowed(),
 					g.callsDenied(), g.overruns(), average(g.spend(), g.callsSettled(), tokens));
 		}
 

@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -53,7 +54,8 @@ class ReserveSettleBenchmark {
 
 	/** What one run does; every value can be set with {@code -Dbench.<name>}. */
 	record Settings(int clients, int seconds, int warmupSeconds, List<String> scenarios, Path jar, String serverUrl,
-			String username, String password, List<String> serviceJvmArgs, boolean halfLoad, int jitWarmupSeconds) {
+			String username, String password, List<String> serviceJvmArgs, boolean halfLoad, int jitWarmupSeconds,
+			String httpClient, String serviceJava) {
 
 		static Settings fromSystemProperties() {
 			return new Settings(Integer.getInteger("bench.clients", 16), Integer.getInteger("bench.seconds", 10),
@@ -64,7 +66,15 @@ class ReserveSettleBenchmark {
 					property("bench.username", "postgres"), property("bench.password", "postgres"),
 					words(property("bench.serviceJvmArgs", "")),
 					Boolean.parseBoolean(property("bench.halfLoad", "true")),
-					Integer.getInteger("bench.jitWarmupSeconds", 15));
+					Integer.getInteger("bench.jitWarmupSeconds", 15), httpClient(property("bench.httpClient", "plain")),
+					property("bench.serviceJava", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+		}
+
+		private static String httpClient(String name) {
+			if (!name.equals("plain") && !name.equals("jdk")) {
+				throw new IllegalArgumentException("bench.httpClient is plain or jdk, not " + name);
+			}
+			return name;
 		}
 
 		private static String property(String name, String fallback) {
@@ -94,8 +104,8 @@ class ReserveSettleBenchmark {
 		Path log = Path.of("target", "bench", "service.log");
 		Files.createDirectories(log.getParent());
 		System.out.printf(Locale.ROOT, "%nbudget-ledger benchmark: %d clients, %d s per run after %d s warm-up, "
-				+ "scenarios %s, database %s, port %d%n", settings.clients(), settings.seconds(),
-				settings.warmupSeconds(), settings.scenarios(), database, port);
+				+ "scenarios %s, HTTP client %s, database %s, port %d%n", settings.clients(), settings.seconds(),
+				settings.warmupSeconds(), settings.scenarios(), settings.httpClient(), database, port);
 		sql(settings, settings.serverUrl(), "CREATE DATABASE " + database);
 		Service service = null;
 		List<Row> rows = new ArrayList<>();
@@ -103,6 +113,7 @@ class ReserveSettleBenchmark {
 			Service started = Service.start(settings, databaseUrl, adminKey, port, log);
 			service = started;
 			ExecutorService pool = Executors.newFixedThreadPool(settings.clients());
+			CyclesFactory http = () -> HttpCycles.open(started, settings.httpClient());
 			try {
 				boolean cold = true;
 				for (String scenario : settings.scenarios()) {
@@ -110,20 +121,17 @@ class ReserveSettleBenchmark {
 					if (cold && settings.jitWarmupSeconds() > 0) {
 						// A fresh JVM runs the whole Spring stack interpreted at first; without this the first
 						// scenario measures the JIT compiler as much as the service.
-						drive(settings.clients(), settings.jitWarmupSeconds(), pool, targets,
-								() -> new HttpCycles(started), 0, null);
+						drive(settings.clients(), settings.jitWarmupSeconds(), pool, targets, http, 0, false, null);
 						cold = false;
 					}
-					Measured viaService = measure(settings, pool, targets, () -> new HttpCycles(started), started,
-							0);
+					Measured viaService = measure(settings, pool, targets, http, started, 0);
 					Measured raw = measure(settings, pool, targets,
 							() -> new SqlCycles(settings, databaseUrl), null, 0);
 					rows.add(new Row(scenario, viaService, raw));
 					print(rows);
 					if (scenario.equals("uniform") && settings.halfLoad()) {
 						double half = viaService.cyclesPerSecond() / 2;
-						Measured paced = measure(settings, pool, targets, () -> new HttpCycles(started), started,
-								half);
+						Measured paced = measure(settings, pool, targets, http, started, half);
 						rows.add(new Row("uniform @ 50 % of service peak", paced, null));
 						print(rows);
 					}
@@ -214,24 +222,27 @@ class ReserveSettleBenchmark {
 	private static Measured measure(Settings settings, ExecutorService pool, List<UUID> targets,
 			CyclesFactory factory, Service service, double rate) throws Exception {
 		if (settings.warmupSeconds() > 0) {
-			drive(settings.clients(), settings.warmupSeconds(), pool, targets, factory, rate, null);
+			drive(settings.clients(), settings.warmupSeconds(), pool, targets, factory, rate, false, null);
 		}
-		Sampler sampler = (service != null) ? service.sampler() : null;
-		long serviceCpu = (service != null) ? service.cpuNanos() : 0;
-		long clientCpu = clientCpuNanos();
-		Measured measured = drive(settings.clients(), settings.seconds(), pool, targets, factory, rate, sampler);
-		double machine = settings.seconds() * 1e9 * Runtime.getRuntime().availableProcessors();
-		return measured.withCpu((service != null) ? (service.cpuNanos() - serviceCpu) / machine : Double.NaN,
-				(clientCpuNanos() - clientCpu) / machine);
+		return drive(settings.clients(), settings.seconds(), pool, targets, factory, rate, true, service);
 	}
 
+	/**
+	 * Runs the clients for {@code seconds}. A {@code measured} run also takes the CPU time of the {@code service}
+	 * (when it is the service that is measured; its memory is sampled too), this JVM and PostgreSQL once every client has its
+	 * connection open and again once every client is done and before any closes it, so that PostgreSQL backends are
+	 * counted whole (a backend that exits takes its CPU time with it).
+	 */
 	private static Measured drive(int clients, int seconds, ExecutorService pool, List<UUID> targets,
-			CyclesFactory factory, double rate, Sampler sampler) throws Exception {
+			CyclesFactory factory, double rate, boolean measured, Service service) throws Exception {
 		AtomicLong errors = new AtomicLong();
 		AtomicReference<String> firstError = new AtomicReference<>();
+		CountDownLatch opened = new CountDownLatch(clients);
+		CountDownLatch finished = new CountDownLatch(clients);
+		CountDownLatch release = new CountDownLatch(1);
 		List<Callable<long[][]>> work = new ArrayList<>();
 		long intervalNanos = (rate > 0) ? (long) (clients * 1e9 / rate) : 0;
-		long start = System.nanoTime() + 200_000_000L;
+		long start = System.nanoTime() + 500_000_000L;
 		long end = start + TimeUnit.SECONDS.toNanos(seconds);
 		for (int c = 0; c < clients; c++) {
 			long offset = (intervalNanos > 0) ? intervalNanos * c / clients : 0;
@@ -239,7 +250,10 @@ class ReserveSettleBenchmark {
 				Latencies reserves = new Latencies();
 				Latencies settles = new Latencies();
 				Latencies cycles = new Latencies();
-				try (Cycles client = factory.open()) {
+				Cycles client = null;
+				try {
+					client = factory.open();
+					opened.countDown();
 					ThreadLocalRandom random = ThreadLocalRandom.current();
 					long next = start + offset;
 					sleepUntil(start);
@@ -267,27 +281,74 @@ class ReserveSettleBenchmark {
 						}
 					}
 				}
+				finally {
+					opened.countDown();
+					finished.countDown();
+					release.await();
+					if (client != null) {
+						client.close();
+					}
+				}
 				return new long[][] { reserves.values(), settles.values(), cycles.values() };
 			});
 		}
-		if (sampler != null) {
-			sampler.begin();
+		List<Future<long[][]>> running = new ArrayList<>();
+		work.forEach(task -> running.add(pool.submit(task)));
+		Sampler sampler = (service != null) ? service.sampler() : null;
+		Cpu before = null;
+		Cpu after = null;
+		try {
+			opened.await();
+			if (measured) {
+				before = Cpu.now(service);
+			}
+			if (sampler != null) {
+				sampler.begin();
+			}
+			finished.await();
+			if (measured) {
+				after = Cpu.now(service);
+			}
 		}
+		finally {
+			release.countDown();
+		}
+		Memory memory = (sampler != null) ? sampler.end() : null;
 		List<long[]> reserves = new ArrayList<>();
 		List<long[]> settles = new ArrayList<>();
 		List<long[]> cycles = new ArrayList<>();
-		for (Future<long[][]> done : pool.invokeAll(work)) {
+		for (Future<long[][]> done : running) {
 			long[][] values = done.get();
 			reserves.add(values[0]);
 			settles.add(values[1]);
 			cycles.add(values[2]);
 		}
-		Memory memory = (sampler != null) ? sampler.end() : null;
 		if (firstError.get() != null) {
 			System.out.println("  first error: " + firstError.get());
 		}
-		return new Measured(Stats.of(reserves), Stats.of(settles), Stats.of(cycles), seconds, errors.get(), rate,
-				memory, Double.NaN, Double.NaN);
+		Measured result = new Measured(Stats.of(reserves), Stats.of(settles), Stats.of(cycles), seconds,
+				errors.get(), rate, memory, Double.NaN, Double.NaN, Double.NaN);
+		return (before != null && after != null) ? before.until(after, result) : result;
+	}
+
+	/**
+	 * CPU time so far of the service (when it is measured), this JVM (the load generator) and PostgreSQL, at one
+	 * moment.
+	 */
+	private record Cpu(long at, long service, long client, long database, boolean viaService) {
+
+		static Cpu now(Service service) throws IOException {
+			return new Cpu(System.nanoTime(), (service != null) ? service.cpuNanos() : 0, clientCpuNanos(),
+					databaseCpuNanos(), service != null);
+		}
+
+		/** The shares of all the machine's CPU time (every core) each used between this moment and a later one. */
+		Measured until(Cpu later, Measured measured) {
+			double machine = (later.at - this.at) * (double) Runtime.getRuntime().availableProcessors();
+			return measured.withCpu(this.viaService ? (later.service - this.service) / machine : Double.NaN,
+					(later.client - this.client) / machine, (later.database - this.database) / machine);
+		}
+
 	}
 
 	private static void sleepUntil(long nanoTime) throws InterruptedException {
@@ -340,13 +401,14 @@ class ReserveSettleBenchmark {
 	/**
 	 * @param serviceCpu the service's share of all the machine's CPU time during the run (0.5 = one core of two)
 	 * @param clientCpu the same for this JVM, the load generator (HTTP or JDBC clients)
+	 * @param databaseCpu the same for PostgreSQL (all its processes, when it runs on this machine; else 0)
 	 */
 	record Measured(Stats reserve, Stats settle, Stats cycle, int seconds, long errors, double pacedRate,
-			Memory memory, double serviceCpu, double clientCpu) {
+			Memory memory, double serviceCpu, double clientCpu, double databaseCpu) {
 
-		Measured withCpu(double service, double client) {
+		Measured withCpu(double service, double client, double database) {
 			return new Measured(this.reserve, this.settle, this.cycle, this.seconds, this.errors, this.pacedRate,
-					this.memory, service, client);
+					this.memory, service, client, database);
 		}
 
 		double cyclesPerSecond() {
@@ -363,12 +425,12 @@ class ReserveSettleBenchmark {
 		System.out.println("| scenario | service cycles/s | raw SQL cycles/s | service / raw | service reserve p50 / p99 / max ms "
 				+ "| service settle p50 / p99 / max ms | raw reserve p50 / p99 / max ms | raw settle p50 / p99 / max ms "
 				+ "| errors service / raw | service heap used max MB | service RSS max MB "
-				+ "| CPU % service / its load generator / raw-SQL load generator |");
-		System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+				+ "| CPU % service / its load generator / PostgreSQL | CPU % raw-SQL load generator / PostgreSQL |");
+		System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 		for (Row row : rows) {
 			Measured s = row.service();
 			Measured r = row.raw();
-			System.out.printf(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %d / %s | %s | %s | %s |%n",
+			System.out.printf(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %d / %s | %s | %s | %s | %s |%n",
 					row.scenario() + ((s.pacedRate() > 0) ? String.format(Locale.ROOT, " (paced at %.0f/s)",
 							s.pacedRate()) : ""),
 					s.cyclesPerSecond(), (r != null) ? String.format(Locale.ROOT, "%.0f", r.cyclesPerSecond()) : "-",
@@ -377,8 +439,10 @@ class ReserveSettleBenchmark {
 					(r != null) ? latency(r.settle()) : "-", s.errors(), (r != null) ? String.valueOf(r.errors()) : "-",
 					(s.memory() != null) ? String.valueOf(s.memory().heapUsedMaxBytes() / (1024 * 1024)) : "?",
 					(s.memory() != null) ? String.valueOf(s.memory().rssMaxKb() / 1024) : "?",
-					String.format(Locale.ROOT, "%.0f / %.0f / %s", 100 * s.serviceCpu(), 100 * s.clientCpu(),
-							(r != null) ? String.format(Locale.ROOT, "%.0f", 100 * r.clientCpu()) : "-"));
+					String.format(Locale.ROOT, "%.0f / %.0f / %.0f", 100 * s.serviceCpu(), 100 * s.clientCpu(),
+							100 * s.databaseCpu()),
+					(r != null) ? String.format(Locale.ROOT, "%.0f / %.0f", 100 * r.clientCpu(), 100 * r.databaseCpu())
+							: "-");
 		}
 	}
 
@@ -407,8 +471,12 @@ class ReserveSettleBenchmark {
 
 		private final HttpClient http;
 
-		private Service(Process process, String base, String adminKey) {
+		private final int port;
+
+		private Service(Process process, int port, String adminKey) {
 			this.process = process;
+			this.port = port;
+			String base = "http://127.0.0.1:" + port;
 			this.base = base;
 			this.authorization = "Bearer " + adminKey;
 			this.http = HttpClient.newBuilder()
@@ -424,7 +492,7 @@ class ReserveSettleBenchmark {
 						+ "; run ./mvnw -Pbench verify, which packages it first");
 			}
 			List<String> command = new ArrayList<>();
-			command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+			command.add(settings.serviceJava());
 			command.addAll(settings.serviceJvmArgs());
 			command.addAll(List.of("-jar", settings.jar().toString(), "--server.port=" + port,
 					"--spring.datasource.url=" + databaseUrl, "--spring.datasource.username=" + settings.username(),
@@ -439,7 +507,7 @@ class ReserveSettleBenchmark {
 			Process process = builder.start();
 			// Never leave the service running when this JVM ends early (a timeout, Ctrl-C).
 			Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-			Service service = new Service(process, "http://127.0.0.1:" + port, adminKey);
+			Service service = new Service(process, port, adminKey);
 			service.awaitHealthy(log);
 			System.out.printf(Locale.ROOT, "service pid %d up in %.1f s (jvm args %s, log %s)%n",
 					service.process.pid(), (System.nanoTime() - started) / 1e9, settings.serviceJvmArgs(), log);
@@ -545,7 +613,11 @@ class ReserveSettleBenchmark {
 			}
 		}
 
-		private static String abbreviate(String text) {
+		PlainHttp plainHttp() {
+			return new PlainHttp("127.0.0.1", this.port, 30_000);
+		}
+
+		static String abbreviate(String text) {
 			return (text.length() > 300) ? text.substring(0, 300) + "..." : text;
 		}
 
@@ -604,30 +676,90 @@ class ReserveSettleBenchmark {
 
 	}
 
-	/** One client of the service: a reserve is {@code POST /v1/reservations}, a settle {@code .../settle}. */
+	/**
+	 * One client of the service: a reserve is {@code POST /v1/reservations}, a settle {@code .../settle}. Over its own
+	 * kept-alive {@link PlainHttp} connection (the default, {@code bench.httpClient=plain}), or through the shared
+	 * {@code java.net.http.HttpClient} ({@code jdk}).
+	 */
 	static final class HttpCycles implements Cycles {
 
 		private final Service service;
 
-		HttpCycles(Service service) {
+		private final PlainHttp plain;
+
+		private HttpCycles(Service service, PlainHttp plain) {
 			this.service = service;
+			this.plain = plain;
+		}
+
+		static HttpCycles open(Service service, String client) {
+			return new HttpCycles(service, client.equals("plain") ? service.plainHttp() : null);
 		}
 
 		@Override
 		public UUID reserve(UUID budget) throws Exception {
-			return Service.id(this.service.post("/v1/reservations",
+			return Service.id(post("/v1/reservations",
 					"{\"budgetId\": \"" + budget + "\", \"amount\": \"" + RESERVE_AMOUNT + "\"}", 201));
 		}
 
 		@Override
 		public void settle(UUID reservation) throws Exception {
-			this.service.post("/v1/reservations/" + reservation + "/settle", "{\"amount\": \"" + SETTLE_AMOUNT + "\"}",
-					200);
+			post("/v1/reservations/" + reservation + "/settle", "{\"amount\": \"" + SETTLE_AMOUNT + "\"}", 200);
+		}
+
+		private String post(String path, String body, int expected) throws Exception {
+			if (this.plain == null) {
+				return this.service.post(path, body, expected);
+			}
+			PlainHttp.Response response = this.plain.post(path, this.service.authorization, body);
+			if (response.status() != expected) {
+				throw new IllegalStateException("POST " + path + " answered " + response.status() + ": "
+						+ Service.abbreviate(response.body()));
+			}
+			return response.body();
+		}
+
+		@Override
+		public void close() {
+			if (this.plain != null) {
+				this.plain.close();
+			}
 		}
 
 	}
 
 	// ---------------------------------------------------------------- helpers
+
+	/**
+	 * User plus system CPU time so far of every process named {@code postgres} on this machine (the server and its
+	 * backends), from /proc; 0 where there is no /proc or PostgreSQL runs elsewhere. A backend that exits during a
+	 * run takes its time with it, which is why the clients keep their connections for the whole run.
+	 */
+	private static long databaseCpuNanos() {
+		long ticks = 0;
+		try (var processes = Files.list(Path.of("/proc"))) {
+			for (Path process : (Iterable<Path>) processes::iterator) {
+				if (!process.getFileName().toString().chars().allMatch(Character::isDigit)) {
+					continue;
+				}
+				try {
+					if (!Files.readString(process.resolve("comm")).strip().equals("postgres")) {
+						continue;
+					}
+					String stat = Files.readString(process.resolve("stat"));
+					String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+					ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+				}
+				catch (IOException gone) {
+					// the process ended between the listing and the read
+				}
+			}
+		}
+		catch (IOException noProc) {
+			return 0;
+		}
+		return ticks * (1_000_000_000L / Service.CLOCK_TICKS_PER_SECOND);
+	}
 
 	private static long clientCpuNanos() {
 		return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory

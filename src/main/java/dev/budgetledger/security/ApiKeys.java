@@ -25,14 +25,17 @@ import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * API keys: creation, lookup, revocation. The only code that sees a secret, and only twice: when it is generated
  * (to hash it and hand it out once) and when a request presents it (to hash it and look the hash up). Neither the
  * secret nor its hash is ever logged, returned or audited.
  * <p>
- * Keys are not cached: every request looks its key up by hash (one unique-index lookup), so a revocation takes
- * effect on the very next request, on every instance.
+ * Active keys are cached by hash ({@link KeyCache}), so a request costs no database round trip for its key; a
+ * revocation evicts the key here before it is answered and, through a notification sent on commit, on every other
+ * instance (docs/security.md).
  */
 @Component
 public class ApiKeys {
@@ -49,10 +52,13 @@ public class ApiKeys {
 
 	private final Clock clock;
 
-	ApiKeys(JdbcClient jdbc, AuditLog audit, Clock clock) {
+	private final KeyCache cache;
+
+	ApiKeys(JdbcClient jdbc, AuditLog audit, Clock clock, KeyCache cache) {
 		this.jdbc = jdbc;
 		this.audit = audit;
 		this.clock = clock;
+		this.cache = cache;
 	}
 
 	/**
@@ -73,7 +79,7 @@ public class ApiKeys {
 	 */
 	@Transactional
 	Optional<ApiKey> register(String secret, String name, Role role, Actor actor) {
-		if (findBySecret(secret).isPresent()) {
+		if (findByHash(ApiKeySecrets.hash(secret)).isPresent()) {
 			return Optional.empty();
 		}
 		ApiKey key = insert(secret, name, role, null, null);
@@ -141,6 +147,22 @@ public class ApiKeys {
 			.param("id", id)
 			.param("now", Timestamp.from(now))
 			.update();
+		// Every instance drops the key when this commits; this one also now and again after the commit, so that
+		// no lookup that read the key as active before the commit can leave it in the cache.
+		this.jdbc.sql("SELECT pg_notify(:channel, :id)")
+			.param("channel", KeyCache.CHANNEL)
+			.param("id", id.toString())
+			.query((rs, row) -> 1)
+			.single();
+		this.cache.evict(id);
+		if (TransactionSynchronizationManager.isSynchronizationActive()) {
+			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+				@Override
+				public void afterCompletion(int status) {
+					ApiKeys.this.cache.evict(id);
+				}
+			});
+		}
 		ApiKey after = new ApiKey(before.id(), before.name(), before.role(), before.budgetId(), before.prefix(),
 				before.createdAt(), before.expiresAt(), now);
 		this.audit.record(actor, AuditAction.API_KEY_REVOKE, id.toString(), before, after);
@@ -151,11 +173,19 @@ public class ApiKeys {
 		if (!ApiKeySecrets.looksLikeKey(secret)) {
 			return Optional.empty();
 		}
-		Optional<Stored> found = findBySecret(secret);
-		if (found.isEmpty()) {
-			return Optional.empty();
+		byte[] hash = ApiKeySecrets.hash(secret);
+		ApiKey key = this.cache.get(hash);
+		if (key == null) {
+			long generation = this.cache.generation();
+			Optional<Stored> found = findByHash(hash);
+			if (found.isEmpty()) {
+				return Optional.empty();
+			}
+			key = found.get().key();
+			if (key.revokedAt() == null) {
+				this.cache.put(hash, key, generation);
+			}
 		}
-		ApiKey key = found.get().key();
 		ApiKey.Status status = key.status(this.clock.instant());
 		if (status != ApiKey.Status.ACTIVE) {
 			// Worth knowing: someone still uses a key that was taken away. Its id and prefix, never the secret.
@@ -167,8 +197,7 @@ public class ApiKeys {
 	}
 
 	/** Looks the hash up by its unique index, then compares it again in constant time as a second line of defence. */
-	private Optional<Stored> findBySecret(String secret) {
-		byte[] hash = ApiKeySecrets.hash(secret);
+	private Optional<Stored> findByHash(byte[] hash) {
 		return this.jdbc.sql("SELECT " + COLUMNS + ", secret_hash FROM api_keys WHERE secret_hash = :hash")
 			.param("hash", hash)
 			.query((rs, row) -> new Stored(map(rs), rs.getBytes("secret_hash")))

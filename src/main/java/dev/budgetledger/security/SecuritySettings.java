@@ -12,9 +12,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code BUDGET_LEDGER_SECURITY_ADMIN_KEY}); checked at startup by {@link AdminKeyBootstrap}, which refuses weak
  * values. Without one, and with no key in the database, the service generates the first admin key and logs it once.
  * @param rateLimit the per-key request rate limit
+ * @param keyCache whether keys are cached, with revocations heard through LISTEN/NOTIFY ({@link KeyCache}); turn it
+ * off where the service reaches PostgreSQL through a pooler in transaction mode, which cannot keep a LISTEN
  */
 @ConfigurationProperties("budget-ledger.security")
-record SecuritySettings(@Nullable String adminKey, @DefaultValue RateLimit rateLimit) {
+record SecuritySettings(@Nullable String adminKey, @DefaultValue RateLimit rateLimit,
+		@DefaultValue("true") boolean keyCache) {
 
 	SecuritySettings {
 		adminKey = (adminKey == null || adminKey.isBlank()) ? null : adminKey.strip();
@@ -24,7 +27,7 @@ record SecuritySettings(@Nullable String adminKey, @DefaultValue RateLimit rateL
 	@Override
 	public String toString() {
 		return "SecuritySettings[adminKey=" + ((this.adminKey != null) ? "[PROTECTED]" : "none") + ", rateLimit="
-				+ this.rateLimit + "]";
+				+ this.rateLimit + ", keyCache=" + this.keyCache + "]";
 	}
 
 	/**

@@ -181,8 +181,9 @@ class AdminKeyBootstrapIntegrationTests extends IntegrationTest {
 				() -> new TransactionTemplate(new DataSourceTransactionManager(this.sandbox)));
 		context.registerBean(JsonMapper.class, () -> JsonMapper.builder().build());
 		context.registerBean(Clock.class, Clock::systemUTC);
-		context.registerBean(SecuritySettings.class,
-				() -> new SecuritySettings(configuredKey, new SecuritySettings.RateLimit(100, 200)));
+		SecuritySettings settings = new SecuritySettings(configuredKey, new SecuritySettings.RateLimit(100, 200), true);
+		context.registerBean(SecuritySettings.class, () -> settings);
+		context.registerBean(KeyCache.class, () -> new KeyCache(this.sandbox, settings));
 		context.registerBean(AuditLog.class);
 		context.registerBean(ApiKeys.class);
 		context.registerBean(AdminKeyBootstrap.class);

@@ -277,12 +277,4 @@ class ApiKeyIntegrationTests extends IntegrationTest {
 		assertThat(HexFormat.of().formatHex(stored)).isEqualTo(HexFormat.of().formatHex(ApiKeySecrets.hash(secret)));
 	}
 
-	private String keyIdOf(String secret) {
-		return this.jdbc.sql("SELECT id FROM api_keys WHERE secret_hash = :hash")
-			.param("hash", ApiKeySecrets.hash(secret))
-			.query(UUID.class)
-			.single()
-			.toString();
-	}
-
 }

@@ -1,7 +1,9 @@
 package dev.budgetledger.security;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
@@ -10,6 +12,7 @@ import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.core.io.support.ResourcePropertySource;
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,6 +31,23 @@ class SecuritySettingsTests {
 		assertThat(settings.adminKey()).isNull();
 		assertThat(settings.rateLimit().requestsPerSecond()).isEqualTo(100);
 		assertThat(settings.rateLimit().burst()).isEqualTo(200);
+		assertThat(settings.keyCache()).isTrue();
+	}
+
+	@Test
+	void anInstanceWithoutItsKeyCacheNeverListensAndSoNeverCaches() throws IOException {
+		SecuritySettings settings = bind(Map.of("BUDGET_LEDGER_SECURITY_KEY_CACHE", "false"));
+		KeyCache cache = new KeyCache(new SimpleDriverDataSource(), settings);
+		byte[] hash = new byte[32];
+
+		cache.start();
+		cache.put(hash, new ApiKey(UUID.randomUUID(), "k", Role.ADMIN, null, "bl_live_abcdef",
+				Instant.now(), null, null), cache.generation());
+
+		assertThat(settings.keyCache()).isFalse();
+		assertThat(cache.listening()).isFalse();
+		assertThat(cache.get(hash)).isNull();
+		cache.stop();
 	}
 
 	@Test

@@ -87,6 +87,15 @@ public abstract class IntegrationTest {
 	}
 
 	/** A CLIENT key bound to {@code budgetId} (or to no budget if null); answers its secret. */
+	/** The id of the key with this secret (looked up by its SHA-256 hash, as the service does). */
+	protected String keyIdOf(String secret) {
+		return this.jdbc.sql("SELECT id FROM api_keys WHERE secret_hash = sha256(convert_to(:secret, 'UTF8'))")
+			.param("secret", secret)
+			.query(UUID.class)
+			.single()
+			.toString();
+	}
+
 	protected String clientKey(@Nullable UUID budgetId) {
 		Map<String, Object> request = new HashMap<>(Map.of("name", "agent", "role", "CLIENT"));
 		if (budgetId != null) {

@@ -11,11 +11,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * alone
  * @param maxBatchSize most reserves served by one transaction
  * @param lanes how many independent queues requests are spread over (by root budget); trees that share a lane
- * share its batches
+ * share its batches, hence its lock statements and commits (fewer lanes: more throughput), and wait for each other's
+ * locks (more lanes: better isolation); see docs/ledger.md
  */
 @ConfigurationProperties("budget-ledger.coalescing")
 public record CoalescingSettings(@DefaultValue("true") boolean enabled, @DefaultValue("32") int maxBatchSize,
-		@DefaultValue("256") int lanes) {
+		@DefaultValue("4") int lanes) {
 
 	public CoalescingSettings {
 		if (maxBatchSize < 1) {

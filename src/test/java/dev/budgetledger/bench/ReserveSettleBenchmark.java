@@ -1,6 +1,7 @@
 package dev.budgetledger.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -66,7 +67,7 @@ class ReserveSettleBenchmark {
 					property("bench.username", "postgres"), property("bench.password", "postgres"),
 					words(property("bench.serviceJvmArgs", "")),
 					Boolean.parseBoolean(property("bench.halfLoad", "true")),
-					Integer.getInteger("bench.jitWarmupSeconds", 15), httpClient(property("bench.httpClient", "plain")),
+					Integer.getInteger("bench.jitWarmupSeconds", 120), httpClient(property("bench.httpClient", "plain")),
 					property("bench.serviceJava", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
 		}
 
@@ -119,9 +120,10 @@ class ReserveSettleBenchmark {
 				for (String scenario : settings.scenarios()) {
 					List<UUID> targets = setUp(scenario, started, pool);
 					if (cold && settings.jitWarmupSeconds() > 0) {
-						// A fresh JVM runs the whole Spring stack interpreted at first; without this the first
-						// scenario measures the JIT compiler as much as the service.
-						drive(settings.clients(), settings.jitWarmupSeconds(), pool, targets, http, 0, false, null);
+						warmUp("service", settings, pool, targets, http, started::compilationMillis);
+						warmUp("raw-SQL load generator", settings, pool, targets,
+								() -> new SqlCycles(settings, databaseUrl),
+								() -> ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
 						cold = false;
 					}
 					Measured viaService = measure(settings, pool, targets, http, started, 0);
@@ -213,6 +215,45 @@ class ReserveSettleBenchmark {
 
 		Cycles open() throws Exception;
 
+	}
+
+	/** Load rounds of the JIT warm-up; it ends after a round in which the JVM compiled less than 5 % of it. */
+	private static final int WARMUP_ROUND_SECONDS = 5;
+
+	private static final double QUIET_COMPILER = 0.05;
+
+	/** The JIT compilation time so far of one JVM, in milliseconds. */
+	interface CompilationClock {
+
+		double millis() throws Exception;
+
+	}
+
+	/**
+	 * Drives {@code cycles} until the JIT compiler of the JVM that serves them has (nearly) finished: a fresh JVM
+	 * runs the Spring stack (or pgjdbc) interpreted at first, and on two cores its compiler threads take CPU from the
+	 * requests for a long time (with a fixed 15 s warm-up, the service measured 2.9 ms of CPU per uniform cycle; once
+	 * its compiler had finished, 0.8 ms). Rounds of {@value #WARMUP_ROUND_SECONDS} s go on until that JVM spent less
+	 * than 5 % of a round compiling, at least three and for at most {@code bench.jitWarmupSeconds}.
+	 */
+	private static void warmUp(String what, Settings settings, ExecutorService pool, List<UUID> targets,
+			CyclesFactory cycles, CompilationClock compiler) throws Exception {
+		long started = System.nanoTime();
+		double compiled = compiler.millis();
+		for (int round = 1;; round++) {
+			drive(settings.clients(), WARMUP_ROUND_SECONDS, pool, targets, cycles, 0, false, null);
+			double now = compiler.millis();
+			double share = (now - compiled) / (WARMUP_ROUND_SECONDS * 1000.0);
+			compiled = now;
+			long elapsed = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+			boolean quiet = share < QUIET_COMPILER;
+			if ((round >= 3 && quiet) || elapsed + WARMUP_ROUND_SECONDS > settings.jitWarmupSeconds()) {
+				System.out.printf(Locale.ROOT, "JIT warm-up of the %s: %d s, %d rounds, %.0f %% compiling in the last%s%n",
+						what, elapsed, round, 100 * share,
+						quiet ? "" : " (bench.jitWarmupSeconds reached while the compiler was still busy)");
+				return;
+			}
+		}
 	}
 
 	/**
@@ -460,6 +501,9 @@ class ReserveSettleBenchmark {
 
 		private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-fA-F-]{36})\"");
 
+		private static final Pattern COMPILATION = Pattern
+			.compile("(?m)^jvm_compilation_time_ms_total(?:\\{[^}]*\\})?\\s+(\\S+)");
+
 		private static final Pattern HEAP = Pattern
 			.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*\\}\\s+(\\S+)");
 
@@ -568,20 +612,27 @@ class ReserveSettleBenchmark {
 			return UUID.fromString(matcher.group(1));
 		}
 
+		/** The service's JIT compilation time so far ({@code jvm_compilation_time_ms_total}), in milliseconds. */
+		double compilationMillis() throws Exception {
+			Matcher matcher = COMPILATION.matcher(scrape());
+			return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
+		}
+
 		long heapUsedBytes() throws Exception {
-			HttpResponse<String> response = this.http.send(
-					HttpRequest.newBuilder(URI.create(this.base + "/actuator/prometheus"))
-						.header("Authorization", this.authorization)
-						.timeout(Duration.ofSeconds(5))
-						.GET()
-						.build(),
-					HttpResponse.BodyHandlers.ofString());
-			Matcher matcher = HEAP.matcher(response.body());
+			Matcher matcher = HEAP.matcher(scrape());
 			long sum = 0;
 			while (matcher.find()) {
 				sum += (long) Double.parseDouble(matcher.group(1));
 			}
 			return sum;
+		}
+
+		private String scrape() throws Exception {
+			return this.http.send(HttpRequest.newBuilder(URI.create(this.base + "/actuator/prometheus"))
+				.header("Authorization", this.authorization)
+				.timeout(Duration.ofSeconds(5))
+				.GET()
+				.build(), HttpResponse.BodyHandlers.ofString()).body();
 		}
 
 		long rssKb() throws IOException {
@@ -762,7 +813,7 @@ class ReserveSettleBenchmark {
 	}
 
 	private static long clientCpuNanos() {
-		return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory
 			.getOperatingSystemMXBean()).getProcessCpuTime();
 	}
 

@@ -9,11 +9,16 @@ import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
 /**
  * Reserves and settles on rows that one transaction has locked ({@link Ledger#lockForBatch}): each call serves one
  * request with the very code of a single reserve or settle ({@link Decider} for the decision), on the balances and
  * reservations as the requests before it in the same batch left them, and writes its own reservation, journal
- * entries and events. Not thread-safe: one leader thread uses it, inside the transaction that holds the locks.
+ * entries and events. The reserves' writes are held back and sent together ({@link DeferredWrites}): nothing in the
+ * batch reads them back, and the balances the decisions use are kept here. Not thread-safe: one leader thread uses
+ * it, inside the transaction that holds the locks.
  */
 public final class LedgerBatch {
 
@@ -30,6 +35,9 @@ public final class LedgerBatch {
 
 	private final Instant now;
 
+	/** The reserves' writes, sent together by {@link #flush} (or before anything reads balances back). */
+	private final DeferredWrites writes = new DeferredWrites();
+
 	/** Whether a reserve expired overdue holds, which may include reservations locked here for a settle. */
 	private boolean expiredHolds;
 
@@ -40,6 +48,14 @@ public final class LedgerBatch {
 		this.now = now;
 		budgets.forEach(budget -> this.budgets.put(budget.id(), budget));
 		holds.forEach(hold -> this.holds.put(hold.id(), hold));
+		if (TransactionSynchronizationManager.isSynchronizationActive()) {
+			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+				@Override
+				public void beforeCommit(boolean readOnly) {
+					flush();
+				}
+			});
+		}
 	}
 
 	/**
@@ -51,7 +67,7 @@ public final class LedgerBatch {
 		if (chain == null) {
 			throw new BudgetNotFoundException(command.budgetId());
 		}
-		Ledger.Held held = this.ledger.reserveOn(chain, command, scope, false, this.now);
+		Ledger.Held held = this.ledger.reserveOn(chain, command, scope, false, this.now, this.writes);
 		held.chain().forEach(budget -> this.budgets.put(budget.id(), budget));
 		this.expiredHolds |= held.expiredOthers();
 		if (held.outcome() instanceof ReserveOutcome.Allowed allowed) {
@@ -83,6 +99,15 @@ public final class LedgerBatch {
 		this.holds.put(reservation.id(), settled.reservation());
 		this.holdRoots.put(reservation.id(), null);
 		return settled.settlement();
+	}
+
+	/**
+	 * Sends the reserves' held-back writes (one round trip for all of them); the transaction must not commit
+	 * before. {@link Coalescer} calls it after the last request of the batch; should it ever be missed, the
+	 * batch's transaction does it before committing.
+	 */
+	void flush() {
+		this.ledger.flush(this.writes);
 	}
 
 	/** The root of a locked budget, or {@code null} if it was not locked here (it does not exist). */

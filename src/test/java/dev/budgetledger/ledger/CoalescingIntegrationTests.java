@@ -256,6 +256,56 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		assertReconciled(budget, "0", "5.00");
 	}
 
+	@Test
+	void aBatchSendsItsReservesWritesTogetherJustBeforeItCommits() throws Exception {
+		UUID budget = createBudget("10");
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> first = blockingFirst(budget, "1.00", release);
+
+		Future<ReserveOutcome> one = enqueue(budget, batch -> reserve(batch, budget, "2.00"));
+		Future<Long> rowsSeenBySecond = enqueue(budget, batch -> {
+			reserve(batch, budget, "3.00");
+			// In the batch's own transaction: neither this hold nor the one before it was sent yet.
+			return this.jdbc.sql("SELECT count(*) FROM reservations WHERE budget_id = :id AND amount > 1")
+				.param("id", budget)
+				.query(Long.class)
+				.single();
+		});
+		release.countDown();
+
+		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(one.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(rowsSeenBySecond.get(30, TimeUnit.SECONDS)).isZero();
+		assertThat(heldAmounts(budget)).containsExactlyInAnyOrder("1", "2", "3");
+		assertReconciled(budget, "0", "6.00");
+	}
+
+	@Test
+	void aReserveThatReadsBalancesBackInABatchFirstSendsTheHoldsBeforeIt() throws Exception {
+		UUID budget = createBudget("1.10");
+		assertThat(this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "0.50", "ttlSeconds", 30))
+			.status()).isEqualTo(201);
+		this.clock.advance(Duration.ofMinutes(1));
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> leader = blockingFirst(budget, "0.10", release);
+
+		Future<ReserveOutcome> first = enqueue(budget, batch -> reserve(batch, budget, "0.40"));
+		// 0.50 fits only once the overdue 0.50 is expired: this reserve expires it and reads the balances back from
+		// the database, which must by then hold the 0.40 before it, or the next one would be let through too.
+		Future<ReserveOutcome> second = enqueue(budget, batch -> reserve(batch, budget, "0.50"));
+		Future<ReserveOutcome> third = enqueue(budget, batch -> reserve(batch, budget, "0.50"));
+		release.countDown();
+
+		assertThat(leader.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(second.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		ReserveOutcome last = third.get(30, TimeUnit.SECONDS);
+		assertThat(last).isInstanceOf(ReserveOutcome.Denied.class);
+		assertThat(((ReserveOutcome.Denied) last).available()).isEqualByComparingTo("0.10");
+		assertThat(this.batches).as("the leader's batch, then one for the three queued").hasSize(2);
+		assertReconciled(budget, "0", "1.00");
+	}
+
 	/** Starts a reserve that becomes its lane's leader and keeps its transaction open until {@code release}. */
 	private Future<ReserveOutcome> blockingFirst(UUID budget, String amount, CountDownLatch release)
 			throws Exception {

@@ -1,46 +1,53 @@
 package dev.budgetledger.ledger;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 
 /**
- * Writes a batch's reserves would each have sent on their own, held back and sent together: statements of the same
- * text (and list sizes) go as one JDBC batch, which pgjdbc sends in one round trip. Only writes whose result nobody
- * reads qualify, and only while nothing reads what they change from the database: every write here moves balances
- * by a delta ({@code spent = spent + x}), so the order they run in within the transaction does not matter, and the
- * batch's own view of the balances is kept in Java ({@link LedgerBatch}). Whoever is about to read budgets from the
- * database in the same transaction flushes first; the batch flushes before it commits.
+ * Writes a batch's reserves would each have sent on their own, held back and sent together: consecutive statements
+ * of the same text (and list sizes) go as one JDBC batch, which pgjdbc sends in one round trip, and runs go out in
+ * the order they were added. Only writes whose result nobody reads qualify, and only while nothing reads what they
+ * change: the batch keeps its own view of the balances in Java ({@link LedgerBatch}). Whoever is about to read
+ * budgets from the database or journal anything in the same transaction flushes first, so the journal keeps the
+ * order of arrival (the HARD_LIMIT replay relies on it); the batch flushes before it commits.
  */
 final class DeferredWrites {
 
-	private final Map<String, List<SqlParameterSource>> statements = new LinkedHashMap<>();
+	/** Runs of statements with the same text and list sizes, in the order they were added. */
+	private final List<Run> runs = new ArrayList<>();
 
 	void add(String sql, int listSize, MapSqlParameterSource params) {
-		// The list size is part of the key: a batch shares one expansion of the IN list.
-		this.statements.computeIfAbsent(listSize + "\n" + sql, key -> new ArrayList<>()).add(params);
+		Run last = this.runs.isEmpty() ? null : this.runs.get(this.runs.size() - 1);
+		if (last == null || last.listSize != listSize || !last.sql.equals(sql)) {
+			// A new run: statements of another shape in between keep their place, so the journal keeps the order.
+			last = new Run(sql, listSize, new ArrayList<>());
+			this.runs.add(last);
+		}
+		last.params.add(params);
 	}
 
 	boolean isEmpty() {
-		return this.statements.isEmpty();
+		return this.runs.isEmpty();
 	}
 
-	/** Sends what is pending, one round trip per statement text, and forgets it. */
+	/** Sends what is pending, one round trip per run, in order, and forgets it. */
 	void flush(NamedParameterJdbcTemplate jdbc) {
-		if (this.statements.isEmpty()) {
+		if (this.runs.isEmpty()) {
 			return;
 		}
-		List<Map.Entry<String, List<SqlParameterSource>>> pending = new ArrayList<>(this.statements.entrySet());
-		this.statements.clear();
-		for (Map.Entry<String, List<SqlParameterSource>> statement : pending) {
-			String sql = statement.getKey().substring(statement.getKey().indexOf('\n') + 1);
-			jdbc.batchUpdate(sql, statement.getValue().toArray(SqlParameterSource[]::new));
+		List<Run> pending = new ArrayList<>(this.runs);
+		this.runs.clear();
+		for (Run run : pending) {
+			jdbc.batchUpdate(run.sql, run.params.toArray(SqlParameterSource[]::new));
 		}
+	}
+
+	/** One JDBC batch: a batch shares its statement text and one expansion of its IN lists. */
+	private record Run(String sql, int listSize, List<SqlParameterSource> params) {
 	}
 
 }

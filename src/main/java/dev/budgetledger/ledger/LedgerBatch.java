@@ -16,8 +16,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * Reserves and settles on rows that one transaction has locked ({@link Ledger#lockForBatch}): each call serves one
  * request with the very code of a single reserve or settle ({@link Decider} for the decision), on the balances and
  * reservations as the requests before it in the same batch left them, and writes its own reservation, journal
- * entries and events. The reserves' writes are held back and sent together ({@link DeferredWrites}): nothing in the
- * batch reads them back, and the balances the decisions use are kept here. Not thread-safe: one leader thread uses
+ * entries and events. The writes of consecutive reserves are held back and sent together ({@link DeferredWrites}):
+ * nothing in the batch reads them back, the balances the decisions use are kept here, and a settle, whose statement
+ * goes out at once, first sends those before it, so the journal keeps the arrival order. Not thread-safe: one leader thread uses
  * it, inside the transaction that holds the locks.
  */
 public final class LedgerBatch {
@@ -85,6 +86,10 @@ public final class LedgerBatch {
 		if (reservation == null) {
 			throw new ReservationNotFoundException(command.reservationId());
 		}
+		// The settle's statement goes out now (its answer is read from it), so the reserves before it go first: the
+		// journal stays in arrival order, which the HARD_LIMIT replay relies on (a reserve journaled after a later
+		// overrun would seem to break the limit).
+		flush();
 		if (this.expiredHolds) {
 			// A reserve of this batch expired overdue holds in SQL; this one may be among them. Read it again (it
 			// stays locked by this transaction).

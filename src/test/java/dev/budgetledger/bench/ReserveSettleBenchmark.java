@@ -16,8 +16,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -376,7 +378,7 @@ class ReserveSettleBenchmark {
 	 * CPU time so far of the service (when it is measured), this JVM (the load generator) and PostgreSQL, at one
 	 * moment.
 	 */
-	private record Cpu(long at, long service, long client, long database, boolean viaService) {
+	private record Cpu(long at, long service, long client, Map<String, Long> database, boolean viaService) {
 
 		static Cpu now(Service service) throws IOException {
 			return new Cpu(System.nanoTime(), (service != null) ? service.cpuNanos() : 0, clientCpuNanos(),
@@ -387,7 +389,7 @@ class ReserveSettleBenchmark {
 		Measured until(Cpu later, Measured measured) {
 			double machine = (later.at - this.at) * (double) Runtime.getRuntime().availableProcessors();
 			return measured.withCpu(this.viaService ? (later.service - this.service) / machine : Double.NaN,
-					(later.client - this.client) / machine, (later.database - this.database) / machine);
+					(later.client - this.client) / machine, databaseCpuBetween(this.database, later.database) / machine);
 		}
 
 	}
@@ -783,14 +785,14 @@ class ReserveSettleBenchmark {
 
 	/**
 	 * User plus system CPU time so far of every process named {@code postgres} on this machine (the server and its
-	 * backends), from /proc; 0 where there is no /proc or PostgreSQL runs elsewhere. A backend that exits during a
-	 * run takes its time with it, which is why the clients keep their connections for the whole run.
+	 * backends), by process id, from /proc; empty where there is no /proc or PostgreSQL runs elsewhere.
 	 */
-	private static long databaseCpuNanos() {
-		long ticks = 0;
+	private static Map<String, Long> databaseCpuNanos() {
+		Map<String, Long> ticks = new HashMap<>();
 		try (var processes = Files.list(Path.of("/proc"))) {
 			for (Path process : (Iterable<Path>) processes::iterator) {
-				if (!process.getFileName().toString().chars().allMatch(Character::isDigit)) {
+				String pid = process.getFileName().toString();
+				if (!pid.chars().allMatch(Character::isDigit)) {
 					continue;
 				}
 				try {
@@ -799,7 +801,8 @@ class ReserveSettleBenchmark {
 					}
 					String stat = Files.readString(process.resolve("stat"));
 					String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-					ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+					ticks.put(pid, (Long.parseLong(fields[11]) + Long.parseLong(fields[12]))
+							* (1_000_000_000L / Service.CLOCK_TICKS_PER_SECOND));
 				}
 				catch (IOException gone) {
 					// the process ended between the listing and the read
@@ -807,9 +810,22 @@ class ReserveSettleBenchmark {
 			}
 		}
 		catch (IOException noProc) {
-			return 0;
+			return Map.of();
 		}
-		return ticks * (1_000_000_000L / Service.CLOCK_TICKS_PER_SECOND);
+		return ticks;
+	}
+
+	/**
+	 * What PostgreSQL's processes used between two readings: each process that is still there, less what it had used
+	 * before (nothing if it is new). A process that ended in between took its time with it, which is why the clients
+	 * keep their connections until the second reading; other work on the same server would be counted too.
+	 */
+	private static long databaseCpuBetween(Map<String, Long> before, Map<String, Long> after) {
+		long used = 0;
+		for (Map.Entry<String, Long> process : after.entrySet()) {
+			used += Math.max(0, process.getValue() - before.getOrDefault(process.getKey(), 0L));
+		}
+		return used;
 	}
 
 	private static long clientCpuNanos() {

@@ -306,6 +306,32 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		assertReconciled(budget, "0", "1.00");
 	}
 
+	@Test
+	void theJournalKeepsArrivalOrderWhenAnOverrunFollowsAHeldBackReserve() throws Exception {
+		UUID budget = createBudget("10");
+		UUID hold = reserveAllowed(budget, "5.00");
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> leader = blockingFirst(budget, "1.00", release);
+
+		// Fills the budget exactly, then a settle charges 1.00 over its hold: legal for a settle, and the journal
+		// must show the reserve before it, not after.
+		Future<ReserveOutcome> filling = enqueue(budget, batch -> reserve(batch, budget, "4.00"));
+		Future<Settlement> overrun = enqueueSettle(budget, hold, "6.00");
+		release.countDown();
+
+		assertThat(leader.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(filling.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(overrun.get(30, TimeUnit.SECONDS).reservation().charged()).isEqualByComparingTo("6.00");
+		assertThat(this.jdbc.sql("""
+				SELECT kind || ' ' || trim_scale(amount) FROM journal_entries
+				WHERE budget_id = :id AND reservation_id IS NOT NULL ORDER BY id""")
+			.param("id", budget)
+			.query(String.class)
+			.list()).containsExactly("RESERVE 5", "RESERVE 1", "RESERVE 4", "SETTLE 6");
+		assertThat(this.reconciliation.check()).filteredOn(found -> budget.equals(found.budgetId()))
+			.isEmpty();
+	}
+
 	/** Starts a reserve that becomes its lane's leader and keeps its transaction open until {@code release}. */
 	private Future<ReserveOutcome> blockingFirst(UUID budget, String amount, CountDownLatch release)
 			throws Exception {

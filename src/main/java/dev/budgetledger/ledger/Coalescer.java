@@ -157,7 +157,6 @@ public class Coalescer {
 				}
 				LedgerBatch locked = this.ledger.lockForBatch(leaves, holds);
 				batch.forEach(member -> member.attempt(locked));
-				locked.flush();
 				learn(locked, leaves);
 			});
 		}
@@ -195,7 +194,6 @@ public class Coalescer {
 				LedgerBatch locked = this.ledger.lockForBatch(leaves,
 						(member.reservationId != null) ? Set.of(member.reservationId) : Set.of());
 				member.attempt(locked);
-				locked.flush();
 				learn(locked, leaves);
 			});
 			time(member, System.nanoTime() - start);

@@ -25,8 +25,6 @@ import dev.budgetledger.events.Events;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.TokenPrice;
 
-import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
-import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
@@ -76,9 +74,7 @@ public class Ledger {
 
 	private final LedgerMetrics metrics;
 
-	private final NamedParameterJdbcTemplate batches;
-
-	Ledger(JdbcClient jdbc, NamedParameterJdbcTemplate batches, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata,
+	Ledger(JdbcClient jdbc, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata,
 			JsonMapper json, ReservationSettings settings, MeterRegistry meters, Events events, Denials denials,
 			ExhaustionForecast forecast, LedgerMetrics metrics) {
 		this.events = events;
@@ -86,7 +82,6 @@ public class Ledger {
 		this.forecast = forecast;
 		this.metrics = metrics;
 		this.jdbc = jdbc;
-		this.batches = batches;
 		this.clock = clock;
 		this.budgets = budgets;
 		this.reservations = reservations;
@@ -302,7 +297,7 @@ public class Ledger {
 
 	private ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope, boolean dryRun) {
 		Instant now = now();
-		return reserveOn(lockAndRoll(command.budgetId(), now), command, scope, dryRun, now, null).outcome();
+		return reserveOn(lockAndRoll(command.budgetId(), now), command, scope, dryRun, now).outcome();
 	}
 
 	/**
@@ -345,13 +340,8 @@ public class Ledger {
 	record Held(ReserveOutcome outcome, List<Budget> chain, boolean expiredOthers) {
 	}
 
-	/**
-	 * Decides and holds on a chain the caller has locked and rolled; see {@link #reserve(ReserveCommand)}. With
-	 * {@code deferred}, the hold's one write (reservation, journal, balances) is added there instead of sent; the
-	 * caller flushes it before it commits.
-	 */
-	Held reserveOn(List<Budget> chain, ReserveCommand command, @Nullable UUID scope, boolean dryRun, Instant now,
-			@Nullable DeferredWrites deferred) {
+	/** Decides and holds on a chain the caller has locked and rolled; see {@link #reserve(ReserveCommand)}. */
+	Held reserveOn(List<Budget> chain, ReserveCommand command, @Nullable UUID scope, boolean dryRun, Instant now) {
 		UUID leafId = command.budgetId();
 		if (!inScope(chain, scope)) {
 			throw new BudgetNotFoundException(leafId);
@@ -367,8 +357,7 @@ public class Ledger {
 		Decider.Decision decision = Decider.decide(chain, ask);
 		boolean expired = false;
 		if (decision instanceof Decider.Deny deny && (deny.reason() == DenyReason.INSUFFICIENT_FUNDS
-				|| deny.reason() == DenyReason.CONCURRENCY_LIMIT) && flushed(deferred)
-				&& expireOverdueIn(chain, now) > 0) {
+				|| deny.reason() == DenyReason.CONCURRENCY_LIMIT) && expireOverdueIn(chain, now) > 0) {
 			expired = true;
 			chain = this.budgets.lockChain(leafId);
 			decision = Decider.decide(chain, ask);
@@ -411,27 +400,27 @@ public class Ledger {
 						        :downgraded, :capped, :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice,
 						        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now,
 						        :apiKeyId, :idempotencyKey)),
-						""", p -> p
-			.addValue("budgetId", leafId)
-			.addValue("rootId", rootId)
-			.addValue("currency", currency)
-			.addValue("amount", chosen.amount())
-			.addValue("tokens", chosen.tokens())
-			.addValue("model", (price != null) ? price.model() : null)
-			.addValue("requestedModel", allow.downgraded() ? requested.model() : null)
-			.addValue("downgraded", allow.downgraded())
-			.addValue("capped", allow.capped())
-			.addValue("inputTokens", chosen.inputTokens())
-			.addValue("maxOutputTokens", chosen.maxOutputTokens())
-			.addValue("inputPrice", (price != null) ? price.inputPerMillion() : null)
-			.addValue("outputPrice", (price != null) ? price.outputPerMillion() : null)
-			.addValue("cacheReadPrice", (price != null) ? price.cacheReadPerMillion() : null)
-			.addValue("cacheWritePrice", (price != null) ? price.cacheWritePerMillion() : null)
-			.addValue("reasoningPrice", (price != null) ? price.reasoningPerMillion() : null)
-			.addValue("metadata", this.metadata.write(command.metadata()))
-			.addValue("expiresAt", Timestamp.from(expiresAt))
-			.addValue("apiKeyId", command.apiKeyId())
-			.addValue("idempotencyKey", command.idempotencyKey()), null, deferred);
+						""", spec -> spec
+			.param("budgetId", leafId)
+			.param("rootId", rootId)
+			.param("currency", currency)
+			.param("amount", chosen.amount())
+			.param("tokens", chosen.tokens())
+			.param("model", (price != null) ? price.model() : null)
+			.param("requestedModel", allow.downgraded() ? requested.model() : null)
+			.param("downgraded", allow.downgraded())
+			.param("capped", allow.capped())
+			.param("inputTokens", chosen.inputTokens())
+			.param("maxOutputTokens", chosen.maxOutputTokens())
+			.param("inputPrice", (price != null) ? price.inputPerMillion() : null)
+			.param("outputPrice", (price != null) ? price.outputPerMillion() : null)
+			.param("cacheReadPrice", (price != null) ? price.cacheReadPerMillion() : null)
+			.param("cacheWritePrice", (price != null) ? price.cacheWritePerMillion() : null)
+			.param("reasoningPrice", (price != null) ? price.reasoningPerMillion() : null)
+			.param("metadata", this.metadata.write(command.metadata()))
+			.param("expiresAt", Timestamp.from(expiresAt))
+			.param("apiKeyId", command.apiKeyId())
+			.param("idempotencyKey", command.idempotencyKey()), null);
 		List<String> warnings = new ArrayList<>(allow.warnings());
 		List<ReserveOutcome.ThresholdCrossing> crossings = new ArrayList<>();
 		Function<Budget, BigDecimal> change = level -> Decider.hold(level, chosen);
@@ -535,16 +524,16 @@ public class Ledger {
 								        settled_reasoning_tokens = :reasoning, late = :late, updated_at = :now,
 								        finished_at = coalesce(finished_at, :now)
 								    WHERE id = :reservationId RETURNING *),
-								""", p -> p
-					.addValue("charged", actual)
-					.addValue("chargedTokens", actualTokens)
-					.addValue("released", released)
-					.addValue("input", (usage != null) ? usage.inputTokens() : null)
-					.addValue("output", (usage != null) ? usage.outputTokens() : null)
-					.addValue("cacheRead", (usage != null) ? usage.cacheReadTokens() : null)
-					.addValue("cacheWrite", (usage != null) ? usage.cacheWriteTokens() : null)
-					.addValue("reasoning", (usage != null) ? usage.reasoningTokens() : null)
-					.addValue("late", late), "SELECT " + Reservations.COLUMNS + " FROM settled", null);
+								""", spec -> spec
+					.param("charged", actual)
+					.param("chargedTokens", actualTokens)
+					.param("released", released)
+					.param("input", (usage != null) ? usage.inputTokens() : null)
+					.param("output", (usage != null) ? usage.outputTokens() : null)
+					.param("cacheRead", (usage != null) ? usage.cacheReadTokens() : null)
+					.param("cacheWrite", (usage != null) ? usage.cacheWriteTokens() : null)
+					.param("reasoning", (usage != null) ? usage.reasoningTokens() : null)
+					.param("late", late), "SELECT " + Reservations.COLUMNS + " FROM settled");
 				if (actual.compareTo(reservation.amount()) > 0) {
 					this.events.record(EventType.OVERRUN, reservation.budgetId(), leaf.rootId(), reservation.id(),
 							Map.of("amount", Amounts.format(reservation.amount()), "charged", Amounts.format(actual),
@@ -747,82 +736,53 @@ public class Ledger {
 	/** Moves every budget of a locked chain and journals each level, in one statement. */
 	private void moveChain(List<Budget> chain, UUID reservationId, EntryKind kind, Delta money, Delta tokens,
 			int heldDelta, int callsDelta, Instant now) {
-		moveChain(chain, reservationId, kind, money, tokens, heldDelta, callsDelta, now, "", p -> p, null, null);
+		moveChain(chain, reservationId, kind, money, tokens, heldDelta, callsDelta, now, "", spec -> spec, null);
 	}
-
-	/** The journal entries of one movement on every level of a chain ({@code lv}), as CTEs. */
-	private static final String JOURNAL_CHAIN = """
-			lv AS (SELECT id, root_id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
-			journaled AS (
-			    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, reserved_delta,
-			        created_at)
-			    SELECT id, root_id, :reservationId, :kind,
-			           CASE WHEN t THEN CAST(:tokenAmount AS numeric) ELSE CAST(:moneyAmount AS numeric) END,
-			           CASE WHEN t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
-			           CASE WHEN t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END, :now
-			    FROM lv ORDER BY depth)
-			""";
-
-	/** The balances of every level of a chain ({@code lv}) moved by one movement. */
-	private static final String MOVE_CHAIN = """
-			UPDATE budgets b SET
-			    spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
-			    reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
-			    held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
-			FROM lv WHERE b.id = lv.id
-			""";
 
 	/**
 	 * Moves every budget of a locked chain and journals each level, in one statement that first runs
 	 * {@code before} (a data-modifying CTE on the reservation, ending in a comma, with its own parameters; the
-	 * reservation id is {@code :reservationId}) and answers the reservation {@code select} reads from it. Without a
-	 * {@code select}, and given {@code deferred}, the statement is added there instead of sent (it answers nothing).
+	 * reservation id is {@code :reservationId}) and answers the reservation {@code select} reads from it.
 	 */
 	private @Nullable Reservation moveChain(List<Budget> chain, UUID reservationId, EntryKind kind, Delta money,
 			Delta tokens, int heldDelta, int callsDelta, Instant now, String before,
-			java.util.function.UnaryOperator<MapSqlParameterSource> params, @Nullable String select,
-			@Nullable DeferredWrites deferred) {
-		MapSqlParameterSource values = params.apply(new MapSqlParameterSource())
-			.addValue("chain", chain.stream().map(Budget::id).toList())
-			.addValue("reservationId", reservationId)
-			.addValue("kind", kind.name())
-			.addValue("moneyAmount", money.amount())
-			.addValue("moneySpent", money.spent())
-			.addValue("moneyReserved", money.reserved())
-			.addValue("tokenAmount", tokens.amount())
-			.addValue("tokenSpent", tokens.spent())
-			.addValue("tokenReserved", tokens.reserved())
-			.addValue("held", heldDelta)
-			.addValue("calls", callsDelta)
-			.addValue("now", Timestamp.from(now));
+			java.util.function.UnaryOperator<JdbcClient.StatementSpec> params, @Nullable String select) {
+		String move = """
+				lv AS (SELECT id, root_id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
+				journaled AS (
+				    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, reserved_delta,
+				        created_at)
+				    SELECT id, root_id, :reservationId, :kind,
+				           CASE WHEN t THEN CAST(:tokenAmount AS numeric) ELSE CAST(:moneyAmount AS numeric) END,
+				           CASE WHEN t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
+				           CASE WHEN t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END, :now
+				    FROM lv ORDER BY depth),
+				moved AS (
+				    UPDATE budgets b SET
+				        spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
+				        reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
+				        held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
+				    FROM lv WHERE b.id = lv.id)
+				""";
+		JdbcClient.StatementSpec spec = params.apply(this.jdbc.sql("WITH " + before + move
+				+ ((select != null) ? select : "SELECT count(*) FROM lv")))
+			.param("chain", chain.stream().map(Budget::id).toList())
+			.param("reservationId", reservationId)
+			.param("kind", kind.name())
+			.param("moneyAmount", money.amount())
+			.param("moneySpent", money.spent())
+			.param("moneyReserved", money.reserved())
+			.param("tokenAmount", tokens.amount())
+			.param("tokenSpent", tokens.spent())
+			.param("tokenReserved", tokens.reserved())
+			.param("held", heldDelta)
+			.param("calls", callsDelta)
+			.param("now", Timestamp.from(now));
 		if (select == null) {
-			// The move itself is the statement: nothing to answer, so it can also wait in a batch.
-			String sql = "WITH " + before + JOURNAL_CHAIN + MOVE_CHAIN;
-			if (deferred != null) {
-				deferred.add(sql, chain.size(), values);
-			}
-			else {
-				this.jdbc.sql(sql).paramSource(values).update();
-			}
+			spec.query(Long.class).single();
 			return null;
 		}
-		return this.jdbc.sql("WITH " + before + JOURNAL_CHAIN + ", moved AS (" + MOVE_CHAIN + ") " + select)
-			.paramSource(values)
-			.query(this.reservations.mapper())
-			.single();
-	}
-
-	/** Sends the writes a batch held back; before anything reads the balances from the database, and before commit. */
-	void flush(DeferredWrites deferred) {
-		deferred.flush(this.batches);
-	}
-
-	/** Flushes {@code deferred} if there is one; always true (so it can guard a condition). */
-	private boolean flushed(@Nullable DeferredWrites deferred) {
-		if (deferred != null) {
-			flush(deferred);
-		}
-		return true;
+		return spec.query(this.reservations.mapper()).single();
 	}
 
 	/** A locked budget as it stands after one more hold of {@code hold} (in its unit) on it. */

@@ -9,17 +9,11 @@ import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
-
 /**
  * Reserves and settles on rows that one transaction has locked ({@link Ledger#lockForBatch}): each call serves one
  * request with the very code of a single reserve or settle ({@link Decider} for the decision), on the balances and
  * reservations as the requests before it in the same batch left them, and writes its own reservation, journal
- * entries and events. The writes of consecutive reserves are held back and sent together ({@link DeferredWrites}):
- * nothing in the batch reads them back, the balances the decisions use are kept here, and a settle, whose statement
- * goes out at once, first sends those before it, so the journal keeps the arrival order. Not thread-safe: one leader thread uses
- * it, inside the transaction that holds the locks.
+ * entries and events. Not thread-safe: one leader thread uses it, inside the transaction that holds the locks.
  */
 public final class LedgerBatch {
 
@@ -36,9 +30,6 @@ public final class LedgerBatch {
 
 	private final Instant now;
 
-	/** The reserves' writes, sent together by {@link #flush} (or before anything reads balances back). */
-	private final DeferredWrites writes = new DeferredWrites();
-
 	/** Whether a reserve expired overdue holds, which may include reservations locked here for a settle. */
 	private boolean expiredHolds;
 
@@ -49,14 +40,6 @@ public final class LedgerBatch {
 		this.now = now;
 		budgets.forEach(budget -> this.budgets.put(budget.id(), budget));
 		holds.forEach(hold -> this.holds.put(hold.id(), hold));
-		if (TransactionSynchronizationManager.isSynchronizationActive()) {
-			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-				@Override
-				public void beforeCommit(boolean readOnly) {
-					flush();
-				}
-			});
-		}
 	}
 
 	/**
@@ -68,7 +51,7 @@ public final class LedgerBatch {
 		if (chain == null) {
 			throw new BudgetNotFoundException(command.budgetId());
 		}
-		Ledger.Held held = this.ledger.reserveOn(chain, command, scope, false, this.now, this.writes);
+		Ledger.Held held = this.ledger.reserveOn(chain, command, scope, false, this.now);
 		held.chain().forEach(budget -> this.budgets.put(budget.id(), budget));
 		this.expiredHolds |= held.expiredOthers();
 		if (held.outcome() instanceof ReserveOutcome.Allowed allowed) {
@@ -86,10 +69,6 @@ public final class LedgerBatch {
 		if (reservation == null) {
 			throw new ReservationNotFoundException(command.reservationId());
 		}
-		// The settle's statement goes out now (its answer is read from it), so the reserves before it go first: the
-		// journal stays in arrival order, which the HARD_LIMIT replay relies on (a reserve journaled after a later
-		// overrun would seem to break the limit).
-		flush();
 		if (this.expiredHolds) {
 			// A reserve of this batch expired overdue holds in SQL; this one may be among them. Read it again (it
 			// stays locked by this transaction).
@@ -104,15 +83,6 @@ public final class LedgerBatch {
 		this.holds.put(reservation.id(), settled.reservation());
 		this.holdRoots.put(reservation.id(), null);
 		return settled.settlement();
-	}
-
-	/**
-	 * Sends the reserves' held-back writes (one round trip for all of them); the transaction must not commit
-	 * before. {@link Coalescer} calls it after the last request of the batch; should it ever be missed, the
-	 * batch's transaction does it before committing.
-	 */
-	void flush() {
-		this.ledger.flush(this.writes);
 	}
 
 	/** The root of a locked budget, or {@code null} if it was not locked here (it does not exist). */

@@ -49,8 +49,8 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			 FROM budgets WHERE id = ANY(CAST((SELECT ancestors FROM budgets WHERE id = :leaf) AS uuid[]))
 			ORDER BY depth FOR UPDATE""";
 
-	/** Ledger.JOURNAL_CHAIN: the chain's journal entries, after a CTE on the reservation. */
-	static final String JOURNAL = """
+	/** Ledger.moveChain: the chain's journal entries and balances, after a CTE on the reservation. */
+	static final String MOVE = """
 			lv AS (SELECT id, root_id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
 			journaled AS (
 			    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, reserved_delta,
@@ -59,16 +59,13 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			           CASE WHEN t THEN CAST(:tokenAmount AS numeric) ELSE CAST(:moneyAmount AS numeric) END,
 			           CASE WHEN t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
 			           CASE WHEN t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END, :now
-			    FROM lv ORDER BY depth)
-			""";
-
-	/** Ledger.MOVE_CHAIN: the chain's balances. */
-	static final String MOVE = """
-			UPDATE budgets b SET
-			    spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
-			    reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
-			    held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
-			FROM lv WHERE b.id = lv.id
+			    FROM lv ORDER BY depth),
+			moved AS (
+			    UPDATE budgets b SET
+			        spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
+			        reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
+			        held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
+			    FROM lv WHERE b.id = lv.id)
 			""";
 
 	/** Ledger.reserve: the reservation, its journal entries and the chain's balances in one statement. */
@@ -81,7 +78,7 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			    VALUES (:reservationId, :budgetId, :rootId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
 			        :downgraded, :capped, :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice,
 			        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)),
-			""" + JOURNAL + MOVE;
+			""" + MOVE + "SELECT count(*) FROM lv";
 
 	/** Reservations.lock. */
 	static final String LOCK_RESERVATION = "SELECT " + RESERVATION_COLUMNS + " FROM reservations WHERE id = :id FOR UPDATE";
@@ -95,7 +92,7 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			        settled_reasoning_tokens = :reasoning, late = :late, updated_at = :now,
 			        finished_at = coalesce(finished_at, :now)
 			    WHERE id = :reservationId RETURNING *),
-			""" + JOURNAL + ", moved AS (" + MOVE + ") SELECT " + RESERVATION_COLUMNS + " FROM settled";
+			""" + MOVE + "SELECT " + RESERVATION_COLUMNS + " FROM settled";
 
 	private static final Pattern NAMED = Pattern.compile("(?<!:):([A-Za-z]+)");
 
@@ -223,11 +220,6 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 		move.put("held", held);
 		move.put("calls", calls);
 		move.put("now", Timestamp.from(now));
-		if (!sql.contains("RETURNING")) {
-			// A reserve: the statement answers nothing (the service sends it in a JDBC batch, one per request here).
-			bind(sql, move).executeUpdate();
-			return;
-		}
 		try (ResultSet row = query(sql, move)) {
 			row.next();
 		}

@@ -257,31 +257,7 @@ class CoalescingIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
-	void aBatchSendsItsReservesWritesTogetherJustBeforeItCommits() throws Exception {
-		UUID budget = createBudget("10");
-		CountDownLatch release = new CountDownLatch(1);
-		Future<ReserveOutcome> first = blockingFirst(budget, "1.00", release);
-
-		Future<ReserveOutcome> one = enqueue(budget, batch -> reserve(batch, budget, "2.00"));
-		Future<Long> rowsSeenBySecond = enqueue(budget, batch -> {
-			reserve(batch, budget, "3.00");
-			// In the batch's own transaction: neither this hold nor the one before it was sent yet.
-			return this.jdbc.sql("SELECT count(*) FROM reservations WHERE budget_id = :id AND amount > 1")
-				.param("id", budget)
-				.query(Long.class)
-				.single();
-		});
-		release.countDown();
-
-		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
-		assertThat(one.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
-		assertThat(rowsSeenBySecond.get(30, TimeUnit.SECONDS)).isZero();
-		assertThat(heldAmounts(budget)).containsExactlyInAnyOrder("1", "2", "3");
-		assertReconciled(budget, "0", "6.00");
-	}
-
-	@Test
-	void aReserveThatReadsBalancesBackInABatchFirstSendsTheHoldsBeforeIt() throws Exception {
+	void aReserveThatExpiresOverdueHoldsInABatchDecidesOnTheHoldsBeforeIt() throws Exception {
 		UUID budget = createBudget("1.10");
 		assertThat(this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "0.50", "ttlSeconds", 30))
 			.status()).isEqualTo(201);
@@ -291,7 +267,7 @@ class CoalescingIntegrationTests extends IntegrationTest {
 
 		Future<ReserveOutcome> first = enqueue(budget, batch -> reserve(batch, budget, "0.40"));
 		// 0.50 fits only once the overdue 0.50 is expired: this reserve expires it and reads the balances back from
-		// the database, which must by then hold the 0.40 before it, or the next one would be let through too.
+		// the database, which must hold the 0.40 before it, or the next one would be let through too.
 		Future<ReserveOutcome> second = enqueue(budget, batch -> reserve(batch, budget, "0.50"));
 		Future<ReserveOutcome> third = enqueue(budget, batch -> reserve(batch, budget, "0.50"));
 		release.countDown();
@@ -307,7 +283,7 @@ class CoalescingIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
-	void theJournalKeepsArrivalOrderWhenAnOverrunFollowsAHeldBackReserve() throws Exception {
+	void theJournalKeepsArrivalOrderWhenAnOverrunFollowsAReserveInItsBatch() throws Exception {
 		UUID budget = createBudget("10");
 		UUID hold = reserveAllowed(budget, "5.00");
 		CountDownLatch release = new CountDownLatch(1);

@@ -498,9 +498,6 @@ class ReserveSettleBenchmark {
 	/** The packaged jar, started as its own process on a fresh database. */
 	static final class Service {
 
-		/** USER_HZ, 100 on every Linux this runs on (getconf CLK_TCK). */
-		private static final long CLOCK_TICKS_PER_SECOND = 100;
-
 		private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-fA-F-]{36})\"");
 
 		private static final Pattern COMPILATION = Pattern
@@ -646,12 +643,9 @@ class ReserveSettleBenchmark {
 			return -1;
 		}
 
-		/** User plus system CPU time of the service process so far, from /proc/[pid]/stat (in clock ticks). */
+		/** User plus system CPU time of the service process so far. */
 		long cpuNanos() throws IOException {
-			String stat = Files.readString(Path.of("/proc", String.valueOf(this.process.pid()), "stat"));
-			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-			long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-			return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
+			return processCpuNanos(Path.of("/proc", String.valueOf(this.process.pid())));
 		}
 
 		/** Reads heap used and RSS once a second while a run lasts, keeping the highest of each. */
@@ -783,6 +777,17 @@ class ReserveSettleBenchmark {
 
 	// ---------------------------------------------------------------- helpers
 
+	/** USER_HZ, 100 on every Linux this runs on (getconf CLK_TCK). */
+	private static final long CLOCK_TICKS_PER_SECOND = 100;
+
+	/** User plus system CPU time of one process so far, from {@code /proc/[pid]/stat} (utime and stime, in ticks). */
+	private static long processCpuNanos(Path process) throws IOException {
+		String stat = Files.readString(process.resolve("stat"));
+		String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+		long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+		return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
+	}
+
 	/**
 	 * User plus system CPU time so far of every process named {@code postgres} on this machine (the server and its
 	 * backends), by process id, from /proc; empty where there is no /proc or PostgreSQL runs elsewhere.
@@ -799,10 +804,7 @@ class ReserveSettleBenchmark {
 					if (!Files.readString(process.resolve("comm")).strip().equals("postgres")) {
 						continue;
 					}
-					String stat = Files.readString(process.resolve("stat"));
-					String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-					ticks.put(pid, (Long.parseLong(fields[11]) + Long.parseLong(fields[12]))
-							* (1_000_000_000L / Service.CLOCK_TICKS_PER_SECOND));
+					ticks.put(pid, processCpuNanos(process));
 				}
 				catch (IOException gone) {
 					// the process ended between the listing and the read

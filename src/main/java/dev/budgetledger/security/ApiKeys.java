@@ -34,8 +34,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * secret nor its hash is ever logged, returned or audited.
  * <p>
  * Active keys are cached by hash ({@link KeyCache}), so a request costs no database round trip for its key; a
- * revocation evicts the key here before it is answered and, through a notification sent on commit, on every other
- * instance (docs/security.md).
+ * revocation evicts the key here once committed, before it is answered, and, through a notification sent on commit,
+ * on every other instance (docs/security.md).
  */
 @Component
 public class ApiKeys {
@@ -147,22 +147,19 @@ public class ApiKeys {
 			.param("id", id)
 			.param("now", Timestamp.from(now))
 			.update();
-		// Every instance drops the key when this commits; this one also now and again after the commit, so that
-		// no lookup that read the key as active before the commit can leave it in the cache.
+		// Every instance drops the key when this commits (the notification); this one also itself, right after the
+		// commit and before answering, and a lookup that read the key as active before then cannot cache it.
 		this.jdbc.sql("SELECT pg_notify(:channel, :id)")
 			.param("channel", KeyCache.CHANNEL)
 			.param("id", id.toString())
 			.query((rs, row) -> 1)
 			.single();
-		this.cache.evict(id);
-		if (TransactionSynchronizationManager.isSynchronizationActive()) {
-			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-				@Override
-				public void afterCompletion(int status) {
-					ApiKeys.this.cache.evict(id);
-				}
-			});
-		}
+		TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+			@Override
+			public void afterCompletion(int status) {
+				ApiKeys.this.cache.evict(id);
+			}
+		});
 		ApiKey after = new ApiKey(before.id(), before.name(), before.role(), before.budgetId(), before.prefix(),
 				before.createdAt(), before.expiresAt(), now);
 		this.audit.record(actor, AuditAction.API_KEY_REVOKE, id.toString(), before, after);

@@ -140,34 +140,34 @@ class CoalescingIntegrationTests extends IntegrationTest {
 
 	@Test
 	void aBatchThatTimesOutOnTheLockFailsEveryMemberOnceInsteadOfWaitingAgainForEach() throws Exception {
-		UUID budget = createBudget("10");
+		UUID parent = createBudget("100");
+		UUID leaf = createBudget(Map.of("name", "leaf", "limit", "10", "parentId", parent));
+		// Through the coalescer: from now on it knows the leaf's root, so the leaf's requests queue in the parent's
+		// lane, behind a batch that locks only the parent's row.
+		reserveAllowed(leaf, "1.00");
 		CountDownLatch release = new CountDownLatch(1);
-		Future<ReserveOutcome> first = blockingFirst(budget, "1.00", release);
+		Future<ReserveOutcome> first = blockingFirst(parent, "1.00", release);
 		List<Future<ReserveOutcome>> queued = new ArrayList<>();
 		for (String amount : List.of("1.00", "2.00", "3.00")) {
-			queued.add(enqueue(budget, batch -> reserve(batch, budget, amount)));
+			queued.add(enqueue(leaf, batch -> reserve(batch, leaf, amount)));
 		}
-		// Another transaction queues for the budget's row behind the first batch, so it gets the lock before the
-		// queued batch does, and keeps it past the service's 2 s lock timeout.
+		// Another transaction locks the leaf's row, which nobody holds yet, and keeps it past the service's 2 s lock
+		// timeout. The queued batch starts only once it has the lock, so it cannot get there first.
+		CountDownLatch locked = new CountDownLatch(1);
 		CountDownLatch unlock = new CountDownLatch(1);
 		Future<?> holder = this.threads.submit(() -> {
 			try (Connection connection = this.dataSource.getConnection()) {
 				connection.setAutoCommit(false);
 				try (Statement statement = connection.createStatement()) {
-					statement.execute("SET LOCAL lock_timeout = 0");
-					statement.execute("SET LOCAL application_name = 'coalescing-lock-holder'");
-					statement.executeQuery("SELECT id FROM budgets WHERE id = '" + budget + "' FOR UPDATE").close();
+					statement.executeQuery("SELECT id FROM budgets WHERE id = '" + leaf + "' FOR UPDATE").close();
 				}
+				locked.countDown();
 				await(unlock);
 				connection.commit();
 			}
 			return null;
 		});
-		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-		while (lockWaiters() == 0 && System.nanoTime() < deadline) {
-			Thread.sleep(5);
-		}
-		assertThat(lockWaiters()).as("the lock holder waits behind the first batch").isEqualTo(1);
+		assertThat(locked.await(30, TimeUnit.SECONDS)).as("the leaf's row is locked").isTrue();
 		release.countDown();
 		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
 
@@ -183,15 +183,8 @@ class CoalescingIntegrationTests extends IntegrationTest {
 
 		// The batch's one lock timeout answered all three; run alone, each would have waited out its own in turn.
 		assertThat(failures).hasSize(1);
-		assertReconciled(budget, "0", "1.00");
-	}
-
-	private int lockWaiters() {
-		return this.jdbc.sql("""
-				SELECT count(*) FROM pg_stat_activity
-				 WHERE application_name = 'coalescing-lock-holder' AND wait_event_type = 'Lock'""")
-			.query(Integer.class)
-			.single();
+		assertReconciled(leaf, "0", "1.00");
+		assertReconciled(parent, "0", "2.00");
 	}
 
 	@Test

@@ -27,10 +27,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Requests queue per lane (lanes are picked by root budget, so every leaf of a tree shares one). Whoever finds the
  * lane idle becomes its leader: it takes the queue, oldest first, at most {@code max-batch-size}, and runs one
  * transaction that locks the settles' reservations (by id), then the union of all chains once (root first, the
- * global lock order), serves each request in arrival order with the same code as a single reserve or settle,
- * each writing its own reservation, journal entries, events (and, through the work it was given, its idempotency
- * record), commits, and only then answers them all. Requests that arrived meanwhile wait for the lane and go in the
- * next batch. A request that finds the lane idle runs at once, as a batch of one: no timer, no added latency.
+ * global lock order), serves each request in arrival order with the same code as a single reserve or settle
+ * (each writes its own events and, through the work it was given, its idempotency record), sends the
+ * reservations, journal entries (in arrival order) and net balance changes of them all in one round trip
+ * ({@link LedgerWrites}), commits, and only then answers them all. Requests that arrived meanwhile wait for the
+ * lane and go in the next batch. A request that finds the lane idle runs at once, as a batch of one: no timer, no
+ * added latency.
  * <p>
  * If any request of a batch fails (a conflict, a failing insert, a lock timeout), the batch transaction is rolled
  * back as a whole (nothing of it was committed or answered) and each of its requests runs again alone, in its own
@@ -157,6 +159,7 @@ public class Coalescer {
 				}
 				LedgerBatch locked = this.ledger.lockForBatch(leaves, holds);
 				batch.forEach(member -> member.attempt(locked));
+				locked.flush();
 				learn(locked, leaves);
 			});
 		}
@@ -194,6 +197,7 @@ public class Coalescer {
 				LedgerBatch locked = this.ledger.lockForBatch(leaves,
 						(member.reservationId != null) ? Set.of(member.reservationId) : Set.of());
 				member.attempt(locked);
+				locked.flush();
 				learn(locked, leaves);
 			});
 			time(member, System.nanoTime() - start);

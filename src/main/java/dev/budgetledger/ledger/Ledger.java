@@ -22,6 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.budgetledger.events.EventType;
 import dev.budgetledger.events.Events;
+import dev.budgetledger.ledger.LedgerWrites.Delta;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.TokenPrice;
 
@@ -41,7 +42,9 @@ import org.springframework.transaction.interceptor.TransactionAspectSupport;
  * {@code SKIP LOCKED}, which never waits.
  * <p>
  * A reservation on a budget holds on that budget and on every ancestor: money on money budgets, tokens on token
- * budgets. Plain SQL on purpose: this is the hot path; each movement of a whole chain is one statement.
+ * budgets. Plain SQL on purpose: this is the hot path. A reserve or settle computes its answer in Java on the
+ * locked rows and leaves its writes (reservation, journal entries, balances of the whole chain) to
+ * {@link LedgerWrites}, which sends those of a whole batch in one round trip before the commit.
  */
 @Component
 public class Ledger {
@@ -297,7 +300,18 @@ public class Ledger {
 
 	private ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope, boolean dryRun) {
 		Instant now = now();
-		return reserveOn(lockAndRoll(command.budgetId(), now), command, scope, dryRun, now).outcome();
+		LedgerWrites writes = writes();
+		ReserveOutcome outcome = reserveOn(lockAndRoll(command.budgetId(), now), command, scope, dryRun, now, writes)
+			.outcome();
+		if (!dryRun) {
+			writes.flush(now);
+		}
+		return outcome;
+	}
+
+	/** A buffer for the writes of reserves and settles made in the current transaction. */
+	LedgerWrites writes() {
+		return new LedgerWrites(this.jdbc);
 	}
 
 	/**
@@ -333,15 +347,20 @@ public class Ledger {
 			}
 		}
 		return new LedgerBatch(this, this.reservations,
-				rolled ? this.budgets.lockChains(List.copyOf(leafIds)) : locked, holds, now);
+				rolled ? this.budgets.lockChains(List.copyOf(leafIds)) : locked, holds, writes(), now);
 	}
 
 	/** What one reserve answered, and its (locked) chain as it stands afterwards. */
 	record Held(ReserveOutcome outcome, List<Budget> chain, boolean expiredOthers) {
 	}
 
-	/** Decides and holds on a chain the caller has locked and rolled; see {@link #reserve(ReserveCommand)}. */
-	Held reserveOn(List<Budget> chain, ReserveCommand command, @Nullable UUID scope, boolean dryRun, Instant now) {
+	/**
+	 * Decides and holds on a chain the caller has locked and rolled; see {@link #reserve(ReserveCommand)}. The
+	 * reservation, its journal entries and the chain's balances go to {@code writes}, which the caller flushes
+	 * before the commit.
+	 */
+	Held reserveOn(List<Budget> chain, ReserveCommand command, @Nullable UUID scope, boolean dryRun, Instant now,
+			LedgerWrites writes) {
 		UUID leafId = command.budgetId();
 		if (!inScope(chain, scope)) {
 			throw new BudgetNotFoundException(leafId);
@@ -357,7 +376,7 @@ public class Ledger {
 		Decider.Decision decision = Decider.decide(chain, ask);
 		boolean expired = false;
 		if (decision instanceof Decider.Deny deny && (deny.reason() == DenyReason.INSUFFICIENT_FUNDS
-				|| deny.reason() == DenyReason.CONCURRENCY_LIMIT) && expireOverdueIn(chain, now) > 0) {
+				|| deny.reason() == DenyReason.CONCURRENCY_LIMIT) && expireOverdueIn(chain, now, writes) > 0) {
 			expired = true;
 			chain = this.budgets.lockChain(leafId);
 			decision = Decider.decide(chain, ask);
@@ -387,40 +406,14 @@ public class Ledger {
 		Instant expiresAt = now.plus(command.ttl());
 		BigDecimal tokens = BigDecimal.valueOf((chosen.tokens() != null) ? chosen.tokens() : 0L);
 		UUID rootId = chain.get(0).rootId();
-		// The reservation, its journal entries and the chain's balances: one statement, one round trip.
-		moveChain(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
-				new Delta(tokens, BigDecimal.ZERO, tokens), 1, 1, now, """
-						held AS (
-						    INSERT INTO reservations (id, budget_id, root_id, status, currency, amount, tokens, model, requested_model,
-						        downgraded, capped, input_tokens, max_output_tokens, input_price_per_million,
-						        output_price_per_million, cache_read_price_per_million, cache_write_price_per_million,
-						        reasoning_price_per_million, metadata, expires_at, created_at, updated_at, api_key_id,
-						        idempotency_key)
-						    VALUES (:reservationId, :budgetId, :rootId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
-						        :downgraded, :capped, :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice,
-						        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now,
-						        :apiKeyId, :idempotencyKey)),
-						""", spec -> spec
-			.param("budgetId", leafId)
-			.param("rootId", rootId)
-			.param("currency", currency)
-			.param("amount", chosen.amount())
-			.param("tokens", chosen.tokens())
-			.param("model", (price != null) ? price.model() : null)
-			.param("requestedModel", allow.downgraded() ? requested.model() : null)
-			.param("downgraded", allow.downgraded())
-			.param("capped", allow.capped())
-			.param("inputTokens", chosen.inputTokens())
-			.param("maxOutputTokens", chosen.maxOutputTokens())
-			.param("inputPrice", (price != null) ? price.inputPerMillion() : null)
-			.param("outputPrice", (price != null) ? price.outputPerMillion() : null)
-			.param("cacheReadPrice", (price != null) ? price.cacheReadPerMillion() : null)
-			.param("cacheWritePrice", (price != null) ? price.cacheWritePerMillion() : null)
-			.param("reasoningPrice", (price != null) ? price.reasoningPerMillion() : null)
-			.param("metadata", this.metadata.write(command.metadata()))
-			.param("expiresAt", Timestamp.from(expiresAt))
-			.param("apiKeyId", command.apiKeyId())
-			.param("idempotencyKey", command.idempotencyKey()), null);
+		Reservation reservation = new Reservation(id, leafId, ReservationStatus.HELD, currency,
+				chosen.amount(), chosen.tokens(), null, null, null, price, allow.downgraded() ? requested.model() : null,
+				allow.downgraded(), allow.capped(), chosen.inputTokens(), chosen.maxOutputTokens(), null, false,
+				command.metadata(), expiresAt, now, now, null);
+		writes.hold(reservation, rootId, this.metadata.write(command.metadata()), command.apiKeyId(),
+				command.idempotencyKey());
+		writes.move(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
+				new Delta(tokens, BigDecimal.ZERO, tokens), 1, 1);
 		List<String> warnings = new ArrayList<>(allow.warnings());
 		List<ReserveOutcome.ThresholdCrossing> crossings = new ArrayList<>();
 		Function<Budget, BigDecimal> change = level -> Decider.hold(level, chosen);
@@ -436,10 +429,6 @@ public class Ledger {
 			count("ALLOW", allow.downgraded() ? "DOWNGRADED" : allow.capped() ? "CAPPED" : "NONE");
 		}
 		Budget leaf = chain.get(chain.size() - 1);
-		Reservation reservation = new Reservation(id, leafId, ReservationStatus.HELD, currency,
-				chosen.amount(), chosen.tokens(), null, null, null, price, allow.downgraded() ? requested.model() : null,
-				allow.downgraded(), allow.capped(), chosen.inputTokens(), chosen.maxOutputTokens(), null, false,
-				command.metadata(), expiresAt, now, now, null);
 		return new Held(new ReserveOutcome.Allowed(reservation, leaf.available().subtract(Decider.hold(leaf, chosen)),
 				leaf.unit(), warnings, crossings), chain.stream().map(level -> withHold(level, change.apply(level))).toList(),
 				expired);
@@ -468,7 +457,11 @@ public class Ledger {
 	private Settlement doSettle(SettleCommand command, @Nullable UUID scope) {
 		Instant now = now();
 		Reservation reservation = this.reservations.lock(command.reservationId());
-		return settleOn(reservation, lockAndRoll(reservation.budgetId(), now), command, scope, now).settlement();
+		LedgerWrites writes = writes();
+		Settlement settlement = settleOn(reservation, lockAndRoll(reservation.budgetId(), now), command, scope, now,
+				writes).settlement();
+		writes.flush(now);
+		return settlement;
 	}
 
 	/** What one settle answered, the reservation and its (locked) chain as they stand afterwards. */
@@ -477,10 +470,11 @@ public class Ledger {
 
 	/**
 	 * Settles a reservation the caller has locked, on its chain, which the caller has locked and rolled; see
-	 * {@link #settle(SettleCommand)}.
+	 * {@link #settle(SettleCommand)}. The settled reservation, its journal entries and the chain's balances go to
+	 * {@code writes}, which the caller flushes before the commit.
 	 */
 	Settled settleOn(Reservation reservation, List<Budget> chain, SettleCommand command, @Nullable UUID scope,
-			Instant now) {
+			Instant now, LedgerWrites writes) {
 		if (!inScope(chain, scope)) {
 			throw new ReservationNotFoundException(reservation.id());
 		}
@@ -488,7 +482,7 @@ public class Ledger {
 			throw new CurrencyMismatchException(reservation.currency(), command.currency());
 		}
 		TokenPrice.Usage usage = command.usage();
-		BigDecimal actual = actualCost(reservation, command);
+		BigDecimal actual = LedgerWrites.stored(actualCost(reservation, command));
 		Long actualTokens = (usage != null) ? usage.total() : null;
 		if (actualTokens == null && chain.stream().anyMatch(Budget::countsTokens)) {
 			throw new TokensRequiredException(chain.stream().filter(Budget::countsTokens).findFirst().orElseThrow().id());
@@ -512,28 +506,17 @@ public class Ledger {
 				BigDecimal spentTokens = BigDecimal.valueOf((actualTokens != null) ? actualTokens : 0L);
 				BigDecimal heldMoney = held ? reservation.amount() : BigDecimal.ZERO;
 				BigDecimal heldTokens = held ? BigDecimal.valueOf(nonNull(reservation.tokens())) : BigDecimal.ZERO;
-				// The reservation, its journal entries and the chain's balances in one statement, which also answers
-				// the settled reservation: one round trip instead of three.
-				Reservation settled = moveChain(chain, reservation.id(), EntryKind.SETTLE,
-						new Delta(actual, actual, heldMoney.negate()),
-						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0, now, """
-								settled AS (
-								    UPDATE reservations SET status = 'SETTLED', charged = :charged, charged_tokens = :chargedTokens,
-								        released = :released, settled_input_tokens = :input, settled_output_tokens = :output,
-								        settled_cache_read_tokens = :cacheRead, settled_cache_write_tokens = :cacheWrite,
-								        settled_reasoning_tokens = :reasoning, late = :late, updated_at = :now,
-								        finished_at = coalesce(finished_at, :now)
-								    WHERE id = :reservationId RETURNING *),
-								""", spec -> spec
-					.param("charged", actual)
-					.param("chargedTokens", actualTokens)
-					.param("released", released)
-					.param("input", (usage != null) ? usage.inputTokens() : null)
-					.param("output", (usage != null) ? usage.outputTokens() : null)
-					.param("cacheRead", (usage != null) ? usage.cacheReadTokens() : null)
-					.param("cacheWrite", (usage != null) ? usage.cacheWriteTokens() : null)
-					.param("reasoning", (usage != null) ? usage.reasoningTokens() : null)
-					.param("late", late), "SELECT " + Reservations.COLUMNS + " FROM settled");
+				// The settled reservation as the database will store it: the answer is built here, the writes are sent
+				// by the caller (with the rest of its batch) before the commit.
+				Reservation settled = new Reservation(reservation.id(), reservation.budgetId(), ReservationStatus.SETTLED,
+						reservation.currency(), reservation.amount(), reservation.tokens(), actual, actualTokens,
+						LedgerWrites.stored(released), reservation.price(), reservation.requestedModel(),
+						reservation.downgraded(), reservation.capped(), reservation.inputTokens(),
+						reservation.maxOutputTokens(), usage, late, reservation.metadata(), reservation.expiresAt(),
+						reservation.createdAt(), now, (reservation.finishedAt() != null) ? reservation.finishedAt() : now);
+				writes.settle(settled);
+				writes.move(chain, reservation.id(), EntryKind.SETTLE, new Delta(actual, actual, heldMoney.negate()),
+						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0);
 				if (actual.compareTo(reservation.amount()) > 0) {
 					this.events.record(EventType.OVERRUN, reservation.budgetId(), leaf.rootId(), reservation.id(),
 							Map.of("amount", Amounts.format(reservation.amount()), "charged", Amounts.format(actual),
@@ -626,8 +609,12 @@ public class Ledger {
 		return finish(due, ReservationStatus.EXPIRED, EntryKind.EXPIRE, now);
 	}
 
-	/** Expires overdue holds whose chains lie within {@code chain}, which the caller has locked. */
-	private int expireOverdueIn(List<Budget> chain, Instant now) {
+	/**
+	 * Expires overdue holds whose chains lie within {@code chain}, which the caller has locked; first sends what
+	 * {@code writes} holds back, since this reads reservations and journals.
+	 */
+	private int expireOverdueIn(List<Budget> chain, Instant now, LedgerWrites writes) {
+		writes.flush(now);
 		List<UUID> overdue = this.jdbc.sql("""
 				SELECT id FROM reservations WHERE budget_id IN (:chain) AND status = 'HELD' AND expires_at <= :now
 				ORDER BY expires_at LIMIT :batch FOR UPDATE SKIP LOCKED""")
@@ -727,62 +714,6 @@ public class Ledger {
 						"spent", level.format(level.spent()), "carriedOver", level.format(roll.carry()), "limit",
 						level.format(level.limit())),
 				now);
-	}
-
-	/** Per-unit change of one movement: the journal amount, and what it adds to spent and reserved. */
-	private record Delta(BigDecimal amount, BigDecimal spent, BigDecimal reserved) {
-	}
-
-	/** Moves every budget of a locked chain and journals each level, in one statement. */
-	private void moveChain(List<Budget> chain, UUID reservationId, EntryKind kind, Delta money, Delta tokens,
-			int heldDelta, int callsDelta, Instant now) {
-		moveChain(chain, reservationId, kind, money, tokens, heldDelta, callsDelta, now, "", spec -> spec, null);
-	}
-
-	/**
-	 * Moves every budget of a locked chain and journals each level, in one statement that first runs
-	 * {@code before} (a data-modifying CTE on the reservation, ending in a comma, with its own parameters; the
-	 * reservation id is {@code :reservationId}) and answers the reservation {@code select} reads from it.
-	 */
-	private @Nullable Reservation moveChain(List<Budget> chain, UUID reservationId, EntryKind kind, Delta money,
-			Delta tokens, int heldDelta, int callsDelta, Instant now, String before,
-			java.util.function.UnaryOperator<JdbcClient.StatementSpec> params, @Nullable String select) {
-		String move = """
-				lv AS (SELECT id, root_id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
-				journaled AS (
-				    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, reserved_delta,
-				        created_at)
-				    SELECT id, root_id, :reservationId, :kind,
-				           CASE WHEN t THEN CAST(:tokenAmount AS numeric) ELSE CAST(:moneyAmount AS numeric) END,
-				           CASE WHEN t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
-				           CASE WHEN t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END, :now
-				    FROM lv ORDER BY depth),
-				moved AS (
-				    UPDATE budgets b SET
-				        spent = b.spent + CASE WHEN lv.t THEN CAST(:tokenSpent AS numeric) ELSE CAST(:moneySpent AS numeric) END,
-				        reserved = b.reserved + CASE WHEN lv.t THEN CAST(:tokenReserved AS numeric) ELSE CAST(:moneyReserved AS numeric) END,
-				        held_count = b.held_count + :held, calls_in_period = b.calls_in_period + :calls, updated_at = :now
-				    FROM lv WHERE b.id = lv.id)
-				""";
-		JdbcClient.StatementSpec spec = params.apply(this.jdbc.sql("WITH " + before + move
-				+ ((select != null) ? select : "SELECT count(*) FROM lv")))
-			.param("chain", chain.stream().map(Budget::id).toList())
-			.param("reservationId", reservationId)
-			.param("kind", kind.name())
-			.param("moneyAmount", money.amount())
-			.param("moneySpent", money.spent())
-			.param("moneyReserved", money.reserved())
-			.param("tokenAmount", tokens.amount())
-			.param("tokenSpent", tokens.spent())
-			.param("tokenReserved", tokens.reserved())
-			.param("held", heldDelta)
-			.param("calls", callsDelta)
-			.param("now", Timestamp.from(now));
-		if (select == null) {
-			spec.query(Long.class).single();
-			return null;
-		}
-		return spec.query(this.reservations.mapper()).single();
 	}
 
 	/** A locked budget as it stands after one more hold of {@code hold} (in its unit) on it. */

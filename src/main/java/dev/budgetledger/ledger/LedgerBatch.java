@@ -12,8 +12,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Reserves and settles on rows that one transaction has locked ({@link Ledger#lockForBatch}): each call serves one
  * request with the very code of a single reserve or settle ({@link Decider} for the decision), on the balances and
- * reservations as the requests before it in the same batch left them, and writes its own reservation, journal
- * entries and events. Not thread-safe: one leader thread uses it, inside the transaction that holds the locks.
+ * reservations as the requests before it in the same batch left them. Events are written at once; reservations,
+ * journal entries and balances are held back and sent together by {@link #flush} ({@link LedgerWrites}). Not
+ * thread-safe: one leader thread uses it, inside the transaction that holds the locks.
  */
 public final class LedgerBatch {
 
@@ -28,15 +29,18 @@ public final class LedgerBatch {
 	/** Roots of the reservations this batch held or settled; {@code null} for settled (no longer worth knowing). */
 	private final Map<UUID, @Nullable UUID> holdRoots = new HashMap<>();
 
+	private final LedgerWrites writes;
+
 	private final Instant now;
 
 	/** Whether a reserve expired overdue holds, which may include reservations locked here for a settle. */
 	private boolean expiredHolds;
 
 	LedgerBatch(Ledger ledger, Reservations reservations, List<Budget> budgets, List<Reservation> holds,
-			Instant now) {
+			LedgerWrites writes, Instant now) {
 		this.ledger = ledger;
 		this.reservations = reservations;
+		this.writes = writes;
 		this.now = now;
 		budgets.forEach(budget -> this.budgets.put(budget.id(), budget));
 		holds.forEach(hold -> this.holds.put(hold.id(), hold));
@@ -51,7 +55,7 @@ public final class LedgerBatch {
 		if (chain == null) {
 			throw new BudgetNotFoundException(command.budgetId());
 		}
-		Ledger.Held held = this.ledger.reserveOn(chain, command, scope, false, this.now);
+		Ledger.Held held = this.ledger.reserveOn(chain, command, scope, false, this.now, this.writes);
 		held.chain().forEach(budget -> this.budgets.put(budget.id(), budget));
 		this.expiredHolds |= held.expiredOthers();
 		if (held.outcome() instanceof ReserveOutcome.Allowed allowed) {
@@ -71,18 +75,27 @@ public final class LedgerBatch {
 		}
 		if (this.expiredHolds) {
 			// A reserve of this batch expired overdue holds in SQL; this one may be among them. Read it again (it
-			// stays locked by this transaction).
+			// stays locked by this transaction), with what this batch holds back written first.
+			this.writes.flush(this.now);
 			reservation = this.reservations.lock(reservation.id());
 		}
 		List<Budget> chain = chainOf(reservation.budgetId());
 		if (chain == null) {
 			throw new ReservationNotFoundException(command.reservationId());
 		}
-		Ledger.Settled settled = this.ledger.settleOn(reservation, chain, command, scope, this.now);
+		Ledger.Settled settled = this.ledger.settleOn(reservation, chain, command, scope, this.now, this.writes);
 		settled.chain().forEach(budget -> this.budgets.put(budget.id(), budget));
 		this.holds.put(reservation.id(), settled.reservation());
 		this.holdRoots.put(reservation.id(), null);
 		return settled.settlement();
+	}
+
+	/**
+	 * Sends the writes of every reserve and settle served so far, in one round trip. The transaction must call it
+	 * before it commits: until then the database does not show them.
+	 */
+	void flush() {
+		this.writes.flush(this.now);
 	}
 
 	/** The root of a locked budget, or {@code null} if it was not locked here (it does not exist). */

@@ -35,10 +35,6 @@ public class Reservations {
 		this.mapper = (rs, row) -> map(rs, metadata);
 	}
 
-	RowMapper<Reservation> mapper() {
-		return this.mapper;
-	}
-
 	public Optional<Reservation> find(UUID id) {
 		return this.jdbc.sql("SELECT " + COLUMNS + " FROM reservations WHERE id = :id")
 			.param("id", id)

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +34,8 @@ import dev.budgetledger.support.Concurrently;
 import dev.budgetledger.support.IntegrationTest;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -252,9 +255,7 @@ class CoalescingIntegrationTests extends IntegrationTest {
 	@Test
 	void aReserveThatExpiresOverdueHoldsInABatchDecidesOnTheHoldsBeforeIt() throws Exception {
 		UUID budget = createBudget("1.10");
-		assertThat(this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "0.50", "ttlSeconds", 30))
-			.status()).isEqualTo(201);
-		this.clock.advance(Duration.ofMinutes(1));
+		holdThenLetItBecomeOverdue(budget, "0.50");
 		CountDownLatch release = new CountDownLatch(1);
 		Future<ReserveOutcome> leader = blockingFirst(budget, "0.10", release);
 
@@ -273,6 +274,33 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		assertThat(((ReserveOutcome.Denied) last).available()).isEqualByComparingTo("0.10");
 		assertThat(this.batches).as("the leader's batch, then one for the three queued").hasSize(2);
 		assertReconciled(budget, "0", "1.00");
+	}
+
+	@Test
+	void aSettleRepeatedAfterAnInlineExpiryInItsBatchChargesOnce() throws Exception {
+		UUID budget = createBudget("1.00");
+		UUID hold = reserveAllowed(budget, "0.40");
+		holdThenLetItBecomeOverdue(budget, "0.50");
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> leader = blockingFirst(budget, "0.05", release);
+
+		// Lacks room until it expires the overdue 0.50; from then on the batch reads reservations again from the
+		// database, which must already show the first settle when the second one reads it.
+		Future<ReserveOutcome> expiring = enqueue(budget, batch -> reserve(batch, budget, "0.50"));
+		Future<Settlement> settled = enqueueSettle(budget, hold, "0.30");
+		Future<Settlement> again = enqueueSettle(budget, hold, "0.30");
+		release.countDown();
+
+		assertThat(leader.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(expiring.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(settled.get(30, TimeUnit.SECONDS).reservation().charged()).isEqualByComparingTo("0.30");
+		assertThat(again.get(30, TimeUnit.SECONDS).reservation().charged()).isEqualByComparingTo("0.30");
+		assertThat(this.batches).as("the leader's batch, then one for the three queued").hasSize(2);
+		assertThat(this.jdbc.sql("SELECT count(*) FROM journal_entries WHERE reservation_id = :id AND kind = 'SETTLE'")
+			.param("id", hold)
+			.query(Long.class)
+			.single()).isEqualTo(1);
+		assertReconciled(budget, "0.30", "0.55");
 	}
 
 	@Test
@@ -299,6 +327,72 @@ class CoalescingIntegrationTests extends IntegrationTest {
 			.list()).containsExactly("RESERVE 5", "RESERVE 1", "RESERVE 4", "SETTLE 6");
 		assertThat(this.reconciliation.check()).filteredOn(found -> budget.equals(found.budgetId()))
 			.isEmpty();
+	}
+
+	@Test
+	void aBatchWritesEachOfItsBudgetRowsOnceWhateverItsSize() throws Exception {
+		UUID parent = createBudget("100");
+		UUID leaf = createBudget(Map.of("name", "leaf", "limit", "50", "parentId", parent));
+		UUID first = reserveAllowed(leaf, "2.00");
+		UUID second = reserveAllowed(leaf, "2.00");
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> leader = blockingFirst(leaf, "1.00", release);
+		Map<String, Long> before = new ConcurrentHashMap<>();
+		Map<String, Long> written = new ConcurrentHashMap<>();
+
+		List<Future<?>> queued = List.of(enqueue(leaf, batch -> {
+			// Runs first in the batch, before it writes anything. PostgreSQL's per-transaction counts may include
+			// what earlier transactions on the same connection did, so the batch's writes are a difference.
+			before.putAll(rowsWrittenInThisTransaction());
+			return reserve(batch, leaf, "1.00");
+		}), enqueueSettle(leaf, first, "1.50"), enqueue(leaf, batch -> reserve(batch, leaf, "1.00")),
+				enqueueSettle(leaf, second, "3.00"), enqueue(leaf, batch -> {
+					// Runs last; what the batch wrote is read just before it commits.
+					TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+						@Override
+						public void beforeCommit(boolean readOnly) {
+							rowsWrittenInThisTransaction()
+								.forEach((table, rows) -> written.put(table, rows - before.get(table)));
+						}
+					});
+					return reserve(batch, leaf, "1.00");
+				}));
+		release.countDown();
+
+		assertThat(leader.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		for (Future<?> request : queued) {
+			assertThat(request.get(30, TimeUnit.SECONDS)).isNotNull();
+		}
+		assertThat(this.batches).as("the leader's batch, then one for the five queued").hasSize(2);
+		assertThat(written).as("two settles and three reserves on a chain of two budgets")
+			.containsEntry("budgets updated", 2L)
+			.containsEntry("reservations inserted", 3L)
+			.containsEntry("reservations updated", 2L)
+			.containsEntry("journal_entries inserted", 10L);
+		assertReconciled(leaf, "4.50", "4.00");
+		assertReconciled(parent, "4.50", "4.00");
+		assertThat(this.reconciliation.check()).filteredOn(found -> leaf.equals(found.budgetId())
+				|| parent.equals(found.budgetId())).isEmpty();
+	}
+
+	/** Rows this transaction has inserted and updated so far, by table (PostgreSQL counts them per transaction). */
+	private Map<String, Long> rowsWrittenInThisTransaction() {
+		Map<String, Long> rows = new HashMap<>();
+		this.jdbc.sql("""
+				SELECT relname, n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables
+				WHERE schemaname = current_schema() AND relname IN ('budgets', 'reservations', 'journal_entries')""")
+			.query(rs -> {
+				rows.put(rs.getString(1) + " inserted", rs.getLong(2));
+				rows.put(rs.getString(1) + " updated", rs.getLong(3));
+			});
+		return rows;
+	}
+
+	/** Holds {@code amount} for 30 s, then moves the clock a minute on: the hold is overdue, not yet expired. */
+	private void holdThenLetItBecomeOverdue(UUID budget, String amount) {
+		assertThat(this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", amount, "ttlSeconds", 30))
+			.status()).isEqualTo(201);
+		this.clock.advance(Duration.ofMinutes(1));
 	}
 
 	/** Starts a reserve that becomes its lane's leader and keeps its transaction open until {@code release}. */

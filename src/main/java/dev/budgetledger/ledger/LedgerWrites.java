@@ -1,0 +1,227 @@
+package dev.budgetledger.ledger;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.io.JsonStringEncoder;
+
+import dev.budgetledger.money.Amounts;
+import dev.budgetledger.pricing.TokenPrice;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The writes of the reserves and settles served under one lock, held back and sent in one call of the database
+ * function {@code ledger_write} before the commit: every new reservation, every settled one, the journal entries of
+ * all of them in the order they were served, and one update per budget with the net change of the whole batch.
+ * A hot budget's row is then written once per batch, not once per request, and a batch of any size costs one round
+ * trip for its writes.
+ * <p>
+ * The answers are computed in Java before the writes are sent, so this stores exactly what the answers say:
+ * amounts are rounded as a {@code NUMERIC(38,18)} column rounds them (half away from zero) before they are summed,
+ * so each budget's balance stays the sum of its journal. Anything that reads or journals what is held back here
+ * (the inline expiry of overdue holds, reading a reservation again) must {@link #flush} first.
+ * <p>
+ * Not thread-safe: one thread uses it, inside the transaction that holds the locks.
+ */
+final class LedgerWrites {
+
+	/** Stores what the batch computed, in one round trip (db/migration/V10__ledger_write.sql says why a function). */
+	private static final String SQL = """
+			SELECT ledger_write(CAST(:holds AS json), CAST(:settles AS json), CAST(:journal AS json),
+			    CAST(:moves AS json), :now)""";
+
+	/** Per-unit change of one movement: the journal amount, and what it adds to spent and reserved. */
+	record Delta(BigDecimal amount, BigDecimal spent, BigDecimal reserved) {
+	}
+
+	private final JdbcClient jdbc;
+
+	private final StringBuilder holds = new StringBuilder();
+
+	private final StringBuilder settles = new StringBuilder();
+
+	private final StringBuilder journal = new StringBuilder();
+
+	private int journaled;
+
+	private final Map<UUID, Move> moves = new LinkedHashMap<>();
+
+	LedgerWrites(JdbcClient jdbc) {
+		this.jdbc = jdbc;
+	}
+
+	/** A new held reservation, on a chain whose root is {@code rootId}. */
+	void hold(Reservation reservation, UUID rootId, String metadataJson, @Nullable UUID apiKeyId,
+			@Nullable String idempotencyKey) {
+		TokenPrice price = reservation.price();
+		StringBuilder out = next(this.holds);
+		field(out, "id", reservation.id());
+		field(out, "budget_id", reservation.budgetId());
+		field(out, "root_id", rootId);
+		field(out, "currency", reservation.currency());
+		field(out, "amount", stored(reservation.amount()));
+		field(out, "tokens", reservation.tokens());
+		field(out, "model", (price != null) ? price.model() : null);
+		field(out, "requested_model", reservation.requestedModel());
+		field(out, "downgraded", reservation.downgraded());
+		field(out, "capped", reservation.capped());
+		field(out, "input_tokens", reservation.inputTokens());
+		field(out, "max_output_tokens", reservation.maxOutputTokens());
+		field(out, "input_price", (price != null) ? price.inputPerMillion() : null);
+		field(out, "output_price", (price != null) ? price.outputPerMillion() : null);
+		field(out, "cache_read_price", (price != null) ? price.cacheReadPerMillion() : null);
+		field(out, "cache_write_price", (price != null) ? price.cacheWritePerMillion() : null);
+		field(out, "reasoning_price", (price != null) ? price.reasoningPerMillion() : null);
+		out.append("\"metadata\":").append(metadataJson).append(',');
+		field(out, "expires_at", reservation.expiresAt());
+		field(out, "api_key_id", apiKeyId);
+		last(out, "idempotency_key", idempotencyKey);
+	}
+
+	/** A reservation as it stands settled (status, charge, release, usage and lateness are written). */
+	void settle(Reservation settled) {
+		TokenPrice.Usage usage = settled.usage();
+		StringBuilder out = next(this.settles);
+		field(out, "id", settled.id());
+		field(out, "charged", settled.charged());
+		field(out, "charged_tokens", settled.chargedTokens());
+		field(out, "released", settled.released());
+		field(out, "input", (usage != null) ? usage.inputTokens() : null);
+		field(out, "output", (usage != null) ? usage.outputTokens() : null);
+		field(out, "cache_read", (usage != null) ? usage.cacheReadTokens() : null);
+		field(out, "cache_write", (usage != null) ? usage.cacheWriteTokens() : null);
+		field(out, "reasoning", (usage != null) ? usage.reasoningTokens() : null);
+		last(out, "late", settled.late());
+	}
+
+	/**
+	 * Moves every budget of a locked chain (root first) and journals each level, in that order: money budgets by
+	 * {@code money}, token budgets by {@code tokens}.
+	 */
+	void move(List<Budget> chain, UUID reservationId, EntryKind kind, Delta money, Delta tokens, int heldDelta,
+			int callsDelta) {
+		for (Budget level : chain) {
+			Delta delta = level.countsTokens() ? tokens : money;
+			BigDecimal amount = stored(delta.amount());
+			BigDecimal spent = stored(delta.spent());
+			BigDecimal reserved = stored(delta.reserved());
+			StringBuilder out = next(this.journal);
+			field(out, "n", this.journaled++);
+			field(out, "budget_id", level.id());
+			field(out, "root_id", level.rootId());
+			field(out, "reservation_id", reservationId);
+			field(out, "kind", kind.name());
+			field(out, "amount", amount);
+			field(out, "spent_delta", spent);
+			last(out, "reserved_delta", reserved);
+			this.moves.computeIfAbsent(level.id(), id -> new Move()).add(spent, reserved, heldDelta, callsDelta);
+		}
+	}
+
+	boolean isEmpty() {
+		return this.journaled == 0 && this.holds.isEmpty() && this.settles.isEmpty();
+	}
+
+	/** Sends what is held back, if anything, in one round trip; afterwards the database shows it all. */
+	void flush(Instant now) {
+		if (isEmpty()) {
+			return;
+		}
+		StringBuilder moved = new StringBuilder();
+		this.moves.forEach((id, move) -> {
+			StringBuilder out = next(moved);
+			field(out, "id", id);
+			field(out, "spent", move.spent);
+			field(out, "reserved", move.reserved);
+			field(out, "held", move.held);
+			last(out, "calls", move.calls);
+		});
+		this.jdbc.sql(SQL)
+			.param("holds", array(this.holds))
+			.param("settles", array(this.settles))
+			.param("journal", array(this.journal))
+			.param("moves", array(moved))
+			.param("now", Timestamp.from(now))
+			.query((rs, row) -> row)
+			.list();
+		this.holds.setLength(0);
+		this.settles.setLength(0);
+		this.journal.setLength(0);
+		this.journaled = 0;
+		this.moves.clear();
+	}
+
+	/**
+	 * An amount as a {@code NUMERIC(38,18)} column stores it: PostgreSQL rounds extra digits half away from zero,
+	 * which is {@link RoundingMode#HALF_UP}.
+	 */
+	static BigDecimal stored(BigDecimal amount) {
+		return (amount.scale() > Amounts.SCALE) ? amount.setScale(Amounts.SCALE, RoundingMode.HALF_UP) : amount;
+	}
+
+	private static StringBuilder next(StringBuilder rows) {
+		return rows.append(rows.isEmpty() ? "{" : ",{");
+	}
+
+	private static String array(StringBuilder rows) {
+		return "[" + rows + "]";
+	}
+
+	private static void field(StringBuilder out, String name, @Nullable Object value) {
+		value(out, name, value).append(',');
+	}
+
+	private static void last(StringBuilder out, String name, @Nullable Object value) {
+		value(out, name, value).append('}');
+	}
+
+	/** Numbers go as JSON strings, so PostgreSQL reads the exact decimal; text is escaped as JSON requires. */
+	private static StringBuilder value(StringBuilder out, String name, @Nullable Object value) {
+		out.append('"').append(name).append("\":");
+		if (value == null) {
+			return out.append("null");
+		}
+		if (value instanceof Boolean || value instanceof Integer || value instanceof Long) {
+			return out.append(value);
+		}
+		if (value instanceof BigDecimal decimal) {
+			return out.append('"').append(decimal.toPlainString()).append('"');
+		}
+		if (value instanceof String text) {
+			out.append('"');
+			JsonStringEncoder.getInstance().quoteAsString(text, out);
+			return out.append('"');
+		}
+		// UUIDs and instants: their text needs no escaping.
+		return out.append('"').append(value).append('"');
+	}
+
+	/** The net change of one budget over the batch. */
+	private static final class Move {
+
+		BigDecimal spent = BigDecimal.ZERO;
+
+		BigDecimal reserved = BigDecimal.ZERO;
+
+		int held;
+
+		int calls;
+
+		void add(BigDecimal spent, BigDecimal reserved, int held, int calls) {
+			this.spent = this.spent.add(spent);
+			this.reserved = this.reserved.add(reserved);
+			this.held += held;
+			this.calls += calls;
+		}
+
+	}
+
+}

@@ -58,7 +58,7 @@ class ReserveSettleBenchmark {
 	/** What one run does; every value can be set with {@code -Dbench.<name>}. */
 	record Settings(int clients, int seconds, int warmupSeconds, List<String> scenarios, Path jar, String serverUrl,
 			String username, String password, List<String> serviceJvmArgs, boolean halfLoad, int jitWarmupSeconds,
-			String httpClient, String serviceJava) {
+			String httpClient, String serviceJava, double pacedRate) {
 
 		static Settings fromSystemProperties() {
 			return new Settings(Integer.getInteger("bench.clients", 16), Integer.getInteger("bench.seconds", 10),
@@ -70,7 +70,8 @@ class ReserveSettleBenchmark {
 					words(property("bench.serviceJvmArgs", "")),
 					Boolean.parseBoolean(property("bench.halfLoad", "true")),
 					Integer.getInteger("bench.jitWarmupSeconds", 120), httpClient(property("bench.httpClient", "plain")),
-					property("bench.serviceJava", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+					property("bench.serviceJava", Path.of(System.getProperty("java.home"), "bin", "java").toString()),
+					Double.parseDouble(property("bench.pacedRate", "0")));
 		}
 
 		private static String httpClient(String name) {
@@ -134,9 +135,12 @@ class ReserveSettleBenchmark {
 					rows.add(new Row(scenario, viaService, raw));
 					print(rows);
 					if (scenario.equals("uniform") && settings.halfLoad()) {
-						double half = viaService.cyclesPerSecond() / 2;
-						Measured paced = measure(settings, pool, targets, http, started, half);
-						rows.add(new Row("uniform @ 50 % of service peak", paced, null));
+						// A fixed rate compares builds at the same load; by default, half of this build's peak.
+						boolean fixed = settings.pacedRate() > 0;
+						double rate = fixed ? settings.pacedRate() : viaService.cyclesPerSecond() / 2;
+						Measured paced = measure(settings, pool, targets, http, started, rate);
+						rows.add(new Row(fixed ? "uniform at a fixed rate" : "uniform @ 50 % of service peak", paced,
+								null));
 						print(rows);
 					}
 				}

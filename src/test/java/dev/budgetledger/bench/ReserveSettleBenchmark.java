@@ -139,8 +139,11 @@ class ReserveSettleBenchmark {
 						boolean fixed = settings.pacedRate() > 0;
 						double rate = fixed ? settings.pacedRate() : viaService.cyclesPerSecond() / 2;
 						Measured paced = measure(settings, pool, targets, http, started, rate);
+						// The same SQL at the same rate: the tail this machine gives a request that does no more than that.
+						Measured pacedRaw = measure(settings, pool, targets,
+								() -> new SqlCycles(settings, databaseUrl), null, rate);
 						rows.add(new Row(fixed ? "uniform at a fixed rate" : "uniform @ 50 % of service peak", paced,
-								null));
+								pacedRaw));
 						print(rows);
 					}
 				}
@@ -246,19 +249,26 @@ class ReserveSettleBenchmark {
 			CyclesFactory cycles, CompilationClock compiler) throws Exception {
 		long started = System.nanoTime();
 		double compiled = compiler.millis();
-		for (int round = 1;; round++) {
-			drive(settings.clients(), WARMUP_ROUND_SECONDS, pool, targets, cycles, 0, false, null);
-			double now = compiler.millis();
-			double share = (now - compiled) / (WARMUP_ROUND_SECONDS * 1000.0);
-			compiled = now;
-			long elapsed = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
-			boolean quiet = share < QUIET_COMPILER;
-			if ((round >= 3 && quiet) || elapsed + WARMUP_ROUND_SECONDS > settings.jitWarmupSeconds()) {
-				System.out.printf(Locale.ROOT, "JIT warm-up of the %s: %d s, %d rounds, %.0f %% compiling in the last%s%n",
-						what, elapsed, round, 100 * share,
-						quiet ? "" : " (bench.jitWarmupSeconds reached while the compiler was still busy)");
-				return;
+		List<Cycles> clients = open(settings.clients(), cycles);
+		try {
+			for (int round = 1;; round++) {
+				drive(clients, WARMUP_ROUND_SECONDS, pool, targets, 0, false, null);
+				double now = compiler.millis();
+				double share = (now - compiled) / (WARMUP_ROUND_SECONDS * 1000.0);
+				compiled = now;
+				long elapsed = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+				boolean quiet = share < QUIET_COMPILER;
+				if ((round >= 3 && quiet) || elapsed + WARMUP_ROUND_SECONDS > settings.jitWarmupSeconds()) {
+					System.out.printf(Locale.ROOT,
+							"JIT warm-up of the %s: %d s, %d rounds, %.0f %% compiling in the last%s%n", what, elapsed,
+							round, 100 * share,
+							quiet ? "" : " (bench.jitWarmupSeconds reached while the compiler was still busy)");
+					return;
+				}
 			}
+		}
+		finally {
+			close(clients);
 		}
 	}
 
@@ -268,72 +278,97 @@ class ReserveSettleBenchmark {
 	 */
 	private static Measured measure(Settings settings, ExecutorService pool, List<UUID> targets,
 			CyclesFactory factory, Service service, double rate) throws Exception {
-		if (settings.warmupSeconds() > 0) {
-			drive(settings.clients(), settings.warmupSeconds(), pool, targets, factory, rate, false, null);
+		// The warm-up and the measured run share their connections: a new PostgreSQL backend loads its caches and
+		// plans its first statements, which the measured run must not pay for (the service's pool is warm too).
+		List<Cycles> clients = open(settings.clients(), factory);
+		try {
+			if (settings.warmupSeconds() > 0) {
+				drive(clients, settings.warmupSeconds(), pool, targets, rate, false, null);
+			}
+			return drive(clients, settings.seconds(), pool, targets, rate, true, service);
 		}
-		return drive(settings.clients(), settings.seconds(), pool, targets, factory, rate, true, service);
+		finally {
+			close(clients);
+		}
+	}
+
+	/** One client each: an open HTTP connection to the service, or an open JDBC connection for raw SQL. */
+	private static List<Cycles> open(int clients, CyclesFactory factory) throws Exception {
+		List<Cycles> opened = new ArrayList<>();
+		try {
+			for (int i = 0; i < clients; i++) {
+				opened.add(factory.open());
+			}
+		}
+		catch (Exception | Error ex) {
+			close(opened);
+			throw ex;
+		}
+		return opened;
+	}
+
+	private static void close(List<Cycles> clients) throws Exception {
+		Exception failure = null;
+		for (Cycles client : clients) {
+			try {
+				client.close();
+			}
+			catch (Exception ex) {
+				failure = (failure != null) ? failure : ex;
+			}
+		}
+		if (failure != null) {
+			throw failure;
+		}
 	}
 
 	/**
-	 * Runs the clients for {@code seconds}. A {@code measured} run also takes the CPU time of the {@code service}
-	 * (when it is the service that is measured; its memory is sampled too), this JVM and PostgreSQL once every client has its
-	 * connection open and again once every client is done and before any closes it, so that PostgreSQL backends are
-	 * counted whole (a backend that exits takes its CPU time with it).
+	 * Runs the clients (their connections open) for {@code seconds}. A {@code measured} run also takes the CPU time
+	 * of the {@code service} (when it is the service that is measured; its memory is sampled too), this JVM and
+	 * PostgreSQL once every client has started and again once every client is done; the connections stay open
+	 * until after that, so PostgreSQL backends are counted whole (a backend that exits takes its CPU time with it).
 	 */
-	private static Measured drive(int clients, int seconds, ExecutorService pool, List<UUID> targets,
-			CyclesFactory factory, double rate, boolean measured, Service service) throws Exception {
+	private static Measured drive(List<Cycles> clients, int seconds, ExecutorService pool, List<UUID> targets,
+			double rate, boolean measured, Service service) throws Exception {
 		AtomicLong errors = new AtomicLong();
 		AtomicReference<String> firstError = new AtomicReference<>();
-		CountDownLatch opened = new CountDownLatch(clients);
-		CountDownLatch finished = new CountDownLatch(clients);
-		CountDownLatch release = new CountDownLatch(1);
+		CountDownLatch started = new CountDownLatch(clients.size());
 		List<Callable<long[][]>> work = new ArrayList<>();
-		long intervalNanos = (rate > 0) ? (long) (clients * 1e9 / rate) : 0;
+		long intervalNanos = (rate > 0) ? (long) (clients.size() * 1e9 / rate) : 0;
 		long start = System.nanoTime() + 500_000_000L;
 		long end = start + TimeUnit.SECONDS.toNanos(seconds);
-		for (int c = 0; c < clients; c++) {
-			long offset = (intervalNanos > 0) ? intervalNanos * c / clients : 0;
+		for (int c = 0; c < clients.size(); c++) {
+			long offset = (intervalNanos > 0) ? intervalNanos * c / clients.size() : 0;
+			Cycles client = clients.get(c);
 			work.add(() -> {
 				Latencies reserves = new Latencies();
 				Latencies settles = new Latencies();
 				Latencies cycles = new Latencies();
-				Cycles client = null;
-				try {
-					client = factory.open();
-					opened.countDown();
-					ThreadLocalRandom random = ThreadLocalRandom.current();
-					long next = start + offset;
-					sleepUntil(start);
-					while (true) {
-						if (intervalNanos > 0) {
-							sleepUntil(next);
-							next += intervalNanos;
-						}
-						long t0 = System.nanoTime();
-						if (t0 >= end) {
-							break;
-						}
-						try {
-							UUID reservation = client.reserve(targets.get(random.nextInt(targets.size())));
-							long t1 = System.nanoTime();
-							client.settle(reservation);
-							long t2 = System.nanoTime();
-							reserves.add(t1 - t0);
-							settles.add(t2 - t1);
-							cycles.add(t2 - t0);
-						}
-						catch (Exception ex) {
-							errors.incrementAndGet();
-							firstError.compareAndSet(null, ex.toString());
-						}
+				started.countDown();
+				ThreadLocalRandom random = ThreadLocalRandom.current();
+				long next = start + offset;
+				sleepUntil(start);
+				while (true) {
+					if (intervalNanos > 0) {
+						sleepUntil(next);
+						next += intervalNanos;
 					}
-				}
-				finally {
-					opened.countDown();
-					finished.countDown();
-					release.await();
-					if (client != null) {
-						client.close();
+					long t0 = System.nanoTime();
+					if (t0 >= end) {
+						break;
+					}
+					try {
+						UUID reservation = client.reserve(targets.get(random.nextInt(targets.size())));
+						long t1 = System.nanoTime();
+						client.settle(reservation);
+						long t2 = System.nanoTime();
+						reserves.add(t1 - t0);
+						settles.add(t2 - t1);
+						cycles.add(t2 - t0);
+					}
+					catch (Exception ex) {
+						errors.incrementAndGet();
+						firstError.compareAndSet(null, ex.toString());
 					}
 				}
 				return new long[][] { reserves.values(), settles.values(), cycles.values() };
@@ -342,25 +377,11 @@ class ReserveSettleBenchmark {
 		List<Future<long[][]>> running = new ArrayList<>();
 		work.forEach(task -> running.add(pool.submit(task)));
 		Sampler sampler = (service != null) ? service.sampler() : null;
-		Cpu before = null;
-		Cpu after = null;
-		try {
-			opened.await();
-			if (measured) {
-				before = Cpu.now(service);
-			}
-			if (sampler != null) {
-				sampler.begin();
-			}
-			finished.await();
-			if (measured) {
-				after = Cpu.now(service);
-			}
+		started.await();
+		Cpu before = measured ? Cpu.now(service) : null;
+		if (sampler != null) {
+			sampler.begin();
 		}
-		finally {
-			release.countDown();
-		}
-		Memory memory = (sampler != null) ? sampler.end() : null;
 		List<long[]> reserves = new ArrayList<>();
 		List<long[]> settles = new ArrayList<>();
 		List<long[]> cycles = new ArrayList<>();
@@ -370,6 +391,8 @@ class ReserveSettleBenchmark {
 			settles.add(values[1]);
 			cycles.add(values[2]);
 		}
+		Cpu after = measured ? Cpu.now(service) : null;
+		Memory memory = (sampler != null) ? sampler.end() : null;
 		if (firstError.get() != null) {
 			System.out.println("  first error: " + firstError.get());
 		}

@@ -58,7 +58,7 @@ class ReserveSettleBenchmark {
 	/** What one run does; every value can be set with {@code -Dbench.<name>}. */
 	record Settings(int clients, int seconds, int warmupSeconds, List<String> scenarios, Path jar, String serverUrl,
 			String username, String password, List<String> serviceJvmArgs, boolean halfLoad, int jitWarmupSeconds,
-			String httpClient, String serviceJava, double pacedRate) {
+			String httpClient, String serviceJava, double pacedRate, int rounds) {
 
 		static Settings fromSystemProperties() {
 			return new Settings(Integer.getInteger("bench.clients", 16), Integer.getInteger("bench.seconds", 10),
@@ -71,7 +71,7 @@ class ReserveSettleBenchmark {
 					Boolean.parseBoolean(property("bench.halfLoad", "true")),
 					Integer.getInteger("bench.jitWarmupSeconds", 120), httpClient(property("bench.httpClient", "plain")),
 					property("bench.serviceJava", Path.of(System.getProperty("java.home"), "bin", "java").toString()),
-					Double.parseDouble(property("bench.pacedRate", "0")));
+					Double.parseDouble(property("bench.pacedRate", "0")), Integer.getInteger("bench.rounds", 5));
 		}
 
 		private static String httpClient(String name) {
@@ -107,9 +107,10 @@ class ReserveSettleBenchmark {
 		int port = freePort();
 		Path log = Path.of("target", "bench", "service.log");
 		Files.createDirectories(log.getParent());
-		System.out.printf(Locale.ROOT, "%nbudget-ledger benchmark: %d clients, %d s per run after %d s warm-up, "
-				+ "scenarios %s, HTTP client %s, database %s, port %d%n", settings.clients(), settings.seconds(),
-				settings.warmupSeconds(), settings.scenarios(), settings.httpClient(), database, port);
+		System.out.printf(Locale.ROOT, "%nbudget-ledger benchmark: %d clients, %d s per side in %d alternating rounds "
+				+ "after %d s warm-up, scenarios %s, HTTP client %s, database %s, port %d%n", settings.clients(),
+				settings.seconds(), settings.rounds(), settings.warmupSeconds(), settings.scenarios(),
+				settings.httpClient(), database, port);
 		sql(settings, settings.serverUrl(), "CREATE DATABASE " + database);
 		Service service = null;
 		List<Row> rows = new ArrayList<>();
@@ -129,21 +130,17 @@ class ReserveSettleBenchmark {
 								() -> ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
 						cold = false;
 					}
-					Measured viaService = measure(settings, pool, targets, http, started, 0);
-					Measured raw = measure(settings, pool, targets,
-							() -> new SqlCycles(settings, databaseUrl), null, 0);
-					rows.add(new Row(scenario, viaService, raw));
+					CyclesFactory sql = () -> new SqlCycles(settings, databaseUrl);
+					Row peak = measure(scenario, settings, pool, targets, http, started, sql, 0);
+					rows.add(peak);
 					print(rows);
 					if (scenario.equals("uniform") && settings.halfLoad()) {
-						// A fixed rate compares builds at the same load; by default, half of this build's peak.
+						// A fixed rate compares builds at the same load; by default, half of this build's peak. Raw
+						// SQL runs at the same rate: the tail this machine gives a request that does no more than that.
 						boolean fixed = settings.pacedRate() > 0;
-						double rate = fixed ? settings.pacedRate() : viaService.cyclesPerSecond() / 2;
-						Measured paced = measure(settings, pool, targets, http, started, rate);
-						// The same SQL at the same rate: the tail this machine gives a request that does no more than that.
-						Measured pacedRaw = measure(settings, pool, targets,
-								() -> new SqlCycles(settings, databaseUrl), null, rate);
-						rows.add(new Row(fixed ? "uniform at a fixed rate" : "uniform @ 50 % of service peak", paced,
-								pacedRaw));
+						double rate = fixed ? settings.pacedRate() : peak.service().cyclesPerSecond() / 2;
+						rows.add(measure(fixed ? "uniform at a fixed rate" : "uniform @ 50 % of service peak", settings,
+								pool, targets, http, started, sql, rate));
 						print(rows);
 					}
 				}
@@ -252,7 +249,7 @@ class ReserveSettleBenchmark {
 		List<Cycles> clients = open(settings.clients(), cycles);
 		try {
 			for (int round = 1;; round++) {
-				drive(clients, WARMUP_ROUND_SECONDS, pool, targets, 0, false, null);
+				drive(clients, TimeUnit.SECONDS.toMillis(WARMUP_ROUND_SECONDS), pool, targets, 0, false, null);
 				double now = compiler.millis();
 				double share = (now - compiled) / (WARMUP_ROUND_SECONDS * 1000.0);
 				compiled = now;
@@ -273,22 +270,39 @@ class ReserveSettleBenchmark {
 	}
 
 	/**
-	 * Runs every client for the warm-up, then again for the measured time; {@code rate} > 0 paces the clients to
-	 * that many cycles per second in all (each on a fixed schedule, so a slow call is not hidden by the next wait).
+	 * Measures the service and raw SQL side by side: each warms up, then they take turns in {@code bench.rounds}
+	 * slices of the measured time, so a machine that speeds up or slows down meanwhile does so for both. {@code rate}
+	 * > 0 paces the clients to that many cycles per second in all (each on a fixed schedule, so a slow call is not
+	 * hidden by the next wait).
 	 */
-	private static Measured measure(Settings settings, ExecutorService pool, List<UUID> targets,
-			CyclesFactory factory, Service service, double rate) throws Exception {
-		// The warm-up and the measured run share their connections: a new PostgreSQL backend loads its caches and
-		// plans its first statements, which the measured run must not pay for (the service's pool is warm too).
-		List<Cycles> clients = open(settings.clients(), factory);
+	private static Row measure(String scenario, Settings settings, ExecutorService pool, List<UUID> targets,
+			CyclesFactory http, Service service, CyclesFactory sql, double rate) throws Exception {
+		// Each side keeps its connections from warm-up to the end: a new PostgreSQL backend loads its caches and
+		// plans its first statements, which a measured slice must not pay for (the service's pool is warm too).
+		List<Cycles> viaService = open(settings.clients(), http);
 		try {
-			if (settings.warmupSeconds() > 0) {
-				drive(clients, settings.warmupSeconds(), pool, targets, rate, false, null);
+			List<Cycles> raw = open(settings.clients(), sql);
+			try {
+				long warmup = TimeUnit.SECONDS.toMillis(settings.warmupSeconds());
+				if (warmup > 0) {
+					drive(viaService, warmup, pool, targets, rate, false, service);
+					drive(raw, warmup, pool, targets, rate, false, null);
+				}
+				List<Slice> serviceSlices = new ArrayList<>();
+				List<Slice> rawSlices = new ArrayList<>();
+				long slice = TimeUnit.SECONDS.toMillis(settings.seconds()) / settings.rounds();
+				for (int round = 0; round < settings.rounds(); round++) {
+					serviceSlices.add(drive(viaService, slice, pool, targets, rate, true, service));
+					rawSlices.add(drive(raw, slice, pool, targets, rate, true, null));
+				}
+				return new Row(scenario, Measured.of(serviceSlices, rate), Measured.of(rawSlices, rate));
 			}
-			return drive(clients, settings.seconds(), pool, targets, rate, true, service);
+			finally {
+				close(raw);
+			}
 		}
 		finally {
-			close(clients);
+			close(viaService);
 		}
 	}
 
@@ -323,20 +337,20 @@ class ReserveSettleBenchmark {
 	}
 
 	/**
-	 * Runs the clients (their connections open) for {@code seconds}. A {@code measured} run also takes the CPU time
+	 * Runs the clients (their connections open) for {@code millis}. A {@code measured} run also takes the CPU time
 	 * of the {@code service} (when it is the service that is measured; its memory is sampled too), this JVM and
 	 * PostgreSQL once every client has started and again once every client is done; the connections stay open
 	 * until after that, so PostgreSQL backends are counted whole (a backend that exits takes its CPU time with it).
 	 */
-	private static Measured drive(List<Cycles> clients, int seconds, ExecutorService pool, List<UUID> targets,
+	private static Slice drive(List<Cycles> clients, long millis, ExecutorService pool, List<UUID> targets,
 			double rate, boolean measured, Service service) throws Exception {
 		AtomicLong errors = new AtomicLong();
 		AtomicReference<String> firstError = new AtomicReference<>();
 		CountDownLatch started = new CountDownLatch(clients.size());
 		List<Callable<long[][]>> work = new ArrayList<>();
 		long intervalNanos = (rate > 0) ? (long) (clients.size() * 1e9 / rate) : 0;
-		long start = System.nanoTime() + 500_000_000L;
-		long end = start + TimeUnit.SECONDS.toNanos(seconds);
+		long start = System.nanoTime() + 100_000_000L;
+		long end = start + TimeUnit.MILLISECONDS.toNanos(millis);
 		for (int c = 0; c < clients.size(); c++) {
 			long offset = (intervalNanos > 0) ? intervalNanos * c / clients.size() : 0;
 			Cycles client = clients.get(c);
@@ -376,7 +390,7 @@ class ReserveSettleBenchmark {
 		}
 		List<Future<long[][]>> running = new ArrayList<>();
 		work.forEach(task -> running.add(pool.submit(task)));
-		Sampler sampler = (service != null) ? service.sampler() : null;
+		Sampler sampler = (measured && service != null) ? service.sampler() : null;
 		started.await();
 		Cpu before = measured ? Cpu.now(service) : null;
 		if (sampler != null) {
@@ -396,9 +410,12 @@ class ReserveSettleBenchmark {
 		if (firstError.get() != null) {
 			System.out.println("  first error: " + firstError.get());
 		}
-		Measured result = new Measured(Stats.of(reserves), Stats.of(settles), Stats.of(cycles), seconds,
-				errors.get(), rate, memory, Double.NaN, Double.NaN, Double.NaN);
-		return (before != null && after != null) ? before.until(after, result) : result;
+		return new Slice(reserves, settles, cycles, millis, errors.get(), memory, before, after);
+	}
+
+	/** What one run of the clients measured, before it is summed up with the other slices of its side. */
+	record Slice(List<long[]> reserves, List<long[]> settles, List<long[]> cycles, long millis, long errors,
+			Memory memory, Cpu before, Cpu after) {
 	}
 
 	/**
@@ -412,11 +429,11 @@ class ReserveSettleBenchmark {
 					databaseCpuNanos(), service != null);
 		}
 
-		/** The shares of all the machine's CPU time (every core) each used between this moment and a later one. */
-		Measured until(Cpu later, Measured measured) {
+		/** CPU time of the service, this JVM and PostgreSQL and the machine's (every core) until a later moment. */
+		double[] until(Cpu later) {
 			double machine = (later.at - this.at) * (double) Runtime.getRuntime().availableProcessors();
-			return measured.withCpu(this.viaService ? (later.service - this.service) / machine : Double.NaN,
-					(later.client - this.client) / machine, databaseCpuBetween(this.database, later.database) / machine);
+			return new double[] { this.viaService ? later.service - this.service : Double.NaN,
+					later.client - this.client, databaseCpuBetween(this.database, later.database), machine };
 		}
 
 	}
@@ -473,16 +490,40 @@ class ReserveSettleBenchmark {
 	 * @param clientCpu the same for this JVM, the load generator (HTTP or JDBC clients)
 	 * @param databaseCpu the same for PostgreSQL (all its processes, when it runs on this machine; else 0)
 	 */
-	record Measured(Stats reserve, Stats settle, Stats cycle, int seconds, long errors, double pacedRate,
+	record Measured(Stats reserve, Stats settle, Stats cycle, long millis, long errors, double pacedRate,
 			Memory memory, double serviceCpu, double clientCpu, double databaseCpu) {
 
-		Measured withCpu(double service, double client, double database) {
-			return new Measured(this.reserve, this.settle, this.cycle, this.seconds, this.errors, this.pacedRate,
-					this.memory, service, client, database);
+		/** One side's slices taken together: every latency, the errors, the most memory, CPU over all the time. */
+		static Measured of(List<Slice> slices, double pacedRate) {
+			List<long[]> reserves = new ArrayList<>();
+			List<long[]> settles = new ArrayList<>();
+			List<long[]> cycles = new ArrayList<>();
+			long millis = 0;
+			long errors = 0;
+			Memory memory = null;
+			double[] cpu = new double[4];
+			for (Slice slice : slices) {
+				reserves.addAll(slice.reserves());
+				settles.addAll(slice.settles());
+				cycles.addAll(slice.cycles());
+				millis += slice.millis();
+				errors += slice.errors();
+				if (slice.memory() != null) {
+					memory = (memory == null) ? slice.memory()
+							: new Memory(Math.max(memory.heapUsedMaxBytes(), slice.memory().heapUsedMaxBytes()),
+									Math.max(memory.rssMaxKb(), slice.memory().rssMaxKb()));
+				}
+				double[] used = slice.before().until(slice.after());
+				for (int i = 0; i < cpu.length; i++) {
+					cpu[i] += used[i];
+				}
+			}
+			return new Measured(Stats.of(reserves), Stats.of(settles), Stats.of(cycles), millis, errors, pacedRate,
+					memory, cpu[0] / cpu[3], cpu[1] / cpu[3], cpu[2] / cpu[3]);
 		}
 
 		double cyclesPerSecond() {
-			return (double) this.cycle.count() / this.seconds;
+			return this.cycle.count() * 1000.0 / this.millis;
 		}
 
 	}

@@ -430,10 +430,22 @@ class ReserveSettleBenchmark {
 		}
 
 		/** CPU time of the service, this JVM and PostgreSQL and the machine's (every core) until a later moment. */
-		double[] until(Cpu later) {
+		CpuUsed until(Cpu later) {
 			double machine = (later.at - this.at) * (double) Runtime.getRuntime().availableProcessors();
-			return new double[] { this.viaService ? later.service - this.service : Double.NaN,
-					later.client - this.client, databaseCpuBetween(this.database, later.database), machine };
+			return new CpuUsed(this.viaService ? later.service - this.service : Double.NaN, later.client - this.client,
+					databaseCpuBetween(this.database, later.database), machine);
+		}
+
+	}
+
+	/** CPU nanoseconds used by each part over some time, and the machine's (every core) over the same time. */
+	private record CpuUsed(double service, double client, double database, double machine) {
+
+		static final CpuUsed NONE = new CpuUsed(0, 0, 0, 0);
+
+		CpuUsed plus(CpuUsed other) {
+			return new CpuUsed(this.service + other.service, this.client + other.client,
+					this.database + other.database, this.machine + other.machine);
 		}
 
 	}
@@ -501,7 +513,7 @@ class ReserveSettleBenchmark {
 			long millis = 0;
 			long errors = 0;
 			Memory memory = null;
-			double[] cpu = new double[4];
+			CpuUsed cpu = CpuUsed.NONE;
 			for (Slice slice : slices) {
 				reserves.addAll(slice.reserves());
 				settles.addAll(slice.settles());
@@ -513,13 +525,11 @@ class ReserveSettleBenchmark {
 							: new Memory(Math.max(memory.heapUsedMaxBytes(), slice.memory().heapUsedMaxBytes()),
 									Math.max(memory.rssMaxKb(), slice.memory().rssMaxKb()));
 				}
-				double[] used = slice.before().until(slice.after());
-				for (int i = 0; i < cpu.length; i++) {
-					cpu[i] += used[i];
-				}
+				cpu = cpu.plus(slice.before().until(slice.after()));
 			}
 			return new Measured(Stats.of(reserves), Stats.of(settles), Stats.of(cycles), millis, errors, pacedRate,
-					memory, cpu[0] / cpu[3], cpu[1] / cpu[3], cpu[2] / cpu[3]);
+					memory, cpu.service() / cpu.machine(), cpu.client() / cpu.machine(),
+					cpu.database() / cpu.machine());
 		}
 
 		double cyclesPerSecond() {

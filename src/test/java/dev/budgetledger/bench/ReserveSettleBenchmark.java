@@ -224,7 +224,7 @@ class ReserveSettleBenchmark {
 	}
 
 	/** Load rounds of the JIT warm-up; it ends after a round in which the JVM compiled less than 5 % of it. */
-	private static final int WARMUP_ROUND_SECONDS = 5;
+	private static final int WARMUP_ROUND_SECONDS = 3;
 
 	private static final double QUIET_COMPILER = 0.05;
 

@@ -2,6 +2,7 @@ package dev.budgetledger.ledger;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -33,6 +35,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * ({@link LedgerWrites}), commits, and only then answers them all. Requests that arrived meanwhile wait for the
  * lane and go in the next batch. A request that finds the lane idle runs at once, as a batch of one: no timer, no
  * added latency.
+ * <p>
+ * A batch that waits for a lock (a budget being changed, the expiry sweep, another instance's batch on the same
+ * tree) would hold up every tree of its lane. So once the lane's running batch has run for {@code stall-after}
+ * (10 ms), a waiting request of another tree leads a second batch beside it, of the oldest queued requests whose
+ * trees the running batch does not hold; requests of the stalled tree stay queued, in order, for their tree's next
+ * batch. At most two batches run per lane. This is safe for the reason several instances are: every transaction
+ * locks rows in the global order, so two batches that touch one tree (a leaf whose root this instance has not
+ * learned yet has a lane key of its own) only wait for each other.
  * <p>
  * If any request of a batch fails (a conflict, a failing insert, a lock timeout), the batch transaction is rolled
  * back as a whole (nothing of it was committed or answered) and each of its requests runs again alone, in its own
@@ -60,6 +70,8 @@ public class Coalescer {
 
 	private final DistributionSummary batchSizes;
 
+	private final Counter stalls;
+
 	Coalescer(Ledger ledger, TransactionTemplate transactions, CoalescingSettings settings, MeterRegistry meters) {
 		this.ledger = ledger;
 		this.transactions = transactions;
@@ -71,6 +83,9 @@ public class Coalescer {
 		this.batchSizes = DistributionSummary.builder("budget_ledger.batch.size")
 			.description("Reserves and settles served by one locking transaction, for batches of more than one")
 			.register(meters);
+		this.stalls = Counter.builder("budget_ledger.batch.beside")
+			.description("Batches started beside a lane's batch that had run for stall-after (likely waiting for a lock)")
+			.register(meters);
 	}
 
 	/**
@@ -79,7 +94,7 @@ public class Coalescer {
 	 * it threw. {@code work} reserves with {@link LedgerBatch#reserve}.
 	 */
 	public <T> T reserve(UUID budgetId, Function<LedgerBatch, T> work) {
-		return submit(new Member<>(budgetId, null, work), this.roots.getOrDefault(budgetId, budgetId));
+		return submit(new Member<>(budgetId, null, this.roots.getOrDefault(budgetId, budgetId), work));
 	}
 
 	/**
@@ -87,39 +102,44 @@ public class Coalescer {
 	 * {@link LedgerBatch#settle}.
 	 */
 	public <T> T settle(UUID reservationId, Function<LedgerBatch, T> work) {
-		return submit(new Member<>(null, reservationId, work), this.holdRoots.getOrDefault(reservationId, reservationId));
+		return submit(new Member<>(null, reservationId, this.holdRoots.getOrDefault(reservationId, reservationId),
+				work));
 	}
 
-	private <T> T submit(Member<T> member, UUID laneKey) {
+	private <T> T submit(Member<T> member) {
 		if (!this.settings.enabled()) {
 			return runAlone(member).get();
 		}
-		Lane lane = lane(laneKey);
+		Lane lane = lane(member.laneKey);
+		long stallNanos = this.settings.stallAfter().toNanos();
 		synchronized (lane) {
 			lane.queue.add(member);
 		}
 		while (true) {
-			List<Member<?>> batch = new ArrayList<>();
+			Batch batch;
 			synchronized (lane) {
-				while (!member.done && lane.busy) {
-					lane.waitForTurn();
-				}
-				if (member.done) {
-					return member.get();
-				}
-				// The lane is idle and this request still waits: lead the next batch, which includes it unless the
-				// queue holds more than one batch ahead of it.
-				lane.busy = true;
-				while (!lane.queue.isEmpty() && batch.size() < this.settings.maxBatchSize()) {
-					batch.add(lane.queue.poll());
+				while (true) {
+					if (member.done) {
+						return member.get();
+					}
+					// Lead the next batch if the lane is idle (the batch includes this request unless the queue holds
+					// more than one batch ahead of it), or a batch beside a stalled one.
+					batch = lane.lead(member, this.settings.maxBatchSize(), stallNanos);
+					if (batch != null) {
+						break;
+					}
+					lane.waitForTurn(member, stallNanos);
 				}
 			}
+			if (batch.beside) {
+				this.stalls.increment();
+			}
 			try {
-				run(batch);
+				run(batch.members);
 			}
 			finally {
 				synchronized (lane) {
-					lane.busy = false;
+					lane.finish(batch);
 					lane.notifyAll();
 				}
 			}
@@ -132,6 +152,11 @@ public class Coalescer {
 		synchronized (lane) {
 			return lane.queue.size();
 		}
+	}
+
+	/** Whether requests on these two root budgets queue in the same lane (for tests). */
+	boolean shareALane(UUID oneRoot, UUID otherRoot) {
+		return lane(oneRoot) == lane(otherRoot);
 	}
 
 	private Lane lane(UUID key) {
@@ -243,20 +268,107 @@ public class Coalescer {
 		});
 	}
 
+	/**
+	 * A queue of requests and the batches running from it: normally one at a time; when every running batch has run
+	 * for {@code stall-after} (it most likely waits for a lock), one more, of requests whose trees none of them holds.
+	 */
 	private static final class Lane {
+
+		/** A stalled batch and one beside it: the rest of the lane moves on while one tree waits for its lock. */
+		static final int MAX_RUNNING = 2;
 
 		final ArrayDeque<Member<?>> queue = new ArrayDeque<>();
 
-		boolean busy;
+		final List<Batch> running = new ArrayList<>(MAX_RUNNING);
 
-		void waitForTurn() {
+		/**
+		 * The batch {@code member} may lead now, under this lane's monitor, or null: the oldest queued requests if
+		 * the lane is idle; if every running batch started {@code stallNanos} ago or more, the oldest queued
+		 * requests whose lane keys (trees) no running batch holds, provided {@code member}'s is one of them.
+		 */
+		@Nullable Batch lead(Member<?> member, int maxBatchSize, long stallNanos) {
+			long now = System.nanoTime();
+			boolean beside = !this.running.isEmpty();
+			if (beside && (this.running.size() >= MAX_RUNNING || now - latestStart() < stallNanos
+					|| holds(member.laneKey))) {
+				return null;
+			}
+			List<Member<?>> members = new ArrayList<>();
+			for (Iterator<Member<?>> queued = this.queue.iterator(); queued.hasNext()
+					&& members.size() < maxBatchSize;) {
+				Member<?> next = queued.next();
+				if (!beside || !holds(next.laneKey)) {
+					queued.remove();
+					members.add(next);
+				}
+			}
+			Batch batch = new Batch(members, now, beside);
+			this.running.add(batch);
+			return batch;
+		}
+
+		void finish(Batch batch) {
+			this.running.remove(batch);
+		}
+
+		/**
+		 * Waits until a batch ends, or until a batch beside the running ones may start for {@code member}: when the
+		 * latest of them has run {@code stallNanos}.
+		 */
+		void waitForTurn(Member<?> member, long stallNanos) {
 			try {
-				wait();
+				if (this.running.isEmpty()) {
+					return;
+				}
+				if (this.running.size() >= MAX_RUNNING || holds(member.laneKey)) {
+					wait();
+					return;
+				}
+				long remaining = latestStart() + stallNanos - System.nanoTime();
+				if (remaining > 0) {
+					TimeUnit.NANOSECONDS.timedWait(this, remaining);
+				}
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 				throw new IllegalStateException("Interrupted while waiting for the ledger", ex);
 			}
+		}
+
+		private long latestStart() {
+			long latest = Long.MIN_VALUE;
+			for (Batch batch : this.running) {
+				latest = Math.max(latest, batch.started);
+			}
+			return latest;
+		}
+
+		private boolean holds(UUID laneKey) {
+			for (Batch batch : this.running) {
+				for (Member<?> member : batch.members) {
+					if (member.laneKey.equals(laneKey)) {
+						return true;
+					}
+				}
+			}
+			return false;
+		}
+
+	}
+
+	/** Requests served by one transaction, when it started, and whether it started beside a stalled batch. */
+	private static final class Batch {
+
+		final List<Member<?>> members;
+
+		final long started;
+
+		final boolean beside;
+
+		Batch(List<Member<?>> members, long started, boolean beside) {
+			this.members = members;
+			this.started = started;
+			this.beside = beside;
 		}
 
 	}
@@ -268,6 +380,9 @@ public class Coalescer {
 
 		final @Nullable UUID reservationId;
 
+		/** The lane key: the root of the budget or hold, where known, else its own id. */
+		final UUID laneKey;
+
 		final Function<LedgerBatch, T> work;
 
 		@Nullable T pending;
@@ -278,9 +393,10 @@ public class Coalescer {
 
 		volatile boolean done;
 
-		Member(@Nullable UUID budgetId, @Nullable UUID reservationId, Function<LedgerBatch, T> work) {
+		Member(@Nullable UUID budgetId, @Nullable UUID reservationId, UUID laneKey, Function<LedgerBatch, T> work) {
 			this.budgetId = budgetId;
 			this.reservationId = reservationId;
+			this.laneKey = laneKey;
 			this.work = work;
 		}
 

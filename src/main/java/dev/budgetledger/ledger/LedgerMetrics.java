@@ -31,7 +31,7 @@ class LedgerMetrics {
 	LedgerMetrics(MeterRegistry meters) {
 		this.meters = meters;
 		this.reserveTimer = Timer.builder("budget_ledger.reserve")
-			.description("Time to decide and hold a reservation, inside its transaction (the commit is not included)")
+			.description("Time to decide and hold a reservation, lock to commit")
 			.publishPercentileHistogram()
 			.register(meters);
 		this.overruns = Counter.builder("budget_ledger.overruns")

@@ -218,6 +218,35 @@ class CoalescingIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void aTreeWhoseBatchStallsHoldsUpOnlyItselfNotTheOtherTreesOfItsLane() throws Exception {
+		UUID stalled = createBudget("10");
+		UUID other = createBudget("10");
+		while (!this.coalescer.shareALane(stalled, other)) {
+			other = createBudget("10");
+		}
+		double besideBefore = this.meters.get("budget_ledger.batch.beside").counter().count();
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> first = blockingFirst(stalled, "1.00", release);
+		Future<ReserveOutcome> sameTree = enqueue(stalled, batch -> reserve(batch, stalled, "2.00"));
+
+		UUID otherTree = other;
+		Future<ReserveOutcome> otherTreeReserve = this.threads
+			.submit(() -> this.coalescer.reserve(otherTree, batch -> reserve(batch, otherTree, "3.00")));
+
+		// Served in a batch beside the stalled one, while that one still holds its transaction open.
+		assertThat(otherTreeReserve.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(first.isDone()).isFalse();
+		assertThat(sameTree.isDone()).as("the stalled tree's next request waits for its tree's batch").isFalse();
+		assertThat(this.meters.get("budget_ledger.batch.beside").counter().count()).isEqualTo(besideBefore + 1);
+		assertReconciled(otherTree, "0", "3.00");
+
+		release.countDown();
+		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(sameTree.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertReconciled(stalled, "0", "3.00");
+	}
+
+	@Test
 	void concurrentReserveSettleCyclesOnOneBudgetStayExact() throws Exception {
 		UUID budget = createBudget("1000");
 

@@ -70,12 +70,16 @@ public class Coalescer {
 
 	private final DistributionSummary batchSizes;
 
-	private final Counter stalls;
+	private final Counter besideBatches;
+
+	/** {@code stall-after}, in nanoseconds. */
+	private final long stallNanos;
 
 	Coalescer(Ledger ledger, TransactionTemplate transactions, CoalescingSettings settings, MeterRegistry meters) {
 		this.ledger = ledger;
 		this.transactions = transactions;
 		this.settings = settings;
+		this.stallNanos = settings.stallAfter().toNanos();
 		this.lanes = new Lane[settings.lanes()];
 		for (int i = 0; i < this.lanes.length; i++) {
 			this.lanes[i] = new Lane();
@@ -83,7 +87,7 @@ public class Coalescer {
 		this.batchSizes = DistributionSummary.builder("budget_ledger.batch.size")
 			.description("Reserves and settles served by one locking transaction, for batches of more than one")
 			.register(meters);
-		this.stalls = Counter.builder("budget_ledger.batch.beside")
+		this.besideBatches = Counter.builder("budget_ledger.batch.beside")
 			.description("Batches started beside a lane's batch that had run for stall-after (likely waiting for a lock)")
 			.register(meters);
 	}
@@ -111,7 +115,6 @@ public class Coalescer {
 			return runAlone(member).get();
 		}
 		Lane lane = lane(member.laneKey);
-		long stallNanos = this.settings.stallAfter().toNanos();
 		synchronized (lane) {
 			lane.queue.add(member);
 		}
@@ -124,15 +127,15 @@ public class Coalescer {
 					}
 					// Lead the next batch if the lane is idle (the batch includes this request unless the queue holds
 					// more than one batch ahead of it), or a batch beside a stalled one.
-					batch = lane.lead(member, this.settings.maxBatchSize(), stallNanos);
+					batch = lane.lead(member, this.settings.maxBatchSize(), this.stallNanos);
 					if (batch != null) {
 						break;
 					}
-					lane.waitForTurn(member, stallNanos);
+					lane.waitForTurn(member, this.stallNanos);
 				}
 			}
 			if (batch.beside) {
-				this.stalls.increment();
+				this.besideBatches.increment();
 			}
 			try {
 				run(batch.members);

@@ -133,9 +133,10 @@ class ExhaustionForecast {
 			}
 		});
 		return this.jdbc.sql("""
-				INSERT INTO exhaustion_forecasts (budget_id, period_start, projected_at, forecast_at)
-				VALUES (:id, :periodStart, :projectedAt, :now) ON CONFLICT (budget_id, period_start) DO NOTHING""")
+				INSERT INTO exhaustion_forecasts (budget_id, root_id, period_start, projected_at, forecast_at)
+				VALUES (:id, :root, :periodStart, :projectedAt, :now) ON CONFLICT (budget_id, period_start) DO NOTHING""")
 			.param("id", level.id())
+			.param("root", level.rootId())
 			.param("periodStart", Timestamp.from(projection.periodStart()))
 			.param("projectedAt", Timestamp.from(projection.projectedAt()))
 			.param("now", Timestamp.from(now))

@@ -144,15 +144,15 @@ class WebhookDispatcher implements DisposableBean {
 			}
 			return this.jdbc.sql("""
 					WITH batch AS (
-					    SELECT id, event_id, type, budget_id FROM events WHERE fanned_out_at IS NULL
+					    SELECT id, event_id, type, budget_id, root_id FROM events WHERE fanned_out_at IS NULL
 					    ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED),
 					marked AS (
 					    UPDATE events e SET fanned_out_at = :now FROM batch WHERE e.id = batch.id),
 					made AS (
 					    INSERT INTO webhook_deliveries (id, webhook_id, event_position, event_id, event_type, budget_id,
-					        status, next_attempt_at, created_at)
-					    SELECT gen_random_uuid(), w.id, batch.id, batch.event_id, batch.type, batch.budget_id, 'PENDING',
-					           :now, :now
+					        root_id, status, next_attempt_at, created_at)
+					    SELECT gen_random_uuid(), w.id, batch.id, batch.event_id, batch.type, batch.budget_id, batch.root_id,
+					           'PENDING', :now, :now
 					    FROM batch JOIN budgets b ON b.id = batch.budget_id
 					    JOIN webhooks w ON w.enabled AND batch.type = ANY (w.event_types)
 					                   AND (w.budget_id IS NULL OR w.budget_id = ANY (b.ancestors))

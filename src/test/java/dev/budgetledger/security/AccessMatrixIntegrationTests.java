@@ -246,9 +246,9 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 		assertThat(this.api.post("/v1/budgets/" + child + "/freeze", Map.of("reason", "matrix")).status()).isEqualTo(200);
 		UUID delivery = UUID.randomUUID();
 		this.jdbc.sql("""
-				INSERT INTO webhook_deliveries (id, webhook_id, event_position, event_id, event_type, budget_id, status,
-				    next_attempt_at, created_at)
-				SELECT :delivery, :webhook, id, event_id, type, budget_id, 'DEAD', created_at, created_at
+				INSERT INTO webhook_deliveries (id, webhook_id, event_position, event_id, event_type, budget_id, root_id,
+				    status, next_attempt_at, created_at)
+				SELECT :delivery, :webhook, id, event_id, type, budget_id, root_id, 'DEAD', created_at, created_at
 				FROM events WHERE budget_id = :child""")
 			.param("delivery", delivery)
 			.param("webhook", UUID.fromString(webhookId))

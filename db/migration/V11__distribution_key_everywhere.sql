@@ -1,0 +1,27 @@
+-- The tenant (root budget) on the last tables of tenant data that did not carry it, with foreign keys that check
+-- it, as V9 did for the others: every row that belongs to one tree names the tree, which is what sharding by tenant
+-- (docs/scaling.md) needs. Denials had the column already; forecasts and webhook deliveries get it here.
+
+ALTER TABLE denials
+    ADD CONSTRAINT denials_budget_root_fk FOREIGN KEY (root_id, budget_id) REFERENCES budgets (root_id, id),
+    ADD CONSTRAINT denials_denied_by_root_fk FOREIGN KEY (root_id, denied_by) REFERENCES budgets (root_id, id);
+
+ALTER TABLE exhaustion_forecasts ADD COLUMN root_id uuid;
+UPDATE exhaustion_forecasts f SET root_id = b.root_id FROM budgets b WHERE b.id = f.budget_id;
+ALTER TABLE exhaustion_forecasts
+    ALTER COLUMN root_id SET NOT NULL,
+    ADD CONSTRAINT exhaustion_forecasts_budget_root_fk FOREIGN KEY (root_id, budget_id)
+        REFERENCES budgets (root_id, id);
+
+-- Events are written on thresholds, denials, expiries and the like, never on a plain reserve or settle, so one more
+-- index on them costs the hot path nothing.
+ALTER TABLE events ADD CONSTRAINT events_root_id_unique UNIQUE (root_id, id);
+
+ALTER TABLE webhook_deliveries ADD COLUMN root_id uuid;
+UPDATE webhook_deliveries d SET root_id = e.root_id FROM events e WHERE e.id = d.event_position;
+ALTER TABLE webhook_deliveries
+    ALTER COLUMN root_id SET NOT NULL,
+    ADD CONSTRAINT webhook_deliveries_budget_root_fk FOREIGN KEY (root_id, budget_id)
+        REFERENCES budgets (root_id, id),
+    ADD CONSTRAINT webhook_deliveries_event_root_fk FOREIGN KEY (root_id, event_position)
+        REFERENCES events (root_id, id);

@@ -25,3 +25,20 @@ ALTER TABLE webhook_deliveries
         REFERENCES budgets (root_id, id),
     ADD CONSTRAINT webhook_deliveries_event_root_fk FOREIGN KEY (root_id, event_position)
         REFERENCES events (root_id, id);
+
+-- During a rolling upgrade (docs/operations.md) instances of the previous release still insert forecasts and
+-- deliveries without root_id: fill it from the row's budget, so they keep working on this schema. A later release
+-- drops the triggers, once no writer leaves the column out.
+CREATE FUNCTION fill_root_id_from_budget() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.root_id IS NULL THEN
+        SELECT b.root_id INTO NEW.root_id FROM budgets b WHERE b.id = NEW.budget_id;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER exhaustion_forecasts_fill_root_id BEFORE INSERT ON exhaustion_forecasts
+    FOR EACH ROW EXECUTE FUNCTION fill_root_id_from_budget();
+CREATE TRIGGER webhook_deliveries_fill_root_id BEFORE INSERT ON webhook_deliveries
+    FOR EACH ROW EXECUTE FUNCTION fill_root_id_from_budget();

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
@@ -73,6 +74,39 @@ class DistributionKeyIntegrationTests extends IntegrationTest {
 		assertThat(keys.get("denials")).as("who said no is in the same tree")
 			.contains("(root_id,denied_by) -> (root_id,id)");
 		assertThat(nullable.get("budgets")).isEqualTo("NO");
+	}
+
+	@Test
+	void forecastsAndDeliveriesInsertedWithoutTheirRootAsThePreviousReleaseDidGetItFromTheirBudget() {
+		UUID root = createBudget("100");
+		UUID leaf = createBudget(Map.of("name", "leaf", "limit", "10", "parentId", root));
+
+		// The previous release's INSERT, still run by its instances during a rolling upgrade.
+		this.jdbc.sql("""
+				INSERT INTO exhaustion_forecasts (budget_id, period_start, projected_at, forecast_at)
+				VALUES (:leaf, now(), now(), now())""").param("leaf", leaf).update();
+		assertThat(this.jdbc.sql("SELECT root_id FROM exhaustion_forecasts WHERE budget_id = :leaf")
+			.param("leaf", leaf)
+			.query(UUID.class)
+			.single()).isEqualTo(root);
+
+		UUID webhook = UUID.randomUUID();
+		this.jdbc.sql("""
+				INSERT INTO webhooks (id, url, event_types, format, enabled, secret, created_at, updated_at)
+				VALUES (:id, 'https://hooks.example.com/x', ARRAY['budget.frozen'], 'standard', false, 'whsec_test',
+				        now(), now())""").param("id", webhook).update();
+		assertThat(this.api.post("/v1/budgets/" + leaf + "/freeze", Map.of("reason", "upgrade")).status())
+			.isEqualTo(200);
+		int made = this.jdbc.sql("""
+				INSERT INTO webhook_deliveries (id, webhook_id, event_position, event_id, event_type, budget_id, status,
+				    next_attempt_at, created_at)
+				SELECT gen_random_uuid(), :webhook, id, event_id, type, budget_id, 'PENDING', now(), now()
+				FROM events WHERE budget_id = :leaf""").param("webhook", webhook).param("leaf", leaf).update();
+		assertThat(made).isEqualTo(1);
+		assertThat(this.jdbc.sql("SELECT root_id FROM webhook_deliveries WHERE webhook_id = :webhook")
+			.param("webhook", webhook)
+			.query(UUID.class)
+			.single()).isEqualTo(root);
 	}
 
 }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -24,6 +25,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import dev.budgetledger.client.BudgetLedgerClient;
@@ -39,6 +42,8 @@ import dev.budgetledger.client.CreateBudgetRequest;
  * the build needs nothing but a JDK. Nothing of the service is faked.
  */
 public final class RunningService {
+
+	private static final Pattern LEFTOVER = Pattern.compile("budget_ledger_client_test_(\\d{13})_.*");
 
 	private static RunningService shared;
 
@@ -97,6 +102,7 @@ public final class RunningService {
 				command.add("--budget-ledger.embedded-database.data-directory=" + dataDirectory);
 			}
 			else {
+				dropLeftovers(serverUrl, username, password);
 				execute(serverUrl, username, password, "CREATE DATABASE " + database);
 				command.addAll(List.of("--spring.datasource.url=" + withDatabase(serverUrl, database),
 						"--spring.datasource.username=" + username, "--spring.datasource.password=" + password));
@@ -205,6 +211,27 @@ public final class RunningService {
 			throw new IllegalStateException("Cannot run '" + sql + "' on " + url
 					+ " (is PostgreSQL running? set BUDGET_LEDGER_TEST_DATABASE_URL to point elsewhere)", ex);
 		}
+	}
+
+	/** Databases of runs killed before their shutdown hook ran, once they are an hour old (no run takes that long). */
+	private static void dropLeftovers(String url, String username, String password) {
+		List<String> leftovers = new ArrayList<>();
+		long cutoff = System.currentTimeMillis() - TimeUnit.HOURS.toMillis(1);
+		try (Connection connection = DriverManager.getConnection(url, username, password);
+				Statement statement = connection.createStatement();
+				ResultSet names = statement.executeQuery(
+						"SELECT datname FROM pg_database WHERE datname LIKE 'budget\\_ledger\\_client\\_test\\_%'")) {
+			while (names.next()) {
+				Matcher matcher = LEFTOVER.matcher(names.getString(1));
+				if (matcher.matches() && Long.parseLong(matcher.group(1)) < cutoff) {
+					leftovers.add(names.getString(1));
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Cannot list the test databases on " + url, ex);
+		}
+		leftovers.forEach(name -> execute(url, username, password, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"));
 	}
 
 	private static boolean localServerAnswers() {

@@ -1,0 +1,6 @@
+export { BudgetLedger } from './client.js';
+export { BudgetDenied, BudgetExceeded, BudgetLedgerError, LedgerUnavailable } from './errors.js';
+export { guard, SyntheticStream } from './guard.js';
+export { addDecimal, compareDecimal } from './decimal.js';
+export { countChatInput, countEmbeddingInput, encodingOf, estimateAnthropicInput, estimateTokens, IMAGE_TOKENS, } from './tokens.js';
+//# sourceMappingURL=index.js.map

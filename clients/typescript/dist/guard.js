@@ -121,7 +121,10 @@ class Guardian {
     }
     async #run(kind, create, resource, body, requestOptions) {
         const model = body.model;
-        const maxOutput = kind === 'openai-embeddings' ? 0 : maxOutputOf(body);
+        // n choices each produce up to the maximum: hold for all of them.
+        const choices = kind === 'openai-chat' && typeof body.n === 'number' && body.n > 1 ? body.n : 1;
+        const asked = kind === 'openai-embeddings' ? 0 : maxOutputOf(body);
+        const maxOutput = asked === undefined ? undefined : asked * choices;
         const inputTokens = kind === 'openai-chat' ? await countChatInput(model, body)
             : kind === 'openai-embeddings' ? await countEmbeddingInput(model, body.input)
                 : estimateAnthropicInput(body);
@@ -130,14 +133,16 @@ class Guardian {
             return admission.stopped;
         }
         const hold = admission.hold;
-        const request = hold ? applyDecision(kind, body, hold, maxOutput) : { ...body };
+        const request = hold && !admission.tracking ? applyDecision(kind, body, hold, asked, choices) : { ...body };
         const stream = kind !== 'openai-embeddings' && body.stream === true;
         const streamOptions = body.stream_options;
-        const hideUsage = kind === 'openai-chat' && stream && streamOptions?.include_usage !== true;
-        if (kind === 'openai-chat' && stream) {
+        const hideUsage = !!hold && kind === 'openai-chat' && stream && streamOptions?.include_usage !== true;
+        if (hold && kind === 'openai-chat' && stream) {
             request.stream_options = { ...streamOptions, include_usage: true };
         }
         this.calls++;
+        const keepAlive = hold ? new KeepAlive(this.ledger, hold, this.#options.ttlSeconds, this.#logger) : undefined;
+        keepAlive?.reading(true);
         let result;
         try {
             const pending = create.call(resource, request, requestOptions);
@@ -145,19 +150,22 @@ class Guardian {
                 : { data: await pending, response: new Response(null) };
         }
         catch (error) {
+            keepAlive?.stop();
             if (hold) {
-                await this.#afterFailure(hold, admission.inputTokens, error);
+                await this.#afterFailure(hold, admission.worstCase, error);
             }
             throw error;
         }
-        if (!hold) {
+        if (!hold || !keepAlive) {
             return result;
         }
         if (stream) {
-            return { ...result, data: this.#watchStream(kind, result.data, hold, admission.inputTokens, hideUsage) };
+            keepAlive.reading(false);
+            return { ...result, data: this.#watchStream(kind, result.data, hold, admission, keepAlive, hideUsage) };
         }
+        keepAlive.stop();
         const usage = settleUsage(kind, result.data?.usage);
-        await this.#settle(hold, usage ?? wholeHold(hold, admission.inputTokens), usage ? undefined : 'the answer carried no usage: charging the whole hold');
+        await this.#settle(hold, usage ?? admission.worstCase, usage ? undefined : 'the answer carried no usage: charging the whole hold');
         return result;
     }
     /** Reserves; on a DENY does what onLimit says; on an unreachable ledger fails closed or open. */
@@ -176,12 +184,13 @@ class Guardian {
                 metadata: { guard: kind, ...options.metadata },
             });
             this.#saw(hold.available);
-            return { hold, inputTokens };
+            return { hold, inputTokens,
+                worstCase: { inputTokens: hold.inputTokens ?? inputTokens, outputTokens: hold.maxOutputTokens ?? maxOutput ?? 0 } };
         }
         catch (error) {
             if (error instanceof LedgerUnavailable && this.#failOpen) {
                 this.#logger.warn(`budget-ledger: the ledger is unavailable; calling ${model} unguarded (failOpen): ${error.message}`);
-                return { untracked: 'ledger unavailable', inputTokens };
+                return { inputTokens, worstCase: { inputTokens, outputTokens: maxOutput ?? 0 } };
             }
             if (!(error instanceof BudgetDenied)) {
                 throw error;
@@ -191,7 +200,7 @@ class Guardian {
                 case 'stop':
                     return { stopped: stopAnswer(kind, body, error, options.stopMessage) };
                 case 'warn':
-                    return this.#overLimit(model, inputTokens, error);
+                    return this.#overLimit(model, inputTokens, maxOutput, error);
                 default:
                     throw new BudgetExceeded(error, model);
             }
@@ -203,7 +212,8 @@ class Guardian {
      * it, which the ledger books as an overrun. When even that is denied (the budget is frozen, out of calls, or has
      * nothing left at all) the call runs untracked and the error log says what it used.
      */
-    async #overLimit(model, inputTokens, denied) {
+    async #overLimit(model, inputTokens, maxOutput, denied) {
+        const worstCase = { inputTokens, outputTokens: maxOutput ?? 0 };
         this.#logger.warn(`budget-ledger: over the limit (${denied.reason}, ${denied.available ?? '?'} left); `
             + `calling ${model} anyway (onLimit: 'warn')`);
         try {
@@ -213,28 +223,29 @@ class Guardian {
                 metadata: { guard: 'warn', overLimit: denied.reason, ...this.#options.metadata },
             });
             this.#saw(hold.available);
-            return { hold, inputTokens };
+            return { hold, inputTokens, worstCase, tracking: true };
         }
         catch (error) {
             if (!(error instanceof BudgetDenied) && !(error instanceof LedgerUnavailable)) {
                 throw error;
             }
-            return { untracked: `over the limit: ${denied.reason}`, inputTokens };
+            this.#logger.error(`budget-ledger: not even a token-sized hold fits (${describe(error)}); the call to ${model} `
+                + 'runs untracked: what it spends is not recorded');
+            return { inputTokens, worstCase };
         }
     }
     /** An exception from the SDK before an answer: release, or charge the whole hold when it may have been billed. */
-    async #afterFailure(hold, inputTokens, error) {
+    async #afterFailure(hold, worstCase, error) {
         if (neverBilled(error)) {
             await this.#release(hold);
         }
         else {
-            await this.#settle(hold, wholeHold(hold, inputTokens), `no answer came back (${describe(error)}); the outcome is unknown, so the whole hold is charged`);
+            await this.#settle(hold, worstCase, `no answer came back (${describe(error)}); the outcome is unknown, so the whole hold is charged`);
         }
     }
-    #watchStream(kind, data, hold, inputTokens, hideUsage) {
+    #watchStream(kind, data, hold, admission, keepAlive, hideUsage) {
         const inner = data;
         const watcher = new StreamWatcher(kind, hold.model ?? '');
-        const keepAlive = new KeepAlive(this.ledger, hold, this.#options.ttlSeconds, this.#logger);
         const guardian = this;
         async function* guarded() {
             let failure;
@@ -278,7 +289,7 @@ class Guardian {
             }
             finally {
                 keepAlive.stop();
-                await guardian.#finishStream(watcher, hold, inputTokens, failure);
+                await guardian.#finishStream(watcher, hold, admission, failure);
             }
         }
         const generator = guarded();
@@ -297,7 +308,7 @@ class Guardian {
                     reading = true;
                     keepAlive.stop();
                     inner.controller?.abort();
-                    await guardian.#finishStream(watcher, hold, inputTokens, undefined);
+                    await guardian.#finishStream(watcher, hold, admission, undefined);
                 }
                 return generator.return(value);
             },
@@ -323,7 +334,7 @@ class Guardian {
         }
         return new SyntheticStream(iterate, controller);
     }
-    async #finishStream(watcher, hold, inputTokens, failure) {
+    async #finishStream(watcher, hold, admission, failure) {
         const usage = watcher.usage();
         if (usage) {
             await this.#settle(hold, usage);
@@ -335,10 +346,10 @@ class Guardian {
         }
         const model = hold.model ?? '';
         if (isReasoningModel(model)) {
-            await this.#settle(hold, wholeHold(hold, inputTokens), `the stream of ${model} ended before its usage; its hidden reasoning cannot be counted: charging the whole hold`);
+            await this.#settle(hold, admission.worstCase, `the stream of ${model} ended before its usage; its hidden reasoning cannot be counted: charging the whole hold`);
             return;
         }
-        const counted = await watcher.countedUsage(inputTokens);
+        const counted = await watcher.countedUsage(admission.inputTokens);
         await this.#settle(hold, counted, `the stream ended before its usage: charging ${counted.inputTokens} input `
             + `and ${counted.outputTokens} counted output tokens`);
     }
@@ -410,12 +421,12 @@ function maxOutputOf(body) {
     return undefined;
 }
 /** The decision, applied: the model the ledger chose and the output it granted, so no more can be produced. */
-function applyDecision(kind, body, hold, asked) {
+function applyDecision(kind, body, hold, asked, choices) {
     const request = { ...body };
     if (hold.model) {
         request.model = hold.model;
     }
-    const granted = hold.maxOutputTokens;
+    const granted = hold.maxOutputTokens === undefined ? undefined : Math.floor(hold.maxOutputTokens / choices);
     if (kind === 'openai-embeddings' || granted === undefined || granted === asked) {
         return request;
     }
@@ -468,10 +479,6 @@ function compact(usage) {
         }
     }
     return result;
-}
-/** The whole hold in tokens: what is charged when what the call spent cannot be known. */
-function wholeHold(hold, inputTokens) {
-    return { inputTokens: hold.inputTokens ?? inputTokens, outputTokens: hold.maxOutputTokens ?? 0 };
 }
 /** Network failures that happen before a request is sent: the provider cannot have billed anything. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
@@ -596,6 +603,7 @@ class KeepAlive {
     #timer;
     #active = true;
     #pending = false;
+    #stopped = false;
     constructor(ledger, hold, ttlSeconds, logger) {
         this.ledger = ledger;
         this.hold = hold;
@@ -612,6 +620,9 @@ class KeepAlive {
             }
             this.#active = false;
             this.ledger.extend(this.hold.id, ttl).catch((error) => {
+                if (this.#stopped) {
+                    return; // settled or released meanwhile: nothing left to keep alive
+                }
                 this.logger.warn(`budget-ledger: could not extend reservation ${this.hold.id}: ${describe(error)}`);
             });
         }, Math.max(500, lifetimeMs / 2));
@@ -623,6 +634,7 @@ class KeepAlive {
         this.#active = true;
     }
     stop() {
+        this.#stopped = true;
         clearInterval(this.#timer);
     }
 }
@@ -675,6 +687,9 @@ export class SyntheticStream {
 /** The SDKs' APIPromise surface the helpers use: the data, withResponse(), asResponse() and _thenUnwrap(). */
 function withResponseApi(run) {
     const data = run.then((result) => result.data);
+    // A caller of withResponse() alone (the SDKs' stream helpers) never looks at this one: do not let its rejection
+    // count as unhandled. Awaiting it still throws.
+    data.catch(() => undefined);
     return Object.assign(data, {
         withResponse: () => run,
         asResponse: () => run.then((result) => result.response),

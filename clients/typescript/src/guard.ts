@@ -159,10 +159,14 @@ export function guard<C extends object>(client: C, options: GuardOptions): Guard
 
 /** The outcome of one reserve, as the call will be made. */
 interface Admission {
+  /** The hold the call is charged on; none when it runs unguarded (failOpen, or 'warn' with nothing to hold on). */
   hold?: Reservation;
-  /** The ledger's reason when the call runs on 'warn' or fail-open without a proper hold. */
-  untracked?: string;
+  /** The input tokens counted for the call. */
   inputTokens: number;
+  /** What is charged when what the call spent cannot be known: the whole hold, as tokens. */
+  worstCase: SettleRequest;
+  /** A 'warn' hold: a token-sized hold that only records the spend; the call goes out as it was asked. */
+  tracking?: boolean;
 }
 
 class Guardian {
@@ -209,7 +213,10 @@ class Guardian {
   async #run(kind: Kind, create: AnyFunction, resource: object, body: Record<string, unknown>,
     requestOptions: unknown): Promise<WithResponse<unknown>> {
     const model = body.model as string;
-    const maxOutput = kind === 'openai-embeddings' ? 0 : maxOutputOf(body);
+    // n choices each produce up to the maximum: hold for all of them.
+    const choices = kind === 'openai-chat' && typeof body.n === 'number' && body.n > 1 ? body.n : 1;
+    const asked = kind === 'openai-embeddings' ? 0 : maxOutputOf(body);
+    const maxOutput = asked === undefined ? undefined : asked * choices;
     const inputTokens = kind === 'openai-chat' ? await countChatInput(model, body)
       : kind === 'openai-embeddings' ? await countEmbeddingInput(model, body.input)
         : estimateAnthropicInput(body);
@@ -219,15 +226,17 @@ class Guardian {
       return admission.stopped;
     }
     const hold = admission.hold;
-    const request = hold ? applyDecision(kind, body, hold, maxOutput) : { ...body };
+    const request = hold && !admission.tracking ? applyDecision(kind, body, hold, asked, choices) : { ...body };
     const stream = kind !== 'openai-embeddings' && body.stream === true;
     const streamOptions = body.stream_options as Record<string, unknown> | undefined;
-    const hideUsage = kind === 'openai-chat' && stream && streamOptions?.include_usage !== true;
-    if (kind === 'openai-chat' && stream) {
+    const hideUsage = !!hold && kind === 'openai-chat' && stream && streamOptions?.include_usage !== true;
+    if (hold && kind === 'openai-chat' && stream) {
       request.stream_options = { ...streamOptions, include_usage: true };
     }
 
     this.calls++;
+    const keepAlive = hold ? new KeepAlive(this.ledger, hold, this.#options.ttlSeconds, this.#logger) : undefined;
+    keepAlive?.reading(true);
     let result: WithResponse<unknown>;
     try {
       const pending = create.call(resource, request, requestOptions) as Promise<unknown> & {
@@ -236,19 +245,22 @@ class Guardian {
       result = typeof pending.withResponse === 'function' ? await pending.withResponse()
         : { data: await pending, response: new Response(null) };
     } catch (error) {
+      keepAlive?.stop();
       if (hold) {
-        await this.#afterFailure(hold, admission.inputTokens, error);
+        await this.#afterFailure(hold, admission.worstCase, error);
       }
       throw error;
     }
-    if (!hold) {
+    if (!hold || !keepAlive) {
       return result;
     }
     if (stream) {
-      return { ...result, data: this.#watchStream(kind, result.data, hold, admission.inputTokens, hideUsage) };
+      keepAlive.reading(false);
+      return { ...result, data: this.#watchStream(kind, result.data, hold, admission, keepAlive, hideUsage) };
     }
+    keepAlive.stop();
     const usage = settleUsage(kind, (result.data as Record<string, unknown>)?.usage);
-    await this.#settle(hold, usage ?? wholeHold(hold, admission.inputTokens),
+    await this.#settle(hold, usage ?? admission.worstCase,
       usage ? undefined : 'the answer carried no usage: charging the whole hold');
     return result;
   }
@@ -270,11 +282,12 @@ class Guardian {
         metadata: { guard: kind, ...options.metadata },
       });
       this.#saw(hold.available);
-      return { hold, inputTokens };
+      return { hold, inputTokens,
+        worstCase: { inputTokens: hold.inputTokens ?? inputTokens, outputTokens: hold.maxOutputTokens ?? maxOutput ?? 0 } };
     } catch (error) {
       if (error instanceof LedgerUnavailable && this.#failOpen) {
         this.#logger.warn(`budget-ledger: the ledger is unavailable; calling ${model} unguarded (failOpen): ${error.message}`);
-        return { untracked: 'ledger unavailable', inputTokens };
+        return { inputTokens, worstCase: { inputTokens, outputTokens: maxOutput ?? 0 } };
       }
       if (!(error instanceof BudgetDenied)) {
         throw error;
@@ -284,7 +297,7 @@ class Guardian {
         case 'stop':
           return { stopped: stopAnswer(kind, body, error, options.stopMessage) };
         case 'warn':
-          return this.#overLimit(model, inputTokens, error);
+          return this.#overLimit(model, inputTokens, maxOutput, error);
         default:
           throw new BudgetExceeded(error, model);
       }
@@ -297,7 +310,9 @@ class Guardian {
    * it, which the ledger books as an overrun. When even that is denied (the budget is frozen, out of calls, or has
    * nothing left at all) the call runs untracked and the error log says what it used.
    */
-  async #overLimit(model: string, inputTokens: number, denied: BudgetDenied): Promise<Admission> {
+  async #overLimit(model: string, inputTokens: number, maxOutput: number | undefined, denied: BudgetDenied):
+    Promise<Admission> {
+    const worstCase = { inputTokens, outputTokens: maxOutput ?? 0 };
     this.#logger.warn(`budget-ledger: over the limit (${denied.reason}, ${denied.available ?? '?'} left); `
       + `calling ${model} anyway (onLimit: 'warn')`);
     try {
@@ -307,29 +322,31 @@ class Guardian {
         metadata: { guard: 'warn', overLimit: denied.reason, ...this.#options.metadata },
       });
       this.#saw(hold.available);
-      return { hold, inputTokens };
+      return { hold, inputTokens, worstCase, tracking: true };
     } catch (error) {
       if (!(error instanceof BudgetDenied) && !(error instanceof LedgerUnavailable)) {
         throw error;
       }
-      return { untracked: `over the limit: ${denied.reason}`, inputTokens };
+      this.#logger.error(`budget-ledger: not even a token-sized hold fits (${describe(error)}); the call to ${model} `
+        + 'runs untracked: what it spends is not recorded');
+      return { inputTokens, worstCase };
     }
   }
 
   /** An exception from the SDK before an answer: release, or charge the whole hold when it may have been billed. */
-  async #afterFailure(hold: Reservation, inputTokens: number, error: unknown): Promise<void> {
+  async #afterFailure(hold: Reservation, worstCase: SettleRequest, error: unknown): Promise<void> {
     if (neverBilled(error)) {
       await this.#release(hold);
     } else {
-      await this.#settle(hold, wholeHold(hold, inputTokens),
+      await this.#settle(hold, worstCase,
         `no answer came back (${describe(error)}); the outcome is unknown, so the whole hold is charged`);
     }
   }
 
-  #watchStream(kind: Kind, data: unknown, hold: Reservation, inputTokens: number, hideUsage: boolean): unknown {
+  #watchStream(kind: Kind, data: unknown, hold: Reservation, admission: Admission, keepAlive: KeepAlive,
+    hideUsage: boolean): unknown {
     const inner = data as AsyncIterable<Record<string, unknown>> & { controller?: AbortController };
     const watcher = new StreamWatcher(kind, hold.model ?? '');
-    const keepAlive = new KeepAlive(this.ledger, hold, this.#options.ttlSeconds, this.#logger);
     const guardian = this;
     async function* guarded(): AsyncGenerator<unknown> {
       let failure: unknown;
@@ -369,7 +386,7 @@ class Guardian {
         throw error;
       } finally {
         keepAlive.stop();
-        await guardian.#finishStream(watcher, hold, inputTokens, failure);
+        await guardian.#finishStream(watcher, hold, admission, failure);
       }
     }
     const generator = guarded();
@@ -388,7 +405,7 @@ class Guardian {
           reading = true;
           keepAlive.stop();
           inner.controller?.abort();
-          await guardian.#finishStream(watcher, hold, inputTokens, undefined);
+          await guardian.#finishStream(watcher, hold, admission, undefined);
         }
         return generator.return(value);
       },
@@ -415,7 +432,7 @@ class Guardian {
     return new SyntheticStream(iterate, controller);
   }
 
-  async #finishStream(watcher: StreamWatcher, hold: Reservation, inputTokens: number, failure: unknown):
+  async #finishStream(watcher: StreamWatcher, hold: Reservation, admission: Admission, failure: unknown):
     Promise<void> {
     const usage = watcher.usage();
     if (usage) {
@@ -428,11 +445,11 @@ class Guardian {
     }
     const model = hold.model ?? '';
     if (isReasoningModel(model)) {
-      await this.#settle(hold, wholeHold(hold, inputTokens),
+      await this.#settle(hold, admission.worstCase,
         `the stream of ${model} ended before its usage; its hidden reasoning cannot be counted: charging the whole hold`);
       return;
     }
-    const counted = await watcher.countedUsage(inputTokens);
+    const counted = await watcher.countedUsage(admission.inputTokens);
     await this.#settle(hold, counted, `the stream ended before its usage: charging ${counted.inputTokens} input `
       + `and ${counted.outputTokens} counted output tokens`);
   }
@@ -508,13 +525,13 @@ function maxOutputOf(body: Record<string, unknown>): number | undefined {
 }
 
 /** The decision, applied: the model the ledger chose and the output it granted, so no more can be produced. */
-function applyDecision(kind: Kind, body: Record<string, unknown>, hold: Reservation, asked: number | undefined):
-  Record<string, unknown> {
+function applyDecision(kind: Kind, body: Record<string, unknown>, hold: Reservation, asked: number | undefined,
+  choices: number): Record<string, unknown> {
   const request: Record<string, unknown> = { ...body };
   if (hold.model) {
     request.model = hold.model;
   }
-  const granted = hold.maxOutputTokens;
+  const granted = hold.maxOutputTokens === undefined ? undefined : Math.floor(hold.maxOutputTokens / choices);
   if (kind === 'openai-embeddings' || granted === undefined || granted === asked) {
     return request;
   }
@@ -567,11 +584,6 @@ function compact(usage: Required<Pick<SettleRequest, 'inputTokens' | 'outputToke
     }
   }
   return result;
-}
-
-/** The whole hold in tokens: what is charged when what the call spent cannot be known. */
-function wholeHold(hold: Reservation, inputTokens: number): SettleRequest {
-  return { inputTokens: hold.inputTokens ?? inputTokens, outputTokens: hold.maxOutputTokens ?? 0 };
 }
 
 /** Network failures that happen before a request is sent: the provider cannot have billed anything. */
@@ -697,6 +709,7 @@ class KeepAlive {
   #timer: NodeJS.Timeout | undefined;
   #active = true;
   #pending = false;
+  #stopped = false;
 
   constructor(private readonly ledger: BudgetLedger, private readonly hold: Reservation,
     ttlSeconds: number | undefined, private readonly logger: Logger) {
@@ -712,6 +725,9 @@ class KeepAlive {
       }
       this.#active = false;
       this.ledger.extend(this.hold.id, ttl).catch((error: unknown) => {
+        if (this.#stopped) {
+          return; // settled or released meanwhile: nothing left to keep alive
+        }
         this.logger.warn(`budget-ledger: could not extend reservation ${this.hold.id}: ${describe(error)}`);
       });
     }, Math.max(500, lifetimeMs / 2));
@@ -725,6 +741,7 @@ class KeepAlive {
   }
 
   stop(): void {
+    this.#stopped = true;
     clearInterval(this.#timer);
   }
 }
@@ -783,6 +800,9 @@ export class SyntheticStream<Item> implements AsyncIterable<Item> {
 /** The SDKs' APIPromise surface the helpers use: the data, withResponse(), asResponse() and _thenUnwrap(). */
 function withResponseApi(run: Promise<WithResponse<unknown>>): unknown {
   const data = run.then((result) => result.data);
+  // A caller of withResponse() alone (the SDKs' stream helpers) never looks at this one: do not let its rejection
+  // count as unhandled. Awaiting it still throws.
+  data.catch(() => undefined);
   return Object.assign(data, {
     withResponse: () => run,
     asResponse: () => run.then((result) => result.response),

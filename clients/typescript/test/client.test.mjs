@@ -3,6 +3,7 @@
  * errors, retries with the same Idempotency-Key, timeouts.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 
 import { BudgetDenied, BudgetLedger, BudgetLedgerError, LedgerUnavailable, compareDecimal } from 'budget-ledger';
@@ -140,10 +141,11 @@ test('a 503 is retried with the same key, and a caller-given key is the one sent
   proxy.seen = [];
   proxy.faults = ['unavailable'];
 
-  const hold = await throughProxy().reserve({ budgetId: id, amount: '0.10' }, { idempotencyKey: 'ts-client-retry-1' });
+  const key = `ts-client-retry-${randomUUID()}`;
+  const hold = await throughProxy().reserve({ budgetId: id, amount: '0.10' }, { idempotencyKey: key });
   const settled = await throughProxy().settle(hold.id, { amount: '0.05' });
 
-  assert.deepEqual(proxy.seen.slice(0, 2).map((seen) => seen.key), ['ts-client-retry-1', 'ts-client-retry-1']);
+  assert.deepEqual(proxy.seen.slice(0, 2).map((seen) => seen.key), [key, key]);
   assert.equal(settled.charged, '0.05');
 });
 

@@ -117,6 +117,7 @@ test('a DENY with onLimit warn logs, makes the call, and still records what it s
 
   assert.equal(answer.choices[0].message.content, 'Hello from the fake LLM');
   assert.equal(provider.requests.length, 1);
+  assert.equal(provider.requests[0].body.max_tokens, 500);
   assert.ok(logger.lines.some((line) => /WARN .*over the limit \(INSUFFICIENT_FUNDS/.test(line)), logger.lines.join('\n'));
   // 50 x 2.50 + 20 x 10.00 per million
   assert.equal(client.spent, '0.000325');

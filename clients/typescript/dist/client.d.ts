@@ -89,6 +89,7 @@ export declare class BudgetLedger {
         cacheReadPerMillion?: string;
         cacheWritePerMillion?: string;
         reasoningPerMillion?: string;
+        defaultMaxOutputTokens?: number;
     }): Promise<Record<string, unknown>>;
     /**
      * Reserves, runs `fn` with the hold, and settles or releases when it is done: a DENY rejects with

@@ -155,7 +155,8 @@ export class BudgetLedger {
 
   /** PUT /v1/prices/{model} (ADMIN): the per-million token prices reserves of this model are priced with. */
   putPrice(model: string, price: { inputPerMillion: string; outputPerMillion: string; currency: string;
-    provider?: string; cacheReadPerMillion?: string; cacheWritePerMillion?: string; reasoningPerMillion?: string }):
+    provider?: string; cacheReadPerMillion?: string; cacheWritePerMillion?: string; reasoningPerMillion?: string;
+    defaultMaxOutputTokens?: number }):
     Promise<Record<string, unknown>> {
     return this.#send('PUT', `/v1/prices/${encodeURIComponent(model)}`, price);
   }

@@ -109,6 +109,17 @@ test('a stream cut before message_delta is settled with the reported input and t
   assert.equal(hold.settledOutputTokens, 2);
 });
 
+test('a dated Claude id is held at its catalog price and sent as the caller pinned it', async () => {
+  const { id } = await budget('1.00');
+  const client = guarded(id);
+
+  await client.messages.create({ model: 'claude-sonnet-4-5-20250929', max_tokens: 100, messages });
+
+  assert.equal(provider.requests[0].body.model, 'claude-sonnet-4-5-20250929');
+  // claude-sonnet-4-5: 40 x 3.00 + 12 x 15.00 per million
+  assert.equal(client.spent, '0.0003');
+});
+
 test('a DENY with onLimit raise rejects with BudgetExceeded', async () => {
   const { id } = await budget('0.000001');
   const client = guarded(id);

@@ -55,6 +55,32 @@ test('an allowed call is held, made with the model and max tokens asked, and cha
   assert.equal(hold.settledOutputTokens, 20);
 });
 
+test('a call without max tokens holds the model\'s default output and is sent with that limit', async () => {
+  const { id } = await budget('5.00');
+  const client = guarded(id);
+
+  await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+
+  const [hold] = await reservations(id);
+  assert.ok(hold.maxOutputTokens > 0, String(hold.maxOutputTokens));
+  assert.equal(provider.requests[0].body.max_completion_tokens, hold.maxOutputTokens);
+  assert.equal(provider.requests[0].body.max_tokens, undefined);
+  assert.equal(hold.status, 'SETTLED');
+});
+
+test('a dated model id is held at its catalog price and sent as the caller pinned it', async () => {
+  const { id } = await budget('1.00');
+  const client = guarded(id);
+
+  await client.chat.completions.create({ model: 'gpt-4o-2024-08-06', messages, max_tokens: 100 });
+
+  assert.equal(provider.requests[0].body.model, 'gpt-4o-2024-08-06');
+  const [hold] = await reservations(id);
+  assert.equal(hold.model, 'gpt-4o-2024-08-06');
+  assert.equal(hold.inputTokens, 17); // o200k_base, as gpt-4o
+  assert.equal(client.spent, '0.000325'); // gpt-4o's price
+});
+
 test('cached and reasoning tokens are settled as such', async () => {
   const { id } = await budget('1.00');
   const client = guarded(id);

@@ -57,13 +57,4 @@ export type Guarded<C> = C & GuardState;
  * settle after it. The result is the same client with `spent`, `remaining` and `calls` added.
  */
 export declare function guard<C extends object>(client: C, options: GuardOptions): Guarded<C>;
-/** The shape of the SDKs' Stream (async iterable, controller, tee, toReadableStream) for a stream they did not make. */
-export declare class SyntheticStream<Item> implements AsyncIterable<Item> {
-    #private;
-    readonly controller: AbortController;
-    constructor(iterator: () => AsyncIterator<Item>, controller?: AbortController);
-    [Symbol.asyncIterator](): AsyncIterator<Item>;
-    tee(): [SyntheticStream<Item>, SyntheticStream<Item>];
-    toReadableStream(): ReadableStream;
-}
 //# sourceMappingURL=guard.d.ts.map

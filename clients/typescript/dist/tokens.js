@@ -1,10 +1,3 @@
-/**
- * Input token counts for the hold (docs/charging.md). OpenAI models are counted with their real tokenizer
- * (js-tiktoken ships its rank data, so nothing is downloaded); everything else is estimated from UTF-8 bytes, which
- * is above the true count for English and code. The count only sizes the hold: the settle uses what the provider
- * reports.
- */
-import { Tiktoken } from 'js-tiktoken/lite';
 /** Chat format overhead per message, and the 3 tokens that prime the reply (OpenAI's published counting). */
 const TOKENS_PER_MESSAGE = 3;
 const TOKENS_PER_NAME = 1;
@@ -18,8 +11,15 @@ function encoder(name) {
     let loaded = encoders.get(name);
     if (!loaded) {
         // Loaded on first use: the rank tables are megabytes, and an Anthropic-only program never needs them.
-        loaded = (name === 'o200k_base' ? import('js-tiktoken/ranks/o200k_base') : import('js-tiktoken/ranks/cl100k_base'))
-            .then((ranks) => new Tiktoken(ranks.default));
+        loaded = Promise.all([
+            import('js-tiktoken/lite'),
+            name === 'o200k_base' ? import('js-tiktoken/ranks/o200k_base') : import('js-tiktoken/ranks/cl100k_base'),
+        ]).then(([lite, ranks]) => new lite.Tiktoken(ranks.default), (failure) => {
+            encoders.delete(name);
+            throw new Error('budget-ledger needs js-tiktoken to count the input of OpenAI models, and it cannot be '
+                + 'loaded. Installed from a folder outside your project? npm links such a folder without its dependencies: '
+                + 'npm install --install-links <path to clients/typescript>', { cause: failure });
+        });
         encoders.set(name, loaded);
     }
     return loaded;

@@ -4,7 +4,7 @@
  * is above the true count for English and code. The count only sizes the hold: the settle uses what the provider
  * reports.
  */
-import { Tiktoken } from 'js-tiktoken/lite';
+import type { Tiktoken } from 'js-tiktoken/lite';
 
 type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -23,8 +23,15 @@ function encoder(name: EncodingName): Promise<Tiktoken> {
   let loaded = encoders.get(name);
   if (!loaded) {
     // Loaded on first use: the rank tables are megabytes, and an Anthropic-only program never needs them.
-    loaded = (name === 'o200k_base' ? import('js-tiktoken/ranks/o200k_base') : import('js-tiktoken/ranks/cl100k_base'))
-      .then((ranks) => new Tiktoken(ranks.default));
+    loaded = Promise.all([
+      import('js-tiktoken/lite'),
+      name === 'o200k_base' ? import('js-tiktoken/ranks/o200k_base') : import('js-tiktoken/ranks/cl100k_base'),
+    ]).then(([lite, ranks]) => new lite.Tiktoken(ranks.default), (failure: unknown) => {
+      encoders.delete(name);
+      throw new Error('budget-ledger needs js-tiktoken to count the input of OpenAI models, and it cannot be '
+        + 'loaded. Installed from a folder outside your project? npm links such a folder without its dependencies: '
+        + 'npm install --install-links <path to clients/typescript>', { cause: failure });
+    });
     encoders.set(name, loaded);
   }
   return loaded;

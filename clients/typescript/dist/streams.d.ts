@@ -42,6 +42,6 @@ export declare class SyntheticStream<Item> implements AsyncIterable<Item> {
     tee(): [SyntheticStream<Item>, SyntheticStream<Item>];
     toReadableStream(): ReadableStream;
 }
-/** The SDKs' APIPromise surface the helpers use: the data, withResponse(), asResponse() and _thenUnwrap(). */
+/** The SDKs' APIPromise surface: the data, withResponse(), parse(), asResponse() and _thenUnwrap() (the helpers use it). */
 export declare function withResponseApi(run: Promise<WithResponse<unknown>>): unknown;
 //# sourceMappingURL=streams.d.ts.map

@@ -169,7 +169,7 @@ export class SyntheticStream {
         });
     }
 }
-/** The SDKs' APIPromise surface the helpers use: the data, withResponse(), asResponse() and _thenUnwrap(). */
+/** The SDKs' APIPromise surface: the data, withResponse(), parse(), asResponse() and _thenUnwrap() (the helpers use it). */
 export function withResponseApi(run) {
     const data = run.then((result) => result.data);
     // A caller of withResponse() alone (the SDKs' stream helpers) never looks at this one: do not let its rejection
@@ -177,6 +177,8 @@ export function withResponseApi(run) {
     data.catch(() => undefined);
     return Object.assign(data, {
         withResponse: () => run,
+        parse: () => data,
+        // The body has been read by then (the guard needs the usage in it): the Response is for status and headers.
         asResponse: () => run.then((result) => result.response),
         _thenUnwrap: (transform) => withResponseApi(run.then((result) => ({ ...result, data: transform(result.data, { response: result.response }) }))),
     });

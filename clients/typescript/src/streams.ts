@@ -180,7 +180,7 @@ export class SyntheticStream<Item> implements AsyncIterable<Item> {
   }
 }
 
-/** The SDKs' APIPromise surface the helpers use: the data, withResponse(), asResponse() and _thenUnwrap(). */
+/** The SDKs' APIPromise surface: the data, withResponse(), parse(), asResponse() and _thenUnwrap() (the helpers use it). */
 export function withResponseApi(run: Promise<WithResponse<unknown>>): unknown {
   const data = run.then((result) => result.data);
   // A caller of withResponse() alone (the SDKs' stream helpers) never looks at this one: do not let its rejection
@@ -188,6 +188,8 @@ export function withResponseApi(run: Promise<WithResponse<unknown>>): unknown {
   data.catch(() => undefined);
   return Object.assign(data, {
     withResponse: () => run,
+    parse: () => data,
+    // The body has been read by then (the guard needs the usage in it): the Response is for status and headers.
     asResponse: () => run.then((result) => result.response),
     _thenUnwrap: (transform: (value: unknown, props: unknown) => unknown) =>
       withResponseApi(run.then((result) => ({ ...result, data: transform(result.data, { response: result.response }) }))),

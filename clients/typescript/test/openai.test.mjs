@@ -376,6 +376,8 @@ test('a long stream keeps its hold alive past its lifetime', async () => {
   const [hold] = await reservations(id);
   assert.equal(hold.status, 'SETTLED');
   assert.equal(hold.late, false);
+  // extended: it now expires well past the 2 s it was made with
+  assert.ok(Date.parse(hold.expiresAt) - Date.parse(hold.createdAt) > 4000, `${hold.createdAt} .. ${hold.expiresAt}`);
   assert.equal(client.spent, '0.0000195');
 });
 

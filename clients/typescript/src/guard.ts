@@ -274,7 +274,7 @@ class Guardian {
         ...(this.#fallbacks.length && kind !== 'openai-embeddings' ? { fallbackModels: this.#fallbacks } : {}),
         ...(min !== undefined && maxOutput !== undefined && min <= maxOutput ? { minOutputTokens: min } : {}),
         ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
-        metadata: { guard: kind, ...options.metadata },
+        metadata: { guard: 'typescript', call: kind, ...options.metadata },
       });
       this.#saw(hold.available);
       return { hold, inputTokens,
@@ -292,7 +292,7 @@ class Guardian {
         case 'stop':
           return { stopped: stopAnswer(kind, body, error, options.stopMessage) };
         case 'warn':
-          return this.#overLimit(model, inputTokens, maxOutput, error);
+          return this.#overLimit(kind, model, inputTokens, maxOutput, error);
         default:
           throw new BudgetExceeded(error, model);
       }
@@ -303,10 +303,10 @@ class Guardian {
    * onLimit 'warn': the call goes ahead all the same. A DENY holds nothing, so to have what the call spends in the
    * ledger the guard takes the smallest hold there is (one input token, no output) and settles the real usage on
    * it, which the ledger books as an overrun. When even that is denied (the budget is frozen, out of calls, or has
-   * nothing left at all) the call runs untracked and the error log says what it used.
+   * nothing left at all) the call runs untracked, and an error is logged.
    */
-  async #overLimit(model: string, inputTokens: number, maxOutput: number | undefined, denied: BudgetDenied):
-    Promise<Admission> {
+  async #overLimit(kind: Kind, model: string, inputTokens: number, maxOutput: number | undefined,
+    denied: BudgetDenied): Promise<Admission> {
     const worstCase = { inputTokens, outputTokens: maxOutput ?? 0 };
     this.#logger.warn(`budget-ledger: over the limit (${denied.reason}, ${denied.available ?? '?'} left); `
       + `calling ${model} anyway (onLimit: 'warn')`);
@@ -314,7 +314,9 @@ class Guardian {
       const hold = await this.ledger.reserve({
         budgetId: this.budgetId as string, model, inputTokens: 1, maxOutputTokens: 0,
         ...(this.#options.ttlSeconds !== undefined ? { ttlSeconds: this.#options.ttlSeconds } : {}),
-        metadata: { guard: 'warn', overLimit: denied.reason, ...this.#options.metadata },
+        metadata: {
+          guard: 'typescript', call: kind, onLimit: 'warn', overLimit: denied.reason, ...this.#options.metadata,
+        },
       });
       this.#saw(hold.available);
       return { hold, inputTokens, worstCase, tracking: true };

@@ -13,10 +13,11 @@ import { BudgetDenied, BudgetExceeded, LedgerUnavailable } from './errors.js';
 import { applyDecision, describe, isUsageOnlyChunk, maxOutputOf, neverBilled, settleUsage, } from './provider.js';
 import { stopAnswer } from './stop.js';
 import { KeepAlive, StreamWatcher, SyntheticStream, withResponseApi } from './streams.js';
-import { countChatInput, countEmbeddingInput, estimateAnthropicInput, isReasoningModel } from './tokens.js';
+import { countChatInput, countEmbeddingInput, countResponsesInput, estimateAnthropicInput, isReasoningModel, } from './tokens.js';
 /** The SDK methods that are held and settled; every other method passes through unguarded. */
 const GUARDED = {
     'chat.completions.create': 'openai-chat',
+    'responses.create': 'openai-responses',
     'embeddings.create': 'openai-embeddings',
     'messages.create': 'anthropic-messages',
 };
@@ -129,8 +130,9 @@ class Guardian {
         const asked = kind === 'openai-embeddings' ? 0 : maxOutputOf(body);
         const maxOutput = asked === undefined ? undefined : asked * choices;
         const inputTokens = kind === 'openai-chat' ? await countChatInput(model, body)
-            : kind === 'openai-embeddings' ? await countEmbeddingInput(model, body.input)
-                : estimateAnthropicInput(body);
+            : kind === 'openai-responses' ? await countResponsesInput(model, body)
+                : kind === 'openai-embeddings' ? await countEmbeddingInput(model, body.input)
+                    : estimateAnthropicInput(body);
         const admission = await this.#admit(kind, model, inputTokens, maxOutput, body);
         if ('stopped' in admission) {
             return admission.stopped;

@@ -4,7 +4,7 @@
  */
 import type { Reservation, SettleRequest } from './types.js';
 /** The guarded SDK methods. */
-export type Kind = 'openai-chat' | 'openai-embeddings' | 'anthropic-messages';
+export type Kind = 'openai-chat' | 'openai-responses' | 'openai-embeddings' | 'anthropic-messages';
 /** What the SDKs' APIPromise.withResponse() resolves to. */
 export interface WithResponse<T> {
     data: T;

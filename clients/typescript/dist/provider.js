@@ -21,6 +21,9 @@ export function applyDecision(kind, body, hold, asked, choices) {
     if (kind === 'anthropic-messages') {
         request.max_tokens = granted;
     }
+    else if (kind === 'openai-responses') {
+        request.max_output_tokens = granted;
+    }
     else if (typeof body.max_tokens === 'number' && body.max_completion_tokens === undefined) {
         request.max_tokens = granted;
     }
@@ -44,6 +47,19 @@ export function settleUsage(kind, raw) {
             outputTokens: number(usage.output_tokens),
             cacheReadTokens: number(usage.cache_read_input_tokens),
             cacheWriteTokens: number(usage.cache_creation_input_tokens),
+        });
+    }
+    if (kind === 'openai-responses') {
+        if (typeof usage.input_tokens !== 'number') {
+            return undefined;
+        }
+        const cachedInput = number(usage.input_tokens_details?.cached_tokens);
+        const reasoningOutput = number(usage.output_tokens_details?.reasoning_tokens);
+        return compact({
+            inputTokens: Math.max(0, number(usage.input_tokens) - cachedInput),
+            outputTokens: Math.max(0, number(usage.output_tokens) - reasoningOutput),
+            cacheReadTokens: cachedInput,
+            reasoningTokens: reasoningOutput,
         });
     }
     if (typeof usage.prompt_tokens !== 'number') {

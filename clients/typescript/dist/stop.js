@@ -16,6 +16,9 @@ export function stopAnswer(kind, body, denied, message) {
     if (kind === 'openai-embeddings') {
         data = { object: 'list', data: [], model, usage: { prompt_tokens: 0, total_tokens: 0 }, budget_ledger: marker };
     }
+    else if (kind === 'openai-responses') {
+        data = responsesStop(id, model, text, created, marker, stream, events);
+    }
     else if (kind === 'openai-chat') {
         const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
         if (!stream) {
@@ -55,5 +58,32 @@ export function stopAnswer(kind, body, denied, message) {
         }
     }
     return { data, response, request_id: null };
+}
+/** A Responses API `Response` (or its stream of events) holding one assistant message with the text. */
+function responsesStop(id, model, text, created, marker, stream, events) {
+    const itemId = `msg_${id}`;
+    const part = { type: 'output_text', text, annotations: [] };
+    const item = { type: 'message', id: itemId, status: 'completed', role: 'assistant', content: [part] };
+    const usage = { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0,
+        output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 };
+    const response = {
+        id, object: 'response', created_at: created, status: 'completed', model, output: [item], output_text: text,
+        error: null, incomplete_details: null, instructions: null, metadata: {}, parallel_tool_calls: true,
+        temperature: null, tool_choice: 'auto', tools: [], top_p: null, usage, budget_ledger: marker,
+    };
+    if (!stream) {
+        return response;
+    }
+    const at = { item_id: itemId, output_index: 0, content_index: 0 };
+    return events([
+        { type: 'response.created', sequence_number: 0, response: { ...response, status: 'in_progress', output: [], output_text: '' } },
+        { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { ...item, status: 'in_progress', content: [] } },
+        { type: 'response.content_part.added', sequence_number: 2, ...at, part: { ...part, text: '' } },
+        { type: 'response.output_text.delta', sequence_number: 3, ...at, delta: text, logprobs: [] },
+        { type: 'response.output_text.done', sequence_number: 4, ...at, text, logprobs: [] },
+        { type: 'response.content_part.done', sequence_number: 5, ...at, part },
+        { type: 'response.output_item.done', sequence_number: 6, output_index: 0, item },
+        { type: 'response.completed', sequence_number: 7, response },
+    ]);
 }
 //# sourceMappingURL=stop.js.map

@@ -14,7 +14,10 @@ export declare class StreamWatcher {
     abandoned: boolean;
     constructor(kind: Kind, model: string);
     observe(chunk: Record<string, unknown>): void;
-    /** The provider's own figures: the final usage chunk (OpenAI) or message_start merged with the last message_delta. */
+    /**
+     * The provider's own figures: the final usage chunk (chat completions), the finished response (Responses), or
+     * message_start merged with the last message_delta (Anthropic).
+     */
     usage(): SettleRequest | undefined;
     /** A stream cut before its usage: the input counted at reserve (or reported at the start), the output seen. */
     countedUsage(inputTokens: number): Promise<SettleRequest>;

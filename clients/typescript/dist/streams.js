@@ -31,6 +31,16 @@ export class StreamWatcher {
             }
             return;
         }
+        if (this.kind === 'openai-responses') {
+            if (typeof chunk.delta === 'string' && /^response\.(output_text|refusal|function_call_arguments)\.delta$/.test(String(chunk.type))) {
+                this.#text += chunk.delta;
+            }
+            const response = chunk.response;
+            if (response?.usage && /^response\.(completed|incomplete|failed)$/.test(String(chunk.type))) {
+                this.#final = response.usage;
+            }
+            return;
+        }
         switch (chunk.type) {
             case 'message_start':
                 this.#startUsage = chunk.message?.usage;
@@ -53,9 +63,12 @@ export class StreamWatcher {
                 break;
         }
     }
-    /** The provider's own figures: the final usage chunk (OpenAI) or message_start merged with the last message_delta. */
+    /**
+     * The provider's own figures: the final usage chunk (chat completions), the finished response (Responses), or
+     * message_start merged with the last message_delta (Anthropic).
+     */
     usage() {
-        if (this.kind === 'openai-chat') {
+        if (this.kind !== 'anthropic-messages') {
             return settleUsage(this.kind, this.#final);
         }
         if (!this.#deltaUsage) {
@@ -71,8 +84,8 @@ export class StreamWatcher {
     }
     /** A stream cut before its usage: the input counted at reserve (or reported at the start), the output seen. */
     async countedUsage(inputTokens) {
-        const outputTokens = this.kind === 'openai-chat' ? await countText(this.model, this.#text)
-            : estimateTokens(this.#text);
+        const outputTokens = this.kind === 'anthropic-messages' ? estimateTokens(this.#text)
+            : await countText(this.model, this.#text);
         const reported = this.#startUsage ? settleUsage(this.kind, { ...this.#startUsage, output_tokens: 0 }) : undefined;
         return { ...(reported ?? { inputTokens }), outputTokens };
     }

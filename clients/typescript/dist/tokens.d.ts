@@ -17,6 +17,12 @@ export declare function countText(model: string, text: string): Promise<number>;
  * (an OpenAI-compatible server's) gets the byte estimate.
  */
 export declare function countChatInput(model: string, body: Record<string, unknown>): Promise<number>;
+/**
+ * Input tokens of an OpenAI Responses request: the instructions, each input item's text (3 more for each item) and
+ * the tools' JSON through the model's tokenizer, 3 for the reply; the byte estimate for a model without one. Input
+ * kept on the server (`previous_response_id`, `conversation`) cannot be seen here: the settle charges it.
+ */
+export declare function countResponsesInput(model: string, body: Record<string, unknown>): Promise<number>;
 /** Input tokens of an embeddings request: every input string through the tokenizer (token arrays as they are). */
 export declare function countEmbeddingInput(model: string, input: unknown): Promise<number>;
 /**

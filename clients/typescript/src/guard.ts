@@ -16,7 +16,9 @@ import {
 } from './provider.js';
 import { stopAnswer } from './stop.js';
 import { KeepAlive, StreamWatcher, SyntheticStream, withResponseApi } from './streams.js';
-import { countChatInput, countEmbeddingInput, estimateAnthropicInput, isReasoningModel } from './tokens.js';
+import {
+  countChatInput, countEmbeddingInput, countResponsesInput, estimateAnthropicInput, isReasoningModel,
+} from './tokens.js';
 import type { Amount, Metadata, Reservation, SettleRequest } from './types.js';
 
 /** What a guarded call does when the ledger denies it. */
@@ -77,6 +79,7 @@ export type Guarded<C> = C & GuardState;
 /** The SDK methods that are held and settled; every other method passes through unguarded. */
 const GUARDED: Record<string, Kind> = {
   'chat.completions.create': 'openai-chat',
+  'responses.create': 'openai-responses',
   'embeddings.create': 'openai-embeddings',
   'messages.create': 'anthropic-messages',
 };
@@ -213,8 +216,9 @@ class Guardian {
     const asked = kind === 'openai-embeddings' ? 0 : maxOutputOf(body);
     const maxOutput = asked === undefined ? undefined : asked * choices;
     const inputTokens = kind === 'openai-chat' ? await countChatInput(model, body)
-      : kind === 'openai-embeddings' ? await countEmbeddingInput(model, body.input)
-        : estimateAnthropicInput(body);
+      : kind === 'openai-responses' ? await countResponsesInput(model, body)
+        : kind === 'openai-embeddings' ? await countEmbeddingInput(model, body.input)
+          : estimateAnthropicInput(body);
 
     const admission = await this.#admit(kind, model, inputTokens, maxOutput, body);
     if ('stopped' in admission) {

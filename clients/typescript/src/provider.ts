@@ -5,7 +5,7 @@
 import type { Reservation, SettleRequest } from './types.js';
 
 /** The guarded SDK methods. */
-export type Kind = 'openai-chat' | 'openai-embeddings' | 'anthropic-messages';
+export type Kind = 'openai-chat' | 'openai-responses' | 'openai-embeddings' | 'anthropic-messages';
 
 /** What the SDKs' APIPromise.withResponse() resolves to. */
 export interface WithResponse<T> {
@@ -38,6 +38,8 @@ export function applyDecision(kind: Kind, body: Record<string, unknown>, hold: R
   }
   if (kind === 'anthropic-messages') {
     request.max_tokens = granted;
+  } else if (kind === 'openai-responses') {
+    request.max_output_tokens = granted;
   } else if (typeof body.max_tokens === 'number' && body.max_completion_tokens === undefined) {
     request.max_tokens = granted;
   } else {
@@ -61,6 +63,19 @@ export function settleUsage(kind: Kind, raw: unknown): SettleRequest | undefined
       outputTokens: number(usage.output_tokens),
       cacheReadTokens: number(usage.cache_read_input_tokens),
       cacheWriteTokens: number(usage.cache_creation_input_tokens),
+    });
+  }
+  if (kind === 'openai-responses') {
+    if (typeof usage.input_tokens !== 'number') {
+      return undefined;
+    }
+    const cachedInput = number((usage.input_tokens_details as Record<string, unknown> | undefined)?.cached_tokens);
+    const reasoningOutput = number((usage.output_tokens_details as Record<string, unknown> | undefined)?.reasoning_tokens);
+    return compact({
+      inputTokens: Math.max(0, number(usage.input_tokens) - cachedInput),
+      outputTokens: Math.max(0, number(usage.output_tokens) - reasoningOutput),
+      cacheReadTokens: cachedInput,
+      reasoningTokens: reasoningOutput,
     });
   }
   if (typeof usage.prompt_tokens !== 'number') {

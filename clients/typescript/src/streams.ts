@@ -35,6 +35,16 @@ export class StreamWatcher {
       }
       return;
     }
+    if (this.kind === 'openai-responses') {
+      if (typeof chunk.delta === 'string' && /^response\.(output_text|refusal|function_call_arguments)\.delta$/.test(String(chunk.type))) {
+        this.#text += chunk.delta;
+      }
+      const response = chunk.response as Record<string, unknown> | undefined;
+      if (response?.usage && /^response\.(completed|incomplete|failed)$/.test(String(chunk.type))) {
+        this.#final = response.usage as Record<string, unknown>;
+      }
+      return;
+    }
     switch (chunk.type) {
       case 'message_start':
         this.#startUsage = (chunk.message as Record<string, unknown> | undefined)?.usage as Record<string, unknown>;
@@ -58,9 +68,12 @@ export class StreamWatcher {
     }
   }
 
-  /** The provider's own figures: the final usage chunk (OpenAI) or message_start merged with the last message_delta. */
+  /**
+   * The provider's own figures: the final usage chunk (chat completions), the finished response (Responses), or
+   * message_start merged with the last message_delta (Anthropic).
+   */
   usage(): SettleRequest | undefined {
-    if (this.kind === 'openai-chat') {
+    if (this.kind !== 'anthropic-messages') {
       return settleUsage(this.kind, this.#final);
     }
     if (!this.#deltaUsage) {
@@ -77,8 +90,8 @@ export class StreamWatcher {
 
   /** A stream cut before its usage: the input counted at reserve (or reported at the start), the output seen. */
   async countedUsage(inputTokens: number): Promise<SettleRequest> {
-    const outputTokens = this.kind === 'openai-chat' ? await countText(this.model, this.#text)
-      : estimateTokens(this.#text);
+    const outputTokens = this.kind === 'anthropic-messages' ? estimateTokens(this.#text)
+      : await countText(this.model, this.#text);
     const reported = this.#startUsage ? settleUsage(this.kind, { ...this.#startUsage, output_tokens: 0 }) : undefined;
     return { ...(reported ?? { inputTokens }), outputTokens };
   }

@@ -104,6 +104,7 @@ function countPart(part: unknown, counter: Counter): number {
   switch (block.type) {
     case 'text':
     case 'input_text':
+    case 'output_text':
       return counter.text(String(block.text ?? ''));
     case 'image_url':
     case 'image':
@@ -148,6 +149,35 @@ export async function countChatInput(model: string, body: Record<string, unknown
     total += counter.text(JSON.stringify(body.tools));
   }
   return total;
+}
+
+/**
+ * Input tokens of an OpenAI Responses request: the instructions, each input item's text (3 more for each item) and
+ * the tools' JSON through the model's tokenizer, 3 for the reply; the byte estimate for a model without one. Input
+ * kept on the server (`previous_response_id`, `conversation`) cannot be seen here: the settle charges it.
+ */
+export async function countResponsesInput(model: string, body: Record<string, unknown>): Promise<number> {
+  const items = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : asArray(body.input);
+  const messages = typeof body.instructions === 'string'
+    ? [{ role: 'developer', content: body.instructions }, ...items] : items;
+  const chat: Record<string, unknown> = { messages: messages.map(responsesItem) };
+  if (body.tools !== undefined) {
+    chat.tools = body.tools;
+  }
+  return countChatInput(model, chat);
+}
+
+/** A Responses input item as a chat message: its role, and its text wherever the item type keeps it. */
+function responsesItem(item: unknown): Record<string, unknown> {
+  if (!item || typeof item !== 'object') {
+    return { content: typeof item === 'string' ? item : '' };
+  }
+  const fields = item as Record<string, unknown>;
+  if ('content' in fields) {
+    return { role: fields.role ?? 'user', content: fields.content };
+  }
+  const { id: _id, call_id: _callId, status: _status, ...rest } = fields;
+  return { content: JSON.stringify(rest) };
 }
 
 /** Input tokens of an embeddings request: every input string through the tokenizer (token arrays as they are). */

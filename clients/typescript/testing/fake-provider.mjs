@@ -78,6 +78,8 @@ export class FakeProvider {
     }
     if (request.url.startsWith('/v1/chat/completions')) {
       await this.#openaiChat(body, behaviour, response);
+    } else if (request.url.startsWith('/v1/responses')) {
+      await this.#openaiResponses(body, behaviour, response);
     } else if (request.url.startsWith('/v1/embeddings')) {
       const input = behaviour.input ?? 7;
       json(response, { object: 'list', model: body.model, data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }],
@@ -114,6 +116,39 @@ export class FakeProvider {
     ];
     if (withUsage && !behaviour.noUsage) events.push({ ...base, object: 'chat.completion.chunk', choices: [], usage });
     await this.#sse(response, events.map((event) => `data: ${JSON.stringify(event)}\n\n`), behaviour, 'data: [DONE]\n\n');
+  }
+
+  async #openaiResponses(body, behaviour, response) {
+    const text = behaviour.text ?? 'Hello from the fake Responses API';
+    const usage = {
+      input_tokens: behaviour.input ?? 50, input_tokens_details: { cached_tokens: behaviour.cached ?? 0 },
+      output_tokens: behaviour.output ?? 20, output_tokens_details: { reasoning_tokens: behaviour.reasoning ?? 0 },
+      total_tokens: (behaviour.input ?? 50) + (behaviour.output ?? 20),
+    };
+    const part = { type: 'output_text', text, annotations: [] };
+    const item = { type: 'message', id: 'msg_fake', status: 'completed', role: 'assistant', content: [part] };
+    const done = { id: 'resp_fake', object: 'response', created_at: 1_700_000_000, status: 'completed', model: body.model,
+      output: [item], error: null, incomplete_details: null, instructions: body.instructions ?? null, metadata: {},
+      parallel_tool_calls: true, temperature: 1, tool_choice: 'auto', tools: [], top_p: 1,
+      max_output_tokens: body.max_output_tokens ?? null, ...(behaviour.noUsage ? {} : { usage }) };
+    if (!body.stream) {
+      json(response, done);
+      return;
+    }
+    const at = { item_id: 'msg_fake', output_index: 0, content_index: 0 };
+    let sequence = 0;
+    const event = (type, data) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`;
+    const events = [
+      event('response.created', { response: { ...done, status: 'in_progress', output: [], usage: null } }),
+      event('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }),
+      event('response.content_part.added', { ...at, part: { ...part, text: '' } }),
+      ...text.split(/(?<= )/).map((word) => event('response.output_text.delta', { ...at, delta: word, logprobs: [] })),
+      event('response.output_text.done', { ...at, text, logprobs: [] }),
+      event('response.content_part.done', { ...at, part }),
+      event('response.output_item.done', { output_index: 0, item }),
+      event('response.completed', { response: done }),
+    ];
+    await this.#sse(response, events, behaviour);
   }
 
   async #anthropic(body, behaviour, response) {

@@ -287,7 +287,6 @@ class Guardian {
                             await iterator.return?.();
                         }
                     }
-                    watcher.abandoned = false;
                 }
             }
             catch (error) {

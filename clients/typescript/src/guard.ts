@@ -380,7 +380,6 @@ class Guardian {
               await iterator.return?.();
             }
           }
-          watcher.abandoned = false;
         }
       } catch (error) {
         failure = error;

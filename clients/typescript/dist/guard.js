@@ -33,7 +33,10 @@ const LIMIT = /^\$?\s*(\d+(?:\.\d+)?)$/;
  * settle after it. The result is the same client with `spent`, `remaining` and `calls` added.
  */
 export function guard(client, options) {
-    const guardian = new Guardian(options);
+    return guardWith(client, new Guardian(options));
+}
+/** The proxy of one client; clients derived from it (withOptions) share its guardian, and so its budget and figures. */
+function guardWith(client, guardian) {
     const resources = new WeakMap();
     let root;
     const wrap = (target, path) => {
@@ -78,6 +81,10 @@ export function guard(client, options) {
             const value = Reflect.get(target, property, target);
             if (typeof property === 'string' && PREFIXES.has(property) && value && typeof value === 'object') {
                 return wrap(value, property);
+            }
+            if (property === 'withOptions' && typeof value === 'function') {
+                // A client with other request options (timeout, headers) must not be a way around the budget.
+                return (...args) => guardWith(value.apply(target, args), guardian);
             }
             // The SDK clients keep state in private fields, which a method called on the proxy could not reach.
             return typeof value === 'function' ? value.bind(target) : value;

@@ -99,7 +99,11 @@ type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
  * settle after it. The result is the same client with `spent`, `remaining` and `calls` added.
  */
 export function guard<C extends object>(client: C, options: GuardOptions): Guarded<C> {
-  const guardian = new Guardian(options);
+  return guardWith(client, new Guardian(options));
+}
+
+/** The proxy of one client; clients derived from it (withOptions) share its guardian, and so its budget and figures. */
+function guardWith<C extends object>(client: C, guardian: Guardian): Guarded<C> {
   const resources = new WeakMap<object, object>();
   let root: C;
 
@@ -147,6 +151,10 @@ export function guard<C extends object>(client: C, options: GuardOptions): Guard
       const value = Reflect.get(target, property, target) as unknown;
       if (typeof property === 'string' && PREFIXES.has(property) && value && typeof value === 'object') {
         return wrap(value, property);
+      }
+      if (property === 'withOptions' && typeof value === 'function') {
+        // A client with other request options (timeout, headers) must not be a way around the budget.
+        return (...args: unknown[]) => guardWith((value as AnyFunction).apply(target, args) as object, guardian);
       }
       // The SDK clients keep state in private fields, which a method called on the proxy could not reach.
       return typeof value === 'function' ? (value as AnyFunction).bind(target) : value;

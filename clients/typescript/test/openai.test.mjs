@@ -366,8 +366,8 @@ test('an unreachable ledger fails closed by default, and open only when asked', 
 
 test('a long stream keeps its hold alive past its lifetime', async () => {
   const { id } = await budget('1.00');
-  const client = guarded(id, { ttlSeconds: 2 });
-  // about 7 s of streaming on a 2 s hold; the service's sweep would expire an unextended one
+  const client = guarded(id, { ttlSeconds: 3 });
+  // about 8 s of streaming on a 3 s hold; the service's sweep would expire an unextended one
   provider.next({ text: 'a b c d e f g', chunkDelayMs: 800 });
 
   const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 100, stream: true });
@@ -376,8 +376,19 @@ test('a long stream keeps its hold alive past its lifetime', async () => {
   const [hold] = await reservations(id);
   assert.equal(hold.status, 'SETTLED');
   assert.equal(hold.late, false);
-  // extended: it now expires well past the 2 s it was made with
-  assert.ok(Date.parse(hold.expiresAt) - Date.parse(hold.createdAt) > 4000, `${hold.createdAt} .. ${hold.expiresAt}`);
+  // extended: it now expires well past the 3 s it was made with
+  assert.ok(Date.parse(hold.expiresAt) - Date.parse(hold.createdAt) > 5000, `${hold.createdAt} .. ${hold.expiresAt}`);
+  assert.equal(client.spent, '0.0000195');
+});
+
+test('a client derived with withOptions is guarded on the same budget', async () => {
+  const { id } = await budget('1.00');
+  const client = guarded(id);
+
+  await client.withOptions({ timeout: 5000 }).chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 50 });
+
+  assert.equal((await reservations(id)).length, 1);
+  assert.equal(client.calls, 1);
   assert.equal(client.spent, '0.0000195');
 });
 

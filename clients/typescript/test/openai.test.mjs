@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { BudgetExceeded, LedgerUnavailable, compareDecimal, guard } from 'budget-ledger';
 
 import { FakeProvider } from '../testing/fake-provider.mjs';
-import { adminKey, assertReconciled, budget, recordingLogger, reservations, url } from '../testing/service.mjs';
+import { adminKey, assertReconciled, budget, clientKey, recordingLogger, reservations, url } from '../testing/service.mjs';
 
 const provider = new FakeProvider();
 const messages = [{ role: 'user', content: 'Say hello to the budget ledger in five words.' }];
@@ -79,6 +79,16 @@ test('a dated model id is held at its catalog price and sent as the caller pinne
   assert.equal(hold.model, 'gpt-4o-2024-08-06');
   assert.equal(hold.inputTokens, 17); // o200k_base, as gpt-4o
   assert.equal(client.spent, '0.000325'); // gpt-4o's price
+});
+
+test('a CLIENT key bound to the budget is all a guard needs', async () => {
+  const { id } = await budget('1.00');
+  const client = guard(openai(), { budget: id, ledger: { url, apiKey: await clientKey(id) }, logger });
+
+  await client.chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 50 });
+
+  assert.equal(client.spent, '0.0000195');
+  assert.equal(client.remaining, '0.9999805');
 });
 
 test('cached and reasoning tokens are settled as such', async () => {
@@ -151,6 +161,20 @@ test('a DENY with onLimit warn logs, makes the call, and still records what it s
   assert.equal(hold.status, 'SETTLED');
   assert.equal(hold.charged, '0.000325');
   assert.notEqual(hold.overrun, '0');
+});
+
+test('onLimit warn on a budget with no room even for a token-sized hold makes the call untracked, and says so', async () => {
+  // one input token of gpt-4o-mini is 0.00000015: more than this
+  const { id } = await budget('0.0000001');
+  const client = guarded(id, { onLimit: 'warn' });
+
+  const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 50 });
+
+  assert.equal(answer.choices[0].message.content, 'Hello from the fake LLM');
+  assert.equal(provider.requests.length, 1);
+  assert.ok(logger.lines.some((line) => /^ERROR .*runs untracked/.test(line)), logger.lines.join('\n'));
+  assert.deepEqual(await reservations(id), []);
+  assert.equal(client.spent, '0');
 });
 
 test('a downgrade sends the fallback model the ledger chose', async () => {

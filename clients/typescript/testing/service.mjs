@@ -38,3 +38,14 @@ export async function assertReconciled() {
   assert.deepEqual(report.discrepancies, [], JSON.stringify(report.discrepancies));
   assert.equal(report.ok, true);
 }
+
+/** A CLIENT key bound to one budget: it may reserve, settle and read there, and nothing else. */
+export async function clientKey(budgetId) {
+  const response = await fetch(`${url}/v1/api-keys`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: `ts-test-client-${++counter}`, role: 'CLIENT', budgetId }),
+  });
+  assert.equal(response.status, 201, await response.clone().text());
+  return (await response.json()).secret;
+}

@@ -91,8 +91,9 @@ export class StreamWatcher {
     }
 }
 /**
- * Keeps a streaming call's hold alive: at each half of its lifetime, while the stream is still being read, the
- * hold is extended by its lifetime again (POST .../extend). A stream nobody reads any more is left to expire.
+ * Keeps a call's hold alive while it runs: at each half of the hold's lifetime, if a request or a read is waiting on
+ * the provider or a chunk was read since the last time, the hold is extended by its lifetime again
+ * (POST .../extend). A stream nobody reads any more is left to expire.
  */
 export class KeepAlive {
     ledger;

@@ -50,6 +50,8 @@ cd "$here"
 # Install and build while the service starts.
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
+# What a TypeScript program sees of the declarations: compiled against the openai and Anthropic SDKs, not run.
+npx --no-install tsc -p testing/typecheck
 # dist/ is committed so that `npm install ./clients/typescript` works without a build step: it must be what the
 # sources compile to.
 if command -v git >/dev/null 2>&1 && git -C "$here" rev-parse --git-dir >/dev/null 2>&1; then

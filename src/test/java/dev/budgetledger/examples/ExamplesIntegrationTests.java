@@ -66,6 +66,8 @@ class ExamplesIntegrationTests extends IntegrationTest {
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
+	private static boolean nodeExamplesInstalled;
+
 	@LocalServerPort
 	private int port;
 
@@ -130,7 +132,41 @@ class ExamplesIntegrationTests extends IntegrationTest {
 		assertLedgerReconciled();
 	}
 
+	/**
+	 * The Node examples use the package in clients/typescript (and the openai package), as an application would:
+	 * npm ci copies it in with its dependencies (examples/typescript/.npmrc). Once per run, so the copy is never
+	 * older than the package.
+	 */
+	private static synchronized void installNodeExamples() throws Exception {
+		if (nodeExamplesInstalled) {
+			return;
+		}
+		List<String> command = List.of(System.getenv().getOrDefault("NPM", "npm"), "ci", "--no-audit", "--no-fund");
+		Process process;
+		try {
+			process = new ProcessBuilder(command).directory(Example.NODE.directory.toFile())
+				.redirectErrorStream(true)
+				.start();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("The Node examples need npm on the PATH to install clients/typescript", ex);
+		}
+		String output;
+		try (var in = process.getInputStream()) {
+			output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		if (!process.waitFor(300, TimeUnit.SECONDS)) {
+			process.destroyForcibly();
+			throw new IllegalStateException("npm ci in examples/typescript did not finish in 300 s");
+		}
+		assertThat(process.exitValue()).as("npm ci in examples/typescript:\n" + output).isZero();
+		nodeExamplesInstalled = true;
+	}
+
 	private Run run(Example example, String script, Map<String, String> environment) throws Exception {
+		if (example == Example.NODE) {
+			installNodeExamples();
+		}
 		List<String> command = new ArrayList<>(List.of(example.runtime, script));
 		ProcessBuilder builder = new ProcessBuilder(command).directory(example.directory.toFile())
 			.redirectErrorStream(true);

@@ -253,7 +253,7 @@ def test_sixteen_concurrent_calls_on_a_budget_that_fits_five_let_exactly_five_re
     messages = [{"role": "user", "content": "Race [words:3]"}]
     probe = ledger.create_budget("probe", "1")
     one = ledger.decide(probe.id, model="gpt-4o", input_tokens=count_chat("gpt-4o", messages), max_output_tokens=200)
-    room = ledger.create_budget(f"race-{uuid.uuid4().hex[:6]}", one.amount * 5 + one.amount / 2)
+    room = ledger.create_budget(f"race-{uuid.uuid4().hex[:6]}", (one.amount * 5 + one.amount / 2).quantize(Decimal("1E-12")))
     client = guard(sdk(provider), budget=room.id, ledger=ledger)
     provider.gated = True  # every call that gets through waits at the provider until all 16 are decided
     denied = []

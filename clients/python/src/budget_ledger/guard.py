@@ -263,9 +263,9 @@ class _Engine:
             self.calls += 1
 
     def _reserve_args(self, call: Call) -> Dict[str, Any]:
+        # Capping needs the call's own maximum to cap; a call without one is held at the model's default.
         minimum = self.settings.min_output_tokens
-        if minimum is not None and call.max_output is not None:
-            minimum = min(minimum, call.max_output)
+        minimum = min(minimum, call.max_output) if minimum is not None and call.max_output is not None else None
         return dict(model=call.model, input_tokens=call.input_tokens, max_output_tokens=call.max_output,
                     min_output_tokens=minimum, fallback_models=self.settings.fallbacks or None,
                     ttl_seconds=self.settings.ttl_seconds,

@@ -27,7 +27,7 @@ def field(value: Any, name: str) -> Any:
     return getattr(value, name, None)
 
 
-class Usage(dict):
+class Usage(Dict[str, int]):
     """Settle arguments (``input_tokens``, ``output_tokens``, ``cache_read_tokens`` ...)."""
 
 
@@ -120,7 +120,7 @@ class OpenAIChat(Call):
         messages = self.body.get("messages") if given(self.body.get("messages")) else []
         tools = self.body.get("tools") if given(self.body.get("tools")) else None
         functions = self.body.get("functions") if given(self.body.get("functions")) else None
-        return tokens.count_chat(self.model, list(messages), tools=tools or functions)
+        return tokens.count_chat(self.model, list(messages or []), tools=tools or functions)
 
     def output_limit(self) -> Optional[int]:
         for name in ("max_completion_tokens", "max_tokens"):
@@ -245,11 +245,11 @@ class AnthropicMessages(Call):
         messages = self.body.get("messages") if given(self.body.get("messages")) else []
         system = self.body.get("system") if given(self.body.get("system")) else None
         tools = self.body.get("tools") if given(self.body.get("tools")) else None
-        return tokens.estimate_messages(list(messages), system=system, tools=tools)
+        return tokens.estimate_messages(list(messages or []), system=system, tools=tools)
 
     def output_limit(self) -> Optional[int]:
         value = self.body.get("max_tokens")
-        return int(value) if given(value) else None
+        return int(value) if value is not None and given(value) else None
 
     def applied(self, model: Optional[str], max_output: Optional[int]) -> Dict[str, Any]:
         body = dict(self.body)

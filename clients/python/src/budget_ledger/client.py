@@ -17,7 +17,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, AsyncIterator, Callable, Dict, Iterator, Mapping, Optional, Sequence, TypeVar, Union
+from typing import (Any, AsyncIterator, Callable, Dict, Generic, Iterator, Mapping, Optional, Sequence, Tuple,
+                    TypeVar, Union, cast)
 
 import httpx
 
@@ -46,7 +47,8 @@ class RetryPolicy:
     def pause(self, attempt: int, retry_after: Optional[float]) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_backoff * 2)
-        return min(self.backoff * 2 ** (attempt - 1), self.max_backoff) * (1 + random.random() / 2)
+        wait: float = min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
+        return wait * (1 + random.random() / 2)
 
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -69,10 +71,10 @@ def _compact(body: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class _Request:
+class _Request(Generic[T]):
     method: str
     path: str
-    parse: Callable[[Any], Any]
+    parse: Callable[[Any], T]
     body: Optional[Dict[str, Any]] = None
     params: Optional[Dict[str, Any]] = None
     key: Optional[str] = None
@@ -86,7 +88,7 @@ class _Requests:
 
     @staticmethod
     def create_budget(name: str, limit: Amount, parent_id: Optional[str], key: Optional[str],
-                      options: Mapping[str, Any]) -> _Request:
+                      options: Mapping[str, Any]) -> _Request[Budget]:
         body = _compact({"name": name, "limit": _money(limit), "parentId": parent_id, **options})
         return _Request("POST", "/v1/budgets", Budget.from_json, body, key=key or str(uuid.uuid4()))
 
@@ -119,7 +121,7 @@ class _Requests:
         return lambda data: Page([parse(item) for item in data["items"]], data.get("nextCursor"))
 
 
-def _settings(base_url: Optional[str], api_key: Optional[str]) -> tuple:
+def _settings(base_url: Optional[str], api_key: Optional[str]) -> Tuple[str, str]:
     url = base_url or os.environ.get("BUDGET_LEDGER_URL") or "http://localhost:8080"
     key = api_key or os.environ.get("BUDGET_LEDGER_API_KEY")
     if not key:
@@ -148,7 +150,7 @@ class _Base:
         self.retry = retry
         self.fail_open = fail_open
 
-    def _headers(self, request: _Request) -> Dict[str, str]:
+    def _headers(self, request: _Request[Any]) -> Dict[str, str]:
         headers = {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json, application/problem+json",
                    "User-Agent": "budget-ledger-python"}
         if request.body is not None:
@@ -157,62 +159,63 @@ class _Base:
             headers["Idempotency-Key"] = request.key
         return headers
 
-    def _outcome(self, request: _Request, response: httpx.Response, attempt: int) -> tuple:
-        """(answer, None) when done, (None, wait) to retry, or raises the typed error."""
+    def _outcome(self, request: _Request[T], response: httpx.Response,
+                 attempt: int) -> Tuple[bool, Any, float]:
+        """(True, answer, 0) when done, (False, None, wait) to retry, or raises the typed error."""
         if response.status_code < 400:
-            return request.parse(response.json() if response.content else {}), None
+            return True, request.parse(response.json() if response.content else {}), 0.0
         problem = _problem(response)
         error = from_problem(request.method, request.path, response.status_code, problem)
         retryable = response.status_code in RETRYABLE_STATUS or problem.get("code") == "IDEMPOTENCY_KEY_IN_FLIGHT"
         if retryable and attempt < self.retry.attempts:
-            return None, self.retry.pause(attempt, _retry_after(response))
+            return False, None, self.retry.pause(attempt, _retry_after(response))
         raise error
 
-    def _no_answer(self, request: _Request, failure: Exception, attempt: int) -> float:
+    def _no_answer(self, request: _Request[Any], failure: Exception, attempt: int) -> float:
         if attempt >= self.retry.attempts:
             raise LedgerUnavailable(f"{request.method} {request.path}: no answer from {self.base_url} after "
                                     f"{attempt} attempt(s): {type(failure).__name__}: {failure}") from failure
         return self.retry.pause(attempt, None)
 
     # -- the operations, as requests -----------------------------------------------------------------------------
-    def _get_budget(self, budget_id: str) -> _Request:
+    def _get_budget(self, budget_id: str) -> _Request[Budget]:
         return _Request("GET", f"/v1/budgets/{budget_id}", Budget.from_json)
 
-    def _children(self, budget_id: str, limit: Optional[int], cursor: Optional[str]) -> _Request:
+    def _children(self, budget_id: str, limit: Optional[int], cursor: Optional[str]) -> _Request[Page[Budget]]:
         return _Request("GET", f"/v1/budgets/{budget_id}/children", _Requests.page(Budget.from_json),
                         params=_compact({"limit": limit, "cursor": cursor}))
 
-    def _reserve(self, body: Dict[str, Any], key: Optional[str]) -> _Request:
+    def _reserve(self, body: Dict[str, Any], key: Optional[str]) -> _Request[Reservation]:
         return _Request("POST", "/v1/reservations", Reservation.from_json, body, key=key or str(uuid.uuid4()))
 
-    def _decide(self, body: Dict[str, Any]) -> _Request:
+    def _decide(self, body: Dict[str, Any]) -> _Request[Decision]:
         return _Request("POST", "/v1/decisions", Decision.from_json, body)
 
-    def _settle(self, reservation_id: str, body: Dict[str, Any], key: Optional[str]) -> _Request:
+    def _settle(self, reservation_id: str, body: Dict[str, Any], key: Optional[str]) -> _Request[Reservation]:
         return _Request("POST", f"/v1/reservations/{reservation_id}/settle", Reservation.from_json, body,
                         key=key or str(uuid.uuid4()))
 
-    def _release(self, reservation_id: str, key: Optional[str]) -> _Request:
+    def _release(self, reservation_id: str, key: Optional[str]) -> _Request[Reservation]:
         return _Request("POST", f"/v1/reservations/{reservation_id}/release", Reservation.from_json,
                         key=key or str(uuid.uuid4()))
 
-    def _extend(self, reservation_id: str, ttl_seconds: int, key: Optional[str]) -> _Request:
+    def _extend(self, reservation_id: str, ttl_seconds: int, key: Optional[str]) -> _Request[Reservation]:
         return _Request("POST", f"/v1/reservations/{reservation_id}/extend", Reservation.from_json,
                         {"ttlSeconds": ttl_seconds}, key=key or str(uuid.uuid4()))
 
     def _reservations(self, budget_id: Optional[str], status: Optional[str], limit: Optional[int],
-                      cursor: Optional[str]) -> _Request:
+                      cursor: Optional[str]) -> _Request[Page[Reservation]]:
         return _Request("GET", "/v1/reservations", _Requests.page(Reservation.from_json),
                         params=_compact({"budgetId": budget_id, "status": status, "limit": limit, "cursor": cursor}))
 
-    def _get_reservation(self, reservation_id: str) -> _Request:
+    def _get_reservation(self, reservation_id: str) -> _Request[Reservation]:
         return _Request("GET", f"/v1/reservations/{reservation_id}", Reservation.from_json)
 
-    def _usage(self, budget_id: str, from_: Optional[str], to: Optional[str], group_by: str) -> _Request:
+    def _usage(self, budget_id: str, from_: Optional[str], to: Optional[str], group_by: str) -> _Request[UsageReport]:
         return _Request("GET", f"/v1/budgets/{budget_id}/usage", UsageReport.from_json,
                         params=_compact({"from": from_, "to": to, "groupBy": group_by}))
 
-    def _reconciliation(self) -> _Request:
+    def _reconciliation(self) -> _Request[Dict[str, Any]]:
         return _Request("GET", "/v1/admin/reconciliation", dict)
 
 
@@ -240,7 +243,7 @@ class BudgetLedger(_Base):
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    def _send(self, request: _Request) -> Any:
+    def _send(self, request: _Request[T]) -> T:
         data = request.encoded()
         attempt = 0
         while True:
@@ -252,9 +255,9 @@ class BudgetLedger(_Base):
             except httpx.TransportError as failure:
                 time.sleep(self._no_answer(request, failure, attempt))
                 continue
-            answer, wait = self._outcome(request, response, attempt)
-            if wait is None:
-                return answer
+            done, answer, wait = self._outcome(request, response, attempt)
+            if done:
+                return cast(T, answer)
             time.sleep(wait)
 
     # -- budgets ---------------------------------------------------------------------------------------------------
@@ -386,7 +389,7 @@ class AsyncBudgetLedger(_Base):
     async def __aexit__(self, *exc_info: Any) -> None:
         await self.aclose()
 
-    async def _send(self, request: _Request) -> Any:
+    async def _send(self, request: _Request[T]) -> T:
         data = request.encoded()
         attempt = 0
         while True:
@@ -398,9 +401,9 @@ class AsyncBudgetLedger(_Base):
             except httpx.TransportError as failure:
                 await asyncio.sleep(self._no_answer(request, failure, attempt))
                 continue
-            answer, wait = self._outcome(request, response, attempt)
-            if wait is None:
-                return answer
+            done, answer, wait = self._outcome(request, response, attempt)
+            if done:
+                return cast(T, answer)
             await asyncio.sleep(wait)
 
     async def create_budget(self, name: str, limit: Amount, *, parent_id: Optional[str] = None,

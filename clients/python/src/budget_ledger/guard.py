@@ -23,17 +23,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, TypeVar, Union, cast
 
 from ._calls import Call, Meter, Usage
 from .client import AsyncBudgetLedger, BudgetLedger
 from .errors import BudgetExceeded, BudgetLedgerError, LedgerUnavailable
 from .types import Reservation
-
-try:
-    from typing import Literal
-except ImportError:  # pragma: no cover - Python 3.7
-    from typing_extensions import Literal  # type: ignore
 
 __all__ = ["guard", "OnLimit", "GuardState"]
 
@@ -96,14 +91,15 @@ def guard(client: C, *, budget: Union[str, Decimal], parent: Optional[str] = Non
         min_output_tokens=min_output_tokens, fail_open=ledger.fail_open if fail_open is None else fail_open,
         ttl_seconds=ttl_seconds, metadata=dict(metadata or {}),
         stop_message=stop_message, log=logger or logging.getLogger("budget_ledger.guard"))
-    engine: _Engine = _AsyncEngine(ledger, settings) if is_async else _SyncEngine(ledger, settings)  # type: ignore
-    guarded = client.copy()  # type: ignore[attr-defined]
+    engine: _Engine = (_AsyncEngine(cast(AsyncBudgetLedger, ledger), settings) if is_async
+                       else _SyncEngine(cast(BudgetLedger, ledger), settings))
+    guarded: C = client.copy()
     guarded.__class__ = _guarded_class(type(client), is_async)
-    guarded._budget_guard = engine
+    guarded._budget_guard = engine  # type: ignore[attr-defined]  # the guarded subclass reads it
     return guarded
 
 
-def _ledger_for(ledger: Any, is_async: bool) -> Any:
+def _ledger_for(ledger: Any, is_async: bool) -> Union[BudgetLedger, AsyncBudgetLedger]:
     if ledger is None:
         return AsyncBudgetLedger() if is_async else BudgetLedger()
     if is_async and isinstance(ledger, BudgetLedger):
@@ -112,7 +108,7 @@ def _ledger_for(ledger: Any, is_async: bool) -> Any:
     if not is_async and isinstance(ledger, AsyncBudgetLedger):
         return BudgetLedger(ledger.base_url, ledger.api_key, timeout=ledger.timeout, retry=ledger.retry,
                             fail_open=ledger.fail_open)
-    return ledger
+    return cast(Union[BudgetLedger, AsyncBudgetLedger], ledger)
 
 
 def _budget_id(budget: Any) -> Optional[str]:
@@ -143,12 +139,13 @@ def _guarded_class(base: type, is_async: bool) -> type:
         base_post = base.post  # type: ignore[attr-defined]
         base_copy = base.copy  # type: ignore[attr-defined]
 
-        if is_async:
-            async def post(self: Any, path: str, **options: Any) -> Any:
-                return await self._budget_guard.post(self, base_post, path, options)
-        else:
-            def post(self: Any, path: str, **options: Any) -> Any:
-                return self._budget_guard.post(self, base_post, path, options)
+        async def async_post(self: Any, path: str, **options: Any) -> Any:
+            return await self._budget_guard.post(self, base_post, path, options)
+
+        def sync_post(self: Any, path: str, **options: Any) -> Any:
+            return self._budget_guard.post(self, base_post, path, options)
+
+        post = async_post if is_async else sync_post
 
         def copy(self: Any, *args: Any, **kwargs: Any) -> Any:
             copied = base_copy(self, *args, **kwargs)
@@ -174,7 +171,7 @@ class _Settings:
     limit: Optional[Decimal]
     parent: Optional[str]
     name: Optional[str]
-    fallbacks: list
+    fallbacks: List[str]
     on_limit: str
     min_output_tokens: Optional[int]
     fail_open: bool
@@ -326,7 +323,7 @@ class _Engine:
                                      content=call.stop_events(denied, message), request=request)
             stream_cls = options["stream_cls"]
             return stream_cls(cast_to=_stream_type(stream_cls), response=response, client=client)
-        cast_to = options.get("cast_to")
+        cast_to: Any = options.get("cast_to")
         data = call.stop_answer(denied, message)
         return cast_to.construct(**data) if hasattr(cast_to, "construct") else data
 
@@ -388,7 +385,7 @@ class _SyncEngine(_Engine):
             return self._watch(answer, call, admission, keeper)
         if keeper:
             keeper.stop()
-        self._finish(call, admission, call.usage(_parsed(answer)) if not call.stream else None)
+        self._finish(call, admission, _usage(call, answer))
         return answer
 
     def _failed(self, call: Call, admission: _Admission, error: BaseException) -> None:
@@ -413,7 +410,7 @@ class _SyncEngine(_Engine):
 
     def _settle(self, hold: Reservation, usage: Usage) -> None:
         try:
-            self._booked(self.ledger.settle(hold.id, **usage))
+            self._booked(self.ledger.settle(hold.id, **cast(Dict[str, Any], usage)))
         except BudgetLedgerError as error:
             # The answer is the caller's; the hold stays on the budget until it expires (docs/charging.md).
             self.log.warning("budget-ledger: could not settle reservation %s with %s: %s", hold.id, dict(usage), error)
@@ -428,7 +425,7 @@ class _SyncEngine(_Engine):
         meter = call.meter()
         inner = stream._iterator
         done = threading.Lock()
-        finished = []
+        finished: List[bool] = []
 
         def end(usage: Optional[Usage], cut: bool) -> None:
             with done:
@@ -529,7 +526,7 @@ class _AsyncEngine(_Engine):
             return self._watch(answer, call, admission, keeper)
         if keeper:
             keeper.stop()
-        await self._finish(call, admission, call.usage(_parsed(answer)) if not call.stream else None)
+        await self._finish(call, admission, _usage(call, answer))
         return answer
 
     async def _failed(self, call: Call, admission: _Admission, error: BaseException) -> None:
@@ -554,7 +551,7 @@ class _AsyncEngine(_Engine):
 
     async def _settle(self, hold: Reservation, usage: Usage) -> None:
         try:
-            self._booked(await self.ledger.settle(hold.id, **usage))
+            self._booked(await self.ledger.settle(hold.id, **cast(Dict[str, Any], usage)))
         except BudgetLedgerError as error:
             self.log.warning("budget-ledger: could not settle reservation %s with %s: %s", hold.id, dict(usage), error)
 
@@ -567,7 +564,7 @@ class _AsyncEngine(_Engine):
     def _watch(self, stream: Any, call: Call, admission: _Admission, keeper: Optional["_AsyncKeeper"]) -> Any:
         meter = call.meter()
         inner = stream._iterator
-        finished = []
+        finished: List[bool] = []
 
         async def end(cut: bool) -> None:
             if finished:
@@ -604,6 +601,18 @@ class _AsyncEngine(_Engine):
         stream._iterator = watched()
         stream.close = close
         return stream
+
+
+def _usage(call: Call, answer: Any) -> Optional[Usage]:
+    """The usage an answer reports; None (the whole hold is charged) when it has none the guard can read, such as a
+    stream wrapped by ``with_raw_response``."""
+    if call.stream:
+        return None
+    try:
+        return call.usage(_parsed(answer))
+    except Exception as error:  # noqa: BLE001 - the settle must still happen
+        logging.getLogger("budget_ledger.guard").warning("budget-ledger: no usage in the answer: %s", error)
+        return None
 
 
 def _parsed(answer: Any) -> Any:

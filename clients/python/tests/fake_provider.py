@@ -3,6 +3,7 @@ included, and keeps every request it was sent. The official SDKs talk to it thro
 
 What it answers is steered by markers in the last user message's text:
   [fail:500]     answer that status with the provider's error body
+  [hang:S]       wait S seconds before answering at all
   [cut:N]        stream N content events, then drop the connection (no usage, no end)
   [slow:S]       spread the streamed words over S seconds
   [words:N]      answer N words (default 12; never more than the call's max tokens)
@@ -59,6 +60,9 @@ class FakeProvider:
                 if provider.gated and not provider.gate.wait(60):
                     self._json(503, {"error": {"message": "gate timed out"}})
                     return
+                hang = _marker(json.dumps(body.get("messages") or [])[-200:], "hang")
+                if hang:
+                    time.sleep(float(hang))
                 path = self.path.split("?")[0]
                 if path.endswith("/chat/completions"):
                     provider._openai_chat(self, body)

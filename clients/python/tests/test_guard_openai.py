@@ -133,6 +133,23 @@ def test_a_provider_that_cannot_be_reached_releases_the_hold(ledger, budget) -> 
     assert hold.status == "RELEASED"
 
 
+def test_a_call_sent_without_an_answer_is_charged_the_whole_hold(ledger, provider, budget) -> None:
+    client = guard(sdk(provider, timeout=0.5), budget=budget.id, ledger=ledger)
+    with pytest.raises(openai.APITimeoutError):
+        client.chat.completions.create(model="gpt-4o", max_tokens=100,
+                                       messages=[{"role": "user", "content": "[hang:2]"}])
+    [hold] = held(ledger, budget.id)
+    assert hold.status == "SETTLED" and hold.charged == hold.amount, "the outcome is unknown: it may have been billed"
+
+
+def test_with_raw_response_is_held_and_settled_from_the_parsed_answer(ledger, provider, budget) -> None:
+    client = guard(sdk(provider), budget=budget.id, ledger=ledger)
+    raw = client.chat.completions.with_raw_response.create(model="gpt-4o", max_tokens=100, messages=MESSAGES)
+    assert raw.parse().usage.completion_tokens == 7
+    [hold] = held(ledger, budget.id)
+    assert hold.status == "SETTLED" and hold.raw["settledOutputTokens"] == 7
+
+
 def test_an_exception_mid_stream_settles_what_was_counted(ledger, provider, budget) -> None:
     client = guard(sdk(provider), budget=budget.id, ledger=ledger)
     with pytest.raises(RuntimeError):

@@ -244,6 +244,13 @@ def test_an_unreachable_ledger_fails_closed_unless_told_to_fail_open(provider, b
     assert len(provider.seen()) == 1 and "unguarded" in caplog.text
 
 
+def test_guarding_a_guarded_client_replaces_its_guard(ledger, provider, budget) -> None:
+    other = ledger.create_budget("other", "1.00")
+    client = guard(guard(sdk(provider), budget=budget.id, ledger=ledger), budget=other.id, ledger=ledger)
+    client.chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=10)
+    assert held(ledger, budget.id) == [] and len(held(ledger, other.id)) == 1
+
+
 def test_embeddings_are_held_and_settled(ledger, provider, budget) -> None:
     ledger_price = ledger._send(ledger._get_budget(budget.id).__class__(
         "PUT", "/v1/prices/text-embedding-3-small", lambda data: data,

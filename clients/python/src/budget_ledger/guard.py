@@ -93,8 +93,10 @@ def guard(client: C, *, budget: Union[str, Decimal], parent: Optional[str] = Non
         stop_message=stop_message, log=logger or logging.getLogger("budget_ledger.guard"))
     engine: _Engine = (_AsyncEngine(cast(AsyncBudgetLedger, ledger), settings) if is_async
                        else _SyncEngine(cast(BudgetLedger, ledger), settings))
+    # Guarding a guarded client replaces its guard rather than holding every call twice.
+    base = getattr(type(client), "_unguarded_class", type(client))
     guarded: C = client.copy()
-    guarded.__class__ = _guarded_class(type(client), is_async)
+    guarded.__class__ = _guarded_class(base, is_async)
     guarded._budget_guard = engine  # type: ignore[attr-defined]  # the guarded subclass reads it
     return guarded
 
@@ -153,7 +155,7 @@ def _guarded_class(base: type, is_async: bool) -> type:
             return copied
 
         namespace = {
-            "post": post, "copy": copy, "with_options": copy, "__module__": __name__,
+            "post": post, "copy": copy, "with_options": copy, "_unguarded_class": base, "__module__": __name__,
             "__doc__": f"{base.__name__}, guarded by budget_ledger.guard().",
             "spent": property(lambda self: self._budget_guard.spent),
             "remaining": property(lambda self: self._budget_guard.remaining),

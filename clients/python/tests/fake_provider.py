@@ -1,4 +1,4 @@
-"""A local server that answers like OpenAI's chat completions and embeddings and Anthropic's messages, streaming
+"""A local server that answers like OpenAI's chat completions, responses and embeddings and Anthropic's messages, streaming
 included, and keeps every request it was sent. The official SDKs talk to it through their ``base_url``.
 
 What it answers is steered by markers in the last user message's text:
@@ -66,6 +66,8 @@ class FakeProvider:
                 path = self.path.split("?")[0]
                 if path.endswith("/chat/completions"):
                     provider._openai_chat(self, body)
+                elif path.endswith("/responses"):
+                    provider._openai_responses(self, body)
                 elif path.endswith("/embeddings"):
                     provider._openai_embeddings(self, body)
                 elif path.endswith("/v1/messages"):
@@ -164,6 +166,51 @@ class FakeProvider:
         if (body.get("stream_options") or {}).get("include_usage"):
             self._send(handler, "data: " + json.dumps({**chunk, "choices": [], "usage": usage}) + "\n\n")
         self._send(handler, "data: [DONE]\n\n")
+
+    def _openai_responses(self, handler: Any, body: Dict[str, Any]) -> None:
+        given = body.get("input")
+        messages = [{"role": "user", "content": given}] if isinstance(given, str) else list(given or [])
+        plan = self._plan(messages, body.get("max_output_tokens"), body.get("instructions"))
+        if plan["fail"]:
+            handler._json(int(plan["fail"]), {"error": {"message": "the fake provider failed", "type": "server_error"}})
+            return
+        words = ["word"] * plan["words"]
+        usage = {"input_tokens": plan["prompt"], "input_tokens_details": {"cached_tokens": plan["cached"]},
+                 "output_tokens": plan["words"] + plan["reasoning"],
+                 "output_tokens_details": {"reasoning_tokens": plan["reasoning"]},
+                 "total_tokens": plan["prompt"] + plan["words"] + plan["reasoning"]}
+        part = {"type": "output_text", "text": " ".join(words), "annotations": []}
+        item = {"type": "message", "id": "msg_fake", "status": "completed", "role": "assistant", "content": [part]}
+        response = {"id": "resp_fake", "object": "response", "created_at": int(time.time()), "status": "completed",
+                    "model": body["model"], "output": [item], "parallel_tool_calls": True, "tool_choice": "auto",
+                    "tools": [], "usage": usage}
+        if not body.get("stream"):
+            handler._json(200, response)
+            return
+        self._start_stream(handler)
+        pause = float(plan["slow"]) / max(len(words), 1) if plan["slow"] else 0
+
+        def event(data: Dict[str, Any]) -> None:
+            self._send(handler, f"event: {data['type']}\ndata: {json.dumps(data)}\n\n")
+
+        event({"type": "response.created", "sequence_number": 0,
+               "response": {**response, "status": "in_progress", "output": [], "usage": None}})
+        event({"type": "response.output_item.added", "sequence_number": 0, "output_index": 0,
+               "item": {**item, "status": "in_progress", "content": []}})
+        event({"type": "response.content_part.added", "sequence_number": 0, "item_id": "msg_fake", "output_index": 0,
+               "content_index": 0, "part": {**part, "text": ""}})
+        for index, word in enumerate(words):
+            if plan["cut"] is not None and index >= int(plan["cut"]):
+                return
+            event({"type": "response.output_text.delta", "sequence_number": index + 1, "item_id": "msg_fake",
+                   "output_index": 0, "content_index": 0, "delta": word + " ", "logprobs": []})
+            if pause:
+                time.sleep(pause)
+        at = {"item_id": "msg_fake", "output_index": 0, "content_index": 0}
+        event({"type": "response.output_text.done", "sequence_number": 0, **at, "text": part["text"], "logprobs": []})
+        event({"type": "response.content_part.done", "sequence_number": 0, **at, "part": part})
+        event({"type": "response.output_item.done", "sequence_number": 0, "output_index": 0, "item": item})
+        event({"type": "response.completed", "sequence_number": len(words) + 1, "response": response})
 
     def _openai_embeddings(self, handler: Any, body: Dict[str, Any]) -> None:
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]

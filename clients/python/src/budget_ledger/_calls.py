@@ -53,6 +53,8 @@ class Call:
             return OpenAIChat(body, stream)
         if bare.endswith("/embeddings") or bare == "embeddings":
             return OpenAIEmbeddings(body, stream)
+        if bare.endswith("/responses") or bare == "responses":
+            return OpenAIResponses(body, stream)
         if bare.endswith("/v1/messages") or bare in ("v1/messages", "/messages"):
             return AnthropicMessages(body, stream)
         return None
@@ -236,6 +238,98 @@ class OpenAIEmbeddings(Call):
     def stop_answer(self, denied: Any, message: str) -> Dict[str, Any]:
         return {"object": "list", "data": [], "model": self.model,
                 "usage": {"prompt_tokens": 0, "total_tokens": 0}, "budget_ledger": self.marker(denied)}
+
+
+class OpenAIResponses(Call):
+    """The Responses API (``responses.create``, ``.stream()``, ``.parse()``)."""
+
+    kind = "openai.responses"
+
+    def count_input(self) -> int:
+        value = self.body.get("input")
+        items: List[Any] = []
+        if given(self.body.get("instructions")):
+            items.append({"role": "system", "content": self.body["instructions"]})
+        if isinstance(value, str):
+            items.append({"role": "user", "content": value})
+        elif value is not None and given(value):
+            items.extend(value)
+        tools = self.body.get("tools") if given(self.body.get("tools")) else None
+        return tokens.count_chat(self.model, items, tools=tools)
+
+    def output_limit(self) -> Optional[int]:
+        value = self.body.get("max_output_tokens")
+        return int(value) if value is not None and given(value) else None
+
+    def applied(self, model: Optional[str], max_output: Optional[int]) -> Dict[str, Any]:
+        body = dict(self.body)
+        if model:
+            body["model"] = model
+        if max_output is not None:
+            body["max_output_tokens"] = max_output
+        return body
+
+    def usage(self, answer: Any) -> Optional[Usage]:
+        return _responses_usage(field(answer, "usage"))
+
+    def meter(self) -> Meter:
+        return _ResponsesMeter(self)
+
+    def stop_answer(self, denied: Any, message: str) -> Dict[str, Any]:
+        stop_id = _stop_id()
+        part = {"type": "output_text", "text": message, "annotations": []}
+        return {"id": stop_id, "object": "response", "created_at": int(time.time()), "status": "completed",
+                "model": self.model, "output": [{"type": "message", "id": f"msg_{stop_id}", "status": "completed",
+                                                 "role": "assistant", "content": [part]}],
+                "error": None, "incomplete_details": None, "instructions": None, "metadata": {},
+                "parallel_tool_calls": True, "temperature": None, "tool_choice": "auto", "tools": [], "top_p": None,
+                "usage": {"input_tokens": 0, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 0,
+                          "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 0},
+                "budget_ledger": self.marker(denied)}
+
+    def stop_events(self, denied: Any, message: str) -> bytes:
+        response = self.stop_answer(denied, message)
+        item = response["output"][0]
+        at = {"item_id": item["id"], "output_index": 0, "content_index": 0}
+        events: List[Dict[str, Any]] = [
+            {"type": "response.created", "response": {**response, "status": "in_progress", "output": []}},
+            {"type": "response.output_item.added", "output_index": 0,
+             "item": {**item, "status": "in_progress", "content": []}},
+            {"type": "response.content_part.added", **at, "part": {**item["content"][0], "text": ""}},
+            {"type": "response.output_text.delta", **at, "delta": message, "logprobs": []},
+            {"type": "response.output_text.done", **at, "text": message, "logprobs": []},
+            {"type": "response.content_part.done", **at, "part": item["content"][0]},
+            {"type": "response.output_item.done", "output_index": 0, "item": item},
+            {"type": "response.completed", "response": response},
+        ]
+        return b"".join(f"event: {event['type']}\ndata: {json.dumps({**event, 'sequence_number': n})}\n\n".encode()
+                        for n, event in enumerate(events))
+
+
+def _responses_usage(usage: Any) -> Optional[Usage]:
+    """docs/charging.md: Responses usage, cached input as cache reads, reasoning apart from output."""
+    if usage is None:
+        return None
+    cached = field(field(usage, "input_tokens_details"), "cached_tokens") or 0
+    reasoning = field(field(usage, "output_tokens_details"), "reasoning_tokens") or 0
+    return Usage(input_tokens=(field(usage, "input_tokens") or 0) - cached,
+                 output_tokens=(field(usage, "output_tokens") or 0) - reasoning, cache_read_tokens=cached,
+                 reasoning_tokens=reasoning)
+
+
+class _ResponsesMeter(Meter):
+    def see(self, event: Any) -> bool:
+        kind = field(event, "type") or ""
+        if kind in ("response.output_text.delta", "response.function_call_arguments.delta",
+                    "response.refusal.delta", "response.reasoning_summary_text.delta"):
+            delta = field(event, "delta")
+            if isinstance(delta, str):
+                self.text.append(delta)
+        elif kind in ("response.completed", "response.incomplete", "response.failed"):
+            usage = _responses_usage(field(field(event, "response"), "usage"))
+            if usage is not None:
+                self.final = usage
+        return False
 
 
 class AnthropicMessages(Call):

@@ -413,14 +413,14 @@ class _SyncEngine(_Engine):
     def _settle(self, hold: Reservation, usage: Usage) -> None:
         try:
             self._booked(self.ledger.settle(hold.id, **cast(Dict[str, Any], usage)))
-        except BudgetLedgerError as error:
+        except Exception as error:  # noqa: BLE001 - never in place of the caller's answer or error
             # The answer is the caller's; the hold stays on the budget until it expires (docs/charging.md).
             self.log.warning("budget-ledger: could not settle reservation %s with %s: %s", hold.id, dict(usage), error)
 
     def _release(self, hold: Reservation) -> None:
         try:
             self._booked(self.ledger.release(hold.id))
-        except BudgetLedgerError as error:
+        except Exception as error:  # noqa: BLE001 - never in place of the caller's answer or error
             self.log.warning("budget-ledger: could not release reservation %s: %s", hold.id, error)
 
     def _watch(self, stream: Any, call: Call, admission: _Admission, keeper: Optional["_Keeper"]) -> Any:
@@ -554,13 +554,13 @@ class _AsyncEngine(_Engine):
     async def _settle(self, hold: Reservation, usage: Usage) -> None:
         try:
             self._booked(await self.ledger.settle(hold.id, **cast(Dict[str, Any], usage)))
-        except BudgetLedgerError as error:
+        except Exception as error:  # noqa: BLE001 - never in place of the caller's answer or error
             self.log.warning("budget-ledger: could not settle reservation %s with %s: %s", hold.id, dict(usage), error)
 
     async def _release(self, hold: Reservation) -> None:
         try:
             self._booked(await self.ledger.release(hold.id))
-        except BudgetLedgerError as error:
+        except Exception as error:  # noqa: BLE001 - never in place of the caller's answer or error
             self.log.warning("budget-ledger: could not release reservation %s: %s", hold.id, error)
 
     def _watch(self, stream: Any, call: Call, admission: _Admission, keeper: Optional["_AsyncKeeper"]) -> Any:

@@ -17,6 +17,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.core.type.TypeReference;
@@ -31,8 +32,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The Python and Node examples in {@code examples/}, run as a user runs them ({@code python3 ...},
  * {@code node ...}) against this running service. Only the LLM is faked: a local server that answers like the
- * OpenAI chat completions API.
+ * OpenAI chat completions API. Needs python3 and Node.js, so it is tagged e2e: it runs in {@code ./mvnw -Pe2e verify},
+ * not in the build that needs only a JDK.
  */
+@Tag("e2e")
 class ExamplesIntegrationTests extends IntegrationTest {
 
 	enum Example {

@@ -11,7 +11,7 @@ from decimal import Decimal
 import openai
 import pytest
 
-from budget_ledger import BudgetExceeded, BudgetLedger, LedgerUnavailable, RetryPolicy, guard
+from budget_ledger import BudgetExceeded, BudgetLedger, LedgerUnavailable, RetryPolicy, guard, guard_state
 from budget_ledger.tokens import count_chat, count_text
 
 MESSAGES = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Say hello [words:7]"}]
@@ -40,6 +40,7 @@ def test_an_allowed_call_is_held_then_settled_with_the_reported_usage(ledger, pr
     assert client.spent == Decimal("0.0000975") and client.calls == 1
     assert client.remaining == Decimal("5.00") - Decimal("0.0000975")
     assert isinstance(client, openai.OpenAI) and client.budget_id == budget.id
+    assert guard_state(client).spent == client.spent
 
 
 def test_cached_and_reasoning_tokens_are_settled_as_such(ledger, provider, budget) -> None:

@@ -10,11 +10,11 @@ from ._version import __version__
 from .client import Amount, AsyncBudgetLedger, AsyncHold, BudgetLedger, Hold, RetryPolicy
 from .errors import (AuthenticationFailed, BudgetExceeded, BudgetLedgerError, Conflict, InvalidRequest,
                      LedgerUnavailable, NotFound, PermissionDenied, RateLimited)
-from .guard import GuardState, OnLimit, guard
+from .guard import GuardState, OnLimit, guard, guard_state
 from .types import Budget, Decision, Page, Reservation, UsageGroup, UsageReport, UsageTotals
 
 __all__ = [
-    "__version__", "guard", "GuardState", "OnLimit",
+    "__version__", "guard", "guard_state", "GuardState", "OnLimit",
     "BudgetLedger", "AsyncBudgetLedger", "RetryPolicy", "Hold", "AsyncHold", "Amount",
     "BudgetLedgerError", "BudgetExceeded", "LedgerUnavailable", "InvalidRequest", "AuthenticationFailed",
     "PermissionDenied", "NotFound", "Conflict", "RateLimited",

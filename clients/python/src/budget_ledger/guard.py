@@ -30,7 +30,7 @@ from .client import AsyncBudgetLedger, BudgetLedger
 from .errors import BudgetExceeded, BudgetLedgerError, LedgerUnavailable
 from .types import Reservation
 
-__all__ = ["guard", "OnLimit", "GuardState"]
+__all__ = ["guard", "guard_state", "OnLimit", "GuardState"]
 
 C = TypeVar("C")
 OnLimit = Literal["raise", "stop", "warn"]
@@ -41,7 +41,8 @@ _NEVER_SENT = {"ConnectError", "ConnectTimeout", "PoolTimeout", "UnsupportedProt
 
 
 class GuardState:
-    """What a guarded client adds to the SDK client (also readable as ``client.spent`` ... on it)."""
+    """What a guarded client adds to the SDK client: ``client.spent`` ... on it, or ``guard_state(client).spent``
+    for a type checker, which sees the guarded client as the SDK's class."""
 
     spent: Decimal
     """What this guard's calls were charged so far, in the budget's unit."""
@@ -99,6 +100,14 @@ def guard(client: C, *, budget: Union[str, Decimal], parent: Optional[str] = Non
     guarded.__class__ = _guarded_class(base, is_async)
     guarded._budget_guard = engine  # type: ignore[attr-defined]  # the guarded subclass reads it
     return guarded
+
+
+def guard_state(client: Any) -> GuardState:
+    """The counters of a client returned by :func:`guard`, typed."""
+    state = getattr(client, "_budget_guard", None)
+    if not isinstance(state, GuardState):
+        raise TypeError(f"{type(client).__name__} is not a guarded client")
+    return state
 
 
 def _ledger_for(ledger: Any, is_async: bool) -> Union[BudgetLedger, AsyncBudgetLedger]:
@@ -231,7 +240,7 @@ def _stream_type(stream_cls: Any) -> Any:
     return args[0] if args else object
 
 
-class _Engine:
+class _Engine(GuardState):
     """What the sync and the async guard share: the settings, the counters and the decisions that need no I/O."""
 
     def __init__(self, ledger: Any, settings: _Settings) -> None:

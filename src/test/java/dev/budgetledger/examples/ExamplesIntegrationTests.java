@@ -198,7 +198,7 @@ class ExamplesIntegrationTests extends IntegrationTest {
 					exec(List.of("python3", "-m", "venv", VENV.toAbsolutePath().toString()));
 				}
 				exec(List.of(bin.resolve("pip").toString(), "install", "--quiet", "--disable-pip-version-check",
-						"--retries", "1", "--timeout", "15", "./clients/python[openai]"));
+						"--retries", "0", "--timeout", "15", "./clients/python[openai]"));
 				python = bin.resolve("python").toString();
 			}
 			return python;

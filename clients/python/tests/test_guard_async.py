@@ -108,3 +108,13 @@ async def test_sixteen_concurrent_async_calls_let_exactly_the_ones_that_fit_thro
     results = await asyncio.gather(*calls)
     assert results.count(True) == 3 and len(provider.seen()) == 3 and client.calls == 3
     assert ledger.get_budget(room.id).reserved == 0
+
+
+async def test_a_long_async_stream_keeps_its_hold_alive(aledger, ledger, provider, budget) -> None:
+    client = guard(openai_sdk(provider), budget=budget.id, ledger=aledger, ttl_seconds=2)
+    stream = await client.chat.completions.create(model="gpt-4o-mini", max_tokens=100, stream=True,
+                                                  messages=[{"role": "user", "content": "[words:6] [slow:4.5]"}])
+    async with stream:
+        assert len([chunk async for chunk in stream]) == 7
+    [hold] = ledger.reservations(budget.id).items
+    assert hold.status == "SETTLED" and not hold.late and hold.raw["settledOutputTokens"] == 6

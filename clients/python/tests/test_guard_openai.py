@@ -202,6 +202,18 @@ def test_deny_with_on_limit_warn_makes_the_call_and_records_what_it_spent(ledger
     assert ledger.get_budget(tiny.id).spent == Decimal("0.0000975")
 
 
+def test_warn_on_a_frozen_budget_makes_the_call_untracked_and_logs_what_it_used(ledger, provider, caplog) -> None:
+    frozen = ledger.create_budget("frozen", "1.00")
+    ledger._send(ledger._get_budget(frozen.id).__class__("POST", f"/v1/budgets/{frozen.id}/freeze", lambda d: d,
+                                                         {"reason": "test"}))
+    client = guard(sdk(provider), budget=frozen.id, ledger=ledger, on_limit="warn")
+    with caplog.at_level(logging.WARNING, logger="budget_ledger.guard"):
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=10)
+    assert len(provider.seen()) == 1 and held(ledger, frozen.id) == []
+    assert "untracked call to gpt-4o (over the limit (BUDGET_FROZEN))" in caplog.text
+    assert "'output_tokens': 7" in caplog.text
+
+
 def test_a_downgrade_sends_the_fallback_model(ledger, provider) -> None:
     small = ledger.create_budget("small", "0.005")
     client = guard(sdk(provider), budget=small.id, ledger=ledger, fallback="gpt-4o-mini")

@@ -27,7 +27,8 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequen
 
 from ._calls import Call, Meter, Usage
 from .client import AsyncBudgetLedger, BudgetLedger
-from .errors import BudgetExceeded, BudgetLedgerError, LedgerUnavailable
+from .errors import BudgetExceeded, LedgerUnavailable
+from .tokens import is_reasoning_model
 from .types import Reservation
 
 __all__ = ["guard", "guard_state", "OnLimit", "GuardState"]
@@ -319,7 +320,6 @@ class _Engine(GuardState):
     def _cut(self, call: Call, admission: _Admission, meter: Meter) -> Usage:
         """A stream cut before its usage: the input counted at reserve and the output counted so far, or for a
         reasoning model (whose hidden tokens are billed but never streamed) the whole hold."""
-        from .tokens import is_reasoning_model
         model = admission.hold.model if admission.hold is not None and admission.apply else call.model
         if is_reasoning_model(model or call.model):
             return self._whole(call, admission)
@@ -347,6 +347,8 @@ class _SyncEngine(_Engine):
         self._creating = threading.Lock()
 
     def _budget(self) -> str:
+        if self.budget_id is not None:
+            return self.budget_id
         with self._creating:
             if self.budget_id is None:
                 created = self.ledger.create_budget(
@@ -652,7 +654,7 @@ class _Keeper:
         while not self._stopped.wait(self.ttl / 2):
             try:
                 self.engine.ledger.extend(self.hold.id, max(int(round(self.ttl)), 1))  # type: ignore[union-attr]
-            except BudgetLedgerError as error:
+            except Exception as error:  # noqa: BLE001 - the stream goes on; the hold may expire
                 self.engine.log.warning("budget-ledger: could not extend reservation %s: %s",
                                         self.hold.id, error)  # type: ignore[union-attr]
                 return
@@ -673,7 +675,7 @@ class _AsyncKeeper:
             await asyncio.sleep(self.ttl / 2)
             try:
                 await self.engine.ledger.extend(self.hold.id, max(int(round(self.ttl)), 1))  # type: ignore
-            except BudgetLedgerError as error:
+            except Exception as error:  # noqa: BLE001 - the stream goes on; the hold may expire
                 self.engine.log.warning("budget-ledger: could not extend reservation %s: %s",
                                         self.hold.id, error)  # type: ignore[union-attr]
                 return

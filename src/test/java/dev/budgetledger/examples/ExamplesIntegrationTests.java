@@ -167,7 +167,8 @@ class ExamplesIntegrationTests extends IntegrationTest {
 		if (example == Example.NODE) {
 			installNodeExamples();
 		}
-		List<String> command = new ArrayList<>(List.of(example.runtime, script));
+		String runtime = (example == Example.PYTHON) ? PythonPackage.python() : example.runtime;
+		List<String> command = new ArrayList<>(List.of(runtime, script));
 		ProcessBuilder builder = new ProcessBuilder(command).directory(example.directory.toFile())
 			.redirectErrorStream(true);
 		builder.environment().put("BUDGET_LEDGER_URL", "http://127.0.0.1:" + this.port);
@@ -210,6 +211,44 @@ class ExamplesIntegrationTests extends IntegrationTest {
 				out.write(body);
 			}
 		}
+	}
+
+	/**
+	 * The Python examples use the budget_ledger package (clients/python) and the official openai SDK, installed as a
+	 * user installs them: into a venv under target/ (kept between runs; the package itself is reinstalled from the
+	 * working tree every run), from the machine's package index.
+	 */
+	static final class PythonPackage {
+
+		private static final Path VENV = Path.of("target", "python-examples-venv");
+
+		private static String python;
+
+		private PythonPackage() {
+		}
+
+		static synchronized String python() throws Exception {
+			if (python == null) {
+				Path bin = VENV.toAbsolutePath().resolve("bin");
+				if (!Files.exists(bin.resolve("python"))) {
+					exec(List.of("python3", "-m", "venv", VENV.toAbsolutePath().toString()));
+				}
+				exec(List.of(bin.resolve("pip").toString(), "install", "--quiet", "--disable-pip-version-check",
+						"--retries", "0", "--timeout", "15", "./clients/python[openai]"));
+				python = bin.resolve("python").toString();
+			}
+			return python;
+		}
+
+		private static void exec(List<String> command) throws Exception {
+			Path log = Files.createTempFile("python-examples-", ".log");
+			Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+			if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
+				process.destroyForcibly();
+				throw new IllegalStateException(String.join(" ", command) + " failed:\n" + Files.readString(log));
+			}
+		}
+
 	}
 
 }

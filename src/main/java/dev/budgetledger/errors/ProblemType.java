@@ -40,6 +40,7 @@ public enum ProblemType {
 	SETTLEMENT_CONFLICT(HttpStatus.CONFLICT, "Reservation was settled with a different amount"),
 	IDEMPOTENCY_KEY_IN_FLIGHT(HttpStatus.CONFLICT, "A request with this idempotency key is in progress"),
 	IDEMPOTENCY_KEY_REUSED(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency key reused with a different request"),
+	OVERRUN_LIMIT_EXCEEDED(HttpStatus.UNPROCESSABLE_CONTENT, "Settle exceeds the overrun ceiling"),
 	PAYLOAD_TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Request body too large"),
 	UNSUPPORTED_MEDIA_TYPE(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
 	RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS, "Too many requests"),

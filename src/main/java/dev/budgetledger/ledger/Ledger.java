@@ -138,11 +138,12 @@ public class Ledger {
 		this.jdbc.sql("""
 				INSERT INTO budgets (id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, period, timezone,
 				    period_start, rollover, rollover_cap, mode, thresholds, downgrade_at, max_amount_per_call,
-				    max_tokens_per_call, max_calls_per_period, max_concurrent_holds, metadata, created_at, updated_at)
+				    max_tokens_per_call, max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun,
+				    overrun_action, metadata, created_at, updated_at)
 				VALUES (:id, :name, :parentId, :rootId, :depth, CAST(:ancestors AS uuid[]), :unit, :limit, :period, :timezone,
 				    :periodStart, :rollover, :rolloverCap, :mode, CAST(:thresholds AS jsonb), :downgradeAt,
-				    :maxAmountPerCall, :maxTokensPerCall, :maxCallsPerPeriod, :maxConcurrentHolds, CAST(:metadata AS jsonb),
-				    :now, :now)""")
+				    :maxAmountPerCall, :maxTokensPerCall, :maxCallsPerPeriod, :maxConcurrentHolds, :maxOverrunRatio,
+				    :maxOverrun, :overrunAction, CAST(:metadata AS jsonb), :now, :now)""")
 			.param("id", id)
 			.param("name", spec.name())
 			.param("parentId", spec.parentId())
@@ -163,6 +164,9 @@ public class Ledger {
 			.param("maxTokensPerCall", policy.maxTokensPerCall())
 			.param("maxCallsPerPeriod", policy.maxCallsPerPeriod())
 			.param("maxConcurrentHolds", policy.maxConcurrentHolds())
+			.param("maxOverrunRatio", policy.overrun().maxRatio())
+			.param("maxOverrun", policy.overrun().max())
+			.param("overrunAction", policy.overrun().action().name())
 			.param("metadata", this.metadata.write(spec.metadata()))
 			.param("now", Timestamp.from(now))
 			.update();
@@ -183,6 +187,7 @@ public class Ledger {
 				    thresholds = CAST(:thresholds AS jsonb), downgrade_at = :downgradeAt, max_amount_per_call = :maxAmountPerCall,
 				    max_tokens_per_call = :maxTokensPerCall, max_calls_per_period = :maxCallsPerPeriod,
 				    max_concurrent_holds = :maxConcurrentHolds, rollover = :rollover, rollover_cap = :rolloverCap,
+				    max_overrun_ratio = :maxOverrunRatio, max_overrun = :maxOverrun, overrun_action = :overrunAction,
 				    updated_at = :now
 				WHERE id = :id""")
 			.param("id", id)
@@ -202,6 +207,11 @@ public class Ledger {
 					pickNullable(changes, "maxCallsPerPeriod", changes.maxCallsPerPeriod(), policy.maxCallsPerPeriod()))
 			.param("maxConcurrentHolds", pickNullable(changes, "maxConcurrentHolds", changes.maxConcurrentHolds(),
 					policy.maxConcurrentHolds()))
+			.param("maxOverrunRatio",
+					pick(changes, "maxOverrunRatio", changes.maxOverrunRatio(), policy.overrun().maxRatio()))
+			.param("maxOverrun", pickNullable(changes, "maxOverrun", changes.maxOverrun(), policy.overrun().max()))
+			.param("overrunAction",
+					pick(changes, "overrunAction", changes.overrunAction(), policy.overrun().action()).name())
 			.param("rollover", pick(changes, "rollover", changes.rollover(), period.rollover()))
 			.param("rolloverCap", pickNullable(changes, "rolloverCap", changes.rolloverCap(), period.rolloverCap()))
 			.param("now", Timestamp.from(now))
@@ -409,7 +419,7 @@ public class Ledger {
 		Reservation reservation = new Reservation(id, leafId, ReservationStatus.HELD, currency,
 				chosen.amount(), chosen.tokens(), null, null, null, price, allow.downgraded() ? requested.model() : null,
 				allow.downgraded(), allow.capped(), chosen.inputTokens(), chosen.maxOutputTokens(), null, false,
-				command.metadata(), expiresAt, now, now, null);
+				command.metadata(), expiresAt, now, now, null, null);
 		writes.hold(reservation, rootId, this.metadata.write(command.metadata()), command.apiKeyId(),
 				command.idempotencyKey());
 		writes.move(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
@@ -482,23 +492,32 @@ public class Ledger {
 			throw new CurrencyMismatchException(reservation.currency(), command.currency());
 		}
 		TokenPrice.Usage usage = command.usage();
-		BigDecimal actual = LedgerWrites.stored(actualCost(reservation, command));
-		Long actualTokens = (usage != null) ? usage.total() : null;
-		if (actualTokens == null && chain.stream().anyMatch(Budget::countsTokens)) {
+		BigDecimal asked = LedgerWrites.stored(actualCost(reservation, command));
+		Long askedTokens = (usage != null) ? usage.total() : null;
+		if (askedTokens == null && chain.stream().anyMatch(Budget::countsTokens)) {
 			throw new TokensRequiredException(chain.stream().filter(Budget::countsTokens).findFirst().orElseThrow().id());
 		}
 		Budget leaf = chain.get(chain.size() - 1);
 		switch (reservation.status()) {
 			case SETTLED -> {
-				BigDecimal charged = Reservations.zeroIfNull(reservation.charged());
-				boolean sameTokens = actualTokens == null || actualTokens.equals(reservation.chargedTokens());
-				if (charged.compareTo(actual) != 0 || !sameTokens) {
-					throw new SettlementConflictException(reservation.id(), charged, actual);
+				// A capped settle is answered again for what it asked, not for the ceiling it was charged.
+				BigDecimal before = (reservation.claimed() != null) ? reservation.claimed()
+						: Reservations.zeroIfNull(reservation.charged());
+				Long tokensBefore = (reservation.usage() != null) ? Long.valueOf(reservation.usage().total())
+						: reservation.chargedTokens();
+				boolean sameTokens = askedTokens == null || askedTokens.equals(tokensBefore);
+				if (before.compareTo(asked) != 0 || !sameTokens) {
+					throw new SettlementConflictException(reservation.id(), before, asked);
 				}
 				return new Settled(new Settlement(reservation, leaf), reservation, chain);
 			}
 			case RELEASED -> throw new ReservationReleasedException(reservation.id());
 			case HELD, EXPIRED -> {
+				Charge charge = command.allowOverrun() ? new Charge(asked, askedTokens)
+						: withinCeilings(chain, reservation, asked, askedTokens);
+				BigDecimal actual = charge.amount();
+				Long actualTokens = charge.tokens();
+				BigDecimal claimed = (actual.compareTo(asked) < 0) ? asked : null;
 				boolean held = reservation.status() == ReservationStatus.HELD;
 				BigDecimal released = held ? reservation.amount().subtract(actual).max(BigDecimal.ZERO)
 						: Reservations.zeroIfNull(reservation.released());
@@ -513,14 +532,23 @@ public class Ledger {
 						LedgerWrites.stored(released), reservation.price(), reservation.requestedModel(),
 						reservation.downgraded(), reservation.capped(), reservation.inputTokens(),
 						reservation.maxOutputTokens(), usage, late, reservation.metadata(), reservation.expiresAt(),
-						reservation.createdAt(), now, (reservation.finishedAt() != null) ? reservation.finishedAt() : now);
+						reservation.createdAt(), now, (reservation.finishedAt() != null) ? reservation.finishedAt() : now,
+						claimed);
 				writes.settle(settled);
 				writes.move(chain, reservation.id(), EntryKind.SETTLE, new Delta(actual, actual, heldMoney.negate()),
 						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0);
-				if (actual.compareTo(reservation.amount()) > 0) {
-					this.events.record(EventType.OVERRUN, reservation.budgetId(), leaf.rootId(), reservation.id(),
-							Map.of("amount", Amounts.format(reservation.amount()), "charged", Amounts.format(actual),
-									"overrun", Amounts.format(actual.subtract(reservation.amount())), "late", late),
+				if (actual.compareTo(reservation.amount()) > 0 || settled.overrunCapped()) {
+					Map<String, Object> data = new java.util.LinkedHashMap<>();
+					data.put("amount", Amounts.format(reservation.amount()));
+					data.put("charged", Amounts.format(actual));
+					data.put("overrun", Amounts.format(settled.overrun()));
+					data.put("late", late);
+					data.put("capped", settled.overrunCapped());
+					if (claimed != null) {
+						data.put("claimed", Amounts.format(claimed));
+					}
+					data.put("forced", command.allowOverrun());
+					this.events.record(EventType.OVERRUN, reservation.budgetId(), leaf.rootId(), reservation.id(), data,
 							now);
 				}
 				this.metrics.settled(reservation.currency(), actual, actual.compareTo(reservation.amount()) > 0);
@@ -542,6 +570,41 @@ public class Ledger {
 			}
 		}
 		throw new IllegalStateException("Unknown status " + reservation.status());
+	}
+
+	/** What a settle charges: money, and tokens when it gave token counts. */
+	private record Charge(BigDecimal amount, @Nullable Long tokens) {
+	}
+
+	/**
+	 * Bounds a settle by the overrun ceiling of every budget of its chain ({@link OverrunPolicy}), each in its own
+	 * unit: a budget that refuses beyond its ceiling refuses the settle; one that caps lowers the charge to its
+	 * ceiling. The ceilings are measured from what the reservation held (its estimate), late settlements included.
+	 */
+	private static Charge withinCeilings(List<Budget> chain, Reservation reservation, BigDecimal asked,
+			@Nullable Long askedTokens) {
+		BigDecimal moneyCeiling = null;
+		BigDecimal tokenCeiling = null;
+		boolean refused = false;
+		for (Budget level : chain) {
+			OverrunPolicy policy = level.policy().overrun();
+			BigDecimal ceiling = policy.ceiling(reservation.holdOn(level), level.countsTokens());
+			BigDecimal charge = level.countsTokens() ? BigDecimal.valueOf(nonNull(askedTokens)) : asked;
+			if (level.countsTokens()) {
+				tokenCeiling = (tokenCeiling == null) ? ceiling : tokenCeiling.min(ceiling);
+			}
+			else {
+				moneyCeiling = (moneyCeiling == null) ? ceiling : moneyCeiling.min(ceiling);
+			}
+			refused |= charge.compareTo(ceiling) > 0 && policy.action() == OverrunAction.REJECT;
+		}
+		if (refused) {
+			throw new OverrunLimitExceededException(reservation.id(), asked, moneyCeiling, tokenCeiling);
+		}
+		BigDecimal amount = (moneyCeiling != null) ? asked.min(moneyCeiling) : asked;
+		Long tokens = (askedTokens != null && tokenCeiling != null)
+				? Long.valueOf(Math.min(askedTokens, tokenCeiling.longValueExact())) : askedTokens;
+		return new Charge(amount, tokens);
 	}
 
 	/** Gives a hold back. Releasing twice, or after expiry, changes nothing; after a settlement it is a conflict. */

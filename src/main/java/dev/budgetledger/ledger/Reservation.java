@@ -23,13 +23,15 @@ import dev.budgetledger.pricing.TokenPrice;
  * @param capped whether {@code maxOutputTokens} was lowered to fit
  * @param usage the token counts given at settlement
  * @param late whether it was settled at or after its expiry time
+ * @param claimed what the settle asked to charge, when an overrun ceiling capped the charge ({@code charged} is then
+ * the ceiling); {@code null} otherwise
  */
 public record Reservation(UUID id, UUID budgetId, ReservationStatus status, String currency, BigDecimal amount,
 		@Nullable Long tokens, @Nullable BigDecimal charged, @Nullable Long chargedTokens, @Nullable BigDecimal released,
 		@Nullable TokenPrice price, @Nullable String requestedModel, boolean downgraded, boolean capped,
 		@Nullable Long inputTokens, @Nullable Long maxOutputTokens, TokenPrice.@Nullable Usage usage, boolean late,
 		Map<String, Object> metadata, Instant expiresAt, Instant createdAt, Instant updatedAt,
-		@Nullable Instant finishedAt) {
+		@Nullable Instant finishedAt, @Nullable BigDecimal claimed) {
 
 	/** How far the money charge went above the hold; zero when it did not. */
 	public BigDecimal overrun() {
@@ -37,6 +39,12 @@ public record Reservation(UUID id, UUID budgetId, ReservationStatus status, Stri
 			return BigDecimal.ZERO;
 		}
 		return this.charged.subtract(this.amount);
+	}
+
+	/** Whether an overrun ceiling lowered the charge (money or tokens) below what the settle asked for. */
+	public boolean overrunCapped() {
+		return this.claimed != null || (this.usage != null && this.chargedTokens != null
+				&& this.chargedTokens < this.usage.total());
 	}
 
 	/** What this reservation holds on a budget of its chain, in that budget's unit. */

@@ -34,7 +34,7 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		reserveAllowed(budget, "12");
 		assertThat(this.api.patch("/v1/budgets/" + budget, Map.of("mode", "HARD")).status()).isEqualTo(200);
 		UUID overrun = reserveAllowed(createBudget("10"), "1");
-		assertThat(settle(overrun, Map.of("amount", "30")).status()).isEqualTo(200);
+		assertThat(settle(overrun, Map.of("amount", "30", "allowOverrun", true)).status()).isEqualTo(200);
 		UUID lowered = createBudget("10");
 		reserveAllowed(lowered, "8");
 		assertThat(this.api.patch("/v1/budgets/" + lowered, Map.of("limit", "5")).status()).isEqualTo(200);
@@ -136,7 +136,7 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 	void aChargeBeyondItsHoldThatIsNoRecordedOverrunIsFound() {
 		UUID budget = createBudget("100");
 		UUID reservation = reserveAllowed(budget, "1");
-		settle(reservation, Map.of("amount", "3"));
+		settle(reservation, Map.of("amount", "3", "allowOverrun", true));
 
 		// The reservation claims it held all it was charged, so the SETTLE is no longer a recorded overrun.
 		List<Discrepancy> found = corrupted(jdbc -> jdbc.update("UPDATE reservations SET amount = 3 WHERE id = ?",

@@ -43,6 +43,8 @@ import dev.budgetledger.ledger.JournalEntry;
 import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.ledger.Mode;
 import dev.budgetledger.ledger.NewBudget;
+import dev.budgetledger.ledger.OverrunAction;
+import dev.budgetledger.ledger.OverrunPolicy;
 import dev.budgetledger.ledger.Period;
 import dev.budgetledger.money.Amount;
 import dev.budgetledger.money.Amounts;
@@ -139,7 +141,12 @@ class BudgetController {
 		BudgetPolicy policy = new BudgetPolicy((request.mode() != null) ? request.mode() : Mode.HARD,
 				(request.thresholds() != null) ? request.thresholds() : BudgetPolicy.DEFAULT_THRESHOLDS,
 				request.downgradeAt(), request.maxAmountPerCall(), request.maxTokensPerCall(),
-				request.maxCallsPerPeriod(), request.maxConcurrentHolds());
+				request.maxCallsPerPeriod(), request.maxConcurrentHolds(),
+				new OverrunPolicy(
+						(request.maxOverrunRatio() != null) ? request.maxOverrunRatio()
+								: OverrunPolicy.DEFAULT.maxRatio(),
+						request.maxOverrun(), (request.overrunAction() != null) ? request.overrunAction()
+								: OverrunPolicy.DEFAULT.action()));
 		return new NewBudget(request.name(), request.parentId(), unit, request.limit(),
 				(request.period() != null) ? request.period() : Period.NONE, zone, Boolean.TRUE.equals(request.rollover()),
 				request.rolloverCap(), policy, this.requests.metadata(request.metadata()));
@@ -184,7 +191,8 @@ class BudgetController {
 				: null;
 		return new BudgetChanges(read.present(), request.name(), request.limit(), metadata, request.mode(),
 				request.thresholds(), request.downgradeAt(), request.maxAmountPerCall(), request.maxTokensPerCall(),
-				request.maxCallsPerPeriod(), request.maxConcurrentHolds(), request.rollover(), request.rolloverCap());
+				request.maxCallsPerPeriod(), request.maxConcurrentHolds(), request.rollover(), request.rolloverCap(),
+				request.maxOverrunRatio(), request.maxOverrun(), request.overrunAction());
 	}
 
 	/** The kill switch: every new reservation on this budget or below it is denied from now on. */
@@ -282,7 +290,10 @@ class BudgetController {
 			@Nullable @Amount @DecimalMin(value = "0", inclusive = false) BigDecimal maxAmountPerCall,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS * 2) Long maxTokensPerCall,
 			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerPeriod,
-			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds, @Nullable Map<String, Object> metadata) {
+			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds,
+			@Nullable @DecimalMin("0") @DecimalMax("1000000") @Digits(integer = 7, fraction = 4) BigDecimal maxOverrunRatio,
+			@Nullable @Amount BigDecimal maxOverrun, @Nullable OverrunAction overrunAction,
+			@Nullable Map<String, Object> metadata) {
 	}
 
 	/** The fields a merge patch may change; unit, parent and period are fixed at creation. */
@@ -296,7 +307,10 @@ class BudgetController {
 			@Nullable @Amount @DecimalMin(value = "0", inclusive = false) BigDecimal maxAmountPerCall,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS * 2) Long maxTokensPerCall,
 			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerPeriod,
-			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds, @Nullable Map<String, Object> metadata) {
+			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds,
+			@Nullable @DecimalMin("0") @DecimalMax("1000000") @Digits(integer = 7, fraction = 4) BigDecimal maxOverrunRatio,
+			@Nullable @Amount BigDecimal maxOverrun, @Nullable OverrunAction overrunAction,
+			@Nullable Map<String, Object> metadata) {
 	}
 
 	record FreezeRequest(@NotBlank @Size(max = 500) @Pattern(regexp = NAME_PATTERN) String reason) {

@@ -24,7 +24,7 @@ record BudgetResponse(UUID id, String name, @Nullable UUID parentId, UUID rootId
 		@Nullable Instant periodStart, @Nullable Instant periodEnd, boolean rollover, @Nullable String rolloverCap,
 		String mode, List<String> thresholds, @Nullable String downgradeAt, @Nullable String maxAmountPerCall,
 		@Nullable Long maxTokensPerCall, @Nullable Long maxCallsPerPeriod, @Nullable Integer maxConcurrentHolds,
-		long heldCount, long callsInPeriod, long deniedCount, Map<String, Object> metadata, Instant createdAt,
+		String maxOverrunRatio, @Nullable String maxOverrun, String overrunAction, long heldCount, long callsInPeriod, long deniedCount, Map<String, Object> metadata, Instant createdAt,
 		Instant updatedAt) {
 
 	static BudgetResponse of(Budget b) {
@@ -39,7 +39,9 @@ record BudgetResponse(UUID id, String name, @Nullable UUID parentId, UUID rootId
 				policy.mode().name(), policy.thresholds().stream().map(t -> t.stripTrailingZeros().toPlainString()).toList(),
 				(policy.downgradeAt() != null) ? policy.downgradeAt().stripTrailingZeros().toPlainString() : null,
 				Amounts.formatOrNull(policy.maxAmountPerCall()), policy.maxTokensPerCall(), policy.maxCallsPerPeriod(),
-				policy.maxConcurrentHolds(), b.heldCount(), b.callsInPeriod(), b.deniedCount(), b.metadata(),
+				policy.maxConcurrentHolds(), policy.overrun().maxRatio().stripTrailingZeros().toPlainString(),
+				(policy.overrun().max() != null) ? b.format(policy.overrun().max()) : null,
+				policy.overrun().action().name(), b.heldCount(), b.callsInPeriod(), b.deniedCount(), b.metadata(),
 				b.createdAt(), b.updatedAt());
 	}
 

@@ -38,6 +38,8 @@ import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.pricing.TokenPrice;
 import dev.budgetledger.security.Caller;
+import dev.budgetledger.security.ForbiddenException;
+import dev.budgetledger.security.Role;
 import dev.budgetledger.tracing.Correlation;
 
 import org.springframework.http.ResponseEntity;
@@ -141,7 +143,7 @@ class ReservationController {
 	ResponseEntity<String> settle(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@PathVariable UUID id, @Valid @RequestBody SettleRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
-		SettleCommand command = command(id, request);
+		SettleCommand command = command(id, request, caller);
 		String path = http.getRequestURI();
 		return this.coalescer.settle(id, batch -> this.idempotency.executeInTransaction(caller.keyId(), key, "POST",
 				path, request, () -> ok(batch.settle(command, caller.scope()))));
@@ -218,8 +220,12 @@ class ReservationController {
 				metadata);
 	}
 
-	private static SettleCommand command(UUID id, SettleRequest request) {
+	private static SettleCommand command(UUID id, SettleRequest request, Caller caller) {
 		Requests.currency(request.currency());
+		boolean allowOverrun = Boolean.TRUE.equals(request.allowOverrun());
+		if (allowOverrun && caller.role() != Role.ADMIN) {
+			throw new ForbiddenException("Only an ADMIN key may settle beyond the overrun ceiling (allowOverrun)");
+		}
 		boolean tokens = request.inputTokens() != null || request.outputTokens() != null
 				|| request.cacheReadTokens() != null || request.cacheWriteTokens() != null
 				|| request.reasoningTokens() != null;
@@ -233,7 +239,7 @@ class ReservationController {
 		TokenPrice.Usage usage = tokens ? new TokenPrice.Usage(request.inputTokens(), request.outputTokens(),
 				zero(request.cacheReadTokens()), zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
 				: null;
-		return new SettleCommand(id, request.amount(), request.currency(), usage);
+		return new SettleCommand(id, request.amount(), request.currency(), usage, allowOverrun);
 	}
 
 	private static long zero(@Nullable Long value) {
@@ -290,7 +296,7 @@ class ReservationController {
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens, @Nullable @Min(0) @Max(MAX_TOKENS) Long outputTokens,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long cacheReadTokens,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long cacheWriteTokens,
-			@Nullable @Min(0) @Max(MAX_TOKENS) Long reasoningTokens) {
+			@Nullable @Min(0) @Max(MAX_TOKENS) Long reasoningTokens, @Nullable Boolean allowOverrun) {
 	}
 
 	record ExtendRequest(@NotNull Integer ttlSeconds) {

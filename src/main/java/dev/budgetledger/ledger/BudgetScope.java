@@ -1,5 +1,7 @@
 package dev.budgetledger.ledger;
 
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
@@ -24,6 +26,21 @@ public class BudgetScope {
 
 	BudgetScope(JdbcClient jdbc) {
 		this.jdbc = jdbc;
+	}
+
+	/**
+	 * The budgets above a scope: its ancestors, whose ids, names and figures a key bound to it may never see (a
+	 * denial they cause says only {@code limitedBy: ANCESTOR}). Empty for a key that sees everything.
+	 */
+	public Set<UUID> above(@Nullable UUID root) {
+		if (root == null) {
+			return Set.of();
+		}
+		List<UUID> ancestors = this.jdbc.sql("SELECT unnest(ancestors) FROM budgets WHERE id = :id")
+			.param("id", root)
+			.query(UUID.class)
+			.list();
+		return ancestors.stream().filter(id -> !id.equals(root)).collect(java.util.stream.Collectors.toSet());
 	}
 
 	/** Whether {@code budgetId} is {@code root} or inside its subtree. */

@@ -293,7 +293,13 @@ public class Ledger {
 	 */
 	@Transactional
 	public ReserveOutcome decide(ReserveCommand command) {
-		ReserveOutcome outcome = reserve(command, null, true);
+		return decide(command, null);
+	}
+
+	/** As {@link #decide(ReserveCommand)}, answered as a caller limited to the subtree of {@code scope} sees it. */
+	@Transactional
+	public ReserveOutcome decide(ReserveCommand command, @Nullable UUID scope) {
+		ReserveOutcome outcome = reserve(command, scope, true);
 		TransactionAspectSupport.currentTransactionStatus().setRollbackOnly();
 		return outcome;
 	}
@@ -404,8 +410,9 @@ public class Ledger {
 						Amounts.format(deny.requested(), Budget.TOKENS.equals(deny.unit())), "available",
 						Amounts.format(deny.available(), Budget.TOKENS.equals(deny.unit()))), now);
 			}
+			boolean limitedAbove = !visibleId(chain, deny.limitingBudgetId(), scope);
 			return new Held(new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
-					deny.requested(), deny.available()), chain, expired);
+					deny.requested(), deny.available(), limitedAbove), chain, expired);
 		}
 		Decider.Allow allow = (Decider.Allow) decision;
 		Ask.Option chosen = allow.chosen();
@@ -428,7 +435,11 @@ public class Ledger {
 		List<ReserveOutcome.ThresholdCrossing> crossings = new ArrayList<>();
 		Function<Budget, BigDecimal> change = level -> Decider.hold(level, chosen);
 		emitUsageEvents(chain, change, id, now);
+		List<Budget> locked = chain;
 		for (Decider.Crossing crossing : recordCrossings(chain, change, id, now)) {
+			if (!visibleId(locked, crossing.budgetId(), scope)) {
+				continue; // recorded and evented for those who may see that budget, not told to this caller
+			}
 			crossings.add(new ReserveOutcome.ThresholdCrossing(crossing.budgetId(), crossing.threshold()));
 			String warning = thresholdWarning(crossing.threshold());
 			if (!warnings.contains(warning)) {
@@ -558,6 +569,7 @@ public class Ledger {
 				this.forecast.afterSettle(chain, level -> level.countsTokens() ? spentTokens : actual, change,
 						reservation.id(), now);
 				List<String> warnings = recordCrossings(chain, change, reservation.id(), now).stream()
+					.filter(crossing -> visibleId(chain, crossing.budgetId(), scope))
 					.map(crossing -> thresholdWarning(crossing.threshold()))
 					.distinct()
 					.toList();
@@ -792,6 +804,25 @@ public class Ledger {
 				b.spent().add(spent), b.reserved().subtract(held), b.heldCount() - (wasHeld ? 1 : 0), b.callsInPeriod(),
 				b.deniedCount(), b.status(), b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(),
 				b.createdAt(), b.updatedAt());
+	}
+
+	/**
+	 * Whether a caller limited to the subtree of {@code scope} may see {@code level} of this (root-first) chain,
+	 * which reaches into its scope: the scope and the levels below it, not its ancestors.
+	 */
+	private static boolean visible(List<Budget> chain, Budget level, @Nullable UUID scope) {
+		if (scope == null) {
+			return true;
+		}
+		return chain.stream()
+			.filter(b -> b.id().equals(scope))
+			.findFirst()
+			.map(top -> level.depth() >= top.depth())
+			.orElse(false);
+	}
+
+	private static boolean visibleId(List<Budget> chain, UUID budgetId, @Nullable UUID scope) {
+		return chain.stream().filter(b -> b.id().equals(budgetId)).anyMatch(b -> visible(chain, b, scope));
 	}
 
 	/** Whether a caller limited to the subtree of {@code scope} may touch the leaf of this (root-first) chain. */

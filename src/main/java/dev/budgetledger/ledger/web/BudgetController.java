@@ -167,14 +167,14 @@ class BudgetController {
 	@GetMapping("/{id}")
 	BudgetResponse get(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
 		this.scope.requireBudget(caller.scope(), id);
-		return BudgetResponse.of(this.budgets.get(id));
+		return BudgetResponse.of(this.budgets.get(id), caller.scope());
 	}
 
 	@GetMapping
 	PageResponse<BudgetResponse> list(@RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit,
 			@RequestParam(required = false) @Nullable String cursor, @AuthenticationPrincipal Caller caller) {
 		return PageResponse.of(this.budgets.list(Cursors.decodeUuid(cursor), limit + 1, caller.scope()), limit,
-				BudgetResponse::of, Budget::id);
+				budget -> BudgetResponse.of(budget, caller.scope()), Budget::id);
 	}
 
 	/** JSON merge patch: fields left out stay as they are; a cap set to null is removed. */
@@ -227,7 +227,7 @@ class BudgetController {
 		this.scope.requireBudget(caller.scope(), id);
 		this.budgets.get(id);
 		return PageResponse.of(this.budgets.children(id, Cursors.decodeUuid(cursor), limit + 1), limit,
-				BudgetResponse::of, Budget::id);
+				budget -> BudgetResponse.of(budget, caller.scope()), Budget::id);
 	}
 
 	/**
@@ -245,7 +245,7 @@ class BudgetController {
 		}
 		Map<UUID, TreeNode> nodes = new LinkedHashMap<>();
 		for (Budget budget : subtree) {
-			TreeNode node = new TreeNode(BudgetResponse.of(budget), new ArrayList<>());
+			TreeNode node = new TreeNode(BudgetResponse.of(budget, caller.scope()), new ArrayList<>());
 			nodes.put(budget.id(), node);
 			TreeNode parent = (budget.parentId() != null) ? nodes.get(budget.parentId()) : null;
 			if (parent != null && !budget.id().equals(id)) {

@@ -260,22 +260,33 @@ class ReservationController {
 		body.put("type", type.type().toString());
 		body.put("title", type.title());
 		body.put("status", type.status().value());
+		// A budget above the caller's scope is not named, nor are its figures: "an ancestor" is all it learns.
+		boolean above = denied.limitedAbove();
+		String limiting = above ? "An ancestor of budget " + denied.budgetId() : "Budget " + denied.limitingBudgetId();
 		body.put("detail", switch (denied.reason()) {
-			case BUDGET_FROZEN -> "Budget " + denied.limitingBudgetId() + " is frozen";
-			case PER_CALL_LIMIT -> "The call asks for more than budget " + denied.limitingBudgetId() + " allows per call";
-			case CONCURRENCY_LIMIT -> "Budget " + denied.limitingBudgetId() + " has as many holds as it allows at once";
-			case CALL_LIMIT -> "Budget " + denied.limitingBudgetId() + " has allowed as many calls as it allows this period";
-			case INSUFFICIENT_FUNDS -> "Budget " + denied.limitingBudgetId() + " has " + available + " " + denied.unit()
-					+ " available, less than the " + requested + " requested";
+			case BUDGET_FROZEN -> limiting + " is frozen";
+			case PER_CALL_LIMIT -> "The call asks for more than " + (above ? "an ancestor of budget " + denied.budgetId()
+					: "budget " + denied.limitingBudgetId()) + " allows per call";
+			case CONCURRENCY_LIMIT -> limiting + " has as many holds as it allows at once";
+			case CALL_LIMIT -> limiting + " has allowed as many calls as it allows this period";
+			case INSUFFICIENT_FUNDS -> above ? limiting + " has less available than the " + requested + " "
+					+ denied.unit() + " requested"
+					: limiting + " has " + available + " " + denied.unit() + " available, less than the " + requested
+							+ " requested";
 		});
 		body.put("code", type.code());
 		body.put("decision", "DENY");
 		body.put("reason", denied.reason().name());
 		body.put("budgetId", denied.budgetId());
-		body.put("limitingBudgetId", denied.limitingBudgetId());
+		body.put("limitedBy", above ? "ANCESTOR" : "BUDGET");
+		if (!above) {
+			body.put("limitingBudgetId", denied.limitingBudgetId());
+		}
 		body.put("unit", denied.unit());
 		body.put("requested", requested);
-		body.put("available", available);
+		if (!above) {
+			body.put("available", available);
+		}
 		body.putAll(Correlation.current());
 		return body;
 	}

@@ -77,9 +77,12 @@ public class Ledger {
 
 	private final LedgerMetrics metrics;
 
+	private final BudgetScope scope;
+
 	Ledger(JdbcClient jdbc, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata,
 			JsonMapper json, ReservationSettings settings, MeterRegistry meters, Events events, Denials denials,
-			ExhaustionForecast forecast, LedgerMetrics metrics) {
+			ExhaustionForecast forecast, LedgerMetrics metrics, BudgetScope scope) {
+		this.scope = scope;
 		this.events = events;
 		this.denials = denials;
 		this.forecast = forecast;
@@ -171,6 +174,7 @@ public class Ledger {
 			.param("now", Timestamp.from(now))
 			.update();
 		journal(id, EntryKind.OPEN, spec.limit(), BigDecimal.ZERO, spec.limit(), null, null, now);
+		this.scope.learn(id, ancestors);
 		return this.budgets.get(id);
 	}
 
@@ -304,6 +308,11 @@ public class Ledger {
 		return outcome;
 	}
 
+	/** Lets the scope check before the lock know the budget of a reservation this instance made. */
+	void learnHold(UUID reservationId, UUID budgetId) {
+		this.scope.learnHold(reservationId, budgetId);
+	}
+
 	/** Times settlements, lock to commit; a coalesced batch records each of its settles with the batch's time. */
 	Timer settleTimer() {
 		return this.settleTimer;
@@ -354,6 +363,7 @@ public class Ledger {
 		holds.forEach(hold -> leaves.add(hold.budgetId()));
 		leafIds = leaves;
 		List<Budget> locked = leaves.isEmpty() ? List.of() : this.budgets.lockChains(List.copyOf(leafIds));
+		locked.forEach(budget -> this.scope.learn(budget.id(), budget.ancestors()));
 		boolean rolled = false;
 		for (Budget level : locked) {
 			PeriodRoll roll = PeriodRoll.of(level, now).orElse(null);

@@ -100,6 +100,9 @@ class ReservationController {
 			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = command(request).sentWith(caller.keyId(), key);
 		String path = http.getRequestURI();
+		// Out of scope is answered before the request joins a batch or locks anything: another tenant's budget is
+		// never locked, nor its batch disturbed, by a request that may not touch it.
+		this.scope.requireBudgetBeforeLock(caller.scope(), command.budgetId());
 		// Concurrent reserves and settles on one budget tree share one locking transaction (Coalescer); the
 		// idempotency record of each commits in it.
 		return this.coalescer.reserve(command.budgetId(),
@@ -145,6 +148,7 @@ class ReservationController {
 			@AuthenticationPrincipal Caller caller) {
 		SettleCommand command = command(id, request, caller);
 		String path = http.getRequestURI();
+		this.scope.requireReservationBeforeLock(caller.scope(), id);
 		return this.coalescer.settle(id, batch -> this.idempotency.executeInTransaction(caller.keyId(), key, "POST",
 				path, request, () -> ok(batch.settle(command, caller.scope()))));
 	}

@@ -38,6 +38,7 @@ public enum ProblemType {
 	RESERVATION_SETTLED(HttpStatus.CONFLICT, "Reservation was settled"),
 	RESERVATION_EXPIRED(HttpStatus.CONFLICT, "Reservation has expired"),
 	SETTLEMENT_CONFLICT(HttpStatus.CONFLICT, "Reservation was settled with a different amount"),
+	RESERVATION_NOT_SETTLED(HttpStatus.CONFLICT, "Reservation is not settled"),
 	IDEMPOTENCY_KEY_IN_FLIGHT(HttpStatus.CONFLICT, "A request with this idempotency key is in progress"),
 	IDEMPOTENCY_KEY_REUSED(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency key reused with a different request"),
 	OVERRUN_LIMIT_EXCEEDED(HttpStatus.UNPROCESSABLE_CONTENT, "Settle exceeds the overrun ceiling"),

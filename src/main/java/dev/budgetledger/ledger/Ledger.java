@@ -436,7 +436,7 @@ public class Ledger {
 		Reservation reservation = new Reservation(id, leafId, ReservationStatus.HELD, currency,
 				chosen.amount(), chosen.tokens(), null, null, null, price, allow.downgraded() ? requested.model() : null,
 				allow.downgraded(), allow.capped(), chosen.inputTokens(), chosen.maxOutputTokens(), null, false,
-				command.metadata(), expiresAt, now, now, null, null);
+				command.metadata(), expiresAt, now, now, null, null, BigDecimal.ZERO);
 		writes.hold(reservation, rootId, this.metadata.write(command.metadata()), command.apiKeyId(),
 				command.idempotencyKey());
 		writes.move(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
@@ -554,7 +554,7 @@ public class Ledger {
 						reservation.downgraded(), reservation.capped(), reservation.inputTokens(),
 						reservation.maxOutputTokens(), usage, late, reservation.metadata(), reservation.expiresAt(),
 						reservation.createdAt(), now, (reservation.finishedAt() != null) ? reservation.finishedAt() : now,
-						claimed);
+						claimed, reservation.adjustment());
 				writes.settle(settled);
 				writes.move(chain, reservation.id(), EntryKind.SETTLE, new Delta(actual, actual, heldMoney.negate()),
 						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0);
@@ -627,6 +627,73 @@ public class Ledger {
 		Long tokens = (askedTokens != null && tokenCeiling != null)
 				? Long.valueOf(Math.min(askedTokens, tokenCeiling.longValueExact())) : askedTokens;
 		return new Charge(amount, tokens);
+	}
+
+	/**
+	 * Corrects what a settled reservation was charged (an ADMIN's correction; to zero it is a reversal): the SETTLE
+	 * stays, every money budget of the chain gets an ADJUST entry moving its spent by the change, in the current
+	 * period, with {@code reason} as its note, and the reservation adds the change to its {@code adjustment}.
+	 * Correcting to the net charge it already has changes nothing. Token budgets count tokens used, which stay.
+	 */
+	@Transactional
+	public Correction adjust(UUID reservationId, BigDecimal netCharge, String reason) {
+		Instant now = now();
+		Reservation reservation = this.reservations.lock(reservationId);
+		if (reservation.status() != ReservationStatus.SETTLED || reservation.netCharged() == null) {
+			throw new ReservationNotSettledException(reservationId, reservation.status());
+		}
+		BigDecimal target = LedgerWrites.stored(netCharge);
+		BigDecimal before = reservation.netCharged();
+		BigDecimal delta = target.subtract(before);
+		List<Budget> chain = lockAndRoll(reservation.budgetId(), now);
+		if (delta.signum() == 0) {
+			return new Correction(reservation, before, BigDecimal.ZERO, false);
+		}
+		for (Budget level : chain) {
+			if (!level.countsTokens() && level.spent().add(delta).signum() < 0) {
+				throw new dev.budgetledger.errors.InvalidRequestException("charged", "would take what a budget of the "
+						+ "chain has spent this period below zero; a charge of a closed period is corrected at most by "
+						+ "what the current period has spent");
+			}
+		}
+		List<UUID> money = chain.stream().filter(level -> !level.countsTokens()).map(Budget::id).toList();
+		this.jdbc.sql("""
+				INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, note, created_at)
+				SELECT id, root_id, :reservationId, 'ADJUST', :target, :delta, :reason, :now
+				FROM budgets WHERE id IN (:money) ORDER BY depth""")
+			.param("reservationId", reservationId)
+			.param("target", target)
+			.param("delta", delta)
+			.param("reason", reason)
+			.param("now", Timestamp.from(now))
+			.param("money", money)
+			.update();
+		this.jdbc.sql("UPDATE budgets SET spent = spent + :delta, updated_at = :now WHERE id IN (:money)")
+			.param("delta", delta)
+			.param("now", Timestamp.from(now))
+			.param("money", money)
+			.update();
+		this.jdbc.sql("""
+				UPDATE reservations SET adjustment = adjustment + :delta, updated_at = :now WHERE id = :id""")
+			.param("delta", delta)
+			.param("now", Timestamp.from(now))
+			.param("id", reservationId)
+			.update();
+		Budget leaf = chain.get(chain.size() - 1);
+		this.events.record(EventType.ADJUSTED, reservation.budgetId(), leaf.rootId(), reservationId,
+				Map.of("charged", Amounts.format(reservation.charged()), "before", Amounts.format(before), "after",
+						Amounts.format(target), "change", Amounts.format(delta), "reason", reason),
+				now);
+		return new Correction(this.reservations.get(reservationId), before, delta, true);
+	}
+
+	/**
+	 * What a correction did.
+	 * @param before the net charge before it
+	 * @param change what it added to the charge (negative for a reduction)
+	 * @param changed whether it changed anything (a correction to the current net charge does not)
+	 */
+	public record Correction(Reservation reservation, BigDecimal before, BigDecimal change, boolean changed) {
 	}
 
 	/** Gives a hold back. Releasing twice, or after expiry, changes nothing; after a settlement it is a conflict. */

@@ -150,6 +150,25 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void aCorrectionTheReservationDoesNotRecordIsFound() {
+		UUID budget = createBudget("100");
+		UUID reservation = reserveAllowed(budget, "2");
+		settle(reservation, Map.of("amount", "2"));
+		assertThat(this.api.post("/v1/reservations/" + reservation + "/adjust",
+				Map.of("charged", "0.50", "reason", "partial refund")).status()).isEqualTo(200);
+		assertLedgerReconciled();
+
+		List<Discrepancy> found = corrupted(jdbc -> jdbc.update(
+				"UPDATE reservations SET adjustment = -1 WHERE id = ?", reservation));
+
+		assertThat(found).anySatisfy(d -> {
+			assertThat(d.invariant()).isEqualTo(Invariant.RESERVATION_STATE);
+			assertThat(d.reservationId()).isEqualTo(reservation);
+			assertThat(d.problem()).contains("ADJUST entries moved spent by -1.5");
+		});
+	}
+
+	@Test
 	void aKeyThatTookEffectTwiceIsFound() {
 		UUID budget = createBudget("10");
 		String key = "twice-" + UUID.randomUUID();

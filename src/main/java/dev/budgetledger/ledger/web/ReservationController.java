@@ -12,11 +12,14 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
 
+import dev.budgetledger.audit.AuditAction;
+import dev.budgetledger.audit.AuditLog;
 import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.idempotency.IdempotentExecutor;
@@ -82,8 +85,11 @@ class ReservationController {
 
 	private final Coalescer coalescer;
 
+	private final AuditLog audit;
+
 	ReservationController(Ledger ledger, Reservations reservations, Pricing pricing, IdempotentExecutor idempotency,
-			Requests requests, BudgetScope scope, Budgets budgets, Coalescer coalescer) {
+			Requests requests, BudgetScope scope, Budgets budgets, Coalescer coalescer, AuditLog audit) {
+		this.audit = audit;
 		this.budgets = budgets;
 		this.coalescer = coalescer;
 		this.ledger = ledger;
@@ -159,6 +165,26 @@ class ReservationController {
 		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), null, () -> {
 			this.scope.requireReservation(caller.scope(), id);
 			return ok(this.ledger.release(id));
+		});
+	}
+
+	/**
+	 * An ADMIN's correction of a settled reservation's charge, to {@code charged} (0 reverses it), with a reason:
+	 * journaled as ADJUST on every money budget of the chain, evented and audited in one transaction.
+	 */
+	@PostMapping(path = "/{id}/adjust", consumes = "application/json")
+	ResponseEntity<String> adjust(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
+			@PathVariable UUID id, @Valid @RequestBody AdjustRequest request, HttpServletRequest http,
+			@AuthenticationPrincipal Caller caller) {
+		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
+			ReservationResponse before = ReservationResponse.of(this.reservations.get(id));
+			Ledger.Correction correction = this.ledger.adjust(id, request.charged(), request.reason());
+			ReservationResponse after = ReservationResponse.of(correction.reservation());
+			if (correction.changed()) {
+				this.audit.record(caller.actor(), AuditAction.RESERVATION_ADJUST, id.toString(), before,
+						Map.of("reservation", after, "reason", request.reason()));
+			}
+			return StoredResponse.of(200, after);
 		});
 	}
 
@@ -315,6 +341,11 @@ class ReservationController {
 	}
 
 	record ExtendRequest(@NotNull Integer ttlSeconds) {
+	}
+
+	/** @param charged what the reservation should cost in all, after the correction; 0 reverses the charge */
+	record AdjustRequest(@NotNull @Amount BigDecimal charged,
+			@NotBlank @Size(max = 500) @Pattern(regexp = BudgetController.NAME_PATTERN) String reason) {
 	}
 
 }

@@ -7,7 +7,7 @@ public enum AuditAction {
 	BUDGET_UNFREEZE(TargetType.BUDGET), PRICE_PUT(TargetType.PRICE),
 	API_KEY_CREATE(TargetType.API_KEY), API_KEY_REVOKE(TargetType.API_KEY), WEBHOOK_CREATE(TargetType.WEBHOOK),
 	WEBHOOK_UPDATE(TargetType.WEBHOOK), WEBHOOK_DELETE(TargetType.WEBHOOK), WEBHOOK_ROTATE_SECRET(TargetType.WEBHOOK),
-	WEBHOOK_DELIVERY_RETRY(TargetType.WEBHOOK);
+	WEBHOOK_DELIVERY_RETRY(TargetType.WEBHOOK), RESERVATION_ADJUST(TargetType.RESERVATION);
 
 	private final TargetType targetType;
 
@@ -21,7 +21,7 @@ public enum AuditAction {
 
 	public enum TargetType {
 
-		BUDGET, PRICE, API_KEY, WEBHOOK
+		BUDGET, PRICE, API_KEY, WEBHOOK, RESERVATION
 
 	}
 

@@ -6,7 +6,7 @@ public enum EventType {
 	THRESHOLD_CROSSED("budget.threshold_crossed"), EXHAUSTED("budget.exhausted"),
 	PROJECTED_EXHAUSTION("budget.projected_exhaustion"), FROZEN("budget.frozen"),
 	UNFROZEN("budget.unfrozen"), PERIOD_RESET("budget.period_reset"), DENIED("reservation.denied"),
-	OVERRUN("reservation.overrun"), EXPIRED("reservation.expired");
+	OVERRUN("reservation.overrun"), EXPIRED("reservation.expired"), ADJUSTED("reservation.adjusted");
 
 	private final String wireName;
 

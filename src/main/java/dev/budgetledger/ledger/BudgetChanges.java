@@ -15,7 +15,8 @@ public record BudgetChanges(Set<String> present, @Nullable String name, @Nullabl
 		@Nullable Map<String, Object> metadata, @Nullable Mode mode, @Nullable List<BigDecimal> thresholds,
 		@Nullable BigDecimal downgradeAt, @Nullable BigDecimal maxAmountPerCall, @Nullable Long maxTokensPerCall,
 		@Nullable Long maxCallsPerPeriod, @Nullable Integer maxConcurrentHolds, @Nullable Boolean rollover,
-		@Nullable BigDecimal rolloverCap) {
+		@Nullable BigDecimal rolloverCap, @Nullable BigDecimal maxOverrunRatio, @Nullable BigDecimal maxOverrun,
+		@Nullable OverrunAction overrunAction) {
 
 	boolean has(String field) {
 		return this.present.contains(field);

@@ -23,6 +23,7 @@ final class BudgetRules {
 		checkAmount("limit", spec.limit(), tokens);
 		checkAmount("rolloverCap", spec.rolloverCap(), tokens);
 		checkPolicy(spec.policy().maxAmountPerCall(), spec.policy().thresholds(), tokens);
+		checkAmount("maxOverrun", spec.policy().overrun().max(), tokens);
 	}
 
 	static void check(Budget budget, BudgetChanges changes) {
@@ -33,12 +34,14 @@ final class BudgetRules {
 			}
 			checkAmount("limit", changes.limit(), tokens);
 		}
-		for (String required : List.of("name", "mode", "thresholds", "rollover", "metadata")) {
+		for (String required : List.of("name", "mode", "thresholds", "rollover", "metadata", "maxOverrunRatio",
+				"overrunAction")) {
 			if (changes.has(required) && isNull(changes, required)) {
 				throw new InvalidRequestException(required, "cannot be null");
 			}
 		}
 		checkAmount("rolloverCap", changes.rolloverCap(), tokens);
+		checkAmount("maxOverrun", changes.maxOverrun(), tokens);
 		checkPolicy(changes.maxAmountPerCall(), (changes.thresholds() != null) ? changes.thresholds() : List.of(),
 				tokens);
 	}
@@ -50,6 +53,8 @@ final class BudgetRules {
 			case "thresholds" -> changes.thresholds() == null;
 			case "rollover" -> changes.rollover() == null;
 			case "metadata" -> changes.metadata() == null;
+			case "maxOverrunRatio" -> changes.maxOverrunRatio() == null;
+			case "overrunAction" -> changes.overrunAction() == null;
 			default -> false;
 		};
 	}

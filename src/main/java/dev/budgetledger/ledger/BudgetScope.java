@@ -1,6 +1,10 @@
 package dev.budgetledger.ledger;
 
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 
@@ -20,10 +24,107 @@ public class BudgetScope {
 	 */
 	static final String SUBTREE = "SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:scopeRoot AS uuid)]";
 
+	/** The caches are forgotten past this size; they only save lookups. */
+	private static final int MAX_KNOWN = 100_000;
+
 	private final JdbcClient jdbc;
+
+	/**
+	 * Paths from the root (ancestors, the budget included) of budgets seen by this instance. A budget's path never
+	 * changes (its parent is fixed at creation, and budgets are not deleted), so a cached one is never stale.
+	 */
+	private final Map<UUID, List<UUID>> paths = new ConcurrentHashMap<>();
+
+	/** The budgets of reservations seen by this instance; a reservation never moves to another budget. */
+	private final Map<UUID, UUID> holds = new ConcurrentHashMap<>();
 
 	BudgetScope(JdbcClient jdbc) {
 		this.jdbc = jdbc;
+	}
+
+	/** Remembers a budget's path from its root, as read by a lock or a creation. */
+	void learn(UUID budgetId, List<UUID> path) {
+		if (this.paths.size() > MAX_KNOWN) {
+			this.paths.clear();
+		}
+		this.paths.putIfAbsent(budgetId, List.copyOf(path));
+	}
+
+	/** Remembers the budget of a reservation made through this instance. */
+	void learnHold(UUID reservationId, UUID budgetId) {
+		if (this.holds.size() > MAX_KNOWN) {
+			this.holds.clear();
+		}
+		this.holds.putIfAbsent(reservationId, budgetId);
+	}
+
+	/**
+	 * The check a bound key's reserve passes before it joins a batch or locks anything: a budget outside the scope
+	 * is answered as missing at once, so requests aimed at another tenant's budget never touch its rows or its
+	 * batches. Paths are cached, so a key's reserves cost no round trip for it after the first.
+	 */
+	public void requireBudgetBeforeLock(@Nullable UUID root, UUID budgetId) {
+		if (root == null) {
+			return;
+		}
+		List<UUID> path = pathOf(budgetId);
+		if (path == null || !path.contains(root)) {
+			throw new BudgetNotFoundException(budgetId);
+		}
+	}
+
+	/** As {@link #requireBudgetBeforeLock}, for a settle of a reservation. */
+	public void requireReservationBeforeLock(@Nullable UUID root, UUID reservationId) {
+		if (root == null) {
+			return;
+		}
+		UUID budgetId = this.holds.get(reservationId);
+		if (budgetId == null) {
+			budgetId = this.jdbc.sql("SELECT budget_id FROM reservations WHERE id = :id")
+				.param("id", reservationId)
+				.query(UUID.class)
+				.optional()
+				.orElse(null);
+			if (budgetId == null) {
+				throw new ReservationNotFoundException(reservationId);
+			}
+			learnHold(reservationId, budgetId);
+		}
+		List<UUID> path = pathOf(budgetId);
+		if (path == null || !path.contains(root)) {
+			throw new ReservationNotFoundException(reservationId);
+		}
+	}
+
+	private @Nullable List<UUID> pathOf(UUID budgetId) {
+		List<UUID> path = this.paths.get(budgetId);
+		if (path != null) {
+			return path;
+		}
+		path = this.jdbc.sql("SELECT unnest(ancestors) FROM budgets WHERE id = :id")
+			.param("id", budgetId)
+			.query(UUID.class)
+			.list();
+		if (path.isEmpty()) {
+			return null;
+		}
+		learn(budgetId, path);
+		return path;
+	}
+
+	/**
+	 * The budgets above a scope: its ancestors, whose ids, names and figures a key bound to it may never see (a
+	 * denial they cause says only {@code limitedBy: ANCESTOR}). Empty for a key that sees everything.
+	 */
+	public Set<UUID> above(@Nullable UUID root) {
+		if (root == null) {
+			return Set.of();
+		}
+		List<UUID> ancestors = this.jdbc.sql("SELECT unnest(ancestors) FROM budgets WHERE id = :id")
+			.param("id", root)
+			.query(UUID.class)
+			.list();
+		return ancestors.stream().filter(id -> !id.equals(root)).collect(java.util.stream.Collectors.toSet());
 	}
 
 	/** Whether {@code budgetId} is {@code root} or inside its subtree. */

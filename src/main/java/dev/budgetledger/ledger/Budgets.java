@@ -28,7 +28,8 @@ public class Budgets {
 			id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, spent, reserved, held_count,
 			calls_in_period, denied_count, status, frozen_reason, frozen_at, period, timezone, period_start, rollover,
 			rollover_cap, carried_over, mode, thresholds, downgrade_at, max_amount_per_call, max_tokens_per_call,
-			max_calls_per_period, max_concurrent_holds, metadata, created_at, updated_at""";
+			max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun, overrun_action, metadata, created_at,
+			updated_at""";
 
 	private static final TypeReference<List<BigDecimal>> DECIMALS = new TypeReference<>() {
 	};
@@ -138,7 +139,9 @@ public class Budgets {
 		BudgetPolicy policy = new BudgetPolicy(Mode.valueOf(rs.getString("mode")),
 				json.readValue(rs.getString("thresholds"), DECIMALS), rs.getBigDecimal("downgrade_at"),
 				rs.getBigDecimal("max_amount_per_call"), longOrNull(rs, "max_tokens_per_call"),
-				longOrNull(rs, "max_calls_per_period"), intOrNull(rs, "max_concurrent_holds"));
+				longOrNull(rs, "max_calls_per_period"), intOrNull(rs, "max_concurrent_holds"),
+				new OverrunPolicy(rs.getBigDecimal("max_overrun_ratio"), rs.getBigDecimal("max_overrun"),
+						OverrunAction.valueOf(rs.getString("overrun_action"))));
 		Array ancestors = rs.getArray("ancestors");
 		return new Budget(rs.getObject("id", UUID.class), rs.getString("name"), rs.getObject("parent_id", UUID.class),
 				rs.getObject("root_id", UUID.class), rs.getInt("depth"),

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 
+import dev.budgetledger.errors.ApiException;
 import dev.budgetledger.errors.DatabaseFailures;
 
 import org.springframework.stereotype.Component;
@@ -44,9 +45,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * locks rows in the global order, so two batches that touch one tree (a leaf whose root this instance has not
  * learned yet has a lane key of its own) only wait for each other.
  * <p>
- * If any request of a batch fails (a conflict, a failing insert, a lock timeout), the batch transaction is rolled
- * back as a whole (nothing of it was committed or answered) and each of its requests runs again alone, in its own
- * transaction: the failing one fails by itself, its batch-mates get exactly what they would have got alone.
+ * A request the ledger refuses (a missing or out-of-scope id, a conflict, a refused overrun: a 4xx error, raised
+ * before the request writes anything) is answered with its error and the batch goes on without it, so a tenant
+ * sending invalid requests cannot make another's batch roll back. If a request of a batch fails otherwise (a
+ * failing insert, a lock timeout), the batch transaction is rolled back as a whole (nothing of it was committed or
+ * answered) and each of its requests runs again alone, in its own transaction: the failing one fails by itself,
+ * its batch-mates get exactly what they would have got alone.
  */
 @Component
 public class Coalescer {
@@ -186,7 +190,7 @@ public class Coalescer {
 					}
 				}
 				LedgerBatch locked = this.ledger.lockForBatch(leaves, holds);
-				batch.forEach(member -> member.attempt(locked));
+				batch.forEach(member -> member.attemptInBatch(locked));
 				locked.flush();
 				learn(locked, leaves);
 			});
@@ -209,7 +213,7 @@ public class Coalescer {
 		}
 		long took = System.nanoTime() - start;
 		batch.forEach(member -> time(member, took));
-		batch.forEach(Member::succeed);
+		batch.forEach(Member::settle);
 	}
 
 	/** Whether a batch failed for a reason every member would meet again: lock or statement timeout, lost connection. */
@@ -394,6 +398,9 @@ public class Coalescer {
 
 		@Nullable Throwable failure;
 
+		/** The business error this request was refused with inside a batch that went on without it. */
+		@Nullable ApiException refused;
+
 		volatile boolean done;
 
 		Member(@Nullable UUID budgetId, @Nullable UUID reservationId, UUID laneKey, Function<LedgerBatch, T> work) {
@@ -407,9 +414,38 @@ public class Coalescer {
 			this.pending = this.work.apply(batch);
 		}
 
+		/**
+		 * As {@link #attempt}, but a request the ledger refuses (a 4xx business error: a missing or out-of-scope id,
+		 * a conflict, an overrun refused) is kept as this request's answer and the batch goes on. Every such error is
+		 * raised before the request writes anything (the ledger checks, then writes), so the batch's transaction
+		 * holds nothing of it, and its batch-mates commit as if it had not been there. Anything else still fails the
+		 * batch, which then runs each request alone.
+		 */
+		void attemptInBatch(LedgerBatch batch) {
+			try {
+				attempt(batch);
+			}
+			catch (ApiException ex) {
+				if (ex.problem().status().is5xxServerError()) {
+					throw ex;
+				}
+				this.refused = ex;
+			}
+		}
+
 		void succeed() {
 			this.result = this.pending;
 			this.done = true;
+		}
+
+		/** Answers after the batch committed: what the request got, or the error it was refused with. */
+		void settle() {
+			if (this.refused != null) {
+				fail(this.refused);
+			}
+			else {
+				succeed();
+			}
 		}
 
 		void fail(Throwable ex) {

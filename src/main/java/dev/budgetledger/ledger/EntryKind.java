@@ -22,6 +22,11 @@ public enum EntryKind {
 	/** The budget was unfrozen. */
 	UNFREEZE,
 	/** The mode (HARD or SOFT) was changed; the note is the new mode. */
-	MODE_CHANGE
+	MODE_CHANGE,
+	/**
+	 * An ADMIN corrected what a settled reservation was charged (a reversal when to zero): spent moves by the
+	 * change, the amount is the net charge after it, the note is the reason. The SETTLE it corrects stays.
+	 */
+	ADJUST
 
 }

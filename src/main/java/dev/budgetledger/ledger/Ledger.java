@@ -77,9 +77,12 @@ public class Ledger {
 
 	private final LedgerMetrics metrics;
 
+	private final BudgetScope scope;
+
 	Ledger(JdbcClient jdbc, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata,
 			JsonMapper json, ReservationSettings settings, MeterRegistry meters, Events events, Denials denials,
-			ExhaustionForecast forecast, LedgerMetrics metrics) {
+			ExhaustionForecast forecast, LedgerMetrics metrics, BudgetScope scope) {
+		this.scope = scope;
 		this.events = events;
 		this.denials = denials;
 		this.forecast = forecast;
@@ -121,11 +124,19 @@ public class Ledger {
 				throw new InvalidParentException(spec.parentId(),
 						"is at the deepest level; budgets nest at most " + BudgetRules.MAX_DEPTH + " levels");
 			}
-			for (Budget ancestor : parentChain) {
-				if (!ancestor.countsTokens() && !Budget.TOKENS.equals(spec.unit())
-						&& !ancestor.unit().equals(spec.unit())) {
-					throw new InvalidParentException(spec.parentId(), "has an ancestor counting " + ancestor.unit()
-							+ "; money budgets in one tree must share a currency");
+			if (!Budget.TOKENS.equals(spec.unit())) {
+				// Every money budget of the tree, not just the ancestors: under a TOKENS root, a USD and a EUR sibling
+				// would each pass their chain. The root's row lock keeps two such creations from racing.
+				this.budgets.getForUpdate(parent.rootId());
+				List<String> currencies = this.jdbc
+					.sql("SELECT DISTINCT unit FROM budgets WHERE root_id = :root AND unit <> 'TOKENS' AND unit <> :unit")
+					.param("root", parent.rootId())
+					.param("unit", spec.unit())
+					.query(String.class)
+					.list();
+				if (!currencies.isEmpty()) {
+					throw new InvalidParentException(spec.parentId(), "is in a tree that counts money in "
+							+ currencies.get(0) + "; money budgets in one tree must share a currency");
 				}
 			}
 			depth = parent.depth() + 1;
@@ -138,11 +149,12 @@ public class Ledger {
 		this.jdbc.sql("""
 				INSERT INTO budgets (id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, period, timezone,
 				    period_start, rollover, rollover_cap, mode, thresholds, downgrade_at, max_amount_per_call,
-				    max_tokens_per_call, max_calls_per_period, max_concurrent_holds, metadata, created_at, updated_at)
+				    max_tokens_per_call, max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun,
+				    overrun_action, metadata, created_at, updated_at)
 				VALUES (:id, :name, :parentId, :rootId, :depth, CAST(:ancestors AS uuid[]), :unit, :limit, :period, :timezone,
 				    :periodStart, :rollover, :rolloverCap, :mode, CAST(:thresholds AS jsonb), :downgradeAt,
-				    :maxAmountPerCall, :maxTokensPerCall, :maxCallsPerPeriod, :maxConcurrentHolds, CAST(:metadata AS jsonb),
-				    :now, :now)""")
+				    :maxAmountPerCall, :maxTokensPerCall, :maxCallsPerPeriod, :maxConcurrentHolds, :maxOverrunRatio,
+				    :maxOverrun, :overrunAction, CAST(:metadata AS jsonb), :now, :now)""")
 			.param("id", id)
 			.param("name", spec.name())
 			.param("parentId", spec.parentId())
@@ -163,10 +175,14 @@ public class Ledger {
 			.param("maxTokensPerCall", policy.maxTokensPerCall())
 			.param("maxCallsPerPeriod", policy.maxCallsPerPeriod())
 			.param("maxConcurrentHolds", policy.maxConcurrentHolds())
+			.param("maxOverrunRatio", policy.overrun().maxRatio())
+			.param("maxOverrun", policy.overrun().max())
+			.param("overrunAction", policy.overrun().action().name())
 			.param("metadata", this.metadata.write(spec.metadata()))
 			.param("now", Timestamp.from(now))
 			.update();
 		journal(id, EntryKind.OPEN, spec.limit(), BigDecimal.ZERO, spec.limit(), null, null, now);
+		this.scope.learn(id, ancestors);
 		return this.budgets.get(id);
 	}
 
@@ -183,6 +199,7 @@ public class Ledger {
 				    thresholds = CAST(:thresholds AS jsonb), downgrade_at = :downgradeAt, max_amount_per_call = :maxAmountPerCall,
 				    max_tokens_per_call = :maxTokensPerCall, max_calls_per_period = :maxCallsPerPeriod,
 				    max_concurrent_holds = :maxConcurrentHolds, rollover = :rollover, rollover_cap = :rolloverCap,
+				    max_overrun_ratio = :maxOverrunRatio, max_overrun = :maxOverrun, overrun_action = :overrunAction,
 				    updated_at = :now
 				WHERE id = :id""")
 			.param("id", id)
@@ -202,6 +219,11 @@ public class Ledger {
 					pickNullable(changes, "maxCallsPerPeriod", changes.maxCallsPerPeriod(), policy.maxCallsPerPeriod()))
 			.param("maxConcurrentHolds", pickNullable(changes, "maxConcurrentHolds", changes.maxConcurrentHolds(),
 					policy.maxConcurrentHolds()))
+			.param("maxOverrunRatio",
+					pick(changes, "maxOverrunRatio", changes.maxOverrunRatio(), policy.overrun().maxRatio()))
+			.param("maxOverrun", pickNullable(changes, "maxOverrun", changes.maxOverrun(), policy.overrun().max()))
+			.param("overrunAction",
+					pick(changes, "overrunAction", changes.overrunAction(), policy.overrun().action()).name())
 			.param("rollover", pick(changes, "rollover", changes.rollover(), period.rollover()))
 			.param("rolloverCap", pickNullable(changes, "rolloverCap", changes.rolloverCap(), period.rolloverCap()))
 			.param("now", Timestamp.from(now))
@@ -283,9 +305,20 @@ public class Ledger {
 	 */
 	@Transactional
 	public ReserveOutcome decide(ReserveCommand command) {
-		ReserveOutcome outcome = reserve(command, null, true);
+		return decide(command, null);
+	}
+
+	/** As {@link #decide(ReserveCommand)}, answered as a caller limited to the subtree of {@code scope} sees it. */
+	@Transactional
+	public ReserveOutcome decide(ReserveCommand command, @Nullable UUID scope) {
+		ReserveOutcome outcome = reserve(command, scope, true);
 		TransactionAspectSupport.currentTransactionStatus().setRollbackOnly();
 		return outcome;
+	}
+
+	/** Lets the scope check before the lock know the budget of a reservation this instance made. */
+	void learnHold(UUID reservationId, UUID budgetId) {
+		this.scope.learnHold(reservationId, budgetId);
 	}
 
 	/** Times settlements, lock to commit; a coalesced batch records each of its settles with the batch's time. */
@@ -338,6 +371,7 @@ public class Ledger {
 		holds.forEach(hold -> leaves.add(hold.budgetId()));
 		leafIds = leaves;
 		List<Budget> locked = leaves.isEmpty() ? List.of() : this.budgets.lockChains(List.copyOf(leafIds));
+		locked.forEach(budget -> this.scope.learn(budget.id(), budget.ancestors()));
 		boolean rolled = false;
 		for (Budget level : locked) {
 			PeriodRoll roll = PeriodRoll.of(level, now).orElse(null);
@@ -394,8 +428,9 @@ public class Ledger {
 						Amounts.format(deny.requested(), Budget.TOKENS.equals(deny.unit())), "available",
 						Amounts.format(deny.available(), Budget.TOKENS.equals(deny.unit()))), now);
 			}
+			boolean limitedAbove = !visibleId(chain, deny.limitingBudgetId(), scope);
 			return new Held(new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
-					deny.requested(), deny.available()), chain, expired);
+					deny.requested(), deny.available(), limitedAbove), chain, expired);
 		}
 		Decider.Allow allow = (Decider.Allow) decision;
 		Ask.Option chosen = allow.chosen();
@@ -409,7 +444,7 @@ public class Ledger {
 		Reservation reservation = new Reservation(id, leafId, ReservationStatus.HELD, currency,
 				chosen.amount(), chosen.tokens(), null, null, null, price, allow.downgraded() ? requested.model() : null,
 				allow.downgraded(), allow.capped(), chosen.inputTokens(), chosen.maxOutputTokens(), null, false,
-				command.metadata(), expiresAt, now, now, null);
+				command.metadata(), expiresAt, now, now, null, null, BigDecimal.ZERO);
 		writes.hold(reservation, rootId, this.metadata.write(command.metadata()), command.apiKeyId(),
 				command.idempotencyKey());
 		writes.move(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
@@ -418,7 +453,11 @@ public class Ledger {
 		List<ReserveOutcome.ThresholdCrossing> crossings = new ArrayList<>();
 		Function<Budget, BigDecimal> change = level -> Decider.hold(level, chosen);
 		emitUsageEvents(chain, change, id, now);
+		List<Budget> locked = chain;
 		for (Decider.Crossing crossing : recordCrossings(chain, change, id, now)) {
+			if (!visibleId(locked, crossing.budgetId(), scope)) {
+				continue; // recorded and evented for those who may see that budget, not told to this caller
+			}
 			crossings.add(new ReserveOutcome.ThresholdCrossing(crossing.budgetId(), crossing.threshold()));
 			String warning = thresholdWarning(crossing.threshold());
 			if (!warnings.contains(warning)) {
@@ -482,23 +521,32 @@ public class Ledger {
 			throw new CurrencyMismatchException(reservation.currency(), command.currency());
 		}
 		TokenPrice.Usage usage = command.usage();
-		BigDecimal actual = LedgerWrites.stored(actualCost(reservation, command));
-		Long actualTokens = (usage != null) ? usage.total() : null;
-		if (actualTokens == null && chain.stream().anyMatch(Budget::countsTokens)) {
+		BigDecimal asked = LedgerWrites.stored(actualCost(reservation, command));
+		Long askedTokens = (usage != null) ? usage.total() : null;
+		if (askedTokens == null && chain.stream().anyMatch(Budget::countsTokens)) {
 			throw new TokensRequiredException(chain.stream().filter(Budget::countsTokens).findFirst().orElseThrow().id());
 		}
 		Budget leaf = chain.get(chain.size() - 1);
 		switch (reservation.status()) {
 			case SETTLED -> {
-				BigDecimal charged = Reservations.zeroIfNull(reservation.charged());
-				boolean sameTokens = actualTokens == null || actualTokens.equals(reservation.chargedTokens());
-				if (charged.compareTo(actual) != 0 || !sameTokens) {
-					throw new SettlementConflictException(reservation.id(), charged, actual);
+				// A capped settle is answered again for what it asked, not for the ceiling it was charged.
+				BigDecimal before = (reservation.claimed() != null) ? reservation.claimed()
+						: Reservations.zeroIfNull(reservation.charged());
+				Long tokensBefore = (reservation.usage() != null) ? Long.valueOf(reservation.usage().total())
+						: reservation.chargedTokens();
+				boolean sameTokens = askedTokens == null || askedTokens.equals(tokensBefore);
+				if (before.compareTo(asked) != 0 || !sameTokens) {
+					throw new SettlementConflictException(reservation.id(), before, asked);
 				}
 				return new Settled(new Settlement(reservation, leaf), reservation, chain);
 			}
 			case RELEASED -> throw new ReservationReleasedException(reservation.id());
 			case HELD, EXPIRED -> {
+				Charge charge = command.allowOverrun() ? new Charge(asked, askedTokens)
+						: withinCeilings(chain, reservation, asked, askedTokens);
+				BigDecimal actual = charge.amount();
+				Long actualTokens = charge.tokens();
+				BigDecimal claimed = (actual.compareTo(asked) < 0) ? asked : null;
 				boolean held = reservation.status() == ReservationStatus.HELD;
 				BigDecimal released = held ? reservation.amount().subtract(actual).max(BigDecimal.ZERO)
 						: Reservations.zeroIfNull(reservation.released());
@@ -513,14 +561,23 @@ public class Ledger {
 						LedgerWrites.stored(released), reservation.price(), reservation.requestedModel(),
 						reservation.downgraded(), reservation.capped(), reservation.inputTokens(),
 						reservation.maxOutputTokens(), usage, late, reservation.metadata(), reservation.expiresAt(),
-						reservation.createdAt(), now, (reservation.finishedAt() != null) ? reservation.finishedAt() : now);
+						reservation.createdAt(), now, (reservation.finishedAt() != null) ? reservation.finishedAt() : now,
+						claimed, reservation.adjustment());
 				writes.settle(settled);
 				writes.move(chain, reservation.id(), EntryKind.SETTLE, new Delta(actual, actual, heldMoney.negate()),
 						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0);
-				if (actual.compareTo(reservation.amount()) > 0) {
-					this.events.record(EventType.OVERRUN, reservation.budgetId(), leaf.rootId(), reservation.id(),
-							Map.of("amount", Amounts.format(reservation.amount()), "charged", Amounts.format(actual),
-									"overrun", Amounts.format(actual.subtract(reservation.amount())), "late", late),
+				if (actual.compareTo(reservation.amount()) > 0 || settled.overrunCapped()) {
+					Map<String, Object> data = new java.util.LinkedHashMap<>();
+					data.put("amount", Amounts.format(reservation.amount()));
+					data.put("charged", Amounts.format(actual));
+					data.put("overrun", Amounts.format(settled.overrun()));
+					data.put("late", late);
+					data.put("capped", settled.overrunCapped());
+					if (claimed != null) {
+						data.put("claimed", Amounts.format(claimed));
+					}
+					data.put("forced", command.allowOverrun());
+					this.events.record(EventType.OVERRUN, reservation.budgetId(), leaf.rootId(), reservation.id(), data,
 							now);
 				}
 				this.metrics.settled(reservation.currency(), actual, actual.compareTo(reservation.amount()) > 0);
@@ -530,6 +587,7 @@ public class Ledger {
 				this.forecast.afterSettle(chain, level -> level.countsTokens() ? spentTokens : actual, change,
 						reservation.id(), now);
 				List<String> warnings = recordCrossings(chain, change, reservation.id(), now).stream()
+					.filter(crossing -> visibleId(chain, crossing.budgetId(), scope))
 					.map(crossing -> thresholdWarning(crossing.threshold()))
 					.distinct()
 					.toList();
@@ -542,6 +600,108 @@ public class Ledger {
 			}
 		}
 		throw new IllegalStateException("Unknown status " + reservation.status());
+	}
+
+	/** What a settle charges: money, and tokens when it gave token counts. */
+	private record Charge(BigDecimal amount, @Nullable Long tokens) {
+	}
+
+	/**
+	 * Bounds a settle by the overrun ceiling of every budget of its chain ({@link OverrunPolicy}), each in its own
+	 * unit: a budget that refuses beyond its ceiling refuses the settle; one that caps lowers the charge to its
+	 * ceiling. The ceilings are measured from what the reservation held (its estimate), late settlements included.
+	 */
+	private static Charge withinCeilings(List<Budget> chain, Reservation reservation, BigDecimal asked,
+			@Nullable Long askedTokens) {
+		BigDecimal moneyCeiling = null;
+		BigDecimal tokenCeiling = null;
+		boolean refused = false;
+		for (Budget level : chain) {
+			OverrunPolicy policy = level.policy().overrun();
+			BigDecimal ceiling = policy.ceiling(reservation.holdOn(level), level.countsTokens());
+			BigDecimal charge = level.countsTokens() ? BigDecimal.valueOf(nonNull(askedTokens)) : asked;
+			if (level.countsTokens()) {
+				tokenCeiling = (tokenCeiling == null) ? ceiling : tokenCeiling.min(ceiling);
+			}
+			else {
+				moneyCeiling = (moneyCeiling == null) ? ceiling : moneyCeiling.min(ceiling);
+			}
+			refused |= charge.compareTo(ceiling) > 0 && policy.action() == OverrunAction.REJECT;
+		}
+		if (refused) {
+			throw new OverrunLimitExceededException(reservation.id(), asked, moneyCeiling, tokenCeiling);
+		}
+		BigDecimal amount = (moneyCeiling != null) ? asked.min(moneyCeiling) : asked;
+		Long tokens = (askedTokens != null && tokenCeiling != null)
+				? Long.valueOf(Math.min(askedTokens, tokenCeiling.longValueExact())) : askedTokens;
+		return new Charge(amount, tokens);
+	}
+
+	/**
+	 * Corrects what a settled reservation was charged (an ADMIN's correction; to zero it is a reversal): the SETTLE
+	 * stays, every money budget of the chain gets an ADJUST entry moving its spent by the change, in the current
+	 * period, with {@code reason} as its note, and the reservation adds the change to its {@code adjustment}.
+	 * Correcting to the net charge it already has changes nothing. Token budgets count tokens used, which stay.
+	 */
+	@Transactional
+	public Correction adjust(UUID reservationId, BigDecimal netCharge, String reason) {
+		Instant now = now();
+		Reservation reservation = this.reservations.lock(reservationId);
+		if (reservation.status() != ReservationStatus.SETTLED || reservation.netCharged() == null) {
+			throw new ReservationNotSettledException(reservationId, reservation.status());
+		}
+		BigDecimal target = LedgerWrites.stored(netCharge);
+		BigDecimal before = reservation.netCharged();
+		BigDecimal delta = target.subtract(before);
+		List<Budget> chain = lockAndRoll(reservation.budgetId(), now);
+		if (delta.signum() == 0) {
+			return new Correction(reservation, before, BigDecimal.ZERO, false);
+		}
+		for (Budget level : chain) {
+			if (!level.countsTokens() && level.spent().add(delta).signum() < 0) {
+				throw new dev.budgetledger.errors.InvalidRequestException("charged", "would take what a budget of the "
+						+ "chain has spent this period below zero; a charge of a closed period is corrected at most by "
+						+ "what the current period has spent");
+			}
+		}
+		List<UUID> money = chain.stream().filter(level -> !level.countsTokens()).map(Budget::id).toList();
+		this.jdbc.sql("""
+				INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, note, created_at)
+				SELECT id, root_id, :reservationId, 'ADJUST', :target, :delta, :reason, :now
+				FROM budgets WHERE id IN (:money) ORDER BY depth""")
+			.param("reservationId", reservationId)
+			.param("target", target)
+			.param("delta", delta)
+			.param("reason", reason)
+			.param("now", Timestamp.from(now))
+			.param("money", money)
+			.update();
+		this.jdbc.sql("UPDATE budgets SET spent = spent + :delta, updated_at = :now WHERE id IN (:money)")
+			.param("delta", delta)
+			.param("now", Timestamp.from(now))
+			.param("money", money)
+			.update();
+		this.jdbc.sql("""
+				UPDATE reservations SET adjustment = adjustment + :delta, updated_at = :now WHERE id = :id""")
+			.param("delta", delta)
+			.param("now", Timestamp.from(now))
+			.param("id", reservationId)
+			.update();
+		Budget leaf = chain.get(chain.size() - 1);
+		this.events.record(EventType.ADJUSTED, reservation.budgetId(), leaf.rootId(), reservationId,
+				Map.of("charged", Amounts.format(reservation.charged()), "before", Amounts.format(before), "after",
+						Amounts.format(target), "change", Amounts.format(delta), "reason", reason),
+				now);
+		return new Correction(this.reservations.get(reservationId), before, delta, true);
+	}
+
+	/**
+	 * What a correction did.
+	 * @param before the net charge before it
+	 * @param change what it added to the charge (negative for a reduction)
+	 * @param changed whether it changed anything (a correction to the current net charge does not)
+	 */
+	public record Correction(Reservation reservation, BigDecimal before, BigDecimal change, boolean changed) {
 	}
 
 	/** Gives a hold back. Releasing twice, or after expiry, changes nothing; after a settlement it is a conflict. */
@@ -729,6 +889,25 @@ public class Ledger {
 				b.spent().add(spent), b.reserved().subtract(held), b.heldCount() - (wasHeld ? 1 : 0), b.callsInPeriod(),
 				b.deniedCount(), b.status(), b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(),
 				b.createdAt(), b.updatedAt());
+	}
+
+	/**
+	 * Whether a caller limited to the subtree of {@code scope} may see {@code level} of this (root-first) chain,
+	 * which reaches into its scope: the scope and the levels below it, not its ancestors.
+	 */
+	private static boolean visible(List<Budget> chain, Budget level, @Nullable UUID scope) {
+		if (scope == null) {
+			return true;
+		}
+		return chain.stream()
+			.filter(b -> b.id().equals(scope))
+			.findFirst()
+			.map(top -> level.depth() >= top.depth())
+			.orElse(false);
+	}
+
+	private static boolean visibleId(List<Budget> chain, UUID budgetId, @Nullable UUID scope) {
+		return chain.stream().filter(b -> b.id().equals(budgetId)).anyMatch(b -> visible(chain, b, scope));
 	}
 
 	/** Whether a caller limited to the subtree of {@code scope} may touch the leaf of this (root-first) chain. */

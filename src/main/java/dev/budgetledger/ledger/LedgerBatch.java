@@ -60,6 +60,7 @@ public final class LedgerBatch {
 		this.expiredHolds |= held.expiredOthers();
 		if (held.outcome() instanceof ReserveOutcome.Allowed allowed) {
 			this.holdRoots.put(allowed.reservation().id(), chain.get(0).rootId());
+			this.ledger.learnHold(allowed.reservation().id(), command.budgetId());
 		}
 		return held.outcome();
 	}

@@ -99,7 +99,8 @@ final class LedgerWrites {
 		field(out, "cache_read", (usage != null) ? usage.cacheReadTokens() : null);
 		field(out, "cache_write", (usage != null) ? usage.cacheWriteTokens() : null);
 		field(out, "reasoning", (usage != null) ? usage.reasoningTokens() : null);
-		last(out, "late", settled.late());
+		field(out, "late", settled.late());
+		last(out, "claimed", settled.claimed());
 	}
 
 	/**

@@ -120,7 +120,8 @@ public class Reconciliation {
 				WITH levels AS (
 				    SELECT r.id AS reservation_id, b.id AS budget_id, r.status, r.late,
 				           CASE WHEN b.unit = 'TOKENS' THEN coalesce(r.tokens, 0) ELSE r.amount END AS hold,
-				           CASE WHEN b.unit = 'TOKENS' THEN coalesce(r.charged_tokens, 0) ELSE r.charged END AS charged
+				           CASE WHEN b.unit = 'TOKENS' THEN coalesce(r.charged_tokens, 0) ELSE r.charged END AS charged,
+				           CASE WHEN b.unit = 'TOKENS' THEN 0 ELSE r.adjustment END AS adjustment
 				    FROM reservations r JOIN budgets leaf ON leaf.id = r.budget_id JOIN budgets b ON b.id = ANY(leaf.ancestors)),
 				moves AS (
 				    SELECT reservation_id, budget_id,
@@ -128,6 +129,7 @@ public class Reconciliation {
 				           count(*) FILTER (WHERE kind = 'SETTLE') AS settles,
 				           count(*) FILTER (WHERE kind = 'RELEASE') AS releases,
 				           count(*) FILTER (WHERE kind = 'EXPIRE') AS expiries,
+				           coalesce(sum(spent_delta) FILTER (WHERE kind = 'ADJUST'), 0) AS adjusted,
 				           coalesce(sum(reserved_delta) FILTER (WHERE kind = 'RESERVE'), 0) AS reserved,
 				           coalesce(sum(spent_delta) FILTER (WHERE kind = 'SETTLE'), 0) AS spent,
 				           sum(reserved_delta) AS reserved_net,
@@ -135,7 +137,7 @@ public class Reconciliation {
 				    FROM journal_entries WHERE reservation_id IS NOT NULL GROUP BY reservation_id, budget_id)
 				SELECT coalesce(l.reservation_id, m.reservation_id) AS reservation_id,
 				       coalesce(l.budget_id, m.budget_id) AS budget_id,
-				       l.status, l.late, l.hold, l.charged,
+				       l.status, l.late, l.hold, l.charged, l.adjustment, coalesce(m.adjusted, 0) AS adjusted,
 				       coalesce(m.reserves, 0) AS reserves, coalesce(m.settles, 0) AS settles,
 				       coalesce(m.releases, 0) AS releases, coalesce(m.expiries, 0) AS expiries,
 				       coalesce(m.reserved, 0) AS reserved, coalesce(m.spent, 0) AS spent,
@@ -151,7 +153,8 @@ public class Reconciliation {
 								rs.getBigDecimal("hold"), rs.getBigDecimal("charged"), rs.getLong("reserves"),
 								rs.getLong("settles"), rs.getLong("releases"), rs.getLong("expiries"),
 								rs.getBigDecimal("reserved"), rs.getBigDecimal("spent"),
-								rs.getBigDecimal("reserved_net"), rs.getBigDecimal("spent_net"));
+								rs.getBigDecimal("reserved_net"), rs.getBigDecimal("spent_net"),
+								rs.getBigDecimal("adjustment"), rs.getBigDecimal("adjusted"));
 				return (problem != null)
 						? new Discrepancy(Invariant.RESERVATION_STATE, budget, reservation, problem) : null;
 			})
@@ -163,7 +166,8 @@ public class Reconciliation {
 
 	private static @Nullable String stateProblem(ReservationStatus status, boolean late, BigDecimal hold,
 			@Nullable BigDecimal charged, long reserves, long settles, long releases, long expiries,
-			BigDecimal reserved, BigDecimal spent, BigDecimal reservedNet, BigDecimal spentNet) {
+			BigDecimal reserved, BigDecimal spent, BigDecimal reservedNet, BigDecimal spentNet, BigDecimal adjustment,
+			BigDecimal adjusted) {
 		String moves = reserves + " RESERVE, " + settles + " SETTLE, " + releases + " RELEASE, " + expiries
 				+ " EXPIRE";
 		if (reserves != 1 || reserved.compareTo(hold) != 0) {
@@ -184,8 +188,13 @@ public class Reconciliation {
 			return status + " but its movements leave " + reservedNet + " reserved instead of " + expectedReserved;
 		}
 		BigDecimal expectedSpent = (status == ReservationStatus.SETTLED && charged != null) ? charged : BigDecimal.ZERO;
-		if (spent.compareTo(expectedSpent) != 0 || spentNet.compareTo(expectedSpent) != 0) {
-			return status + " and charged " + expectedSpent + " but its movements spent " + spentNet;
+		// Corrections (ADJUST) move spent by what the reservation records as its adjustment, on top of the SETTLE.
+		if (adjusted.compareTo(adjustment) != 0) {
+			return status + " with an adjustment of " + adjustment + " but its ADJUST entries moved spent by "
+					+ adjusted;
+		}
+		if (spent.compareTo(expectedSpent) != 0 || spentNet.compareTo(expectedSpent.add(adjustment)) != 0) {
+			return status + " and charged " + expectedSpent.add(adjustment) + " but its movements spent " + spentNet;
 		}
 		return null;
 	}

@@ -23,13 +23,17 @@ import dev.budgetledger.pricing.TokenPrice;
  * @param capped whether {@code maxOutputTokens} was lowered to fit
  * @param usage the token counts given at settlement
  * @param late whether it was settled at or after its expiry time
+ * @param claimed what the settle asked to charge, when an overrun ceiling capped the charge ({@code charged} is then
+ * the ceiling); {@code null} otherwise
+ * @param adjustment the sum of the corrections an ADMIN made to the charge since (see {@link EntryKind#ADJUST});
+ * {@code charged + adjustment} is what the reservation costs now
  */
 public record Reservation(UUID id, UUID budgetId, ReservationStatus status, String currency, BigDecimal amount,
 		@Nullable Long tokens, @Nullable BigDecimal charged, @Nullable Long chargedTokens, @Nullable BigDecimal released,
 		@Nullable TokenPrice price, @Nullable String requestedModel, boolean downgraded, boolean capped,
 		@Nullable Long inputTokens, @Nullable Long maxOutputTokens, TokenPrice.@Nullable Usage usage, boolean late,
 		Map<String, Object> metadata, Instant expiresAt, Instant createdAt, Instant updatedAt,
-		@Nullable Instant finishedAt) {
+		@Nullable Instant finishedAt, @Nullable BigDecimal claimed, BigDecimal adjustment) {
 
 	/** How far the money charge went above the hold; zero when it did not. */
 	public BigDecimal overrun() {
@@ -37,6 +41,17 @@ public record Reservation(UUID id, UUID budgetId, ReservationStatus status, Stri
 			return BigDecimal.ZERO;
 		}
 		return this.charged.subtract(this.amount);
+	}
+
+	/** What the reservation costs now: its charge with the corrections made since; null until settled. */
+	public @Nullable BigDecimal netCharged() {
+		return (this.charged != null) ? this.charged.add(this.adjustment) : null;
+	}
+
+	/** Whether an overrun ceiling lowered the charge (money or tokens) below what the settle asked for. */
+	public boolean overrunCapped() {
+		return this.claimed != null || (this.usage != null && this.chargedTokens != null
+				&& this.chargedTokens < this.usage.total());
 	}
 
 	/** What this reservation holds on a budget of its chain, in that budget's unit. */

@@ -24,7 +24,7 @@ public class Reservations {
 			downgraded, capped, input_tokens, max_output_tokens, input_price_per_million, output_price_per_million,
 			cache_read_price_per_million, cache_write_price_per_million, reasoning_price_per_million,
 			settled_input_tokens, settled_output_tokens, settled_cache_read_tokens, settled_cache_write_tokens,
-			settled_reasoning_tokens, late, metadata, expires_at, created_at, updated_at, finished_at""";
+			settled_reasoning_tokens, late, metadata, expires_at, created_at, updated_at, finished_at, claimed, adjustment""";
 
 	private final JdbcClient jdbc;
 
@@ -107,7 +107,8 @@ public class Reservations {
 				Budgets.longOrNull(rs, "max_output_tokens"), usage, rs.getBoolean("late"),
 				metadata.read(rs.getString("metadata")), rs.getTimestamp("expires_at").toInstant(),
 				rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant(),
-				Budgets.instant(rs.getTimestamp("finished_at")));
+				Budgets.instant(rs.getTimestamp("finished_at")), rs.getBigDecimal("claimed"),
+				rs.getBigDecimal("adjustment"));
 	}
 
 	private static long zero(@Nullable Long value) {

@@ -16,9 +16,13 @@ public sealed interface ReserveOutcome {
 			List<ThresholdCrossing> crossings) implements ReserveOutcome {
 	}
 
-	/** Nothing was held. {@code requested} and {@code available} are in the limiting budget's unit. */
+	/**
+	 * Nothing was held. {@code requested} and {@code available} are in the limiting budget's unit.
+	 * @param limitedAbove whether the limiting budget lies above the caller's scope: its identity and figures are
+	 * then not the caller's to see
+	 */
 	record Denied(DenyReason reason, UUID budgetId, UUID limitingBudgetId, String unit, BigDecimal requested,
-			BigDecimal available) implements ReserveOutcome {
+			BigDecimal available, boolean limitedAbove) implements ReserveOutcome {
 	}
 
 	record ThresholdCrossing(UUID budgetId, BigDecimal threshold) {

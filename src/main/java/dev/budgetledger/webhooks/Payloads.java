@@ -67,6 +67,9 @@ final class Payloads {
 					+ number(d.get("charged")) + ".";
 			case "reservation.expired" -> ":alarm_clock: A hold of " + number(d.get("amount")) + " on budget " + budget
 					+ " expired without being settled.";
+			case "reservation.adjusted" -> ":pencil2: An admin corrected the charge of a reservation on budget " + budget
+					+ " from " + number(d.get("before")) + " to " + number(d.get("after")) + ": " + text(d.get("reason"))
+					+ ".";
 			default -> "Budget " + budget + ": " + escape(event.type()) + figures(d) + ".";
 		};
 		return text;

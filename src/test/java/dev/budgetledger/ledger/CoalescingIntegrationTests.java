@@ -142,6 +142,33 @@ class CoalescingIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void aRefusedRequestIsAnsweredAloneWhileItsBatchCommitsOnceWithoutIt() throws Exception {
+		UUID budget = createBudget("10");
+		UUID elsewhere = createBudget("10");
+		UUID hold = reserveAllowed(budget, "1.00");
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> first = blockingFirst(budget, "1.00", release);
+
+		Future<ReserveOutcome> before = enqueue(budget, batch -> reserve(batch, budget, "2.00"));
+		Future<ReserveOutcome> outOfScope = enqueue(budget,
+				batch -> batch.reserve(command(budget, "1.00"), elsewhere));
+		Future<Settlement> conflict = enqueueSettle(budget, hold, "5.00");
+		Future<ReserveOutcome> after = enqueue(budget, batch -> reserve(batch, budget, "3.00"));
+		release.countDown();
+
+		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(before.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(after.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThatThrownBy(() -> outOfScope.get(30, TimeUnit.SECONDS)).cause()
+			.isInstanceOf(BudgetNotFoundException.class);
+		assertThatThrownBy(() -> conflict.get(30, TimeUnit.SECONDS)).cause()
+			.isInstanceOf(OverrunLimitExceededException.class);
+		// One batch for the leader, one for the four queued: the refused two rolled nothing back, nobody ran again.
+		assertThat(this.batches).hasSize(2);
+		assertReconciled(budget, "0", "7.00");
+	}
+
+	@Test
 	void aBatchThatTimesOutOnTheLockFailsEveryMemberOnceInsteadOfWaitingAgainForEach() throws Exception {
 		UUID parent = createBudget("100");
 		UUID leaf = createBudget(Map.of("name", "leaf", "limit", "10", "parentId", parent));

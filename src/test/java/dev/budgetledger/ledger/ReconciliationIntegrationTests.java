@@ -34,7 +34,7 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		reserveAllowed(budget, "12");
 		assertThat(this.api.patch("/v1/budgets/" + budget, Map.of("mode", "HARD")).status()).isEqualTo(200);
 		UUID overrun = reserveAllowed(createBudget("10"), "1");
-		assertThat(settle(overrun, Map.of("amount", "30")).status()).isEqualTo(200);
+		assertThat(settle(overrun, Map.of("amount", "30", "allowOverrun", true)).status()).isEqualTo(200);
 		UUID lowered = createBudget("10");
 		reserveAllowed(lowered, "8");
 		assertThat(this.api.patch("/v1/budgets/" + lowered, Map.of("limit", "5")).status()).isEqualTo(200);
@@ -136,7 +136,7 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 	void aChargeBeyondItsHoldThatIsNoRecordedOverrunIsFound() {
 		UUID budget = createBudget("100");
 		UUID reservation = reserveAllowed(budget, "1");
-		settle(reservation, Map.of("amount", "3"));
+		settle(reservation, Map.of("amount", "3", "allowOverrun", true));
 
 		// The reservation claims it held all it was charged, so the SETTLE is no longer a recorded overrun.
 		List<Discrepancy> found = corrupted(jdbc -> jdbc.update("UPDATE reservations SET amount = 3 WHERE id = ?",
@@ -146,6 +146,25 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 			assertThat(d.invariant()).isEqualTo(Invariant.HARD_LIMIT);
 			assertThat(d.reservationId()).isEqualTo(reservation);
 			assertThat(d.problem()).contains("neither a recorded overrun nor a late settlement");
+		});
+	}
+
+	@Test
+	void aCorrectionTheReservationDoesNotRecordIsFound() {
+		UUID budget = createBudget("100");
+		UUID reservation = reserveAllowed(budget, "2");
+		settle(reservation, Map.of("amount", "2"));
+		assertThat(this.api.post("/v1/reservations/" + reservation + "/adjust",
+				Map.of("charged", "0.50", "reason", "partial refund")).status()).isEqualTo(200);
+		assertLedgerReconciled();
+
+		List<Discrepancy> found = corrupted(jdbc -> jdbc.update(
+				"UPDATE reservations SET adjustment = -1 WHERE id = ?", reservation));
+
+		assertThat(found).anySatisfy(d -> {
+			assertThat(d.invariant()).isEqualTo(Invariant.RESERVATION_STATE);
+			assertThat(d.reservationId()).isEqualTo(reservation);
+			assertThat(d.problem()).contains("ADJUST entries moved spent by -1.5");
 		});
 	}
 

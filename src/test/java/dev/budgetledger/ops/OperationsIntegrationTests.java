@@ -87,7 +87,8 @@ class OperationsIntegrationTests extends IntegrationTest {
 		String perCall = "budget_ledger_reservations_total{decision=\"DENY\",reason=\"PER_CALL_LIMIT\"}";
 		String before = this.api.get("/actuator/prometheus").body();
 		UUID budget = createBudget(Map.of("name", "metrics", "limit", "10", "maxAmountPerCall", "1"));
-		settle(reserveAllowed(budget, "0.10"), Map.of("amount", "0.25"));
+		// Twice the hold, the most a settle may charge by default; binary fractions, as the summary sums doubles.
+		settle(reserveAllowed(budget, "0.125"), Map.of("amount", "0.25"));
 		settle(reserveAllowed(budget, "0.50"), Map.of("amount", "0.25"));
 		reserveAllowed(budget, "0.10");
 		assertThat(reserve(budget, "2").status()).isEqualTo(402);

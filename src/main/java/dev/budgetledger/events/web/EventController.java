@@ -1,8 +1,10 @@
 package dev.budgetledger.events.web;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -58,7 +60,8 @@ class EventController {
 		}
 		List<Event> page = this.events.after(after, eventType, subtree, limit);
 		long next = page.isEmpty() ? after : page.get(page.size() - 1).position();
-		return new EventPage(page.stream().map(EventResponse::of).toList(), next);
+		Set<UUID> above = this.scope.above(caller.scope());
+		return new EventPage(page.stream().map(event -> EventResponse.of(event, above)).toList(), next);
 	}
 
 	/** @param next the position to pass as {@code after} for the events that follow */
@@ -69,9 +72,24 @@ class EventController {
 	record EventResponse(UUID id, long position, String type, UUID budgetId, @Nullable UUID reservationId,
 			Map<String, Object> data, Instant createdAt) {
 
-		static EventResponse of(Event event) {
+		/**
+		 * The event as a caller sees it: a denial caused by a budget above the caller's scope says
+		 * {@code limitedBy: ANCESTOR} instead of naming that budget and its figures.
+		 */
+		static EventResponse of(Event event, Set<UUID> above) {
+			Map<String, Object> data = event.data();
+			if (event.type() == EventType.DENIED) {
+				Object limiting = data.get("limitingBudgetId");
+				boolean hidden = limiting != null && above.contains(UUID.fromString(limiting.toString()));
+				data = new LinkedHashMap<>(data);
+				if (hidden) {
+					data.remove("limitingBudgetId");
+					data.remove("available");
+				}
+				data.put("limitedBy", hidden ? "ANCESTOR" : "BUDGET");
+			}
 			return new EventResponse(event.id(), event.position(), event.type().wireName(), event.budgetId(),
-					event.reservationId(), event.data(), event.createdAt());
+					event.reservationId(), data, event.createdAt());
 		}
 
 	}

@@ -43,6 +43,8 @@ import dev.budgetledger.ledger.JournalEntry;
 import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.ledger.Mode;
 import dev.budgetledger.ledger.NewBudget;
+import dev.budgetledger.ledger.OverrunAction;
+import dev.budgetledger.ledger.OverrunPolicy;
 import dev.budgetledger.ledger.Period;
 import dev.budgetledger.money.Amount;
 import dev.budgetledger.money.Amounts;
@@ -69,7 +71,8 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping(path = "/v1/budgets", produces = "application/json")
 class BudgetController {
 
-	static final String NAME_PATTERN = "^[^\\p{Cntrl}]*$";
+	/** No control characters, and no unpaired surrogates (no character at all; UTF-8 would store them as '?'). */
+	static final String NAME_PATTERN = "^[^\\p{Cntrl}\\p{Cs}]*$";
 
 	private static final ZoneId UTC = ZoneId.of("UTC");
 
@@ -139,7 +142,12 @@ class BudgetController {
 		BudgetPolicy policy = new BudgetPolicy((request.mode() != null) ? request.mode() : Mode.HARD,
 				(request.thresholds() != null) ? request.thresholds() : BudgetPolicy.DEFAULT_THRESHOLDS,
 				request.downgradeAt(), request.maxAmountPerCall(), request.maxTokensPerCall(),
-				request.maxCallsPerPeriod(), request.maxConcurrentHolds());
+				request.maxCallsPerPeriod(), request.maxConcurrentHolds(),
+				new OverrunPolicy(
+						(request.maxOverrunRatio() != null) ? request.maxOverrunRatio()
+								: OverrunPolicy.DEFAULT.maxRatio(),
+						request.maxOverrun(), (request.overrunAction() != null) ? request.overrunAction()
+								: OverrunPolicy.DEFAULT.action()));
 		return new NewBudget(request.name(), request.parentId(), unit, request.limit(),
 				(request.period() != null) ? request.period() : Period.NONE, zone, Boolean.TRUE.equals(request.rollover()),
 				request.rolloverCap(), policy, this.requests.metadata(request.metadata()));
@@ -160,14 +168,14 @@ class BudgetController {
 	@GetMapping("/{id}")
 	BudgetResponse get(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
 		this.scope.requireBudget(caller.scope(), id);
-		return BudgetResponse.of(this.budgets.get(id));
+		return BudgetResponse.of(this.budgets.get(id), caller.scope());
 	}
 
 	@GetMapping
 	PageResponse<BudgetResponse> list(@RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit,
 			@RequestParam(required = false) @Nullable String cursor, @AuthenticationPrincipal Caller caller) {
 		return PageResponse.of(this.budgets.list(Cursors.decodeUuid(cursor), limit + 1, caller.scope()), limit,
-				BudgetResponse::of, Budget::id);
+				budget -> BudgetResponse.of(budget, caller.scope()), Budget::id);
 	}
 
 	/** JSON merge patch: fields left out stay as they are; a cap set to null is removed. */
@@ -184,7 +192,8 @@ class BudgetController {
 				: null;
 		return new BudgetChanges(read.present(), request.name(), request.limit(), metadata, request.mode(),
 				request.thresholds(), request.downgradeAt(), request.maxAmountPerCall(), request.maxTokensPerCall(),
-				request.maxCallsPerPeriod(), request.maxConcurrentHolds(), request.rollover(), request.rolloverCap());
+				request.maxCallsPerPeriod(), request.maxConcurrentHolds(), request.rollover(), request.rolloverCap(),
+				request.maxOverrunRatio(), request.maxOverrun(), request.overrunAction());
 	}
 
 	/** The kill switch: every new reservation on this budget or below it is denied from now on. */
@@ -219,7 +228,7 @@ class BudgetController {
 		this.scope.requireBudget(caller.scope(), id);
 		this.budgets.get(id);
 		return PageResponse.of(this.budgets.children(id, Cursors.decodeUuid(cursor), limit + 1), limit,
-				BudgetResponse::of, Budget::id);
+				budget -> BudgetResponse.of(budget, caller.scope()), Budget::id);
 	}
 
 	/**
@@ -237,7 +246,7 @@ class BudgetController {
 		}
 		Map<UUID, TreeNode> nodes = new LinkedHashMap<>();
 		for (Budget budget : subtree) {
-			TreeNode node = new TreeNode(BudgetResponse.of(budget), new ArrayList<>());
+			TreeNode node = new TreeNode(BudgetResponse.of(budget, caller.scope()), new ArrayList<>());
 			nodes.put(budget.id(), node);
 			TreeNode parent = (budget.parentId() != null) ? nodes.get(budget.parentId()) : null;
 			if (parent != null && !budget.id().equals(id)) {
@@ -282,7 +291,10 @@ class BudgetController {
 			@Nullable @Amount @DecimalMin(value = "0", inclusive = false) BigDecimal maxAmountPerCall,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS * 2) Long maxTokensPerCall,
 			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerPeriod,
-			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds, @Nullable Map<String, Object> metadata) {
+			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds,
+			@Nullable @DecimalMin("0") @DecimalMax("1000000") @Digits(integer = 7, fraction = 4) BigDecimal maxOverrunRatio,
+			@Nullable @Amount BigDecimal maxOverrun, @Nullable OverrunAction overrunAction,
+			@Nullable Map<String, Object> metadata) {
 	}
 
 	/** The fields a merge patch may change; unit, parent and period are fixed at creation. */
@@ -296,7 +308,10 @@ class BudgetController {
 			@Nullable @Amount @DecimalMin(value = "0", inclusive = false) BigDecimal maxAmountPerCall,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS * 2) Long maxTokensPerCall,
 			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerPeriod,
-			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds, @Nullable Map<String, Object> metadata) {
+			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds,
+			@Nullable @DecimalMin("0") @DecimalMax("1000000") @Digits(integer = 7, fraction = 4) BigDecimal maxOverrunRatio,
+			@Nullable @Amount BigDecimal maxOverrun, @Nullable OverrunAction overrunAction,
+			@Nullable Map<String, Object> metadata) {
 	}
 
 	record FreezeRequest(@NotBlank @Size(max = 500) @Pattern(regexp = NAME_PATTERN) String reason) {

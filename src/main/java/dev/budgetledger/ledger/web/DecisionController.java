@@ -43,10 +43,10 @@ class DecisionController {
 			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = this.reservations.command(request);
 		this.scope.requireBudget(caller.scope(), command.budgetId());
-		ReserveOutcome outcome = this.ledger.decide(command);
+		ReserveOutcome outcome = this.ledger.decide(command, caller.scope());
 		if (outcome instanceof ReserveOutcome.Allowed allowed) {
 			Reservation r = allowed.reservation();
-			return new DecisionResponse("ALLOW", null, command.budgetId(), null, null,
+			return new DecisionResponse("ALLOW", null, null, command.budgetId(), null, null,
 					Amounts.format(r.amount()), r.tokens(),
 					(r.price() != null) ? r.price().model() : null, r.requestedModel(), r.downgraded(), r.capped(),
 					r.maxOutputTokens(), ReservationResponse.available(allowed.available(), allowed.unit()),
@@ -54,21 +54,26 @@ class DecisionController {
 		}
 		ReserveOutcome.Denied denied = (ReserveOutcome.Denied) outcome;
 		boolean tokens = "TOKENS".equals(denied.unit());
-		return new DecisionResponse("DENY", denied.reason().name(), command.budgetId(), denied.limitingBudgetId(),
-				denied.unit(),
-				Amounts.format(denied.requested(), tokens), null, null, null, false, false, null,
-				Amounts.format(denied.available(), tokens), null);
+		// A budget above the caller's scope is not named, nor are its figures.
+		boolean above = denied.limitedAbove();
+		return new DecisionResponse("DENY", denied.reason().name(), above ? "ANCESTOR" : "BUDGET", command.budgetId(),
+				above ? null : denied.limitingBudgetId(), denied.unit(), Amounts.format(denied.requested(), tokens),
+				null, null, null, false, false, null, above ? null : Amounts.format(denied.available(), tokens), null);
 	}
 
 	/**
 	 * @param unit on DENY, the limiting budget's unit
 	 * @param amount on ALLOW the money that would be held; on DENY what the limiting budget was asked for, in its unit
-	 * @param available what the budget would have left (ALLOW) or has (DENY, the limiting budget)
+	 * @param available what the budget would have left (ALLOW) or has (DENY, the limiting budget, unless it lies
+	 * above the caller's scope)
+	 * @param limitedBy on DENY, BUDGET when {@code limitingBudgetId} names the limiting budget, ANCESTOR when it lies
+	 * above the caller's scope and is not named
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
-	record DecisionResponse(String decision, @Nullable String reason, UUID budgetId, @Nullable UUID limitingBudgetId,
-			@Nullable String unit, String amount, @Nullable Long tokens, @Nullable String model, @Nullable String requestedModel,
-			boolean downgraded, boolean capped, @Nullable Long maxOutputTokens, String available,
+	record DecisionResponse(String decision, @Nullable String reason, @Nullable String limitedBy, UUID budgetId,
+			@Nullable UUID limitingBudgetId, @Nullable String unit, String amount, @Nullable Long tokens,
+			@Nullable String model, @Nullable String requestedModel, boolean downgraded, boolean capped,
+			@Nullable Long maxOutputTokens, @Nullable String available,
 			@Nullable List<String> warnings) {
 	}
 

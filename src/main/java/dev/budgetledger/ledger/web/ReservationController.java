@@ -12,11 +12,14 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
 
+import dev.budgetledger.audit.AuditAction;
+import dev.budgetledger.audit.AuditLog;
 import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.idempotency.IdempotentExecutor;
@@ -38,6 +41,8 @@ import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.pricing.TokenPrice;
 import dev.budgetledger.security.Caller;
+import dev.budgetledger.security.ForbiddenException;
+import dev.budgetledger.security.Role;
 import dev.budgetledger.tracing.Correlation;
 
 import org.springframework.http.ResponseEntity;
@@ -81,8 +86,11 @@ class ReservationController {
 
 	private final Coalescer coalescer;
 
+	private final AuditLog audit;
+
 	ReservationController(Ledger ledger, Reservations reservations, Pricing pricing, IdempotentExecutor idempotency,
-			Requests requests, BudgetScope scope, Budgets budgets, Coalescer coalescer) {
+			Requests requests, BudgetScope scope, Budgets budgets, Coalescer coalescer, AuditLog audit) {
+		this.audit = audit;
 		this.budgets = budgets;
 		this.coalescer = coalescer;
 		this.ledger = ledger;
@@ -99,6 +107,9 @@ class ReservationController {
 			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = command(request).sentWith(caller.keyId(), key);
 		String path = http.getRequestURI();
+		// Out of scope is answered before the request joins a batch or locks anything: another tenant's budget is
+		// never locked, nor its batch disturbed, by a request that may not touch it.
+		this.scope.requireBudgetBeforeLock(caller.scope(), command.budgetId());
 		// Concurrent reserves and settles on one budget tree share one locking transaction (Coalescer); the
 		// idempotency record of each commits in it.
 		return this.coalescer.reserve(command.budgetId(),
@@ -142,8 +153,9 @@ class ReservationController {
 	ResponseEntity<String> settle(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@PathVariable UUID id, @Valid @RequestBody SettleRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
-		SettleCommand command = command(id, request);
+		SettleCommand command = command(id, request, caller);
 		String path = http.getRequestURI();
+		this.scope.requireReservationBeforeLock(caller.scope(), id);
 		return this.coalescer.settle(id, batch -> this.idempotency.executeInTransaction(caller.keyId(), key, "POST",
 				path, request, () -> ok(batch.settle(command, caller.scope()))));
 	}
@@ -154,6 +166,26 @@ class ReservationController {
 		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), null, () -> {
 			this.scope.requireReservation(caller.scope(), id);
 			return ok(this.ledger.release(id));
+		});
+	}
+
+	/**
+	 * An ADMIN's correction of a settled reservation's charge, to {@code charged} (0 reverses it), with a reason:
+	 * journaled as ADJUST on every money budget of the chain, evented and audited in one transaction.
+	 */
+	@PostMapping(path = "/{id}/adjust", consumes = "application/json")
+	ResponseEntity<String> adjust(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
+			@PathVariable UUID id, @Valid @RequestBody AdjustRequest request, HttpServletRequest http,
+			@AuthenticationPrincipal Caller caller) {
+		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
+			ReservationResponse before = ReservationResponse.of(this.reservations.get(id));
+			Ledger.Correction correction = this.ledger.adjust(id, request.charged(), request.reason());
+			ReservationResponse after = ReservationResponse.of(correction.reservation());
+			if (correction.changed()) {
+				this.audit.record(caller.actor(), AuditAction.RESERVATION_ADJUST, id.toString(), before,
+						Map.of("reservation", after, "reason", request.reason()));
+			}
+			return StoredResponse.of(200, after);
 		});
 	}
 
@@ -221,8 +253,12 @@ class ReservationController {
 				metadata);
 	}
 
-	private static SettleCommand command(UUID id, SettleRequest request) {
+	private static SettleCommand command(UUID id, SettleRequest request, Caller caller) {
 		Requests.currency(request.currency());
+		boolean allowOverrun = Boolean.TRUE.equals(request.allowOverrun());
+		if (allowOverrun && caller.role() != Role.ADMIN) {
+			throw new ForbiddenException("Only an ADMIN key may settle beyond the overrun ceiling (allowOverrun)");
+		}
 		boolean tokens = request.inputTokens() != null || request.outputTokens() != null
 				|| request.cacheReadTokens() != null || request.cacheWriteTokens() != null
 				|| request.reasoningTokens() != null;
@@ -236,7 +272,7 @@ class ReservationController {
 		TokenPrice.Usage usage = tokens ? new TokenPrice.Usage(request.inputTokens(), request.outputTokens(),
 				zero(request.cacheReadTokens()), zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
 				: null;
-		return new SettleCommand(id, request.amount(), request.currency(), usage);
+		return new SettleCommand(id, request.amount(), request.currency(), usage, allowOverrun);
 	}
 
 	private static long zero(@Nullable Long value) {
@@ -257,22 +293,33 @@ class ReservationController {
 		body.put("type", type.type().toString());
 		body.put("title", type.title());
 		body.put("status", type.status().value());
+		// A budget above the caller's scope is not named, nor are its figures: "an ancestor" is all it learns.
+		boolean above = denied.limitedAbove();
+		String limiting = above ? "An ancestor of budget " + denied.budgetId() : "Budget " + denied.limitingBudgetId();
 		body.put("detail", switch (denied.reason()) {
-			case BUDGET_FROZEN -> "Budget " + denied.limitingBudgetId() + " is frozen";
-			case PER_CALL_LIMIT -> "The call asks for more than budget " + denied.limitingBudgetId() + " allows per call";
-			case CONCURRENCY_LIMIT -> "Budget " + denied.limitingBudgetId() + " has as many holds as it allows at once";
-			case CALL_LIMIT -> "Budget " + denied.limitingBudgetId() + " has allowed as many calls as it allows this period";
-			case INSUFFICIENT_FUNDS -> "Budget " + denied.limitingBudgetId() + " has " + available + " " + denied.unit()
-					+ " available, less than the " + requested + " requested";
+			case BUDGET_FROZEN -> limiting + " is frozen";
+			case PER_CALL_LIMIT -> "The call asks for more than " + (above ? "an ancestor of budget " + denied.budgetId()
+					: "budget " + denied.limitingBudgetId()) + " allows per call";
+			case CONCURRENCY_LIMIT -> limiting + " has as many holds as it allows at once";
+			case CALL_LIMIT -> limiting + " has allowed as many calls as it allows this period";
+			case INSUFFICIENT_FUNDS -> above ? limiting + " has less available than the " + requested + " "
+					+ denied.unit() + " requested"
+					: limiting + " has " + available + " " + denied.unit() + " available, less than the " + requested
+							+ " requested";
 		});
 		body.put("code", type.code());
 		body.put("decision", "DENY");
 		body.put("reason", denied.reason().name());
 		body.put("budgetId", denied.budgetId());
-		body.put("limitingBudgetId", denied.limitingBudgetId());
+		body.put("limitedBy", above ? "ANCESTOR" : "BUDGET");
+		if (!above) {
+			body.put("limitingBudgetId", denied.limitingBudgetId());
+		}
 		body.put("unit", denied.unit());
 		body.put("requested", requested);
-		body.put("available", available);
+		if (!above) {
+			body.put("available", available);
+		}
 		body.putAll(Correlation.current());
 		return body;
 	}
@@ -293,10 +340,15 @@ class ReservationController {
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens, @Nullable @Min(0) @Max(MAX_TOKENS) Long outputTokens,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long cacheReadTokens,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long cacheWriteTokens,
-			@Nullable @Min(0) @Max(MAX_TOKENS) Long reasoningTokens) {
+			@Nullable @Min(0) @Max(MAX_TOKENS) Long reasoningTokens, @Nullable Boolean allowOverrun) {
 	}
 
 	record ExtendRequest(@NotNull Integer ttlSeconds) {
+	}
+
+	/** @param charged what the reservation should cost in all, after the correction; 0 reverses the charge */
+	record AdjustRequest(@NotNull @Amount BigDecimal charged,
+			@NotBlank @Size(max = 500) @Pattern(regexp = BudgetController.NAME_PATTERN) String reason) {
 	}
 
 }

@@ -21,7 +21,9 @@ import dev.budgetledger.pricing.TokenPrice;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ReservationResponse(UUID id, UUID budgetId, @Nullable String decision, String status, String currency,
 		String amount, @Nullable Long tokens, @Nullable String charged, @Nullable Long chargedTokens,
-		@Nullable String released, String overrun, @Nullable String model, @Nullable String requestedModel,
+		@Nullable String released, String overrun, @Nullable String claimed, boolean overrunCapped,
+		String adjustment, @Nullable String netCharged,
+		@Nullable String model, @Nullable String requestedModel,
 		boolean downgraded, boolean capped, @Nullable Long inputTokens, @Nullable Long maxOutputTokens,
 		@Nullable Long settledInputTokens, @Nullable Long settledOutputTokens, @Nullable Long settledCacheReadTokens,
 		@Nullable Long settledCacheWriteTokens, @Nullable Long settledReasoningTokens, boolean late,
@@ -34,7 +36,8 @@ record ReservationResponse(UUID id, UUID budgetId, @Nullable String decision, St
 		TokenPrice.Usage usage = r.usage();
 		return new ReservationResponse(r.id(), r.budgetId(), decision, r.status().name(), r.currency(),
 				Amounts.format(r.amount()), r.tokens(), Amounts.formatOrNull(r.charged()), r.chargedTokens(),
-				Amounts.formatOrNull(r.released()), Amounts.format(r.overrun()), (price != null) ? price.model() : null,
+				Amounts.formatOrNull(r.released()), Amounts.format(r.overrun()), Amounts.formatOrNull(r.claimed()),
+				r.overrunCapped(), Amounts.format(r.adjustment()), Amounts.formatOrNull(r.netCharged()), (price != null) ? price.model() : null,
 				r.requestedModel(), r.downgraded(), r.capped(), r.inputTokens(), r.maxOutputTokens(),
 				(usage != null) ? usage.inputTokens() : null, (usage != null) ? usage.outputTokens() : null,
 				(usage != null) ? usage.cacheReadTokens() : null, (usage != null) ? usage.cacheWriteTokens() : null,

@@ -12,6 +12,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import org.jspecify.annotations.Nullable;
@@ -104,8 +105,9 @@ class UsageController {
 		this.scope.requireBudget(caller.scope(), id);
 		Budget budget = this.budgets.get(id);
 		long before = (cursor != null) ? Cursors.decodeLong(cursor) : Long.MAX_VALUE;
-		return PageResponse.of(this.denials.listSubtree(budget, before, limit + 1), limit, DenialResponse::of,
-				Denials.Denial::id);
+		java.util.Set<UUID> above = this.scope.above(caller.scope());
+		return PageResponse.of(this.denials.listSubtree(budget, before, limit + 1), limit,
+				denial -> DenialResponse.of(denial, above), Denials.Denial::id);
 	}
 
 	private UsageReport report(UUID id, @Nullable String from, @Nullable String to, String groupBy, Caller caller) {
@@ -188,12 +190,18 @@ class UsageController {
 
 	}
 
-	record DenialResponse(long id, UUID budgetId, UUID deniedBy, String reason, @Nullable String model,
-			String amount, Instant createdAt) {
+	/**
+	 * @param deniedBy the budget that said no, unless it lies above the caller's scope
+	 * @param limitedBy BUDGET when {@code deniedBy} names it, ANCESTOR when it lies above the caller's scope
+	 */
+	record DenialResponse(long id, UUID budgetId,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable UUID deniedBy, String limitedBy, String reason,
+			@Nullable String model, String amount, Instant createdAt) {
 
-		static DenialResponse of(Denials.Denial d) {
-			return new DenialResponse(d.id(), d.budgetId(), d.deniedBy(), d.reason().name(), d.model(),
-					Amounts.format(d.amount()), d.createdAt());
+		static DenialResponse of(Denials.Denial d, java.util.Set<UUID> hidden) {
+			boolean above = hidden.contains(d.deniedBy());
+			return new DenialResponse(d.id(), d.budgetId(), above ? null : d.deniedBy(), above ? "ANCESTOR" : "BUDGET",
+					d.reason().name(), d.model(), Amounts.format(d.amount()), d.createdAt());
 		}
 
 	}

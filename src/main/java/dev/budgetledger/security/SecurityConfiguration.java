@@ -18,8 +18,8 @@ import org.springframework.security.web.authentication.AuthenticationEntryPointF
 import org.springframework.security.web.authentication.AuthenticationFilter;
 
 /**
- * Who may call what. Every request needs {@code Authorization: Bearer <api key>}, except the health probes and the
- * API documentation ({@code /openapi.yaml}, {@code /swagger-ui/}).
+ * Who may call what. Every request needs {@code Authorization: Bearer <api key>} ({@code x-api-key} also on the
+ * gateway's paths), except the health probes and the API documentation ({@code /openapi.yaml}, {@code /swagger-ui/}).
  * Stateless: no sessions, no cookies, hence no CSRF (a browser never sends the key on its own).
  * <p>
  * Roles decide which endpoints a key may call (here); a key bound to a budget is further limited to that budget's
@@ -102,6 +102,9 @@ class SecurityConfiguration {
 				.hasAnyRole(ADMIN, CLIENT)
 				.requestMatchers(HttpMethod.POST, "/v1/reservations", "/v1/decisions", "/v1/reservations/*/settle",
 						"/v1/reservations/*/release", "/v1/reservations/*/extend")
+				.hasAnyRole(ADMIN, CLIENT)
+				// The LLM gateway (docs/gateway.md): a call through it is a reserve and a settle.
+				.requestMatchers(HttpMethod.POST, "/openai/v1/**", "/anthropic/v1/**")
 				.hasAnyRole(ADMIN, CLIENT)
 				// Budgets and prices changes, API keys, the audit log, actuator endpoints and anything unknown.
 				.anyRequest()

@@ -16,6 +16,9 @@ final class FakeOpenAi extends FakeProvider {
 
 	@Override
 	String answer(JsonNode request) {
+		if (request.has("input")) {
+			return embedding(request);
+		}
 		Map<String, Object> message = Map.of("role", "assistant", "content", text());
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("id", "chatcmpl-fake");
@@ -29,6 +32,15 @@ final class FakeOpenAi extends FakeProvider {
 		choice.put("logprobs", null);
 		body.put("choices", List.of(choice));
 		body.put("usage", usage());
+		return json.writeValueAsString(body);
+	}
+
+	private String embedding(JsonNode request) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("object", "list");
+		body.put("data", List.of(Map.of("object", "embedding", "index", 0, "embedding", List.of(0.25, -0.5))));
+		body.put("model", request.path("model").asString());
+		body.put("usage", Map.of("prompt_tokens", this.usage.input(), "total_tokens", this.usage.input()));
 		return json.writeValueAsString(body);
 	}
 

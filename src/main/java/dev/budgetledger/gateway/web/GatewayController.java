@@ -27,12 +27,16 @@ class GatewayController {
 
 	private final OpenAiChat chat;
 
+	private final OpenAiEmbeddings embeddings;
+
 	private final AnthropicMessages messages;
 
-	GatewayController(Relay relay, GatewaySettings settings, OpenAiChat chat, AnthropicMessages messages) {
+	GatewayController(Relay relay, GatewaySettings settings, OpenAiChat chat, OpenAiEmbeddings embeddings,
+			AnthropicMessages messages) {
 		this.relay = relay;
 		this.settings = settings;
 		this.chat = chat;
+		this.embeddings = embeddings;
 		this.messages = messages;
 	}
 
@@ -40,6 +44,12 @@ class GatewayController {
 	void chatCompletions(@RequestBody byte[] body, HttpServletRequest request, HttpServletResponse response,
 			@AuthenticationPrincipal Caller caller) throws IOException {
 		this.relay.handle(this.chat, this.settings.openai(), caller, body, request, response);
+	}
+
+	@PostMapping("/openai/v1/embeddings")
+	void embeddings(@RequestBody byte[] body, HttpServletRequest request, HttpServletResponse response,
+			@AuthenticationPrincipal Caller caller) throws IOException {
+		this.relay.handle(this.embeddings, this.settings.openai(), caller, body, request, response);
 	}
 
 	@PostMapping("/anthropic/v1/messages")

@@ -188,8 +188,8 @@ class Relay {
 		}
 		long input = dialect.inputTokens(body, model);
 		Long maxOutput = dialect.maxOutputTokens(body);
-		if (maxOutput != null && maxOutput < 1) {
-			throw new GatewayRequestException("max_tokens", "must be at least 1");
+		if (maxOutput != null && maxOutput < 0) {
+			throw new GatewayRequestException("max_tokens", "must not be negative");
 		}
 		return new GatewayLedger.Call(budgetId, models, input, maxOutput, minOutput, this.settings.holdTtl(), metadata);
 	}

@@ -2,6 +2,7 @@ package dev.budgetledger.security;
 
 import jakarta.servlet.DispatcherType;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -79,7 +80,8 @@ class SecurityConfiguration {
 	@Bean
 	@Order(3)
 	SecurityFilterChain apiChain(HttpSecurity http, ApiKeyAuthenticationProvider provider, SecurityProblems problems,
-			RateLimiter limiter, HandlerExceptionResolver handlerExceptionResolver) throws Exception {
+			RateLimiter limiter, HandlerExceptionResolver handlerExceptionResolver,
+			ObjectProvider<GatewayErrorWriter> gatewayErrors) throws Exception {
 		AuthenticationFilter authentication = new AuthenticationFilter(new ProviderManager(provider),
 				new BearerKeyConverter());
 		// Authenticated: carry on down the chain (the default handler would redirect, as after a form login).
@@ -87,7 +89,7 @@ class SecurityConfiguration {
 		});
 		authentication.setFailureHandler(new AuthenticationEntryPointFailureHandler(problems));
 		return stateless(http).addFilterAt(authentication, AuthenticationFilter.class)
-			.addFilterBefore(new DatabaseFailureFilter(handlerExceptionResolver), AuthenticationFilter.class)
+			.addFilterBefore(new DatabaseFailureFilter(handlerExceptionResolver, gatewayErrors), AuthenticationFilter.class)
 			.addFilterAfter(new RateLimitFilter(limiter, problems), AuthenticationFilter.class)
 			.exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems))
 			.authorizeHttpRequests(requests -> requests

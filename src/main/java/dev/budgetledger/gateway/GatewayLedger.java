@@ -3,6 +3,7 @@ package dev.budgetledger.gateway;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -49,11 +50,13 @@ public class GatewayLedger {
 	 * fallbacks, each with {@code maxOutputTokens} or, when the call set none, the model's default.
 	 * @throws ApiException as a reserve through the API would (unknown model, budget out of scope, ...)
 	 */
-	public ReserveOutcome reserve(Caller caller, Call call) {
+	public Reserved reserve(Caller caller, Call call) {
 		List<Ask.Option> options = new ArrayList<>();
+		Map<String, String> catalogModels = new HashMap<>();
 		String currency = null;
 		for (String model : call.models()) {
 			Pricing.Quote quote = this.pricing.quote(model);
+			catalogModels.put(model, quote.catalogModel());
 			TokenPrice price = quote.price();
 			if (currency == null) {
 				currency = price.currency();
@@ -73,7 +76,20 @@ public class GatewayLedger {
 		}
 		ReserveCommand command = new ReserveCommand(call.budgetId(), new Ask(currency, options, minOutput), call.ttl(),
 				call.metadata());
-		return this.coalescer.reserve(command.budgetId(), batch -> batch.reserve(command, caller.scope()));
+		return new Reserved(this.coalescer.reserve(command.budgetId(), batch -> batch.reserve(command, caller.scope())),
+				catalogModels);
+	}
+
+	/**
+	 * The decision, and the catalog entry each model asked for resolved to (a bounded name for metrics: callers may
+	 * send any number of dated or prefixed spellings).
+	 */
+	public record Reserved(ReserveOutcome outcome, Map<String, String> catalogModels) {
+
+		public String catalogModel(String model) {
+			return this.catalogModels.getOrDefault(model, "unknown");
+		}
+
 	}
 
 	/** Settles with the usage the provider reported (or counted); {@code amount}, when given, is what is charged. */

@@ -147,6 +147,21 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 	}
 
 	@Test
+	void aModelNameTheLedgerCouldNotStoreIsRefused() {
+		UUID budget = createBudget("10.00");
+
+		assertThatThrownBy(() -> client(clientKey(budget), null).chat()
+			.completions()
+			.create(chat("a".repeat(190) + "/gpt-4o-2024-08-06").build()))
+			.isInstanceOfSatisfying(OpenAIServiceException.class, error -> {
+				assertThat(error.statusCode()).isEqualTo(400);
+				assertThat(error.code()).hasValue("invalid_request");
+			});
+		assertThat(openai.received).isEmpty();
+		assertReconciled(budget, "0", "0");
+	}
+
+	@Test
 	void aDowngradeForwardsTheFallbackModel() {
 		// gpt-4o with 1000 output tokens needs about 0.01; gpt-4o-mini about 0.0006
 		UUID budget = createBudget("0.005");

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -53,6 +54,9 @@ class Relay {
 	private static final String UPSTREAM_BROKE = "upstream broke off";
 
 	static final int MAX_HEADER_VALUE = 200;
+
+	/** The reserve API's rule for model names (they are stored on the reservation). */
+	private static final Pattern MODEL_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$");
 
 	/** Caller headers that land on the reservation's metadata (for usage reports), and their keys there. */
 	static final Map<String, String> METADATA_HEADERS = Map.of("X-Budget-End-User", "endUser", "X-Budget-Workflow",
@@ -95,12 +99,13 @@ class Relay {
 			forwarded = parse(body);
 			model = dialect.model(forwarded);
 			GatewayLedger.Call ask = ask(dialect, caller, request, forwarded, model);
-			ReserveOutcome outcome = this.ledger.reserve(caller, ask);
-			if (outcome instanceof ReserveOutcome.Denied denied) {
-				call.deny(model, denied);
+			GatewayLedger.Reserved reserved = this.ledger.reserve(caller, ask);
+			if (reserved.outcome() instanceof ReserveOutcome.Denied denied) {
+				call.deny(reserved.catalogModel(model), denied);
 				return;
 			}
-			hold = (ReserveOutcome.Allowed) outcome;
+			hold = (ReserveOutcome.Allowed) reserved.outcome();
+			call.metricModel = reserved.catalogModel(hold.reservation().price().model());
 		}
 		catch (GatewayRequestException ex) {
 			call.fail(400, "invalid_request_error", "invalid_request", ex.getMessage());
@@ -168,6 +173,11 @@ class Relay {
 			}
 			if (minOutput < 1) {
 				throw new GatewayRequestException("X-Budget-Min-Output-Tokens", "must be at least 1");
+			}
+		}
+		for (String name : models) {
+			if (!MODEL_NAME.matcher(name).matches()) {
+				throw new GatewayRequestException("model", "must be a model name (letters, digits and . _ : @ / -, at most 200)");
 			}
 		}
 		Map<String, Object> metadata = new LinkedHashMap<>();
@@ -468,7 +478,11 @@ class Relay {
 
 		ReserveOutcome.@Nullable Allowed hold;
 
+		/** The model the call is made with, as the caller named it (or the fallback). */
 		String model = "unknown";
+
+		/** The catalog entry it resolved to: the metrics' model tag, bounded whatever callers send. */
+		String metricModel = "unknown";
 
 		String outcome = "rejected";
 
@@ -501,7 +515,7 @@ class Relay {
 			this.response.setHeader("X-Budget-Reason", denied.reason().name());
 			this.response.setHeader("X-Budget-Remaining", available);
 			this.response.setHeader("X-Budget-Unit", denied.unit());
-			this.model = model;
+			this.metricModel = model;
 			this.outcome = "denied";
 			write(402, this.dialect.error("budget_exceeded", denied.reason().name().toLowerCase(Locale.ROOT), message));
 			finish();
@@ -631,7 +645,7 @@ class Relay {
 		void finish() {
 			long total = System.nanoTime() - this.start;
 			String provider = this.dialect.provider();
-			Relay.this.metrics.call(provider, this.model, this.outcome);
+			Relay.this.metrics.call(provider, this.metricModel, this.outcome);
 			if (this.upstreamNanos > 0) {
 				Relay.this.metrics.upstream(provider, Duration.ofNanos(this.upstreamNanos));
 			}

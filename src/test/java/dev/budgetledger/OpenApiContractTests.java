@@ -51,7 +51,8 @@ class OpenApiContractTests extends IntegrationTest {
 		Set<String> served = new TreeSet<>();
 		this.mappings.getHandlerMethods().keySet().forEach(info -> info.getPatternValues()
 			.stream()
-			.filter(pattern -> pattern.startsWith("/v1/"))
+			.filter(pattern -> pattern.startsWith("/v1/") || pattern.startsWith("/openai/")
+					|| pattern.startsWith("/anthropic/"))
 			.forEach(pattern -> info.getMethodsCondition()
 				.getMethods()
 				.forEach(method -> served.add(method.name() + " " + pattern))));

@@ -25,21 +25,27 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
 	private final long maxBytes;
 
+	private final long maxGatewayBytes;
+
 	private final HandlerExceptionResolver resolver;
 
 	BodySizeLimitFilter(HttpSettings settings, HandlerExceptionResolver handlerExceptionResolver) {
 		this.maxBytes = settings.maxBodySize().toBytes();
+		this.maxGatewayBytes = settings.maxGatewayBodySize().toBytes();
 		this.resolver = handlerExceptionResolver;
 	}
 
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		if (request.getContentLengthLong() > this.maxBytes) {
-			this.resolver.resolveException(request, response, null, new PayloadTooLargeException(this.maxBytes));
+		String path = request.getRequestURI().substring(request.getContextPath().length());
+		long max = (path.startsWith("/openai/") || path.startsWith("/anthropic/")) ? this.maxGatewayBytes
+				: this.maxBytes;
+		if (request.getContentLengthLong() > max) {
+			this.resolver.resolveException(request, response, null, new PayloadTooLargeException(max));
 			return;
 		}
-		chain.doFilter(new LimitedRequest(request, this.maxBytes), response);
+		chain.doFilter(new LimitedRequest(request, max), response);
 	}
 
 	private static final class LimitedRequest extends HttpServletRequestWrapper {

@@ -7,6 +7,9 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import dev.budgetledger.errors.ProblemType;
+
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.transaction.CannotCreateTransactionException;
@@ -21,8 +24,11 @@ class DatabaseFailureFilter extends OncePerRequestFilter {
 
 	private final HandlerExceptionResolver resolver;
 
-	DatabaseFailureFilter(HandlerExceptionResolver resolver) {
+	private final ObjectProvider<GatewayErrorWriter> gateway;
+
+	DatabaseFailureFilter(HandlerExceptionResolver resolver, ObjectProvider<GatewayErrorWriter> gateway) {
 		this.resolver = resolver;
+		this.gateway = gateway;
 	}
 
 	@Override
@@ -35,6 +41,11 @@ class DatabaseFailureFilter extends OncePerRequestFilter {
 				| CannotCreateTransactionException ex) {
 			if (response.isCommitted()) {
 				throw ex;
+			}
+			GatewayErrorWriter writer = this.gateway.getIfAvailable();
+			if (writer != null && writer.write(request, response, 503, ProblemType.SERVICE_UNAVAILABLE.code(),
+					"budget-ledger cannot reach its database; the call was not made (retry later)")) {
+				return;
 			}
 			this.resolver.resolveException(request, response, null, ex);
 		}

@@ -2,6 +2,7 @@ package dev.budgetledger.security;
 
 import jakarta.servlet.DispatcherType;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,8 +19,8 @@ import org.springframework.security.web.authentication.AuthenticationEntryPointF
 import org.springframework.security.web.authentication.AuthenticationFilter;
 
 /**
- * Who may call what. Every request needs {@code Authorization: Bearer <api key>}, except the health probes and the
- * API documentation ({@code /openapi.yaml}, {@code /swagger-ui/}).
+ * Who may call what. Every request needs {@code Authorization: Bearer <api key>} ({@code x-api-key} also on the
+ * gateway's paths), except the health probes and the API documentation ({@code /openapi.yaml}, {@code /swagger-ui/}).
  * Stateless: no sessions, no cookies, hence no CSRF (a browser never sends the key on its own).
  * <p>
  * Roles decide which endpoints a key may call (here); a key bound to a budget is further limited to that budget's
@@ -81,7 +82,8 @@ class SecurityConfiguration {
 	@Bean
 	@Order(3)
 	SecurityFilterChain apiChain(HttpSecurity http, ApiKeyAuthenticationProvider provider, SecurityProblems problems,
-			RateLimiter limiter, HandlerExceptionResolver handlerExceptionResolver) throws Exception {
+			RateLimiter limiter, HandlerExceptionResolver handlerExceptionResolver,
+			ObjectProvider<GatewayErrorWriter> gatewayErrors) throws Exception {
 		AuthenticationFilter authentication = new AuthenticationFilter(new ProviderManager(provider),
 				new BearerKeyConverter());
 		// Authenticated: carry on down the chain (the default handler would redirect, as after a form login).
@@ -89,7 +91,7 @@ class SecurityConfiguration {
 		});
 		authentication.setFailureHandler(new AuthenticationEntryPointFailureHandler(problems));
 		return stateless(http).addFilterAt(authentication, AuthenticationFilter.class)
-			.addFilterBefore(new DatabaseFailureFilter(handlerExceptionResolver), AuthenticationFilter.class)
+			.addFilterBefore(new DatabaseFailureFilter(handlerExceptionResolver, gatewayErrors), AuthenticationFilter.class)
 			.addFilterAfter(new RateLimitFilter(limiter, problems), AuthenticationFilter.class)
 			.exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems))
 			.authorizeHttpRequests(requests -> requests
@@ -104,6 +106,9 @@ class SecurityConfiguration {
 				.hasAnyRole(ADMIN, CLIENT)
 				.requestMatchers(HttpMethod.POST, "/v1/reservations", "/v1/decisions", "/v1/reservations/*/settle",
 						"/v1/reservations/*/release", "/v1/reservations/*/extend")
+				.hasAnyRole(ADMIN, CLIENT)
+				// The LLM gateway (docs/gateway.md): a call through it is a reserve and a settle.
+				.requestMatchers(HttpMethod.POST, "/openai/v1/**", "/anthropic/v1/**")
 				.hasAnyRole(ADMIN, CLIENT)
 				// Budgets and prices changes, API keys, the audit log, actuator endpoints and anything unknown.
 				.anyRequest()

@@ -47,7 +47,7 @@ class BadInputIntegrationTests extends IntegrationTest {
 				arguments("POST", "/v1/reservations", JSON, "{\"amount\": \"1\"}", 400, "VALIDATION_FAILED"),
 				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\"}", 400, "VALIDATION_FAILED"),
 				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\", \"amount\": \"1\", \"model\": \"gpt-4o\", \"inputTokens\": 1, \"maxOutputTokens\": 1}", 400, "VALIDATION_FAILED"),
-				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\", \"model\": \"gpt-4o\", \"inputTokens\": 1}", 400, "VALIDATION_FAILED"),
+				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\", \"model\": \"gpt-4o\", \"maxOutputTokens\": 1}", 400, "VALIDATION_FAILED"),
 				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\", \"model\": \"gpt-4o\", \"inputTokens\": -1, \"maxOutputTokens\": 1}", 400, "VALIDATION_FAILED"),
 				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\", \"model\": \"gpt-4o\", \"inputTokens\": 1.5, \"maxOutputTokens\": 1}", 400, "MALFORMED_REQUEST"),
 				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\", \"model\": \"gpt-4o\", \"inputTokens\": 0, \"maxOutputTokens\": 0}", 400, "VALIDATION_FAILED"),

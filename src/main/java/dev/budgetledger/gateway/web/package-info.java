@@ -1,0 +1,4 @@
+@NullMarked
+package dev.budgetledger.gateway.web;
+
+import org.jspecify.annotations.NullMarked;

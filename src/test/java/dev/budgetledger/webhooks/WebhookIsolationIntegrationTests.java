@@ -17,10 +17,12 @@ import static org.awaitility.Awaitility.await;
 /**
  * Endpoints are isolated: eight receivers that take 8 s to answer sit beside a healthy one, all on the same budget,
  * and the healthy one still gets each event within 2 s, while the slow ones get theirs later, in order. The
- * scheduler runs on its own (every 100 ms) in a context of its own, as in production, with the default pool.
+ * scheduler runs on its own (every 100 ms) in a context of its own, as in production, with the default pool; the
+ * read timeout is longer than the slow answers, so nothing here is a timeout and a retry.
  */
 @DirtiesContext
-@TestPropertySource(properties = "budget-ledger.webhooks.poll-interval=100ms")
+@TestPropertySource(properties = { "budget-ledger.webhooks.poll-interval=100ms",
+		"budget-ledger.webhooks.read-timeout=20s" })
 class WebhookIsolationIntegrationTests extends WebhookIntegrationTest {
 
 	private static final JsonMapper json = JsonMapper.builder().build();

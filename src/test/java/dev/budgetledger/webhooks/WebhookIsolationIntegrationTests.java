@@ -3,6 +3,7 @@ package dev.budgetledger.webhooks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,21 @@ class WebhookIsolationIntegrationTests extends WebhookIntegrationTest {
 		assertThat(slow).allSatisfy(receiver -> assertThat(types(receiver)).containsExactly("budget.frozen",
 				"budget.unfrozen", "budget.frozen"));
 		assertThat(healthy.requests()).hasSize(3);
+	}
+
+	@Test
+	void anEndpointGetsOneCallAtATime() throws Exception {
+		Receiver receiver = receiver().slow(300);
+		UUID parent = createBudget("100");
+		createWebhook(receiver.url(), List.of("budget.frozen"), parent);
+		for (int i = 0; i < 5; i++) {
+			freeze(createBudget(Map.of("limit", "1", "parentId", parent)), "budget " + i);
+		}
+
+		// five budgets, so ordering holds none of them back: only the one-call-per-endpoint rule keeps them apart
+		await().atMost(Duration.ofSeconds(20)).until(() -> receiver.requests().size() == 5);
+		assertThat(receiver.mostInFlight()).isEqualTo(1);
+		assertThat(receiver.requests()).hasSize(5);
 	}
 
 	private static List<String> types(Receiver receiver) {

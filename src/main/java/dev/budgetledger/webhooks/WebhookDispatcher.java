@@ -54,9 +54,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * LOCKED}), makes a delivery for every enabled webhook that wants it (a unique key makes that once per webhook and
  * event), and marks the events. One instance fans out at a time (a transaction-scoped advisory lock), so deliveries
  * are made in event order.</li>
- * <li>{@link #dispatchDue}: one short transaction claims due deliveries ({@code FOR UPDATE SKIP LOCKED}), moving
- * their next attempt a lease ahead and stamping them with a claim token; the HTTP calls run on a small pool after
- * it commits; a second short transaction per delivery records the result, only if the claim is still its own.
+ * <li>{@link #dispatchAvailable}: one short transaction claims the first due delivery of each webhook with no call
+ * in flight here ({@code FOR UPDATE SKIP LOCKED}), moving its next attempt a lease ahead and stamping it with a
+ * claim token; the HTTP calls run on the fixed pool after it commits, one at a time per webhook, so a slow
+ * endpoint holds one thread and delays only its own deliveries; a second short transaction per delivery records
+ * the result, only if the claim is still its own.
  * A delivery waits while an earlier event of the same budget is still open (pending or failed) for the same webhook,
  * so a receiver sees a budget's events in order unless one of them went dead.</li>
  * </ol>
@@ -175,7 +177,11 @@ class WebhookDispatcher implements DisposableBean {
 		return (taken != null) ? taken : 0;
 	}
 
-	/** Claims one batch of due deliveries, sends them and records the answers; answers how many it claimed. */
+	/**
+	 * Claims one batch of due deliveries of all webhooks together, sends them and waits for the answers; answers how
+	 * many it claimed. A synchronous round for tests that step the dispatcher; the scheduler uses
+	 * {@link #dispatchAvailable}, which never waits.
+	 */
 	int dispatchDue() {
 		UUID token = UUID.randomUUID();
 		List<Claimed> claimed = claim(token, this.settings.batchSize(), null, null);

@@ -30,7 +30,7 @@ class WebhookIsolationIntegrationTests extends WebhookIntegrationTest {
 
 	private static final List<String> EVENTS = List.of("budget.frozen", "budget.unfrozen");
 
-	/** Far below the slow receivers' 8 s: what a healthy endpoint waits at most, polling and a loaded machine included. */
+	/** Far below the slow receivers' 8 s: what a healthy endpoint may wait, polling and a loaded machine included. */
 	private static final Duration HEALTHY_BOUND = Duration.ofSeconds(2);
 
 	@Test
@@ -85,7 +85,10 @@ class WebhookIsolationIntegrationTests extends WebhookIntegrationTest {
 	}
 
 	private static List<String> types(Receiver receiver) {
-		return receiver.requests().stream().map(request -> json.readTree(request.body()).get("type").asString()).toList();
+		return receiver.requests()
+			.stream()
+			.map(request -> json.readTree(request.body()).get("type").asString())
+			.toList();
 	}
 
 }

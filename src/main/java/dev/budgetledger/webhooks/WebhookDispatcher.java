@@ -12,16 +12,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -50,9 +54,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * LOCKED}), makes a delivery for every enabled webhook that wants it (a unique key makes that once per webhook and
  * event), and marks the events. One instance fans out at a time (a transaction-scoped advisory lock), so deliveries
  * are made in event order.</li>
- * <li>{@link #dispatchDue}: one short transaction claims due deliveries ({@code FOR UPDATE SKIP LOCKED}), moving
- * their next attempt a lease ahead and stamping them with a claim token; the HTTP calls run on a small pool after
- * it commits; a second short transaction per delivery records the result, only if the claim is still its own.
+ * <li>{@link #dispatchAvailable}: one short transaction claims the first due delivery of each webhook with no call
+ * in flight here ({@code FOR UPDATE SKIP LOCKED}), moving its next attempt a lease ahead and stamping it with a
+ * claim token; the HTTP calls run on the fixed pool after it commits, one at a time per webhook, so a slow
+ * endpoint holds one thread and delays only its own deliveries; a second short transaction per delivery records
+ * the result, only if the claim is still its own.
  * A delivery waits while an earlier event of the same budget is still open (pending or failed) for the same webhook,
  * so a receiver sees a budget's events in order unless one of them went dead.</li>
  * </ol>
@@ -92,6 +98,9 @@ class WebhookDispatcher implements DisposableBean {
 
 	private final ExecutorService calls;
 
+	/** Endpoints with a call in flight from this instance; guarded by itself for {@link #awaitIdle}. */
+	private final Set<UUID> busy = ConcurrentHashMap.newKeySet();
+
 	WebhookDispatcher(JdbcClient jdbc, PlatformTransactionManager transactionManager, TargetGuard guard,
 			WebhookSettings settings, AuditLog audit, JsonMapper json, Clock clock, MeterRegistry meters) {
 		this.jdbc = jdbc;
@@ -122,14 +131,15 @@ class WebhookDispatcher implements DisposableBean {
 			.build();
 	}
 
-	/** Fans out and dispatches until nothing is left or the run's bound is reached; what the scheduler calls. */
+	/**
+	 * Fans out, then starts the calls of endpoints that have none in flight here; what the scheduler calls. It does not
+	 * wait for any call, so a slow endpoint holds up nothing but its own deliveries.
+	 */
 	void runOnce() {
 		for (int batch = 0; batch < 20 && fanOut() == this.settings.batchSize(); batch++) {
 			// keep going: a full batch means more may be waiting
 		}
-		for (int round = 0; round < 50 && dispatchDue() > 0; round++) {
-			// keep going: an answered delivery may have unblocked the next event of its budget
-		}
+		dispatchAvailable();
 	}
 
 	/** Makes the deliveries of one batch of events; answers how many events it took (0 if another instance is at it). */
@@ -167,10 +177,14 @@ class WebhookDispatcher implements DisposableBean {
 		return (taken != null) ? taken : 0;
 	}
 
-	/** Claims one batch of due deliveries, sends them and records the answers; answers how many it claimed. */
+	/**
+	 * Claims one batch of due deliveries of all webhooks together, sends them and waits for the answers; answers how
+	 * many it claimed. A synchronous round for tests that step the dispatcher; the scheduler uses
+	 * {@link #dispatchAvailable}, which never waits.
+	 */
 	int dispatchDue() {
 		UUID token = UUID.randomUUID();
-		List<Claimed> claimed = claim(token);
+		List<Claimed> claimed = claim(token, this.settings.batchSize(), null, null);
 		List<Future<?>> running = new ArrayList<>();
 		for (Claimed delivery : claimed) {
 			running.add(this.calls.submit(() -> deliver(delivery, token)));
@@ -191,34 +205,131 @@ class WebhookDispatcher implements DisposableBean {
 		return claimed.size();
 	}
 
+	/**
+	 * Claims the first due delivery of each endpoint that has no call in flight on this instance, as many as the pool
+	 * has free threads, and hands each to a thread of the pool; answers how many it started, without waiting for any.
+	 */
+	int dispatchAvailable() {
+		int free = this.settings.threads() - this.busy.size();
+		if (free <= 0) {
+			return 0;
+		}
+		UUID token = UUID.randomUUID();
+		List<Claimed> claimed = claim(token, Math.min(free, this.settings.batchSize()), null, Set.copyOf(this.busy));
+		for (Claimed delivery : claimed) {
+			this.busy.add(delivery.webhookId());
+			try {
+				this.calls.execute(() -> serve(delivery, token));
+			}
+			catch (RejectedExecutionException ex) {
+				// shutting down: the claim lease runs out and another instance sends it
+				idle(delivery.webhookId());
+			}
+		}
+		return claimed.size();
+	}
+
+	/**
+	 * One endpoint's turn on a pool thread: its deliveries one after another (never two calls to it at once from
+	 * here), up to a batch, so an endpoint with a backlog leaves its thread to the others now and then.
+	 */
+	private void serve(Claimed first, UUID firstToken) {
+		UUID webhookId = first.webhookId();
+		try {
+			Claimed delivery = first;
+			UUID token = firstToken;
+			for (int sent = 1;; sent++) {
+				deliver(delivery, token);
+				if (sent >= this.settings.batchSize() || Thread.currentThread().isInterrupted()) {
+					break;
+				}
+				token = UUID.randomUUID();
+				List<Claimed> next = claim(token, 1, webhookId, Set.of());
+				if (next.isEmpty()) {
+					break;
+				}
+				delivery = next.get(0);
+			}
+		}
+		catch (RuntimeException ex) {
+			// The claim lease runs out and a later run tries again: at least once, even after a bug or an outage here.
+			log.warn("Webhook delivery failed unexpectedly: {}", ex.getMessage());
+		}
+		finally {
+			idle(webhookId);
+		}
+	}
+
+	private void idle(UUID webhookId) {
+		synchronized (this.busy) {
+			this.busy.remove(webhookId);
+			this.busy.notifyAll();
+		}
+	}
+
+	/** Waits until no call is in flight on this instance, or the bound is over; answers whether none is. */
+	boolean awaitIdle(Duration bound) throws InterruptedException {
+		long deadline = System.nanoTime() + bound.toNanos();
+		synchronized (this.busy) {
+			while (!this.busy.isEmpty()) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					return false;
+				}
+				TimeUnit.NANOSECONDS.timedWait(this.busy, left);
+			}
+		}
+		return true;
+	}
+
 	/** A claimed delivery with everything its HTTP call needs. */
 	private record Claimed(UUID id, UUID webhookId, int attempts, String url, String format, String secret,
 			@Nullable String previousSecret, @Nullable Instant previousSecretExpiresAt,
 			Payloads.EventMessage event) {
 	}
 
-	private List<Claimed> claim(UUID token) {
+	/**
+	 * Claims due deliveries: with {@code busy} null, the first {@code limit} of all endpoints together (the round of
+	 * {@link #dispatchDue}); otherwise the first of each endpoint not in {@code busy} (or only of {@code webhookId}),
+	 * oldest first, at most {@code limit}.
+	 */
+	private List<Claimed> claim(UUID token, int limit, @Nullable UUID webhookId, @Nullable Set<UUID> busy) {
 		Instant now = this.clock.instant();
+		String open = """
+				d.status IN ('PENDING', 'FAILED') AND d.next_attempt_at <= :now
+				AND NOT EXISTS (
+				    SELECT 1 FROM webhook_deliveries p
+				    WHERE p.webhook_id = d.webhook_id AND p.budget_id = d.budget_id
+				      AND p.status IN ('PENDING', 'FAILED') AND p.event_position < d.event_position)""";
+		String due = (busy == null) ? """
+				SELECT d.seq FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+				WHERE w.enabled AND %s
+				ORDER BY d.next_attempt_at, d.seq LIMIT :limit
+				FOR UPDATE OF d SKIP LOCKED""".formatted(open) : """
+				SELECT first.seq FROM webhooks w CROSS JOIN LATERAL (
+				    SELECT d.seq, d.next_attempt_at FROM webhook_deliveries d
+				    WHERE d.webhook_id = w.id AND %s
+				    ORDER BY d.next_attempt_at, d.seq LIMIT 1
+				    FOR UPDATE OF d SKIP LOCKED) first
+				WHERE w.enabled AND %s
+				ORDER BY first.next_attempt_at, first.seq LIMIT :limit""".formatted(open,
+				(webhookId != null) ? "w.id = :webhook" : "NOT (w.id = ANY (CAST(:busy AS uuid[])))");
+		String busyIds = (busy == null) ? "{}"
+				: busy.stream().map(UUID::toString).collect(Collectors.joining(",", "{", "}"));
 		List<Claimed> claimed = this.transactions.execute(status -> this.jdbc.sql("""
-				WITH due AS (
-				    SELECT d.seq FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-				    WHERE d.status IN ('PENDING', 'FAILED') AND d.next_attempt_at <= :now AND w.enabled
-				      AND NOT EXISTS (
-				          SELECT 1 FROM webhook_deliveries p
-				          WHERE p.webhook_id = d.webhook_id AND p.budget_id = d.budget_id
-				            AND p.status IN ('PENDING', 'FAILED') AND p.event_position < d.event_position)
-				    ORDER BY d.next_attempt_at, d.seq LIMIT :limit
-				    FOR UPDATE OF d SKIP LOCKED)
+				WITH due AS (%s)
 				UPDATE webhook_deliveries d SET claim_token = :token, attempts = d.attempts + 1, next_attempt_at = :lease
 				FROM due, webhooks w, events e, budgets b
 				WHERE d.seq = due.seq AND w.id = d.webhook_id AND e.id = d.event_position AND b.id = d.budget_id
 				RETURNING d.id, d.webhook_id, d.attempts, w.url, w.format, w.secret, w.previous_secret,
 				    w.previous_secret_expires_at, d.event_id, d.event_type, e.created_at AS event_time, d.budget_id,
-				    b.name AS budget_name, e.reservation_id, e.data""")
+				    b.name AS budget_name, e.reservation_id, e.data""".formatted(due))
 			.param("now", Timestamp.from(now))
 			.param("lease", Timestamp.from(now.plus(this.settings.claimLease())))
 			.param("token", token)
-			.param("limit", this.settings.batchSize())
+			.param("limit", limit)
+			.param("webhook", (webhookId != null) ? webhookId : new UUID(0, 0)) // bound only where the SQL names it
+			.param("busy", busyIds)
 			.query((rs, row) -> {
 				Timestamp previousExpires = rs.getTimestamp("previous_secret_expires_at");
 				return new Claimed(rs.getObject("id", UUID.class), rs.getObject("webhook_id", UUID.class),

@@ -1,5 +1,6 @@
 package dev.budgetledger.webhooks;
 
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +55,7 @@ class WebhookScheduler implements SmartLifecycle {
 	}
 
 	/**
-	 * Lets a run in progress finish (its calls are bounded by the timeouts) before the database goes away, so its
+	 * Lets the calls in flight finish (each is bounded by the timeouts) before the database goes away, so their
 	 * results are recorded instead of waiting for their claims to lapse.
 	 */
 	@Override
@@ -70,6 +71,7 @@ class WebhookScheduler implements SmartLifecycle {
 			if (!executor.awaitTermination(bound, TimeUnit.MILLISECONDS)) {
 				executor.shutdownNow();
 			}
+			this.dispatcher.awaitIdle(Duration.ofMillis(bound));
 		}
 		catch (InterruptedException ex) {
 			executor.shutdownNow();

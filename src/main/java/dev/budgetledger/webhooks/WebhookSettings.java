@@ -11,7 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param pollInterval pause between two runs of fan-out and dispatch
  * @param batchSize most events fanned out, and most deliveries claimed, in one short transaction
- * @param threads HTTP calls made at once by one instance
+ * @param threads HTTP calls made at once by one instance, at most one per endpoint: a slow endpoint holds one thread,
+ *        so the others keep theirs unless more endpoints than this are slow at once
  * @param connectTimeout bound on opening the connection to a receiver
  * @param readTimeout bound on the whole answer of a receiver, once connected
  * @param maxAttempts attempts before a delivery is DEAD
@@ -24,7 +25,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("budget-ledger.webhooks")
 public record WebhookSettings(@DefaultValue("1s") Duration pollInterval, @DefaultValue("100") int batchSize,
-		@DefaultValue("4") int threads, @DefaultValue("5s") Duration connectTimeout,
+		@DefaultValue("16") int threads, @DefaultValue("5s") Duration connectTimeout,
 		@DefaultValue("10s") Duration readTimeout, @DefaultValue("10") int maxAttempts,
 		@DefaultValue("10s") Duration initialBackoff, @DefaultValue("1h") Duration maxBackoff,
 		@DefaultValue("1h") Duration maxRetryAfter, @DefaultValue("24h") Duration secretOverlap,

@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
@@ -47,34 +49,53 @@ final class Receiver implements AutoCloseable {
 
 	private volatile long delayMillis;
 
+	private final AtomicInteger inFlight = new AtomicInteger();
+
+	private final AtomicInteger mostInFlight = new AtomicInteger();
+
 	Receiver() throws IOException {
 		this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
 		this.server.setExecutor(Executors.newFixedThreadPool(8));
 		this.server.createContext("/", exchange -> {
-			try (InputStream in = exchange.getRequestBody()) {
-				this.requests.add(new Request(Map.copyOf(exchange.getRequestHeaders()),
-						new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+			// In flight until the answer starts: the caller cannot send its next request before that.
+			this.mostInFlight.accumulateAndGet(this.inFlight.incrementAndGet(), Math::max);
+			try {
+				take(exchange);
 			}
-			if (this.delayMillis > 0) {
-				try {
-					Thread.sleep(this.delayMillis);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
+			finally {
+				this.inFlight.decrementAndGet();
 			}
-			Answer answer;
-			synchronized (this.script) {
-				answer = this.script.isEmpty() ? this.otherwise : this.script.poll();
-			}
-			answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
-			byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
-			exchange.sendResponseHeaders(answer.status(), body.length == 0 ? -1 : body.length);
-			try (OutputStream out = exchange.getResponseBody()) {
-				out.write(body);
-			}
+			answer(exchange);
 		});
 		this.server.start();
+	}
+
+	private void take(HttpExchange exchange) throws IOException {
+		try (InputStream in = exchange.getRequestBody()) {
+			this.requests.add(new Request(Map.copyOf(exchange.getRequestHeaders()),
+					new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+		}
+		if (this.delayMillis > 0) {
+			try {
+				Thread.sleep(this.delayMillis);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	private void answer(HttpExchange exchange) throws IOException {
+		Answer answer;
+		synchronized (this.script) {
+			answer = this.script.isEmpty() ? this.otherwise : this.script.poll();
+		}
+		answer.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+		byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+		exchange.sendResponseHeaders(answer.status(), body.length == 0 ? -1 : body.length);
+		try (OutputStream out = exchange.getResponseBody()) {
+			out.write(body);
+		}
 	}
 
 	String url() {
@@ -106,6 +127,11 @@ final class Receiver implements AutoCloseable {
 	Receiver slow(long millis) {
 		this.delayMillis = millis;
 		return this;
+	}
+
+	/** The most requests this receiver was answering at the same moment. */
+	int mostInFlight() {
+		return this.mostInFlight.get();
 	}
 
 	List<Request> requests() {

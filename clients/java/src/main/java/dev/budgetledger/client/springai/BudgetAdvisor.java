@@ -233,7 +233,8 @@ public final class BudgetAdvisor implements CallAdvisor, StreamAdvisor {
 			throw new IllegalStateException("BudgetAdvisor needs the model of each call to price it: set it in the"
 					+ " chat model's default options or the request's options");
 		}
-		Integer maxTokens = (options.getMaxTokens() != null) ? options.getMaxTokens() : this.defaultMaxOutputTokens;
+		Integer limit = outputLimit(options);
+		Integer maxTokens = (limit != null) ? limit : this.defaultMaxOutputTokens;
 		long input = TOKENS_PER_REPLY;
 		for (Message message : prompt.getInstructions()) {
 			input += TOKENS_PER_MESSAGE + this.estimator.estimate(message.getText());
@@ -280,7 +281,8 @@ public final class BudgetAdvisor implements CallAdvisor, StreamAdvisor {
 		ChatOptions options = Objects.requireNonNull(request.prompt().getOptions());
 		boolean otherModel = hold.model() != null && !hold.model().equals(options.getModel());
 		Long held = hold.maxOutputTokens();
-		boolean otherLimit = held != null && (options.getMaxTokens() == null || options.getMaxTokens() != held.intValue());
+		Integer limit = outputLimit(options);
+		boolean otherLimit = held != null && (limit == null || limit.longValue() != held);
 		if (!otherModel && !otherLimit) {
 			return request;
 		}
@@ -288,11 +290,47 @@ public final class BudgetAdvisor implements CallAdvisor, StreamAdvisor {
 		if (otherModel) {
 			changed.model(hold.model());
 		}
-		if (otherLimit) {
+		if (otherLimit && !setMaxCompletionTokens(options, changed, Math.toIntExact(held))) {
 			changed.maxTokens(Math.toIntExact(held));
 		}
 		Prompt prompt = request.prompt().mutate().chatOptions(changed.build()).build();
 		return request.mutate().prompt(prompt).build();
+	}
+
+	/**
+	 * The call's output limit. OpenAI's options carry a second one, {@code maxCompletionTokens} (what its reasoning
+	 * models take), which wins over {@code maxTokens} when both are set; the portable {@link ChatOptions} does not
+	 * know it, so it is read by name.
+	 */
+	private static @Nullable Integer outputLimit(ChatOptions options) {
+		Object completion = invoke(options, "getMaxCompletionTokens");
+		return (completion instanceof Integer tokens) ? tokens : options.getMaxTokens();
+	}
+
+	/** Sets the granted limit as {@code maxCompletionTokens} when that is the limit the call uses. */
+	private static boolean setMaxCompletionTokens(ChatOptions options, ChatOptions.Builder<?> changed, int tokens) {
+		if (!(invoke(options, "getMaxCompletionTokens") instanceof Integer)) {
+			return false;
+		}
+		try {
+			changed.getClass().getMethod("maxCompletionTokens", Integer.class).invoke(changed, tokens);
+			return true;
+		}
+		catch (ReflectiveOperationException | RuntimeException ex) {
+			throw new IllegalStateException("Cannot apply the granted max output tokens to " + changed.getClass(), ex);
+		}
+	}
+
+	private static @Nullable Object invoke(Object target, String getter) {
+		try {
+			return target.getClass().getMethod(getter).invoke(target);
+		}
+		catch (NoSuchMethodException ex) {
+			return null;
+		}
+		catch (ReflectiveOperationException | RuntimeException ex) {
+			throw new IllegalStateException("Cannot read " + getter + " of " + target.getClass(), ex);
+		}
 	}
 
 	/** A call that threw: release unless the request may have reached the provider and its outcome is unknown. */
@@ -313,16 +351,15 @@ public final class BudgetAdvisor implements CallAdvisor, StreamAdvisor {
 	 */
 	static boolean outcomeUnknown(Throwable ex) {
 		boolean io = false;
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+		int depth = 0;
+		// bounded: a cause chain can be made to loop
+		for (Throwable cause = ex; cause != null && depth < 32; cause = cause.getCause(), depth++) {
 			if (cause instanceof ConnectException || cause instanceof UnknownHostException
 					|| cause instanceof NoRouteToHostException || cause instanceof HttpConnectTimeoutException
 					|| cause instanceof SSLHandshakeException) {
 				return false;
 			}
 			io |= cause instanceof IOException;
-			if (cause.getCause() == cause) {
-				break;
-			}
 		}
 		return io;
 	}

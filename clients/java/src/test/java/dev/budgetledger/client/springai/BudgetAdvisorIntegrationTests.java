@@ -240,6 +240,26 @@ class BudgetAdvisorIntegrationTests {
 	}
 
 	@Test
+	void aCappedLimitIsAppliedAsMaxCompletionTokensWhenTheCallSetsThat() {
+		UUID budget = this.service.createBudget("0.005");
+		ChatClient chat = chat(BudgetAdvisor.builder(this.ledger, budget).minOutputTokens(100).build());
+
+		ChatClientResponse response = chat.prompt()
+			.user(PROMPT)
+			.options(OpenAiChatOptions.builder().maxCompletionTokens(1000))
+			.call()
+			.chatClientResponse();
+
+		Reservation hold = (Reservation) response.context().get(BudgetAdvisor.RESERVATION);
+		assertThat(hold.capped()).isTrue();
+		assertThat(hold.maxOutputTokens()).isBetween(100L, 999L);
+		assertThat(this.llm.requests()).singleElement().satisfies(request -> {
+			assertThat(request.get("max_completion_tokens")).isEqualTo(hold.maxOutputTokens().intValue());
+			assertThat(request).doesNotContainKey("max_tokens");
+		});
+	}
+
+	@Test
 	void withCappingOffACallWhoseLimitDoesNotFitIsDenied() {
 		UUID budget = this.service.createBudget("0.005");
 		ChatClient chat = chat(BudgetAdvisor.builder(this.ledger, budget).minOutputTokens(0).build());

@@ -10,7 +10,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What to hold: either an {@code amount}, or a {@code model} with {@code inputTokens} and {@code maxOutputTokens}
- * (the service prices them). {@code fallbackModels} are cheaper models the service may choose instead when the
+ * (the service prices them). A call that sets no output limit leaves {@code maxOutputTokens} out: the service holds
+ * the model's default and the answer's {@link Reservation#maxOutputTokens()} names it, the limit to call with. With
+ * {@code minOutputTokens} a request that does not fit may still be allowed with fewer output tokens, down to that
+ * many ({@link Reservation#capped()}). {@code fallbackModels} are cheaper models the service may choose instead when the
  * requested one does not fit; the answer then names the chosen model ({@link Reservation#downgraded()}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -27,6 +30,20 @@ public record ReserveRequest(UUID budgetId, @Nullable BigDecimal amount, @Nullab
 	/** Holds the worst case of a call to {@code model}: all input tokens and the most output it may produce. */
 	public static ReserveRequest tokens(UUID budgetId, String model, long inputTokens, long maxOutputTokens) {
 		return new ReserveRequest(budgetId, null, null, model, null, inputTokens, maxOutputTokens, null, null, null);
+	}
+
+	/**
+	 * Holds the worst case of a call to {@code model} that sets no output limit: the service holds the model's
+	 * default max output tokens, and the answer names it.
+	 */
+	public static ReserveRequest tokens(UUID budgetId, String model, long inputTokens) {
+		return new ReserveRequest(budgetId, null, null, model, null, inputTokens, null, null, null, null);
+	}
+
+	/** Allows fewer output tokens than asked for, down to {@code tokens}, when the whole ask does not fit. */
+	public ReserveRequest withMinOutputTokens(long tokens) {
+		return new ReserveRequest(this.budgetId, this.amount, this.currency, this.model, this.fallbackModels,
+				this.inputTokens, this.maxOutputTokens, tokens, this.ttlSeconds, this.metadata);
 	}
 
 	public ReserveRequest withFallbackModels(List<String> models) {

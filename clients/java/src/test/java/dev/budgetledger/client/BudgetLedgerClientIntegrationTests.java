@@ -43,6 +43,32 @@ class BudgetLedgerClientIntegrationTests {
 	}
 
 	@Test
+	void aReserveWithoutMaxOutputTokensHoldsTheModelsDefaultAndNamesIt() {
+		UUID budget = this.service.createBudget("5.00");
+
+		Reservation hold = this.client.reserve(ReserveRequest.tokens(budget, "gpt-4o", 1200));
+
+		// gpt-4o's catalog default is 16384 output tokens: 1200 x 2.50 + 16384 x 10.00 per million
+		assertThat(hold.maxOutputTokens()).isEqualTo(16384);
+		assertThat(hold.capped()).isFalse();
+		assertThat(hold.amount()).isEqualByComparingTo("0.16684");
+	}
+
+	@Test
+	void aReserveWithMinOutputTokensThatDoesNotFitIsAllowedWithFewerOutputTokens() {
+		UUID budget = this.service.createBudget("0.005");
+
+		// 1000 input tokens take 0.0025; 0.0025 is left for output at 10.00 per million: 250 tokens, not 800
+		Reservation hold = this.client
+			.reserve(ReserveRequest.tokens(budget, "gpt-4o", 1000, 800).withMinOutputTokens(100));
+
+		assertThat(hold.decision()).isEqualTo("ALLOW");
+		assertThat(hold.capped()).isTrue();
+		assertThat(hold.maxOutputTokens()).isEqualTo(250);
+		assertThat(hold.amount()).isEqualByComparingTo("0.005");
+	}
+
+	@Test
 	void amountsTravelExactlyAsDecimalStrings() {
 		UUID budget = this.service.createBudget("1");
 		Reservation hold = this.client.reserve(ReserveRequest.amount(budget, new BigDecimal("0.000000000000000001")));

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The only fake in the client's tests: a local HTTP server that answers {@code POST /v1/chat/completions} the way
  * the OpenAI chat completions API does (plain and {@code stream: true} with a final usage chunk), reporting the
- * usage it is told to. It records every request body it got.
+ * usage it is told to (or none), streaming as slowly as it is told to. It records every request body it got.
  */
 public final class FakeOpenAi implements AutoCloseable {
 
@@ -31,6 +32,10 @@ public final class FakeOpenAi implements AutoCloseable {
 	private volatile int completionTokens = 20;
 
 	private volatile int failWithStatus;
+
+	private volatile boolean omitUsage;
+
+	private volatile Duration pause = Duration.ZERO;
 
 	public FakeOpenAi() {
 		try {
@@ -61,6 +66,18 @@ public final class FakeOpenAi implements AutoCloseable {
 		return this;
 	}
 
+	/** Answers (and streams) without usage, as a provider or proxy that drops it would. */
+	public FakeOpenAi omitUsage() {
+		this.omitUsage = true;
+		return this;
+	}
+
+	/** Sends each streamed event this long after the one before, as a slow model does. */
+	public FakeOpenAi pauseBetweenEvents(Duration pause) {
+		this.pause = pause;
+		return this;
+	}
+
 	public List<Map<String, Object>> requests() {
 		return List.copyOf(this.requests);
 	}
@@ -77,24 +94,42 @@ public final class FakeOpenAi implements AutoCloseable {
 						Map.of("message", "the fake LLM was told to fail", "type", "server_error", "code", "fake"))));
 			}
 			else if (Boolean.TRUE.equals(request.get("stream"))) {
-				StringBuilder events = new StringBuilder();
+				List<String> events = new java.util.ArrayList<>();
 				for (String piece : List.of("Hello", " from", " the fake")) {
-					events.append("data: ").append(JSON.writeValueAsString(chunk(model, piece, null))).append("\n\n");
+					events.add(JSON.writeValueAsString(chunk(model, piece, null)));
 				}
-				events.append("data: ").append(JSON.writeValueAsString(chunk(model, null, "stop"))).append("\n\n");
-				Map<String, Object> usageChunk = new java.util.LinkedHashMap<>(chunk(model, null, null));
-				usageChunk.put("choices", List.of());
-				usageChunk.put("usage", usage());
-				events.append("data: ").append(JSON.writeValueAsString(usageChunk)).append("\n\n");
-				events.append("data: [DONE]\n\n");
-				send(exchange, 200, "text/event-stream", events.toString());
+				events.add(JSON.writeValueAsString(chunk(model, null, "stop")));
+				if (!this.omitUsage) {
+					Map<String, Object> usageChunk = new java.util.LinkedHashMap<>(chunk(model, null, null));
+					usageChunk.put("choices", List.of());
+					usageChunk.put("usage", usage());
+					events.add(JSON.writeValueAsString(usageChunk));
+				}
+				events.add("[DONE]");
+				exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+				exchange.sendResponseHeaders(200, 0);
+				try (OutputStream out = exchange.getResponseBody()) {
+					for (String event : events) {
+						if (!this.pause.isZero()) {
+							Thread.sleep(this.pause.toMillis());
+						}
+						out.write(("data: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
+						out.flush();
+					}
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
 			}
 			else {
 				Map<String, Object> message = Map.of("role", "assistant", "content", "Hello from the fake LLM");
 				Map<String, Object> choice = Map.of("index", 0, "message", message, "finish_reason", "stop");
-				send(exchange, 200, "application/json", JSON.writeValueAsString(Map.of("id", "chatcmpl-fake", "object",
-						"chat.completion", "created", 1_700_000_000, "model", model, "choices", List.of(choice),
-						"usage", usage())));
+				Map<String, Object> answer = new java.util.LinkedHashMap<>(Map.of("id", "chatcmpl-fake", "object",
+						"chat.completion", "created", 1_700_000_000, "model", model, "choices", List.of(choice)));
+				if (!this.omitUsage) {
+					answer.put("usage", usage());
+				}
+				send(exchange, 200, "application/json", JSON.writeValueAsString(answer));
 			}
 		}
 	}

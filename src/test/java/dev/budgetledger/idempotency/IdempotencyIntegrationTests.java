@@ -97,7 +97,7 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 		try (Connection other = this.dataSource.getConnection()) {
 			other.setAutoCommit(false);
 			try (PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
-				lock.setString(1, IdempotentExecutor.lockName(adminKeyId(), key));
+				lock.setString(1, IdempotentExecutor.lockName("ADMIN", key));
 				lock.execute();
 			}
 
@@ -239,14 +239,14 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
-	void aKeyInFlightForOneApiKeyDoesNotBlockAnother() throws Exception {
+	void aKeyInFlightInOneKeySpaceDoesNotBlockAnother() throws Exception {
 		UUID budget = createBudget("5.00");
 		String key = newKey();
 		String agent = clientKey(budget);
 		try (Connection other = this.dataSource.getConnection()) {
 			other.setAutoCommit(false);
 			try (PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
-				lock.setString(1, IdempotentExecutor.lockName(adminKeyId(), key));
+				lock.setString(1, IdempotentExecutor.lockName("ADMIN", key));
 				lock.execute();
 			}
 

@@ -8,7 +8,8 @@ UPDATE idempotency_keys k SET key_space = COALESCE(CAST(a.budget_id AS text), a.
 FROM api_keys a WHERE a.id = k.api_key_id;
 
 -- Before this version two keys of one scope could each store the same Idempotency-Key; in the shared space only
--- the newest of them stays (the one a retry most likely continues). The reservations keep their evidence.
+-- the newest of them stays (the one a retry most likely continues). The reservations keep their evidence, so a
+-- pair that both held within the last retention period is reported by the reconciliation until it expires.
 DELETE FROM idempotency_keys k USING idempotency_keys newer
 WHERE newer.key_space = k.key_space AND newer.idempotency_key = k.idempotency_key
     AND (newer.created_at, newer.api_key_id) > (k.created_at, k.api_key_id);
@@ -16,3 +17,21 @@ WHERE newer.key_space = k.key_space AND newer.idempotency_key = k.idempotency_ke
 ALTER TABLE idempotency_keys ALTER COLUMN key_space SET NOT NULL;
 ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_pk;
 ALTER TABLE idempotency_keys ADD CONSTRAINT idempotency_keys_pk PRIMARY KEY (key_space, idempotency_key);
+
+-- Rolling upgrades: the previous release still writes rows without key_space and upserts on (api_key_id,
+-- idempotency_key). The trigger fills the space from the API key, and the old pair stays unique (an API key has
+-- one space, so the new key implies it). A later release drops both, once no writer leaves the column out.
+ALTER TABLE idempotency_keys ADD CONSTRAINT idempotency_keys_per_api_key UNIQUE (api_key_id, idempotency_key);
+
+CREATE FUNCTION fill_idempotency_key_space() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.key_space IS NULL THEN
+        SELECT COALESCE(CAST(a.budget_id AS text), a.role) INTO NEW.key_space FROM api_keys a
+        WHERE a.id = NEW.api_key_id;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER idempotency_keys_fill_key_space BEFORE INSERT ON idempotency_keys
+    FOR EACH ROW EXECUTE FUNCTION fill_idempotency_key_space();

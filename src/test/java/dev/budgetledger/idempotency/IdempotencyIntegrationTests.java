@@ -231,6 +231,31 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 		assertReconciled(tenantA, "0", "4.00");
 	}
 
+	@Test
+	void aKeyStoredTheWayThePreviousReleaseWritesItLandsInItsKeySpace() {
+		UUID budget = createBudget("5.00");
+		String key = newKey();
+		// As the previous release writes during a rolling upgrade: no key_space, upserting on the API key's pair.
+		for (int write = 0; write < 2; write++) {
+			this.jdbc.sql("""
+					INSERT INTO idempotency_keys (api_key_id, idempotency_key, request_hash, response_status, response_body,
+					    created_at, expires_at)
+					VALUES (:apiKeyId, :key, repeat('0', 64), 402, '{}', now(), now() + interval '1 day')
+					ON CONFLICT (api_key_id, idempotency_key) DO UPDATE SET created_at = EXCLUDED.created_at""")
+				.param("apiKeyId", adminKeyId())
+				.param("key", key)
+				.update();
+		}
+
+		Api.Response sameSpace = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"),
+				"Idempotency-Key", key);
+
+		assertThat(sameSpace.status()).isEqualTo(422);
+		assertThat(sameSpace.text("code")).isEqualTo("IDEMPOTENCY_KEY_REUSED");
+		assertThat(storedRows(key)).isEqualTo(1);
+		assertReconciled(budget, "0", "0");
+	}
+
 	private long storedRows(String key) {
 		return this.jdbc.sql("SELECT count(*) FROM idempotency_keys WHERE idempotency_key = :key")
 			.param("key", key)

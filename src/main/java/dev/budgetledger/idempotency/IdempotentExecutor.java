@@ -23,8 +23,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Runs a POST exactly once per {@code Idempotency-Key} and API key: each API key has keys of its own, so two callers
- * that pick the same Idempotency-Key can neither replay nor block each other's requests.
+ * Runs a POST exactly once per {@code Idempotency-Key} in the sender's key space: what its API key may act for (see
+ * {@link Sender}). So a retry sent with the new key of a rotation replays what the old key began instead of holding
+ * twice, and keys of different scopes (tenants) can neither replay nor block each other's requests.
  * <p>
  * The action, the stored response and the key commit in <em>one</em> transaction. So a retry after a lost
  * connection finds either the committed response (and replays it) or nothing (and runs the action again); it can
@@ -61,18 +62,19 @@ public class IdempotentExecutor {
 
 	/**
 	 * Runs {@code action} in a transaction, at most once per key.
-	 * @param apiKeyId the API key the request was authenticated with; the Idempotency-Key is unique per API key
+	 * @param sender the API key the request was authenticated with and its key space, in which the Idempotency-Key
+	 * is unique
 	 * @param key the client's Idempotency-Key, or {@code null} to just run the action
 	 * @param method the HTTP method, part of what makes two requests "the same"
 	 * @param path the request path, likewise
 	 * @param request the parsed request body (or {@code null}), likewise
 	 */
-	public ResponseEntity<String> execute(UUID apiKeyId, @Nullable String key, String method, String path,
+	public ResponseEntity<String> execute(Sender sender, @Nullable String key, String method, String path,
 			@Nullable Object request, Supplier<StoredResponse> action) {
 		if (key != null) {
 			validate(key);
 		}
-		return this.transactions.execute(status -> executeInTransaction(apiKeyId, key, method, path, request, action));
+		return this.transactions.execute(status -> executeInTransaction(sender, key, method, path, request, action));
 	}
 
 	/**
@@ -80,7 +82,7 @@ public class IdempotentExecutor {
 	 * the key's record commits with the action, or not at all. Throws what {@link #execute} answers as a problem
 	 * (a reused key, a key in flight); the caller rolls back.
 	 */
-	public ResponseEntity<String> executeInTransaction(UUID apiKeyId, @Nullable String key, String method,
+	public ResponseEntity<String> executeInTransaction(Sender sender, @Nullable String key, String method,
 			String path, @Nullable Object request, Supplier<StoredResponse> action) {
 		if (key == null) {
 			StoredResponse response = action.get();
@@ -89,7 +91,7 @@ public class IdempotentExecutor {
 		validate(key);
 		String hash = hash(method, path, request);
 		Boolean locked = this.jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended(:lock, 0))")
-			.param("lock", lockName(apiKeyId, key))
+			.param("lock", lockName(sender.keySpace(), key))
 			.query(Boolean.class)
 			.single();
 		if (!Boolean.TRUE.equals(locked)) {
@@ -98,8 +100,8 @@ public class IdempotentExecutor {
 		Instant now = this.clock.instant();
 		Stored stored = this.jdbc.sql("""
 				SELECT request_hash, response_status, response_body, location FROM idempotency_keys
-				WHERE api_key_id = :apiKeyId AND idempotency_key = :key AND expires_at > :now""")
-			.param("apiKeyId", apiKeyId)
+				WHERE key_space = :space AND idempotency_key = :key AND expires_at > :now""")
+			.param("space", sender.keySpace())
 			.param("key", key)
 			.param("now", Timestamp.from(now))
 			.query(Stored.class)
@@ -114,13 +116,15 @@ public class IdempotentExecutor {
 		StoredResponse response = action.get();
 		String body = serialize(response.body());
 		this.jdbc.sql("""
-				INSERT INTO idempotency_keys (api_key_id, idempotency_key, request_hash, response_status,
+				INSERT INTO idempotency_keys (key_space, api_key_id, idempotency_key, request_hash, response_status,
 				    response_body, location, created_at, expires_at)
-				VALUES (:apiKeyId, :key, :hash, :status, :body, :location, :now, :expiresAt)
-				ON CONFLICT (api_key_id, idempotency_key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
+				VALUES (:space, :apiKeyId, :key, :hash, :status, :body, :location, :now, :expiresAt)
+				ON CONFLICT (key_space, idempotency_key) DO UPDATE SET api_key_id = EXCLUDED.api_key_id,
+				    request_hash = EXCLUDED.request_hash,
 				    response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
 				    location = EXCLUDED.location, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at""")
-			.param("apiKeyId", apiKeyId)
+			.param("space", sender.keySpace())
+			.param("apiKeyId", sender.apiKeyId())
 			.param("key", key)
 			.param("hash", hash)
 			.param("status", response.status())
@@ -135,17 +139,17 @@ public class IdempotentExecutor {
 	/** Deletes expired keys in bounded batches; {@code SKIP LOCKED} lets several instances purge side by side. */
 	int purgeExpired(int batchSize) {
 		return this.jdbc.sql("""
-				DELETE FROM idempotency_keys WHERE (api_key_id, idempotency_key) IN (
-				    SELECT api_key_id, idempotency_key FROM idempotency_keys WHERE expires_at <= :now
+				DELETE FROM idempotency_keys WHERE (key_space, idempotency_key) IN (
+				    SELECT key_space, idempotency_key FROM idempotency_keys WHERE expires_at <= :now
 				    LIMIT :batch FOR UPDATE SKIP LOCKED)""")
 			.param("now", Timestamp.from(this.clock.instant()))
 			.param("batch", batchSize)
 			.update();
 	}
 
-	/** Names the advisory lock of one API key's Idempotency-Key (hashed to 64 bits by {@code hashtextextended}). */
-	static String lockName(UUID apiKeyId, String key) {
-		return apiKeyId + ":" + key;
+	/** Names the advisory lock of one key space's Idempotency-Key (hashed to 64 bits by {@code hashtextextended}). */
+	static String lockName(String keySpace, String key) {
+		return keySpace + ":" + key;
 	}
 
 	private static void validate(String key) {

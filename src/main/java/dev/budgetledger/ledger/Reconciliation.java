@@ -258,28 +258,38 @@ public class Reconciliation {
 		return found;
 	}
 
-	/** A stored reserve answer is a 201 whose Location names the reservation it created. */
+	/**
+	 * A stored reserve answer is a 201 whose Location names the reservation it created. An Idempotency-Key lives in
+	 * its key space (what the sending API key may act for: its bound budget, or its role), so the reservations it
+	 * may have created are those sent with the same key by any API key of that space.
+	 */
 	private List<Discrepancy> idempotencyKeys() {
 		return this.jdbc.sql("""
-				WITH keys AS (
-				    SELECT api_key_id, idempotency_key, response_status, created_at, expires_at,
+				WITH spaces AS (
+				    SELECT id AS api_key_id, COALESCE(CAST(budget_id AS text), role) AS key_space FROM api_keys),
+				keys AS (
+				    SELECT key_space, idempotency_key, response_status, created_at, expires_at,
 				           CASE WHEN response_status = 201 AND location ~ '^/v1/reservations/[0-9a-f-]{36}$'
 				                THEN CAST(substring(location FROM 18) AS uuid) END AS answered
 				    FROM idempotency_keys),
+				sent AS (
+				    SELECT r.id, r.idempotency_key, r.created_at, s.key_space
+				    FROM reservations r JOIN spaces s ON s.api_key_id = r.api_key_id
+				    WHERE r.idempotency_key IS NOT NULL),
 				effects AS (
-				    SELECT k.api_key_id, k.idempotency_key, k.response_status, k.answered,
+				    SELECT k.key_space, k.idempotency_key, k.response_status, k.answered,
 				           array_agg(r.id ORDER BY r.id) FILTER (WHERE r.id IS NOT NULL) AS created
-				    FROM keys k LEFT JOIN reservations r ON r.api_key_id = k.api_key_id
+				    FROM keys k LEFT JOIN sent r ON r.key_space = k.key_space
 				        AND r.idempotency_key = k.idempotency_key
 				        AND r.created_at > k.created_at - (k.expires_at - k.created_at)
-				    GROUP BY k.api_key_id, k.idempotency_key, k.response_status, k.answered),
+				    GROUP BY k.key_space, k.idempotency_key, k.response_status, k.answered),
 				checked AS (
-				    SELECT e.*, a.idempotency_key AS answered_key, a.api_key_id AS answered_api_key
-				    FROM effects e LEFT JOIN reservations a ON a.id = e.answered)
+				    SELECT e.*, a.idempotency_key AS answered_key, a.key_space AS answered_space
+				    FROM effects e LEFT JOIN sent a ON a.id = e.answered)
 				SELECT idempotency_key, answered, created, response_status,
 				    CASE WHEN cardinality(created) > 1 THEN 'took effect ' || cardinality(created) || ' times: reservations ' || array_to_string(created, ', ')
 				         WHEN cardinality(created) = 1 AND answered IS DISTINCT FROM created[1] THEN 'created reservation ' || created[1] || ' but its stored answer (' || response_status || ') does not name it'
-				         WHEN answered IS NOT NULL AND (created IS NULL OR answered_key IS DISTINCT FROM idempotency_key OR answered_api_key IS DISTINCT FROM api_key_id) THEN 'its stored answer names reservation ' || answered || ', which it did not create'
+				         WHEN answered IS NOT NULL AND (created IS NULL OR answered_key IS DISTINCT FROM idempotency_key OR answered_space IS DISTINCT FROM key_space) THEN 'its stored answer names reservation ' || answered || ', which it did not create'
 				    END AS problem
 				FROM checked""")
 			.query((rs, row) -> {

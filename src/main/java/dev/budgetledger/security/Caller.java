@@ -5,6 +5,7 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.audit.Actor;
+import dev.budgetledger.idempotency.Sender;
 
 /**
  * The API key a request was authenticated with; controllers receive it as their
@@ -21,6 +22,11 @@ public record Caller(UUID keyId, String name, Role role, @Nullable UUID budgetId
 
 	public Actor actor() {
 		return new Actor(this.keyId, this.name);
+	}
+
+	/** This key as the sender of an idempotent request: its Idempotency-Keys live in its scope's key space. */
+	public Sender sender() {
+		return Sender.of(this.keyId, this.role.name(), this.budgetId);
 	}
 
 }

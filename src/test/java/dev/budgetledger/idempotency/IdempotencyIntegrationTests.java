@@ -3,7 +3,9 @@ package dev.budgetledger.idempotency;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -95,7 +97,7 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 		try (Connection other = this.dataSource.getConnection()) {
 			other.setAutoCommit(false);
 			try (PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
-				lock.setString(1, IdempotentExecutor.lockName(adminKeyId(), key));
+				lock.setString(1, IdempotentExecutor.lockName("ADMIN", key));
 				lock.execute();
 			}
 
@@ -162,39 +164,114 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
-	void twoApiKeysUsingTheSameIdempotencyKeyGetTwoIndependentReservations() {
+	void aRetryWithTheRotatedKeyOfTheSameScopeReplaysAndHoldsOnce() {
 		UUID budget = createBudget("5.00");
 		String key = newKey();
 		Map<String, Object> body = Map.of("budgetId", budget, "amount", "1.00");
-		Api agentA = this.api.as(clientKey(budget));
-		Api agentB = this.api.as(clientKey(budget));
+		Api oldKey = this.api.as(clientKey(budget));
+		String rotated = clientKey(budget);
 
-		Api.Response a = agentA.post("/v1/reservations", body, "Idempotency-Key", key);
-		Api.Response b = agentB.post("/v1/reservations", body, "Idempotency-Key", key);
-		Api.Response aAgain = agentA.post("/v1/reservations", body, "Idempotency-Key", key);
+		Api.Response first = oldKey.post("/v1/reservations", body, "Idempotency-Key", key);
+		Api.Response retry = this.api.as(rotated).post("/v1/reservations", body, "Idempotency-Key", key);
 
-		assertThat(a.status()).isEqualTo(201);
-		assertThat(b.status()).isEqualTo(201);
-		assertThat(b.header("Idempotent-Replayed")).isEmpty();
-		assertThat(b.text("id")).isNotEqualTo(a.text("id"));
-		assertThat(aAgain.header("Idempotent-Replayed")).hasValue("true");
-		assertThat(aAgain.text("id")).isEqualTo(a.text("id"));
-		assertThat(this.jdbc.sql("SELECT count(*) FROM idempotency_keys WHERE idempotency_key = :key")
-			.param("key", key)
-			.query(Long.class)
-			.single()).isEqualTo(2);
-		assertReconciled(budget, "0", "2.00");
+		assertThat(first.status()).isEqualTo(201);
+		assertThat(retry.status()).isEqualTo(201);
+		assertThat(retry.header("Idempotent-Replayed")).hasValue("true");
+		assertThat(retry.text("id")).isEqualTo(first.text("id"));
+		assertThat(retry.body()).isEqualTo(first.body());
+		assertThat(storedRows(key)).isEqualTo(1);
+		assertReconciled(budget, "0", "1.00");
 	}
 
 	@Test
-	void aKeyInFlightForOneApiKeyDoesNotBlockAnother() throws Exception {
+	void aRotatedKeyWithAnotherBodyIsRejectedAndChangesNothing() {
+		UUID budget = createBudget("5.00");
+		String key = newKey();
+		this.api.as(clientKey(budget))
+			.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"), "Idempotency-Key", key);
+
+		Api.Response reused = this.api.as(clientKey(budget))
+			.post("/v1/reservations", Map.of("budgetId", budget, "amount", "2.00"), "Idempotency-Key", key);
+
+		assertThat(reused.status()).isEqualTo(422);
+		assertThat(reused.text("code")).isEqualTo("IDEMPOTENCY_KEY_REUSED");
+		assertReconciled(budget, "0", "1.00");
+	}
+
+	@Test
+	void keysOfAnotherScopeNeverShareAKeySpace() {
+		UUID tenantA = createBudget("5.00");
+		UUID tenantB = createBudget("5.00");
+		UUID childOfA = createBudget(Map.of("name", "child", "limit", "2.00", "parentId", tenantA));
+		String key = newKey();
+		Api agentA = this.api.as(clientKey(tenantA));
+		Api agentB = this.api.as(clientKey(tenantB));
+		Api agentOfChild = this.api.as(clientKey(childOfA));
+		Api unbound = this.api.as(clientKey(null));
+
+		Api.Response a = agentA.post("/v1/reservations", Map.of("budgetId", tenantA, "amount", "1.00"),
+				"Idempotency-Key", key);
+		Api.Response b = agentB.post("/v1/reservations", Map.of("budgetId", tenantB, "amount", "1.00"),
+				"Idempotency-Key", key);
+		Api.Response child = agentOfChild.post("/v1/reservations", Map.of("budgetId", childOfA, "amount", "1.00"),
+				"Idempotency-Key", key);
+		Api.Response admin = this.api.post("/v1/reservations", Map.of("budgetId", tenantA, "amount", "1.00"),
+				"Idempotency-Key", key);
+		Api.Response client = unbound.post("/v1/reservations", Map.of("budgetId", tenantA, "amount", "1.00"),
+				"Idempotency-Key", key);
+
+		for (Api.Response response : List.of(a, b, child, admin, client)) {
+			assertThat(response.status()).as(response.toString()).isEqualTo(201);
+			assertThat(response.header("Idempotent-Replayed")).isEmpty();
+		}
+		assertThat(Set.of(a.text("id"), b.text("id"), child.text("id"), admin.text("id"), client.text("id")))
+			.hasSize(5);
+		assertThat(storedRows(key)).isEqualTo(5);
+		assertReconciled(tenantB, "0", "1.00");
+		assertReconciled(tenantA, "0", "4.00");
+	}
+
+	@Test
+	void aKeyStoredTheWayThePreviousReleaseWritesItLandsInItsKeySpace() {
+		UUID budget = createBudget("5.00");
+		String key = newKey();
+		// As the previous release writes during a rolling upgrade: no key_space, upserting on the API key's pair.
+		for (int write = 0; write < 2; write++) {
+			this.jdbc.sql("""
+					INSERT INTO idempotency_keys (api_key_id, idempotency_key, request_hash, response_status, response_body,
+					    created_at, expires_at)
+					VALUES (:apiKeyId, :key, repeat('0', 64), 402, '{}', now(), now() + interval '1 day')
+					ON CONFLICT (api_key_id, idempotency_key) DO UPDATE SET created_at = EXCLUDED.created_at""")
+				.param("apiKeyId", adminKeyId())
+				.param("key", key)
+				.update();
+		}
+
+		Api.Response sameSpace = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"),
+				"Idempotency-Key", key);
+
+		assertThat(sameSpace.status()).isEqualTo(422);
+		assertThat(sameSpace.text("code")).isEqualTo("IDEMPOTENCY_KEY_REUSED");
+		assertThat(storedRows(key)).isEqualTo(1);
+		assertReconciled(budget, "0", "0");
+	}
+
+	private long storedRows(String key) {
+		return this.jdbc.sql("SELECT count(*) FROM idempotency_keys WHERE idempotency_key = :key")
+			.param("key", key)
+			.query(Long.class)
+			.single();
+	}
+
+	@Test
+	void aKeyInFlightInOneKeySpaceDoesNotBlockAnother() throws Exception {
 		UUID budget = createBudget("5.00");
 		String key = newKey();
 		String agent = clientKey(budget);
 		try (Connection other = this.dataSource.getConnection()) {
 			other.setAutoCommit(false);
 			try (PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
-				lock.setString(1, IdempotentExecutor.lockName(adminKeyId(), key));
+				lock.setString(1, IdempotentExecutor.lockName("ADMIN", key));
 				lock.execute();
 			}
 

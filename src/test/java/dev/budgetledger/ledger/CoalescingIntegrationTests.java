@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import dev.budgetledger.errors.ApiException;
 import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.idempotency.IdempotentExecutor;
+import dev.budgetledger.idempotency.Sender;
 import dev.budgetledger.idempotency.StoredResponse;
 import dev.budgetledger.support.Api;
 import dev.budgetledger.support.Concurrently;
@@ -126,7 +127,7 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		Future<ReserveOutcome> first = blockingFirst(budget, "1.00", release);
 
 		Future<ReserveOutcome> before = enqueue(budget, batch -> reserve(batch, budget, "2.00"));
-		Future<Object> reused = enqueue(budget, batch -> this.idempotency.executeInTransaction(adminKey, key, "POST",
+		Future<Object> reused = enqueue(budget, batch -> this.idempotency.executeInTransaction(Sender.of(adminKey, "ADMIN", null), key, "POST",
 				"/v1/reservations", Map.of("budgetId", budget, "amount", "9.00"),
 				() -> StoredResponse.of(201, reserve(batch, budget, "9.00"))));
 		Future<ReserveOutcome> after = enqueue(budget, batch -> reserve(batch, budget, "3.00"));

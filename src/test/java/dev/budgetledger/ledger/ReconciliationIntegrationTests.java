@@ -190,6 +190,37 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void aKeyThatTookEffectUnderTwoApiKeysOfOneScopeIsFoundButNotAcrossScopes() {
+		UUID budget = createBudget("10");
+		UUID otherTenant = createBudget("10");
+		String key = "rotated-" + UUID.randomUUID();
+		String rotatedOwn = "own-" + UUID.randomUUID();
+		String tenantOwn = "tenant-" + UUID.randomUUID();
+		UUID first = UUID.fromString(reserveWithKey(this.api.as(clientKey(budget)), budget, key).text("id"));
+		UUID second = UUID.fromString(reserveWithKey(this.api.as(clientKey(budget)), budget, rotatedOwn).text("id"));
+		UUID tenants = UUID.fromString(
+				reserveWithKey(this.api.as(clientKey(otherTenant)), otherTenant, tenantOwn).text("id"));
+		assertThat(this.reconciliation.check()).isEmpty();
+
+		List<Discrepancy> sameScope = corrupted(jdbc -> jdbc.update(
+				"UPDATE reservations SET idempotency_key = ? WHERE id = ?", key, second));
+		List<Discrepancy> otherScope = corrupted(jdbc -> jdbc.update(
+				"UPDATE reservations SET idempotency_key = ? WHERE id = ?", key, tenants));
+
+		assertThat(sameScope).extracting(Discrepancy::problem)
+			.containsExactlyInAnyOrder(
+					"Idempotency-Key " + key + " took effect 2 times: reservations "
+							+ String.join(", ", sorted(first, second)),
+					"Idempotency-Key " + rotatedOwn + " its stored answer names reservation " + second
+							+ ", which it did not create");
+		// The other tenant's key space has no 'key': its reservation is no second effect of it, only its own answer
+		// no longer matches.
+		assertThat(otherScope).extracting(Discrepancy::problem)
+			.containsExactly("Idempotency-Key " + tenantOwn + " its stored answer names reservation " + tenants
+					+ ", which it did not create");
+	}
+
+	@Test
 	void aStoredAnswerThatNamesAnotherReservationIsFound() {
 		UUID budget = createBudget("10");
 		String key = "answer-" + UUID.randomUUID();
@@ -221,7 +252,11 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 	}
 
 	private Api.Response reserveWithKey(UUID budget, String key) {
-		Api.Response response = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1"),
+		return reserveWithKey(this.api, budget, key);
+	}
+
+	private static Api.Response reserveWithKey(Api api, UUID budget, String key) {
+		Api.Response response = api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1"),
 				"Idempotency-Key", key);
 		assertThat(response.status()).as(response.toString()).isEqualTo(201);
 		return response;

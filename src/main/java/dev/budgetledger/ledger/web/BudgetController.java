@@ -121,7 +121,7 @@ class BudgetController {
 			@Valid @RequestBody CreateBudgetRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		NewBudget spec = spec(request);
-		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
+		return this.idempotency.execute(caller.sender(), key, "POST", http.getRequestURI(), request, () -> {
 			Budget budget = this.ledger.openBudget(spec);
 			BudgetResponse created = BudgetResponse.of(budget);
 			this.audit.record(caller.actor(), AuditAction.BUDGET_CREATE, budget.id().toString(), null, created);

@@ -113,7 +113,7 @@ class ReservationController {
 		// Concurrent reserves and settles on one budget tree share one locking transaction (Coalescer); the
 		// idempotency record of each commits in it.
 		return this.coalescer.reserve(command.budgetId(),
-				batch -> this.idempotency.executeInTransaction(caller.keyId(), key, "POST", path, request, () -> {
+				batch -> this.idempotency.executeInTransaction(caller.sender(), key, "POST", path, request, () -> {
 					ReserveOutcome outcome = batch.reserve(command, caller.scope());
 					if (outcome instanceof ReserveOutcome.Allowed allowed) {
 						return StoredResponse.created("/v1/reservations/" + allowed.reservation().id(),
@@ -156,14 +156,14 @@ class ReservationController {
 		SettleCommand command = command(id, request, caller);
 		String path = http.getRequestURI();
 		this.scope.requireReservationBeforeLock(caller.scope(), id);
-		return this.coalescer.settle(id, batch -> this.idempotency.executeInTransaction(caller.keyId(), key, "POST",
+		return this.coalescer.settle(id, batch -> this.idempotency.executeInTransaction(caller.sender(), key, "POST",
 				path, request, () -> ok(batch.settle(command, caller.scope()))));
 	}
 
 	@PostMapping("/{id}/release")
 	ResponseEntity<String> release(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@PathVariable UUID id, HttpServletRequest http, @AuthenticationPrincipal Caller caller) {
-		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), null, () -> {
+		return this.idempotency.execute(caller.sender(), key, "POST", http.getRequestURI(), null, () -> {
 			this.scope.requireReservation(caller.scope(), id);
 			return ok(this.ledger.release(id));
 		});
@@ -177,7 +177,7 @@ class ReservationController {
 	ResponseEntity<String> adjust(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@PathVariable UUID id, @Valid @RequestBody AdjustRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
-		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
+		return this.idempotency.execute(caller.sender(), key, "POST", http.getRequestURI(), request, () -> {
 			ReservationResponse before = ReservationResponse.of(this.reservations.get(id));
 			Ledger.Correction correction = this.ledger.adjust(id, request.charged(), request.reason());
 			ReservationResponse after = ReservationResponse.of(correction.reservation());
@@ -194,7 +194,7 @@ class ReservationController {
 			@PathVariable UUID id, @Valid @RequestBody ExtendRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		var ttl = this.requests.ttl("ttlSeconds", request.ttlSeconds());
-		return this.idempotency.execute(caller.keyId(), key, "POST", http.getRequestURI(), request, () -> {
+		return this.idempotency.execute(caller.sender(), key, "POST", http.getRequestURI(), request, () -> {
 			this.scope.requireReservation(caller.scope(), id);
 			return ok(this.ledger.extend(id, ttl));
 		});

@@ -103,6 +103,9 @@ class SecurityConfiguration {
 				.requestMatchers(HttpMethod.POST, "/v1/reservations", "/v1/decisions", "/v1/reservations/*/settle",
 						"/v1/reservations/*/release", "/v1/reservations/*/extend")
 				.hasAnyRole(ADMIN, CLIENT)
+				// A direct charge books a CLIENT's own spend (the controller keeps a bound key in its scope).
+				.requestMatchers(HttpMethod.POST, "/v1/budgets/*/charges")
+				.hasAnyRole(ADMIN, CLIENT)
 				// Budgets and prices changes, API keys, the audit log, actuator endpoints and anything unknown.
 				.anyRequest()
 				.hasRole(ADMIN))

@@ -7,6 +7,7 @@ import java.util.Set;
 import jakarta.validation.Validator;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.stereotype.Component;
@@ -37,7 +38,14 @@ public class MergePatches {
 			request = this.json.treeToValue(patch, type);
 		}
 		catch (JacksonException ex) {
-			throw new MalformedRequestException(ex.getOriginalMessage());
+			// Said as a request body's binding error is said: the field, never Jackson's message with Java class names.
+			String field = ProblemHandler.fieldPath(ex);
+			if (ex instanceof UnrecognizedPropertyException unknown) {
+				throw new MalformedRequestException(
+						"Unknown field '" + (field.isEmpty() ? unknown.getPropertyName() : field) + "'");
+			}
+			throw new MalformedRequestException(field.isEmpty() ? "Request body does not match the expected shape"
+					: "Field '" + field + "' has the wrong type or format");
 		}
 		List<InvalidRequestException.FieldError> errors = this.validator.validate(request)
 			.stream()

@@ -218,7 +218,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		return type.title();
 	}
 
-	private static String fieldPath(JacksonException ex) {
+	static String fieldPath(JacksonException ex) {
 		StringBuilder path = new StringBuilder();
 		for (JacksonException.Reference reference : ex.getPath()) {
 			if (reference.getPropertyName() != null) {

@@ -124,11 +124,19 @@ public class Ledger {
 				throw new InvalidParentException(spec.parentId(),
 						"is at the deepest level; budgets nest at most " + BudgetRules.MAX_DEPTH + " levels");
 			}
-			for (Budget ancestor : parentChain) {
-				if (!ancestor.countsTokens() && !Budget.TOKENS.equals(spec.unit())
-						&& !ancestor.unit().equals(spec.unit())) {
-					throw new InvalidParentException(spec.parentId(), "has an ancestor counting " + ancestor.unit()
-							+ "; money budgets in one tree must share a currency");
+			if (!Budget.TOKENS.equals(spec.unit())) {
+				// Every money budget of the tree, not just the ancestors: under a TOKENS root, a USD and a EUR sibling
+				// would each pass their chain. The root's row lock keeps two such creations from racing.
+				this.budgets.getForUpdate(parent.rootId());
+				List<String> currencies = this.jdbc
+					.sql("SELECT DISTINCT unit FROM budgets WHERE root_id = :root AND unit <> 'TOKENS' AND unit <> :unit")
+					.param("root", parent.rootId())
+					.param("unit", spec.unit())
+					.query(String.class)
+					.list();
+				if (!currencies.isEmpty()) {
+					throw new InvalidParentException(spec.parentId(), "is in a tree that counts money in "
+							+ currencies.get(0) + "; money budgets in one tree must share a currency");
 				}
 			}
 			depth = parent.depth() + 1;

@@ -128,7 +128,32 @@ public class TargetGuard {
 		if (uri.getRawFragment() != null) {
 			throw new InvalidWebhookUrlException("must not have a fragment");
 		}
+		if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+			throw new InvalidWebhookUrlException("must have a port from 1 to 65535");
+		}
+		String host = uri.getHost();
+		if (!host.startsWith("[") && looksNumeric(host) && !CANONICAL_IPV4.matcher(host).matches()) {
+			// 0177.0.0.1 is 177.0.0.1 to Java but 127.0.0.1 to curl and browsers; 2130706433 and 0x7f.1 are loopback to
+			// some readers too. An address that different clients read differently cannot be checked: only the one
+			// spelling every reader agrees on is accepted.
+			throw new InvalidWebhookUrlException("must spell an IPv4 address as four decimal numbers from 0 to 255 "
+					+ "without leading zeros (such as 203.0.113.7)");
+		}
 		return uri;
+	}
+
+	private static final java.util.regex.Pattern CANONICAL_IPV4 = java.util.regex.Pattern
+		.compile("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$");
+
+	/**
+	 * Whether a host would be read as an IPv4 address by some client: its last label is a number (decimal, or hex
+	 * with 0x), as the URL standard has it; DNS names never end in one.
+	 */
+	private static boolean looksNumeric(String host) {
+		String trimmed = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+		String last = trimmed.substring(trimmed.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+		return !last.isEmpty() && (last.chars().allMatch(Character::isDigit)
+				|| (last.startsWith("0x") && last.substring(2).chars().allMatch(c -> Character.digit(c, 16) >= 0)));
 	}
 
 	/** Why an address may not be reached, if it may not. */

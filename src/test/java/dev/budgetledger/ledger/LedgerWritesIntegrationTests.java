@@ -24,7 +24,8 @@ class LedgerWritesIntegrationTests extends IntegrationTest {
 
 	@Test
 	void aSettleAnswersExactlyWhatIsStoredUnderOverAndAfterItsHold() {
-		UUID budget = createBudget("100");
+		// Up to three times the hold: the 2.50 overrun below is within this budget's ceiling.
+		UUID budget = createBudget(Map.of("limit", "100", "maxOverrunRatio", "2"));
 
 		for (String charge : List.of("0.40", "1.00", "2.50", "0")) {
 			UUID hold = reserveAllowed(budget, "1.00");

@@ -40,6 +40,22 @@ class TargetGuardTests {
 		assertThat(strict.refusal(InetAddress.getByName(address))).isEmpty();
 	}
 
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "http://example.com:0/hook", "http://example.com:99999/hook", "http://example.com:65536/",
+			"http://0177.0.0.1/hook", "http://0x7f.0.0.1/", "http://2130706433/", "http://127.1/", "http://127.0.0.01/",
+			"http://1.2.3.4.5/", "http://256.0.0.1/", "http://example.123/", "http://example.com.0x10/" })
+	void oddPortsAndAddressSpellingsAreInvalid(String url) {
+		assertThatThrownBy(() -> TargetGuard.parse(url)).isInstanceOf(InvalidWebhookUrlException.class);
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "http://example.com:1/hook", "https://example.com:65535/", "https://example.com/",
+			"http://203.0.113.7:8080/hook", "http://0.0.0.0/", "https://hooks.example.com./", "http://[2606:4700::1111]/",
+			"http://a1.example/" })
+	void validPortsAndCanonicalAddressesParse(String url) {
+		assertThatNoException().isThrownBy(() -> TargetGuard.parse(url));
+	}
+
 	@Test
 	void theOperatorCanAllowPrivateTargetsOrSomeRanges() throws UnknownHostException {
 		TargetGuard open = new TargetGuard(settings(true, List.of()));

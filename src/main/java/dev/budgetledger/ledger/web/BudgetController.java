@@ -71,7 +71,8 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping(path = "/v1/budgets", produces = "application/json")
 class BudgetController {
 
-	static final String NAME_PATTERN = "^[^\\p{Cntrl}]*$";
+	/** No control characters, and no unpaired surrogates (no character at all; UTF-8 would store them as '?'). */
+	static final String NAME_PATTERN = "^[^\\p{Cntrl}\\p{Cs}]*$";
 
 	private static final ZoneId UTC = ZoneId.of("UTC");
 

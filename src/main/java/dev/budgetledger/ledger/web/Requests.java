@@ -40,8 +40,35 @@ class Requests {
 		if (this.json.writeValueAsString(metadata).getBytes(StandardCharsets.UTF_8).length > MAX_METADATA_BYTES) {
 			throw new InvalidRequestException("metadata", "must serialize to at most " + MAX_METADATA_BYTES + " bytes");
 		}
+		if (!storable(metadata)) {
+			// PostgreSQL's jsonb cannot hold the NUL character (it failed the insert: a 500), and a lone surrogate is no character
+			// at all (UTF-8 stored it as '?'): refused, so what is stored is what was sent.
+			throw new InvalidRequestException("metadata",
+					"must not contain the NUL character (\\u0000) or unpaired surrogates");
+		}
 		return metadata;
 	}
+
+	/** Whether every key and string in this JSON value is text PostgreSQL stores as sent. */
+	private static boolean storable(@Nullable Object value) {
+		if (value instanceof String text) {
+			return text.indexOf(0) < 0 && !LONE_SURROGATE.matcher(text).find();
+		}
+		if (value instanceof Map<?, ?> map) {
+			return map.entrySet().stream().allMatch(entry -> storable(entry.getKey()) && storable(entry.getValue()));
+		}
+		if (value instanceof Iterable<?> items) {
+			for (Object item : items) {
+				if (!storable(item)) {
+					return false;
+				}
+			}
+		}
+		return true;
+	}
+
+	/** A surrogate code unit that is not part of a pair: Java's regex reads a pair as one code point, not {@code Cs}. */
+	private static final java.util.regex.Pattern LONE_SURROGATE = java.util.regex.Pattern.compile("\\p{Cs}");
 
 	Duration ttl(String field, @Nullable Integer seconds) {
 		if (seconds == null) {

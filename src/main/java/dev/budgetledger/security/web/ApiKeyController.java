@@ -42,7 +42,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping(path = "/v1/api-keys", produces = "application/json")
 class ApiKeyController {
 
-	static final String NAME_PATTERN = "^[^\\p{Cntrl}]*$";
+	static final String NAME_PATTERN = "^[^\\p{Cntrl}\\p{Cs}]*$";
 
 	private final ApiKeys keys;
 

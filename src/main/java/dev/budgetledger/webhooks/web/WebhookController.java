@@ -45,7 +45,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping(path = "/v1/webhooks", produces = "application/json")
 class WebhookController {
 
-	static final String TEXT_PATTERN = "^[^\\p{Cntrl}]*$";
+	static final String TEXT_PATTERN = "^[^\\p{Cntrl}\\p{Cs}]*$";
 
 	static final String FORMAT_PATTERN = "^(standard|slack)$";
 

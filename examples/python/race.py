@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""The check-then-act race, and the service holding the cap (standard library only).
+"""The check-then-act race, and the service holding the cap (with the budget_ledger package).
 
 With 4.99 spent on a 5.00 cap, N agents start a call of worst case 0.004 at the same moment. A naive counter
 ("is there room? then call, then add the cost") lets every one of them through: each reads 4.99 before anyone
 adds. The service answers each reserve under the budget's row lock: exactly as many as fit are allowed.
+
+    pip install ./clients/python      # from the repository root
 
 Environment: BUDGET_LEDGER_URL (default http://localhost:8080), BUDGET_LEDGER_API_KEY (an admin key: it
 creates the budget), CALLS (default 10). Exits 0 only if the naive counter overshot and the service did not.
@@ -15,7 +17,7 @@ import threading
 import time
 from decimal import Decimal
 
-from budget_ledger import BudgetDenied, BudgetLedger
+from budget_ledger import BudgetExceeded, BudgetLedger
 
 CAP = Decimal("5.00")
 ALREADY_SPENT = Decimal("4.99")
@@ -54,27 +56,26 @@ def naive(calls):
 
 
 def service(ledger, calls):
-    budget = ledger.create_budget("race-example", CAP)["id"]
-    with ledger.reserve(budget, amount=ALREADY_SPENT) as earlier:
+    budget = ledger.create_budget("race-example", CAP).id
+    with ledger.hold(budget, amount=ALREADY_SPENT) as earlier:
         earlier.settle(amount=ALREADY_SPENT)
 
     def call():
         try:
-            with ledger.reserve(budget, amount=COST) as hold:
+            with ledger.hold(budget, amount=COST) as hold:
                 time.sleep(0.05)  # the LLM call
                 hold.settle(amount=COST)
             return True
-        except BudgetDenied:
+        except BudgetExceeded:
             return False
 
     allowed = sum(concurrently(calls, call))
-    return allowed, Decimal(ledger.budget(budget)["spent"])
+    return allowed, ledger.get_budget(budget).spent
 
 
 def main():
     calls = int(os.environ.get("CALLS", "10"))
-    ledger = BudgetLedger(os.environ.get("BUDGET_LEDGER_URL", "http://localhost:8080"),
-                          os.environ["BUDGET_LEDGER_API_KEY"])
+    ledger = BudgetLedger()  # $BUDGET_LEDGER_URL and $BUDGET_LEDGER_API_KEY
     fit = int((CAP - ALREADY_SPENT) / COST)
 
     naive_allowed, naive_spent = naive(calls)

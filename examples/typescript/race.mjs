@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The check-then-act race, and the service holding the cap (Node's fetch only): `node race.mjs`.
+ * The check-then-act race, and the service holding the cap (the budget-ledger package): `npm ci && node race.mjs`.
  *
  * With 4.99 spent on a 5.00 cap, N agents start a call of worst case 0.004 at the same moment. A naive counter
  * ("is there room? then call, then add the cost") lets every one of them through: each reads 4.99 before anyone
@@ -9,7 +9,7 @@
  * Environment: BUDGET_LEDGER_URL (default http://localhost:8080), BUDGET_LEDGER_API_KEY (an admin key: it creates
  * the budget), CALLS (default 10). Exits 0 only if the naive counter overshot and the service did not.
  */
-import { BudgetDenied, BudgetLedger } from './budget-ledger.mjs';
+import { BudgetDenied, BudgetLedger } from 'budget-ledger';
 
 // Money in millionths as BigInt for the naive counter: never floating point.
 const MICROS = 1_000_000n;
@@ -24,7 +24,7 @@ const micros = (/** @type {string} */ decimal) => {
 const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const calls = Number(process.env.CALLS ?? 10);
-const ledger = new BudgetLedger(process.env.BUDGET_LEDGER_URL ?? 'http://localhost:8080', process.env.BUDGET_LEDGER_API_KEY ?? '');
+const ledger = new BudgetLedger(); // BUDGET_LEDGER_URL and BUDGET_LEDGER_API_KEY
 const fit = Number((CAP - ALREADY_SPENT) / COST);
 
 // The naive counter: check, call, then act.
@@ -39,11 +39,11 @@ const naiveAllowed = naive.filter(Boolean).length;
 console.log(`naive counter: ${naiveAllowed} of ${calls} calls allowed, spent ${money(spent)} of ${money(CAP)} (${spent > CAP ? 'OVER THE CAP' : 'within the cap'})`);
 
 // The same calls through budget-ledger.
-const budget = (await ledger.createBudget('race-example', money(CAP))).id;
-await ledger.withReservation(budget, { amount: money(ALREADY_SPENT) }, (hold) => hold.settle({ amount: money(ALREADY_SPENT) }));
+const budget = (await ledger.createBudget({ name: 'race-example', limit: money(CAP) })).id;
+await ledger.withReservation({ budgetId: budget, amount: money(ALREADY_SPENT) }, (hold) => hold.settle({ amount: money(ALREADY_SPENT) }));
 const results = await Promise.all(Array.from({ length: calls }, async () => {
   try {
-    await ledger.withReservation(budget, { amount: money(COST) }, async (hold) => {
+    await ledger.withReservation({ budgetId: budget, amount: money(COST) }, async (hold) => {
       await sleep(50); // the LLM call
       await hold.settle({ amount: money(COST) });
     });
@@ -54,7 +54,7 @@ const results = await Promise.all(Array.from({ length: calls }, async () => {
   }
 }));
 const allowed = results.filter(Boolean).length;
-const ledgerSpent = micros((await ledger.budget(budget)).spent);
+const ledgerSpent = micros((await ledger.getBudget(budget)).spent);
 console.log(`budget-ledger: ${allowed} of ${calls} calls allowed, spent ${money(ledgerSpent)} of ${money(CAP)} (${ledgerSpent > CAP ? 'OVER THE CAP' : 'within the cap'})`);
 
 const held = ledgerSpent <= CAP && allowed === fit;

@@ -39,7 +39,8 @@ public class Reconciliation {
 
 	private final JdbcClient jdbc;
 
-	Reconciliation(JdbcClient jdbc) {
+	// Public for the upgrade test, which checks databases that no application runs on.
+	public Reconciliation(JdbcClient jdbc) {
 		this.jdbc = jdbc;
 	}
 

@@ -37,6 +37,10 @@ public class Price {
 	@Column(name = "reasoning_per_million")
 	private @Nullable BigDecimal reasoningPerMillion;
 
+	/** Output tokens held when a call sets no limit; null: the service-wide default ({@code PricingSettings}). */
+	@Column(name = "default_max_output_tokens")
+	private @Nullable Long defaultMaxOutputTokens;
+
 	private String source;
 
 	@Column(name = "as_of")
@@ -54,10 +58,12 @@ public class Price {
 		this.updatedAt = updatedAt;
 	}
 
-	void update(@Nullable String provider, TokenPrice price, Instant updatedAt) {
+	void update(@Nullable String provider, TokenPrice price, @Nullable Long defaultMaxOutputTokens,
+			Instant updatedAt) {
 		if (provider != null) {
 			this.provider = provider;
 		}
+		this.defaultMaxOutputTokens = defaultMaxOutputTokens;
 		this.inputPerMillion = price.inputPerMillion();
 		this.outputPerMillion = price.outputPerMillion();
 		this.cacheReadPerMillion = price.cacheReadPerMillion();
@@ -92,6 +98,10 @@ public class Price {
 
 	public String getCurrency() {
 		return this.currency;
+	}
+
+	public @Nullable Long getDefaultMaxOutputTokens() {
+		return this.defaultMaxOutputTokens;
 	}
 
 	public String getSource() {

@@ -56,9 +56,10 @@ class PriceCatalog implements ApplicationRunner {
 		for (Entry entry : catalog.models()) {
 			this.jdbc.sql("""
 					INSERT INTO prices (model, provider, input_per_million, output_per_million, cache_read_per_million,
-					    cache_write_per_million, reasoning_per_million, currency, source, as_of, updated_at)
-					VALUES (:model, :provider, :input, :output, :cacheRead, :cacheWrite, :reasoning, :currency, 'CATALOG',
-					    :asOf, :now)
+					    cache_write_per_million, reasoning_per_million, default_max_output_tokens, currency, source, as_of,
+					    updated_at)
+					VALUES (:model, :provider, :input, :output, :cacheRead, :cacheWrite, :reasoning, :defaultMaxOutput,
+					    :currency, 'CATALOG', :asOf, :now)
 					ON CONFLICT (model) DO NOTHING""")
 				.param("model", entry.model())
 				.param("provider", entry.provider())
@@ -67,6 +68,7 @@ class PriceCatalog implements ApplicationRunner {
 				.param("cacheRead", entry.cacheReadPerMillion())
 				.param("cacheWrite", entry.cacheWritePerMillion())
 				.param("reasoning", entry.reasoningPerMillion())
+				.param("defaultMaxOutput", entry.defaultMaxOutputTokens())
 				.param("currency", catalog.currency())
 				.param("asOf", Date.valueOf(catalog.asOf()))
 				.param("now", now)
@@ -86,7 +88,7 @@ class PriceCatalog implements ApplicationRunner {
 
 	record Entry(String model, String provider, BigDecimal inputPerMillion, BigDecimal outputPerMillion,
 			@Nullable BigDecimal cacheReadPerMillion, @Nullable BigDecimal cacheWritePerMillion,
-			@Nullable BigDecimal reasoningPerMillion) {
+			@Nullable BigDecimal reasoningPerMillion, @Nullable Long defaultMaxOutputTokens) {
 	}
 
 }

@@ -21,15 +21,50 @@ public class Pricing {
 
 	private final Clock clock;
 
-	Pricing(Prices prices, Clock clock) {
+	private final PricingSettings settings;
+
+	Pricing(Prices prices, Clock clock, PricingSettings settings) {
 		this.prices = prices;
 		this.clock = clock;
+		this.settings = settings;
 	}
 
-	/** The current price of a model, for estimating a reservation. */
+	/** The current price of a model, for estimating a reservation; see {@link #quote}. */
 	@Transactional(transactionManager = TRANSACTIONS, readOnly = true)
 	public TokenPrice priceOf(String model) {
-		return this.prices.findById(model).map(Price::tokenPrice).orElseThrow(() -> new UnknownModelException(model));
+		return quote(model).price();
+	}
+
+	/**
+	 * What a call on {@code model} costs and how much output it holds when it sets no limit. The name resolves to
+	 * a catalog entry by {@link ModelNames}; the price keeps the name as given, so the reservation (and the model a
+	 * guard or the gateway forwards) stays the caller's pinned snapshot. A name that resolves to nothing is priced
+	 * at {@code unknown-model-price-of} when the operator set one, and is otherwise an {@link UnknownModelException}.
+	 */
+	@Transactional(transactionManager = TRANSACTIONS, readOnly = true)
+	public Quote quote(String model) {
+		for (String name : ModelNames.candidates(model)) {
+			Price found = this.prices.findById(name).orElse(null);
+			if (found != null) {
+				return quote(model, found);
+			}
+		}
+		String fallback = this.settings.unknownModelPriceOf();
+		if (fallback != null) {
+			Price found = this.prices.findById(fallback).orElse(null);
+			if (found != null) {
+				return quote(model, found);
+			}
+		}
+		throw new UnknownModelException(model);
+	}
+
+	private Quote quote(String model, Price found) {
+		TokenPrice p = found.tokenPrice();
+		TokenPrice asNamed = new TokenPrice(model, p.currency(), p.inputPerMillion(), p.outputPerMillion(),
+				p.cacheReadPerMillion(), p.cacheWritePerMillion(), p.reasoningPerMillion());
+		Long ownDefault = found.getDefaultMaxOutputTokens();
+		return new Quote(asNamed, found.getModel(), (ownDefault != null) ? ownDefault : this.settings.defaultMaxOutputTokens());
 	}
 
 	@Transactional(transactionManager = TRANSACTIONS, readOnly = true)
@@ -53,15 +88,23 @@ public class Pricing {
 
 	/** Creates or replaces a price; returns whether it was new. */
 	@Transactional(TRANSACTIONS)
-	public PutResult put(@Nullable String provider, TokenPrice price) {
+	public PutResult put(@Nullable String provider, TokenPrice price, @Nullable Long defaultMaxOutputTokens) {
 		Price existing = this.prices.findById(price.model()).orElse(null);
 		boolean created = existing == null;
 		Price target = created ? new Price(price.model(), this.clock.instant()) : existing;
-		target.update(provider, price, this.clock.instant());
+		target.update(provider, price, defaultMaxOutputTokens, this.clock.instant());
 		return new PutResult(created ? this.prices.save(target) : target, created);
 	}
 
 	public record PutResult(Price price, boolean created) {
+	}
+
+	/**
+	 * A model's price under the name it was asked by.
+	 * @param catalogModel the catalog entry the name resolved to
+	 * @param defaultMaxOutputTokens output tokens to hold when the call sets no limit
+	 */
+	public record Quote(TokenPrice price, String catalogModel, long defaultMaxOutputTokens) {
 	}
 
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.budgetledger.support.IntegrationTest;
@@ -23,8 +24,10 @@ import static org.assertj.core.api.Assertions.fail;
  * {@code playwright-core} (pinned in src/test/console-e2e, installed with {@code npm ci} on first use; Playwright
  * never downloads a browser). The script signs in, builds a budget tree, reserves through the API, and checks the
  * bars, the denial, a freeze, the live holds and the API keys; see docs/console.md. Needs Node.js 18+ and
- * {@code /usr/bin/chromium} (or {@code CHROMIUM}); without them it fails, saying what to install.
+ * {@code /usr/bin/chromium} (or {@code CHROMIUM}); without them it fails, saying what to install. Tagged e2e: it
+ * runs in {@code ./mvnw -Pe2e verify}, not in the build that needs only a JDK.
  */
+@Tag("e2e")
 class ConsoleEndToEndIntegrationTests extends IntegrationTest {
 
 	private static final Path E2E = Path.of("src/test/console-e2e");

@@ -99,6 +99,13 @@ class ConsoleIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void theIconEveryBrowserAsksForIsServedWithoutAKey() {
+		Api.Response icon = this.api.anonymous().get("/favicon.ico");
+		assertThat(icon.status()).as(icon.toString()).isEqualTo(200);
+		assertThat(icon.contentType()).isIn("image/x-icon", "image/vnd.microsoft.icon");
+	}
+
+	@Test
 	void theApiStaysProtected() {
 		assertThat(this.api.anonymous().get("/v1/budgets").status()).isEqualTo(401);
 	}

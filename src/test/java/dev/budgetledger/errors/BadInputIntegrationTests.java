@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -97,7 +98,16 @@ class BadInputIntegrationTests extends IntegrationTest {
 				arguments("POST", "/v1/budgets", JSON, "{\"name\": \"x\", \"limit\": \"1\", \"thresholds\": [0]}", 400, "VALIDATION_FAILED"),
 				arguments("PATCH", "/v1/budgets/$B", JSON, "[1, 2]", 400, "MALFORMED_REQUEST"),
 				arguments("PATCH", "/v1/budgets/$B", JSON, "{\"parentId\": \"$B\"}", 400, "MALFORMED_REQUEST"),
-				arguments("POST", "/v1/budgets/$B/freeze", JSON, "{}", 400, "VALIDATION_FAILED"));
+				arguments("POST", "/v1/budgets/$B/freeze", JSON, "{}", 400, "VALIDATION_FAILED"),
+				// An id with anything around it is not that id (Java's trim would drop control characters).
+				arguments("GET", "/v1/reservations?budgetId=$B%00", null, "", 400, "VALIDATION_FAILED"),
+				arguments("GET", "/v1/reservations?budgetId=%20$B", null, "", 400, "VALIDATION_FAILED"),
+				arguments("GET", "/v1/budgets/$B%09", null, "", 400, "VALIDATION_FAILED"),
+				arguments("PATCH", "/v1/budgets/$B%1F", JSON, "{\"limit\": \"500\"}", 400, "VALIDATION_FAILED"),
+				// Refused by Tomcat before any filter; answered as problem+json all the same.
+				arguments("GET", "/v1/budgets/$B%00", null, "", 400, "MALFORMED_REQUEST"),
+				arguments("GET", "/v1/budgets/a%2Fb", null, "", 400, "MALFORMED_REQUEST"),
+				arguments("PATCH", "/v1/budgets/$B%2F", JSON, "{\"limit\": \"500\"}", 400, "MALFORMED_REQUEST"));
 	}
 
 	@ParameterizedTest(name = "{0} {1} [{2}] -> {4} {5}")
@@ -123,6 +133,23 @@ class BadInputIntegrationTests extends IntegrationTest {
 		}
 		assertThat(snapshot(budget)).isEqualTo(before);
 		assertThat(this.api.get("/v1/prices/gpt-4o").body()).isEqualTo(gpt4o);
+	}
+
+	@Test
+	void aHeaderBeyondTomcatsLimitIsAProblemAndChangesNothing() {
+		UUID budget = createBudget("5.00");
+		String before = snapshot(budget);
+
+		Api.Response response = this.api.offContract()
+			.send("POST", "/v1/reservations", JSON, "{\"budgetId\": \"" + budget + "\", \"amount\": \"1\"}",
+					"Idempotency-Key", "k".repeat(10_000));
+
+		assertThat(response.status()).as(response.toString()).isEqualTo(400);
+		assertThat(response.contentType()).as(response.toString()).startsWith("application/problem+json");
+		assertThat(response.text("code")).isEqualTo("MALFORMED_REQUEST");
+		assertThat(response.text("type")).isEqualTo(ProblemType.MALFORMED_REQUEST.type().toString());
+		assertThat(response.text("requestId")).isNotBlank().isEqualTo(response.header("X-Request-Id").orElseThrow());
+		assertThat(snapshot(budget)).isEqualTo(before);
 	}
 
 	private static String resolve(String text, UUID budget, UUID reservation) {

@@ -17,6 +17,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.core.type.TypeReference;
@@ -31,8 +32,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The Python and Node examples in {@code examples/}, run as a user runs them ({@code python3 ...},
  * {@code node ...}) against this running service. Only the LLM is faked: a local server that answers like the
- * OpenAI chat completions API.
+ * OpenAI chat completions API. Needs python3 and Node.js, so it is tagged e2e: it runs in {@code ./mvnw -Pe2e verify},
+ * not in the build that needs only a JDK.
  */
+@Tag("e2e")
 class ExamplesIntegrationTests extends IntegrationTest {
 
 	enum Example {
@@ -62,6 +65,8 @@ class ExamplesIntegrationTests extends IntegrationTest {
 	}
 
 	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static boolean nodeExamplesInstalled;
 
 	@LocalServerPort
 	private int port;
@@ -127,8 +132,43 @@ class ExamplesIntegrationTests extends IntegrationTest {
 		assertLedgerReconciled();
 	}
 
+	/**
+	 * The Node examples use the package in clients/typescript (and the openai package), as an application would:
+	 * npm ci copies it in with its dependencies (examples/typescript/.npmrc). Once per run, so the copy is never
+	 * older than the package.
+	 */
+	private static synchronized void installNodeExamples() throws Exception {
+		if (nodeExamplesInstalled) {
+			return;
+		}
+		List<String> command = List.of(System.getenv().getOrDefault("NPM", "npm"), "ci", "--no-audit", "--no-fund");
+		Process process;
+		try {
+			process = new ProcessBuilder(command).directory(Example.NODE.directory.toFile())
+				.redirectErrorStream(true)
+				.start();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("The Node examples need npm on the PATH to install clients/typescript", ex);
+		}
+		String output;
+		try (var in = process.getInputStream()) {
+			output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+		if (!process.waitFor(300, TimeUnit.SECONDS)) {
+			process.destroyForcibly();
+			throw new IllegalStateException("npm ci in examples/typescript did not finish in 300 s");
+		}
+		assertThat(process.exitValue()).as("npm ci in examples/typescript:\n" + output).isZero();
+		nodeExamplesInstalled = true;
+	}
+
 	private Run run(Example example, String script, Map<String, String> environment) throws Exception {
-		List<String> command = new ArrayList<>(List.of(example.runtime, script));
+		if (example == Example.NODE) {
+			installNodeExamples();
+		}
+		String runtime = (example == Example.PYTHON) ? PythonPackage.python() : example.runtime;
+		List<String> command = new ArrayList<>(List.of(runtime, script));
 		ProcessBuilder builder = new ProcessBuilder(command).directory(example.directory.toFile())
 			.redirectErrorStream(true);
 		builder.environment().put("BUDGET_LEDGER_URL", "http://127.0.0.1:" + this.port);
@@ -171,6 +211,44 @@ class ExamplesIntegrationTests extends IntegrationTest {
 				out.write(body);
 			}
 		}
+	}
+
+	/**
+	 * The Python examples use the budget_ledger package (clients/python) and the official openai SDK, installed as a
+	 * user installs them: into a venv under target/ (kept between runs; the package itself is reinstalled from the
+	 * working tree every run), from the machine's package index.
+	 */
+	static final class PythonPackage {
+
+		private static final Path VENV = Path.of("target", "python-examples-venv");
+
+		private static String python;
+
+		private PythonPackage() {
+		}
+
+		static synchronized String python() throws Exception {
+			if (python == null) {
+				Path bin = VENV.toAbsolutePath().resolve("bin");
+				if (!Files.exists(bin.resolve("python"))) {
+					exec(List.of("python3", "-m", "venv", VENV.toAbsolutePath().toString()));
+				}
+				exec(List.of(bin.resolve("pip").toString(), "install", "--quiet", "--disable-pip-version-check",
+						"--retries", "0", "--timeout", "15", "./clients/python[openai]"));
+				python = bin.resolve("python").toString();
+			}
+			return python;
+		}
+
+		private static void exec(List<String> command) throws Exception {
+			Path log = Files.createTempFile("python-examples-", ".log");
+			Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+			if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
+				process.destroyForcibly();
+				throw new IllegalStateException(String.join(" ", command) + " failed:\n" + Files.readString(log));
+			}
+		}
+
 	}
 
 }

@@ -35,6 +35,8 @@ class PriceCatalogTests {
 			if (entry.cacheWritePerMillion() != null) {
 				assertThat(entry.cacheWritePerMillion()).isGreaterThan(entry.inputPerMillion());
 			}
+			// Never unbounded: every shipped model names what a call without a limit holds.
+			assertThat(entry.defaultMaxOutputTokens()).as(entry.model()).isNotNull().isBetween(1024L, 200_000L);
 			providers.add(entry.provider());
 		}
 		assertThat(providers).containsExactlyInAnyOrder("openai", "anthropic", "google");

@@ -67,7 +67,8 @@ class ReservationController {
 
 	static final long MAX_TOKENS = 100_000_000L;
 
-	static final String MODEL_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$";
+	/** Model ids as providers and routers ship them: dated ({@code @20250929}) and prefixed ({@code openai/}). */
+	static final String MODEL_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$";
 
 	private final Ledger ledger;
 
@@ -205,7 +206,7 @@ class ReservationController {
 		var ttl = this.requests.ttl("ttlSeconds", request.ttlSeconds());
 		Map<String, Object> metadata = this.requests.metadata(request.metadata());
 		if ((request.amount() == null) == (request.model() == null)) {
-			throw new InvalidRequestException("amount", "give either amount, or model with inputTokens and maxOutputTokens");
+			throw new InvalidRequestException("amount", "give either amount, or model with inputTokens (and maxOutputTokens)");
 		}
 		List<String> fallbacks = (request.fallbackModels() != null) ? request.fallbackModels() : List.of();
 		if (request.amount() != null) {
@@ -218,13 +219,8 @@ class ReservationController {
 					new Ask(request.currency(), List.of(Ask.Option.amount(request.amount())), null), ttl, metadata);
 		}
 		Long input = request.inputTokens();
-		Long maxOutput = request.maxOutputTokens();
-		if (input == null || maxOutput == null) {
-			throw new InvalidRequestException((input == null) ? "inputTokens" : "maxOutputTokens",
-					"is required with model");
-		}
-		if (request.minOutputTokens() != null && request.minOutputTokens() > maxOutput) {
-			throw new InvalidRequestException("minOutputTokens", "must not exceed maxOutputTokens");
+		if (input == null) {
+			throw new InvalidRequestException("inputTokens", "is required with model");
 		}
 		List<Ask.Option> options = new ArrayList<>();
 		List<String> models = new ArrayList<>();
@@ -232,7 +228,14 @@ class ReservationController {
 		models.addAll(fallbacks);
 		String currency = request.currency();
 		for (String model : models) {
-			TokenPrice price = this.pricing.priceOf(model);
+			Pricing.Quote quote = this.pricing.quote(model);
+			TokenPrice price = quote.price();
+			// A call that sets no limit may produce up to the model's default; that is what is held (never unbounded).
+			long maxOutput = (request.maxOutputTokens() != null) ? request.maxOutputTokens()
+					: quote.defaultMaxOutputTokens();
+			if (request.minOutputTokens() != null && request.minOutputTokens() > maxOutput) {
+				throw new InvalidRequestException("minOutputTokens", "must not exceed maxOutputTokens");
+			}
 			if (currency == null) {
 				currency = price.currency();
 			}

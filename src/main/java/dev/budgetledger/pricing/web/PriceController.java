@@ -9,6 +9,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Digits;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -78,7 +80,8 @@ class PriceController {
 			Pricing.PutResult result = this.pricing.put(request.provider(),
 					new TokenPrice(model, request.currency(), request.inputPerMillion(), request.outputPerMillion(),
 							request.cacheReadPerMillion(), request.cacheWritePerMillion(),
-							request.reasoningPerMillion()));
+							request.reasoningPerMillion()),
+					request.defaultMaxOutputTokens());
 			PriceResponse after = PriceResponse.of(result.price());
 			this.audit.record(caller.actor(), AuditAction.PRICE_PUT, model, before, after);
 			return result.created() ? ResponseEntity.status(201).body(after) : ResponseEntity.ok(after);
@@ -97,7 +100,8 @@ class PriceController {
 			@Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
 					fraction = Amounts.PRICE_SCALE) BigDecimal cacheWritePerMillion,
 			@Nullable @DecimalMin("0") @DecimalMax(Amounts.MAX) @Digits(integer = Amounts.MAX_INTEGER_DIGITS,
-					fraction = Amounts.PRICE_SCALE) BigDecimal reasoningPerMillion) {
+					fraction = Amounts.PRICE_SCALE) BigDecimal reasoningPerMillion,
+			@Nullable @Min(1) @Max(100_000_000L) Long defaultMaxOutputTokens) {
 	}
 
 	record PriceList(List<PriceResponse> items) {
@@ -106,15 +110,15 @@ class PriceController {
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record PriceResponse(String model, @Nullable String provider, String inputPerMillion, String outputPerMillion,
 			@Nullable String cacheReadPerMillion, @Nullable String cacheWritePerMillion,
-			@Nullable String reasoningPerMillion, String currency, String source, @Nullable LocalDate asOf,
-			Instant updatedAt) {
+			@Nullable String reasoningPerMillion, @Nullable Long defaultMaxOutputTokens, String currency, String source,
+			@Nullable LocalDate asOf, Instant updatedAt) {
 
 		static PriceResponse of(Price price) {
 			TokenPrice p = price.tokenPrice();
 			return new PriceResponse(price.getModel(), price.getProvider(), Amounts.format(p.inputPerMillion()),
 					Amounts.format(p.outputPerMillion()), Amounts.formatOrNull(p.cacheReadPerMillion()),
 					Amounts.formatOrNull(p.cacheWritePerMillion()), Amounts.formatOrNull(p.reasoningPerMillion()),
-					price.getCurrency(), price.getSource(), price.getAsOf(), price.getUpdatedAt());
+					price.getDefaultMaxOutputTokens(), price.getCurrency(), price.getSource(), price.getAsOf(), price.getUpdatedAt());
 		}
 
 	}

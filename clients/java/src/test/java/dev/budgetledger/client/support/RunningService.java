@@ -2,7 +2,9 @@ package dev.budgetledger.client.support;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,15 +14,19 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import dev.budgetledger.client.BudgetLedgerClient;
@@ -28,12 +34,16 @@ import dev.budgetledger.client.CreateBudgetRequest;
 
 /**
  * The real service for the client's tests: the jar the root build packages ({@code target/budget-ledger-*.jar}),
- * started once per test JVM as a child process on a free port, over a database created for this run on the
- * PostgreSQL server the root's tests use ({@code BUDGET_LEDGER_TEST_DATABASE_URL}, default
- * {@code jdbc:postgresql://localhost:5432/postgres}, user and password {@code postgres}) and dropped afterwards.
- * Nothing of the service is faked.
+ * started once per test JVM as a child process on a free port. Its database, as for the root's tests: a database
+ * created for this run on the server at {@code BUDGET_LEDGER_TEST_DATABASE_URL} if set, else on a PostgreSQL
+ * answering on {@code localhost:5432} (user and password {@code postgres}, or
+ * {@code BUDGET_LEDGER_TEST_DATABASE_USERNAME} / {@code _PASSWORD}), dropped afterwards; with neither (or with
+ * {@code BUDGET_LEDGER_TEST_DATABASE=embedded}) the service's own embedded PostgreSQL in a temporary directory, so
+ * the build needs nothing but a JDK. Nothing of the service is faked.
  */
 public final class RunningService {
+
+	private static final Pattern LEFTOVER = Pattern.compile("budget_ledger_client_test_(\\d{13})_.*");
 
 	private static RunningService shared;
 
@@ -75,17 +85,28 @@ public final class RunningService {
 		String serverUrl = env("BUDGET_LEDGER_TEST_DATABASE_URL", "jdbc:postgresql://localhost:5432/postgres");
 		String username = env("BUDGET_LEDGER_TEST_DATABASE_USERNAME", "postgres");
 		String password = env("BUDGET_LEDGER_TEST_DATABASE_PASSWORD", "postgres");
+		boolean embedded = "embedded".equalsIgnoreCase(env("BUDGET_LEDGER_TEST_DATABASE", "").trim())
+				|| (System.getenv("BUDGET_LEDGER_TEST_DATABASE_URL") == null && !localServerAnswers());
 		String database = "budget_ledger_client_test_" + System.currentTimeMillis() + "_"
 				+ Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 20));
-		execute(serverUrl, username, password, "CREATE DATABASE " + database);
 		String adminKey = "bl_live_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
 		int port = freePort();
 		try {
 			Path log = Files.createTempFile("budget-ledger-service-", ".log");
 			List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
 				.toString(), "-XX:TieredStopAtLevel=1", "-jar", jar.toString(), "--server.port=" + port,
-					"--server.address=127.0.0.1", "--spring.datasource.url=" + withDatabase(serverUrl, database),
-					"--spring.datasource.username=" + username, "--spring.datasource.password=" + password));
+					"--server.address=127.0.0.1"));
+			Path dataDirectory = Files.createTempDirectory("budget-ledger-client-test-postgres-");
+			if (embedded) {
+				// No datasource: the service starts its embedded PostgreSQL, here in a directory of this run.
+				command.add("--budget-ledger.embedded-database.data-directory=" + dataDirectory);
+			}
+			else {
+				dropLeftovers(serverUrl, username, password);
+				execute(serverUrl, username, password, "CREATE DATABASE " + database);
+				command.addAll(List.of("--spring.datasource.url=" + withDatabase(serverUrl, database),
+						"--spring.datasource.username=" + username, "--spring.datasource.password=" + password));
+			}
 			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
 			builder.environment().put("BUDGET_LEDGER_ADMIN_KEY", adminKey);
 			Process process = builder.start();
@@ -99,7 +120,12 @@ public final class RunningService {
 				catch (InterruptedException ex) {
 					Thread.currentThread().interrupt();
 				}
-				execute(serverUrl, username, password, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+				if (embedded) {
+					deleteRecursively(dataDirectory);
+				}
+				else {
+					execute(serverUrl, username, password, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+				}
 			}));
 			URI baseUri = URI.create("http://127.0.0.1:" + port);
 			awaitHealthy(process, baseUri, log);
@@ -184,6 +210,46 @@ public final class RunningService {
 		catch (SQLException ex) {
 			throw new IllegalStateException("Cannot run '" + sql + "' on " + url
 					+ " (is PostgreSQL running? set BUDGET_LEDGER_TEST_DATABASE_URL to point elsewhere)", ex);
+		}
+	}
+
+	/** Databases of runs killed before their shutdown hook ran, once they are an hour old (no run takes that long). */
+	private static void dropLeftovers(String url, String username, String password) {
+		List<String> leftovers = new ArrayList<>();
+		long cutoff = System.currentTimeMillis() - TimeUnit.HOURS.toMillis(1);
+		try (Connection connection = DriverManager.getConnection(url, username, password);
+				Statement statement = connection.createStatement();
+				ResultSet names = statement.executeQuery(
+						"SELECT datname FROM pg_database WHERE datname LIKE 'budget\\_ledger\\_client\\_test\\_%'")) {
+			while (names.next()) {
+				Matcher matcher = LEFTOVER.matcher(names.getString(1));
+				if (matcher.matches() && Long.parseLong(matcher.group(1)) < cutoff) {
+					leftovers.add(names.getString(1));
+				}
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Cannot list the test databases on " + url, ex);
+		}
+		leftovers.forEach(name -> execute(url, username, password, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"));
+	}
+
+	private static boolean localServerAnswers() {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("localhost", 5432), 1000);
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	private static void deleteRecursively(Path directory) {
+		try (Stream<Path> paths = Files.walk(directory)) {
+			paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+		}
+		catch (IOException ex) {
+			System.err.println("Could not delete " + directory + ": " + ex.getMessage());
 		}
 	}
 

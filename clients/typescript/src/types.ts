@@ -1,0 +1,225 @@
+/**
+ * The service's JSON, as openapi.yaml describes it. Money is always a decimal string, never a number; token
+ * counts are integers.
+ */
+
+/** An exact decimal amount as a string ("5.00", "0.0000195"). */
+export type Amount = string;
+
+export type DenyReason = 'BUDGET_FROZEN' | 'PER_CALL_LIMIT' | 'CONCURRENCY_LIMIT' | 'CALL_LIMIT' | 'INSUFFICIENT_FUNDS';
+
+export type ReservationStatus = 'HELD' | 'SETTLED' | 'RELEASED' | 'EXPIRED';
+
+export type Metadata = Record<string, unknown>;
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface CreateBudgetRequest {
+  name: string;
+  limit: Amount;
+  /** A currency (default USD) or TOKENS. */
+  unit?: string;
+  currency?: string;
+  parentId?: string;
+  period?: 'NONE' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
+  timezone?: string;
+  mode?: 'HARD' | 'SOFT';
+  thresholds?: Amount[];
+  downgradeAt?: Amount;
+  maxAmountPerCall?: Amount;
+  maxTokensPerCall?: number;
+  maxCallsPerPeriod?: number;
+  maxConcurrentHolds?: number;
+  rollover?: boolean;
+  rolloverCap?: Amount;
+  metadata?: Metadata;
+}
+
+export interface Budget {
+  id: string;
+  name: string;
+  parentId?: string;
+  rootId: string;
+  depth: number;
+  unit: string;
+  currency?: string;
+  limit: Amount;
+  spent: Amount;
+  reserved: Amount;
+  /** limit + carriedOver - spent - reserved; negative after an overrun. */
+  available: Amount;
+  carriedOver: Amount;
+  status: 'ACTIVE' | 'FROZEN';
+  frozenReason?: string;
+  period: 'NONE' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
+  timezone: string;
+  periodStart?: string;
+  periodEnd?: string;
+  rollover: boolean;
+  rolloverCap?: Amount;
+  mode: 'HARD' | 'SOFT';
+  thresholds: Amount[];
+  downgradeAt?: Amount;
+  maxAmountPerCall?: Amount;
+  maxTokensPerCall?: number;
+  maxCallsPerPeriod?: number;
+  maxConcurrentHolds?: number;
+  heldCount: number;
+  callsInPeriod: number;
+  deniedCount: number;
+  metadata: Metadata;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * A reserve: either `amount`, or `model` with `inputTokens` (and `maxOutputTokens`; when it is left out the service
+ * holds the model's default output, which the answer's `maxOutputTokens` names).
+ */
+export interface ReserveRequest {
+  budgetId: string;
+  amount?: Amount;
+  currency?: string;
+  model?: string;
+  fallbackModels?: string[];
+  inputTokens?: number;
+  maxOutputTokens?: number;
+  /** Allow a smaller maxOutputTokens (at least this many) when the full one does not fit: `capped` in the answer. */
+  minOutputTokens?: number;
+  ttlSeconds?: number;
+  metadata?: Metadata;
+}
+
+export interface SettleRequest {
+  amount?: Amount;
+  currency?: string;
+  /** Uncached input tokens. */
+  inputTokens?: number;
+  /** Output tokens not counted in reasoningTokens. */
+  outputTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+}
+
+export interface Reservation {
+  id: string;
+  budgetId: string;
+  decision?: 'ALLOW';
+  status: ReservationStatus;
+  currency: string;
+  amount: Amount;
+  tokens?: number;
+  charged?: Amount;
+  chargedTokens?: number;
+  released?: Amount;
+  overrun: Amount;
+  model?: string;
+  requestedModel?: string;
+  downgraded: boolean;
+  capped: boolean;
+  inputTokens?: number;
+  maxOutputTokens?: number;
+  settledInputTokens?: number;
+  settledOutputTokens?: number;
+  settledCacheReadTokens?: number;
+  settledCacheWriteTokens?: number;
+  settledReasoningTokens?: number;
+  late: boolean;
+  metadata: Metadata;
+  expiresAt: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  /** What the budget has left, in its unit (on answers to reserve, settle, release and extend). */
+  available?: Amount;
+  warnings?: string[];
+}
+
+/** The answer of a dry run (POST /v1/decisions): what a reserve would get now, holding nothing. */
+export interface Decision {
+  decision: 'ALLOW' | 'DENY';
+  reason?: DenyReason;
+  budgetId: string;
+  limitingBudgetId?: string;
+  unit?: string;
+  amount: Amount;
+  tokens?: number;
+  model?: string;
+  requestedModel?: string;
+  downgraded: boolean;
+  capped: boolean;
+  maxOutputTokens?: number;
+  available: Amount;
+  warnings?: string[];
+}
+
+export interface UsageTotals {
+  spend: Amount;
+  inputTokens: number;
+  outputTokens: number;
+  callsAllowed: number;
+  callsDenied: number;
+  overruns: number;
+  averageCostPerCall: Amount;
+}
+
+export interface UsageGroup extends UsageTotals {
+  key: string;
+  label: string;
+}
+
+export interface UsageRequest {
+  /** ISO-8601 instant, inclusive. */
+  from?: string;
+  /** ISO-8601 instant, exclusive. */
+  to?: string;
+  groupBy?: 'day' | 'model' | 'child';
+}
+
+export interface UsageReport {
+  budgetId: string;
+  unit: string;
+  currency: string | null;
+  from: string;
+  to: string;
+  groupBy: 'day' | 'model' | 'child';
+  limit: Amount;
+  spent: Amount;
+  reserved: Amount;
+  remaining: Amount;
+  groups: UsageGroup[];
+  total: UsageTotals;
+}
+
+export interface ReconciliationReport {
+  ok: boolean;
+  checkedAt: string;
+  checked: { budgets: number; reservations: number; journalEntries: number; idempotencyKeys: number };
+  discrepancies: Array<{
+    invariant: 'BALANCE' | 'HOLDS' | 'RESERVATION_STATE' | 'HARD_LIMIT' | 'IDEMPOTENCY';
+    budgetId?: string | null;
+    reservationId?: string | null;
+    problem: string;
+  }>;
+}
+
+/** An RFC 9457 problem as the service sends it: a stable `code` and the fields that name what it is about. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  code?: string;
+  requestId?: string;
+  errors?: Array<{ field: string; message: string }>;
+  [field: string]: unknown;
+}

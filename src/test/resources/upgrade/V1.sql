@@ -1,0 +1,50 @@
+-- A ledger as V1's service wrote it: one USD budget whose limit was raised, holds in every state (one settled
+-- late after it expired), a token-priced hold, a price set by an admin and a stored Idempotency-Key answer.
+INSERT INTO prices (model, provider, input_per_million, output_per_million, currency, source, as_of, updated_at)
+VALUES ('fixture-model', 'openai', 2.5, 10, 'USD', 'ADMIN', '2026-01-01', '2026-01-01T00:00:00Z');
+
+INSERT INTO budgets (id, name, currency, limit_amount, spent, reserved, status, metadata, denied_count, created_at,
+    updated_at)
+VALUES ('10000000-0000-0000-0000-000000000001', 'v1 team', 'USD', 120, 0.4035, 2, 'ACTIVE', '{"team": "v1"}', 1,
+    '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z');
+
+INSERT INTO reservations (id, budget_id, status, amount, charged, released, model, input_tokens, max_output_tokens,
+    input_price_per_million, output_price_per_million, settled_input_tokens, settled_output_tokens, late, metadata,
+    expires_at, created_at, updated_at, finished_at)
+VALUES
+    ('11000000-0000-0000-0000-000000000001', '10000000-0000-0000-0000-000000000001', 'HELD', 2, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, '{}', '2030-01-01T00:00:00Z',
+     '2026-01-01T01:00:00Z', '2026-01-01T01:00:00Z', NULL),
+    ('11000000-0000-0000-0000-000000000002', '10000000-0000-0000-0000-000000000001', 'SETTLED', 0.0045, 0.0035,
+     0.001, 'fixture-model', 1000, 200, 2.5, 10, 1000, 100, false, '{"run": "a"}', '2026-01-01T01:10:00Z',
+     '2026-01-01T01:00:00Z', '2026-01-01T01:01:00Z', '2026-01-01T01:01:00Z'),
+    ('11000000-0000-0000-0000-000000000003', '10000000-0000-0000-0000-000000000001', 'RELEASED', 1, NULL, 1,
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, '{}', '2026-01-01T01:10:00Z',
+     '2026-01-01T01:00:00Z', '2026-01-01T01:02:00Z', '2026-01-01T01:02:00Z'),
+    ('11000000-0000-0000-0000-000000000004', '10000000-0000-0000-0000-000000000001', 'EXPIRED', 0.5, NULL, 0.5,
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, '{}', '2026-01-01T01:10:00Z',
+     '2026-01-01T01:00:00Z', '2026-01-01T01:10:05Z', '2026-01-01T01:10:05Z'),
+    ('11000000-0000-0000-0000-000000000005', '10000000-0000-0000-0000-000000000001', 'SETTLED', 1, 0.4, 0.6,
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, '{}', '2026-01-01T01:10:00Z',
+     '2026-01-01T01:00:00Z', '2026-01-01T01:20:00Z', '2026-01-01T01:10:05Z');
+
+INSERT INTO journal_entries (budget_id, reservation_id, kind, amount, spent_delta, reserved_delta, limit_after,
+    created_at)
+VALUES
+    ('10000000-0000-0000-0000-000000000001', NULL, 'OPEN', 100, 0, 0, 100, '2026-01-01T00:00:00Z'),
+    ('10000000-0000-0000-0000-000000000001', NULL, 'LIMIT_CHANGE', 120, 0, 0, 120, '2026-01-01T00:30:00Z'),
+    ('10000000-0000-0000-0000-000000000001', '11000000-0000-0000-0000-000000000001', 'RESERVE', 2, 0, 2, NULL, '2026-01-01T01:00:00Z'),
+    ('10000000-0000-0000-0000-000000000001', '11000000-0000-0000-0000-000000000002', 'RESERVE', 0.0045, 0, 0.0045, NULL, '2026-01-01T01:00:00Z'),
+    ('10000000-0000-0000-0000-000000000001', '11000000-0000-0000-0000-000000000003', 'RESERVE', 1, 0, 1, NULL, '2026-01-01T01:00:00Z'),
+    ('10000000-0000-0000-0000-000000000001', '11000000-0000-0000-0000-000000000004', 'RESERVE', 0.5, 0, 0.5, NULL, '2026-01-01T01:00:00Z'),
+    ('10000000-0000-0000-0000-000000000001', '11000000-0000-0000-0000-000000000005', 'RESERVE', 1, 0, 1, NULL, '2026-01-01T01:00:00Z'),
+    ('10000000-0000-0000-0000-000000000001', '11000000-0000-0000-0000-000000000002', 'SETTLE', 0.0035, 0.0035, -0.0045, NULL, '2026-01-01T01:01:00Z'),
+    ('10000000-0000-0000-0000-000000000001', '11000000-0000-0000-0000-000000000003', 'RELEASE', 1, 0, -1, NULL, '2026-01-01T01:02:00Z'),
+    ('10000000-0000-0000-0000-000000000001', '11000000-0000-0000-0000-000000000004', 'EXPIRE', 0.5, 0, -0.5, NULL, '2026-01-01T01:10:05Z'),
+    ('10000000-0000-0000-0000-000000000001', '11000000-0000-0000-0000-000000000005', 'EXPIRE', 1, 0, -1, NULL, '2026-01-01T01:10:05Z'),
+    ('10000000-0000-0000-0000-000000000001', '11000000-0000-0000-0000-000000000005', 'SETTLE', 0.4, 0.4, 0, NULL, '2026-01-01T01:20:00Z');
+
+INSERT INTO idempotency_keys (idempotency_key, request_hash, response_status, response_body, location, created_at,
+    expires_at)
+VALUES ('v1-retry-key', repeat('a', 64), 201, '{"id": "11000000-0000-0000-0000-000000000001"}',
+    '/v1/reservations/11000000-0000-0000-0000-000000000001', '2026-01-01T01:00:00Z', '2030-01-02T01:00:00Z');

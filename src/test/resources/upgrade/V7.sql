@@ -1,0 +1,14 @@
+-- As V7 wrote it: denials (the tree's leaf said no once, the root once) and a projected-exhaustion forecast.
+INSERT INTO denials (budget_id, denied_by, root_id, reason, model, currency, amount, tokens, created_at)
+VALUES
+    ('20000000-0000-0000-0000-000000000003', '20000000-0000-0000-0000-000000000003',
+     '20000000-0000-0000-0000-000000000001', 'INSUFFICIENT_FUNDS', 'fixture-model', 'USD', 40, 16000,
+     '2026-02-03T00:00:00Z'),
+    ('20000000-0000-0000-0000-000000000003', '20000000-0000-0000-0000-000000000001',
+     '20000000-0000-0000-0000-000000000001', 'PER_CALL_LIMIT', NULL, 'USD', 12, NULL, '2026-02-03T00:01:00Z'),
+    ('20000000-0000-0000-0000-000000000005', '20000000-0000-0000-0000-000000000005',
+     '20000000-0000-0000-0000-000000000005', 'BUDGET_FROZEN', NULL, 'EUR', 1, NULL, '2026-02-03T00:02:00Z');
+
+INSERT INTO exhaustion_forecasts (budget_id, period_start, projected_at, forecast_at)
+VALUES ('20000000-0000-0000-0000-000000000001', '2026-02-01T00:00:00Z', '2026-02-20T00:00:00Z',
+    '2026-02-03T00:00:00Z');

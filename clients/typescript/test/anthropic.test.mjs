@@ -10,7 +10,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { BudgetExceeded, compareDecimal, estimateAnthropicInput, guard } from 'budget-ledger';
 
 import { FakeProvider } from '../testing/fake-provider.mjs';
-import { adminKey, assertReconciled, budget, recordingLogger, reservations, url } from '../testing/service.mjs';
+import { admin, adminKey, assertReconciled, budget, recordingLogger, reservations, url } from '../testing/service.mjs';
 
 const provider = new FakeProvider();
 const system = 'You are terse.';
@@ -160,6 +160,10 @@ test('a DENY with onLimit warn makes the call and records its spend', async () =
   // 40 x 3.00 + 12 x 15.00 per million
   assert.equal(client.spent, '0.0003');
   assert.ok(logger.lines.some((line) => line.includes("onLimit: 'warn'")));
+  assert.deepEqual(await reservations(id), [], 'booked as a direct charge, without a hold');
+  const usage = await admin.usage(id);
+  assert.equal(usage.total.spend, '0.0003');
+  assert.equal(usage.total.charges, 1);
 });
 
 test('a downgrade sends the fallback model', async () => {

@@ -187,22 +187,33 @@ def test_deny_with_on_limit_stop_answers_a_marked_response_of_the_sdk_type(ledge
     assert provider.seen() == [] and client.calls == 0
 
 
-def test_deny_with_on_limit_warn_makes_the_call_and_records_what_it_spent(ledger, provider, caplog) -> None:
+def charges(ledger: BudgetLedger, budget_id: str) -> list:
+    """The direct charges booked on a budget, from its budget.charged events."""
+    request = ledger._get_budget(budget_id).__class__(
+        "GET", f"/v1/events?type=budget.charged&budgetId={budget_id}", lambda d: d)
+    return [event["data"] for event in ledger._send(request)["items"]]
+
+
+def test_deny_with_on_limit_warn_makes_the_call_and_books_what_it_used_as_a_direct_charge(ledger, provider,
+                                                                                            caplog) -> None:
     tiny = ledger.create_budget("tiny", "0.0001")
     client = guard(sdk(provider), budget=tiny.id, ledger=ledger, on_limit="warn")
     with caplog.at_level(logging.WARNING, logger="budget_ledger.guard"):
         answer = client.chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=1000)
     assert answer.choices[0].message.content.startswith("word")
-    assert "over the limit" in caplog.text
+    assert "over the limit" in caplog.text and "direct charge" in caplog.text
     [sent] = provider.seen()
     assert sent["body"]["max_tokens"] == 1000 and sent["body"]["model"] == "gpt-4o", "the call goes as asked"
-    [hold] = held(ledger, tiny.id)
-    assert hold.status == "SETTLED" and hold.metadata["onLimit"] == "warn"
-    assert hold.charged == Decimal("0.0000975") and hold.overrun > 0
-    assert ledger.get_budget(tiny.id).spent == Decimal("0.0000975")
+    assert held(ledger, tiny.id) == [], "no hold: what the call used is booked without one"
+    [charge] = charges(ledger, tiny.id)
+    # The estimate (1000 output tokens) was denied; what the call used fits, so it is not flagged over the limit.
+    assert charge["amount"] == "0.0000975" and charge["model"] == "gpt-4o" and charge["overLimit"] is False
+    assert client.spent == ledger.get_budget(tiny.id).spent == Decimal("0.0000975")
+    assert client.remaining == Decimal("0.0000025")
+    assert ledger.usage(tiny.id).total.charges == 1
 
 
-def test_warn_on_a_frozen_budget_makes_the_call_untracked_and_logs_what_it_used(ledger, provider, caplog) -> None:
+def test_warn_on_a_frozen_budget_still_books_what_the_call_used(ledger, provider, caplog) -> None:
     frozen = ledger.create_budget("frozen", "1.00")
     ledger._send(ledger._get_budget(frozen.id).__class__("POST", f"/v1/budgets/{frozen.id}/freeze", lambda d: d,
                                                          {"reason": "test"}))
@@ -210,8 +221,23 @@ def test_warn_on_a_frozen_budget_makes_the_call_untracked_and_logs_what_it_used(
     with caplog.at_level(logging.WARNING, logger="budget_ledger.guard"):
         client.chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=10)
     assert len(provider.seen()) == 1 and held(ledger, frozen.id) == []
-    assert "untracked call to gpt-4o (over the limit (BUDGET_FROZEN))" in caplog.text
-    assert "'output_tokens': 7" in caplog.text
+    assert "over the limit (BUDGET_FROZEN" in caplog.text and "ERROR" not in caplog.text
+    [charge] = charges(ledger, frozen.id)
+    assert charge["overLimit"] is False, "a frozen budget with room is not over its limit"
+    assert client.spent == ledger.get_budget(frozen.id).spent == Decimal(charge["amount"]) > 0
+
+
+def test_warn_books_an_over_limit_stream_from_its_final_usage(ledger, provider) -> None:
+    tiny = ledger.create_budget("tiny stream", "0.0000001")
+    client = guard(sdk(provider), budget=tiny.id, ledger=ledger, on_limit="warn")
+    chunks = list(client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=50,
+                                                 stream=True))
+    assert chunks and all(chunk.choices for chunk in chunks), "the usage chunk it did not ask for is hidden"
+    assert provider.seen()[0]["body"]["stream_options"] == {"include_usage": True}
+    [charge] = charges(ledger, tiny.id)
+    assert charge["overLimit"] is True
+    assert client.spent == ledger.get_budget(tiny.id).spent == Decimal(charge["amount"]) > 0
+    assert held(ledger, tiny.id) == []
 
 
 def test_a_downgrade_sends_the_fallback_model(ledger, provider) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, Generic, List, Mapping, Optional, Tuple, TypeVar
 
-__all__ = ["Budget", "Reservation", "Decision", "UsageTotals", "UsageGroup", "UsageReport", "Page"]
+__all__ = ["Budget", "Reservation", "Charge", "Decision", "UsageTotals", "UsageGroup", "UsageReport", "Page"]
 
 T = TypeVar("T")
 
@@ -89,6 +89,30 @@ class Reservation:
 
 
 @dataclass(frozen=True)
+class Charge:
+    """A direct charge as booked: spend that already happened, without a hold. ``over_limit``: it went past what a
+    budget of the chain had available (a charge is booked all the same); ``available`` is then negative."""
+
+    id: str
+    budget_id: str
+    amount: Decimal
+    currency: str
+    tokens: Optional[int]
+    model: Optional[str]
+    over_limit: bool
+    available: Decimal
+    unit: str
+    raw: Dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Charge":
+        return cls(id=data["id"], budget_id=data["budgetId"], amount=Decimal(data["amount"]),
+                   currency=data["currency"], tokens=data.get("tokens"), model=data.get("model"),
+                   over_limit=bool(data["overLimit"]), available=Decimal(data["available"]), unit=data["unit"],
+                   raw=dict(data))
+
+
+@dataclass(frozen=True)
 class Decision:
     """A dry run's answer (POST /v1/decisions): what a reserve would get now. Nothing was held."""
 
@@ -126,12 +150,13 @@ class UsageTotals:
     calls_denied: int
     overruns: int
     average_cost_per_call: Decimal
+    charges: int = 0
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "UsageTotals":
         return cls(spend=Decimal(data["spend"]), input_tokens=data["inputTokens"], output_tokens=data["outputTokens"],
                    calls_allowed=data["callsAllowed"], calls_denied=data["callsDenied"], overruns=data["overruns"],
-                   average_cost_per_call=Decimal(data["averageCostPerCall"]))
+                   average_cost_per_call=Decimal(data["averageCostPerCall"]), charges=data.get("charges", 0))
 
 
 @dataclass(frozen=True)

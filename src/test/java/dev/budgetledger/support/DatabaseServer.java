@@ -21,9 +21,10 @@ import org.testcontainers.utility.DockerImageName;
 /**
  * The PostgreSQL server the tests of this JVM create their databases on, chosen once:
  * <ol>
- * <li>a Testcontainers PostgreSQL if Docker works;</li>
- * <li>otherwise the server at {@code BUDGET_LEDGER_TEST_DATABASE_URL} if set (user and password from
- * {@code BUDGET_LEDGER_TEST_DATABASE_USERNAME} / {@code _PASSWORD}, default {@code postgres});</li>
+ * <li>the server at {@code BUDGET_LEDGER_TEST_DATABASE_URL} if set (user and password from
+ * {@code BUDGET_LEDGER_TEST_DATABASE_USERNAME} / {@code _PASSWORD}, default {@code postgres}): whoever set it
+ * chose that server;</li>
+ * <li>otherwise a Testcontainers PostgreSQL if Docker works;</li>
  * <li>otherwise a server answering on {@code localhost:5432} (user and password {@code postgres});</li>
  * <li>otherwise an embedded PostgreSQL started for this run, so the tests need nothing but a JDK.</li>
  * </ol>
@@ -83,11 +84,11 @@ final class DatabaseServer {
 						+ forced + "'", ex);
 			}
 		}
-		if (docker.getAsBoolean()) {
-			return Source.CONTAINER;
-		}
 		if (url != null) {
 			return Source.URL;
+		}
+		if (docker.getAsBoolean()) {
+			return Source.CONTAINER;
 		}
 		return localReachable.getAsBoolean() ? Source.LOCAL : Source.EMBEDDED;
 	}

@@ -18,14 +18,13 @@ class DatabaseServerTests {
 	private static final BooleanSupplier NO = () -> false;
 
 	@Test
-	void dockerComesFirst() {
-		assertThat(DatabaseServer.choose(null, YES, "jdbc:postgresql://db:5432/postgres", YES))
-			.isEqualTo(Source.CONTAINER);
+	void aGivenServerComesFirstEvenWhenDockerWorks() {
+		assertThat(DatabaseServer.choose(null, YES, "jdbc:postgresql://db:5432/postgres", YES)).isEqualTo(Source.URL);
 	}
 
 	@Test
-	void withoutDockerAGivenServerIsUsed() {
-		assertThat(DatabaseServer.choose(null, NO, "jdbc:postgresql://db:5432/postgres", YES)).isEqualTo(Source.URL);
+	void withoutAGivenServerDockerComesFirst() {
+		assertThat(DatabaseServer.choose(null, YES, null, YES)).isEqualTo(Source.CONTAINER);
 	}
 
 	@Test

@@ -1,6 +1,8 @@
 -- Direct charges (docs/ledger.md, "Direct charges"): spend that already happened, booked without a hold, e.g. a call
--- a client made although the ledger denied it. A charge is a fact, not a request: it is booked past any limit, and
--- over_limit says that it went past what some budget of its chain had available. Each budget of the chain gets a
+-- a client made although the ledger denied it. A charge is a fact, not a request: it is booked past a HARD limit, and
+-- over_limit says that it went past what some budget of its chain had available. How far past a level's room a
+-- non-ADMIN key may charge is that level's overrun policy (REJECT refuses, CAP books the ceiling and keeps what was
+-- asked in requested_amount / requested_tokens); an ADMIN books anything. Each budget of the chain gets a
 -- CHARGE journal entry (money on money budgets, tokens on token budgets) whose spent_delta is what the charge adds.
 -- V15: main's V13 (prices) and the corrections migration both precede this one.
 
@@ -18,6 +20,9 @@ CREATE TABLE charges (
     cache_write_tokens        bigint,
     reasoning_tokens          bigint,
     over_limit                boolean        NOT NULL,
+    -- What was asked when the overrun policy capped a client's charge (amount/tokens are what was booked).
+    requested_amount          numeric(38,18),
+    requested_tokens          bigint,
     reason                    varchar(500),
     metadata                  jsonb          NOT NULL DEFAULT '{}'::jsonb,
     api_key_id                uuid,
@@ -27,6 +32,8 @@ CREATE TABLE charges (
     CONSTRAINT charges_root_id_unique UNIQUE (root_id, id),
     CONSTRAINT charges_budget_root_fk FOREIGN KEY (root_id, budget_id) REFERENCES budgets (root_id, id),
     CONSTRAINT charges_amount_non_negative CHECK (amount >= 0),
+    CONSTRAINT charges_requested_above_booked CHECK (
+        (requested_amount IS NULL OR requested_amount > amount) AND (requested_tokens IS NULL OR requested_tokens > tokens)),
     CONSTRAINT charges_tokens_non_negative CHECK (
         coalesce(tokens, 0) >= 0 AND coalesce(input_tokens, 0) >= 0 AND coalesce(output_tokens, 0) >= 0
         AND coalesce(cache_read_tokens, 0) >= 0 AND coalesce(cache_write_tokens, 0) >= 0

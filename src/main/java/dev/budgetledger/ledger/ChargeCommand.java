@@ -14,8 +14,11 @@ import dev.budgetledger.pricing.TokenPrice;
  * prices.
  *
  * @param reason why it is charged directly, kept as the journal entries' note
+ * @param unbounded book it past the overrun ceilings of the chain ({@link OverrunPolicy}); for ADMIN keys only, as a
+ * client must not be able to exhaust a tree it shares by charging what it could never have reserved
  */
 public record ChargeCommand(UUID budgetId, @Nullable BigDecimal amount, @Nullable String currency,
 		@Nullable TokenPrice price, TokenPrice.@Nullable Usage usage, @Nullable String reason,
-		Map<String, Object> metadata, @Nullable UUID apiKeyId, @Nullable String idempotencyKey) {
+		Map<String, Object> metadata, @Nullable UUID apiKeyId, @Nullable String idempotencyKey,
+		boolean unbounded) {
 }

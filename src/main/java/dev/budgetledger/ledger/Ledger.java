@@ -696,6 +696,38 @@ public class Ledger {
 	}
 
 	/**
+	 * Bounds a direct charge by a non-ADMIN key by the overrun policy of every budget of its chain, each in its own
+	 * unit ({@link OverrunPolicy#chargeCeiling}): a charge is a settle without a hold, so what goes past a level's
+	 * room is an overrun, and a client could otherwise exhaust a root it shares by charging what it could never have
+	 * reserved. A level that refuses beyond its ceiling refuses the charge; one that caps lowers it to the ceiling.
+	 */
+	private static Charge chargeWithinCeilings(List<Budget> chain, UUID budgetId, BigDecimal asked,
+			@Nullable Long askedTokens) {
+		BigDecimal moneyCeiling = null;
+		BigDecimal tokenCeiling = null;
+		boolean refused = false;
+		for (Budget level : chain) {
+			OverrunPolicy policy = level.policy().overrun();
+			BigDecimal ceiling = policy.chargeCeiling(level.available(), level.countsTokens());
+			BigDecimal charge = level.countsTokens() ? BigDecimal.valueOf(nonNull(askedTokens)) : asked;
+			if (level.countsTokens()) {
+				tokenCeiling = (tokenCeiling == null) ? ceiling : tokenCeiling.min(ceiling);
+			}
+			else {
+				moneyCeiling = (moneyCeiling == null) ? ceiling : moneyCeiling.min(ceiling);
+			}
+			refused |= charge.compareTo(ceiling) > 0 && policy.action() == OverrunAction.REJECT;
+		}
+		if (refused) {
+			throw new OverrunLimitExceededException(budgetId, asked, askedTokens, moneyCeiling, tokenCeiling);
+		}
+		BigDecimal amount = (moneyCeiling != null) ? asked.min(moneyCeiling) : asked;
+		Long tokens = (askedTokens != null && tokenCeiling != null)
+				? Long.valueOf(Math.min(askedTokens, tokenCeiling.longValueExact())) : askedTokens;
+		return new Charge(amount, tokens);
+	}
+
+	/**
 	 * What a correction did.
 	 * @param before the net charge before it
 	 * @param change what it added to the charge (negative for a reduction)
@@ -707,8 +739,9 @@ public class Ledger {
 	/**
 	 * Books spend that already happened, without a hold (a direct charge): on every budget of the chain, money on
 	 * money budgets and tokens on token budgets, in the period current now, journaled as CHARGE with the reason as
-	 * its note. A charge is a fact, not a request: no limit, mode, freeze or overrun ceiling refuses it; one that
-	 * goes past what some budget of the chain had available is booked all the same and flagged {@code overLimit}.
+	 * its note. No limit, mode or freeze refuses it; one that goes past what some budget of the chain had available is
+	 * booked and flagged {@code overLimit}. Unless {@code unbounded} (an ADMIN), how far past each level's room it may
+	 * go is that level's overrun policy ({@link #chargeWithinCeilings}), as for a settle.
 	 * It emits what a settle of the same spend would (exhaustion, thresholds, projections) and {@code budget.charged}.
 	 */
 	@Transactional
@@ -748,9 +781,18 @@ public class Ledger {
 			throw new dev.budgetledger.errors.InvalidRequestException("amount",
 					"give either amount, or model with inputTokens and outputTokens");
 		}
-		Long tokens = (usage != null) ? Long.valueOf(usage.total()) : null;
+		BigDecimal requested = amount;
+		Long requestedTokens = (usage != null) ? Long.valueOf(usage.total()) : null;
+		Charge bounded = command.unbounded() ? new Charge(amount, requestedTokens)
+				: chargeWithinCeilings(chain, leafId, amount, requestedTokens);
+		amount = bounded.amount();
+		Long tokens = bounded.tokens();
+		BigDecimal cappedFrom = (amount.compareTo(requested) < 0) ? requested : null;
+		Long cappedTokensFrom = (tokens != null && requestedTokens != null && tokens < requestedTokens)
+				? requestedTokens : null;
 		BigDecimal tokenCount = BigDecimal.valueOf((tokens != null) ? tokens : 0L);
-		Function<Budget, BigDecimal> change = level -> level.countsTokens() ? tokenCount : amount;
+		BigDecimal money = amount;
+		Function<Budget, BigDecimal> change = level -> level.countsTokens() ? tokenCount : money;
 		boolean overLimit = chain.stream()
 			.anyMatch(level -> change.apply(level).signum() > 0
 					&& change.apply(level).compareTo(level.available()) > 0);
@@ -758,10 +800,11 @@ public class Ledger {
 		UUID rootId = chain.get(0).rootId();
 		this.jdbc.sql("""
 				INSERT INTO charges (id, budget_id, root_id, currency, amount, tokens, model, input_tokens, output_tokens,
-				    cache_read_tokens, cache_write_tokens, reasoning_tokens, over_limit, reason, metadata, api_key_id,
-				    idempotency_key, created_at)
+				    cache_read_tokens, cache_write_tokens, reasoning_tokens, over_limit, requested_amount, requested_tokens,
+				    reason, metadata, api_key_id, idempotency_key, created_at)
 				VALUES (:id, :budgetId, :rootId, :currency, :amount, :tokens, :model, :input, :output, :cacheRead,
-				    :cacheWrite, :reasoning, :overLimit, :reason, CAST(:metadata AS jsonb), :apiKeyId, :idempotencyKey, :now)""")
+				    :cacheWrite, :reasoning, :overLimit, :requested, :requestedTokens, :reason, CAST(:metadata AS jsonb),
+				    :apiKeyId, :idempotencyKey, :now)""")
 			.param("id", id)
 			.param("budgetId", leafId)
 			.param("rootId", rootId)
@@ -775,6 +818,8 @@ public class Ledger {
 			.param("cacheWrite", (usage != null) ? usage.cacheWriteTokens() : null)
 			.param("reasoning", (usage != null) ? usage.reasoningTokens() : null)
 			.param("overLimit", overLimit)
+			.param("requested", cappedFrom)
+			.param("requestedTokens", cappedTokensFrom)
 			.param("reason", command.reason())
 			.param("metadata", this.metadata.write(command.metadata()))
 			.param("apiKeyId", command.apiKeyId())
@@ -816,6 +861,13 @@ public class Ledger {
 			data.put("model", price.model());
 		}
 		data.put("overLimit", overLimit);
+		if (cappedFrom != null || cappedTokensFrom != null) {
+			data.put("capped", true);
+			data.put("requested", Amounts.format(requested));
+			if (cappedTokensFrom != null) {
+				data.put("requestedTokens", cappedTokensFrom);
+			}
+		}
 		if (command.reason() != null) {
 			data.put("reason", command.reason());
 		}
@@ -828,7 +880,8 @@ public class Ledger {
 			.distinct()
 			.toList();
 		DirectCharge charge = new DirectCharge(id, leafId, currency, amount, tokens,
-				(price != null) ? price.model() : null, usage, overLimit, command.reason(), command.metadata(), now);
+				(price != null) ? price.model() : null, usage, overLimit, cappedFrom, cappedTokensFrom, command.reason(),
+				command.metadata(), now);
 		return new Charged(charge, leaf.available().subtract(change.apply(leaf)), leaf.unit(), warnings);
 	}
 

@@ -176,6 +176,116 @@ class ChargesIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void aClientCannotExhaustARootItSharesByChargingPastItsBudget() {
+		UUID root = createBudget(Map.of("limit", "100", "mode", "HARD"));
+		UUID team1 = createBudget(Map.of("limit", "10", "mode", "HARD", "parentId", root));
+		UUID team2 = createBudget(Map.of("limit", "10", "mode", "HARD", "parentId", root));
+		Api client1 = this.api.as(clientKey(team1));
+		Api client2 = this.api.as(clientKey(team2));
+
+		Api.Response refused = client1.post("/v1/budgets/" + team1 + "/charges", Map.of("amount", "1000000000000"));
+		Api.Response forced = client1.post("/v1/budgets/" + team1 + "/charges",
+				Map.of("amount", "1", "allowOverrun", true));
+
+		assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+		assertThat(refused.text("code")).isEqualTo("OVERRUN_LIMIT_EXCEEDED");
+		// Default ratio 1: 10.00 of room, so at most 20.00 (the root's 200 is looser).
+		assertThat(refused.text("maxCharge")).isEqualTo("20.00");
+		assertThat(forced.status()).isEqualTo(403);
+		assertReconciled(team1, "0", "0");
+		assertReconciled(root, "0", "0");
+		assertThat(this.jdbc.sql("SELECT count(*) FROM charges WHERE root_id = :root")
+			.param("root", root)
+			.query(Long.class)
+			.single()).isZero();
+		Api.Response sibling = client2.post("/v1/reservations", Map.of("budgetId", team2, "amount", "9"));
+		assertThat(sibling.status()).as(sibling.toString()).isEqualTo(201);
+		assertLedgerReconciled();
+	}
+
+	@Test
+	void aClientChargesUpToOnePlusTheRatioTimesItsRoomFlaggedOverLimit() {
+		UUID root = createBudget(Map.of("limit", "100", "mode", "HARD"));
+		UUID team = createBudget(Map.of("limit", "10", "mode", "HARD", "parentId", root, "maxOverrunRatio", "0.5"));
+		reserveAllowed(team, "6.00");
+		Api client = this.api.as(clientKey(team));
+
+		// 4.00 of room, ratio 0.5: at most 6.00.
+		Api.Response tooMuch = client.post("/v1/budgets/" + team + "/charges", Map.of("amount", "6.01"));
+		Api.Response charged = client.post("/v1/budgets/" + team + "/charges", Map.of("amount", "6.00"));
+		// Now the budget is past its limit: no room, no absolute maxOverrun, so not a cent more.
+		Api.Response exhausted = client.post("/v1/budgets/" + team + "/charges", Map.of("amount", "0.01"));
+
+		assertThat(tooMuch.status()).as(tooMuch.toString()).isEqualTo(422);
+		assertThat(tooMuch.text("maxCharge")).isEqualTo("6.00");
+		assertThat(charged.status()).as(charged.toString()).isEqualTo(201);
+		assertThat(charged.json().get("overLimit").asBoolean()).isTrue();
+		assertThat(charged.json().get("capped").asBoolean()).isFalse();
+		assertThat(charged.text("available")).isEqualTo("-2.00");
+		assertThat(exhausted.status()).isEqualTo(422);
+		assertThat(exhausted.text("maxCharge")).isEqualTo("0.00");
+		assertReconciled(team, "6.00", "6.00");
+		assertReconciled(root, "6.00", "6.00");
+		assertLedgerReconciled();
+	}
+
+	@Test
+	void withMaxOverrunAClientBooksUpToItPastAnExhaustedBudgetAndCapIsRecorded() {
+		UUID root = createBudget(Map.of("limit", "100"));
+		UUID team = createBudget(Map.of("limit", "10", "mode", "HARD", "parentId", root, "maxOverrun", "3"));
+		UUID capped = createBudget(Map.of("limit", "10", "mode", "HARD", "parentId", root, "maxOverrun", "1",
+				"overrunAction", "CAP"));
+		assertThat(this.api.post("/v1/budgets/" + team + "/charges", Map.of("amount", "10")).status()).isEqualTo(201);
+		assertThat(this.api.post("/v1/budgets/" + capped + "/charges", Map.of("amount", "10")).status())
+			.isEqualTo(201);
+
+		Api.Response within = this.api.as(clientKey(team))
+			.post("/v1/budgets/" + team + "/charges", Map.of("amount", "3"));
+		// 3.00 past the limit already: maxOverrun bounds the budget's overrun in all, not each charge.
+		Api.Response past = this.api.as(clientKey(team))
+			.post("/v1/budgets/" + team + "/charges", Map.of("amount", "0.01"));
+		Api.Response cap = this.api.as(clientKey(capped))
+			.post("/v1/budgets/" + capped + "/charges", Map.of("amount", "2.50"));
+
+		assertThat(within.status()).as(within.toString()).isEqualTo(201);
+		assertThat(within.json().get("overLimit").asBoolean()).isTrue();
+		assertThat(within.text("available")).isEqualTo("-3.00");
+		assertThat(past.status()).isEqualTo(422);
+		assertThat(cap.status()).as(cap.toString()).isEqualTo(201);
+		assertThat(cap.text("amount")).isEqualTo("1.00");
+		assertThat(cap.json().get("capped").asBoolean()).isTrue();
+		assertThat(cap.text("requested")).isEqualTo("2.50");
+		assertThat(this.jdbc.sql("SELECT requested_amount FROM charges WHERE id = :id")
+			.param("id", UUID.fromString(cap.text("id")))
+			.query(java.math.BigDecimal.class)
+			.single()).isEqualByComparingTo("2.50");
+		JsonNode event = this.api.get("/v1/events?type=budget.charged&budgetId=" + capped).json().get("items").get(1);
+		assertThat(event.get("data").get("capped").asBoolean()).isTrue();
+		assertReconciled(team, "13.00", "0");
+		assertReconciled(capped, "11.00", "0");
+		assertReconciled(root, "24.00", "0");
+		assertLedgerReconciled();
+	}
+
+	@Test
+	void anAdminBooksPastAnything() {
+		UUID root = createBudget(Map.of("limit", "100", "mode", "HARD", "maxOverrunRatio", "0"));
+		UUID team = createBudget(Map.of("limit", "10", "mode", "HARD", "parentId", root, "maxOverrunRatio", "0"));
+
+		Api.Response admin = this.api.post("/v1/budgets/" + team + "/charges", Map.of("amount", "500"));
+		Api.Response forced = this.api.post("/v1/budgets/" + team + "/charges",
+				Map.of("amount", "1", "allowOverrun", true));
+
+		assertThat(admin.status()).as(admin.toString()).isEqualTo(201);
+		assertThat(admin.json().get("overLimit").asBoolean()).isTrue();
+		assertThat(admin.json().get("capped").asBoolean()).isFalse();
+		assertThat(forced.status()).isEqualTo(201);
+		assertReconciled(team, "501", "0");
+		assertReconciled(root, "501", "0");
+		assertLedgerReconciled();
+	}
+
+	@Test
 	void badInputChangesNothing() {
 		UUID budget = createBudget("10");
 

@@ -28,6 +28,8 @@ import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.pricing.TokenPrice;
 import dev.budgetledger.security.Caller;
+import dev.budgetledger.security.ForbiddenException;
+import dev.budgetledger.security.Role;
 
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -93,9 +95,13 @@ class ChargeController {
 		TokenPrice.Usage usage = tokens ? new TokenPrice.Usage(request.inputTokens(), request.outputTokens(),
 				zero(request.cacheReadTokens()), zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
 				: null;
+		if (Boolean.TRUE.equals(request.allowOverrun()) && caller.role() != Role.ADMIN) {
+			throw new ForbiddenException("Only an ADMIN key may charge beyond the overrun ceiling (allowOverrun)");
+		}
 		TokenPrice price = (request.model() != null) ? this.pricing.priceOf(request.model()) : null;
+		// An ADMIN books anything (allowOverrun only says so); anyone else within the chain's overrun policy.
 		return new ChargeCommand(id, request.amount(), request.currency(), price, usage, request.reason(), metadata,
-				caller.keyId(), key);
+				caller.keyId(), key, caller.role() == Role.ADMIN);
 	}
 
 	private static long zero(@Nullable Long value) {
@@ -115,14 +121,15 @@ class ChargeController {
 			@Nullable @Min(0) @Max(ReservationController.MAX_TOKENS) Long cacheWriteTokens,
 			@Nullable @Min(0) @Max(ReservationController.MAX_TOKENS) Long reasoningTokens,
 			@Nullable @Size(max = 500) @Pattern(regexp = BudgetController.NAME_PATTERN) String reason,
-			@Nullable Map<String, Object> metadata) {
+			@Nullable Map<String, Object> metadata, @Nullable Boolean allowOverrun) {
 	}
 
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record ChargeResponse(UUID id, UUID budgetId, String amount, String currency, @Nullable Long tokens,
 			@Nullable String model, @Nullable Long inputTokens, @Nullable Long outputTokens,
 			@Nullable Long cacheReadTokens, @Nullable Long cacheWriteTokens, @Nullable Long reasoningTokens,
-			boolean overLimit, String available, String unit, List<String> warnings, @Nullable String reason,
+			boolean overLimit, boolean capped, @Nullable String requested, @Nullable Long requestedTokens,
+			String available, String unit, List<String> warnings, @Nullable String reason,
 			Map<String, Object> metadata, Instant createdAt) {
 
 		static ChargeResponse of(Charged charged) {
@@ -132,7 +139,8 @@ class ChargeController {
 					c.model(), (usage != null) ? usage.inputTokens() : null,
 					(usage != null) ? usage.outputTokens() : null, (usage != null) ? usage.cacheReadTokens() : null,
 					(usage != null) ? usage.cacheWriteTokens() : null, (usage != null) ? usage.reasoningTokens() : null,
-					c.overLimit(), ReservationResponse.available(charged.available(), charged.unit()), charged.unit(),
+					c.overLimit(), c.capped(), (c.capped()) ? Amounts.format(c.requested() != null ? c.requested()
+							: c.amount()) : null, c.requestedTokens(), ReservationResponse.available(charged.available(), charged.unit()), charged.unit(),
 					charged.warnings(), c.reason(), c.metadata(), c.createdAt());
 		}
 

@@ -129,8 +129,15 @@ export interface Charge {
     cacheReadTokens?: number;
     cacheWriteTokens?: number;
     reasoningTokens?: number;
-    /** It went past what a budget of the chain had available (a charge is booked all the same). */
+    /**
+     * It went past what a budget of the chain had available (booked all the same; for a CLIENT key only within each
+     * budget's overrun policy: past it the ledger answers 422 OVERRUN_LIMIT_EXCEEDED, or caps).
+     */
     overLimit: boolean;
+    /** A budget's overrun policy (CAP) booked less than was asked: `requested` is what was asked. */
+    capped: boolean;
+    requested?: Amount;
+    requestedTokens?: number;
     /** What the budget has left afterwards, in its unit; negative past the limit. */
     available: Amount;
     unit: string;

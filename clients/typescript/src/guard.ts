@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 
 import { BudgetLedger, type BudgetLedgerOptions, type Logger } from './client.js';
 import { addDecimal } from './decimal.js';
-import { BudgetDenied, BudgetExceeded, LedgerUnavailable } from './errors.js';
+import { BudgetDenied, BudgetExceeded, BudgetLedgerError, LedgerUnavailable } from './errors.js';
 import {
   applyDecision, describe, isUsageOnlyChunk, maxOutputOf, neverBilled, settleUsage, type Kind, type WithResponse,
 } from './provider.js';
@@ -506,7 +506,11 @@ class Guardian {
     }
   }
 
-  /** Books what an over-limit call used as a direct charge; the ledger never refuses one for the limit. */
+  /**
+   * Books what an over-limit call used as a direct charge. The limit never refuses one, but the budget's overrun
+   * policy bounds how far past its room a CLIENT key may charge: refused, nothing is recorded, and only the log says
+   * so (the caller has its answer; raising now would lose it).
+   */
   async #charge(call: OverLimitCall, usage: SettleRequest, why?: string): Promise<void> {
     if (why) {
       this.#logger.warn(`budget-ledger: over-limit call to ${call.model}: ${why}`);
@@ -517,7 +521,20 @@ class Guardian {
       }, { idempotencyKey: call.idempotencyKey });
       this.spent = addDecimal(this.spent, charged.amount);
       this.#saw(charged.available);
+      if (charged.capped) {
+        this.#logger.error(`budget-ledger: the over-limit call to ${call.model} asked ${charged.requested ?? '?'} `
+          + `but the budget's overrun policy (CAP) booked only ${charged.amount}; the rest of what it spent is not `
+          + `recorded (an ADMIN key can book it with POST /v1/budgets/${call.budgetId}/charges)`);
+      }
     } catch (error) {
+      if (error instanceof BudgetLedgerError && error.code === 'OVERRUN_LIMIT_EXCEEDED') {
+        this.#logger.error(`budget-ledger: the over-limit call to ${call.model} (${JSON.stringify(usage)}) was made `
+          + `but what it spent is NOT recorded: the budget's overrun policy refuses a client's charge this far past `
+          + `its limit (the most it may book is ${String(error.problem?.maxCharge ?? error.problem?.maxChargedTokens ?? '?')}). `
+          + `An ADMIN key can book it (POST /v1/budgets/${call.budgetId}/charges, Idempotency-Key `
+          + `${call.idempotencyKey}), or raise the budget's maxOverrun so warn-mode calls are booked.`);
+        return;
+      }
       // The answer still goes to the caller; this log line (with the Idempotency-Key) is what an operator books from.
       this.#logger.error(`budget-ledger: could not book the over-limit call to ${call.model} with `
         + `${JSON.stringify(usage)} as a direct charge (Idempotency-Key ${call.idempotencyKey}); what it spent is `

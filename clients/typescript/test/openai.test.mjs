@@ -153,8 +153,10 @@ async function charges(budgetId) {
 }
 
 test('a DENY with onLimit warn logs, makes the call as asked, and books what it used as a direct charge past the limit', async () => {
-  const { id } = await budget('0.0001');
-  const client = guarded(id, { onLimit: 'warn' });
+  // A CLIENT key's charge past the limit is bounded by the budget's overrun policy: the operator lets it book up to
+  // 0.01 past the limit (maxOverrun, set by the ADMIN that creates the budget).
+  const { id } = await budget('0.0001', { maxOverrun: '0.01' });
+  const client = guarded(id, { onLimit: 'warn', ledger: { url, apiKey: await clientKey(id) } });
 
   // gpt-4o with 500 output tokens would hold 0.005: more than the budget has
   const answer = await client.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 500 });
@@ -180,8 +182,8 @@ test('a DENY with onLimit warn logs, makes the call as asked, and books what it 
 
 test('onLimit warn on a budget with nothing left at all still books the call, and a stream is charged its final usage', async () => {
   // one input token of gpt-4o-mini is 0.00000015: more than this
-  const { id } = await budget('0.0000001');
-  const client = guarded(id, { onLimit: 'warn' });
+  const { id } = await budget('0.0000001', { maxOverrun: '0.01' });
+  const client = guarded(id, { onLimit: 'warn', ledger: { url, apiKey: await clientKey(id) } });
   provider.next({ text: 'one two three four', input: 30, output: 9 });
 
   const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 50, stream: true });
@@ -208,7 +210,7 @@ test('onLimit warn books a frozen budget\'s call too: a charge is spend that hap
     body: JSON.stringify({ reason: 'ts warn test' }),
   });
   assert.equal(frozen.status, 200, await frozen.clone().text());
-  const client = guarded(id, { onLimit: 'warn' });
+  const client = guarded(id, { onLimit: 'warn', ledger: { url, apiKey: await clientKey(id) } });
 
   await client.chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 50 });
 
@@ -217,6 +219,24 @@ test('onLimit warn books a frozen budget\'s call too: a charge is spend that hap
   const [charge] = await charges(id);
   assert.equal(charge.amount, '0.0000195');
   assert.equal(charge.overLimit, false, 'a frozen budget with room is not over its limit');
+});
+
+test('onLimit warn past what the overrun policy lets a client book: the call is made, nothing is booked, an ERROR says so', async () => {
+  // 0.0001 of room and the default ratio 1: a CLIENT key may book at most 0.0002; the call costs 0.000325.
+  const { id } = await budget('0.0001');
+  const client = guarded(id, { onLimit: 'warn', ledger: { url, apiKey: await clientKey(id) } });
+
+  const answer = await client.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 500 });
+
+  assert.equal(answer.choices[0].message.content, 'Hello from the fake LLM', 'the refusal never reaches the caller');
+  assert.equal(provider.requests.length, 1);
+  assert.ok(logger.lines.some((line) => /^ERROR .*NOT recorded.*overrun policy.*0\.0002.*ADMIN key can book it.*maxOverrun/.test(line)),
+    logger.lines.join('\n'));
+  assert.equal(client.spent, '0');
+  assert.deepEqual(await charges(id), []);
+  assert.deepEqual(await reservations(id), []);
+  assert.equal((await admin.usage(id)).total.charges, 0);
+  await assertReconciled();
 });
 
 test('a downgrade sends the fallback model the ledger chose', async () => {
@@ -358,15 +378,19 @@ test('embeddings are held and settled with their input tokens', async () => {
   await admin.putPrice('text-embedding-3-small', { inputPerMillion: '0.02', outputPerMillion: '0', currency: 'USD' });
   const { id } = await budget('1.00');
   const client = guarded(id);
-  provider.next({ input: 1000 });
+  // What OpenAI reports for these two strings: one cl100k_base token each (the guard counts them the same way, so
+  // the hold is what the call costs; a report far above the hold would be an overrun the ledger refuses).
+  provider.next({ input: 2 });
 
   const answer = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['hello', 'world'] });
 
   assert.equal(answer.data.length, 1);
   const [hold] = await reservations(id);
   assert.equal(hold.inputTokens, 2);
-  assert.equal(hold.settledInputTokens, 1000);
-  assert.equal(client.spent, '0.00002');
+  assert.equal(hold.status, 'SETTLED');
+  assert.equal(hold.settledInputTokens, 2);
+  // 2 x 0.02 per million
+  assert.equal(client.spent, '0.00000004');
 });
 
 test('16 concurrent guarded calls on a budget that fits 5: exactly 5 reach the provider', async () => {

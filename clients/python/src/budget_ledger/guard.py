@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequen
 
 from ._calls import Call, Meter, Usage
 from .client import AsyncBudgetLedger, BudgetLedger
-from .errors import BudgetExceeded, LedgerUnavailable
+from .errors import BudgetExceeded, BudgetLedgerError, LedgerUnavailable
 from .tokens import is_reasoning_model
 from .types import Charge, Reservation
 
@@ -317,8 +317,23 @@ class _Engine(GuardState):
         with self._counter:
             self.spent += charge.amount
             self.remaining = charge.available
+        if charge.capped:
+            self.log.error("budget-ledger: the over-limit call to %s asked %s but the budget's overrun policy (CAP) "
+                           "booked only %s; the rest of what it spent is not recorded (an ADMIN key can book it "
+                           "with POST /v1/budgets/%s/charges)", charge.model, charge.requested, charge.amount,
+                           charge.budget_id)
 
     def _not_charged(self, over: _OverLimit, usage: Usage, error: Exception) -> None:
+        if isinstance(error, BudgetLedgerError) and error.code == "OVERRUN_LIMIT_EXCEEDED":
+            # A client's charge past the limit is bounded by the budget's overrun policy (docs/charging.md): the call
+            # was made, its answer is the caller's, and only this line says the spend is missing from the ledger.
+            most = error.problem.get("maxCharge", error.problem.get("maxChargedTokens", "?"))
+            self.log.error("budget-ledger: the over-limit call to %s (%s) was made but what it spent is NOT "
+                           "recorded: the budget's overrun policy refuses a client's charge this far past its limit "
+                           "(the most it may book is %s). An ADMIN key can book it (POST /v1/budgets/%s/charges, "
+                           "Idempotency-Key %s), or raise the budget's maxOverrun so warn-mode calls are booked.",
+                           over.model, dict(usage), most, over.budget_id, over.idempotency_key)
+            return
         # The answer is the caller's; this line (with the Idempotency-Key) is what an operator books from.
         self.log.error("budget-ledger: could not book the over-limit call to %s with %s as a direct charge "
                        "(Idempotency-Key %s); what it spent is not recorded: %s", over.model, dict(usage),

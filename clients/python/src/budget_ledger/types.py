@@ -91,7 +91,9 @@ class Reservation:
 @dataclass(frozen=True)
 class Charge:
     """A direct charge as booked: spend that already happened, without a hold. ``over_limit``: it went past what a
-    budget of the chain had available (a charge is booked all the same); ``available`` is then negative."""
+    budget of the chain had available (booked all the same; for a CLIENT key only within each budget's overrun
+    policy, past which the ledger answers 422 OVERRUN_LIMIT_EXCEEDED or caps); ``available`` is then negative.
+    ``capped``: a budget's overrun policy (CAP) booked less than was asked, which ``requested`` says."""
 
     id: str
     budget_id: str
@@ -103,13 +105,16 @@ class Charge:
     available: Decimal
     unit: str
     raw: Dict[str, Any] = field(repr=False, compare=False)
+    capped: bool = False
+    requested: Optional[Decimal] = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Charge":
         return cls(id=data["id"], budget_id=data["budgetId"], amount=Decimal(data["amount"]),
                    currency=data["currency"], tokens=data.get("tokens"), model=data.get("model"),
                    over_limit=bool(data["overLimit"]), available=Decimal(data["available"]), unit=data["unit"],
-                   raw=dict(data))
+                   raw=dict(data), capped=bool(data.get("capped", False)),
+                   requested=Decimal(data["requested"]) if data.get("requested") is not None else None)
 
 
 @dataclass(frozen=True)

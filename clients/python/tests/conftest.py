@@ -56,6 +56,14 @@ def budget(ledger: BudgetLedger):
     return ledger.create_budget(f"py-test-{uuid.uuid4().hex[:8]}", Decimal("5.00"))
 
 
+def client_key(ledger: BudgetLedger, budget_id: str) -> str:
+    """The secret of a new CLIENT key bound to one budget (what a guard runs with in production)."""
+    request = ledger._get_budget(budget_id).__class__(
+        "POST", "/v1/api-keys", lambda data: data,
+        {"name": f"py-test-client-{uuid.uuid4().hex[:8]}", "role": "CLIENT", "budgetId": budget_id})
+    return ledger._send(request)["secret"]
+
+
 def journal_sums(ledger: BudgetLedger, budget_id: str) -> tuple:
     """spent and reserved as the budget's journal adds them up."""
     spent = reserved = Decimal(0)

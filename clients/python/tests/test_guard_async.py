@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ import pytest
 
 from budget_ledger import AsyncBudgetLedger, BudgetExceeded, guard
 from budget_ledger.tokens import count_chat, count_text
+from conftest import client_key  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "Say hello [words:5]"}]
 
@@ -118,3 +120,20 @@ async def test_a_long_async_stream_keeps_its_hold_alive(aledger, ledger, provide
         assert len([chunk async for chunk in stream]) == 7
     [hold] = ledger.reservations(budget.id).items
     assert hold.status == "SETTLED" and not hold.late and hold.raw["settledOutputTokens"] == 6
+
+
+async def test_async_warn_books_an_over_limit_call_and_stream_as_direct_charges(aledger, ledger, provider) -> None:
+    # Far past its room: a CLIENT key may book these only because the operator allows 0.01 past the limit.
+    tiny = ledger.create_budget("tiny async", "0.0000001", maxOverrun="0.01")
+    client_ledger = AsyncBudgetLedger(os.environ["BUDGET_LEDGER_URL"], client_key(ledger, tiny.id))
+    client = guard(openai_sdk(provider), budget=tiny.id, ledger=client_ledger, on_limit="warn")
+    answer = await client.chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=100)
+    assert answer.usage.completion_tokens == 5
+    stream = await client.chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=100, stream=True)
+    assert all(chunk.choices for chunk in [c async for c in stream])
+    assert ledger.reservations(tiny.id).items == [], "no holds: both calls are booked as direct charges"
+    report = ledger.usage(tiny.id)
+    assert report.total.charges == 2 and client.calls == 2
+    assert client.spent == ledger.get_budget(tiny.id).spent == report.total.spend > 0
+    assert client.remaining == Decimal("0.0000001") - client.spent
+    await client_ledger.aclose()

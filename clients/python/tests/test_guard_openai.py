@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -13,6 +14,7 @@ import pytest
 
 from budget_ledger import BudgetExceeded, BudgetLedger, LedgerUnavailable, RetryPolicy, guard, guard_state
 from budget_ledger.tokens import count_chat, count_text
+from conftest import client_key  # noqa: E402
 
 MESSAGES = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Say hello [words:7]"}]
 
@@ -187,31 +189,79 @@ def test_deny_with_on_limit_stop_answers_a_marked_response_of_the_sdk_type(ledge
     assert provider.seen() == [] and client.calls == 0
 
 
-def test_deny_with_on_limit_warn_makes_the_call_and_records_what_it_spent(ledger, provider, caplog) -> None:
+def as_client(budget_id: str, admin: BudgetLedger) -> BudgetLedger:
+    """A ledger client with a CLIENT key bound to the budget, as a guard runs in production."""
+    return BudgetLedger(os.environ["BUDGET_LEDGER_URL"], client_key(admin, budget_id))
+
+
+def charges(ledger: BudgetLedger, budget_id: str) -> list:
+    """The direct charges booked on a budget, from its budget.charged events."""
+    request = ledger._get_budget(budget_id).__class__(
+        "GET", f"/v1/events?type=budget.charged&budgetId={budget_id}", lambda d: d)
+    return [event["data"] for event in ledger._send(request)["items"]]
+
+
+def test_deny_with_on_limit_warn_makes_the_call_and_books_what_it_used_as_a_direct_charge(ledger, provider,
+                                                                                            caplog) -> None:
     tiny = ledger.create_budget("tiny", "0.0001")
-    client = guard(sdk(provider), budget=tiny.id, ledger=ledger, on_limit="warn")
+    client = guard(sdk(provider), budget=tiny.id, ledger=as_client(tiny.id, ledger), on_limit="warn")
     with caplog.at_level(logging.WARNING, logger="budget_ledger.guard"):
         answer = client.chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=1000)
     assert answer.choices[0].message.content.startswith("word")
-    assert "over the limit" in caplog.text
+    assert "over the limit" in caplog.text and "direct charge" in caplog.text
     [sent] = provider.seen()
     assert sent["body"]["max_tokens"] == 1000 and sent["body"]["model"] == "gpt-4o", "the call goes as asked"
-    [hold] = held(ledger, tiny.id)
-    assert hold.status == "SETTLED" and hold.metadata["onLimit"] == "warn"
-    assert hold.charged == Decimal("0.0000975") and hold.overrun > 0
-    assert ledger.get_budget(tiny.id).spent == Decimal("0.0000975")
+    assert held(ledger, tiny.id) == [], "no hold: what the call used is booked without one"
+    [charge] = charges(ledger, tiny.id)
+    # The estimate (1000 output tokens) was denied; what the call used fits, so it is not flagged over the limit.
+    assert charge["amount"] == "0.0000975" and charge["model"] == "gpt-4o" and charge["overLimit"] is False
+    assert client.spent == ledger.get_budget(tiny.id).spent == Decimal("0.0000975")
+    assert client.remaining == Decimal("0.0000025")
+    assert ledger.usage(tiny.id).total.charges == 1
 
 
-def test_warn_on_a_frozen_budget_makes_the_call_untracked_and_logs_what_it_used(ledger, provider, caplog) -> None:
+def test_warn_on_a_frozen_budget_still_books_what_the_call_used(ledger, provider, caplog) -> None:
     frozen = ledger.create_budget("frozen", "1.00")
     ledger._send(ledger._get_budget(frozen.id).__class__("POST", f"/v1/budgets/{frozen.id}/freeze", lambda d: d,
                                                          {"reason": "test"}))
-    client = guard(sdk(provider), budget=frozen.id, ledger=ledger, on_limit="warn")
+    client = guard(sdk(provider), budget=frozen.id, ledger=as_client(frozen.id, ledger), on_limit="warn")
     with caplog.at_level(logging.WARNING, logger="budget_ledger.guard"):
         client.chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=10)
     assert len(provider.seen()) == 1 and held(ledger, frozen.id) == []
-    assert "untracked call to gpt-4o (over the limit (BUDGET_FROZEN))" in caplog.text
-    assert "'output_tokens': 7" in caplog.text
+    assert "over the limit (BUDGET_FROZEN" in caplog.text and "ERROR" not in caplog.text
+    [charge] = charges(ledger, frozen.id)
+    assert charge["overLimit"] is False, "a frozen budget with room is not over its limit"
+    assert client.spent == ledger.get_budget(frozen.id).spent == Decimal(charge["amount"]) > 0
+
+
+def test_warn_books_an_over_limit_stream_from_its_final_usage(ledger, provider) -> None:
+    # Far past its room: a CLIENT key may book it only because the operator allows 0.01 past the limit (maxOverrun).
+    tiny = ledger.create_budget("tiny stream", "0.0000001", maxOverrun="0.01")
+    client = guard(sdk(provider), budget=tiny.id, ledger=as_client(tiny.id, ledger), on_limit="warn")
+    chunks = list(client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=50,
+                                                 stream=True))
+    assert chunks and all(chunk.choices for chunk in chunks), "the usage chunk it did not ask for is hidden"
+    assert provider.seen()[0]["body"]["stream_options"] == {"include_usage": True}
+    [charge] = charges(ledger, tiny.id)
+    assert charge["overLimit"] is True
+    assert client.spent == ledger.get_budget(tiny.id).spent == Decimal(charge["amount"]) > 0
+    assert held(ledger, tiny.id) == []
+
+
+def test_warn_past_the_overrun_policy_makes_the_call_books_nothing_and_logs_an_error(ledger, provider,
+                                                                                       caplog) -> None:
+    # 0.0000001 of room and the default ratio 1: a CLIENT key may book at most 0.0000002; the call costs far more.
+    tiny = ledger.create_budget("tiny refused", "0.0000001")
+    client = guard(sdk(provider), budget=tiny.id, ledger=as_client(tiny.id, ledger), on_limit="warn")
+    with caplog.at_level(logging.WARNING, logger="budget_ledger.guard"):
+        answer = client.chat.completions.create(model="gpt-4o", messages=MESSAGES, max_tokens=100)
+    assert answer.choices[0].message.content.startswith("word"), "the refusal never reaches the caller"
+    assert len(provider.seen()) == 1
+    errors = [record.getMessage() for record in caplog.records if record.levelno == logging.ERROR]
+    assert len(errors) == 1 and "NOT recorded" in errors[0] and "overrun policy" in errors[0], caplog.text
+    assert "0.0000002" in errors[0] and "ADMIN key can book it" in errors[0] and "maxOverrun" in errors[0]
+    assert charges(ledger, tiny.id) == [] and held(ledger, tiny.id) == []
+    assert client.spent == 0 and ledger.get_budget(tiny.id).spent == 0
 
 
 def test_a_downgrade_sends_the_fallback_model(ledger, provider) -> None:

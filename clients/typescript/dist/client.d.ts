@@ -1,4 +1,4 @@
-import type { Budget, CreateBudgetRequest, Decision, Page, PageRequest, ReconciliationReport, Reservation, ReservationStatus, ReserveRequest, SettleRequest, UsageReport, UsageRequest } from './types.js';
+import type { Budget, Charge, ChargeRequest, CreateBudgetRequest, Decision, Page, PageRequest, ReconciliationReport, Reservation, ReservationStatus, ReserveRequest, SettleRequest, UsageReport, UsageRequest } from './types.js';
 export interface RetryOptions {
     /** Tries in all, the first included (default 4). */
     attempts?: number;
@@ -78,6 +78,12 @@ export declare class BudgetLedger {
     release(reservationId: string, options?: WriteOptions): Promise<Reservation>;
     /** POST /v1/reservations/{id}/extend: the hold now expires `ttlSeconds` from now. */
     extend(reservationId: string, ttlSeconds: number, options?: WriteOptions): Promise<Reservation>;
+    /**
+     * POST /v1/budgets/{id}/charges: book spend that already happened, without a hold (a call made although the
+     * ledger denied it). Never denied: past a limit it is booked all the same, with `overLimit: true`. Pass the same
+     * `idempotencyKey` on a retry so it is booked once.
+     */
+    charge(budgetId: string, request: ChargeRequest, options?: WriteOptions): Promise<Charge>;
     /** GET /v1/admin/reconciliation (ADMIN): every budget against its journal; `ok` when nothing disagrees. */
     reconciliation(): Promise<ReconciliationReport>;
     /** PUT /v1/prices/{model} (ADMIN): the per-million token prices reserves of this model are priced with. */

@@ -78,6 +78,14 @@ export class BudgetLedger {
     extend(reservationId, ttlSeconds, options) {
         return this.#send('POST', `/v1/reservations/${encodeURIComponent(reservationId)}/extend`, { ttlSeconds }, options);
     }
+    /**
+     * POST /v1/budgets/{id}/charges: book spend that already happened, without a hold (a call made although the
+     * ledger denied it). Never denied: past a limit it is booked all the same, with `overLimit: true`. Pass the same
+     * `idempotencyKey` on a retry so it is booked once.
+     */
+    charge(budgetId, request, options) {
+        return this.#send('POST', `/v1/budgets/${encodeURIComponent(budgetId)}/charges`, request, options);
+    }
     // Administration
     /** GET /v1/admin/reconciliation (ADMIN): every budget against its journal; `ok` when nothing disagrees. */
     reconciliation() {

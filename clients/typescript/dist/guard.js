@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { BudgetLedger } from './client.js';
 import { addDecimal } from './decimal.js';
-import { BudgetDenied, BudgetExceeded, LedgerUnavailable } from './errors.js';
+import { BudgetDenied, BudgetExceeded, BudgetLedgerError, LedgerUnavailable } from './errors.js';
 import { applyDecision, describe, isUsageOnlyChunk, maxOutputOf, neverBilled, settleUsage, } from './provider.js';
 import { stopAnswer } from './stop.js';
 import { KeepAlive, StreamWatcher, SyntheticStream, withResponseApi } from './streams.js';
@@ -145,11 +145,12 @@ class Guardian {
             return admission.stopped;
         }
         const hold = admission.hold;
-        const request = hold && !admission.tracking ? applyDecision(kind, body, hold, asked, choices) : { ...body };
+        const tab = hold ? this.#holdTab(hold) : admission.overLimit ? this.#chargeTab(admission.overLimit) : undefined;
+        const request = hold ? applyDecision(kind, body, hold, asked, choices) : { ...body };
         const stream = kind !== 'openai-embeddings' && body.stream === true;
         const streamOptions = body.stream_options;
-        const hideUsage = !!hold && kind === 'openai-chat' && stream && streamOptions?.include_usage !== true;
-        if (hold && kind === 'openai-chat' && stream) {
+        const hideUsage = !!tab && kind === 'openai-chat' && stream && streamOptions?.include_usage !== true;
+        if (tab && kind === 'openai-chat' && stream) {
             request.stream_options = { ...streamOptions, include_usage: true };
         }
         this.calls++;
@@ -163,22 +164,38 @@ class Guardian {
         }
         catch (error) {
             keepAlive?.stop();
-            if (hold) {
-                await this.#afterFailure(hold, admission.worstCase, error);
+            if (tab) {
+                await this.#afterFailure(tab, admission.worstCase, error);
             }
             throw error;
         }
-        if (!hold || !keepAlive) {
+        if (!tab) {
             return result;
         }
         if (stream) {
-            keepAlive.reading(false);
-            return { ...result, data: this.#watchStream(kind, result.data, hold, admission, keepAlive, hideUsage) };
+            keepAlive?.reading(false);
+            return { ...result, data: this.#watchStream(kind, result.data, tab, admission, keepAlive, hideUsage) };
         }
-        keepAlive.stop();
+        keepAlive?.stop();
         const usage = settleUsage(kind, result.data?.usage);
-        await this.#settle(hold, usage ?? admission.worstCase, usage ? undefined : 'the answer carried no usage: charging the whole hold');
+        await tab.pay(usage ?? admission.worstCase, usage ? undefined : `the answer carried no usage: charging ${tab.worstCase}`);
         return result;
+    }
+    #holdTab(hold) {
+        return {
+            model: hold.model ?? '',
+            worstCase: 'the whole hold',
+            pay: (usage, why) => this.#settle(hold, usage, why),
+            cancel: () => this.#release(hold),
+        };
+    }
+    #chargeTab(call) {
+        return {
+            model: call.model,
+            worstCase: 'the call\'s whole estimate',
+            pay: (usage, why) => this.#charge(call, usage, why),
+            cancel: async () => { },
+        };
     }
     /** Reserves; on a DENY does what onLimit says; on an unreachable ledger fails closed or open. */
     async #admit(kind, model, inputTokens, maxOutput, body) {
@@ -219,56 +236,43 @@ class Guardian {
         }
     }
     /**
-     * onLimit 'warn': the call goes ahead all the same. A DENY holds nothing, so to have what the call spends in the
-     * ledger the guard takes the smallest hold there is (one input token, no output) and settles the real usage on
-     * it, which the ledger books as an overrun. When even that is denied (the budget is frozen, out of calls, or has
-     * nothing left at all) the call runs untracked, and an error is logged.
+     * onLimit 'warn': the call goes ahead all the same, as it was asked. A DENY holds nothing, so what the call uses
+     * is booked afterwards as a direct charge (POST /v1/budgets/{id}/charges), which the ledger never refuses: it is
+     * spend that happened, flagged over the limit. One Idempotency-Key per call, so a retried charge is booked once.
      */
-    async #overLimit(kind, model, inputTokens, maxOutput, denied) {
-        const worstCase = { inputTokens, outputTokens: maxOutput ?? 0 };
+    #overLimit(kind, model, inputTokens, maxOutput, denied) {
         this.#logger.warn(`budget-ledger: over the limit (${denied.reason}, ${denied.available ?? '?'} left); `
-            + `calling ${model} anyway (onLimit: 'warn')`);
-        try {
-            const hold = await this.ledger.reserve({
-                budgetId: this.budgetId, model, inputTokens: 1, maxOutputTokens: 0,
-                ...(this.#options.ttlSeconds !== undefined ? { ttlSeconds: this.#options.ttlSeconds } : {}),
-                metadata: {
-                    guard: 'typescript', call: kind, onLimit: 'warn', overLimit: denied.reason, ...this.#options.metadata,
-                },
-            });
-            this.#saw(hold.available);
-            return { hold, inputTokens, worstCase, tracking: true };
-        }
-        catch (error) {
-            if (!(error instanceof BudgetDenied) && !(error instanceof LedgerUnavailable)) {
-                throw error;
-            }
-            this.#logger.error(`budget-ledger: not even a token-sized hold fits (${describe(error)}); the call to ${model} `
-                + 'runs untracked: what it spends is not recorded');
-            return { inputTokens, worstCase };
-        }
+            + `calling ${model} anyway (onLimit: 'warn'); what it uses is booked as a direct charge`);
+        return {
+            inputTokens,
+            worstCase: { inputTokens, outputTokens: maxOutput ?? 0 },
+            overLimit: {
+                budgetId: this.budgetId, model, idempotencyKey: `charge-${randomUUID()}`,
+                metadata: { guard: 'typescript', call: kind, onLimit: 'warn', overLimit: denied.reason, ...this.#options.metadata },
+            },
+        };
     }
-    /** An exception from the SDK before an answer: release, or charge the whole hold when it may have been billed. */
-    async #afterFailure(hold, worstCase, error) {
+    /** An exception from the SDK before an answer: nothing to pay if it was never billed, else the worst case. */
+    async #afterFailure(tab, worstCase, error) {
         if (neverBilled(error)) {
-            await this.#release(hold);
+            await tab.cancel();
         }
         else {
-            await this.#settle(hold, worstCase, `no answer came back (${describe(error)}); the outcome is unknown, so the whole hold is charged`);
+            await tab.pay(worstCase, `no answer came back (${describe(error)}); the outcome is unknown, so ${tab.worstCase} is charged`);
         }
     }
-    #watchStream(kind, data, hold, admission, keepAlive, hideUsage) {
+    #watchStream(kind, data, tab, admission, keepAlive, hideUsage) {
         const inner = data;
-        const watcher = new StreamWatcher(kind, hold.model ?? '');
+        const watcher = new StreamWatcher(kind, tab.model);
         const guardian = this;
         async function* guarded() {
             let failure;
             try {
                 const iterator = inner[Symbol.asyncIterator]();
                 while (true) {
-                    keepAlive.reading(true);
+                    keepAlive?.reading(true);
                     const next = await iterator.next();
-                    keepAlive.reading(false);
+                    keepAlive?.reading(false);
                     if (next.done) {
                         break;
                     }
@@ -301,8 +305,8 @@ class Guardian {
                 throw error;
             }
             finally {
-                keepAlive.stop();
-                await guardian.#finishStream(watcher, hold, admission, failure);
+                keepAlive?.stop();
+                await guardian.#finishStream(watcher, tab, admission, failure);
             }
         }
         const generator = guarded();
@@ -319,9 +323,9 @@ class Guardian {
                 watcher.abandoned = true;
                 if (!reading) {
                     reading = true;
-                    keepAlive.stop();
+                    keepAlive?.stop();
                     inner.controller?.abort();
-                    await guardian.#finishStream(watcher, hold, admission, undefined);
+                    await guardian.#finishStream(watcher, tab, admission, undefined);
                 }
                 return generator.return(value);
             },
@@ -347,23 +351,24 @@ class Guardian {
         }
         return new SyntheticStream(iterate, controller);
     }
-    async #finishStream(watcher, hold, admission, failure) {
+    async #finishStream(watcher, tab, admission, failure) {
         const usage = watcher.usage();
         if (usage) {
-            await this.#settle(hold, usage);
+            await tab.pay(usage);
             return;
         }
         if (failure !== undefined && !watcher.started && neverBilled(failure)) {
-            await this.#release(hold);
+            await tab.cancel();
             return;
         }
-        const model = hold.model ?? '';
+        const model = tab.model;
         if (isReasoningModel(model)) {
-            await this.#settle(hold, admission.worstCase, `the stream of ${model} ended before its usage; its hidden reasoning cannot be counted: charging the whole hold`);
+            await tab.pay(admission.worstCase, `the stream of ${model} ended before its usage; its hidden reasoning cannot `
+                + `be counted: charging ${tab.worstCase}`);
             return;
         }
         const counted = await watcher.countedUsage(admission.inputTokens);
-        await this.#settle(hold, counted, `the stream ended before its usage: charging ${counted.inputTokens} input `
+        await tab.pay(counted, `the stream ended before its usage: charging ${counted.inputTokens} input `
             + `and ${counted.outputTokens} counted output tokens`);
     }
     async #settle(hold, usage, why) {
@@ -382,6 +387,42 @@ class Guardian {
             // line is what an operator settles late from.
             this.#logger.error(`budget-ledger: could not settle reservation ${hold.id} with ${JSON.stringify(usage)}; `
                 + `it will expire: ${describe(error)}`);
+        }
+    }
+    /**
+     * Books what an over-limit call used as a direct charge. The limit never refuses one, but the budget's overrun
+     * policy bounds how far past its room a CLIENT key may charge: refused, nothing is recorded, and only the log says
+     * so (the caller has its answer; raising now would lose it).
+     */
+    async #charge(call, usage, why) {
+        if (why) {
+            this.#logger.warn(`budget-ledger: over-limit call to ${call.model}: ${why}`);
+        }
+        try {
+            const charged = await this.ledger.charge(call.budgetId, {
+                model: call.model, ...usage, reason: 'called over the limit (onLimit: warn)', metadata: call.metadata,
+            }, { idempotencyKey: call.idempotencyKey });
+            this.spent = addDecimal(this.spent, charged.amount);
+            this.#saw(charged.available);
+            if (charged.capped) {
+                this.#logger.error(`budget-ledger: the over-limit call to ${call.model} asked ${charged.requested ?? '?'} `
+                    + `but the budget's overrun policy (CAP) booked only ${charged.amount}; the rest of what it spent is not `
+                    + `recorded (an ADMIN key can book it with POST /v1/budgets/${call.budgetId}/charges)`);
+            }
+        }
+        catch (error) {
+            if (error instanceof BudgetLedgerError && error.code === 'OVERRUN_LIMIT_EXCEEDED') {
+                this.#logger.error(`budget-ledger: the over-limit call to ${call.model} (${JSON.stringify(usage)}) was made `
+                    + `but what it spent is NOT recorded: the budget's overrun policy refuses a client's charge this far past `
+                    + `its limit (the most it may book is ${String(error.problem?.maxCharge ?? error.problem?.maxChargedTokens ?? '?')}). `
+                    + `An ADMIN key can book it (POST /v1/budgets/${call.budgetId}/charges, Idempotency-Key `
+                    + `${call.idempotencyKey}), or raise the budget's maxOverrun so warn-mode calls are booked.`);
+                return;
+            }
+            // The answer still goes to the caller; this log line (with the Idempotency-Key) is what an operator books from.
+            this.#logger.error(`budget-ledger: could not book the over-limit call to ${call.model} with `
+                + `${JSON.stringify(usage)} as a direct charge (Idempotency-Key ${call.idempotencyKey}); what it spent is `
+                + `not recorded: ${describe(error)}`);
         }
     }
     async #release(hold) {

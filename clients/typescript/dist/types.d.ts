@@ -99,6 +99,53 @@ export interface SettleRequest {
     cacheWriteTokens?: number;
     reasoningTokens?: number;
 }
+/**
+ * POST /v1/budgets/{id}/charges: spend that already happened, booked without a hold. Either `amount`, or `model`
+ * with `inputTokens` and `outputTokens` (priced from the catalog).
+ */
+export interface ChargeRequest {
+    amount?: Amount;
+    currency?: string;
+    model?: string;
+    inputTokens?: number;
+    outputTokens?: number;
+    cacheReadTokens?: number;
+    cacheWriteTokens?: number;
+    reasoningTokens?: number;
+    /** Why it is charged directly: the note of its journal entries. */
+    reason?: string;
+    metadata?: Metadata;
+}
+/** A direct charge as booked. */
+export interface Charge {
+    id: string;
+    budgetId: string;
+    amount: Amount;
+    currency: string;
+    tokens?: number;
+    model?: string;
+    inputTokens?: number;
+    outputTokens?: number;
+    cacheReadTokens?: number;
+    cacheWriteTokens?: number;
+    reasoningTokens?: number;
+    /**
+     * It went past what a budget of the chain had available (booked all the same; for a CLIENT key only within each
+     * budget's overrun policy: past it the ledger answers 422 OVERRUN_LIMIT_EXCEEDED, or caps).
+     */
+    overLimit: boolean;
+    /** A budget's overrun policy (CAP) booked less than was asked: `requested` is what was asked. */
+    capped: boolean;
+    requested?: Amount;
+    requestedTokens?: number;
+    /** What the budget has left afterwards, in its unit; negative past the limit. */
+    available: Amount;
+    unit: string;
+    warnings: string[];
+    reason?: string;
+    metadata: Metadata;
+    createdAt: string;
+}
 export interface Reservation {
     id: string;
     budgetId: string;
@@ -156,6 +203,8 @@ export interface UsageTotals {
     callsAllowed: number;
     callsDenied: number;
     overruns: number;
+    /** Direct charges (spend booked without a hold); their spend and tokens are in the figures above. */
+    charges: number;
     averageCostPerCall: Amount;
 }
 export interface UsageGroup extends UsageTotals {
@@ -193,7 +242,7 @@ export interface ReconciliationReport {
         idempotencyKeys: number;
     };
     discrepancies: Array<{
-        invariant: 'BALANCE' | 'HOLDS' | 'RESERVATION_STATE' | 'HARD_LIMIT' | 'IDEMPOTENCY';
+        invariant: 'BALANCE' | 'HOLDS' | 'RESERVATION_STATE' | 'CHARGE' | 'HARD_LIMIT' | 'IDEMPOTENCY';
         budgetId?: string | null;
         reservationId?: string | null;
         problem: string;

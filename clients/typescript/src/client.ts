@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { BudgetDenied, BudgetLedgerError, LedgerUnavailable } from './errors.js';
 import type {
-  Budget, CreateBudgetRequest, Decision, Page, PageRequest, Problem, ReconciliationReport, Reservation,
+  Budget, Charge, ChargeRequest, CreateBudgetRequest, Decision, Page, PageRequest, Problem, ReconciliationReport, Reservation,
   ReservationStatus, ReserveRequest, SettleRequest, UsageReport, UsageRequest,
 } from './types.js';
 
@@ -144,6 +144,15 @@ export class BudgetLedger {
   /** POST /v1/reservations/{id}/extend: the hold now expires `ttlSeconds` from now. */
   extend(reservationId: string, ttlSeconds: number, options?: WriteOptions): Promise<Reservation> {
     return this.#send('POST', `/v1/reservations/${encodeURIComponent(reservationId)}/extend`, { ttlSeconds }, options);
+  }
+
+  /**
+   * POST /v1/budgets/{id}/charges: book spend that already happened, without a hold (a call made although the
+   * ledger denied it). Never denied: past a limit it is booked all the same, with `overLimit: true`. Pass the same
+   * `idempotencyKey` on a retry so it is booked once.
+   */
+  charge(budgetId: string, request: ChargeRequest, options?: WriteOptions): Promise<Charge> {
+    return this.#send('POST', `/v1/budgets/${encodeURIComponent(budgetId)}/charges`, request, options);
   }
 
   // Administration

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 
 import { BudgetLedger, type BudgetLedgerOptions, type Logger } from './client.js';
 import { addDecimal } from './decimal.js';
-import { BudgetDenied, BudgetExceeded, LedgerUnavailable } from './errors.js';
+import { BudgetDenied, BudgetExceeded, BudgetLedgerError, LedgerUnavailable } from './errors.js';
 import {
   applyDecision, describe, isUsageOnlyChunk, maxOutputOf, neverBilled, settleUsage, type Kind, type WithResponse,
 } from './provider.js';
@@ -165,14 +165,34 @@ function guardWith<C extends object>(client: C, guardian: Guardian): Guarded<C> 
 
 /** The outcome of one reserve, as the call will be made. */
 interface Admission {
-  /** The hold the call is charged on; none when it runs unguarded (failOpen, or 'warn' with nothing to hold on). */
+  /** The hold the call is charged on; none when it runs unguarded (failOpen) or over the limit ('warn'). */
   hold?: Reservation;
+  /** A 'warn' call the ledger denied: no hold; what it used is booked afterwards as a direct charge. */
+  overLimit?: OverLimitCall;
   /** The input tokens counted for the call. */
   inputTokens: number;
-  /** What is charged when what the call spent cannot be known: the whole hold, as tokens. */
+  /** What is charged when what the call spent cannot be known: the whole hold (or estimate), as tokens. */
   worstCase: SettleRequest;
-  /** A 'warn' hold: a token-sized hold that only records the spend; the call goes out as it was asked. */
-  tracking?: boolean;
+}
+
+/** A call made over the limit (onLimit 'warn'): where and under which Idempotency-Key its charge is booked. */
+interface OverLimitCall {
+  budgetId: string;
+  model: string;
+  idempotencyKey: string;
+  metadata: Metadata;
+}
+
+/**
+ * How what a call used is paid for: settled on its hold, or, for a call made over the limit, booked as a direct
+ * charge. `cancel` is for a call that was never billed: a hold is given back, a charge has nothing to book.
+ */
+interface Tab {
+  readonly model: string;
+  /** What the worst case is, for the log: the whole hold, or the call's estimate. */
+  readonly worstCase: string;
+  pay(usage: SettleRequest, why?: string): Promise<void>;
+  cancel(): Promise<void>;
 }
 
 class Guardian {
@@ -233,11 +253,12 @@ class Guardian {
       return admission.stopped;
     }
     const hold = admission.hold;
-    const request = hold && !admission.tracking ? applyDecision(kind, body, hold, asked, choices) : { ...body };
+    const tab = hold ? this.#holdTab(hold) : admission.overLimit ? this.#chargeTab(admission.overLimit) : undefined;
+    const request = hold ? applyDecision(kind, body, hold, asked, choices) : { ...body };
     const stream = kind !== 'openai-embeddings' && body.stream === true;
     const streamOptions = body.stream_options as Record<string, unknown> | undefined;
-    const hideUsage = !!hold && kind === 'openai-chat' && stream && streamOptions?.include_usage !== true;
-    if (hold && kind === 'openai-chat' && stream) {
+    const hideUsage = !!tab && kind === 'openai-chat' && stream && streamOptions?.include_usage !== true;
+    if (tab && kind === 'openai-chat' && stream) {
       request.stream_options = { ...streamOptions, include_usage: true };
     }
 
@@ -253,23 +274,41 @@ class Guardian {
         : { data: await pending, response: new Response(null) };
     } catch (error) {
       keepAlive?.stop();
-      if (hold) {
-        await this.#afterFailure(hold, admission.worstCase, error);
+      if (tab) {
+        await this.#afterFailure(tab, admission.worstCase, error);
       }
       throw error;
     }
-    if (!hold || !keepAlive) {
+    if (!tab) {
       return result;
     }
     if (stream) {
-      keepAlive.reading(false);
-      return { ...result, data: this.#watchStream(kind, result.data, hold, admission, keepAlive, hideUsage) };
+      keepAlive?.reading(false);
+      return { ...result, data: this.#watchStream(kind, result.data, tab, admission, keepAlive, hideUsage) };
     }
-    keepAlive.stop();
+    keepAlive?.stop();
     const usage = settleUsage(kind, (result.data as Record<string, unknown>)?.usage);
-    await this.#settle(hold, usage ?? admission.worstCase,
-      usage ? undefined : 'the answer carried no usage: charging the whole hold');
+    await tab.pay(usage ?? admission.worstCase,
+      usage ? undefined : `the answer carried no usage: charging ${tab.worstCase}`);
     return result;
+  }
+
+  #holdTab(hold: Reservation): Tab {
+    return {
+      model: hold.model ?? '',
+      worstCase: 'the whole hold',
+      pay: (usage, why) => this.#settle(hold, usage, why),
+      cancel: () => this.#release(hold),
+    };
+  }
+
+  #chargeTab(call: OverLimitCall): Tab {
+    return {
+      model: call.model,
+      worstCase: 'the call\'s whole estimate',
+      pay: (usage, why) => this.#charge(call, usage, why),
+      cancel: async () => {},
+    };
   }
 
   /** Reserves; on a DENY does what onLimit says; on an unreachable ledger fails closed or open. */
@@ -312,59 +351,47 @@ class Guardian {
   }
 
   /**
-   * onLimit 'warn': the call goes ahead all the same. A DENY holds nothing, so to have what the call spends in the
-   * ledger the guard takes the smallest hold there is (one input token, no output) and settles the real usage on
-   * it, which the ledger books as an overrun. When even that is denied (the budget is frozen, out of calls, or has
-   * nothing left at all) the call runs untracked, and an error is logged.
+   * onLimit 'warn': the call goes ahead all the same, as it was asked. A DENY holds nothing, so what the call uses
+   * is booked afterwards as a direct charge (POST /v1/budgets/{id}/charges), which the ledger never refuses: it is
+   * spend that happened, flagged over the limit. One Idempotency-Key per call, so a retried charge is booked once.
    */
-  async #overLimit(kind: Kind, model: string, inputTokens: number, maxOutput: number | undefined,
-    denied: BudgetDenied): Promise<Admission> {
-    const worstCase = { inputTokens, outputTokens: maxOutput ?? 0 };
+  #overLimit(kind: Kind, model: string, inputTokens: number, maxOutput: number | undefined,
+    denied: BudgetDenied): Admission {
     this.#logger.warn(`budget-ledger: over the limit (${denied.reason}, ${denied.available ?? '?'} left); `
-      + `calling ${model} anyway (onLimit: 'warn')`);
-    try {
-      const hold = await this.ledger.reserve({
-        budgetId: this.budgetId as string, model, inputTokens: 1, maxOutputTokens: 0,
-        ...(this.#options.ttlSeconds !== undefined ? { ttlSeconds: this.#options.ttlSeconds } : {}),
-        metadata: {
-          guard: 'typescript', call: kind, onLimit: 'warn', overLimit: denied.reason, ...this.#options.metadata,
-        },
-      });
-      this.#saw(hold.available);
-      return { hold, inputTokens, worstCase, tracking: true };
-    } catch (error) {
-      if (!(error instanceof BudgetDenied) && !(error instanceof LedgerUnavailable)) {
-        throw error;
-      }
-      this.#logger.error(`budget-ledger: not even a token-sized hold fits (${describe(error)}); the call to ${model} `
-        + 'runs untracked: what it spends is not recorded');
-      return { inputTokens, worstCase };
-    }
+      + `calling ${model} anyway (onLimit: 'warn'); what it uses is booked as a direct charge`);
+    return {
+      inputTokens,
+      worstCase: { inputTokens, outputTokens: maxOutput ?? 0 },
+      overLimit: {
+        budgetId: this.budgetId as string, model, idempotencyKey: `charge-${randomUUID()}`,
+        metadata: { guard: 'typescript', call: kind, onLimit: 'warn', overLimit: denied.reason, ...this.#options.metadata },
+      },
+    };
   }
 
-  /** An exception from the SDK before an answer: release, or charge the whole hold when it may have been billed. */
-  async #afterFailure(hold: Reservation, worstCase: SettleRequest, error: unknown): Promise<void> {
+  /** An exception from the SDK before an answer: nothing to pay if it was never billed, else the worst case. */
+  async #afterFailure(tab: Tab, worstCase: SettleRequest, error: unknown): Promise<void> {
     if (neverBilled(error)) {
-      await this.#release(hold);
+      await tab.cancel();
     } else {
-      await this.#settle(hold, worstCase,
-        `no answer came back (${describe(error)}); the outcome is unknown, so the whole hold is charged`);
+      await tab.pay(worstCase,
+        `no answer came back (${describe(error)}); the outcome is unknown, so ${tab.worstCase} is charged`);
     }
   }
 
-  #watchStream(kind: Kind, data: unknown, hold: Reservation, admission: Admission, keepAlive: KeepAlive,
+  #watchStream(kind: Kind, data: unknown, tab: Tab, admission: Admission, keepAlive: KeepAlive | undefined,
     hideUsage: boolean): unknown {
     const inner = data as AsyncIterable<Record<string, unknown>> & { controller?: AbortController };
-    const watcher = new StreamWatcher(kind, hold.model ?? '');
+    const watcher = new StreamWatcher(kind, tab.model);
     const guardian = this;
     async function* guarded(): AsyncGenerator<unknown> {
       let failure: unknown;
       try {
         const iterator = inner[Symbol.asyncIterator]();
         while (true) {
-          keepAlive.reading(true);
+          keepAlive?.reading(true);
           const next = await iterator.next();
-          keepAlive.reading(false);
+          keepAlive?.reading(false);
           if (next.done) {
             break;
           }
@@ -393,8 +420,8 @@ class Guardian {
         failure = error;
         throw error;
       } finally {
-        keepAlive.stop();
-        await guardian.#finishStream(watcher, hold, admission, failure);
+        keepAlive?.stop();
+        await guardian.#finishStream(watcher, tab, admission, failure);
       }
     }
     const generator = guarded();
@@ -411,9 +438,9 @@ class Guardian {
         watcher.abandoned = true;
         if (!reading) {
           reading = true;
-          keepAlive.stop();
+          keepAlive?.stop();
           inner.controller?.abort();
-          await guardian.#finishStream(watcher, hold, admission, undefined);
+          await guardian.#finishStream(watcher, tab, admission, undefined);
         }
         return generator.return(value);
       },
@@ -440,25 +467,24 @@ class Guardian {
     return new SyntheticStream(iterate, controller);
   }
 
-  async #finishStream(watcher: StreamWatcher, hold: Reservation, admission: Admission, failure: unknown):
-    Promise<void> {
+  async #finishStream(watcher: StreamWatcher, tab: Tab, admission: Admission, failure: unknown): Promise<void> {
     const usage = watcher.usage();
     if (usage) {
-      await this.#settle(hold, usage);
+      await tab.pay(usage);
       return;
     }
     if (failure !== undefined && !watcher.started && neverBilled(failure)) {
-      await this.#release(hold);
+      await tab.cancel();
       return;
     }
-    const model = hold.model ?? '';
+    const model = tab.model;
     if (isReasoningModel(model)) {
-      await this.#settle(hold, admission.worstCase,
-        `the stream of ${model} ended before its usage; its hidden reasoning cannot be counted: charging the whole hold`);
+      await tab.pay(admission.worstCase, `the stream of ${model} ended before its usage; its hidden reasoning cannot `
+        + `be counted: charging ${tab.worstCase}`);
       return;
     }
     const counted = await watcher.countedUsage(admission.inputTokens);
-    await this.#settle(hold, counted, `the stream ended before its usage: charging ${counted.inputTokens} input `
+    await tab.pay(counted, `the stream ended before its usage: charging ${counted.inputTokens} input `
       + `and ${counted.outputTokens} counted output tokens`);
   }
 
@@ -477,6 +503,42 @@ class Guardian {
       // line is what an operator settles late from.
       this.#logger.error(`budget-ledger: could not settle reservation ${hold.id} with ${JSON.stringify(usage)}; `
         + `it will expire: ${describe(error)}`);
+    }
+  }
+
+  /**
+   * Books what an over-limit call used as a direct charge. The limit never refuses one, but the budget's overrun
+   * policy bounds how far past its room a CLIENT key may charge: refused, nothing is recorded, and only the log says
+   * so (the caller has its answer; raising now would lose it).
+   */
+  async #charge(call: OverLimitCall, usage: SettleRequest, why?: string): Promise<void> {
+    if (why) {
+      this.#logger.warn(`budget-ledger: over-limit call to ${call.model}: ${why}`);
+    }
+    try {
+      const charged = await this.ledger.charge(call.budgetId, {
+        model: call.model, ...usage, reason: 'called over the limit (onLimit: warn)', metadata: call.metadata,
+      }, { idempotencyKey: call.idempotencyKey });
+      this.spent = addDecimal(this.spent, charged.amount);
+      this.#saw(charged.available);
+      if (charged.capped) {
+        this.#logger.error(`budget-ledger: the over-limit call to ${call.model} asked ${charged.requested ?? '?'} `
+          + `but the budget's overrun policy (CAP) booked only ${charged.amount}; the rest of what it spent is not `
+          + `recorded (an ADMIN key can book it with POST /v1/budgets/${call.budgetId}/charges)`);
+      }
+    } catch (error) {
+      if (error instanceof BudgetLedgerError && error.code === 'OVERRUN_LIMIT_EXCEEDED') {
+        this.#logger.error(`budget-ledger: the over-limit call to ${call.model} (${JSON.stringify(usage)}) was made `
+          + `but what it spent is NOT recorded: the budget's overrun policy refuses a client's charge this far past `
+          + `its limit (the most it may book is ${String(error.problem?.maxCharge ?? error.problem?.maxChargedTokens ?? '?')}). `
+          + `An ADMIN key can book it (POST /v1/budgets/${call.budgetId}/charges, Idempotency-Key `
+          + `${call.idempotencyKey}), or raise the budget's maxOverrun so warn-mode calls are booked.`);
+        return;
+      }
+      // The answer still goes to the caller; this log line (with the Idempotency-Key) is what an operator books from.
+      this.#logger.error(`budget-ledger: could not book the over-limit call to ${call.model} with `
+        + `${JSON.stringify(usage)} as a direct charge (Idempotency-Key ${call.idempotencyKey}); what it spent is `
+        + `not recorded: ${describe(error)}`);
     }
   }
 

@@ -10,7 +10,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { BudgetExceeded, compareDecimal, estimateAnthropicInput, guard } from 'budget-ledger';
 
 import { FakeProvider } from '../testing/fake-provider.mjs';
-import { adminKey, assertReconciled, budget, recordingLogger, reservations, url } from '../testing/service.mjs';
+import { admin, adminKey, assertReconciled, budget, clientKey, recordingLogger, reservations, url } from '../testing/service.mjs';
 
 const provider = new FakeProvider();
 const system = 'You are terse.';
@@ -151,8 +151,9 @@ test('a DENY with onLimit stop answers a marked Message, and a marked stream for
 });
 
 test('a DENY with onLimit warn makes the call and records its spend', async () => {
-  const { id } = await budget('0.0001');
-  const client = guarded(id, { onLimit: 'warn' });
+  // A CLIENT key may book a charge up to 0.01 past the limit here (maxOverrun); the call costs 0.0003.
+  const { id } = await budget('0.0001', { maxOverrun: '0.01' });
+  const client = guarded(id, { onLimit: 'warn', ledger: { url, apiKey: await clientKey(id) } });
 
   await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1000, messages });
 
@@ -160,6 +161,10 @@ test('a DENY with onLimit warn makes the call and records its spend', async () =
   // 40 x 3.00 + 12 x 15.00 per million
   assert.equal(client.spent, '0.0003');
   assert.ok(logger.lines.some((line) => line.includes("onLimit: 'warn'")));
+  assert.deepEqual(await reservations(id), [], 'booked as a direct charge, without a hold');
+  const usage = await admin.usage(id);
+  assert.equal(usage.total.spend, '0.0003');
+  assert.equal(usage.total.charges, 1);
 });
 
 test('a downgrade sends the fallback model', async () => {

@@ -75,7 +75,8 @@ test('a dry run decides without holding anything', async () => {
 
 test('usage: spend by model', async () => {
   const { id } = await budget('1.00');
-  const hold = await ledger.reserve({ budgetId: id, model: 'gpt-4o-mini', inputTokens: 10, maxOutputTokens: 10 });
+  // Held for what the call may use (50 input, up to 100 output), settled at what it used: within the hold.
+  const hold = await ledger.reserve({ budgetId: id, model: 'gpt-4o-mini', inputTokens: 50, maxOutputTokens: 100 });
   await ledger.settle(hold.id, { inputTokens: 50, outputTokens: 20 });
 
   const report = await ledger.usage(id, { groupBy: 'model' });

@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { BudgetExceeded, LedgerUnavailable, compareDecimal, guard } from 'budget-ledger';
 
 import { FakeProvider } from '../testing/fake-provider.mjs';
-import { adminKey, assertReconciled, budget, clientKey, recordingLogger, reservations, url } from '../testing/service.mjs';
+import { admin, adminKey, assertReconciled, budget, clientKey, recordingLogger, reservations, url } from '../testing/service.mjs';
 
 const provider = new FakeProvider();
 const messages = [{ role: 'user', content: 'Say hello to the budget ledger in five words.' }];
@@ -144,9 +144,19 @@ test('a DENY with onLimit stop answers a marked ChatCompletion without asking th
   assert.equal(provider.requests.length, 0);
 });
 
-test('a DENY with onLimit warn logs, makes the call, and still records what it spent as an overrun', async () => {
-  const { id } = await budget('0.0001');
-  const client = guarded(id, { onLimit: 'warn' });
+/** The direct charges booked on a budget, from its budget.charged events (oldest first). */
+async function charges(budgetId) {
+  const response = await fetch(`${url}/v1/events?type=budget.charged&budgetId=${budgetId}`,
+    { headers: { Authorization: `Bearer ${adminKey}` } });
+  assert.equal(response.status, 200, await response.clone().text());
+  return (await response.json()).items.map((event) => event.data);
+}
+
+test('a DENY with onLimit warn logs, makes the call as asked, and books what it used as a direct charge past the limit', async () => {
+  // A CLIENT key's charge past the limit is bounded by the budget's overrun policy: the operator lets it book up to
+  // 0.01 past the limit (maxOverrun, set by the ADMIN that creates the budget).
+  const { id } = await budget('0.0001', { maxOverrun: '0.01' });
+  const client = guarded(id, { onLimit: 'warn', ledger: { url, apiKey: await clientKey(id) } });
 
   // gpt-4o with 500 output tokens would hold 0.005: more than the budget has
   const answer = await client.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 500 });
@@ -154,27 +164,79 @@ test('a DENY with onLimit warn logs, makes the call, and still records what it s
   assert.equal(answer.choices[0].message.content, 'Hello from the fake LLM');
   assert.equal(provider.requests.length, 1);
   assert.equal(provider.requests[0].body.max_tokens, 500);
-  assert.ok(logger.lines.some((line) => /WARN .*over the limit \(INSUFFICIENT_FUNDS/.test(line)), logger.lines.join('\n'));
+  assert.ok(logger.lines.some((line) => /WARN .*over the limit \(INSUFFICIENT_FUNDS.*direct charge/.test(line)), logger.lines.join('\n'));
   // 50 x 2.50 + 20 x 10.00 per million
   assert.equal(client.spent, '0.000325');
-  const [hold] = await reservations(id);
-  assert.equal(hold.status, 'SETTLED');
-  assert.equal(hold.charged, '0.000325');
-  assert.notEqual(hold.overrun, '0');
+  assert.equal(client.remaining, '-0.000225');
+  assert.deepEqual(await reservations(id), [], 'no hold: nothing is reserved for a call over the limit');
+  const [charge] = await charges(id);
+  assert.equal(charge.amount, '0.000325');
+  assert.equal(charge.model, 'gpt-4o');
+  assert.equal(charge.tokens, 70);
+  assert.equal(charge.overLimit, true);
+  const usage = await admin.usage(id);
+  assert.equal(usage.total.spend, '0.000325');
+  assert.equal(usage.total.charges, 1);
+  await assertReconciled();
 });
 
-test('onLimit warn on a budget with no room even for a token-sized hold makes the call untracked, and says so', async () => {
+test('onLimit warn on a budget with nothing left at all still books the call, and a stream is charged its final usage', async () => {
   // one input token of gpt-4o-mini is 0.00000015: more than this
-  const { id } = await budget('0.0000001');
-  const client = guarded(id, { onLimit: 'warn' });
+  const { id } = await budget('0.0000001', { maxOverrun: '0.01' });
+  const client = guarded(id, { onLimit: 'warn', ledger: { url, apiKey: await clientKey(id) } });
+  provider.next({ text: 'one two three four', input: 30, output: 9 });
 
-  const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 50 });
+  const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 50, stream: true });
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
 
-  assert.equal(answer.choices[0].message.content, 'Hello from the fake LLM');
-  assert.equal(provider.requests.length, 1);
-  assert.ok(logger.lines.some((line) => /^ERROR .*runs untracked/.test(line)), logger.lines.join('\n'));
+  assert.equal(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? '').join(''), 'one two three four');
+  assert.deepEqual(provider.requests[0].body.stream_options, { include_usage: true });
+  assert.ok(chunks.every((chunk) => chunk.choices.length > 0 && !('usage' in chunk)), 'the usage chunk it did not ask for is hidden');
+  assert.ok(!logger.lines.some((line) => line.startsWith('ERROR')), logger.lines.join('\n'));
+  // 30 x 0.15 + 9 x 0.60 per million
+  assert.equal(client.spent, '0.0000099');
   assert.deepEqual(await reservations(id), []);
+  const [charge] = await charges(id);
+  assert.equal(charge.amount, '0.0000099');
+  assert.equal(charge.overLimit, true);
+  await assertReconciled();
+});
+
+test('onLimit warn books a frozen budget\'s call too: a charge is spend that happened, not a request', async () => {
+  const { id } = await budget('1.00');
+  const frozen = await fetch(`${url}/v1/budgets/${id}/freeze`, {
+    method: 'POST', headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ reason: 'ts warn test' }),
+  });
+  assert.equal(frozen.status, 200, await frozen.clone().text());
+  const client = guarded(id, { onLimit: 'warn', ledger: { url, apiKey: await clientKey(id) } });
+
+  await client.chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 50 });
+
+  assert.ok(logger.lines.some((line) => /WARN .*over the limit \(BUDGET_FROZEN/.test(line)), logger.lines.join('\n'));
+  assert.equal(client.spent, '0.0000195');
+  const [charge] = await charges(id);
+  assert.equal(charge.amount, '0.0000195');
+  assert.equal(charge.overLimit, false, 'a frozen budget with room is not over its limit');
+});
+
+test('onLimit warn past what the overrun policy lets a client book: the call is made, nothing is booked, an ERROR says so', async () => {
+  // 0.0001 of room and the default ratio 1: a CLIENT key may book at most 0.0002; the call costs 0.000325.
+  const { id } = await budget('0.0001');
+  const client = guarded(id, { onLimit: 'warn', ledger: { url, apiKey: await clientKey(id) } });
+
+  const answer = await client.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 500 });
+
+  assert.equal(answer.choices[0].message.content, 'Hello from the fake LLM', 'the refusal never reaches the caller');
+  assert.equal(provider.requests.length, 1);
+  assert.ok(logger.lines.some((line) => /^ERROR .*NOT recorded.*overrun policy.*0\.0002.*ADMIN key can book it.*maxOverrun/.test(line)),
+    logger.lines.join('\n'));
   assert.equal(client.spent, '0');
+  assert.deepEqual(await charges(id), []);
+  assert.deepEqual(await reservations(id), []);
+  assert.equal((await admin.usage(id)).total.charges, 0);
+  await assertReconciled();
 });
 
 test('a downgrade sends the fallback model the ledger chose', async () => {
@@ -316,15 +378,19 @@ test('embeddings are held and settled with their input tokens', async () => {
   await admin.putPrice('text-embedding-3-small', { inputPerMillion: '0.02', outputPerMillion: '0', currency: 'USD' });
   const { id } = await budget('1.00');
   const client = guarded(id);
-  provider.next({ input: 1000 });
+  // What OpenAI reports for these two strings: one cl100k_base token each (the guard counts them the same way, so
+  // the hold is what the call costs; a report far above the hold would be an overrun the ledger refuses).
+  provider.next({ input: 2 });
 
   const answer = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['hello', 'world'] });
 
   assert.equal(answer.data.length, 1);
   const [hold] = await reservations(id);
   assert.equal(hold.inputTokens, 2);
-  assert.equal(hold.settledInputTokens, 1000);
-  assert.equal(client.spent, '0.00002');
+  assert.equal(hold.status, 'SETTLED');
+  assert.equal(hold.settledInputTokens, 2);
+  // 2 x 0.02 per million
+  assert.equal(client.spent, '0.00000004');
 });
 
 test('16 concurrent guarded calls on a budget that fits 5: exactly 5 reach the provider', async () => {

@@ -11,12 +11,12 @@ from .client import Amount, AsyncBudgetLedger, AsyncHold, BudgetLedger, Hold, Re
 from .errors import (AuthenticationFailed, BudgetExceeded, BudgetLedgerError, Conflict, InvalidRequest,
                      LedgerUnavailable, NotFound, PermissionDenied, RateLimited)
 from .guard import GuardState, OnLimit, guard, guard_state
-from .types import Budget, Decision, Page, Reservation, UsageGroup, UsageReport, UsageTotals
+from .types import Budget, Charge, Decision, Page, Reservation, UsageGroup, UsageReport, UsageTotals
 
 __all__ = [
     "__version__", "guard", "guard_state", "GuardState", "OnLimit",
     "BudgetLedger", "AsyncBudgetLedger", "RetryPolicy", "Hold", "AsyncHold", "Amount",
     "BudgetLedgerError", "BudgetExceeded", "LedgerUnavailable", "InvalidRequest", "AuthenticationFailed",
     "PermissionDenied", "NotFound", "Conflict", "RateLimited",
-    "Budget", "Reservation", "Decision", "Page", "UsageReport", "UsageGroup", "UsageTotals",
+    "Budget", "Reservation", "Charge", "Decision", "Page", "UsageReport", "UsageGroup", "UsageTotals",
 ]

@@ -23,7 +23,7 @@ from typing import (Any, AsyncIterator, Callable, Dict, Generic, Iterator, Mappi
 import httpx
 
 from .errors import LedgerUnavailable, from_problem
-from .types import Budget, Decision, Page, Reservation, UsageReport
+from .types import Budget, Charge, Decision, Page, Reservation, UsageReport
 
 __all__ = ["BudgetLedger", "AsyncBudgetLedger", "RetryPolicy", "Hold", "AsyncHold", "Amount"]
 
@@ -117,6 +117,20 @@ class _Requests:
                          "reasoningTokens": reasoning_tokens or None})
 
     @staticmethod
+    def charge_body(model: Optional[str], input_tokens: Optional[int], output_tokens: Optional[int],
+                    cache_read_tokens: Optional[int], cache_write_tokens: Optional[int],
+                    reasoning_tokens: Optional[int], amount: Optional[Amount], reason: Optional[str],
+                    metadata: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+        body = {"model": model, "reason": reason, "metadata": dict(metadata) if metadata else None}
+        if amount is not None:
+            body["amount"] = _money(amount)
+        if model is not None or input_tokens is not None or output_tokens is not None:
+            body.update({"inputTokens": input_tokens or 0, "outputTokens": output_tokens or 0,
+                         "cacheReadTokens": cache_read_tokens or None, "cacheWriteTokens": cache_write_tokens or None,
+                         "reasoningTokens": reasoning_tokens or None})
+        return _compact(body)
+
+    @staticmethod
     def page(parse: Callable[[Any], T]) -> Callable[[Any], Page[T]]:
         return lambda data: Page([parse(item) for item in data["items"]], data.get("nextCursor"))
 
@@ -193,6 +207,10 @@ class _Base:
 
     def _settle(self, reservation_id: str, body: Dict[str, Any], key: Optional[str]) -> _Request[Reservation]:
         return _Request("POST", f"/v1/reservations/{reservation_id}/settle", Reservation.from_json, body,
+                        key=key or str(uuid.uuid4()))
+
+    def _charge(self, budget_id: str, body: Dict[str, Any], key: Optional[str]) -> _Request[Charge]:
+        return _Request("POST", f"/v1/budgets/{budget_id}/charges", Charge.from_json, body,
                         key=key or str(uuid.uuid4()))
 
     def _release(self, reservation_id: str, key: Optional[str]) -> _Request[Reservation]:
@@ -312,6 +330,18 @@ class BudgetLedger(_Base):
 
     def release(self, reservation_id: str, *, idempotency_key: Optional[str] = None) -> Reservation:
         return self._send(self._release(reservation_id, idempotency_key))
+
+    def charge(self, budget_id: str, *, model: Optional[str] = None, input_tokens: Optional[int] = None,
+               output_tokens: Optional[int] = None, cache_read_tokens: Optional[int] = None,
+               cache_write_tokens: Optional[int] = None, reasoning_tokens: Optional[int] = None,
+               amount: Optional[Amount] = None, reason: Optional[str] = None,
+               metadata: Optional[Mapping[str, Any]] = None, idempotency_key: Optional[str] = None) -> Charge:
+        """POST /v1/budgets/{id}/charges: books spend that already happened, without a hold (``amount``, or
+        ``model`` with token counts, priced from the catalog). Never denied: past a limit it is booked all the same,
+        with ``over_limit``. Pass the same ``idempotency_key`` on a retry so it is booked once."""
+        body = _Requests.charge_body(model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                                     reasoning_tokens, amount, reason, metadata)
+        return self._send(self._charge(budget_id, body, idempotency_key))
 
     def extend(self, reservation_id: str, ttl_seconds: int, *, idempotency_key: Optional[str] = None) -> Reservation:
         return self._send(self._extend(reservation_id, ttl_seconds, idempotency_key))
@@ -451,6 +481,15 @@ class AsyncBudgetLedger(_Base):
 
     async def release(self, reservation_id: str, *, idempotency_key: Optional[str] = None) -> Reservation:
         return await self._send(self._release(reservation_id, idempotency_key))
+
+    async def charge(self, budget_id: str, *, model: Optional[str] = None, input_tokens: Optional[int] = None,
+                     output_tokens: Optional[int] = None, cache_read_tokens: Optional[int] = None,
+                     cache_write_tokens: Optional[int] = None, reasoning_tokens: Optional[int] = None,
+                     amount: Optional[Amount] = None, reason: Optional[str] = None,
+                     metadata: Optional[Mapping[str, Any]] = None, idempotency_key: Optional[str] = None) -> Charge:
+        body = _Requests.charge_body(model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                                     reasoning_tokens, amount, reason, metadata)
+        return await self._send(self._charge(budget_id, body, idempotency_key))
 
     async def extend(self, reservation_id: str, ttl_seconds: int, *,
                      idempotency_key: Optional[str] = None) -> Reservation:

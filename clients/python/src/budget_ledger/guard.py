@@ -27,9 +27,9 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequen
 
 from ._calls import Call, Meter, Usage
 from .client import AsyncBudgetLedger, BudgetLedger
-from .errors import BudgetExceeded, LedgerUnavailable
+from .errors import BudgetExceeded, BudgetLedgerError, LedgerUnavailable
 from .tokens import is_reasoning_model
-from .types import Reservation
+from .types import Charge, Reservation
 
 __all__ = ["guard", "guard_state", "OnLimit", "GuardState"]
 
@@ -194,13 +194,26 @@ class _Settings:
 
 
 @dataclass
+class _OverLimit:
+    """A call made over the limit (on_limit="warn"): where, and under which Idempotency-Key, what it used is booked
+    as a direct charge."""
+
+    budget_id: str
+    model: str
+    idempotency_key: str
+    metadata: Dict[str, Any]
+
+
+@dataclass
 class _Admission:
-    """How a call goes out: with ``hold`` (None: untracked), the decision applied or not, or stopped by a DENY."""
+    """How a call goes out: with ``hold`` (None: untracked, or ``over_limit``: booked afterwards as a direct
+    charge), the decision applied or not, or stopped by a DENY."""
 
     hold: Optional[Reservation] = None
     apply: bool = True
     stopped: Optional[BudgetExceeded] = None
     untracked: Optional[str] = None
+    over_limit: Optional[_OverLimit] = None
 
 
 def _never_sent(error: BaseException) -> bool:
@@ -280,22 +293,51 @@ class _Engine(GuardState):
                     ttl_seconds=self.settings.ttl_seconds,
                     metadata={"guard": "python", "call": call.kind, **self.settings.metadata})
 
-    def _warn_args(self, call: Call, denied: BudgetExceeded) -> Dict[str, Any]:
-        return dict(model=call.model, input_tokens=1, max_output_tokens=0, ttl_seconds=self.settings.ttl_seconds,
-                    metadata={"guard": "python", "call": call.kind, "onLimit": "warn", "overLimit": denied.reason,
-                              **self.settings.metadata})
-
-    def _on_deny(self, call: Call, denied: BudgetExceeded) -> Optional[_Admission]:
-        """raise or stop; None for warn (the caller then takes the smallest hold)."""
+    def _on_deny(self, budget_id: str, call: Call, denied: BudgetExceeded) -> _Admission:
+        """raise, stop, or for warn make the call with no hold and book what it used afterwards as a direct charge
+        (the ledger never refuses one: it is spend that happened, flagged over the limit)."""
         denied.model = call.model
         self._saw(denied.remaining)
         if self.settings.on_limit == "raise":
             raise denied
         if self.settings.on_limit == "stop":
             return _Admission(stopped=denied)
-        self.log.warning("budget-ledger: over the limit (%s, %s left); calling %s anyway (on_limit='warn')",
-                         denied.reason, denied.remaining, call.model)
-        return None
+        self.log.warning("budget-ledger: over the limit (%s, %s left); calling %s anyway (on_limit='warn'); what it "
+                         "uses is booked as a direct charge", denied.reason, denied.remaining, call.model)
+        return _Admission(over_limit=_OverLimit(
+            budget_id=budget_id, model=call.model, idempotency_key=f"charge-{uuid.uuid4()}",
+            metadata={"guard": "python", "call": call.kind, "onLimit": "warn", "overLimit": denied.reason,
+                      **self.settings.metadata}))
+
+    def _charge_args(self, over: _OverLimit, usage: Usage) -> Dict[str, Any]:
+        return dict(model=over.model, **cast(Dict[str, Any], usage), reason="called over the limit (on_limit: warn)",
+                    metadata=over.metadata, idempotency_key=over.idempotency_key)
+
+    def _charged(self, charge: Charge) -> None:
+        with self._counter:
+            self.spent += charge.amount
+            self.remaining = charge.available
+        if charge.capped:
+            self.log.error("budget-ledger: the over-limit call to %s asked %s but the budget's overrun policy (CAP) "
+                           "booked only %s; the rest of what it spent is not recorded (an ADMIN key can book it "
+                           "with POST /v1/budgets/%s/charges)", charge.model, charge.requested, charge.amount,
+                           charge.budget_id)
+
+    def _not_charged(self, over: _OverLimit, usage: Usage, error: Exception) -> None:
+        if isinstance(error, BudgetLedgerError) and error.code == "OVERRUN_LIMIT_EXCEEDED":
+            # A client's charge past the limit is bounded by the budget's overrun policy (docs/charging.md): the call
+            # was made, its answer is the caller's, and only this line says the spend is missing from the ledger.
+            most = error.problem.get("maxCharge", error.problem.get("maxChargedTokens", "?"))
+            self.log.error("budget-ledger: the over-limit call to %s (%s) was made but what it spent is NOT "
+                           "recorded: the budget's overrun policy refuses a client's charge this far past its limit "
+                           "(the most it may book is %s). An ADMIN key can book it (POST /v1/budgets/%s/charges, "
+                           "Idempotency-Key %s), or raise the budget's maxOverrun so warn-mode calls are booked.",
+                           over.model, dict(usage), most, over.budget_id, over.idempotency_key)
+            return
+        # The answer is the caller's; this line (with the Idempotency-Key) is what an operator books from.
+        self.log.error("budget-ledger: could not book the over-limit call to %s with %s as a direct charge "
+                       "(Idempotency-Key %s); what it spent is not recorded: %s", over.model, dict(usage),
+                       over.idempotency_key, error)
 
     def _unavailable(self, call: Call, error: LedgerUnavailable) -> _Admission:
         if not self.settings.fail_open:
@@ -367,14 +409,7 @@ class _SyncEngine(_Engine):
                 self._saw(hold.available)
                 return _Admission(hold=hold)
             except BudgetExceeded as denied:
-                admission = self._on_deny(call, denied)
-                if admission is not None:
-                    return admission
-                try:
-                    return _Admission(hold=self.ledger.reserve(budget_id, **self._warn_args(call, denied)),
-                                      apply=False)
-                except BudgetExceeded as again:
-                    return _Admission(untracked=f"over the limit ({again.reason})")
+                return self._on_deny(budget_id, call, denied)
         except LedgerUnavailable as error:
             return self._unavailable(call, error)
 
@@ -403,6 +438,10 @@ class _SyncEngine(_Engine):
 
     def _failed(self, call: Call, admission: _Admission, error: BaseException) -> None:
         if admission.hold is None:
+            if admission.over_limit is not None and not _never_sent(error):
+                self.log.warning("budget-ledger: no answer came back for the over-limit call to %s (%s); the outcome "
+                                 "is unknown, so its whole estimate is charged", call.model, error)
+                self._charge(admission.over_limit, self._whole(call, admission))
             return
         if _never_sent(error):
             self._release(admission.hold)
@@ -413,6 +452,9 @@ class _SyncEngine(_Engine):
 
     def _finish(self, call: Call, admission: _Admission, usage: Optional[Usage]) -> None:
         if admission.hold is None:
+            if admission.over_limit is not None:
+                self._charge(admission.over_limit, usage if usage is not None else self._whole(call, admission))
+                return
             if admission.untracked:
                 self.log.error("budget-ledger: an untracked call to %s (%s) used %s", call.model,
                                admission.untracked, usage)
@@ -427,6 +469,12 @@ class _SyncEngine(_Engine):
         except Exception as error:  # noqa: BLE001 - never in place of the caller's answer or error
             # The answer is the caller's; the hold stays on the budget until it expires (docs/charging.md).
             self.log.warning("budget-ledger: could not settle reservation %s with %s: %s", hold.id, dict(usage), error)
+
+    def _charge(self, over: _OverLimit, usage: Usage) -> None:
+        try:
+            self._charged(self.ledger.charge(over.budget_id, **self._charge_args(over, usage)))
+        except Exception as error:  # noqa: BLE001 - never in place of the caller's answer or error
+            self._not_charged(over, usage, error)
 
     def _release(self, hold: Reservation) -> None:
         try:
@@ -508,14 +556,7 @@ class _AsyncEngine(_Engine):
                 self._saw(hold.available)
                 return _Admission(hold=hold)
             except BudgetExceeded as denied:
-                admission = self._on_deny(call, denied)
-                if admission is not None:
-                    return admission
-                try:
-                    return _Admission(hold=await self.ledger.reserve(budget_id, **self._warn_args(call, denied)),
-                                      apply=False)
-                except BudgetExceeded as again:
-                    return _Admission(untracked=f"over the limit ({again.reason})")
+                return self._on_deny(budget_id, call, denied)
         except LedgerUnavailable as error:
             return self._unavailable(call, error)
 
@@ -544,6 +585,10 @@ class _AsyncEngine(_Engine):
 
     async def _failed(self, call: Call, admission: _Admission, error: BaseException) -> None:
         if admission.hold is None:
+            if admission.over_limit is not None and not _never_sent(error):
+                self.log.warning("budget-ledger: no answer came back for the over-limit call to %s (%s); the outcome "
+                                 "is unknown, so its whole estimate is charged", call.model, error)
+                await self._charge(admission.over_limit, self._whole(call, admission))
             return
         if _never_sent(error):
             await self._release(admission.hold)
@@ -554,6 +599,9 @@ class _AsyncEngine(_Engine):
 
     async def _finish(self, call: Call, admission: _Admission, usage: Optional[Usage]) -> None:
         if admission.hold is None:
+            if admission.over_limit is not None:
+                await self._charge(admission.over_limit, usage if usage is not None else self._whole(call, admission))
+                return
             if admission.untracked:
                 self.log.error("budget-ledger: an untracked call to %s (%s) used %s", call.model,
                                admission.untracked, usage)
@@ -567,6 +615,12 @@ class _AsyncEngine(_Engine):
             self._booked(await self.ledger.settle(hold.id, **cast(Dict[str, Any], usage)))
         except Exception as error:  # noqa: BLE001 - never in place of the caller's answer or error
             self.log.warning("budget-ledger: could not settle reservation %s with %s: %s", hold.id, dict(usage), error)
+
+    async def _charge(self, over: _OverLimit, usage: Usage) -> None:
+        try:
+            self._charged(await self.ledger.charge(over.budget_id, **self._charge_args(over, usage)))
+        except Exception as error:  # noqa: BLE001 - never in place of the caller's answer or error
+            self._not_charged(over, usage, error)
 
     async def _release(self, hold: Reservation) -> None:
         try:

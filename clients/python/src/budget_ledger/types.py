@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, Generic, List, Mapping, Optional, Tuple, TypeVar
 
-__all__ = ["Budget", "Reservation", "Decision", "UsageTotals", "UsageGroup", "UsageReport", "Page"]
+__all__ = ["Budget", "Reservation", "Charge", "Decision", "UsageTotals", "UsageGroup", "UsageReport", "Page"]
 
 T = TypeVar("T")
 
@@ -89,6 +89,35 @@ class Reservation:
 
 
 @dataclass(frozen=True)
+class Charge:
+    """A direct charge as booked: spend that already happened, without a hold. ``over_limit``: it went past what a
+    budget of the chain had available (booked all the same; for a CLIENT key only within each budget's overrun
+    policy, past which the ledger answers 422 OVERRUN_LIMIT_EXCEEDED or caps); ``available`` is then negative.
+    ``capped``: a budget's overrun policy (CAP) booked less than was asked, which ``requested`` says."""
+
+    id: str
+    budget_id: str
+    amount: Decimal
+    currency: str
+    tokens: Optional[int]
+    model: Optional[str]
+    over_limit: bool
+    available: Decimal
+    unit: str
+    raw: Dict[str, Any] = field(repr=False, compare=False)
+    capped: bool = False
+    requested: Optional[Decimal] = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Charge":
+        return cls(id=data["id"], budget_id=data["budgetId"], amount=Decimal(data["amount"]),
+                   currency=data["currency"], tokens=data.get("tokens"), model=data.get("model"),
+                   over_limit=bool(data["overLimit"]), available=Decimal(data["available"]), unit=data["unit"],
+                   raw=dict(data), capped=bool(data.get("capped", False)),
+                   requested=Decimal(data["requested"]) if data.get("requested") is not None else None)
+
+
+@dataclass(frozen=True)
 class Decision:
     """A dry run's answer (POST /v1/decisions): what a reserve would get now. Nothing was held."""
 
@@ -126,12 +155,13 @@ class UsageTotals:
     calls_denied: int
     overruns: int
     average_cost_per_call: Decimal
+    charges: int = 0
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "UsageTotals":
         return cls(spend=Decimal(data["spend"]), input_tokens=data["inputTokens"], output_tokens=data["outputTokens"],
                    calls_allowed=data["callsAllowed"], calls_denied=data["callsDenied"], overruns=data["overruns"],
-                   average_cost_per_call=Decimal(data["averageCostPerCall"]))
+                   average_cost_per_call=Decimal(data["averageCostPerCall"]), charges=data.get("charges", 0))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ public enum EventType {
 
 	THRESHOLD_CROSSED("budget.threshold_crossed"), EXHAUSTED("budget.exhausted"),
 	PROJECTED_EXHAUSTION("budget.projected_exhaustion"), FROZEN("budget.frozen"),
-	UNFROZEN("budget.unfrozen"), PERIOD_RESET("budget.period_reset"), DENIED("reservation.denied"),
+	UNFROZEN("budget.unfrozen"), PERIOD_RESET("budget.period_reset"), CHARGED("budget.charged"), DENIED("reservation.denied"),
 	OVERRUN("reservation.overrun"), EXPIRED("reservation.expired"), ADJUSTED("reservation.adjusted");
 
 	private final String wireName;

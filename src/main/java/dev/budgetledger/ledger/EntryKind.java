@@ -27,6 +27,11 @@ public enum EntryKind {
 	 * An ADMIN corrected what a settled reservation was charged (a reversal when to zero): spent moves by the
 	 * change, the amount is the net charge after it, the note is the reason. The SETTLE it corrects stays.
 	 */
-	ADJUST
+	ADJUST,
+	/**
+	 * Spend that already happened, booked without a hold (a direct charge, {@code charge_id}): spent moves by it,
+	 * past any limit; the amount is the same, in the budget's unit; the note is its reason.
+	 */
+	CHARGE
 
 }

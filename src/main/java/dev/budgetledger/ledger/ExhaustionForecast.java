@@ -15,6 +15,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
+import org.jspecify.annotations.Nullable;
+
 
 import dev.budgetledger.events.EventType;
 import dev.budgetledger.events.Events;
@@ -95,7 +97,7 @@ class ExhaustionForecast {
 	 */
 	@Transactional(propagation = Propagation.MANDATORY)
 	void afterSettle(List<Budget> chain, Function<Budget, BigDecimal> spentDelta,
-			Function<Budget, BigDecimal> availableDelta, UUID reservationId, Instant now) {
+			Function<Budget, BigDecimal> availableDelta, @Nullable UUID reservationId, Instant now) {
 		for (Budget level : chain) {
 			BigDecimal spent = level.spent().add(spentDelta.apply(level));
 			Projection projection = project(level.period(), level.effectiveLimit(), spent, now).orElse(null);

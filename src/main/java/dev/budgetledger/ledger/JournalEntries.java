@@ -20,7 +20,7 @@ public class JournalEntries {
 	public List<JournalEntry> list(UUID budgetId, long afterId, int limit) {
 		return this.jdbc.sql("""
 				SELECT id, budget_id, reservation_id, kind, amount, spent_delta, reserved_delta, limit_after,
-				       carried_over_after, note, created_at
+				       carried_over_after, note, created_at, charge_id
 				FROM journal_entries WHERE budget_id = :budgetId AND id > :after ORDER BY id LIMIT :limit""")
 			.param("budgetId", budgetId)
 			.param("after", afterId)
@@ -29,7 +29,7 @@ public class JournalEntries {
 					rs.getObject("reservation_id", UUID.class), EntryKind.valueOf(rs.getString("kind")),
 					rs.getBigDecimal("amount"), rs.getBigDecimal("spent_delta"), rs.getBigDecimal("reserved_delta"),
 					rs.getBigDecimal("limit_after"), rs.getBigDecimal("carried_over_after"), rs.getString("note"),
-					rs.getTimestamp("created_at").toInstant()))
+					rs.getTimestamp("created_at").toInstant(), rs.getObject("charge_id", UUID.class)))
 			.list();
 	}
 

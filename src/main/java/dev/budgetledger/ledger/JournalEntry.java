@@ -12,5 +12,5 @@ import org.jspecify.annotations.Nullable;
  */
 public record JournalEntry(long id, UUID budgetId, @Nullable UUID reservationId, EntryKind kind, BigDecimal amount,
 		BigDecimal spentDelta, BigDecimal reservedDelta, @Nullable BigDecimal limitAfter,
-		@Nullable BigDecimal carriedOverAfter, @Nullable String note, Instant createdAt) {
+		@Nullable BigDecimal carriedOverAfter, @Nullable String note, Instant createdAt, @Nullable UUID chargeId) {
 }

@@ -696,12 +696,193 @@ public class Ledger {
 	}
 
 	/**
+	 * Bounds a direct charge by a non-ADMIN key by the overrun policy of every budget of its chain, each in its own
+	 * unit ({@link OverrunPolicy#chargeCeiling}): a charge is a settle without a hold, so what goes past a level's
+	 * room is an overrun, and a client could otherwise exhaust a root it shares by charging what it could never have
+	 * reserved. A level that refuses beyond its ceiling refuses the charge; one that caps lowers it to the ceiling.
+	 */
+	private static Charge chargeWithinCeilings(List<Budget> chain, UUID budgetId, BigDecimal asked,
+			@Nullable Long askedTokens) {
+		BigDecimal moneyCeiling = null;
+		BigDecimal tokenCeiling = null;
+		boolean refused = false;
+		for (Budget level : chain) {
+			OverrunPolicy policy = level.policy().overrun();
+			BigDecimal ceiling = policy.chargeCeiling(level.available(), level.countsTokens());
+			BigDecimal charge = level.countsTokens() ? BigDecimal.valueOf(nonNull(askedTokens)) : asked;
+			if (level.countsTokens()) {
+				tokenCeiling = (tokenCeiling == null) ? ceiling : tokenCeiling.min(ceiling);
+			}
+			else {
+				moneyCeiling = (moneyCeiling == null) ? ceiling : moneyCeiling.min(ceiling);
+			}
+			refused |= charge.compareTo(ceiling) > 0 && policy.action() == OverrunAction.REJECT;
+		}
+		if (refused) {
+			throw new OverrunLimitExceededException(budgetId, asked, askedTokens, moneyCeiling, tokenCeiling);
+		}
+		BigDecimal amount = (moneyCeiling != null) ? asked.min(moneyCeiling) : asked;
+		Long tokens = (askedTokens != null && tokenCeiling != null)
+				? Long.valueOf(Math.min(askedTokens, tokenCeiling.longValueExact())) : askedTokens;
+		return new Charge(amount, tokens);
+	}
+
+	/**
 	 * What a correction did.
 	 * @param before the net charge before it
 	 * @param change what it added to the charge (negative for a reduction)
 	 * @param changed whether it changed anything (a correction to the current net charge does not)
 	 */
 	public record Correction(Reservation reservation, BigDecimal before, BigDecimal change, boolean changed) {
+	}
+
+	/**
+	 * Books spend that already happened, without a hold (a direct charge): on every budget of the chain, money on
+	 * money budgets and tokens on token budgets, in the period current now, journaled as CHARGE with the reason as
+	 * its note. No limit, mode or freeze refuses it; one that goes past what some budget of the chain had available is
+	 * booked and flagged {@code overLimit}. Unless {@code unbounded} (an ADMIN), how far past each level's room it may
+	 * go is that level's overrun policy ({@link #chargeWithinCeilings}), as for a settle.
+	 * It emits what a settle of the same spend would (exhaustion, thresholds, projections) and {@code budget.charged}.
+	 */
+	@Transactional
+	public Charged charge(ChargeCommand command, @Nullable UUID scope) {
+		Instant now = now();
+		UUID leafId = command.budgetId();
+		List<Budget> chain = lockAndRoll(leafId, now);
+		if (!inScope(chain, scope)) {
+			throw new BudgetNotFoundException(leafId);
+		}
+		TokenPrice price = command.price();
+		TokenPrice.Usage usage = command.usage();
+		String moneyUnit = chain.stream().filter(level -> !level.countsTokens()).map(Budget::unit).findFirst()
+			.orElse(null);
+		String currency = (command.currency() != null) ? command.currency()
+				: (price != null) ? price.currency() : moneyUnit;
+		if (currency == null) {
+			throw new TokensRequiredException(leafId);
+		}
+		if (moneyUnit != null && !moneyUnit.equals(currency)) {
+			throw new CurrencyMismatchException(moneyUnit, currency);
+		}
+		if (price != null && !price.currency().equals(currency)) {
+			throw new CurrencyMismatchException(currency, price.currency());
+		}
+		if (usage == null && chain.stream().anyMatch(Budget::countsTokens)) {
+			throw new TokensRequiredException(chain.stream().filter(Budget::countsTokens).findFirst().orElseThrow().id());
+		}
+		BigDecimal amount;
+		if (command.amount() != null) {
+			amount = LedgerWrites.stored(command.amount());
+		}
+		else if (price != null && usage != null) {
+			amount = LedgerWrites.stored(price.cost(usage));
+		}
+		else {
+			throw new dev.budgetledger.errors.InvalidRequestException("amount",
+					"give either amount, or model with inputTokens and outputTokens");
+		}
+		BigDecimal requested = amount;
+		Long requestedTokens = (usage != null) ? Long.valueOf(usage.total()) : null;
+		Charge bounded = command.unbounded() ? new Charge(amount, requestedTokens)
+				: chargeWithinCeilings(chain, leafId, amount, requestedTokens);
+		amount = bounded.amount();
+		Long tokens = bounded.tokens();
+		BigDecimal cappedFrom = (amount.compareTo(requested) < 0) ? requested : null;
+		Long cappedTokensFrom = (tokens != null && requestedTokens != null && tokens < requestedTokens)
+				? requestedTokens : null;
+		BigDecimal tokenCount = BigDecimal.valueOf((tokens != null) ? tokens : 0L);
+		BigDecimal money = amount;
+		Function<Budget, BigDecimal> change = level -> level.countsTokens() ? tokenCount : money;
+		boolean overLimit = chain.stream()
+			.anyMatch(level -> change.apply(level).signum() > 0
+					&& change.apply(level).compareTo(level.available()) > 0);
+		UUID id = Ids.newId(now);
+		UUID rootId = chain.get(0).rootId();
+		this.jdbc.sql("""
+				INSERT INTO charges (id, budget_id, root_id, currency, amount, tokens, model, input_tokens, output_tokens,
+				    cache_read_tokens, cache_write_tokens, reasoning_tokens, over_limit, requested_amount, requested_tokens,
+				    reason, metadata, api_key_id, idempotency_key, created_at)
+				VALUES (:id, :budgetId, :rootId, :currency, :amount, :tokens, :model, :input, :output, :cacheRead,
+				    :cacheWrite, :reasoning, :overLimit, :requested, :requestedTokens, :reason, CAST(:metadata AS jsonb),
+				    :apiKeyId, :idempotencyKey, :now)""")
+			.param("id", id)
+			.param("budgetId", leafId)
+			.param("rootId", rootId)
+			.param("currency", currency)
+			.param("amount", amount)
+			.param("tokens", tokens)
+			.param("model", (price != null) ? price.model() : null)
+			.param("input", (usage != null) ? usage.inputTokens() : null)
+			.param("output", (usage != null) ? usage.outputTokens() : null)
+			.param("cacheRead", (usage != null) ? usage.cacheReadTokens() : null)
+			.param("cacheWrite", (usage != null) ? usage.cacheWriteTokens() : null)
+			.param("reasoning", (usage != null) ? usage.reasoningTokens() : null)
+			.param("overLimit", overLimit)
+			.param("requested", cappedFrom)
+			.param("requestedTokens", cappedTokensFrom)
+			.param("reason", command.reason())
+			.param("metadata", this.metadata.write(command.metadata()))
+			.param("apiKeyId", command.apiKeyId())
+			.param("idempotencyKey", command.idempotencyKey())
+			.param("now", Timestamp.from(now))
+			.update();
+		List<UUID> levels = chain.stream().map(Budget::id).toList();
+		// Root first, as every path journals a chain; each level in its own unit.
+		this.jdbc.sql("""
+				INSERT INTO journal_entries (budget_id, root_id, charge_id, kind, amount, spent_delta, note, created_at)
+				SELECT id, root_id, :chargeId, 'CHARGE', CASE WHEN unit = 'TOKENS' THEN :tokens ELSE :amount END,
+				    CASE WHEN unit = 'TOKENS' THEN :tokens ELSE :amount END, :reason, :now
+				FROM budgets WHERE id IN (:levels) ORDER BY depth""")
+			.param("chargeId", id)
+			.param("tokens", tokenCount)
+			.param("amount", amount)
+			.param("reason", command.reason())
+			.param("now", Timestamp.from(now))
+			.param("levels", levels)
+			.update();
+		this.jdbc.sql("""
+				UPDATE budgets SET spent = spent + CASE WHEN unit = 'TOKENS' THEN :tokens ELSE :amount END,
+				    updated_at = :now
+				WHERE id IN (:levels)""")
+			.param("tokens", tokenCount)
+			.param("amount", amount)
+			.param("now", Timestamp.from(now))
+			.param("levels", levels)
+			.update();
+		Budget leaf = chain.get(chain.size() - 1);
+		Map<String, Object> data = new java.util.LinkedHashMap<>();
+		data.put("chargeId", id.toString());
+		data.put("amount", Amounts.format(amount));
+		data.put("currency", currency);
+		if (tokens != null) {
+			data.put("tokens", tokens);
+		}
+		if (price != null) {
+			data.put("model", price.model());
+		}
+		data.put("overLimit", overLimit);
+		if (cappedFrom != null || cappedTokensFrom != null) {
+			data.put("capped", true);
+			data.put("requested", Amounts.format(requested));
+			if (cappedTokensFrom != null) {
+				data.put("requestedTokens", cappedTokensFrom);
+			}
+		}
+		if (command.reason() != null) {
+			data.put("reason", command.reason());
+		}
+		this.events.record(EventType.CHARGED, leafId, rootId, null, data, now);
+		emitUsageEvents(chain, change, null, now);
+		this.forecast.afterSettle(chain, change, change, null, now);
+		List<String> warnings = recordCrossings(chain, change, null, now).stream()
+			.filter(crossing -> visibleId(chain, crossing.budgetId(), scope))
+			.map(crossing -> thresholdWarning(crossing.threshold()))
+			.distinct()
+			.toList();
+		DirectCharge charge = new DirectCharge(id, leafId, currency, amount, tokens,
+				(price != null) ? price.model() : null, usage, overLimit, cappedFrom, cappedTokensFrom, command.reason(),
+				command.metadata(), now);
+		return new Charged(charge, leaf.available().subtract(change.apply(leaf)), leaf.unit(), warnings);
 	}
 
 	/** Gives a hold back. Releasing twice, or after expiry, changes nothing; after a settlement it is a conflict. */
@@ -919,7 +1100,7 @@ public class Ledger {
 	 * A budget that had room and has none after {@code change} is exhausted; the event says so with the figures.
 	 * Threshold crossings are reported by {@link #recordCrossings}.
 	 */
-	private void emitUsageEvents(List<Budget> chain, Function<Budget, BigDecimal> change, UUID reservationId,
+	private void emitUsageEvents(List<Budget> chain, Function<Budget, BigDecimal> change, @Nullable UUID reservationId,
 			Instant now) {
 		for (Budget level : chain) {
 			BigDecimal after = level.available().subtract(change.apply(level));
@@ -940,7 +1121,7 @@ public class Ledger {
 	 * threshold and period; returns those recorded now.
 	 */
 	private List<Decider.Crossing> recordCrossings(List<Budget> chain, Function<Budget, BigDecimal> change,
-			UUID reservationId, Instant now) {
+			@Nullable UUID reservationId, Instant now) {
 		List<Decider.Crossing> recorded = new ArrayList<>();
 		for (Budget level : chain) {
 			BigDecimal before = level.spent().add(level.reserved());
@@ -951,7 +1132,7 @@ public class Ledger {
 		return recorded;
 	}
 
-	private Optional<Decider.Crossing> recordCrossing(Budget level, Decider.Crossing crossing, UUID reservationId,
+	private Optional<Decider.Crossing> recordCrossing(Budget level, Decider.Crossing crossing, @Nullable UUID reservationId,
 			Instant now) {
 		int inserted = this.jdbc.sql("""
 				INSERT INTO threshold_crossings (budget_id, root_id, period_start, threshold, reservation_id, utilization,

@@ -29,4 +29,18 @@ public record OverrunPolicy(BigDecimal maxRatio, @Nullable BigDecimal max, Overr
 		return tokens ? ceiling.setScale(0, RoundingMode.FLOOR) : ceiling;
 	}
 
+	/**
+	 * The most a direct charge by a non-ADMIN key may book on a budget with {@code available} (in the budget's unit;
+	 * negative past the limit): what goes beyond {@code available} is its overrun, at most {@code max} if set, else
+	 * {@code maxRatio} times the room ({@code available} when positive). A charge is a settle without a hold, and the
+	 * room is the most it could have reserved. Measured from {@code available} itself, not from zero, so {@code max}
+	 * bounds how far past the limit a budget goes in all: repeated charges cannot each add another {@code max}.
+	 */
+	BigDecimal chargeCeiling(BigDecimal available, boolean tokens) {
+		BigDecimal room = available.max(BigDecimal.ZERO);
+		BigDecimal allowance = (this.max != null) ? this.max : room.multiply(this.maxRatio);
+		BigDecimal ceiling = available.add(allowance).max(BigDecimal.ZERO);
+		return tokens ? ceiling.setScale(0, RoundingMode.FLOOR) : ceiling;
+	}
+
 }

@@ -60,6 +60,7 @@ public class Reconciliation {
 		List<Discrepancy> found = new ArrayList<>();
 		found.addAll(balances());
 		found.addAll(reservationStates());
+		found.addAll(charges());
 		found.addAll(hardLimits());
 		found.addAll(idempotencyKeys());
 		Checked checked = this.jdbc.sql("""
@@ -200,6 +201,42 @@ public class Reconciliation {
 	}
 
 	/**
+	 * Each direct charge has one CHARGE entry on every level of its chain, moving spent by what it charged in that
+	 * level's unit (money, or tokens on token budgets) and nothing else. A full join, so levels without an entry and
+	 * entries outside the chain both show up.
+	 */
+	private List<Discrepancy> charges() {
+		return this.jdbc.sql("""
+				WITH levels AS (
+				    SELECT c.id AS charge_id, b.id AS budget_id,
+				           CASE WHEN b.unit = 'TOKENS' THEN coalesce(c.tokens, 0) ELSE c.amount END AS charged
+				    FROM charges c JOIN budgets leaf ON leaf.id = c.budget_id JOIN budgets b ON b.id = ANY(leaf.ancestors)),
+				moves AS (
+				    SELECT charge_id, budget_id, count(*) AS entries, sum(spent_delta) AS spent,
+				           sum(reserved_delta) AS reserved
+				    FROM journal_entries WHERE charge_id IS NOT NULL GROUP BY charge_id, budget_id)
+				SELECT coalesce(l.charge_id, m.charge_id) AS charge_id, coalesce(l.budget_id, m.budget_id) AS budget_id,
+				    CASE WHEN l.charge_id IS NULL THEN 'has ' || m.entries || ' CHARGE entries on a budget outside its chain'
+				         WHEN m.charge_id IS NULL THEN 'charged ' || l.charged || ' but has no CHARGE entry'
+				         WHEN m.entries <> 1 THEN 'has ' || m.entries || ' CHARGE entries instead of one'
+				         WHEN m.spent <> l.charged OR m.reserved <> 0 THEN 'charged ' || l.charged
+				             || ' but its entry moved spent by ' || m.spent || ' and reserved by ' || m.reserved
+				    END AS problem
+				FROM levels l FULL JOIN moves m ON m.charge_id = l.charge_id AND m.budget_id = l.budget_id
+				ORDER BY 2, 1""")
+			.query((rs, row) -> {
+				String problem = rs.getString("problem");
+				return (problem == null) ? null : new Discrepancy(Invariant.CHARGE,
+						rs.getObject("budget_id", UUID.class), null,
+						"Charge " + rs.getObject("charge_id", UUID.class) + " " + problem);
+			})
+			.list()
+			.stream()
+			.filter(d -> d != null)
+			.toList();
+	}
+
+	/**
 	 * Replays every budget's journal in order (per budget, id order is commit order: every entry is written under the
 	 * budget's row lock). Mode changes are journaled; before the first one a budget had the other mode.
 	 */
@@ -216,9 +253,11 @@ public class Reconciliation {
 		this.jdbc.sql("""
 				SELECT e.budget_id, e.id, e.kind, e.reservation_id, e.spent_delta + e.reserved_delta AS used_delta,
 				       e.limit_after, e.carried_over_after, e.note, b.mode, r.late,
-				       (r.charged > r.amount OR coalesce(r.charged_tokens, 0) > coalesce(r.tokens, 0)) AS overrun
+				       (r.charged > r.amount OR coalesce(r.charged_tokens, 0) > coalesce(r.tokens, 0)) AS overrun,
+				       coalesce(c.over_limit, false) AS over_limit
 				FROM journal_entries e JOIN budgets b ON b.id = e.budget_id
 				LEFT JOIN reservations r ON r.id = e.reservation_id AND e.kind = 'SETTLE'
+				LEFT JOIN charges c ON c.id = e.charge_id
 				ORDER BY e.budget_id, e.id""")
 			.query(rs -> {
 				UUID budget = rs.getObject("budget_id", UUID.class);
@@ -247,6 +286,14 @@ public class Reconciliation {
 					found.add(new Discrepancy(Invariant.HARD_LIMIT, budget, reservation,
 							"RESERVE #" + entry + " took spent + reserved to " + replay.used.toPlainString()
 									+ " on a HARD limit of " + ceiling.toPlainString()));
+				}
+				// A direct charge is booked past a HARD limit (it is spend that happened), but only flagged as such.
+				if (kind == EntryKind.CHARGE && replay.mode == Mode.HARD && delta.signum() > 0
+						&& replay.used.compareTo(ceiling) > 0 && !rs.getBoolean("over_limit")) {
+					found.add(new Discrepancy(Invariant.HARD_LIMIT, budget, null,
+							"CHARGE #" + entry + " took spent + reserved to " + replay.used.toPlainString()
+									+ " on a HARD limit of " + ceiling.toPlainString()
+									+ " but its charge is not flagged over the limit"));
 				}
 				if (kind == EntryKind.SETTLE && delta.signum() > 0 && !rs.getBoolean("late")
 						&& !rs.getBoolean("overrun")) {
@@ -329,7 +376,7 @@ public class Reconciliation {
 	/** The invariants, as named in the reconciliation report. */
 	public enum Invariant {
 
-		BALANCE, HOLDS, RESERVATION_STATE, HARD_LIMIT, IDEMPOTENCY
+		BALANCE, HOLDS, RESERVATION_STATE, CHARGE, HARD_LIMIT, IDEMPOTENCY
 
 	}
 

@@ -110,6 +110,9 @@ class SecurityConfiguration {
 				// The LLM gateway (docs/gateway.md): a call through it is a reserve and a settle.
 				.requestMatchers(HttpMethod.POST, "/openai/v1/**", "/anthropic/v1/**")
 				.hasAnyRole(ADMIN, CLIENT)
+				// A direct charge books a CLIENT's own spend (the controller keeps a bound key in its scope).
+				.requestMatchers(HttpMethod.POST, "/v1/budgets/*/charges")
+				.hasAnyRole(ADMIN, CLIENT)
 				// Budgets and prices changes, API keys, the audit log, actuator endpoints and anything unknown.
 				.anyRequest()
 				.hasRole(ADMIN))

@@ -28,7 +28,7 @@ import org.springframework.transaction.annotation.Transactional;
  * <p>
  * Every reservation holds and charges on each level of its chain, and each level journals its own movement in its
  * own unit. So the entries of the budget itself already cover its whole subtree: spend is the sum of their
- * {@code spent_delta} (settlements; expiries and releases move only {@code reserved}, and period resets, which
+ * {@code spent_delta} (settlements, corrections and direct charges; expiries and releases move only {@code reserved}, and period resets, which
  * give {@code spent} back, are not reservation movements), calls allowed are its RESERVE entries. Denied calls come
  * from {@code denials}, which records every denial exactly. One snapshot (repeatable read) for all of it.
  */
@@ -54,9 +54,12 @@ public class UsageReports {
 		for (UsageGroup group : journalGroups(budget, from, to, groupBy)) {
 			groups.merge(group.key(), group, UsageGroup::plus);
 		}
+		for (UsageGroup group : chargeGroups(budget, from, to, groupBy)) {
+			groups.merge(group.key(), group, UsageGroup::plus);
+		}
 		for (Map.Entry<String, Long> denied : deniedGroups(budget, from, to, groupBy).entrySet()) {
 			groups.merge(denied.getKey(), new UsageGroup(denied.getKey(), denied.getKey(), BigDecimal.ZERO, 0, 0, 0,
-					denied.getValue(), 0, 0), UsageGroup::plus);
+					denied.getValue(), 0, 0, 0), UsageGroup::plus);
 		}
 		List<UsageGroup> ordered = switch (groupBy) {
 			case DAY -> everyDay(groups, from, to, budget.period().timezone());
@@ -118,7 +121,42 @@ public class UsageReports {
 			.param("to", Timestamp.from(to))
 			.query((rs, row) -> new UsageGroup(rs.getString("key"), rs.getString("key"), rs.getBigDecimal("spend"),
 					rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getLong("calls_allowed"), 0,
-					rs.getLong("calls_settled"), rs.getLong("overruns")))
+					rs.getLong("calls_settled"), rs.getLong("overruns"), 0))
+			.list();
+	}
+
+	/** The SQL expression of a group's key over the journal (j), its direct charge (c) and the charge's budget (leaf). */
+	private static String chargeKey(GroupBy groupBy) {
+		return switch (groupBy) {
+			case DAY -> localDate("j.created_at");
+			case MODEL -> "coalesce(c.model, '" + UNPRICED + "')";
+			case CHILD -> "CAST(coalesce(leaf.ancestors[:childDepth], CAST(:budgetId AS uuid)) AS text)";
+		};
+	}
+
+	/** Direct charges: spend booked without a hold, on every level of the chain like a settlement. */
+	private List<UsageGroup> chargeGroups(Budget budget, Instant from, Instant to, GroupBy groupBy) {
+		return this.jdbc.sql("SELECT " + chargeKey(groupBy) + """
+				 AS key,
+				       sum(j.spent_delta) AS spend,
+				       sum(coalesce(c.input_tokens, 0) + coalesce(c.cache_read_tokens, 0)
+				           + coalesce(c.cache_write_tokens, 0)) AS input_tokens,
+				       sum(coalesce(c.output_tokens, 0) + coalesce(c.reasoning_tokens, 0)) AS output_tokens,
+				       count(*) AS charges
+				FROM journal_entries j
+				JOIN charges c ON c.id = j.charge_id
+				JOIN budgets leaf ON leaf.id = c.budget_id
+				WHERE j.budget_id = :budgetId AND j.kind = 'CHARGE'
+				  AND j.created_at >= :from AND j.created_at < :to
+				GROUP BY 1""")
+			.param("budgetId", budget.id())
+			.param("tz", budget.period().timezone().getId())
+			.param("offsetSeconds", offsetSeconds(budget.period().timezone()))
+			.param("childDepth", budget.depth() + 2)
+			.param("from", Timestamp.from(from))
+			.param("to", Timestamp.from(to))
+			.query((rs, row) -> new UsageGroup(rs.getString("key"), rs.getString("key"), rs.getBigDecimal("spend"),
+					rs.getLong("input_tokens"), rs.getLong("output_tokens"), 0, 0, 0, 0, rs.getLong("charges")))
 			.list();
 	}
 

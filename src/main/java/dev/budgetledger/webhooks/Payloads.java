@@ -59,6 +59,9 @@ final class Payloads {
 			case "budget.unfrozen" -> ":white_check_mark: Budget " + budget + " was unfrozen.";
 			case "budget.period_reset" -> ":arrows_counterclockwise: Budget " + budget + " started a new period ("
 					+ number(d.get("spent")) + " spent of " + number(d.get("limit")) + " in the last one).";
+			case "budget.charged" -> ":receipt: " + number(d.get("amount")) + " " + text(d.get("currency"))
+					+ " already spent was charged to budget " + budget
+					+ (Boolean.TRUE.equals(d.get("overLimit")) ? ", past its limit" : "") + ".";
 			case "reservation.denied" -> ":octagonal_sign: A reservation on budget " + budget + " was denied ("
 					+ text(d.get("reason")) + "): asked " + amount(d, "requested") + ", available "
 					+ amount(d, "available") + ".";

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DistributionKeyIntegrationTests extends IntegrationTest {
 
 	/** Tables of tenant data: each row belongs to one budget, hence to one tree. */
-	private static final Set<String> TENANT_TABLES = Set.of("budget_periods", "denials", "events",
+	private static final Set<String> TENANT_TABLES = Set.of("budget_periods", "charges", "denials", "events",
 			"exhaustion_forecasts", "journal_entries", "reservations", "threshold_crossings", "webhook_deliveries");
 
 	/**

@@ -251,6 +251,50 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		assertThat(clean.json().get("discrepancies").isEmpty()).isTrue();
 	}
 
+	@Test
+	void aChargePastAHardLimitReconcilesOnlyWhileFlagged() {
+		UUID budget = createBudget(Map.of("limit", "1", "mode", "HARD"));
+		Api.Response charged = this.api.post("/v1/budgets/" + budget + "/charges", Map.of("amount", "3"));
+		assertThat(charged.json().get("overLimit").asBoolean()).isTrue();
+		UUID charge = UUID.fromString(charged.text("id"));
+		assertThat(this.reconciliation.check()).isEmpty();
+
+		List<Discrepancy> found = corrupted(jdbc -> jdbc.update("UPDATE charges SET over_limit = false WHERE id = ?",
+				charge));
+
+		assertThat(found).singleElement().satisfies(d -> {
+			assertThat(d.invariant()).isEqualTo(Invariant.HARD_LIMIT);
+			assertThat(d.budgetId()).isEqualTo(budget);
+			assertThat(d.problem()).contains("CHARGE #").contains("to 3.").contains("not flagged over the limit");
+		});
+	}
+
+	@Test
+	void aChargeWhoseEntriesDisagreeWithItBreaksCharge() {
+		UUID root = createBudget("10");
+		UUID leaf = createBudget(Map.of("limit", "5", "parentId", root));
+		UUID charge = UUID.fromString(
+				this.api.post("/v1/budgets/" + leaf + "/charges", Map.of("amount", "3")).text("id"));
+
+		List<Discrepancy> changed = corrupted(jdbc -> jdbc.update("UPDATE charges SET amount = 4 WHERE id = ?", charge));
+		List<Discrepancy> missing = corrupted(jdbc -> {
+			jdbc.execute("ALTER TABLE journal_entries DISABLE TRIGGER journal_entries_no_update_or_delete");
+			jdbc.update("DELETE FROM journal_entries WHERE charge_id = ? AND budget_id = ?", charge, root);
+			jdbc.update("UPDATE budgets SET spent = spent - 3 WHERE id = ?", root);
+		});
+
+		assertThat(changed).hasSize(2).allSatisfy(d -> {
+			assertThat(d.invariant()).isEqualTo(Invariant.CHARGE);
+			assertThat(d.problem()).contains("Charge " + charge + " charged 4.").contains("moved spent by 3.");
+		});
+		assertThat(changed).extracting(Discrepancy::budgetId).containsExactlyInAnyOrder(root, leaf);
+		assertThat(missing).singleElement().satisfies(d -> {
+			assertThat(d.invariant()).isEqualTo(Invariant.CHARGE);
+			assertThat(d.budgetId()).isEqualTo(root);
+			assertThat(d.problem()).contains("has no CHARGE entry");
+		});
+	}
+
 	private Api.Response reserveWithKey(UUID budget, String key) {
 		return reserveWithKey(this.api, budget, key);
 	}

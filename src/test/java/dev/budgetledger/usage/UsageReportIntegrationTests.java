@@ -259,19 +259,20 @@ class UsageReportIntegrationTests extends IntegrationTest {
 		assertThat(csv.body()).endsWith("\r\n").doesNotContain("\r\r").doesNotContainPattern("[^\r]\n");
 		List<List<String>> rows = parseCsv(csv.body());
 		assertThat(rows.get(0)).containsExactly("key", "label", "spend", "inputTokens", "outputTokens", "callsAllowed",
-				"callsDenied", "overruns", "averageCostPerCall");
+				"callsDenied", "overruns", "averageCostPerCall", "charges");
 		assertThat(rows).hasSize(json.get("groups").size() + 1);
 		for (int i = 0; i < json.get("groups").size(); i++) {
 			JsonNode group = json.get("groups").get(i);
 			List<String> row = rows.get(i + 1);
-			assertThat(row).hasSize(9);
+			assertThat(row).hasSize(10);
 			assertThat(row.get(0)).isEqualTo(group.get("key").asString());
 			assertThat(row.get(2)).isEqualTo(group.get("spend").asString());
 			assertThat(row.get(5)).isEqualTo(group.get("callsAllowed").asString());
 			assertThat(row.get(8)).isEqualTo(group.get("averageCostPerCall").asString());
+			assertThat(row.get(9)).isEqualTo(group.get("charges").asString());
 		}
 		assertThat(rows.get(1)).containsExactly(quoted.toString(), "R&D, \"labs\"", "0.123456", "0", "0", "1", "0",
-				"0", "0.123456");
+				"0", "0.123456", "0");
 		assertThat(rows.get(2).get(1)).as("a name a spreadsheet would run as a formula is kept as text")
 			.isEqualTo("'=HYPERLINK(\"x\")");
 	}

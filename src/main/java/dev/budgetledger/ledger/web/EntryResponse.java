@@ -13,14 +13,15 @@ import dev.budgetledger.ledger.JournalEntry;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record EntryResponse(long id, UUID budgetId, String kind, String amount, String spentDelta, String reservedDelta,
 		@Nullable String limit, @Nullable String carriedOver, @Nullable String note, @Nullable UUID reservationId,
-		Instant createdAt) {
+		@Nullable UUID chargeId, Instant createdAt) {
 
 	/** @param tokens whether the budget counts tokens (amounts are then whole numbers) */
 	static EntryResponse of(JournalEntry entry, boolean tokens) {
 		return new EntryResponse(entry.id(), entry.budgetId(), entry.kind().name(),
 				Amounts.format(entry.amount(), tokens), Amounts.format(entry.spentDelta(), tokens),
 				Amounts.format(entry.reservedDelta(), tokens), orNull(entry.limitAfter(), tokens),
-				orNull(entry.carriedOverAfter(), tokens), entry.note(), entry.reservationId(), entry.createdAt());
+				orNull(entry.carriedOverAfter(), tokens), entry.note(), entry.reservationId(), entry.chargeId(),
+				entry.createdAt());
 	}
 
 	private static @Nullable String orNull(@Nullable BigDecimal amount, boolean tokens) {

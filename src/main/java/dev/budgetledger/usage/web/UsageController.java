@@ -171,21 +171,22 @@ class UsageController {
 	}
 
 	record GroupResponse(String key, String label, String spend, long inputTokens, long outputTokens,
-			long callsAllowed, long callsDenied, long overruns, String averageCostPerCall) {
+			long callsAllowed, long callsDenied, long overruns, long charges, String averageCostPerCall) {
 
 		static GroupResponse of(UsageGroup g, boolean tokens) {
 			return new GroupResponse(g.key(), g.label(), Amounts.format(g.spend(), tokens), g.inputTokens(), g.outputTokens(),
-					g.callsAllowed(), g.callsDenied(), g.overruns(), average(g.spend(), g.callsSettled(), tokens));
+					g.callsAllowed(), g.callsDenied(), g.overruns(), g.charges(),
+					average(g.spend(), g.callsSettled() + g.charges(), tokens));
 		}
 
 	}
 
 	record TotalResponse(String spend, long inputTokens, long outputTokens, long callsAllowed, long callsDenied,
-			long overruns, String averageCostPerCall) {
+			long overruns, long charges, String averageCostPerCall) {
 
 		static TotalResponse of(UsageGroup g, boolean tokens) {
 			return new TotalResponse(Amounts.format(g.spend(), tokens), g.inputTokens(), g.outputTokens(), g.callsAllowed(),
-					g.callsDenied(), g.overruns(), average(g.spend(), g.callsSettled(), tokens));
+					g.callsDenied(), g.overruns(), g.charges(), average(g.spend(), g.callsSettled() + g.charges(), tokens));
 		}
 
 	}

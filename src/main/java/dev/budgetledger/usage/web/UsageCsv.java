@@ -9,7 +9,7 @@ import java.util.List;
 final class UsageCsv {
 
 	static final List<String> HEADER = List.of("key", "label", "spend", "inputTokens", "outputTokens", "callsAllowed",
-			"callsDenied", "overruns", "averageCostPerCall");
+			"callsDenied", "overruns", "averageCostPerCall", "charges");
 
 	private UsageCsv() {
 	}
@@ -20,7 +20,7 @@ final class UsageCsv {
 		for (UsageController.GroupResponse g : report.groups()) {
 			row(csv, List.of(text(g.key()), text(g.label()), g.spend(), Long.toString(g.inputTokens()),
 					Long.toString(g.outputTokens()), Long.toString(g.callsAllowed()), Long.toString(g.callsDenied()),
-					Long.toString(g.overruns()), g.averageCostPerCall()));
+					Long.toString(g.overruns()), g.averageCostPerCall(), Long.toString(g.charges())));
 		}
 		return csv.toString();
 	}

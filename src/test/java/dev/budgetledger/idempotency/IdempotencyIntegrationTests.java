@@ -241,12 +241,13 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 			this.jdbc.sql("""
 					INSERT INTO idempotency_keys (api_key_id, idempotency_key, request_hash, response_status, response_body,
 					    created_at, expires_at)
-					VALUES (:apiKeyId, :key, repeat('0', 64), 402, '{}', :now, :now + interval '1 day')
+					VALUES (:apiKeyId, :key, repeat('0', 64), 402, '{}', :now, :expiresAt)
 					ON CONFLICT (api_key_id, idempotency_key) DO UPDATE SET created_at = EXCLUDED.created_at""")
 				.param("apiKeyId", adminKeyId())
 				.param("key", key)
 				// The service's clock, which other tests move forward, decides what has expired: write in its time.
 				.param("now", Timestamp.from(this.clock.instant()))
+				.param("expiresAt", Timestamp.from(this.clock.instant().plus(Duration.ofDays(1))))
 				.update();
 		}
 

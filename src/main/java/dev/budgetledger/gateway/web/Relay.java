@@ -235,27 +235,44 @@ class Relay {
 		return (ObjectNode) tree;
 	}
 
-	/** A non-streamed call: the provider's whole answer, settled before it is passed back. */
-	private void whole(Call call, ObjectNode forwarded, URI uri, Map<String, String> headers) throws IOException {
-		long sent = System.nanoTime();
-		Upstream.Answer answer;
+	/** One attempt to reach the provider, as {@link Upstream#send} and {@link Upstream#open} make it. */
+	@FunctionalInterface
+	private interface UpstreamCall<T> {
+
+		T call() throws Upstream.NotSent, Upstream.NoAnswer, InterruptedException;
+
+	}
+
+	/**
+	 * Makes {@code attempt}; when the provider was not reached or did not answer, records that on the call (which
+	 * releases or charges the hold, docs/charging.md) and answers null.
+	 */
+	private static <T> @Nullable T reach(Call call, long sent, UpstreamCall<T> attempt) throws IOException {
 		try {
-			answer = this.upstream.send(uri, headers, this.json.writeValueAsBytes(forwarded));
+			return attempt.call();
 		}
 		catch (Upstream.NotSent ex) {
 			call.upstreamTook(sent);
 			call.notSent(ex);
-			return;
 		}
 		catch (Upstream.NoAnswer ex) {
 			call.upstreamTook(sent);
 			call.noAnswer(ex);
-			return;
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			call.upstreamTook(sent);
 			call.noAnswer(ex);
+		}
+		return null;
+	}
+
+	/** A non-streamed call: the provider's whole answer, settled before it is passed back. */
+	private void whole(Call call, ObjectNode forwarded, URI uri, Map<String, String> headers) throws IOException {
+		long sent = System.nanoTime();
+		byte[] body = this.json.writeValueAsBytes(forwarded);
+		Upstream.Answer answer = reach(call, sent, () -> this.upstream.send(uri, headers, body));
+		if (answer == null) {
 			return;
 		}
 		call.upstreamTook(sent);
@@ -293,24 +310,9 @@ class Relay {
 	private void stream(Call call, Dialect.Stream stream, ObjectNode forwarded, URI uri, Map<String, String> headers)
 			throws IOException {
 		long sent = System.nanoTime();
-		Upstream.Lines lines;
-		try {
-			lines = this.upstream.open(uri, headers, this.json.writeValueAsBytes(forwarded));
-		}
-		catch (Upstream.NotSent ex) {
-			call.upstreamTook(sent);
-			call.notSent(ex);
-			return;
-		}
-		catch (Upstream.NoAnswer ex) {
-			call.upstreamTook(sent);
-			call.noAnswer(ex);
-			return;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			call.upstreamTook(sent);
-			call.noAnswer(ex);
+		byte[] body = this.json.writeValueAsBytes(forwarded);
+		Upstream.Lines lines = reach(call, sent, () -> this.upstream.open(uri, headers, body));
+		if (lines == null) {
 			return;
 		}
 		try (lines) {

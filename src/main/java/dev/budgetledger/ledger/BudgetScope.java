@@ -60,56 +60,69 @@ public class BudgetScope {
 
 	/**
 	 * The check a bound key's reserve passes before it joins a batch or locks anything: a budget outside the scope
-	 * is answered as missing at once, so requests aimed at another tenant's budget never touch its rows or its
-	 * batches. Paths are cached, so a key's reserves cost no round trip for it after the first.
+	 * is answered as missing, so requests aimed at another tenant's budget never touch its rows or its batches.
+	 * Paths are cached, so a key's reserves cost no round trip for it after the first. Only an answer that lets the
+	 * request through is taken from the cache: an out-of-scope id costs the same one indexed lookup as a missing
+	 * one, so neither the answer nor its timing tells an existing budget of another tenant from a missing id.
 	 */
 	public void requireBudgetBeforeLock(@Nullable UUID root, UUID budgetId) {
 		if (root == null) {
 			return;
 		}
-		List<UUID> path = pathOf(budgetId);
-		if (path == null || !path.contains(root)) {
+		List<UUID> cached = this.paths.get(budgetId);
+		if (cached != null && cached.contains(root)) {
+			return;
+		}
+		List<UUID> path = readPath(budgetId);
+		if (path.isEmpty() || !path.contains(root)) {
 			throw new BudgetNotFoundException(budgetId);
 		}
+		learn(budgetId, path);
 	}
 
-	/** As {@link #requireBudgetBeforeLock}, for a settle of a reservation. */
+	/** As {@link #requireBudgetBeforeLock}, for a settle of a reservation; one lookup when not let through. */
 	public void requireReservationBeforeLock(@Nullable UUID root, UUID reservationId) {
 		if (root == null) {
 			return;
 		}
 		UUID budgetId = this.holds.get(reservationId);
-		if (budgetId == null) {
-			budgetId = this.jdbc.sql("SELECT budget_id FROM reservations WHERE id = :id")
-				.param("id", reservationId)
-				.query(UUID.class)
-				.optional()
-				.orElse(null);
-			if (budgetId == null) {
-				throw new ReservationNotFoundException(reservationId);
-			}
-			learnHold(reservationId, budgetId);
+		List<UUID> cached = (budgetId != null) ? this.paths.get(budgetId) : null;
+		if (cached != null && cached.contains(root)) {
+			return;
 		}
-		List<UUID> path = pathOf(budgetId);
-		if (path == null || !path.contains(root)) {
+		if (!holdInScope(root, reservationId)) {
 			throw new ReservationNotFoundException(reservationId);
 		}
 	}
 
-	private @Nullable List<UUID> pathOf(UUID budgetId) {
-		List<UUID> path = this.paths.get(budgetId);
-		if (path != null) {
-			return path;
+	/**
+	 * Whether a reservation exists on a budget in the scope, in one query whatever the answer (a missing
+	 * reservation and one of another tenant cost the same); remembers what it read.
+	 */
+	private boolean holdInScope(UUID root, UUID reservationId) {
+		List<Hold> found = this.jdbc
+			.sql("SELECT r.budget_id, b.ancestors FROM reservations r JOIN budgets b ON b.id = r.budget_id"
+					+ " WHERE r.id = :id")
+			.param("id", reservationId)
+			.query((rs, row) -> new Hold(rs.getObject("budget_id", UUID.class),
+					List.of((UUID[]) rs.getArray("ancestors").getArray())))
+			.list();
+		if (found.isEmpty() || !found.get(0).path().contains(root)) {
+			return false;
 		}
-		path = this.jdbc.sql("SELECT unnest(ancestors) FROM budgets WHERE id = :id")
+		learnHold(reservationId, found.get(0).budgetId());
+		learn(found.get(0).budgetId(), found.get(0).path());
+		return true;
+	}
+
+	private record Hold(UUID budgetId, List<UUID> path) {
+	}
+
+	private List<UUID> readPath(UUID budgetId) {
+		return this.jdbc.sql("SELECT unnest(ancestors) FROM budgets WHERE id = :id")
 			.param("id", budgetId)
 			.query(UUID.class)
 			.list();
-		if (path.isEmpty()) {
-			return null;
-		}
-		learn(budgetId, path);
-		return path;
 	}
 
 	/**
@@ -120,11 +133,7 @@ public class BudgetScope {
 		if (root == null) {
 			return Set.of();
 		}
-		List<UUID> ancestors = this.jdbc.sql("SELECT unnest(ancestors) FROM budgets WHERE id = :id")
-			.param("id", root)
-			.query(UUID.class)
-			.list();
-		return ancestors.stream().filter(id -> !id.equals(root)).collect(java.util.stream.Collectors.toSet());
+		return readPath(root).stream().filter(id -> !id.equals(root)).collect(java.util.stream.Collectors.toSet());
 	}
 
 	/** Whether {@code budgetId} is {@code root} or inside its subtree. */
@@ -147,19 +156,11 @@ public class BudgetScope {
 	}
 
 	/**
-	 * Answers a reservation on a budget outside the scope as missing.
+	 * Answers a reservation on a budget outside the scope as missing, in one query whether it is missing or not.
 	 * @param root the caller's scope, or {@code null} when the caller may see every reservation
 	 */
 	public void requireReservation(@Nullable UUID root, UUID reservationId) {
-		if (root == null) {
-			return;
-		}
-		UUID budgetId = this.jdbc.sql("SELECT budget_id FROM reservations WHERE id = :id")
-			.param("id", reservationId)
-			.query(UUID.class)
-			.optional()
-			.orElse(null);
-		if (budgetId == null || !contains(root, budgetId)) {
+		if (root != null && !holdInScope(root, reservationId)) {
 			throw new ReservationNotFoundException(reservationId);
 		}
 	}

@@ -37,7 +37,11 @@ abstract class FakeProvider implements AutoCloseable {
 
 	/** What the provider does with the next requests. */
 	enum Mode {
-		ANSWER, FAIL_500, HANG, BREAK_MID_STREAM, SLOW_STREAM
+		ANSWER, FAIL_500, HANG, BREAK_MID_STREAM, SLOW_STREAM,
+		/** The next request's connection is closed at once with no answer (a stale kept-alive connection); then ANSWER. */
+		DROP_ONCE,
+		/** Every request's connection is closed with no answer after a second (a dropped call). */
+		DROP_LATE
 	}
 
 	private final HttpServer server;
@@ -105,6 +109,8 @@ abstract class FakeProvider implements AutoCloseable {
 				waitFor.await(30, TimeUnit.SECONDS);
 			}
 			switch (this.mode) {
+				case DROP_ONCE -> this.mode = Mode.ANSWER; // closing the exchange unanswered closes its connection
+				case DROP_LATE -> Thread.sleep(1000);
 				case FAIL_500 -> send(exchange, 500, error("server_error", "The server had an error"));
 				case HANG -> {
 					Thread.sleep(10_000);

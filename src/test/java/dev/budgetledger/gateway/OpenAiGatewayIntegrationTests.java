@@ -344,6 +344,46 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 	}
 
 	@Test
+	void aConnectionTheProviderClosedAtOnceIsSentAgainOnceAndSettledFromItsUsage() {
+		UUID budget = createBudget("10.00");
+		OpenAIClient client = client(clientKey(budget), null);
+		openai.mode = FakeProvider.Mode.DROP_ONCE;
+
+		ChatCompletion completion = client.chat().completions().create(chat("gpt-4o").maxCompletionTokens(100).build());
+
+		assertThat(completion.usage().orElseThrow().completionTokens()).isEqualTo(20);
+		assertThat(openai.received).hasSize(2); // the dropped request and the one sent again
+		Api.Response hold = hold(lastHold(budget));
+		assertThat(hold.text("status")).isEqualTo("SETTLED");
+		// the provider's usage, 100 x 2.50 + 20 x 10 per million: not the whole hold
+		assertReconciled(budget, "0.00045", "0");
+
+		openai.mode = FakeProvider.Mode.DROP_ONCE;
+		try (StreamResponse<ChatCompletionChunk> stream = client.chat()
+			.completions()
+			.createStreaming(chat("gpt-4o").maxCompletionTokens(100).build())) {
+			assertThat(stream.stream().count()).isEqualTo(7);
+		}
+		assertThat(openai.received).hasSize(4);
+		assertReconciled(budget, "0.0009", "0");
+	}
+
+	@Test
+	void aConnectionDroppedLaterIsNotSentAgainAndChargedTheWholeHold() {
+		UUID budget = createBudget("10.00");
+		openai.mode = FakeProvider.Mode.DROP_LATE;
+
+		assertThatThrownBy(() -> client(clientKey(budget), null).chat()
+			.completions()
+			.create(chat("gpt-4o").maxCompletionTokens(100).build()))
+			.isInstanceOfSatisfying(InternalServerException.class,
+					error -> assertThat(error.statusCode()).isEqualTo(504));
+		assertThat(openai.received).hasSize(1);
+		// the provider may have done the work: 13 x 2.50 + 100 x 10, per million
+		assertReconciled(budget, "0.0010325", "0");
+	}
+
+	@Test
 	void aStreamLongerThanTheHoldsLifetimeKeepsItsHold() {
 		UUID budget = createBudget("10.00");
 		openai.mode = FakeProvider.Mode.SLOW_STREAM;

@@ -21,6 +21,8 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.budgetledger.gateway.GatewaySettings;
 
@@ -31,9 +33,21 @@ import org.springframework.stereotype.Component;
  * response status, for a whole non-streamed body, and between two lines of a stream. Failures say how far the
  * request got, because that decides what is charged (docs/charging.md): {@link NotSent} (nothing reached the
  * provider), {@link NoAnswer} (sent, no status came back: the outcome cannot be known).
+ * <p>
+ * One failure is neither: a kept-alive connection that the provider had already closed when the request went out.
+ * The JDK's client retries that only for idempotent methods, and these calls are POSTs, so it fails them with an
+ * end of stream before any byte of an answer. Such a failure that comes at once (within {@link #STALE_WINDOW}) is
+ * sent again, once, on a new connection: the provider closed the connection without reading a request it could
+ * act on. The same failure after longer (a load balancer dropping a call the provider was working on) stays "no
+ * answer", charged as docs/charging.md says.
  */
 @Component
 class Upstream {
+
+	/** How soon an end of stream before any answer byte must come for it to be a stale kept-alive connection. */
+	static final Duration STALE_WINDOW = Duration.ofMillis(500);
+
+	private static final Logger log = LoggerFactory.getLogger(Upstream.class);
 
 	private final HttpClient client;
 
@@ -58,46 +72,78 @@ class Upstream {
 
 	/** A whole (non-streamed) answer. */
 	Answer send(URI uri, Map<String, String> headers, byte[] body) throws NotSent, NoAnswer, InterruptedException {
-		CompletableFuture<HttpResponse<byte[]>> future = this.client.sendAsync(request(uri, headers, body),
-				HttpResponse.BodyHandlers.ofByteArray());
-		try {
-			HttpResponse<byte[]> response = future.get(this.readTimeout.toMillis(), TimeUnit.MILLISECONDS);
-			return new Answer(response.statusCode(), response.headers(), response.body());
-		}
-		catch (TimeoutException ex) {
-			future.cancel(true);
-			throw new NoAnswer("no complete answer within " + this.readTimeout, ex);
-		}
-		catch (ExecutionException ex) {
-			throw rethrow(ex.getCause());
+		HttpRequest request = request(uri, headers, body);
+		for (int attempt = 1;; attempt++) {
+			long started = System.nanoTime();
+			CompletableFuture<HttpResponse<byte[]>> future = this.client.sendAsync(request,
+					HttpResponse.BodyHandlers.ofByteArray());
+			try {
+				HttpResponse<byte[]> response = future.get(this.readTimeout.toMillis(), TimeUnit.MILLISECONDS);
+				return new Answer(response.statusCode(), response.headers(), response.body());
+			}
+			catch (TimeoutException ex) {
+				future.cancel(true);
+				throw new NoAnswer("no complete answer within " + this.readTimeout, ex);
+			}
+			catch (ExecutionException ex) {
+				if (attempt > 1 || !stale(ex.getCause(), started)) {
+					throw rethrow(ex.getCause());
+				}
+			}
 		}
 	}
 
 	/** A streamed answer: returns once the status and headers are in, and the body is read line by line. */
 	Lines open(URI uri, Map<String, String> headers, byte[] body) throws NotSent, NoAnswer, InterruptedException {
-		LineQueue lines = new LineQueue();
-		CompletableFuture<HttpResponse.ResponseInfo> status = new CompletableFuture<>();
-		CompletableFuture<HttpResponse<Void>> exchange = this.client.sendAsync(request(uri, headers, body), info -> {
-			status.complete(info);
-			return HttpResponse.BodySubscribers.fromLineSubscriber(lines);
-		});
-		exchange.whenComplete((response, failure) -> {
-			if (failure != null) {
-				status.completeExceptionally(failure);
-				lines.onError(failure);
+		HttpRequest request = request(uri, headers, body);
+		for (int attempt = 1;; attempt++) {
+			long started = System.nanoTime();
+			LineQueue lines = new LineQueue();
+			CompletableFuture<HttpResponse.ResponseInfo> status = new CompletableFuture<>();
+			CompletableFuture<HttpResponse<Void>> exchange = this.client.sendAsync(request, info -> {
+				status.complete(info);
+				return HttpResponse.BodySubscribers.fromLineSubscriber(lines);
+			});
+			exchange.whenComplete((response, failure) -> {
+				if (failure != null) {
+					status.completeExceptionally(failure);
+					lines.onError(failure);
+				}
+			});
+			try {
+				HttpResponse.ResponseInfo info = status.get(this.readTimeout.toMillis(), TimeUnit.MILLISECONDS);
+				return new Lines(info.statusCode(), info.headers(), lines, exchange, this.readTimeout);
 			}
-		});
-		try {
-			HttpResponse.ResponseInfo info = status.get(this.readTimeout.toMillis(), TimeUnit.MILLISECONDS);
-			return new Lines(info.statusCode(), info.headers(), lines, exchange, this.readTimeout);
+			catch (TimeoutException ex) {
+				exchange.cancel(true);
+				throw new NoAnswer("no response status within " + this.readTimeout, ex);
+			}
+			catch (ExecutionException ex) {
+				if (attempt > 1 || !stale(ex.getCause(), started)) {
+					throw rethrow(ex.getCause());
+				}
+			}
 		}
-		catch (TimeoutException ex) {
-			exchange.cancel(true);
-			throw new NoAnswer("no response status within " + this.readTimeout, ex);
+	}
+
+	/**
+	 * Whether a failure is a kept-alive connection the provider had closed: the stream ended before any byte of
+	 * an answer (the JDK's "header parser received no bytes"), or the connection was reset or broken while the
+	 * request went out, and all of it within {@link #STALE_WINDOW} of sending.
+	 */
+	static boolean stale(@Nullable Throwable cause, long started) {
+		if (System.nanoTime() - started > STALE_WINDOW.toNanos()) {
+			return false;
 		}
-		catch (ExecutionException ex) {
-			throw rethrow(ex.getCause());
+		for (Throwable t = cause; t != null; t = t.getCause()) {
+			String message = String.valueOf(t.getMessage());
+			if (t instanceof IOException && (message.contains("received no bytes")
+					|| message.contains("Connection reset") || message.contains("Broken pipe"))) {
+				log.debug("Sending again on a new connection: {}", t.toString());
+				return true;
+			}
 		}
+		return false;
 	}
 
 	private static NoAnswer rethrow(@Nullable Throwable cause) throws NotSent {

@@ -103,4 +103,37 @@ class GatewayOperationsIntegrationTests extends GatewayIntegrationTest {
 		assertReconciled(budget, "0.000027", "0");
 	}
 
+	@Test
+	void aProviderThatCannotBeReachedIsAnsweredBadGatewayAndItsHoldReleased() throws Exception {
+		UUID budget = createBudget("10.00");
+		String key = clientKey(budget);
+		int closedPort;
+		try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+			closedPort = socket.getLocalPort(); // nothing listens there once it is closed
+		}
+		HikariDataSource pool = this.dataSource.unwrap(HikariDataSource.class);
+		try (ConfigurableApplicationContext instance = new SpringApplicationBuilder(BudgetLedgerApplication.class).run(
+				"--server.port=0", "--spring.datasource.url=" + pool.getJdbcUrl(),
+				"--spring.datasource.username=" + pool.getUsername(),
+				"--spring.datasource.password=" + pool.getPassword(),
+				"--budget-ledger.security.admin-key=" + ADMIN_KEY,
+				"--budget-ledger.reservations.sweep-interval=1h", "--spring.flyway.enabled=false",
+				"--budget-ledger.gateway.openai.base-url=http://127.0.0.1:" + closedPort + "/v1",
+				"--budget-ledger.gateway.openai.api-key=" + OPENAI_KEY)) {
+			int port = ((WebServerApplicationContext) instance).getWebServer().getPort();
+
+			assertThatThrownBy(() -> client(port, key).chat().completions().create(chat(100)))
+				.isInstanceOfSatisfying(OpenAIServiceException.class, error -> {
+					assertThat(error.statusCode()).isEqualTo(502);
+					assertThat(error.code()).hasValue("upstream_unreachable");
+				});
+		}
+		UUID hold = this.jdbc.sql("SELECT id FROM reservations WHERE budget_id = :id")
+			.param("id", budget)
+			.query(UUID.class)
+			.single();
+		assertThat(reservation(hold).text("status")).isEqualTo("RELEASED");
+		assertReconciled(budget, "0", "0");
+	}
+
 }

@@ -29,7 +29,7 @@ export interface CreateBudgetRequest {
   unit?: string;
   currency?: string;
   parentId?: string;
-  period?: 'NONE' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
+  period?: 'NONE' | 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
   timezone?: string;
   mode?: 'HARD' | 'SOFT';
   thresholds?: Amount[];
@@ -59,7 +59,7 @@ export interface Budget {
   carriedOver: Amount;
   status: 'ACTIVE' | 'FROZEN';
   frozenReason?: string;
-  period: 'NONE' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
+  period: 'NONE' | 'HOURLY' | 'DAILY' | 'WEEKLY' | 'MONTHLY';
   timezone: string;
   periodStart?: string;
   periodEnd?: string;

@@ -34,7 +34,7 @@ export function budgetForm({ budget, parent, budgets }) {
     h('option', { value: '' }, '(none: a top-level budget)'),
     (budgets || []).map((b) => h('option', { value: b.id, selected: parent && parent.id === b.id },
       `${'— '.repeat(b.depth)}${b.name}`))));
-  const period = field('Period', select(['NONE', 'DAILY', 'WEEKLY', 'MONTHLY'], 'NONE'),
+  const period = field('Period', select(['NONE', 'HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'], 'NONE'),
     'When spent starts again from zero. Fixed at creation.');
   const mode = field('Mode', select(['HARD', 'SOFT'], budget ? budget.mode : 'HARD'),
     'HARD denies what does not fit; SOFT allows it with a warning.');

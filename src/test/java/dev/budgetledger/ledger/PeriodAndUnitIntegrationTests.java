@@ -41,6 +41,26 @@ class PeriodAndUnitIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void anHourlyBudgetStartsAgainEveryHour() {
+		UUID budget = createBudget(Map.of("limit", "1.00", "period", "HOURLY"));
+		settle(reserveAllowed(budget, "1.00"), Map.of("amount", "1.00"));
+		assertThat(reserve(budget, "0.10").status()).isEqualTo(402);
+		Instant firstStart = Instant.parse(budget(budget).text("periodStart"));
+		assertThat(Instant.parse(budget(budget).text("periodEnd"))).isEqualTo(firstStart.plus(Duration.ofHours(1)));
+
+		this.clock.advance(Duration.ofHours(1));
+
+		assertThat(reserve(budget, "0.10").status()).isEqualTo(201);
+		Api.Response after = budget(budget);
+		assertThat(after.text("period")).isEqualTo("HOURLY");
+		assertThat(after.text("spent")).isEqualTo("0.00");
+		assertThat(Instant.parse(after.text("periodStart"))).isEqualTo(firstStart.plus(Duration.ofHours(1)));
+		assertThat(this.api.get("/v1/budgets/" + budget + "/periods").json().get("items").get(0).get("spent")
+			.asString()).isEqualTo("1.00");
+		assertReconciled(budget, "0", "0.10");
+	}
+
+	@Test
 	void aHoldSpanningTheBoundaryIsChargedInThePeriodItIsSettledIn() {
 		UUID budget = createBudget(Map.of("limit", "5.00", "period", "DAILY"));
 		UUID hold = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "3.00", "ttlSeconds", 86400))

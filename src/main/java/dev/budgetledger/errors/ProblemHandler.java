@@ -191,7 +191,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	/** Says what is wrong and where, without echoing internals such as class names. */
 	private static String detail(Exception ex, ProblemType type) {
 		if (type == ProblemType.PAYLOAD_TOO_LARGE) {
-			return rootCause(ex).getMessage();
+			return String.valueOf(rootCause(ex).getMessage());
 		}
 		if (ex instanceof HttpMessageNotReadableException) {
 			Throwable cause = ex.getCause();

@@ -69,7 +69,8 @@ public class GatewayLedger {
 		}
 		Long minOutput = call.minOutputTokens();
 		for (Ask.Option option : options) {
-			if (minOutput != null && option.maxOutputTokens() < minOutput) {
+			Long optionMax = option.maxOutputTokens();
+			if (minOutput != null && optionMax != null && optionMax < minOutput) {
 				// The call already asks for less than the least worth capping to: nothing to cap.
 				minOutput = null;
 			}

@@ -53,6 +53,7 @@ public class Price {
 	protected Price() {
 	}
 
+	@SuppressWarnings("NullAway.Init") // update() sets the rest before the price is saved
 	Price(String model, Instant updatedAt) {
 		this.model = model;
 		this.updatedAt = updatedAt;

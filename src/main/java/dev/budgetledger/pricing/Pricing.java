@@ -91,7 +91,7 @@ public class Pricing {
 	public PutResult put(@Nullable String provider, TokenPrice price, @Nullable Long defaultMaxOutputTokens) {
 		Price existing = this.prices.findById(price.model()).orElse(null);
 		boolean created = existing == null;
-		Price target = created ? new Price(price.model(), this.clock.instant()) : existing;
+		Price target = (existing != null) ? existing : new Price(price.model(), this.clock.instant());
 		target.update(provider, price, defaultMaxOutputTokens, this.clock.instant());
 		return new PutResult(created ? this.prices.save(target) : target, created);
 	}

@@ -61,7 +61,7 @@ class SecurityProblems implements AuthenticationEntryPoint, AccessDeniedHandler,
 		GatewayErrorWriter writer = this.gateway.getIfAvailable();
 		try {
 			if (writer != null && writer.write(request, response, problem.problem().status().value(),
-					problem.problem().code(), problem.getMessage())) {
+					problem.problem().code(), String.valueOf(problem.getMessage()))) {
 				problem.headers().forEach(response::setHeader);
 				return;
 			}

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -105,16 +106,16 @@ class Relay {
 				return;
 			}
 			hold = (ReserveOutcome.Allowed) reserved.outcome();
-			call.metricModel = reserved.catalogModel(hold.reservation().price().model());
+			call.metricModel = reserved.catalogModel(price(hold.reservation()).model());
 		}
 		catch (GatewayRequestException ex) {
-			call.fail(400, "invalid_request_error", "invalid_request", ex.getMessage());
+			call.fail(400, "invalid_request_error", "invalid_request", String.valueOf(ex.getMessage()));
 			return;
 		}
 		catch (ApiException ex) {
 			call.fail(ex.problem().status().value(),
 					(ex.problem().status().value() == 404) ? "not_found_error" : "invalid_request_error",
-					ex.problem().code().toLowerCase(Locale.ROOT), ex.getMessage());
+					ex.problem().code().toLowerCase(Locale.ROOT), String.valueOf(ex.getMessage()));
 			return;
 		}
 		catch (RuntimeException ex) {
@@ -128,15 +129,15 @@ class Relay {
 			return;
 		}
 		Reservation reservation = hold.reservation();
-		String held = reservation.price().model();
-		long maxOutput = reservation.maxOutputTokens();
+		String held = price(reservation).model();
+		long maxOutput = maxOutputTokens(reservation);
 		dialect.apply(forwarded, held, maxOutput);
 		String outcome = reservation.downgraded() ? "downgraded" : reservation.capped() ? "capped" : "allowed";
 		call.hold = hold;
 		call.model = held;
 		call.outcome = outcome;
 		URI uri = URI.create(stripSlash(String.valueOf(provider.baseUrl())) + dialect.path());
-		Map<String, String> headers = dialect.upstreamHeaders(request, provider.apiKey());
+		Map<String, String> headers = dialect.upstreamHeaders(request, String.valueOf(provider.apiKey()));
 		if (dialect.streams(forwarded)) {
 			Dialect.Stream stream = dialect.stream(forwarded, held);
 			stream(call, stream, forwarded, uri, headers);
@@ -294,8 +295,8 @@ class Relay {
 			settled = call.settle(usage, "usage");
 		}
 		else if (parsed != null && !call.dialect.hiddenReasoning(forwarded, call.model)) {
-			settled = call.settle(new TokenPrice.Usage(call.reservation().inputTokens(),
-					Math.min(call.reservation().maxOutputTokens(), call.dialect.outputTokens(parsed, call.model)), 0, 0,
+			settled = call.settle(new TokenPrice.Usage(inputTokens(call.reservation()),
+					Math.min(maxOutputTokens(call.reservation()), call.dialect.outputTokens(parsed, call.model)), 0, 0,
 					0), "counted");
 		}
 		else {
@@ -336,7 +337,7 @@ class Relay {
 				call.settleWholeHold(ended + "; reasoning tokens cannot be counted");
 			}
 			else {
-				call.settle(stream.partialUsage(call.reservation().inputTokens(), call.reservation().maxOutputTokens()),
+				call.settle(stream.partialUsage(inputTokens(call.reservation()), maxOutputTokens(call.reservation())),
 						ended);
 			}
 			// The end of the answer goes out after the settle: a caller that saw it finds its hold settled.
@@ -468,6 +469,19 @@ class Relay {
 	}
 
 	/** One call in flight: its hold, what it answered, and what it is charged. */
+	/** The price a gateway hold was made at: the gateway always reserves by model. */
+	private static TokenPrice price(Reservation reservation) {
+		return Objects.requireNonNull(reservation.price(), "a gateway hold is priced by model");
+	}
+
+	private static long inputTokens(Reservation reservation) {
+		return Objects.requireNonNull(reservation.inputTokens(), "a gateway hold counts its input tokens");
+	}
+
+	private static long maxOutputTokens(Reservation reservation) {
+		return Objects.requireNonNull(reservation.maxOutputTokens(), "a gateway hold bounds its output tokens");
+	}
+
 	private final class Call {
 
 		final Dialect dialect;
@@ -495,11 +509,15 @@ class Relay {
 		}
 
 		Reservation reservation() {
+			return allowed().reservation();
+		}
+
+		ReserveOutcome.Allowed allowed() {
 			ReserveOutcome.Allowed allowed = this.hold;
 			if (allowed == null) {
 				throw new IllegalStateException("no hold");
 			}
-			return allowed.reservation();
+			return allowed;
 		}
 
 		void upstreamTook(long sent) {
@@ -573,13 +591,13 @@ class Relay {
 							: "ALLOW");
 			this.response.setHeader("X-Budget-Model", this.model);
 			this.response.setHeader("X-Budget-Max-Output-Tokens", String.valueOf(reservation.maxOutputTokens()));
-			ReserveOutcome.Allowed allowed = this.hold;
+			ReserveOutcome.Allowed allowed = allowed();
 			BigDecimal available = (settled != null) ? settled.available() : allowed.available();
 			String unit = (settled != null) ? settled.unit() : allowed.unit();
 			this.response.setHeader("X-Budget-Remaining", Amounts.format(available, "TOKENS".equals(unit)));
 			this.response.setHeader("X-Budget-Unit", unit);
 			if (settled != null) {
-				this.response.setHeader("X-Budget-Charged", Amounts.format(settled.reservation().charged()));
+				this.response.setHeader("X-Budget-Charged", Amounts.format(Objects.requireNonNull(settled.reservation().charged(), "a settled hold is charged")));
 			}
 		}
 
@@ -596,7 +614,7 @@ class Relay {
 		@Nullable Settlement settleWholeHold(String why) {
 			Reservation reservation = reservation();
 			log.warn("Gateway hold {} charged in full: {}", reservation.id(), why);
-			return settle(new TokenPrice.Usage(reservation.inputTokens(), reservation.maxOutputTokens(), 0, 0, 0),
+			return settle(new TokenPrice.Usage(inputTokens(reservation), maxOutputTokens(reservation), 0, 0, 0),
 					reservation.amount(), "whole hold");
 		}
 

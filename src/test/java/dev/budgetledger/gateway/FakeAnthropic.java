@@ -15,7 +15,7 @@ final class FakeAnthropic extends FakeProvider {
 	}
 
 	@Override
-	String answer(JsonNode request) {
+	String answer(String path, JsonNode request) {
 		Map<String, Object> body = message(request);
 		body.put("content", List.of(Map.of("type", "text", "text", text())));
 		body.put("stop_reason", "end_turn");
@@ -55,7 +55,7 @@ final class FakeAnthropic extends FakeProvider {
 	}
 
 	@Override
-	List<String> events(JsonNode request) {
+	List<String> events(String path, JsonNode request) {
 		List<String> events = new ArrayList<>();
 		Map<String, Object> start = message(request);
 		start.put("usage", usage(1));

@@ -7,7 +7,10 @@ import java.util.Map;
 
 import tools.jackson.databind.JsonNode;
 
-/** Answers {@code POST /v1/chat/completions} the way OpenAI does, stream and usage chunk included. */
+/**
+ * Answers {@code POST /v1/chat/completions}, {@code /v1/embeddings} and {@code /v1/responses} the way OpenAI does,
+ * streams and usage included.
+ */
 final class FakeOpenAi extends FakeProvider {
 
 	FakeOpenAi() {
@@ -15,7 +18,10 @@ final class FakeOpenAi extends FakeProvider {
 	}
 
 	@Override
-	String answer(JsonNode request) {
+	String answer(String path, JsonNode request) {
+		if (path.endsWith("/responses")) {
+			return json.writeValueAsString(response(request, "completed"));
+		}
 		if (request.has("input")) {
 			return embedding(request);
 		}
@@ -64,8 +70,82 @@ final class FakeOpenAi extends FakeProvider {
 		return usage;
 	}
 
+	/** A Responses API response object: one message with the text, and its usage (when completed). */
+	private Map<String, Object> response(JsonNode request, String status) {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("id", "resp_fake");
+		body.put("object", "response");
+		body.put("created_at", 1_700_000_000);
+		body.put("status", status);
+		body.put("model", request.path("model").asString());
+		body.put("error", null);
+		body.put("incomplete_details", null);
+		body.put("instructions", null);
+		body.put("max_output_tokens", request.path("max_output_tokens").asLong());
+		body.put("metadata", Map.of());
+		body.put("parallel_tool_calls", true);
+		body.put("temperature", 1.0);
+		body.put("tool_choice", "auto");
+		body.put("tools", List.of());
+		body.put("top_p", 1.0);
+		if (status.equals("in_progress")) {
+			body.put("output", List.of());
+			body.put("usage", null);
+			return body;
+		}
+		Map<String, Object> part = new LinkedHashMap<>();
+		part.put("type", "output_text");
+		part.put("text", text());
+		part.put("annotations", List.of());
+		Map<String, Object> message = new LinkedHashMap<>();
+		message.put("type", "message");
+		message.put("id", "msg_fake");
+		message.put("status", "completed");
+		message.put("role", "assistant");
+		message.put("content", List.of(part));
+		body.put("output", List.of(message));
+		Usage u = this.usage;
+		Map<String, Object> usage = new LinkedHashMap<>();
+		usage.put("input_tokens", u.input());
+		usage.put("input_tokens_details", Map.of("cached_tokens", u.cached()));
+		usage.put("output_tokens", u.output());
+		usage.put("output_tokens_details", Map.of("reasoning_tokens", u.reasoning()));
+		usage.put("total_tokens", u.input() + u.output());
+		body.put("usage", usage);
+		return body;
+	}
+
+	/** A Responses API stream: created, the text in deltas, then completed with the usage. */
+	private List<String> responseEvents(JsonNode request) {
+		List<String> events = new ArrayList<>();
+		int sequence = 0;
+		events.add(event("response.created", Map.of("type", "response.created", "sequence_number", sequence++,
+				"response", response(request, "in_progress"))));
+		for (int i = 0; i < this.pieces; i++) {
+			Map<String, Object> delta = new LinkedHashMap<>();
+			delta.put("type", "response.output_text.delta");
+			delta.put("sequence_number", sequence++);
+			delta.put("item_id", "msg_fake");
+			delta.put("output_index", 0);
+			delta.put("content_index", 0);
+			delta.put("delta", "word" + i + " ");
+			delta.put("logprobs", List.of());
+			events.add(event("response.output_text.delta", delta));
+		}
+		events.add(event("response.completed", Map.of("type", "response.completed", "sequence_number", sequence,
+				"response", response(request, "completed"))));
+		return events;
+	}
+
+	private static String event(String name, Map<String, Object> data) {
+		return "event: " + name + "\ndata: " + json.writeValueAsString(data) + "\n\n";
+	}
+
 	@Override
-	List<String> events(JsonNode request) {
+	List<String> events(String path, JsonNode request) {
+		if (path.endsWith("/responses")) {
+			return responseEvents(request);
+		}
 		String model = request.path("model").asString();
 		boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
 		List<String> events = new ArrayList<>();

@@ -114,14 +114,14 @@ abstract class FakeProvider implements AutoCloseable {
 				case FAIL_500 -> send(exchange, 500, error("server_error", "The server had an error"));
 				case HANG -> {
 					Thread.sleep(10_000);
-					send(exchange, 200, answer(body));
+					send(exchange, 200, answer(exchange.getRequestURI().getPath(), body));
 				}
 				default -> {
 					if (body.path("stream").asBoolean(false)) {
-						stream(exchange, body);
+						stream(exchange, exchange.getRequestURI().getPath(), body);
 					}
 					else {
-						send(exchange, 200, answer(body));
+						send(exchange, 200, answer(exchange.getRequestURI().getPath(), body));
 					}
 				}
 			}
@@ -139,13 +139,13 @@ abstract class FakeProvider implements AutoCloseable {
 		exchange.getResponseBody().write(bytes);
 	}
 
-	private void stream(HttpExchange exchange, JsonNode request) throws IOException, InterruptedException {
+	private void stream(HttpExchange exchange, String path, JsonNode request) throws IOException, InterruptedException {
 		exchange.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
 		boolean cut = this.mode == Mode.BREAK_MID_STREAM;
 		// A cut stream promises more bytes than it sends, so the connection ends mid-body.
 		exchange.sendResponseHeaders(200, cut ? 1_000_000 : 0);
 		OutputStream out = exchange.getResponseBody();
-		List<String> events = events(request);
+		List<String> events = events(path, request);
 		int sent = 0;
 		try {
 			for (String event : events) {
@@ -171,10 +171,10 @@ abstract class FakeProvider implements AutoCloseable {
 	}
 
 	/** The events of a streamed answer to {@code request}, as the provider sends them. */
-	abstract List<String> events(JsonNode request);
+	abstract List<String> events(String path, JsonNode request);
 
 	/** A whole answer to {@code request}. */
-	abstract String answer(JsonNode request);
+	abstract String answer(String path, JsonNode request);
 
 	abstract String error(String type, String message);
 

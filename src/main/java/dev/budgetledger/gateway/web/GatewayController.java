@@ -29,14 +29,17 @@ class GatewayController {
 
 	private final OpenAiEmbeddings embeddings;
 
+	private final OpenAiResponses responses;
+
 	private final AnthropicMessages messages;
 
 	GatewayController(Relay relay, GatewaySettings settings, OpenAiChat chat, OpenAiEmbeddings embeddings,
-			AnthropicMessages messages) {
+			OpenAiResponses responses, AnthropicMessages messages) {
 		this.relay = relay;
 		this.settings = settings;
 		this.chat = chat;
 		this.embeddings = embeddings;
+		this.responses = responses;
 		this.messages = messages;
 	}
 
@@ -50,6 +53,12 @@ class GatewayController {
 	void embeddings(@RequestBody byte[] body, HttpServletRequest request, HttpServletResponse response,
 			@AuthenticationPrincipal Caller caller) throws IOException {
 		this.relay.handle(this.embeddings, this.settings.openai(), caller, body, request, response);
+	}
+
+	@PostMapping("/openai/v1/responses")
+	void responses(@RequestBody byte[] body, HttpServletRequest request, HttpServletResponse response,
+			@AuthenticationPrincipal Caller caller) throws IOException {
+		this.relay.handle(this.responses, this.settings.openai(), caller, body, request, response);
 	}
 
 	@PostMapping("/anthropic/v1/messages")

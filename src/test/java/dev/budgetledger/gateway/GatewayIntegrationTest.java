@@ -1,7 +1,10 @@
 package dev.budgetledger.gateway;
 
+import java.time.Duration;
 import java.util.UUID;
 
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -46,6 +49,16 @@ abstract class GatewayIntegrationTest extends IntegrationTest {
 	void resetProviders() {
 		openai.reset();
 		anthropic.reset();
+	}
+
+	/** The official OpenAI SDK pointed at the gateway with a budget-ledger key, no retries. */
+	OpenAIClient openAiClient(String key) {
+		return OpenAIOkHttpClient.builder()
+			.baseUrl(gateway() + "/openai/v1")
+			.apiKey(key)
+			.maxRetries(0)
+			.timeout(Duration.ofSeconds(30))
+			.build();
 	}
 
 	String gateway() {

@@ -1,11 +1,8 @@
 package dev.budgetledger.gateway;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
-import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
@@ -18,21 +15,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Embeddings through the gateway with the official OpenAI Java SDK. */
 class OpenAiEmbeddingsGatewayIntegrationTests extends GatewayIntegrationTest {
 
-	private OpenAIClient client(String key) {
-		return OpenAIOkHttpClient.builder()
-			.baseUrl(gateway() + "/openai/v1")
-			.apiKey(key)
-			.maxRetries(0)
-			.timeout(Duration.ofSeconds(30))
-			.build();
-	}
-
 	@Test
 	void anEmbeddingHoldsItsCountedInputAndIsSettledFromTheReportedTokens() {
 		UUID budget = createBudget("1.00");
 		openai.usage = new FakeProvider.Usage(7, 0, 0, 0, 0);
 
-		HttpResponseFor<CreateEmbeddingResponse> response = client(clientKey(budget)).embeddings()
+		HttpResponseFor<CreateEmbeddingResponse> response = openAiClient(clientKey(budget)).embeddings()
 			.withRawResponse()
 			.create(EmbeddingCreateParams.builder()
 				.model("text-embedding-3-small")

@@ -1,12 +1,9 @@
 package dev.budgetledger.gateway;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
@@ -24,15 +21,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The official OpenAI Java SDK's Responses API, pointed at the gateway, against a fake OpenAI. */
 class OpenAiResponsesGatewayIntegrationTests extends GatewayIntegrationTest {
 
-	private OpenAIClient client(String key) {
-		return OpenAIOkHttpClient.builder()
-			.baseUrl(gateway() + "/openai/v1")
-			.apiKey(key)
-			.maxRetries(0)
-			.timeout(Duration.ofSeconds(30))
-			.build();
-	}
-
 	private static ResponseCreateParams.Builder ask(String model) {
 		return ResponseCreateParams.builder()
 			.model(model)
@@ -46,7 +34,7 @@ class OpenAiResponsesGatewayIntegrationTests extends GatewayIntegrationTest {
 		String key = clientKey(budget);
 		openai.usage = new FakeProvider.Usage(1000, 300, 400, 0, 200);
 
-		HttpResponseFor<Response> response = client(key).responses()
+		HttpResponseFor<Response> response = openAiClient(key).responses()
 			.withRawResponse()
 			.create(ask("gpt-4o-2024-08-06").maxOutputTokens(500).build());
 
@@ -76,7 +64,7 @@ class OpenAiResponsesGatewayIntegrationTests extends GatewayIntegrationTest {
 		UUID budget = createBudget("10.00");
 		List<String> text = new ArrayList<>();
 
-		HttpResponseFor<StreamResponse<ResponseStreamEvent>> response = client(clientKey(budget)).responses()
+		HttpResponseFor<StreamResponse<ResponseStreamEvent>> response = openAiClient(clientKey(budget)).responses()
 			.withRawResponse()
 			.createStreaming(ask("gpt-4o").maxOutputTokens(100).build());
 		String holdId = response.headers().values("X-Budget-Hold-Id").get(0);
@@ -104,7 +92,7 @@ class OpenAiResponsesGatewayIntegrationTests extends GatewayIntegrationTest {
 		UUID budget = createBudget("10.00");
 		openai.mode = FakeProvider.Mode.BREAK_MID_STREAM;
 
-		HttpResponseFor<StreamResponse<ResponseStreamEvent>> response = client(clientKey(budget)).responses()
+		HttpResponseFor<StreamResponse<ResponseStreamEvent>> response = openAiClient(clientKey(budget)).responses()
 			.withRawResponse()
 			.createStreaming(ask("gpt-4o").maxOutputTokens(1000).build());
 		String holdId = response.headers().values("X-Budget-Hold-Id").get(0);
@@ -131,7 +119,7 @@ class OpenAiResponsesGatewayIntegrationTests extends GatewayIntegrationTest {
 	void aCallThatReliesOnStateKeptAtOpenAiIsRefusedBeforeAnythingIsHeld() {
 		UUID budget = createBudget("10.00");
 
-		assertThatThrownBy(() -> client(clientKey(budget)).responses()
+		assertThatThrownBy(() -> openAiClient(clientKey(budget)).responses()
 			.create(ask("gpt-4o").previousResponseId("resp_earlier").build()))
 			.isInstanceOfSatisfying(BadRequestException.class, error -> {
 				assertThat(error.code()).hasValue("invalid_request");
@@ -148,7 +136,7 @@ class OpenAiResponsesGatewayIntegrationTests extends GatewayIntegrationTest {
 	void aDeniedResponseNeverReachesTheProvider() {
 		UUID budget = createBudget("0.0001");
 
-		assertThatThrownBy(() -> client(clientKey(budget)).responses()
+		assertThatThrownBy(() -> openAiClient(clientKey(budget)).responses()
 			.create(ask("gpt-4o").maxOutputTokens(1000).build()))
 			.isInstanceOfSatisfying(UnexpectedStatusCodeException.class, error -> {
 				assertThat(error.statusCode()).isEqualTo(402);

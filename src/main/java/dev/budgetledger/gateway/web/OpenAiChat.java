@@ -85,8 +85,14 @@ class OpenAiChat extends Dialect {
 		return total;
 	}
 
-	/** Text of a message field: a string, or content parts (text counted, images at a fixed price), or tool calls. */
-	private long count(JsonNode value, String model) {
+	/**
+	 * Text of a message field: a string, or content parts (text counted, images at a fixed price, anything else as
+	 * its JSON text), or tool calls. The part types of chat completions and of the Responses API alike.
+	 */
+	long count(@Nullable JsonNode value, String model) {
+		if (value == null) {
+			return 0;
+		}
 		if (value.isString()) {
 			return this.tokens.count(model, value.asString());
 		}
@@ -97,7 +103,7 @@ class OpenAiChat extends Dialect {
 				if (type.equals("image_url") || type.equals("input_image")) {
 					total += IMAGE_TOKENS;
 				}
-				else if (type.equals("text")) {
+				else if (type.equals("text") || type.equals("input_text") || type.equals("output_text")) {
 					total += this.tokens.count(model, text(part.get("text")));
 				}
 				else {
@@ -157,16 +163,23 @@ class OpenAiChat extends Dialect {
 
 	@Override
 	TokenPrice.@Nullable Usage usage(JsonNode answer) {
+		return usage(answer, "prompt", "completion");
+	}
+
+	/**
+	 * OpenAI's usage object as one of its APIs names it ({@code prompt}/{@code completion} for chat,
+	 * {@code input}/{@code output} for Responses): its input includes the cached input, its output the reasoning.
+	 */
+	static TokenPrice.@Nullable Usage usage(JsonNode answer, String input, String output) {
 		JsonNode usage = answer.get("usage");
 		if (usage == null || !usage.isObject()) {
 			return null;
 		}
-		long prompt = number(usage.get("prompt_tokens"));
-		long cached = number(usage.path("prompt_tokens_details").get("cached_tokens"));
-		long completion = number(usage.get("completion_tokens"));
-		long reasoning = number(usage.path("completion_tokens_details").get("reasoning_tokens"));
-		return new TokenPrice.Usage(Math.max(0, prompt - cached), Math.max(0, completion - reasoning), cached, 0,
-				reasoning);
+		long in = number(usage.get(input + "_tokens"));
+		long cached = number(usage.path(input + "_tokens_details").get("cached_tokens"));
+		long out = number(usage.get(output + "_tokens"));
+		long reasoning = number(usage.path(output + "_tokens_details").get("reasoning_tokens"));
+		return new TokenPrice.Usage(Math.max(0, in - cached), Math.max(0, out - reasoning), cached, 0, reasoning);
 	}
 
 	@Override

@@ -124,31 +124,8 @@ class OpenAiResponses extends Dialect {
 		return this.tokens.count(model, this.json.writeValueAsString(item));
 	}
 
-	/** A string, or content parts: text counted, images at a fixed price, anything else as its JSON text. */
 	private long count(@Nullable JsonNode value, String model) {
-		if (value == null || value.isNull()) {
-			return 0;
-		}
-		if (value.isString()) {
-			return this.tokens.count(model, value.asString());
-		}
-		if (value.isArray()) {
-			long total = 0;
-			for (JsonNode part : value) {
-				String type = text(part.get("type"));
-				if (type.equals("input_image")) {
-					total += OpenAiChat.IMAGE_TOKENS;
-				}
-				else if (type.equals("input_text") || type.equals("output_text")) {
-					total += this.tokens.count(model, text(part.get("text")));
-				}
-				else {
-					total += this.tokens.count(model, this.json.writeValueAsString(part));
-				}
-			}
-			return total;
-		}
-		return this.tokens.count(model, this.json.writeValueAsString(value));
+		return (value == null || value.isNull()) ? 0 : this.chat.count(value, model);
 	}
 
 	@Override
@@ -170,16 +147,7 @@ class OpenAiResponses extends Dialect {
 
 	@Override
 	TokenPrice.@Nullable Usage usage(JsonNode answer) {
-		JsonNode usage = answer.get("usage");
-		if (usage == null || !usage.isObject()) {
-			return null;
-		}
-		long input = number(usage.get("input_tokens"));
-		long cached = number(usage.path("input_tokens_details").get("cached_tokens"));
-		long output = number(usage.get("output_tokens"));
-		long reasoning = number(usage.path("output_tokens_details").get("reasoning_tokens"));
-		return new TokenPrice.Usage(Math.max(0, input - cached), Math.max(0, output - reasoning), cached, 0,
-				reasoning);
+		return OpenAiChat.usage(answer, "input", "output");
 	}
 
 	@Override

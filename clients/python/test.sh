@@ -5,7 +5,8 @@
 #
 #   clients/python/test.sh [path/to/budget-ledger-*.jar] [pytest args...]
 #
-# Environment: BUDGET_LEDGER_TEST_PGHOST (127.0.0.1), _PGPORT (5432), _PGUSER (postgres), PGPASSWORD (postgres).
+# Environment: BUDGET_LEDGER_TEST_PGHOST (127.0.0.1), _PGPORT (5432), _PGUSER (postgres), PGPASSWORD (postgres);
+# BUDGET_LEDGER_TEST_PYTHON, the interpreter the venv is made with (python3; e.g. python3.9 for the oldest supported).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 jar="${1:-$here/../../target/budget-ledger-0.1.0-SNAPSHOT.jar}"
@@ -44,7 +45,7 @@ service_pid=$!
 
 # Meanwhile: a venv with the package as a user installs it (not the source tree), its extras and the test tools,
 # all from the machine's package index.
-python3 -m venv "$work/venv"
+"${BUDGET_LEDGER_TEST_PYTHON:-python3}" -m venv "$work/venv"
 "$work/venv/bin/pip" install -q --disable-pip-version-check --retries 0 --timeout 15 \
   "$here[all,test]" >"$work/pip.log" 2>&1 || { cat "$work/pip.log" >&2; exit 2; }
 

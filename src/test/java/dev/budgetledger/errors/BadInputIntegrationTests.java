@@ -94,7 +94,7 @@ class BadInputIntegrationTests extends IntegrationTest {
 				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\", \"amount\": \"0x10\"}", 400, "MALFORMED_REQUEST"),
 				arguments("POST", "/v1/reservations", JSON, "{\"budgetId\": \"$B\", \"amount\": \"1\", \"fallbackModels\": [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\"], \"model\": \"gpt-4o\", \"inputTokens\": 1, \"maxOutputTokens\": 1}", 400, "VALIDATION_FAILED"),
 				arguments("POST", "/v1/budgets", JSON, "{\"name\": \"x\", \"limit\": \"1.5\", \"unit\": \"TOKENS\"}", 400, "VALIDATION_FAILED"),
-				arguments("POST", "/v1/budgets", JSON, "{\"name\": \"x\", \"limit\": \"1\", \"period\": \"HOURLY\"}", 400, "MALFORMED_REQUEST"),
+				arguments("POST", "/v1/budgets", JSON, "{\"name\": \"x\", \"limit\": \"1\", \"period\": \"FORTNIGHTLY\"}", 400, "MALFORMED_REQUEST"),
 				arguments("POST", "/v1/budgets", JSON, "{\"name\": \"x\", \"limit\": \"1\", \"thresholds\": [0]}", 400, "VALIDATION_FAILED"),
 				arguments("PATCH", "/v1/budgets/$B", JSON, "[1, 2]", 400, "MALFORMED_REQUEST"),
 				arguments("PATCH", "/v1/budgets/$B", JSON, "{\"parentId\": \"$B\"}", 400, "MALFORMED_REQUEST"),

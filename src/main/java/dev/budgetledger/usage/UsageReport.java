@@ -3,7 +3,7 @@ package dev.budgetledger.usage;
 import java.time.Instant;
 import java.util.List;
 
-import dev.budgetledger.ledger.Budget;
+import dev.budgetledger.budget.Budget;
 
 /**
  * A budget's usage over {@code [from, to)}, split into groups; {@code total} is their sum. {@code budget} is read

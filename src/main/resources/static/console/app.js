@@ -4,6 +4,8 @@ import { api, session, whenUnauthenticated } from './api.js';
 import { h, clear, field } from './dom.js';
 import { problemText } from './components.js';
 import { budgetsView } from './views/budgets.js';
+import { dashboardView } from './views/dashboard.js';
+import { spendView } from './views/spend.js';
 import { budgetView } from './views/budget.js';
 import { holdsView } from './views/holds.js';
 import { keysView } from './views/keys.js';
@@ -28,7 +30,11 @@ export function showError(error) {
 }
 
 const routes = [
+  [/^#\/dashboard(?:\/(24h|7d|30d|period))?$/, dashboardView],
+  [/^#\/budgets\/([0-9a-f-]{36})\/spend(?:\/(24h|7d|30d|period))?(?:\/(time|model|key|enduser|metadata|budget|child))?(?:\/([^/]{1,300}))?$/,
+    spendView],
   [/^#\/budgets\/([0-9a-f-]{36})$/, budgetView],
+  [/^#\/keys\/([0-9a-f-]{36})$/, keysView],
   [/^#\/holds$/, holdsView],
   [/^#\/keys$/, keysView],
   [/^#\/webhooks$/, webhooksView],
@@ -45,8 +51,8 @@ async function render() {
   }
   nav.hidden = false;
   signOutButton.hidden = false;
-  const hash = window.location.hash || '#/budgets';
-  let view = budgetsView;
+  const hash = window.location.hash || '#/dashboard';
+  let view = dashboardView;
   let match = [];
   for (const [pattern, candidate] of routes) {
     const found = hash.match(pattern);
@@ -107,7 +113,7 @@ function signInView() {
       await api('/v1/api-keys', { query: { limit: 1 }, signingIn: true });
       secret.value = '';
       announce('Signed in.');
-      if (!window.location.hash) window.location.hash = '#/budgets';
+      if (!window.location.hash) window.location.hash = '#/dashboard';
       else render();
     } catch (error) {
       session.signOut();

@@ -151,10 +151,10 @@ function journal(budget) {
         { label: '#', value: (e) => e.id, class: 'num' },
         { label: 'When', value: (e) => when(e.createdAt) },
         { label: 'Kind', value: (e) => e.kind },
-        { label: 'Amount', value: (e) => amount(e.amount, budget.unit), class: 'num' },
-        { label: 'Spent Δ', value: (e) => amount(e.spentDelta, budget.unit), class: 'num' },
-        { label: 'Reserved Δ', value: (e) => amount(e.reservedDelta, budget.unit), class: 'num' },
-        { label: 'Limit', value: (e) => (e.limit ? amount(e.limit, budget.unit) : ''), class: 'num' },
+        { label: 'Amount', value: (e) => money(e.amount, budget.unit), class: 'num' },
+        { label: 'Spent Δ', value: (e) => money(e.spentDelta, budget.unit), class: 'num' },
+        { label: 'Reserved Δ', value: (e) => money(e.reservedDelta, budget.unit), class: 'num' },
+        { label: 'Limit', value: (e) => (e.limit ? money(e.limit, budget.unit) : ''), class: 'num' },
         { label: 'Note', value: (e) => e.note || (e.reservationId ? `reservation ${shortId(e.reservationId)}` : '') },
       ], rows), cursor ? more : null);
     } catch (error) {

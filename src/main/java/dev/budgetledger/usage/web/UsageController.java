@@ -151,11 +151,11 @@ class UsageController {
 			throw new InvalidRequestException("to", "a report by hour covers at most 31 days");
 		}
 		UsageReport report = this.reports.report(id, start, end, grouping, metadataKey);
-		return (grouping == GroupBy.KEY && caller.role() != Role.ADMIN) ? withoutOtherKeyNames(report, caller) : report;
+		return (grouping == GroupBy.KEY && caller.role() == Role.CLIENT) ? withoutOtherKeyNames(report, caller) : report;
 	}
 
 	/**
-	 * Only ADMIN keys may list API keys; a CLIENT key sees its own key's name and the other keys by id only.
+	 * A CLIENT key may not list API keys: it sees its own key's name and the other keys by id only.
 	 */
 	private static UsageReport withoutOtherKeyNames(UsageReport report, Caller caller) {
 		String own = caller.keyId().toString();

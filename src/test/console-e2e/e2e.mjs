@@ -105,11 +105,11 @@ try {
   // Sign in: a wrong key is refused, the admin key opens the console.
   await page.goto(`${base}/console`);
   check(page.url().startsWith(`${base}/console/`), 'console is served at /console/', page.url());
-  await page.getByLabel('Admin API key').fill('bl_live_thisIsNotAKeyThisIsNotAKeyThisIsNotAKey00');
+  await page.getByLabel('API key', { exact: true }).fill('bl_live_thisIsNotAKeyThisIsNotAKeyThisIsNotAKey00');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('does not accept this key').waitFor();
   check(true, 'an unknown key is refused');
-  await page.getByLabel('Admin API key').fill(adminKey);
+  await page.getByLabel('API key', { exact: true }).fill(adminKey);
   await shot(page, 'sign-in');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor();
@@ -425,8 +425,34 @@ try {
 
   // Sign out: the key is forgotten.
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByLabel('Admin API key').waitFor();
+  await page.getByLabel('API key', { exact: true }).waitFor();
   check(await page.evaluate(() => sessionStorage.length) === 0, 'signing out forgets the key');
+
+  // A CLIENT key is refused; a VIEWER key sees what the console shows and none of the buttons that change things.
+  await page.getByLabel('API key', { exact: true }).fill(bot);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('is a CLIENT key').waitFor();
+  check(true, 'a CLIENT key is refused by the console');
+  const viewer = (await call('POST', '/v1/api-keys', { name: `e2e viewer ${suffix}`, role: 'VIEWER' })).body.secret;
+  await page.evaluate(() => { window.location.hash = '#/dashboard'; });
+  await page.getByLabel('API key', { exact: true }).fill(viewer);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor();
+  await page.goto(`${base}/console/#/budgets/${orgId}`);
+  await page.getByRole('heading', { name: orgName, level: 1 }).waitFor();
+  check((await page.locator('#who').innerText()).includes('read-only')
+    && await page.getByRole('button', { name: /^(Edit|Freeze|Unfreeze|New child budget)$/ }).count() === 0
+    && await page.getByRole('link', { name: 'Webhooks' }).count() === 0,
+  'a VIEWER key sees a budget without the buttons that change it');
+  check((await call('POST', `/v1/budgets/${orgId}/freeze`, { reason: 'viewer' }, viewer)).status === 403,
+    'the service refuses a VIEWER key\'s changes');
+  await shot(page, 'viewer');
+
+  // A session ends after 30 minutes without a click or key press (the stored time is set back to say so).
+  await page.evaluate(() => sessionStorage.setItem('budget-ledger.console.active', String(Date.now() - 31 * 60 * 1000)));
+  await page.reload();
+  await page.getByText('the session ended after 30 minutes without activity').waitFor();
+  check(await page.evaluate(() => sessionStorage.length) === 0, 'an idle session ends and forgets the key');
 
   check(keyInUrl.length === 0, 'the key never appears in a URL or goes anywhere but /v1', keyInUrl.join(', '));
   check(problems.length === 0, 'no script errors and no Content-Security-Policy violations', problems.join('; '));

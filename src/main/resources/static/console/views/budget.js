@@ -182,7 +182,7 @@ export async function budgetView(main, [id], { announce, rerender }) {
   const names = new Map(ordered.map((b) => [b.id, b.name]));
   if (parent) names.set(parent.id, parent.name);
 
-  const edit = h('button', { type: 'button', class: 'secondary' }, 'Edit');
+  const edit = h('button', { type: 'button', class: 'secondary write' }, 'Edit');
   edit.addEventListener('click', async () => {
     const changed = await budgetForm({ budget });
     if (changed) {
@@ -190,7 +190,7 @@ export async function budgetView(main, [id], { announce, rerender }) {
       rerender();
     }
   });
-  const child = h('button', { type: 'button', class: 'secondary' }, 'New child budget');
+  const child = h('button', { type: 'button', class: 'secondary write' }, 'New child budget');
   child.addEventListener('click', async () => {
     const created = await budgetForm({ parent: budget, budgets: ordered });
     if (created) {
@@ -199,7 +199,7 @@ export async function budgetView(main, [id], { announce, rerender }) {
     }
   });
   const frozen = budget.status === 'FROZEN';
-  const freeze = h('button', { type: 'button', class: frozen ? '' : 'danger' }, frozen ? 'Unfreeze' : 'Freeze');
+  const freeze = h('button', { type: 'button', class: frozen ? 'write' : 'danger write' }, frozen ? 'Unfreeze' : 'Freeze');
   freeze.addEventListener('click', async () => {
     const answer = await confirmDialog(frozen
       ? { title: `Unfreeze ${budget.name}?`, message: 'New reservations on this budget and below it will be '

@@ -42,7 +42,7 @@ function nodeItem(node) {
 
 export async function budgetsView(main, _params, { announce, rerender }) {
   const { roots, ordered, complete } = await loadTree();
-  const create = h('button', { type: 'button' }, 'New budget');
+  const create = h('button', { type: 'button', class: 'write' }, 'New budget');
   create.addEventListener('click', async () => {
     const created = await budgetForm({ budgets: ordered });
     if (created) {

@@ -25,7 +25,7 @@ function keyForm(budgets) {
 export async function keysView(main, [only], { announce, rerender }) {
   const [{ items }, tree] = await Promise.all([all('/v1/api-keys'), loadTree()]);
   const names = new Map(tree.ordered.map((b) => [b.id, b.name]));
-  const create = h('button', { type: 'button' }, 'New API key');
+  const create = h('button', { type: 'button', class: 'write' }, 'New API key');
   create.addEventListener('click', async () => {
     const created = await keyForm(tree.ordered);
     if (!created) return;
@@ -36,7 +36,7 @@ export async function keysView(main, [only], { announce, rerender }) {
   });
   function revokeButton(key) {
     if (key.status !== 'ACTIVE') return '';
-    const button = h('button', { type: 'button', class: 'danger small', 'aria-label': `Revoke ${key.name}` }, 'Revoke');
+    const button = h('button', { type: 'button', class: 'danger small write', 'aria-label': `Revoke ${key.name}` }, 'Revoke');
     button.addEventListener('click', async () => {
       const answer = await confirmDialog({ title: `Revoke ${key.name}?`, message: 'The key stops working at once, '
         + 'on every instance. This cannot be undone.', confirmLabel: 'Revoke', danger: true });

@@ -60,7 +60,9 @@ class ConsoleEndToEndIntegrationTests extends IntegrationTest {
 			"the JSON export has the same rows and total as the API",
 			"the new key is shown once", "the secret is gone from the page afterwards", "the new key works",
 			"a revoked key stops working",
-			"signing out forgets the key", "the key never appears in a URL or goes anywhere but /v1",
+			"signing out forgets the key", "a CLIENT key is refused by the console",
+			"a VIEWER key sees a budget without the buttons that change it",
+			"the service refuses a VIEWER key's changes", "an idle session ends and forgets the key", "the key never appears in a URL or goes anywhere but /v1",
 			"no script errors and no Content-Security-Policy violations");
 
 	@LocalServerPort

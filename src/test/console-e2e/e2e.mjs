@@ -301,6 +301,9 @@ try {
   await page.getByRole('table', { name: 'Top API keys by spend' }).getByRole('link', { name: botName }).waitFor();
   await page.getByRole('table', { name: 'Top models by spend' }).getByRole('link', { name: 'gpt-4o' }).waitFor();
   check(true, 'the top API keys and models are listed with links');
+  await page.getByRole('table', { name: 'Recent alerts' }).getByText('crossed 50% of its limit').first().waitFor();
+  await page.getByRole('table', { name: 'Recent denials' }).getByText('BUDGET_FROZEN').first().waitFor();
+  check(true, 'recent alerts and denials are on the dashboard');
   const moneyText = await usd.locator('[data-figure="spend"]').innerText();
   check(/^\d[\d,]*\.\d{2,4} USD$/.test(moneyText), 'money is shown with its currency and sensible decimals', moneyText);
   await shot(page, 'dashboard');

@@ -109,10 +109,10 @@ async function denials(budget, events, names) {
 }
 
 /** The budget's subtree events, newest first (the feed is oldest first, so read it to the end). */
-async function recentEvents(id) {
+export async function recentEvents(id, maxPages = 10) {
   const events = [];
   let after = 0;
-  for (let page = 0; page < 10; page += 1) {
+  for (let page = 0; page < maxPages; page += 1) {
     const result = await api('/v1/events', { query: { budgetId: id, after, limit: 500 } });
     events.push(...result.items);
     if (result.items.length < 500) break;
@@ -121,11 +121,12 @@ async function recentEvents(id) {
   return events.reverse();
 }
 
-function describeEvent(event, unit) {
+export function describeEvent(event, unit) {
   const d = event.data || {};
   switch (event.type) {
     case 'budget.threshold_crossed': return `crossed ${Math.round(Number(d.threshold) * 100)}% of its limit`;
     case 'budget.exhausted': return `exhausted: available ${amount(d.available, d.unit || unit)}`;
+    case 'budget.projected_exhaustion': return 'projected to run out before the period ends';
     case 'budget.frozen': return `frozen: ${d.reason || ''}`;
     case 'budget.unfrozen': return 'unfrozen';
     case 'budget.period_reset': return 'period reset';

@@ -6,6 +6,7 @@ import { h, clear, field } from '../dom.js';
 import { amount, money, count, units, decimal, sum, percent, num, when, shortId } from '../format.js';
 import { table, section, exportButtons, rangePicker, rangeQuery, RANGES } from '../components.js';
 import { loadTree } from './budgets.js';
+import { recentEvents, describeEvent } from './budget.js';
 
 /** At most this many budget trees are summed on the dashboard (each costs a handful of requests). */
 const MAX_ROOTS = 25;
@@ -14,6 +15,10 @@ const TOP = 5;
 export const END_USER = 'endUser';
 
 const DAY_MS = 24 * 3600 * 1000;
+
+/** The events that call for attention; denials have their own list. */
+const ALERTS = new Set(['budget.threshold_crossed', 'budget.exhausted', 'budget.projected_exhaustion',
+  'budget.frozen', 'budget.unfrozen', 'reservation.overrun']);
 
 export function spendLink(budgetId, range, groupBy, metadataKey) {
   return `#/budgets/${budgetId}/spend/${range}/${groupBy}${metadataKey ? `/${encodeURIComponent(metadataKey)}` : ''}`;
@@ -86,7 +91,7 @@ export async function dashboardView(main, [range = '7d'], { announce }) {
   const tree = await loadTree();
   const roots = tree.roots.map((node) => node.budget).slice(0, MAX_ROOTS);
   const grouping = range === '24h' ? 'hour' : 'day';
-  const [reports, denials, holds, keys] = await Promise.all([
+  const [reports, denials, holds, keys, alerts] = await Promise.all([
     Promise.all(roots.map(async (root) => {
       const [time, budgets, models, apiKeys, users] = await Promise.all([report(root, range, grouping),
         report(root, range, 'budget'), report(root, range, 'model'), report(root, range, 'key'),
@@ -97,6 +102,9 @@ export async function dashboardView(main, [range = '7d'], { announce }) {
       .then((page) => page.items.map((d) => ({ ...d, root }))).catch(() => []))).then((lists) => lists.flat()),
     api('/v1/reservations', { query: { status: 'HELD', limit: 200 } }).then((page) => page.items).catch(() => null),
     api('/v1/api-keys', { query: { limit: 200 } }).then((page) => page.items).catch(() => []),
+    Promise.all(roots.map((root) => recentEvents(root.id, 4)
+      .then((events) => events.filter((e) => ALERTS.has(e.type)).slice(0, 10).map((e) => ({ ...e, root })))
+      .catch(() => []))).then((lists) => lists.flat().sort((a, b) => b.id - a.id).slice(0, 8)),
   ]);
   const names = new Map(tree.ordered.map((b) => [b.id, b]));
 
@@ -161,6 +169,13 @@ export async function dashboardView(main, [range = '7d'], { announce }) {
     { label: 'Asked for', value: (d) => money(d.amount, d.root.unit === 'TOKENS' ? '' : d.root.unit), class: 'num' },
   ], recentDenials, 'Nothing denied lately.');
 
+  const alertTable = table('Recent alerts', [
+    { label: 'When', value: (e) => when(e.createdAt) },
+    { label: 'Budget', value: (e) => h('a', { href: `#/budgets/${e.budgetId}` },
+      names.get(e.budgetId)?.name || shortId(e.budgetId)) },
+    { label: 'What', value: (e) => describeEvent(e, names.get(e.budgetId)?.unit || e.root.unit) },
+  ], alerts, 'No alerts lately.');
+
   const holdTable = holds === null ? h('p', { class: 'muted' }, 'The list of holds is not available.')
     : table('Live holds', [
       { label: 'Since', value: (r) => when(r.createdAt) },
@@ -211,7 +226,8 @@ export async function dashboardView(main, [range = '7d'], { announce }) {
       section('Top models', topTable('Top models by spend', 'Model', topModels)),
       section('Top API keys', topTable('Top API keys by spend', 'API key', topKeys)),
       section('Top end users', topTable('Top end users by spend', `End user (metadata ${END_USER})`, topUsers))),
-    h('div', { class: 'grid-2' }, section('Recent denials', denialTable), section('Live holds', holdTable,
+    h('div', { class: 'grid-2' }, section('Recent denials', denialTable), section('Recent alerts', alertTable)),
+    h('div', { class: 'grid-2' }, section('Live holds', holdTable,
       h('p', {}, h('a', { href: '#/holds' }, 'All live holds')))));
   announce(`Dashboard loaded: ${rangeLabel.toLowerCase()}.`);
 }

@@ -49,7 +49,7 @@ class ConsoleEndToEndIntegrationTests extends IntegrationTest {
 			"the dashboard spend is the sum of the usage reports",
 			"the dashboard denied count is the usage reports' (every level)",
 			"the dashboard live holds are the trees' holds", "the top end user and its spend come from the metadata",
-			"the top API keys and models are listed with links",
+			"the top API keys and models are listed with links", "recent alerts and denials are on the dashboard",
 			"money is shown with its currency and sensible decimals", "search finds budgets and API keys by name",
 			"the root's rolled-up denials match the API (usage report and denial list)",
 			"the root's own denied count is labelled as its own", "the grandchild counts its three denials both ways",

@@ -10,6 +10,17 @@ import { recentEvents, describeEvent } from './budget.js';
 
 /** At most this many budget trees are summed on the dashboard (each costs a handful of requests). */
 const MAX_ROOTS = 25;
+/** Trees loaded at once: the per-key rate limit (burst 200 by default) must not answer 429 to the dashboard. */
+const AT_ONCE = 4;
+
+/** fn over items, at most `size` at a time, answers in order. */
+async function inBatches(items, size, fn) {
+  const results = [];
+  for (let i = 0; i < items.length; i += size) {
+    results.push(...await Promise.all(items.slice(i, i + size).map(fn)));
+  }
+  return results;
+}
 const TOP = 5;
 /** The metadata key the gateway records the end user under (X-Budget-End-User, OpenAI's user). */
 export const END_USER = 'endUser';
@@ -92,19 +103,19 @@ export async function dashboardView(main, [range = '7d'], { announce }) {
   const roots = tree.roots.map((node) => node.budget).slice(0, MAX_ROOTS);
   const grouping = range === '24h' ? 'hour' : 'day';
   const [reports, denials, holds, keys, alerts] = await Promise.all([
-    Promise.all(roots.map(async (root) => {
+    inBatches(roots, AT_ONCE, async (root) => {
       const [time, budgets, models, apiKeys, users] = await Promise.all([report(root, range, grouping),
         report(root, range, 'budget'), report(root, range, 'model'), report(root, range, 'key'),
         report(root, range, 'metadata', END_USER)]);
       return { root, time, budgets, models, apiKeys, users };
-    })),
-    Promise.all(roots.map((root) => api(`/v1/budgets/${root.id}/denials`, { query: { limit: 10 } })
-      .then((page) => page.items.map((d) => ({ ...d, root }))).catch(() => []))).then((lists) => lists.flat()),
+    }),
+    inBatches(roots, AT_ONCE, (root) => api(`/v1/budgets/${root.id}/denials`, { query: { limit: 10 } })
+      .then((page) => page.items.map((d) => ({ ...d, root }))).catch(() => [])).then((lists) => lists.flat()),
     api('/v1/reservations', { query: { status: 'HELD', limit: 200 } }).then((page) => page.items).catch(() => null),
     api('/v1/api-keys', { query: { limit: 200 } }).then((page) => page.items).catch(() => []),
-    Promise.all(roots.map((root) => recentEvents(root.id, 4)
+    inBatches(roots, AT_ONCE, (root) => recentEvents(root.id, 4)
       .then((events) => events.filter((e) => ALERTS.has(e.type)).slice(0, 10).map((e) => ({ ...e, root })))
-      .catch(() => []))).then((lists) => lists.flat().sort((a, b) => b.id - a.id).slice(0, 8)),
+      .catch(() => [])).then((lists) => lists.flat().sort((a, b) => b.id - a.id).slice(0, 8)),
   ]);
   const names = new Map(tree.ordered.map((b) => [b.id, b]));
 

@@ -5,7 +5,7 @@ import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.budgetledger.ledger.Budget;
+import dev.budgetledger.budget.Budget;
 
 /**
  * A budget's usage over {@code [from, to)}, split into groups; {@code total} is their sum. {@code budget} is read

@@ -22,8 +22,8 @@ import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.budgetledger.ledger.Budget;
-import dev.budgetledger.ledger.Budgets;
+import dev.budgetledger.budget.Budget;
+import dev.budgetledger.budget.Budgets;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;

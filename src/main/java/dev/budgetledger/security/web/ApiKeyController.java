@@ -15,9 +15,9 @@ import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.errors.InvalidRequestException;
-import dev.budgetledger.ledger.Budgets;
-import dev.budgetledger.ledger.web.Cursors;
-import dev.budgetledger.ledger.web.PageResponse;
+import dev.budgetledger.budget.Budgets;
+import dev.budgetledger.shared.Cursors;
+import dev.budgetledger.shared.PageResponse;
 import dev.budgetledger.security.ApiKey;
 import dev.budgetledger.security.ApiKeys;
 import dev.budgetledger.security.Caller;

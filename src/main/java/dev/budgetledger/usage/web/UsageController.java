@@ -18,12 +18,12 @@ import jakarta.validation.constraints.Min;
 import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.errors.InvalidRequestException;
-import dev.budgetledger.ledger.Budget;
-import dev.budgetledger.ledger.BudgetScope;
-import dev.budgetledger.ledger.Budgets;
-import dev.budgetledger.ledger.Denials;
-import dev.budgetledger.ledger.web.Cursors;
-import dev.budgetledger.ledger.web.PageResponse;
+import dev.budgetledger.budget.Budget;
+import dev.budgetledger.reservation.BudgetScope;
+import dev.budgetledger.budget.Budgets;
+import dev.budgetledger.alerting.Denials;
+import dev.budgetledger.shared.Cursors;
+import dev.budgetledger.shared.PageResponse;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.security.Caller;
 import dev.budgetledger.security.Role;

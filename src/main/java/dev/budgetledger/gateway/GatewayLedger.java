@@ -76,7 +76,8 @@ public class GatewayLedger {
 			}
 		}
 		ReserveCommand command = new ReserveCommand(call.budgetId(), new Ask(currency, options, minOutput), call.ttl(),
-				call.metadata());
+				call.metadata())
+			.sentWith(caller.keyId(), null);
 		return new Reserved(this.coalescer.reserve(command.budgetId(), batch -> batch.reserve(command, caller.scope())),
 				catalogModels);
 	}

@@ -4,12 +4,19 @@ import java.math.BigDecimal;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -38,6 +45,12 @@ public class UsageReports {
 	/** Key of the model group for calls reserved by amount rather than by model. */
 	public static final String UNPRICED = "unpriced";
 
+	/**
+	 * Key of the group of calls without an API key or without the metadata key grouped by (and, for those two
+	 * groupings, of every denial: denials record neither).
+	 */
+	public static final String UNATTRIBUTED = "(none)";
+
 	private final JdbcClient jdbc;
 
 	private final Budgets budgets;
@@ -47,14 +60,21 @@ public class UsageReports {
 		this.budgets = budgets;
 	}
 
+	/**
+	 * The report of a budget and its subtree over {@code [from, to)}; {@code metadataKey} names the metadata key
+	 * to group by and is required for (and only read by) {@link GroupBy#METADATA}.
+	 */
 	@Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
-	public UsageReport report(UUID budgetId, Instant from, Instant to, GroupBy groupBy) {
+	public UsageReport report(UUID budgetId, Instant from, Instant to, GroupBy groupBy, @Nullable String metadataKey) {
+		if (groupBy == GroupBy.METADATA && metadataKey == null) {
+			throw new IllegalArgumentException("grouping by metadata needs a metadata key");
+		}
 		Budget budget = this.budgets.get(budgetId);
 		Map<String, UsageGroup> groups = new TreeMap<>();
-		for (UsageGroup group : journalGroups(budget, from, to, groupBy)) {
+		for (UsageGroup group : journalGroups(budget, from, to, groupBy, metadataKey)) {
 			groups.merge(group.key(), group, UsageGroup::plus);
 		}
-		for (UsageGroup group : chargeGroups(budget, from, to, groupBy)) {
+		for (UsageGroup group : chargeGroups(budget, from, to, groupBy, metadataKey)) {
 			groups.merge(group.key(), group, UsageGroup::plus);
 		}
 		for (Map.Entry<String, Long> denied : deniedGroups(budget, from, to, groupBy).entrySet()) {
@@ -62,42 +82,58 @@ public class UsageReports {
 					denied.getValue(), 0, 0, 0), UsageGroup::plus);
 		}
 		List<UsageGroup> ordered = switch (groupBy) {
+			case HOUR -> everyHour(groups, from, to, budget.period().timezone());
 			case DAY -> everyDay(groups, from, to, budget.period().timezone());
 			case MODEL -> new ArrayList<>(groups.values());
 			case CHILD -> everyChild(groups, budget);
+			case BUDGET -> bySpend(labelled(groups, "budgets"));
+			case KEY -> bySpend(labelled(groups, "api_keys"));
+			case METADATA -> bySpend(new ArrayList<>(groups.values()));
 		};
 		UsageGroup total = UsageGroup.empty("total", "total");
 		for (UsageGroup group : ordered) {
 			total = total.plus(group);
 		}
-		return new UsageReport(budget, from, to, groupBy, ordered, total);
+		return new UsageReport(budget, from, to, groupBy, metadataKey, ordered, total);
 	}
 
-	/** The SQL expression of a group's key over the journal (j), its reservation (r) and the reservation's budget (leaf). */
-	private static String journalKey(GroupBy groupBy) {
+	/**
+	 * The SQL expression of a group's key over a journal entry (j), the reservation, charge or denial it is about
+	 * (alias {@code of}, all three have model, budget_id, api_key_id and metadata unless {@code denial}) and the
+	 * budget that was reserved on (leaf). Denials record no API key and no metadata: they group under
+	 * {@link #UNATTRIBUTED}.
+	 */
+	private static String key(GroupBy groupBy, String time, String of, boolean denial) {
 		return switch (groupBy) {
-			case DAY -> localDate("j.created_at");
-			case MODEL -> "coalesce(r.model, '" + UNPRICED + "')";
+			case HOUR -> localTime(time, "YYYY-MM-DD\"T\"HH24");
+			case DAY -> localTime(time, "YYYY-MM-DD");
+			case MODEL -> "coalesce(" + of + ".model, '" + UNPRICED + "')";
 			case CHILD -> "CAST(coalesce(leaf.ancestors[:childDepth], CAST(:budgetId AS uuid)) AS text)";
+			case BUDGET -> "CAST(" + of + ".budget_id AS text)";
+			case KEY -> denial ? "'" + UNATTRIBUTED + "'"
+					: "coalesce(CAST(" + of + ".api_key_id AS text), '" + UNATTRIBUTED + "')";
+			case METADATA -> denial ? "'" + UNATTRIBUTED + "'"
+					: "coalesce(" + of + ".metadata ->> CAST(:metadataKey AS text), '" + UNATTRIBUTED + "')";
 		};
 	}
 
 	/**
-	 * The date of a timestamp in the budget's zone. A fixed offset goes in as an interval: PostgreSQL reads a zone
+	 * A timestamp in the budget's zone, as text. A fixed offset goes in as an interval: PostgreSQL reads a zone
 	 * name such as "UTC+01:00" the POSIX way, with the sign reversed.
 	 */
-	private static String localDate(String column) {
+	private static String localTime(String column, String pattern) {
 		return "to_char(CASE WHEN CAST(:offsetSeconds AS integer) IS NULL THEN " + column
 				+ " AT TIME ZONE CAST(:tz AS text) ELSE " + column
-				+ " AT TIME ZONE make_interval(secs => CAST(:offsetSeconds AS integer)) END, 'YYYY-MM-DD')";
+				+ " AT TIME ZONE make_interval(secs => CAST(:offsetSeconds AS integer)) END, '" + pattern + "')";
 	}
 
 	private static @Nullable Integer offsetSeconds(ZoneId zone) {
 		return (zone.normalized() instanceof ZoneOffset offset) ? offset.getTotalSeconds() : null;
 	}
 
-	private List<UsageGroup> journalGroups(Budget budget, Instant from, Instant to, GroupBy groupBy) {
-		return this.jdbc.sql("SELECT " + journalKey(groupBy) + """
+	private List<UsageGroup> journalGroups(Budget budget, Instant from, Instant to, GroupBy groupBy,
+			@Nullable String metadataKey) {
+		return this.jdbc.sql("SELECT " + key(groupBy, "j.created_at", "r", false) + """
 				 AS key,
 				       sum(j.spent_delta) AS spend,
 				       coalesce(sum(coalesce(r.settled_input_tokens, 0) + coalesce(r.settled_cache_read_tokens, 0)
@@ -117,6 +153,7 @@ public class UsageReports {
 			.param("tz", budget.period().timezone().getId())
 			.param("offsetSeconds", offsetSeconds(budget.period().timezone()))
 			.param("childDepth", budget.depth() + 2)
+			.param("metadataKey", metadataKey)
 			.param("from", Timestamp.from(from))
 			.param("to", Timestamp.from(to))
 			.query((rs, row) -> new UsageGroup(rs.getString("key"), rs.getString("key"), rs.getBigDecimal("spend"),
@@ -125,18 +162,10 @@ public class UsageReports {
 			.list();
 	}
 
-	/** The SQL expression of a group's key over the journal (j), its direct charge (c) and the charge's budget (leaf). */
-	private static String chargeKey(GroupBy groupBy) {
-		return switch (groupBy) {
-			case DAY -> localDate("j.created_at");
-			case MODEL -> "coalesce(c.model, '" + UNPRICED + "')";
-			case CHILD -> "CAST(coalesce(leaf.ancestors[:childDepth], CAST(:budgetId AS uuid)) AS text)";
-		};
-	}
-
 	/** Direct charges: spend booked without a hold, on every level of the chain like a settlement. */
-	private List<UsageGroup> chargeGroups(Budget budget, Instant from, Instant to, GroupBy groupBy) {
-		return this.jdbc.sql("SELECT " + chargeKey(groupBy) + """
+	private List<UsageGroup> chargeGroups(Budget budget, Instant from, Instant to, GroupBy groupBy,
+			@Nullable String metadataKey) {
+		return this.jdbc.sql("SELECT " + key(groupBy, "j.created_at", "c", false) + """
 				 AS key,
 				       sum(j.spent_delta) AS spend,
 				       sum(coalesce(c.input_tokens, 0) + coalesce(c.cache_read_tokens, 0)
@@ -153,6 +182,7 @@ public class UsageReports {
 			.param("tz", budget.period().timezone().getId())
 			.param("offsetSeconds", offsetSeconds(budget.period().timezone()))
 			.param("childDepth", budget.depth() + 2)
+			.param("metadataKey", metadataKey)
 			.param("from", Timestamp.from(from))
 			.param("to", Timestamp.from(to))
 			.query((rs, row) -> new UsageGroup(rs.getString("key"), rs.getString("key"), rs.getBigDecimal("spend"),
@@ -160,17 +190,9 @@ public class UsageReports {
 			.list();
 	}
 
-	private static String deniedKey(GroupBy groupBy) {
-		return switch (groupBy) {
-			case DAY -> localDate("d.created_at");
-			case MODEL -> "coalesce(d.model, '" + UNPRICED + "')";
-			case CHILD -> "CAST(coalesce(leaf.ancestors[:childDepth], CAST(:budgetId AS uuid)) AS text)";
-		};
-	}
-
 	private Map<String, Long> deniedGroups(Budget budget, Instant from, Instant to, GroupBy groupBy) {
 		Map<String, Long> denied = new LinkedHashMap<>();
-		this.jdbc.sql("SELECT " + deniedKey(groupBy) + """
+		this.jdbc.sql("SELECT " + key(groupBy, "d.created_at", "d", true) + """
 				 AS key, count(*) AS denied
 				FROM denials d JOIN budgets leaf ON leaf.id = d.budget_id
 				WHERE d.root_id = :rootId
@@ -187,6 +209,51 @@ public class UsageReports {
 			.query((rs, row) -> denied.put(rs.getString("key"), rs.getLong("denied")))
 			.list();
 		return denied;
+	}
+
+	/** Every hour of the range in the budget's time zone, quiet hours included, keyed as the SQL above writes it. */
+	private static List<UsageGroup> everyHour(Map<String, UsageGroup> groups, Instant from, Instant to, ZoneId zone) {
+		List<UsageGroup> hours = new ArrayList<>();
+		DateTimeFormatter format = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH");
+		LocalDateTime last = to.minusNanos(1).atZone(zone).toLocalDateTime().truncatedTo(ChronoUnit.HOURS);
+		LocalDateTime hour = from.atZone(zone).toLocalDateTime().truncatedTo(ChronoUnit.HOURS);
+		Set<String> seen = new HashSet<>();
+		for (; !hour.isAfter(last); hour = hour.plusHours(1)) {
+			String key = format.format(hour);
+			// A clock set back repeats a local hour: it is one group.
+			if (seen.add(key)) {
+				hours.add(groups.getOrDefault(key, UsageGroup.empty(key, key)));
+			}
+		}
+		return hours;
+	}
+
+	/** Biggest spend first; ties by key, so the order is stable. */
+	private static List<UsageGroup> bySpend(List<UsageGroup> groups) {
+		List<UsageGroup> sorted = new ArrayList<>(groups);
+		sorted.sort(Comparator.comparing(UsageGroup::spend).reversed().thenComparing(UsageGroup::key));
+		return sorted;
+	}
+
+	/** Groups keyed by the id of a budget or an API key, labelled with its name. */
+	private List<UsageGroup> labelled(Map<String, UsageGroup> groups, String table) {
+		List<UUID> ids = groups.keySet()
+			.stream()
+			.filter(key -> !UNATTRIBUTED.equals(key))
+			.map(UUID::fromString)
+			.toList();
+		Map<String, String> names = new HashMap<>();
+		if (!ids.isEmpty()) {
+			// The table name is one of two constants, never input.
+			this.jdbc.sql("SELECT id, name FROM " + table + " WHERE id IN (:ids)")
+				.param("ids", ids)
+				.query((rs, row) -> names.put(rs.getString("id"), rs.getString("name")))
+				.list();
+		}
+		return groups.values()
+			.stream()
+			.map(group -> group.withLabel(names.getOrDefault(group.key(), group.key())))
+			.toList();
 	}
 
 	/** Every day of the range in the budget's time zone, quiet days included, so a chart has no gaps. */

@@ -86,6 +86,12 @@ class ApiKeyController {
 				key -> KeyResponse.of(key, now), ApiKey::id);
 	}
 
+	/** The key the request came with: what the console asks to learn its role. */
+	@GetMapping("/self")
+	KeyResponse self(@AuthenticationPrincipal Caller caller) {
+		return KeyResponse.of(this.keys.get(caller.keyId()), this.clock.instant());
+	}
+
 	@GetMapping("/{id}")
 	KeyResponse get(@PathVariable UUID id) {
 		return KeyResponse.of(this.keys.get(id), this.clock.instant());

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
@@ -158,12 +159,12 @@ public class Reconciliation {
 								rs.getBigDecimal("reserved"), rs.getBigDecimal("spent"),
 								rs.getBigDecimal("reserved_net"), rs.getBigDecimal("spent_net"),
 								rs.getBigDecimal("adjustment"), rs.getBigDecimal("adjusted"));
-				return (problem != null)
-						? new Discrepancy(Invariant.RESERVATION_STATE, budget, reservation, problem) : null;
+				return Optional.ofNullable((problem != null)
+						? new Discrepancy(Invariant.RESERVATION_STATE, budget, reservation, problem) : null);
 			})
 			.list()
 			.stream()
-			.filter(d -> d != null)
+			.flatMap(Optional::stream)
 			.toList();
 	}
 
@@ -228,13 +229,13 @@ public class Reconciliation {
 				ORDER BY 2, 1""")
 			.query((rs, row) -> {
 				String problem = rs.getString("problem");
-				return (problem == null) ? null : new Discrepancy(Invariant.CHARGE,
+				return Optional.ofNullable((problem == null) ? null : new Discrepancy(Invariant.CHARGE,
 						rs.getObject("budget_id", UUID.class), null,
-						"Charge " + rs.getObject("charge_id", UUID.class) + " " + problem);
+						"Charge " + rs.getObject("charge_id", UUID.class) + " " + problem));
 			})
 			.list()
 			.stream()
-			.filter(d -> d != null)
+			.flatMap(Optional::stream)
 			.toList();
 	}
 
@@ -344,15 +345,15 @@ public class Reconciliation {
 			.query((rs, row) -> {
 				String problem = rs.getString("problem");
 				if (problem == null) {
-					return null;
+					return Optional.<Discrepancy>empty();
 				}
 				UUID answered = rs.getObject("answered", UUID.class);
-				return new Discrepancy(Invariant.IDEMPOTENCY, null, answered,
-						"Idempotency-Key " + rs.getString("idempotency_key") + " " + problem);
+				return Optional.of(new Discrepancy(Invariant.IDEMPOTENCY, null, answered,
+						"Idempotency-Key " + rs.getString("idempotency_key") + " " + problem));
 			})
 			.list()
 			.stream()
-			.filter(d -> d != null)
+			.flatMap(Optional::stream)
 			.toList();
 	}
 

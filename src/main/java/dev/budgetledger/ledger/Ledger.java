@@ -57,6 +57,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
@@ -678,7 +679,7 @@ public class Ledger {
 			.update();
 		Budget leaf = chain.get(chain.size() - 1);
 		this.events.record(EventType.ADJUSTED, reservation.budgetId(), leaf.rootId(), reservationId,
-				Map.of("charged", Amounts.format(reservation.charged()), "before", Amounts.format(before), "after",
+				Map.of("charged", Amounts.format(Objects.requireNonNull(reservation.charged(), "settled, so charged")), "before", Amounts.format(before), "after",
 						Amounts.format(target), "change", Amounts.format(delta), "reason", reason),
 				now);
 		return new Correction(this.reservations.get(reservationId), before, delta, true);

@@ -88,7 +88,7 @@ public final class Decider {
 				}
 			}
 			else if (!level.unit().equals(ask.currency())) {
-				throw new CurrencyMismatchException(level.unit(), ask.currency());
+				throw new CurrencyMismatchException(level.unit(), String.valueOf(ask.currency()));
 			}
 		}
 	}

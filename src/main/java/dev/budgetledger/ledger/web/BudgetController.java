@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 import jakarta.servlet.http.HttpServletRequest;
@@ -226,7 +227,7 @@ class BudgetController {
 				parent.children().add(node);
 			}
 		}
-		return nodes.get(id);
+		return Objects.requireNonNull(nodes.get(id), "the subtree starts at its own root");
 	}
 
 	@GetMapping("/{id}/periods")

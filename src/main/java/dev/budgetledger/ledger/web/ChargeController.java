@@ -92,7 +92,10 @@ class ChargeController {
 			throw new InvalidRequestException((request.inputTokens() == null) ? "inputTokens" : "outputTokens",
 					"is required with model or token counts");
 		}
-		TokenPrice.Usage usage = tokens ? new TokenPrice.Usage(request.inputTokens(), request.outputTokens(),
+		Long inputTokens = request.inputTokens();
+		Long outputTokens = request.outputTokens();
+		TokenPrice.Usage usage = (tokens && inputTokens != null && outputTokens != null)
+				? new TokenPrice.Usage(inputTokens, outputTokens,
 				zero(request.cacheReadTokens()), zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
 				: null;
 		if (Boolean.TRUE.equals(request.allowOverrun()) && caller.role() != Role.ADMIN) {

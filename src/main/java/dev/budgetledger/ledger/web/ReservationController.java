@@ -271,7 +271,10 @@ class ReservationController {
 			throw new InvalidRequestException((request.inputTokens() == null) ? "inputTokens" : "outputTokens",
 					"is required when settling with tokens");
 		}
-		TokenPrice.Usage usage = tokens ? new TokenPrice.Usage(request.inputTokens(), request.outputTokens(),
+		Long inputTokens = request.inputTokens();
+		Long outputTokens = request.outputTokens();
+		TokenPrice.Usage usage = (tokens && inputTokens != null && outputTokens != null)
+				? new TokenPrice.Usage(inputTokens, outputTokens,
 				zero(request.cacheReadTokens()), zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
 				: null;
 		return new SettleCommand(id, request.amount(), request.currency(), usage, allowOverrun);

@@ -236,8 +236,9 @@ public class Ledger {
 			decision = Decider.decide(chain, ask);
 		}
 		if (decision instanceof Decider.Deny deny) {
-			this.jdbc.sql("UPDATE budgets SET denied_count = denied_count + 1 WHERE id = :id")
-				.param("id", leafId)
+			// Counted on every level, as calls are: a budget's deniedCount covers it and everything below it, this period.
+			this.jdbc.sql("UPDATE budgets SET denied_count = denied_count + 1 WHERE id IN (:chain)")
+				.param("chain", chain.stream().map(Budget::id).toList())
 				.update();
 			if (!dryRun) {
 				count("DENY", deny.reason().name());
@@ -831,7 +832,7 @@ public class Ledger {
 			.param("now", Timestamp.from(now))
 			.update();
 		this.jdbc.sql("""
-				UPDATE budgets SET spent = 0, calls_in_period = 0, period_start = :start, carried_over = :carry,
+				UPDATE budgets SET spent = 0, calls_in_period = 0, denied_count = 0, period_start = :start, carried_over = :carry,
 				    updated_at = :now WHERE id = :id""")
 			.param("id", level.id())
 			.param("start", Timestamp.from(roll.newStart()))

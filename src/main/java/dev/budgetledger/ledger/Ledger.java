@@ -209,9 +209,12 @@ public class Ledger {
 	}
 
 	/**
-	 * Decides and holds on a chain the caller has locked and rolled; see {@link #reserve(ReserveCommand)}. The
-	 * reservation, its journal entries and the chain's balances go to {@code writes}, which the caller flushes
-	 * before the commit.
+	 * Decides and, on ALLOW, holds on the budget and every ancestor, on a chain the caller has locked and rolled. When
+	 * a budget lacks room (or holds), overdue holds in the chain are expired first so a late sweep never causes a
+	 * deny, then the decision is made again. For a caller limited to the subtree of {@code scope}, a budget outside
+	 * it is answered as missing, checked on the locked chain (its ancestors), so it costs no round trip. The
+	 * reservation, its journal entries and the chain's balances go to {@code writes}, which the caller flushes before
+	 * the commit.
 	 */
 	Held reserveOn(List<Budget> chain, ReserveCommand command, @Nullable UUID scope, boolean dryRun, Instant now,
 			LedgerWrites writes) {
@@ -299,9 +302,13 @@ public class Ledger {
 	}
 
 	/**
-	 * Settles a reservation the caller has locked, on its chain, which the caller has locked and rolled; see
-	 * {@link #settle(SettleCommand)}. The settled reservation, its journal entries and the chain's balances go to
-	 * {@code writes}, which the caller flushes before the commit.
+	 * Settles a reservation the caller has locked, on its chain, which the caller has locked and rolled: charges what
+	 * was actually spent, on every budget of the chain, in the period current at settlement. Always recorded, even
+	 * above the hold (an overrun) or after the hold expired (a late settlement): the money was spent either way.
+	 * Settling again with the same figures changes nothing and answers the same; with other figures it is a
+	 * conflict. For a caller limited to the subtree of {@code scope}, a reservation outside it is answered as missing,
+	 * before anything else is said about it. The settled reservation, its journal entries and the chain's balances go
+	 * to {@code writes}, which the caller flushes before the commit.
 	 */
 	Settled settleOn(Reservation reservation, List<Budget> chain, SettleCommand command, @Nullable UUID scope,
 			Instant now, LedgerWrites writes) {

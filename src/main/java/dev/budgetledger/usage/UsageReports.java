@@ -15,13 +15,12 @@ import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.budgetledger.database.ReadReplica;
 import dev.budgetledger.ledger.Budget;
 import dev.budgetledger.ledger.Budgets;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Isolation;
-import org.springframework.transaction.annotation.Transactional;
 
 /**
  * Usage reports, computed from the journal and nothing else, so they agree with it to the last digit.
@@ -30,7 +29,8 @@ import org.springframework.transaction.annotation.Transactional;
  * own unit. So the entries of the budget itself already cover its whole subtree: spend is the sum of their
  * {@code spent_delta} (settlements, corrections and direct charges; expiries and releases move only {@code reserved}, and period resets, which
  * give {@code spent} back, are not reservation movements), calls allowed are its RESERVE entries. Denied calls come
- * from {@code denials}, which records every denial exactly. One snapshot (repeatable read) for all of it.
+ * from {@code denials}, which records every denial exactly. One snapshot (repeatable read) for all of it, on the read
+ * replica when there is a fresh one.
  */
 @Component
 public class UsageReports {
@@ -38,39 +38,51 @@ public class UsageReports {
 	/** Key of the model group for calls reserved by amount rather than by model. */
 	public static final String UNPRICED = "unpriced";
 
-	private final JdbcClient jdbc;
-
 	private final Budgets budgets;
 
-	UsageReports(JdbcClient jdbc, Budgets budgets) {
-		this.jdbc = jdbc;
+	private final ReadReplica replica;
+
+	UsageReports(Budgets budgets, ReadReplica replica) {
 		this.budgets = budgets;
+		this.replica = replica;
 	}
 
-	@Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
+	/**
+	 * The report, read in one snapshot: on the primary, the groups and the budget's figures ({@code limit},
+	 * {@code spent}, {@code reserved}) together. On a fresh read replica ({@link ReadReplica}) the groups come from
+	 * its snapshot and the figures from the primary (budgets are read there only), so the groups may be up to
+	 * {@code budget-ledger.read-replica.max-lag} behind the figures.
+	 */
 	public UsageReport report(UUID budgetId, Instant from, Instant to, GroupBy groupBy) {
-		Budget budget = this.budgets.get(budgetId);
+		return this.replica.read(jdbc -> {
+			Budget budget = this.budgets.get(budgetId);
+			List<UsageGroup> ordered = groups(jdbc, budget, from, to, groupBy);
+			UsageGroup total = UsageGroup.empty("total", "total");
+			for (UsageGroup group : ordered) {
+				total = total.plus(group);
+			}
+			return new UsageReport(budget, from, to, groupBy, ordered, total);
+		});
+	}
+
+	private static List<UsageGroup> groups(JdbcClient jdbc, Budget budget, Instant from, Instant to,
+			GroupBy groupBy) {
 		Map<String, UsageGroup> groups = new TreeMap<>();
-		for (UsageGroup group : journalGroups(budget, from, to, groupBy)) {
+		for (UsageGroup group : journalGroups(jdbc, budget, from, to, groupBy)) {
 			groups.merge(group.key(), group, UsageGroup::plus);
 		}
-		for (UsageGroup group : chargeGroups(budget, from, to, groupBy)) {
+		for (UsageGroup group : chargeGroups(jdbc, budget, from, to, groupBy)) {
 			groups.merge(group.key(), group, UsageGroup::plus);
 		}
-		for (Map.Entry<String, Long> denied : deniedGroups(budget, from, to, groupBy).entrySet()) {
+		for (Map.Entry<String, Long> denied : deniedGroups(jdbc, budget, from, to, groupBy).entrySet()) {
 			groups.merge(denied.getKey(), new UsageGroup(denied.getKey(), denied.getKey(), BigDecimal.ZERO, 0, 0, 0,
 					denied.getValue(), 0, 0, 0), UsageGroup::plus);
 		}
-		List<UsageGroup> ordered = switch (groupBy) {
+		return switch (groupBy) {
 			case DAY -> everyDay(groups, from, to, budget.period().timezone());
 			case MODEL -> new ArrayList<>(groups.values());
-			case CHILD -> everyChild(groups, budget);
+			case CHILD -> everyChild(jdbc, groups, budget);
 		};
-		UsageGroup total = UsageGroup.empty("total", "total");
-		for (UsageGroup group : ordered) {
-			total = total.plus(group);
-		}
-		return new UsageReport(budget, from, to, groupBy, ordered, total);
 	}
 
 	/** The SQL expression of a group's key over the journal (j), its reservation (r) and the reservation's budget (leaf). */
@@ -96,8 +108,8 @@ public class UsageReports {
 		return (zone.normalized() instanceof ZoneOffset offset) ? offset.getTotalSeconds() : null;
 	}
 
-	private List<UsageGroup> journalGroups(Budget budget, Instant from, Instant to, GroupBy groupBy) {
-		return this.jdbc.sql("SELECT " + journalKey(groupBy) + """
+	private static List<UsageGroup> journalGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy) {
+		return jdbc.sql("SELECT " + journalKey(groupBy) + """
 				 AS key,
 				       sum(j.spent_delta) AS spend,
 				       coalesce(sum(coalesce(r.settled_input_tokens, 0) + coalesce(r.settled_cache_read_tokens, 0)
@@ -135,8 +147,8 @@ public class UsageReports {
 	}
 
 	/** Direct charges: spend booked without a hold, on every level of the chain like a settlement. */
-	private List<UsageGroup> chargeGroups(Budget budget, Instant from, Instant to, GroupBy groupBy) {
-		return this.jdbc.sql("SELECT " + chargeKey(groupBy) + """
+	private static List<UsageGroup> chargeGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy) {
+		return jdbc.sql("SELECT " + chargeKey(groupBy) + """
 				 AS key,
 				       sum(j.spent_delta) AS spend,
 				       sum(coalesce(c.input_tokens, 0) + coalesce(c.cache_read_tokens, 0)
@@ -168,9 +180,9 @@ public class UsageReports {
 		};
 	}
 
-	private Map<String, Long> deniedGroups(Budget budget, Instant from, Instant to, GroupBy groupBy) {
+	private static Map<String, Long> deniedGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy) {
 		Map<String, Long> denied = new LinkedHashMap<>();
-		this.jdbc.sql("SELECT " + deniedKey(groupBy) + """
+		jdbc.sql("SELECT " + deniedKey(groupBy) + """
 				 AS key, count(*) AS denied
 				FROM denials d JOIN budgets leaf ON leaf.id = d.budget_id
 				WHERE d.root_id = :rootId
@@ -204,14 +216,14 @@ public class UsageReports {
 	 * The budget itself first (only if anything happened on it directly), then every direct child in creation
 	 * order, each labelled with its name.
 	 */
-	private List<UsageGroup> everyChild(Map<String, UsageGroup> groups, Budget budget) {
+	private static List<UsageGroup> everyChild(JdbcClient jdbc, Map<String, UsageGroup> groups, Budget budget) {
 		List<UsageGroup> children = new ArrayList<>();
 		String self = budget.id().toString();
 		UsageGroup own = groups.get(self);
 		if (own != null) {
 			children.add(own.withLabel(budget.name()));
 		}
-		this.jdbc.sql("SELECT id, name FROM budgets WHERE parent_id = :id ORDER BY id")
+		jdbc.sql("SELECT id, name FROM budgets WHERE parent_id = :id ORDER BY id")
 			.param("id", budget.id())
 			.query((rs, row) -> {
 				String key = rs.getString("id");

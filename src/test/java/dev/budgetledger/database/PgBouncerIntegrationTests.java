@@ -25,6 +25,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.budgetledger.BudgetLedgerApplication;
@@ -50,8 +51,10 @@ import static org.awaitility.Awaitility.await;
  * the session settings (schema, lock and statement timeouts) on the role in the database, since PgBouncer drops the
  * start-up {@code options}. Sixteen client connections share {@value #SERVER_CONNECTIONS} server connections, so
  * anything that depended on a session would show here: a prepared statement, a SET outside a transaction, a
- * session-level advisory lock or isolation level, a LISTEN.
+ * session-level advisory lock or isolation level, a LISTEN. Tagged e2e: it needs PgBouncer installed, which
+ * {@code .ci/run} sees to.
  */
+@Tag("e2e")
 class PgBouncerIntegrationTests {
 
 	static final int SERVER_CONNECTIONS = 4;
@@ -255,7 +258,8 @@ class PgBouncerIntegrationTests {
 		// not seen, which is what proves the cache is in use.
 		JdbcClient pooled = JdbcClient.create(service().getBean(DataSource.class));
 		await().atMost(Duration.ofSeconds(10)).until(() -> pooled
-			.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'budget-ledger api-key listener'")
+			.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'budget-ledger api-key listener'"
+					+ " AND datname = current_database()")
 			.query(Long.class)
 			.single() == 1);
 		assertThat(client.get("/v1/prices").status()).isEqualTo(200);

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -33,8 +34,10 @@ import static org.awaitility.Awaitility.await;
 /**
  * Usage reports and the event feed read from a real streaming standby while it is within {@code max-lag}, from the
  * primary when it falls further behind or goes away, and decisions never read from it. The test makes its own
- * primary and standby ({@link StreamingPair}) and pauses the standby's replay to make it lag on demand.
+ * primary and standby ({@link StreamingPair}) and pauses the standby's replay to make it lag on demand. Tagged e2e:
+ * it needs PostgreSQL's server binaries installed, which {@code .ci/run} sees to.
  */
+@Tag("e2e")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReadReplicaIntegrationTests {
 

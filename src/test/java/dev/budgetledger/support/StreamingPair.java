@@ -243,12 +243,12 @@ public final class StreamingPair implements AutoCloseable {
 		return logs.toString();
 	}
 
-	private static boolean root() {
+	static boolean root() {
 		return "root".equals(System.getProperty("user.name"));
 	}
 
 	/** The newest PostgreSQL version's server binaries. */
-	private static Optional<Path> serverBinaries() {
+	static Optional<Path> serverBinaries() {
 		Path versions = Path.of("/usr/lib/postgresql");
 		if (!Files.isDirectory(versions)) {
 			return Optional.empty();

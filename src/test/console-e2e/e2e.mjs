@@ -2,7 +2,7 @@
 // Usage: BASE_URL=http://localhost:8080 ADMIN_KEY=bl_live_... [SCREENSHOT_DIR=dir] [CHROMIUM=/usr/bin/chromium] node e2e.mjs
 // Prints "ok <check>" for each check that passed; exits 1 at the first failure.
 
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -30,6 +30,43 @@ async function call(method, path, body, key = adminKey) {
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Every item of a cursor-paged list. */
+async function everything(path) {
+  const items = [];
+  let cursor = '';
+  for (;;) {
+    const page = (await call('GET', `${path}${path.includes('?') ? '&' : '?'}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+    items.push(...page.items);
+    if (!page.nextCursor) return items;
+    cursor = page.nextCursor;
+  }
+}
+
+/** An exact decimal string as a BigInt of 10^-18. */
+function units(value) {
+  const [whole, fraction = ''] = String(value).split('.');
+  return BigInt(whole) * 10n ** 18n + BigInt((fraction + '0'.repeat(18)).slice(0, 18));
+}
+
+/** RFC 4180: quoted fields, doubled quotes, CRLF rows. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let value = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { value += '"'; i += 1; } else if (c === '"') quoted = false;
+      else value += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(value); value = ''; } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(value); rows.push(row); row = []; value = ''; i += 1;
+    } else value += c;
+  }
+  return rows;
 }
 
 async function shot(page, name) {
@@ -68,15 +105,18 @@ try {
   // Sign in: a wrong key is refused, the admin key opens the console.
   await page.goto(`${base}/console`);
   check(page.url().startsWith(`${base}/console/`), 'console is served at /console/', page.url());
-  await page.getByLabel('Admin API key').fill('bl_live_thisIsNotAKeyThisIsNotAKeyThisIsNotAKey00');
+  await page.getByLabel('API key', { exact: true }).fill('bl_live_thisIsNotAKeyThisIsNotAKeyThisIsNotAKey00');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('does not accept this key').waitFor();
   check(true, 'an unknown key is refused');
-  await page.getByLabel('Admin API key').fill(adminKey);
+  await page.getByLabel('API key', { exact: true }).fill(adminKey);
   await shot(page, 'sign-in');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Budgets', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor();
   check(true, 'signed in with the admin key');
+  check(page.url().endsWith('#/dashboard'), 'the dashboard is where the console opens', page.url());
+  await page.getByRole('link', { name: 'Budgets', exact: true }).first().click();
+  await page.getByRole('heading', { name: 'Budgets', level: 1 }).waitFor();
 
   // A budget tree made in the console: an organisation and two teams under it.
   const orgName = `e2e org ${suffix}`;
@@ -126,8 +166,13 @@ try {
   const teamLevel = await page.locator(`li[data-budget-id="${team.id}"] > .node .usage`).getAttribute('data-level');
   check(teamLevel === 'warning', 'team bar is coloured at its alert threshold', teamLevel);
   check((await teamMeter.getAttribute('aria-valuetext')).includes('reserved 3.00 USD'), 'team bar names what is reserved');
-  const researchText = await page.locator(`li[data-budget-id="${research.id}"] > .node .usage-legend`).innerText();
-  check(researchText.includes('spent 1.5061'), 'research bar shows what was spent', researchText);
+  const researchLegend = page.locator(`li[data-budget-id="${research.id}"] > .node .usage-legend`);
+  const researchText = await researchLegend.innerText();
+  check(researchText.includes('spent 1.51 USD'), 'research bar shows what was spent, as money', researchText);
+  const exactSpent = await researchLegend.locator('.key-spent .money').getAttribute('title');
+  const researchSpent = (await call('GET', `/v1/budgets/${research.id}`)).body.spent;
+  check(exactSpent === `${researchSpent} USD` && researchSpent.startsWith('1.5061'), 'the exact amount is there on hover',
+    `${exactSpent} / ${researchSpent}`);
   await shot(page, 'budget-tree');
 
   // The team's page shows the denial and its reason.
@@ -151,7 +196,8 @@ try {
     'a reserve on the frozen budget is denied', JSON.stringify(frozenReserve.body));
   await page.getByRole('button', { name: 'Refresh' }).click();
   await page.getByRole('heading', { name: team.name, level: 1 }).waitFor();
-  const deniedFact = page.locator('dl.facts dt', { hasText: /^Denied$/ }).locator('xpath=following-sibling::dd[1]');
+  const deniedFact = page.locator('dl.facts dt', { hasText: /^Denied on this budget itself \(all time\)$/ })
+    .locator('xpath=following-sibling::dd[1]');
   check(await deniedFact.innerText() === '2', 'the budget page counts both denials', await deniedFact.innerText());
   await page.getByText('frozen: e2e: agent loop suspected').first().waitFor();
   check(true, 'the freeze appears among the alerts');
@@ -210,6 +256,128 @@ try {
   check(/active holds?/.test(await page.locator('#status').innerText()), 'the refresh is announced (aria-live)');
   await shot(page, 'live-holds');
 
+  // Spend at a glance. Seeded: a grandchild of the organisation with a comma and quotes in its name, spent through a
+  // CLIENT key by two end users (metadata endUser), and denied three times.
+  const agentName = `e2e "agent", ${suffix}`;
+  const agent = (await call('POST', '/v1/budgets', { name: agentName, limit: '1.00', parentId: research.id })).body;
+  const botName = `e2e bot ${suffix}`;
+  const bot = (await call('POST', '/v1/api-keys', { name: botName, role: 'CLIENT', budgetId: orgId })).body.secret;
+  for (const [user, held, charged] of [['alice', '0.40', '0.3125'], ['bob', '0.20', '0.1'], ['alice', '0.30', '0.25']]) {
+    const hold = await call('POST', '/v1/reservations', { budgetId: agent.id, amount: held, metadata: { endUser: user } },
+      bot);
+    check(hold.status === 201, `a reserve for ${user} through the CLIENT key is allowed`, JSON.stringify(hold.body));
+    await call('POST', `/v1/reservations/${hold.body.id}/settle`, { amount: charged }, bot);
+  }
+  for (let i = 0; i < 3; i += 1) {
+    const no = await call('POST', '/v1/reservations', { budgetId: agent.id, amount: '0.50' }, bot);
+    if (no.status !== 402) throw new Error(`FAILED the grandchild denies: ${JSON.stringify(no.body)}`);
+  }
+
+  // The dashboard against the API: every budget tree's usage report summed exactly, in the same way for each unit.
+  await page.goto(`${base}/console/#/dashboard/period`);
+  await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor();
+  const usd = page.locator('section[data-unit="USD"]');
+  await usd.waitFor();
+  const roots = (await everything('/v1/budgets')).filter((b) => !b.parentId && b.unit === 'USD');
+  const rootReports = await Promise.all(roots.map(async (root) => (await call('GET',
+    `/v1/budgets/${root.id}/usage?groupBy=model`)).body));
+  const apiSpend = rootReports.reduce((total, r) => total + units(r.total.spend), 0n);
+  const apiDenied = rootReports.reduce((total, r) => total + r.total.callsDenied, 0);
+  const apiHeld = roots.reduce((total, r) => total + r.heldCount, 0);
+  const shownSpend = await usd.locator('[data-figure="spend"] .money').getAttribute('data-exact');
+  const shownDenied = await usd.locator('[data-figure="denied"]').innerText();
+  const shownHeld = await usd.locator('[data-figure="held"]').innerText();
+  check(units(shownSpend) === apiSpend && apiSpend > 0n, 'the dashboard spend is the sum of the usage reports',
+    `${shownSpend} vs ${apiSpend}`);
+  check(Number(shownDenied.replace(/,/g, '')) === apiDenied && apiDenied >= 5,
+    'the dashboard denied count is the usage reports\' (every level)', `${shownDenied} vs ${apiDenied}`);
+  check(Number(shownHeld.replace(/,/g, '')) === apiHeld, 'the dashboard live holds are the trees\' holds',
+    `${shownHeld} vs ${apiHeld}`);
+  const users = (await call('GET', `/v1/budgets/${orgId}/usage?groupBy=metadata&metadataKey=endUser`)).body;
+  const alice = users.groups.find((g) => g.key === 'alice');
+  const aliceRow = page.getByRole('table', { name: 'Top end users by spend' }).getByRole('row', { name: /alice/ });
+  check(await aliceRow.locator('.money').getAttribute('data-exact') === alice.spend && alice.spend.startsWith('0.5625'),
+    'the top end user and its spend come from the metadata', alice.spend);
+  await page.getByRole('table', { name: 'Top API keys by spend' }).getByRole('link', { name: botName }).waitFor();
+  await page.getByRole('table', { name: 'Top models by spend' }).getByRole('link', { name: 'gpt-4o' }).waitFor();
+  check(true, 'the top API keys and models are listed with links');
+  await page.getByRole('table', { name: 'Recent alerts' }).getByText('crossed 50% of its limit').first().waitFor();
+  await page.getByRole('table', { name: 'Recent denials' }).getByText('BUDGET_FROZEN').first().waitFor();
+  check(true, 'recent alerts and denials are on the dashboard');
+  const moneyText = await usd.locator('[data-figure="spend"]').innerText();
+  check(/^\d[\d,]*\.\d{2,4} USD$/.test(moneyText), 'money is shown with its currency and sensible decimals', moneyText);
+  await shot(page, 'dashboard');
+  await page.getByLabel('Find a budget or API key').fill(suffix);
+  const found = page.getByRole('list', { name: 'Search results' });
+  await found.getByRole('link', { name: agentName }).waitFor();
+  await found.getByRole('link', { name: botName }).waitFor();
+  check(true, 'search finds budgets and API keys by name');
+
+  // The same rolled-up denials on the organisation's page, the grandchild's own on its page, labelled as such.
+  const orgDenials = await everything(`/v1/budgets/${orgId}/denials`);
+  const orgUsage = (await call('GET', `/v1/budgets/${orgId}/usage?groupBy=model`)).body;
+  const fact = (label) => page.locator('dl.facts dt', { hasText: new RegExp(`^${label.replace(/[()]/g, '\\$&')}$`) })
+    .locator('xpath=following-sibling::dd[1]');
+  await page.goto(`${base}/console/#/budgets/${orgId}`);
+  await page.getByRole('heading', { name: orgName, level: 1 }).waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-figure="denied-subtree"]')?.textContent.includes('…'));
+  const orgSubtree = await fact('Denied this period (subtree)').innerText();
+  const orgOwn = await fact('Denied on this budget itself (all time)').innerText();
+  const orgBudget = (await call('GET', `/v1/budgets/${orgId}`)).body;
+  check(Number(orgSubtree) === orgUsage.total.callsDenied && orgUsage.total.callsDenied === orgDenials.length
+    && orgDenials.length === 5, 'the root\'s rolled-up denials match the API (usage report and denial list)',
+  `${orgSubtree} / ${orgUsage.total.callsDenied} / ${orgDenials.length}`);
+  check(Number(orgOwn) === orgBudget.deniedCount && orgBudget.deniedCount === 0,
+    'the root\'s own denied count is labelled as its own', `${orgOwn} / ${orgBudget.deniedCount}`);
+  await shot(page, 'consistent-figures');
+  await page.goto(`${base}/console/#/budgets/${agent.id}`);
+  await page.getByRole('heading', { name: agentName, level: 1 }).waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-figure="denied-subtree"]')?.textContent.includes('…'));
+  check(await fact('Denied on this budget itself (all time)').innerText() === '3'
+    && await fact('Denied this period (subtree)').innerText() === '3', 'the grandchild counts its three denials both ways');
+  await page.getByRole('link', { name: 'Budgets', exact: true }).first().click();
+  const orgNode = page.locator(`li[data-budget-id="${orgId}"] > .node`);
+  await orgNode.waitFor();
+  check((await orgNode.innerText()).includes('0 denied here')
+    && (await page.locator(`li[data-budget-id="${agent.id}"] > .node`).innerText()).includes('3 denied here'),
+  'the tree says "denied here" for a budget\'s own denials');
+
+  // Drill-down: the organisation's spend over the period against its limit and thresholds, then by end user.
+  await page.goto(`${base}/console/#/budgets/${orgId}/spend/period/time`);
+  await page.getByRole('heading', { name: `Spend of ${orgName}`, level: 1 }).waitFor();
+  await page.locator('svg.chart line.reference.limit').waitFor({ state: 'attached' });
+  check(await page.locator('svg.chart line.reference.threshold').count() > 0
+    && (await page.locator('svg.chart .axis-unit').textContent()) === 'USD',
+  'the drill-down draws the limit, the alert thresholds and the unit of its axis');
+  await shot(page, 'spend-drill-down');
+  await page.getByRole('button', { name: 'By end user' }).click();
+  await page.getByRole('cell', { name: 'bob', exact: true }).waitFor();
+  check(true, 'the drill-down splits spend by end user');
+
+  // Export what the view shows: by budget (a name with a comma and quotes), CSV and JSON, checked against the API.
+  await page.getByRole('button', { name: 'By budget' }).click();
+  await page.getByRole('cell', { name: agentName, exact: true }).waitFor();
+  const [csvDownload] = await Promise.all([page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const csvText = readFileSync(await csvDownload.path(), 'utf8');
+  const byBudget = (await call('GET', `/v1/budgets/${orgId}/usage?groupBy=budget`)).body;
+  const csvRows = parseCsv(csvText);
+  const header = csvRows[0];
+  const rowsOk = csvRows.length === byBudget.groups.length + 1 && byBudget.groups.every((g, i) => {
+    const row = Object.fromEntries(header.map((name, j) => [name, csvRows[i + 1][j]]));
+    return row.key === g.key && row.label === g.label && row.spend === g.spend && row.callsDenied === String(g.callsDenied);
+  });
+  check(csvDownload.suggestedFilename().endsWith('.csv') && rowsOk && csvText.includes(`"e2e ""agent"", ${suffix}"`)
+    && csvText.endsWith('\r\n'), 'the CSV export is the view\'s rows, quoted properly, amounts exact', csvText);
+  const [jsonDownload] = await Promise.all([page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export JSON' }).click()]);
+  const exported = JSON.parse(readFileSync(await jsonDownload.path(), 'utf8'));
+  check(exported.budgetId === orgId && exported.groupBy === 'budget'
+    && JSON.stringify(exported.total) === JSON.stringify(byBudget.total)
+    && exported.rows.map((r) => r.spend).join() === byBudget.groups.map((g) => g.spend).join(),
+  'the JSON export has the same rows and total as the API');
+  await shot(page, 'spend-export');
+
   // API keys: a key made in the console is shown once and works.
   await page.getByRole('link', { name: 'API keys' }).click();
   await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
@@ -260,8 +428,34 @@ try {
 
   // Sign out: the key is forgotten.
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByLabel('Admin API key').waitFor();
+  await page.getByLabel('API key', { exact: true }).waitFor();
   check(await page.evaluate(() => sessionStorage.length) === 0, 'signing out forgets the key');
+
+  // A CLIENT key is refused; a VIEWER key sees what the console shows and none of the buttons that change things.
+  await page.getByLabel('API key', { exact: true }).fill(bot);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('is a CLIENT key').waitFor();
+  check(true, 'a CLIENT key is refused by the console');
+  const viewer = (await call('POST', '/v1/api-keys', { name: `e2e viewer ${suffix}`, role: 'VIEWER' })).body.secret;
+  await page.evaluate(() => { window.location.hash = '#/dashboard'; });
+  await page.getByLabel('API key', { exact: true }).fill(viewer);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor();
+  await page.goto(`${base}/console/#/budgets/${orgId}`);
+  await page.getByRole('heading', { name: orgName, level: 1 }).waitFor();
+  check((await page.locator('#who').innerText()).includes('read-only')
+    && await page.getByRole('button', { name: /^(Edit|Freeze|Unfreeze|New child budget)$/ }).count() === 0
+    && await page.getByRole('link', { name: 'Webhooks' }).count() === 0,
+  'a VIEWER key sees a budget without the buttons that change it');
+  check((await call('POST', `/v1/budgets/${orgId}/freeze`, { reason: 'viewer' }, viewer)).status === 403,
+    'the service refuses a VIEWER key\'s changes');
+  await shot(page, 'viewer');
+
+  // A session ends after 30 minutes without a click or key press (the stored time is set back to say so).
+  await page.evaluate(() => sessionStorage.setItem('budget-ledger.console.active', String(Date.now() - 31 * 60 * 1000)));
+  await page.reload();
+  await page.getByText('the session ended after 30 minutes without activity').waitFor();
+  check(await page.evaluate(() => sessionStorage.length) === 0, 'an idle session ends and forgets the key');
 
   check(keyInUrl.length === 0, 'the key never appears in a URL or goes anywhere but /v1', keyInUrl.join(', '));
   check(problems.length === 0, 'no script errors and no Content-Security-Policy violations', problems.join('; '));

@@ -3,21 +3,72 @@
 // it never goes into a URL, a cookie or local storage.
 
 const STORAGE = 'budget-ledger.console.key';
+const STARTED = 'budget-ledger.console.started';
+const ACTIVE = 'budget-ledger.console.active';
+const ROLE = 'budget-ledger.console.role';
+
+/** A session ends after this long without a click or a key press (refreshes that run by themselves do not count)… */
+export const IDLE_MS = 30 * 60 * 1000;
+/** …and after this long in any case. */
+export const MAX_MS = 12 * 3600 * 1000;
 
 let key = sessionStorage.getItem(STORAGE);
+let remembered = Boolean(key);
+let started = Number(sessionStorage.getItem(STARTED)) || Date.now();
+let active = Number(sessionStorage.getItem(ACTIVE)) || Date.now();
+let role = sessionStorage.getItem(ROLE);
+
+function store() {
+  if (!remembered || !key) return;
+  sessionStorage.setItem(STARTED, String(started));
+  sessionStorage.setItem(ACTIVE, String(active));
+  if (role) sessionStorage.setItem(ROLE, role);
+}
 
 export const session = {
   get signedIn() {
     return Boolean(key);
   },
+  /** ADMIN or VIEWER (null until the service said). */
+  get role() {
+    return role;
+  },
+  set role(value) {
+    role = value;
+    store();
+  },
+  get readOnly() {
+    return role !== 'ADMIN';
+  },
   signIn(secret, remember) {
     key = secret;
+    remembered = remember;
+    started = Date.now();
+    active = started;
+    role = null;
+    for (const name of [STORAGE, STARTED, ACTIVE, ROLE]) sessionStorage.removeItem(name);
     if (remember) sessionStorage.setItem(STORAGE, secret);
-    else sessionStorage.removeItem(STORAGE);
+    store();
   },
   signOut() {
     key = null;
-    sessionStorage.removeItem(STORAGE);
+    role = null;
+    for (const name of [STORAGE, STARTED, ACTIVE, ROLE]) sessionStorage.removeItem(name);
+  },
+  /** The person did something: the idle clock starts again. */
+  touch() {
+    active = Date.now();
+    store();
+  },
+  /** Why the session is over (idle too long, open too long), or null while it lasts. */
+  get expired() {
+    if (!key) return null;
+    // Another tab of the same session may have been active: its stored time counts.
+    const stored = Number(sessionStorage.getItem(ACTIVE)) || 0;
+    const last = Math.max(active, remembered ? stored : 0);
+    if (Date.now() - last > IDLE_MS) return `the session ended after ${IDLE_MS / 60000} minutes without activity`;
+    if (Date.now() - started > MAX_MS) return `the session ended after ${MAX_MS / 3600000} hours`;
+    return null;
   },
 };
 
@@ -40,6 +91,12 @@ export class ApiError extends Error {
 }
 
 let onUnauthenticated = () => {};
+let onExpired = () => {};
+
+/** Called when the session is over (idle or too old): the console signs out. */
+export function whenExpired(handler) {
+  onExpired = handler;
+}
 
 /** Called when the service stops accepting the key (revoked, expired): the console signs out. */
 export function whenUnauthenticated(handler) {
@@ -47,6 +104,11 @@ export function whenUnauthenticated(handler) {
 }
 
 export async function api(path, { method = 'GET', body, query, signingIn = false } = {}) {
+  const ended = session.expired;
+  if (ended) {
+    onExpired(ended);
+    throw new ApiError(401, { title: `Signed out: ${ended}.` });
+  }
   const url = new URL(path, window.location.origin);
   for (const [name, value] of Object.entries(query || {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, value);

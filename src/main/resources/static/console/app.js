@@ -1,9 +1,11 @@
 // Entry point: sign-in, navigation between views (hash routes carry ids only, never the key), announcements.
 
-import { api, session, whenUnauthenticated } from './api.js';
+import { api, session, whenUnauthenticated, whenExpired } from './api.js';
 import { h, clear, field } from './dom.js';
 import { problemText } from './components.js';
 import { budgetsView } from './views/budgets.js';
+import { dashboardView } from './views/dashboard.js';
+import { spendView } from './views/spend.js';
 import { budgetView } from './views/budget.js';
 import { holdsView } from './views/holds.js';
 import { keysView } from './views/keys.js';
@@ -14,6 +16,7 @@ const nav = document.getElementById('nav');
 const signOutButton = document.getElementById('sign-out');
 const status = document.getElementById('status');
 const errorBanner = document.getElementById('error');
+const who = document.getElementById('who');
 
 let cleanup = null;
 
@@ -28,7 +31,11 @@ export function showError(error) {
 }
 
 const routes = [
+  [/^#\/dashboard(?:\/(24h|7d|30d|period))?$/, dashboardView],
+  [/^#\/budgets\/([0-9a-f-]{36})\/spend(?:\/(24h|7d|30d|period))?(?:\/(time|model|key|enduser|metadata|budget|child))?(?:\/([^/]{1,300}))?$/,
+    spendView],
   [/^#\/budgets\/([0-9a-f-]{36})$/, budgetView],
+  [/^#\/keys\/([0-9a-f-]{36})$/, keysView],
   [/^#\/holds$/, holdsView],
   [/^#\/keys$/, keysView],
   [/^#\/webhooks$/, webhooksView],
@@ -39,14 +46,27 @@ async function render() {
   if (cleanup) cleanup();
   cleanup = null;
   showError(null);
+  const ended = session.expired;
+  if (ended) session.signOut();
   if (!session.signedIn) {
     signInView();
+    if (ended) showError({ problem: { title: `Signed out: ${ended}.` } });
     return;
   }
+  if (!session.role) {
+    try {
+      session.role = (await api('/v1/api-keys/self')).role;
+    } catch (error) {
+      if (!session.signedIn) return;
+      session.role = 'VIEWER';
+    }
+  }
+  document.body.classList.toggle('read-only', session.readOnly);
+  who.textContent = session.readOnly ? 'read-only (VIEWER key)' : '';
   nav.hidden = false;
   signOutButton.hidden = false;
-  const hash = window.location.hash || '#/budgets';
-  let view = budgetsView;
+  const hash = window.location.hash || '#/dashboard';
+  let view = dashboardView;
   let match = [];
   for (const [pattern, candidate] of routes) {
     const found = hash.match(pattern);
@@ -66,6 +86,8 @@ async function render() {
   try {
     cleanup = await view(main, match.slice(1), { announce, rerender: render }) || null;
   } catch (error) {
+    // Signed out meanwhile (key refused, session over): the sign-in form is already there.
+    if (!session.signedIn) return;
     clear(main, h('h1', {}, 'Something went wrong'), h('p', { class: 'notice error' }, problemText(error)));
   } finally {
     main.removeAttribute('aria-busy');
@@ -81,6 +103,8 @@ async function render() {
 function signInView() {
   nav.hidden = true;
   signOutButton.hidden = true;
+  who.textContent = '';
+  document.body.classList.remove('read-only');
   const secret = h('input', { type: 'password', name: 'api-key', autocomplete: 'off', required: true,
     spellcheck: 'false', placeholder: 'bl_live_…' });
   const remember = h('input', { type: 'checkbox', id: 'remember', checked: true });
@@ -88,8 +112,9 @@ function signInView() {
   const button = h('button', { type: 'submit' }, 'Sign in');
   const form = h('form', { class: 'panel sign-in', 'aria-labelledby': 'sign-in-title' },
     h('h1', { id: 'sign-in-title' }, 'Sign in'),
-    h('p', {}, 'Use an ADMIN API key. It is sent only as an Authorization header to this service\'s /v1 API.'),
-    field('Admin API key', secret),
+    h('p', {}, 'Use an ADMIN key, or a VIEWER key to look without changing anything. It is sent only as an '
+      + 'Authorization header to this service\'s /v1 API. A session ends after 30 minutes without activity.'),
+    field('API key', secret),
     h('div', { class: 'check' }, remember, h('label', { for: 'remember' },
       'Keep me signed in in this browser tab (sessionStorage; closing the tab forgets the key)')),
     message, button);
@@ -103,16 +128,20 @@ function signInView() {
     button.disabled = true;
     session.signIn(value, remember.checked);
     try {
-      // An admin-only endpoint: a client key gets 403 here, an unknown key 401.
-      await api('/v1/api-keys', { query: { limit: 1 }, signingIn: true });
+      // What the key is: a CLIENT key is for agents, not for the console; an unknown key gets 401.
+      const self = await api('/v1/api-keys/self', { signingIn: true });
+      if (self.role !== 'ADMIN' && self.role !== 'VIEWER') {
+        throw Object.assign(new Error('client'), { status: 403 });
+      }
+      session.role = self.role;
       secret.value = '';
       announce('Signed in.');
-      if (!window.location.hash) window.location.hash = '#/budgets';
+      if (!window.location.hash) window.location.hash = '#/dashboard';
       else render();
     } catch (error) {
       session.signOut();
       message.replaceChildren(h('p', { class: 'notice error' }, error.status === 403
-        ? 'This key is valid but is not an ADMIN key; the console needs an ADMIN key.'
+        ? 'This key is valid but is a CLIENT key; the console needs an ADMIN or a VIEWER key.'
         : error.status === 401 ? 'The service does not accept this key (unknown, revoked or expired).'
           : problemText(error)));
       secret.focus();
@@ -134,6 +163,21 @@ whenUnauthenticated(() => {
   session.signOut();
   render().then(() => showError({ problem: { title: 'Signed out: the service no longer accepts the key.' } }));
 });
+
+whenExpired((why) => {
+  session.signOut();
+  render().then(() => showError({ problem: { title: `Signed out: ${why}.` } }));
+});
+
+// Only what a person does keeps the session open; the live view's own refreshes do not.
+for (const type of ['click', 'keydown']) document.addEventListener(type, () => session.touch(), { passive: true });
+setInterval(() => {
+  const ended = session.expired;
+  if (ended) {
+    session.signOut();
+    render().then(() => showError({ problem: { title: `Signed out: ${ended}.` } }));
+  }
+}, 30 * 1000);
 
 window.addEventListener('hashchange', render);
 render();

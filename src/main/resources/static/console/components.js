@@ -1,7 +1,7 @@
 // Pieces the views share: utilisation bars, tables, dialogs, notices.
 
 import { h, s, field, uid } from './dom.js';
-import { amount, percent, utilisation } from './format.js';
+import { amount, money, percent, utilisation } from './format.js';
 
 /** Spent and reserved against the limit, coloured by the budget's own alert thresholds. */
 export function usageBar(budget) {
@@ -27,10 +27,10 @@ export function usageBar(budget) {
         class: 'usage-threshold',
       })))),
     h('div', { class: 'usage-legend' },
-      h('span', { class: 'key-spent' }, `spent ${amount(budget.spent, budget.unit)}`),
-      h('span', { class: 'key-reserved' }, `reserved ${amount(budget.reserved, budget.unit)}`),
-      h('span', {}, `available ${amount(budget.available, budget.unit)}`),
-      h('span', { class: 'muted' }, `of ${amount(budget.limit, budget.unit)} · ${percent(u.used)}`),
+      h('span', { class: 'key-spent' }, 'spent ', money(budget.spent, budget.unit)),
+      h('span', { class: 'key-reserved' }, 'reserved ', money(budget.reserved, budget.unit)),
+      h('span', {}, 'available ', money(budget.available, budget.unit)),
+      h('span', { class: 'muted' }, 'of ', money(budget.limit, budget.unit), ` · ${percent(u.used)}`),
       u.crossed !== null ? h('span', { class: 'level-note' }, `past the ${percent(u.crossed)} alert`) : null));
 }
 
@@ -158,4 +158,77 @@ export function formDialog(title, fields, submitLabel, submit) {
     const first = form.querySelector('input, select, textarea');
     if (first) first.focus();
   });
+}
+
+/** A CSV field (RFC 4180): quoted when it holds a comma, quote or line break, quotes doubled. */
+export function csvField(value) {
+  const text = value === undefined || value === null ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * Text a person chose (names, metadata values): a leading = + - @ would make a spreadsheet run it as a formula, so
+ * it gets an apostrophe, as the server's own CSV does. Amounts are not passed through this: they stay exact.
+ */
+export function csvText(value) {
+  const text = value === undefined || value === null ? '' : String(value);
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+/** Rows ([{...}]) as CSV with a header of `columns` ([{name, text?}]), CRLF line ends. */
+export function toCsv(columns, rows) {
+  const lines = [columns.map((c) => csvField(c.name)).join(',')];
+  for (const row of rows) {
+    lines.push(columns.map((c) => csvField(c.text ? csvText(row[c.name]) : row[c.name])).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function download(filename, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = h('a', { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/**
+ * Export buttons for what a view shows: `data()` answers {name, columns, rows, meta}; CSV has the rows, JSON the
+ * meta (range, unit, source) and the rows. Amounts are the API's exact decimal strings, not what is displayed.
+ */
+export function exportButtons(data) {
+  const csv = h('button', { type: 'button', class: 'secondary' }, 'Export CSV');
+  const json = h('button', { type: 'button', class: 'secondary' }, 'Export JSON');
+  csv.addEventListener('click', () => {
+    const { name, columns, rows } = data();
+    download(`${name}.csv`, 'text/csv;charset=utf-8', toCsv(columns, rows));
+  });
+  json.addEventListener('click', () => {
+    const { name, meta, rows } = data();
+    download(`${name}.json`, 'application/json', `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
+  });
+  return h('div', { class: 'buttons exports', role: 'group', 'aria-label': 'Export' }, csv, json);
+}
+
+/** A picker of the time range: 24 hours, 7 or 30 days, or the current period; `onChange(range)`. */
+export const RANGES = [['24h', 'Last 24 hours'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days'],
+  ['period', 'This period']];
+
+export function rangePicker(current, onChange) {
+  return h('div', { class: 'toggles', role: 'group', 'aria-label': 'Time range' },
+    RANGES.map(([range, label]) => {
+      const button = h('button', { type: 'button', class: 'toggle', 'aria-pressed': String(range === current) },
+        label);
+      button.addEventListener('click', () => onChange(range));
+      return button;
+    }));
+}
+
+/** [from, to) of a range as ISO instants; `period` leaves both out: the server's current period up to its now. */
+export function rangeQuery(range) {
+  const hours = { '24h': 24, '7d': 24 * 7, '30d': 24 * 30 }[range];
+  if (!hours) return {};
+  const to = new Date();
+  return { from: new Date(to.getTime() - hours * 3600 * 1000).toISOString(), to: to.toISOString() };
 }

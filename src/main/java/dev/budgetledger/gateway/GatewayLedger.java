@@ -12,13 +12,13 @@ import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.errors.ApiException;
 import dev.budgetledger.errors.ProblemType;
-import dev.budgetledger.ledger.Ask;
+import dev.budgetledger.reservation.Ask;
 import dev.budgetledger.ledger.Coalescer;
 import dev.budgetledger.ledger.Ledger;
-import dev.budgetledger.ledger.ReserveCommand;
-import dev.budgetledger.ledger.ReserveOutcome;
-import dev.budgetledger.ledger.SettleCommand;
-import dev.budgetledger.ledger.Settlement;
+import dev.budgetledger.reservation.ReserveCommand;
+import dev.budgetledger.reservation.ReserveOutcome;
+import dev.budgetledger.reservation.SettleCommand;
+import dev.budgetledger.reservation.Settlement;
 import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.pricing.TokenPrice;
 import dev.budgetledger.security.Caller;
@@ -76,7 +76,8 @@ public class GatewayLedger {
 			}
 		}
 		ReserveCommand command = new ReserveCommand(call.budgetId(), new Ask(currency, options, minOutput), call.ttl(),
-				call.metadata());
+				call.metadata())
+			.sentWith(caller.keyId(), null);
 		return new Reserved(this.coalescer.reserve(command.budgetId(), batch -> batch.reserve(command, caller.scope())),
 				catalogModels);
 	}

@@ -1,5 +1,6 @@
 package dev.budgetledger.ledger;
 
+import dev.budgetledger.reservation.ReservationSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

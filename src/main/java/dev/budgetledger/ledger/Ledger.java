@@ -1,5 +1,52 @@
 package dev.budgetledger.ledger;
 
+import dev.budgetledger.alerting.Denials;
+import dev.budgetledger.alerting.ExhaustionForecast;
+import dev.budgetledger.audit.Actor;
+import dev.budgetledger.audit.AuditAction;
+import dev.budgetledger.audit.AuditLog;
+import dev.budgetledger.budget.Budget;
+import dev.budgetledger.budget.BudgetResponse;
+import dev.budgetledger.budget.BudgetChanges;
+import dev.budgetledger.budget.BudgetNotFoundException;
+import dev.budgetledger.budget.BudgetPeriod;
+import dev.budgetledger.budget.BudgetPolicy;
+import dev.budgetledger.budget.BudgetRules;
+import dev.budgetledger.reservation.BudgetScope;
+import dev.budgetledger.budget.Budgets;
+import dev.budgetledger.budget.CurrencyMismatchException;
+import dev.budgetledger.budget.InvalidParentException;
+import dev.budgetledger.budget.Metadata;
+import dev.budgetledger.budget.Mode;
+import dev.budgetledger.budget.NewBudget;
+import dev.budgetledger.budget.OverrunAction;
+import dev.budgetledger.budget.OverrunPolicy;
+import dev.budgetledger.budget.PeriodRoll;
+import dev.budgetledger.journal.EntryKind;
+import dev.budgetledger.reservation.Ask;
+import dev.budgetledger.reservation.ChargeCommand;
+import dev.budgetledger.reservation.Charged;
+import dev.budgetledger.reservation.Decider;
+import dev.budgetledger.reservation.DenyReason;
+import dev.budgetledger.reservation.DirectCharge;
+import dev.budgetledger.reservation.NotTokenPricedException;
+import dev.budgetledger.reservation.OverrunLimitExceededException;
+import dev.budgetledger.reservation.Reservation;
+import dev.budgetledger.reservation.ReservationExpiredException;
+import dev.budgetledger.reservation.ReservationNotFoundException;
+import dev.budgetledger.reservation.ReservationNotSettledException;
+import dev.budgetledger.reservation.ReservationReleasedException;
+import dev.budgetledger.reservation.ReservationSettings;
+import dev.budgetledger.reservation.ReservationSettledException;
+import dev.budgetledger.reservation.ReservationStatus;
+import dev.budgetledger.reservation.Reservations;
+import dev.budgetledger.reservation.ReserveCommand;
+import dev.budgetledger.reservation.ReserveOutcome;
+import dev.budgetledger.reservation.SettleCommand;
+import dev.budgetledger.reservation.Settlement;
+import dev.budgetledger.reservation.SettlementConflictException;
+import dev.budgetledger.reservation.TokensRequiredException;
+import dev.budgetledger.shared.Ids;
 import java.math.BigDecimal;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -10,6 +57,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
@@ -53,6 +101,10 @@ public class Ledger {
 
 	private final Clock clock;
 
+	private final Locks locks;
+
+	private final AuditLog audit;
+
 	private final Budgets budgets;
 
 	private final Reservations reservations;
@@ -81,7 +133,9 @@ public class Ledger {
 
 	Ledger(JdbcClient jdbc, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata,
 			JsonMapper json, ReservationSettings settings, MeterRegistry meters, Events events, Denials denials,
-			ExhaustionForecast forecast, LedgerMetrics metrics, BudgetScope scope) {
+			ExhaustionForecast forecast, LedgerMetrics metrics, BudgetScope scope, Locks locks, AuditLog audit) {
+		this.locks = locks;
+		this.audit = audit;
 		this.scope = scope;
 		this.events = events;
 		this.denials = denials;
@@ -106,8 +160,9 @@ public class Ledger {
 
 	// ---------------------------------------------------------------- budgets
 
+	/** Opens a budget, journaled and audited as {@code actor}'s change. */
 	@Transactional
-	public Budget openBudget(NewBudget spec) {
+	public Budget openBudget(NewBudget spec, Actor actor) {
 		Instant now = now();
 		BudgetRules.check(spec);
 		UUID id = Ids.newId(now);
@@ -127,7 +182,7 @@ public class Ledger {
 			if (!Budget.TOKENS.equals(spec.unit())) {
 				// Every money budget of the tree, not just the ancestors: under a TOKENS root, a USD and a EUR sibling
 				// would each pass their chain. The root's row lock keeps two such creations from racing.
-				this.budgets.getForUpdate(parent.rootId());
+				this.locks.budget(parent.rootId());
 				List<String> currencies = this.jdbc
 					.sql("SELECT DISTINCT unit FROM budgets WHERE root_id = :root AND unit <> 'TOKENS' AND unit <> :unit")
 					.param("root", parent.rootId())
@@ -183,14 +238,16 @@ public class Ledger {
 			.update();
 		journal(id, EntryKind.OPEN, spec.limit(), BigDecimal.ZERO, spec.limit(), null, null, now);
 		this.scope.learn(id, ancestors);
-		return this.budgets.get(id);
+		Budget opened = this.budgets.get(id);
+		this.audit.record(actor, AuditAction.BUDGET_CREATE, id.toString(), null, BudgetResponse.of(opened));
+		return opened;
 	}
 
 	/** Applies a merge patch; a limit change is journaled, the rest is configuration. */
 	@Transactional
-	public Budget updateBudget(UUID id, BudgetChanges changes) {
+	public Budget updateBudget(UUID id, BudgetChanges changes, Actor actor) {
 		Instant now = now();
-		Budget budget = this.budgets.getForUpdate(id);
+		Budget budget = this.locks.budget(id);
 		BudgetRules.check(budget, changes);
 		BudgetPolicy policy = budget.policy();
 		BudgetPeriod period = budget.period();
@@ -236,7 +293,7 @@ public class Ledger {
 		if (changes.has("mode") && mode != null && mode != policy.mode()) {
 			journal(id, EntryKind.MODE_CHANGE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, mode.name(), now);
 		}
-		return this.budgets.get(id);
+		return audited(actor, AuditAction.BUDGET_UPDATE, budget);
 	}
 
 	/**
@@ -245,9 +302,9 @@ public class Ledger {
 	 * reason.
 	 */
 	@Transactional
-	public Budget freeze(UUID id, String reason) {
+	public Budget freeze(UUID id, String reason, Actor actor) {
 		Instant now = now();
-		Budget budget = this.budgets.getForUpdate(id);
+		Budget budget = this.locks.budget(id);
 		this.jdbc.sql("""
 				UPDATE budgets SET status = 'FROZEN', frozen_reason = :reason, frozen_at = coalesce(frozen_at, :now),
 				    updated_at = :now WHERE id = :id""")
@@ -259,13 +316,13 @@ public class Ledger {
 			journal(id, EntryKind.FREEZE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, reason, now);
 			this.events.record(EventType.FROZEN, id, budget.rootId(), null, Map.of("reason", reason), now);
 		}
-		return this.budgets.get(id);
+		return audited(actor, AuditAction.BUDGET_FREEZE, budget);
 	}
 
 	@Transactional
-	public Budget unfreeze(UUID id) {
+	public Budget unfreeze(UUID id, Actor actor) {
 		Instant now = now();
-		Budget budget = this.budgets.getForUpdate(id);
+		Budget budget = this.locks.budget(id);
 		if (budget.frozen()) {
 			this.jdbc.sql("""
 					UPDATE budgets SET status = 'ACTIVE', frozen_reason = NULL, frozen_at = NULL, updated_at = :now
@@ -276,42 +333,27 @@ public class Ledger {
 			journal(id, EntryKind.UNFREEZE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, null, now);
 			this.events.record(EventType.UNFROZEN, id, budget.rootId(), null, Map.of(), now);
 		}
-		return this.budgets.get(id);
+		return audited(actor, AuditAction.BUDGET_UNFREEZE, budget);
+	}
+
+	/** The audit entry of an admin change of one budget: {@code before} as read under its row lock, and after. */
+	private Budget audited(Actor actor, AuditAction action, Budget before) {
+		Budget after = this.budgets.get(before.id());
+		this.audit.record(actor, action, before.id().toString(), BudgetResponse.of(before), BudgetResponse.of(after));
+		return after;
 	}
 
 	// ---------------------------------------------------------------- reservations
 
 	/**
-	 * Decides and, on ALLOW, holds on the budget and every ancestor. When a budget lacks room (or holds), overdue
-	 * holds in the chain are expired first so a late sweep never causes a deny, then the decision is made again.
+	 * The decision a reserve would get now, as a caller limited to the subtree of {@code scope} sees it, from the
+	 * very same code as a reserve, in a transaction that is rolled back: nothing is held, counted or recorded.
 	 */
-	@Transactional
-	public ReserveOutcome reserve(ReserveCommand command) {
-		return reserve(command, (UUID) null);
-	}
-
-	/**
-	 * As {@link #reserve(ReserveCommand)}, for a caller that may only touch the subtree of {@code scope}: a budget
-	 * outside it is answered as missing. Checked on the locked chain (its ancestors), so it costs no round trip.
-	 */
-	@Transactional
-	public ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope) {
-		return this.metrics.timeReserve(() -> reserve(command, scope, false));
-	}
-
-	/**
-	 * The decision a reserve would get now, from the very same code, in a transaction that is rolled back: nothing
-	 * is held, counted or recorded.
-	 */
-	@Transactional
-	public ReserveOutcome decide(ReserveCommand command) {
-		return decide(command, null);
-	}
-
-	/** As {@link #decide(ReserveCommand)}, answered as a caller limited to the subtree of {@code scope} sees it. */
 	@Transactional
 	public ReserveOutcome decide(ReserveCommand command, @Nullable UUID scope) {
-		ReserveOutcome outcome = reserve(command, scope, true);
+		Instant now = now();
+		ReserveOutcome outcome = reserveOn(lockAndRoll(command.budgetId(), now), command, scope, true, now, writes())
+			.outcome();
 		TransactionAspectSupport.currentTransactionStatus().setRollbackOnly();
 		return outcome;
 	}
@@ -331,31 +373,9 @@ public class Ledger {
 		return this.metrics.reserveTimer();
 	}
 
-	private ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope, boolean dryRun) {
-		Instant now = now();
-		LedgerWrites writes = writes();
-		ReserveOutcome outcome = reserveOn(lockAndRoll(command.budgetId(), now), command, scope, dryRun, now, writes)
-			.outcome();
-		if (!dryRun) {
-			writes.flush(now);
-		}
-		return outcome;
-	}
-
 	/** A buffer for the writes of reserves and settles made in the current transaction. */
 	LedgerWrites writes() {
 		return new LedgerWrites(this.jdbc);
-	}
-
-	/**
-	 * Reserves for several requests under one lock: locks the union of their chains (root first, in the global
-	 * order) and starts new periods where due. Each request is then decided and held by
-	 * {@link LedgerBatch#reserve} in the caller's order, by the same code as a single reserve. Must run in the
-	 * caller's transaction, which commits them all.
-	 */
-	@Transactional(propagation = Propagation.MANDATORY)
-	public LedgerBatch lockForBatch(Collection<UUID> leafIds) {
-		return lockForBatch(leafIds, List.of());
 	}
 
 	/**
@@ -366,11 +386,11 @@ public class Ledger {
 	public LedgerBatch lockForBatch(Collection<UUID> leafIds, Collection<UUID> reservationIds) {
 		Instant now = now();
 		List<Reservation> holds = reservationIds.isEmpty() ? List.of()
-				: this.reservations.lockAll(List.copyOf(reservationIds));
+				: this.locks.reservations(List.copyOf(reservationIds));
 		java.util.Set<UUID> leaves = new java.util.LinkedHashSet<>(leafIds);
 		holds.forEach(hold -> leaves.add(hold.budgetId()));
 		leafIds = leaves;
-		List<Budget> locked = leaves.isEmpty() ? List.of() : this.budgets.lockChains(List.copyOf(leafIds));
+		List<Budget> locked = leaves.isEmpty() ? List.of() : this.locks.chains(List.copyOf(leafIds));
 		locked.forEach(budget -> this.scope.learn(budget.id(), budget.ancestors()));
 		boolean rolled = false;
 		for (Budget level : locked) {
@@ -380,8 +400,8 @@ public class Ledger {
 				rolled = true;
 			}
 		}
-		return new LedgerBatch(this, this.reservations,
-				rolled ? this.budgets.lockChains(List.copyOf(leafIds)) : locked, holds, writes(), now);
+		return new LedgerBatch(this, this.locks,
+				rolled ? this.locks.chains(List.copyOf(leafIds)) : locked, holds, writes(), now);
 	}
 
 	/** What one reserve answered, and its (locked) chain as it stands afterwards. */
@@ -412,7 +432,7 @@ public class Ledger {
 		if (decision instanceof Decider.Deny deny && (deny.reason() == DenyReason.INSUFFICIENT_FUNDS
 				|| deny.reason() == DenyReason.CONCURRENCY_LIMIT) && expireOverdueIn(chain, now, writes) > 0) {
 			expired = true;
-			chain = this.budgets.lockChain(leafId);
+			chain = this.locks.chain(leafId);
 			decision = Decider.decide(chain, ask);
 		}
 		if (decision instanceof Decider.Deny deny) {
@@ -459,7 +479,7 @@ public class Ledger {
 				continue; // recorded and evented for those who may see that budget, not told to this caller
 			}
 			crossings.add(new ReserveOutcome.ThresholdCrossing(crossing.budgetId(), crossing.threshold()));
-			String warning = thresholdWarning(crossing.threshold());
+			String warning = Decider.thresholdWarning(crossing.threshold());
 			if (!warnings.contains(warning)) {
 				warnings.add(warning);
 			}
@@ -471,36 +491,6 @@ public class Ledger {
 		return new Held(new ReserveOutcome.Allowed(reservation, leaf.available().subtract(Decider.hold(leaf, chosen)),
 				leaf.unit(), warnings, crossings), chain.stream().map(level -> withHold(level, change.apply(level))).toList(),
 				expired);
-	}
-
-	/**
-	 * Charges what was actually spent, on every budget of the chain, in the period current at settlement. Always
-	 * recorded, even above the hold (an overrun) or after the hold expired (a late settlement): the money was spent
-	 * either way. Settling again with the same figures changes nothing and answers the same; with other figures it
-	 * is a conflict.
-	 */
-	@Transactional
-	public Settlement settle(SettleCommand command) {
-		return settle(command, null);
-	}
-
-	/**
-	 * As {@link #settle(SettleCommand)}, for a caller that may only touch the subtree of {@code scope}: a
-	 * reservation outside it is answered as missing, before anything else is said about it.
-	 */
-	@Transactional
-	public Settlement settle(SettleCommand command, @Nullable UUID scope) {
-		return this.settleTimer.record(() -> doSettle(command, scope));
-	}
-
-	private Settlement doSettle(SettleCommand command, @Nullable UUID scope) {
-		Instant now = now();
-		Reservation reservation = this.reservations.lock(command.reservationId());
-		LedgerWrites writes = writes();
-		Settlement settlement = settleOn(reservation, lockAndRoll(reservation.budgetId(), now), command, scope, now,
-				writes).settlement();
-		writes.flush(now);
-		return settlement;
 	}
 
 	/** What one settle answered, the reservation and its (locked) chain as they stand afterwards. */
@@ -588,7 +578,7 @@ public class Ledger {
 						reservation.id(), now);
 				List<String> warnings = recordCrossings(chain, change, reservation.id(), now).stream()
 					.filter(crossing -> visibleId(chain, crossing.budgetId(), scope))
-					.map(crossing -> thresholdWarning(crossing.threshold()))
+					.map(crossing -> Decider.thresholdWarning(crossing.threshold()))
 					.distinct()
 					.toList();
 				List<Budget> after = chain.stream()
@@ -646,7 +636,7 @@ public class Ledger {
 	@Transactional
 	public Correction adjust(UUID reservationId, BigDecimal netCharge, String reason) {
 		Instant now = now();
-		Reservation reservation = this.reservations.lock(reservationId);
+		Reservation reservation = this.locks.reservation(reservationId);
 		if (reservation.status() != ReservationStatus.SETTLED || reservation.netCharged() == null) {
 			throw new ReservationNotSettledException(reservationId, reservation.status());
 		}
@@ -689,7 +679,7 @@ public class Ledger {
 			.update();
 		Budget leaf = chain.get(chain.size() - 1);
 		this.events.record(EventType.ADJUSTED, reservation.budgetId(), leaf.rootId(), reservationId,
-				Map.of("charged", Amounts.format(reservation.charged()), "before", Amounts.format(before), "after",
+				Map.of("charged", Amounts.format(Objects.requireNonNull(reservation.charged(), "settled, so charged")), "before", Amounts.format(before), "after",
 						Amounts.format(target), "change", Amounts.format(delta), "reason", reason),
 				now);
 		return new Correction(this.reservations.get(reservationId), before, delta, true);
@@ -876,7 +866,7 @@ public class Ledger {
 		this.forecast.afterSettle(chain, change, change, null, now);
 		List<String> warnings = recordCrossings(chain, change, null, now).stream()
 			.filter(crossing -> visibleId(chain, crossing.budgetId(), scope))
-			.map(crossing -> thresholdWarning(crossing.threshold()))
+			.map(crossing -> Decider.thresholdWarning(crossing.threshold()))
 			.distinct()
 			.toList();
 		DirectCharge charge = new DirectCharge(id, leafId, currency, amount, tokens,
@@ -889,14 +879,14 @@ public class Ledger {
 	@Transactional
 	public Settlement release(UUID reservationId) {
 		Instant now = now();
-		Reservation reservation = this.reservations.lock(reservationId);
+		Reservation reservation = this.locks.reservation(reservationId);
 		switch (reservation.status()) {
 			case SETTLED -> throw new ReservationSettledException(reservationId);
 			case RELEASED, EXPIRED -> {
 				return new Settlement(reservation, this.budgets.get(reservation.budgetId()));
 			}
 			case HELD -> {
-				this.budgets.lockChain(reservation.budgetId());
+				this.locks.chain(reservation.budgetId());
 				finish(List.of(reservationId), ReservationStatus.RELEASED, EntryKind.RELEASE, now);
 				return new Settlement(this.reservations.get(reservationId),
 						this.budgets.get(reservation.budgetId()));
@@ -909,7 +899,7 @@ public class Ledger {
 	@Transactional
 	public Settlement extend(UUID reservationId, Duration ttl) {
 		Instant now = now();
-		Reservation reservation = this.reservations.lock(reservationId);
+		Reservation reservation = this.locks.reservation(reservationId);
 		if (reservation.status() != ReservationStatus.HELD || !now.isBefore(reservation.expiresAt())) {
 			ReservationStatus shown = (reservation.status() == ReservationStatus.HELD) ? ReservationStatus.EXPIRED
 					: reservation.status();
@@ -946,7 +936,7 @@ public class Ledger {
 			.param("ids", due)
 			.query(UUID.class)
 			.list();
-		this.budgets.lockChains(leaves);
+		this.locks.chains(leaves);
 		return finish(due, ReservationStatus.EXPIRED, EntryKind.EXPIRE, now);
 	}
 
@@ -1011,7 +1001,7 @@ public class Ledger {
 
 	/** Locks the chain root first and starts a new period on every level whose period is over. */
 	private List<Budget> lockAndRoll(UUID leafId, Instant now) {
-		List<Budget> chain = this.budgets.lockChain(leafId);
+		List<Budget> chain = this.locks.chain(leafId);
 		boolean rolled = false;
 		for (Budget level : chain) {
 			PeriodRoll roll = PeriodRoll.of(level, now).orElse(null);
@@ -1020,7 +1010,7 @@ public class Ledger {
 				rolled = true;
 			}
 		}
-		return rolled ? this.budgets.lockChain(leafId) : chain;
+		return rolled ? this.locks.chain(leafId) : chain;
 	}
 
 	private void startPeriod(Budget level, PeriodRoll roll, Instant now) {
@@ -1158,9 +1148,6 @@ public class Ledger {
 		return Optional.of(crossing);
 	}
 
-	static String thresholdWarning(BigDecimal threshold) {
-		return "THRESHOLD_" + threshold.movePointRight(2).stripTrailingZeros().toPlainString();
-	}
 
 	private void journal(UUID budgetId, EntryKind kind, BigDecimal amount, BigDecimal spentDelta,
 			@Nullable BigDecimal limitAfter, @Nullable BigDecimal carriedOverAfter, @Nullable String note, Instant now) {

@@ -1,5 +1,14 @@
 package dev.budgetledger.ledger;
 
+import dev.budgetledger.budget.Budget;
+import dev.budgetledger.budget.BudgetNotFoundException;
+import dev.budgetledger.reservation.Decider;
+import dev.budgetledger.reservation.Reservation;
+import dev.budgetledger.reservation.ReservationNotFoundException;
+import dev.budgetledger.reservation.ReserveCommand;
+import dev.budgetledger.reservation.ReserveOutcome;
+import dev.budgetledger.reservation.SettleCommand;
+import dev.budgetledger.reservation.Settlement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +29,7 @@ public final class LedgerBatch {
 
 	private final Ledger ledger;
 
-	private final Reservations reservations;
+	private final Locks locks;
 
 	private final Map<UUID, Budget> budgets = new HashMap<>();
 
@@ -36,10 +45,10 @@ public final class LedgerBatch {
 	/** Whether a reserve expired overdue holds, which may include reservations locked here for a settle. */
 	private boolean expiredHolds;
 
-	LedgerBatch(Ledger ledger, Reservations reservations, List<Budget> budgets, List<Reservation> holds,
+	LedgerBatch(Ledger ledger, Locks locks, List<Budget> budgets, List<Reservation> holds,
 			LedgerWrites writes, Instant now) {
 		this.ledger = ledger;
-		this.reservations = reservations;
+		this.locks = locks;
 		this.writes = writes;
 		this.now = now;
 		budgets.forEach(budget -> this.budgets.put(budget.id(), budget));
@@ -78,7 +87,7 @@ public final class LedgerBatch {
 			// A reserve of this batch expired overdue holds in SQL; this one may be among them. Read it again (it
 			// stays locked by this transaction), with what this batch holds back written first.
 			this.writes.flush(this.now);
-			reservation = this.reservations.lock(reservation.id());
+			reservation = this.locks.reservation(reservation.id());
 		}
 		List<Budget> chain = chainOf(reservation.budgetId());
 		if (chain == null) {

@@ -3,7 +3,6 @@ package dev.budgetledger.ledger;
 import java.math.BigDecimal;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -37,10 +36,6 @@ class LedgerMetrics {
 		this.overruns = Counter.builder("budget_ledger.overruns")
 			.description("Settlements that charged more than their hold")
 			.register(meters);
-	}
-
-	<T> T timeReserve(Supplier<T> reserve) {
-		return this.reserveTimer.record(reserve);
 	}
 
 	Timer reserveTimer() {

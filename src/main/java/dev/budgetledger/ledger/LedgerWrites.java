@@ -1,5 +1,8 @@
 package dev.budgetledger.ledger;
 
+import dev.budgetledger.budget.Budget;
+import dev.budgetledger.journal.EntryKind;
+import dev.budgetledger.reservation.Reservation;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.sql.Timestamp;

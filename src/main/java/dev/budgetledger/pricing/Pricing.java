@@ -19,18 +19,20 @@ public class Pricing {
 
 	private final Prices prices;
 
+	private final PriceCache cache;
+
 	private final Clock clock;
 
 	private final PricingSettings settings;
 
-	Pricing(Prices prices, Clock clock, PricingSettings settings) {
+	Pricing(Prices prices, PriceCache cache, Clock clock, PricingSettings settings) {
 		this.prices = prices;
+		this.cache = cache;
 		this.clock = clock;
 		this.settings = settings;
 	}
 
 	/** The current price of a model, for estimating a reservation; see {@link #quote}. */
-	@Transactional(transactionManager = TRANSACTIONS, readOnly = true)
 	public TokenPrice priceOf(String model) {
 		return quote(model).price();
 	}
@@ -40,18 +42,18 @@ public class Pricing {
 	 * a catalog entry by {@link ModelNames}; the price keeps the name as given, so the reservation (and the model a
 	 * guard or the gateway forwards) stays the caller's pinned snapshot. A name that resolves to nothing is priced
 	 * at {@code unknown-model-price-of} when the operator set one, and is otherwise an {@link UnknownModelException}.
+	 * Read from the catalog in memory ({@link PriceCache}): no round trip.
 	 */
-	@Transactional(transactionManager = TRANSACTIONS, readOnly = true)
 	public Quote quote(String model) {
 		for (String name : ModelNames.candidates(model)) {
-			Price found = this.prices.findById(name).orElse(null);
+			PriceCache.Entry found = this.cache.find(name);
 			if (found != null) {
 				return quote(model, found);
 			}
 		}
 		String fallback = this.settings.unknownModelPriceOf();
 		if (fallback != null) {
-			Price found = this.prices.findById(fallback).orElse(null);
+			PriceCache.Entry found = this.cache.find(fallback);
 			if (found != null) {
 				return quote(model, found);
 			}
@@ -59,12 +61,12 @@ public class Pricing {
 		throw new UnknownModelException(model);
 	}
 
-	private Quote quote(String model, Price found) {
-		TokenPrice p = found.tokenPrice();
+	private Quote quote(String model, PriceCache.Entry found) {
+		TokenPrice p = found.price();
 		TokenPrice asNamed = new TokenPrice(model, p.currency(), p.inputPerMillion(), p.outputPerMillion(),
 				p.cacheReadPerMillion(), p.cacheWritePerMillion(), p.reasoningPerMillion());
-		Long ownDefault = found.getDefaultMaxOutputTokens();
-		return new Quote(asNamed, found.getModel(), (ownDefault != null) ? ownDefault : this.settings.defaultMaxOutputTokens());
+		Long ownDefault = found.defaultMaxOutputTokens();
+		return new Quote(asNamed, p.model(), (ownDefault != null) ? ownDefault : this.settings.defaultMaxOutputTokens());
 	}
 
 	@Transactional(transactionManager = TRANSACTIONS, readOnly = true)
@@ -93,6 +95,7 @@ public class Pricing {
 		boolean created = existing == null;
 		Price target = (existing != null) ? existing : new Price(price.model(), this.clock.instant());
 		target.update(provider, price, defaultMaxOutputTokens, this.clock.instant());
+		this.cache.reloadAfterCommit();
 		return new PutResult(created ? this.prices.save(target) : target, created);
 	}
 

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 import dev.budgetledger.audit.Actor;
 import dev.budgetledger.audit.AuditAction;
 import dev.budgetledger.audit.AuditLog;
-import dev.budgetledger.ledger.Ids;
+import dev.budgetledger.shared.Ids;
 
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;

@@ -33,6 +33,8 @@ class SecurityConfiguration {
 
 	private static final String CLIENT = Role.CLIENT.name();
 
+	private static final String VIEWER = Role.VIEWER.name();
+
 	static final String CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
 			+ "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -100,10 +102,15 @@ class SecurityConfiguration {
 				.requestMatchers(HttpMethod.GET, "/v1/budgets", "/v1/budgets/*", "/v1/budgets/*/entries",
 						"/v1/budgets/*/children", "/v1/budgets/*/tree", "/v1/budgets/*/periods", "/v1/reservations/*",
 						"/v1/prices", "/v1/prices/*", "/v1/events")
-				.hasAnyRole(ADMIN, CLIENT)
+				.hasAnyRole(ADMIN, CLIENT, VIEWER)
 				// Usage reports, denials and the reservation list (the controllers keep a bound key in its scope).
 				.requestMatchers(HttpMethod.GET, "/v1/budgets/*/usage", "/v1/budgets/*/denials", "/v1/reservations")
-				.hasAnyRole(ADMIN, CLIENT)
+				.hasAnyRole(ADMIN, CLIENT, VIEWER)
+				// Every key may ask what it is; the console reads the list of keys (names, prefixes, never a secret).
+				.requestMatchers(HttpMethod.GET, "/v1/api-keys/self")
+				.hasAnyRole(ADMIN, CLIENT, VIEWER)
+				.requestMatchers(HttpMethod.GET, "/v1/api-keys", "/v1/api-keys/*")
+				.hasAnyRole(ADMIN, VIEWER)
 				.requestMatchers(HttpMethod.POST, "/v1/reservations", "/v1/decisions", "/v1/reservations/*/settle",
 						"/v1/reservations/*/release", "/v1/reservations/*/extend")
 				.hasAnyRole(ADMIN, CLIENT)

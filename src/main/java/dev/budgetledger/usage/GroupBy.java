@@ -3,10 +3,13 @@ package dev.budgetledger.usage;
 import java.util.Locale;
 import java.util.Optional;
 
-/** How a usage report splits its range: by day (in the budget's time zone), by model, or by direct child. */
+/**
+ * How a usage report splits its range: by hour or day (in the budget's time zone), by model, by direct child, by the
+ * budget each call was reserved on, by API key, or by the value of one metadata key (an end user, a tag).
+ */
 public enum GroupBy {
 
-	DAY, MODEL, CHILD;
+	HOUR, DAY, MODEL, CHILD, BUDGET, KEY, METADATA;
 
 	/** The name on the wire: {@code day}, {@code model}, {@code child}. */
 	public String wireName() {

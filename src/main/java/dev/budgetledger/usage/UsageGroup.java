@@ -28,7 +28,8 @@ public record UsageGroup(String key, String label, BigDecimal spend, long inputT
 				this.callsSettled + other.callsSettled, this.overruns + other.overruns, this.charges + other.charges);
 	}
 
-	UsageGroup withLabel(String label) {
+	/** The same figures under another label. */
+	public UsageGroup withLabel(String label) {
 		return new UsageGroup(this.key, label, this.spend, this.inputTokens, this.outputTokens, this.callsAllowed,
 				this.callsDenied, this.callsSettled, this.overruns, this.charges);
 	}

@@ -19,8 +19,8 @@ import dev.budgetledger.audit.AuditAction;
 import dev.budgetledger.audit.AuditLog;
 import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.events.EventType;
-import dev.budgetledger.ledger.Budgets;
-import dev.budgetledger.ledger.Ids;
+import dev.budgetledger.budget.Budgets;
+import dev.budgetledger.shared.Ids;
 
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;

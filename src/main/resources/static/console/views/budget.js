@@ -2,7 +2,8 @@
 
 import { api } from '../api.js';
 import { h, clear } from '../dom.js';
-import { amount, when, shortId } from '../format.js';
+import { amount, money, count, when, shortId } from '../format.js';
+import { spendLink } from './dashboard.js';
 import {
   usageBar, statusBadge, table, section, unavailable, errorNote, confirmDialog,
 } from '../components.js';
@@ -32,15 +33,15 @@ function usageChart(report, groupBy, unit) {
   const items = groups.map((g) => ({ label: g.label || g.key, value: g.spend }));
   const title = groupBy === 'day' ? 'Spend per day, this period' : 'Spend per model, this period';
   return [
-    groupBy === 'day' ? lineChart(title, items) : barChart(title, items),
+    groupBy === 'day' ? lineChart(`${title}, in ${unit}`, items, { unit }) : barChart(`${title}, in ${unit}`, items, { unit }),
     table(title, [
       { label: groupBy === 'day' ? 'Day' : 'Model', value: (g) => g.label || g.key },
-      { label: 'Spend', value: (g) => amount(g.spend, unit), class: 'num' },
-      { label: 'Calls allowed', value: (g) => g.callsAllowed, class: 'num' },
-      { label: 'Calls denied', value: (g) => g.callsDenied, class: 'num' },
-      { label: 'Input tokens', value: (g) => g.inputTokens, class: 'num' },
-      { label: 'Output tokens', value: (g) => g.outputTokens, class: 'num' },
-      { label: 'Avg cost per call', value: (g) => amount(g.averageCostPerCall, unit), class: 'num' },
+      { label: 'Spend', value: (g) => money(g.spend, unit), class: 'num' },
+      { label: 'Calls allowed', value: (g) => count(g.callsAllowed), class: 'num' },
+      { label: 'Calls denied (subtree)', value: (g) => count(g.callsDenied), class: 'num' },
+      { label: 'Input tokens', value: (g) => count(g.inputTokens), class: 'num' },
+      { label: 'Output tokens', value: (g) => count(g.outputTokens), class: 'num' },
+      { label: 'Avg cost per call', value: (g) => money(g.averageCostPerCall, unit), class: 'num' },
     ], groups),
   ];
 }
@@ -57,8 +58,10 @@ function usageSection(budget) {
     return fill(body, 'Usage over time', async () => usageChart(await usage(budget.id, groupBy), groupBy, budget.unit));
   }
   show('day');
-  return section('Usage over time', h('div', { class: 'toggles', role: 'group', 'aria-label': 'Group usage' },
-    buttons.map(([, button]) => button)), body);
+  return section('Usage over time', h('div', { class: 'title-row' },
+    h('div', { class: 'toggles', role: 'group', 'aria-label': 'Group usage' }, buttons.map(([, button]) => button)),
+    h('a', { href: spendLink(budget.id, 'period', 'time') }, 'Drill down: limit lines, by key, end user, tag, export')),
+  body);
 }
 
 function reservationsTable(items, unit, names) {
@@ -67,9 +70,11 @@ function reservationsTable(items, unit, names) {
     { label: 'Budget', value: (r) => names.get(r.budgetId) || shortId(r.budgetId) },
     { label: 'Status', value: (r) => h('span', { class: `badge ${r.status.toLowerCase()}` }, r.status) },
     { label: 'Model', value: (r) => r.model || '–' },
-    { label: 'Held', value: (r) => amount(r.amount, unit), class: 'num' },
-    { label: 'Charged', value: (r) => amount(r.charged, unit), class: 'num' },
-    { label: 'Expires', value: (r) => when(r.expiresAt) },
+    { label: 'Held', value: (r) => money(r.amount, unit), class: 'num' },
+    { label: 'Charged', value: (r) => money(r.charged, unit), class: 'num' },
+    // Only a hold still held expires; a finished one shows when it was settled, released or expired.
+    { label: 'Expires / finished', value: (r) => (r.status === 'HELD' ? `expires ${when(r.expiresAt)}`
+      : `${r.status.toLowerCase()} ${when(r.finishedAt)}`) },
   ], items, 'No reservations yet.');
 }
 
@@ -82,7 +87,7 @@ async function denials(budget, events, names) {
       { label: 'Reason', value: (d) => h('strong', { class: 'reason' }, d.reason) },
       { label: 'Denied by', value: (d) => names.get(d.deniedBy) || shortId(d.deniedBy) },
       { label: 'Model', value: (d) => d.model || '–' },
-      { label: 'Asked for', value: (d) => amount(d.amount, budget.unit), class: 'num' },
+      { label: 'Asked for', value: (d) => money(d.amount, budget.unit === 'TOKENS' ? '' : budget.unit), class: 'num' },
     ], page.items, 'Nothing denied.');
   } catch (error) {
     if (!error.unavailable) throw error;
@@ -104,10 +109,10 @@ async function denials(budget, events, names) {
 }
 
 /** The budget's subtree events, newest first (the feed is oldest first, so read it to the end). */
-async function recentEvents(id) {
+export async function recentEvents(id, maxPages = 10) {
   const events = [];
   let after = 0;
-  for (let page = 0; page < 10; page += 1) {
+  for (let page = 0; page < maxPages; page += 1) {
     const result = await api('/v1/events', { query: { budgetId: id, after, limit: 500 } });
     events.push(...result.items);
     if (result.items.length < 500) break;
@@ -116,11 +121,12 @@ async function recentEvents(id) {
   return events.reverse();
 }
 
-function describeEvent(event, unit) {
+export function describeEvent(event, unit) {
   const d = event.data || {};
   switch (event.type) {
     case 'budget.threshold_crossed': return `crossed ${Math.round(Number(d.threshold) * 100)}% of its limit`;
     case 'budget.exhausted': return `exhausted: available ${amount(d.available, d.unit || unit)}`;
+    case 'budget.projected_exhaustion': return 'projected to run out before the period ends';
     case 'budget.frozen': return `frozen: ${d.reason || ''}`;
     case 'budget.unfrozen': return 'unfrozen';
     case 'budget.period_reset': return 'period reset';
@@ -146,10 +152,10 @@ function journal(budget) {
         { label: '#', value: (e) => e.id, class: 'num' },
         { label: 'When', value: (e) => when(e.createdAt) },
         { label: 'Kind', value: (e) => e.kind },
-        { label: 'Amount', value: (e) => amount(e.amount, budget.unit), class: 'num' },
-        { label: 'Spent Δ', value: (e) => amount(e.spentDelta, budget.unit), class: 'num' },
-        { label: 'Reserved Δ', value: (e) => amount(e.reservedDelta, budget.unit), class: 'num' },
-        { label: 'Limit', value: (e) => (e.limit ? amount(e.limit, budget.unit) : ''), class: 'num' },
+        { label: 'Amount', value: (e) => money(e.amount, budget.unit), class: 'num' },
+        { label: 'Spent Δ', value: (e) => money(e.spentDelta, budget.unit), class: 'num' },
+        { label: 'Reserved Δ', value: (e) => money(e.reservedDelta, budget.unit), class: 'num' },
+        { label: 'Limit', value: (e) => (e.limit ? money(e.limit, budget.unit) : ''), class: 'num' },
         { label: 'Note', value: (e) => e.note || (e.reservationId ? `reservation ${shortId(e.reservationId)}` : '') },
       ], rows), cursor ? more : null);
     } catch (error) {
@@ -177,7 +183,7 @@ export async function budgetView(main, [id], { announce, rerender }) {
   const names = new Map(ordered.map((b) => [b.id, b.name]));
   if (parent) names.set(parent.id, parent.name);
 
-  const edit = h('button', { type: 'button', class: 'secondary' }, 'Edit');
+  const edit = h('button', { type: 'button', class: 'secondary write' }, 'Edit');
   edit.addEventListener('click', async () => {
     const changed = await budgetForm({ budget });
     if (changed) {
@@ -185,7 +191,7 @@ export async function budgetView(main, [id], { announce, rerender }) {
       rerender();
     }
   });
-  const child = h('button', { type: 'button', class: 'secondary' }, 'New child budget');
+  const child = h('button', { type: 'button', class: 'secondary write' }, 'New child budget');
   child.addEventListener('click', async () => {
     const created = await budgetForm({ parent: budget, budgets: ordered });
     if (created) {
@@ -194,7 +200,7 @@ export async function budgetView(main, [id], { announce, rerender }) {
     }
   });
   const frozen = budget.status === 'FROZEN';
-  const freeze = h('button', { type: 'button', class: frozen ? '' : 'danger' }, frozen ? 'Unfreeze' : 'Freeze');
+  const freeze = h('button', { type: 'button', class: frozen ? 'write' : 'danger write' }, frozen ? 'Unfreeze' : 'Freeze');
   freeze.addEventListener('click', async () => {
     const answer = await confirmDialog(frozen
       ? { title: `Unfreeze ${budget.name}?`, message: 'New reservations on this budget and below it will be '
@@ -215,12 +221,20 @@ export async function budgetView(main, [id], { announce, rerender }) {
   const refresh = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
   refresh.addEventListener('click', () => rerender());
 
+  const deniedInPeriod = h('span', { dataset: { figure: 'denied-subtree' } }, '…');
+  api(`/v1/budgets/${id}/usage`, { query: { groupBy: 'model' } })
+    .then((report) => { deniedInPeriod.textContent = count(report.total.callsDenied); })
+    .catch(() => { deniedInPeriod.textContent = 'not available'; });
   const facts = [
     ['Unit', budget.unit], ['Period', budget.period === 'NONE' ? 'none' : `${budget.period} (${budget.timezone})`],
     ['Period started', budget.periodStart ? when(budget.periodStart) : null],
     ['Mode', budget.mode], ['Alert thresholds', (budget.thresholds || []).join(', ')],
     ['Carried over', budget.carriedOver !== '0' ? amount(budget.carriedOver, budget.unit) : null],
-    ['Holds now', budget.heldCount], ['Calls this period', budget.callsInPeriod], ['Denied', budget.deniedCount],
+    ['Holds now (subtree)', budget.heldCount], ['Calls this period (subtree)', budget.callsInPeriod],
+    // deniedCount counts only reserves made on this budget itself, for all time; the usage report counts the
+    // whole subtree in the period. Both are shown, each named for what it is.
+    ['Denied this period (subtree)', deniedInPeriod],
+    ['Denied on this budget itself (all time)', budget.deniedCount],
     ['Max per call', budget.maxAmountPerCall ? amount(budget.maxAmountPerCall, budget.unit) : null],
     ['Max concurrent holds', budget.maxConcurrentHolds],
     ['Frozen', frozen ? `${when(budget.frozenAt)}: ${budget.frozenReason || ''}` : null],
@@ -236,7 +250,7 @@ export async function budgetView(main, [id], { announce, rerender }) {
     h('div', { class: 'title-row' }, h('h1', {}, budget.name, ' ', statusBadge(budget)),
       h('div', { class: 'buttons' }, refresh, edit, child, freeze)),
     section('Balance', usageBar(budget),
-      h('dl', { class: 'facts' }, facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, String(value)))))),
+      h('dl', { class: 'facts' }, facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value instanceof Node ? value : String(value)))))),
     subtree.children.length ? section('Budgets below', h('ul', { class: 'plain' },
       subtree.children.map((node) => h('li', {}, h('a', { href: `#/budgets/${node.budget.id}` }, node.budget.name),
         usageBar(node.budget))))) : null,

@@ -2,7 +2,7 @@
 
 import { api } from '../api.js';
 import { h, clear } from '../dom.js';
-import { amount, when, shortId } from '../format.js';
+import { money, when, shortId } from '../format.js';
 import { table, section, unavailable, errorNote } from '../components.js';
 import { loadTree } from './budgets.js';
 
@@ -33,8 +33,8 @@ export async function holdsView(main, _params, { announce }) {
       clear(budgetsBox, table('Budgets with holds', [
         { label: 'Budget', value: (b) => h('a', { href: `#/budgets/${b.id}` }, `${'— '.repeat(b.depth)}${b.name}`) },
         { label: 'Holds', value: (b) => b.heldCount, class: 'num' },
-        { label: 'Reserved', value: (b) => amount(b.reserved, b.unit), class: 'num' },
-        { label: 'Available', value: (b) => amount(b.available, b.unit), class: 'num' },
+        { label: 'Reserved', value: (b) => money(b.reserved, b.unit), class: 'num' },
+        { label: 'Available', value: (b) => money(b.available, b.unit), class: 'num' },
       ], holding, 'No budget holds anything right now.'));
       let count = holding.reduce((sum, b) => sum + (b.depth === 0 ? b.heldCount : 0), 0);
       try {
@@ -44,7 +44,7 @@ export async function holdsView(main, _params, { announce }) {
           { label: 'Since', value: (r) => when(r.createdAt) },
           { label: 'Budget', value: (r) => names.get(r.budgetId) || shortId(r.budgetId) },
           { label: 'Model', value: (r) => r.model || '–' },
-          { label: 'Held', value: (r) => amount(r.amount, units.get(r.budgetId) || r.currency), class: 'num' },
+          { label: 'Held', value: (r) => money(r.amount, units.get(r.budgetId) || r.currency), class: 'num' },
           { label: 'Expires', value: (r) => when(r.expiresAt) },
           { label: 'Id', value: (r) => shortId(r.id) },
         ], holds, 'No active holds.'));

@@ -22,10 +22,10 @@ function keyForm(budgets) {
   });
 }
 
-export async function keysView(main, _params, { announce, rerender }) {
+export async function keysView(main, [only], { announce, rerender }) {
   const [{ items }, tree] = await Promise.all([all('/v1/api-keys'), loadTree()]);
   const names = new Map(tree.ordered.map((b) => [b.id, b.name]));
-  const create = h('button', { type: 'button' }, 'New API key');
+  const create = h('button', { type: 'button', class: 'write' }, 'New API key');
   create.addEventListener('click', async () => {
     const created = await keyForm(tree.ordered);
     if (!created) return;
@@ -36,7 +36,7 @@ export async function keysView(main, _params, { announce, rerender }) {
   });
   function revokeButton(key) {
     if (key.status !== 'ACTIVE') return '';
-    const button = h('button', { type: 'button', class: 'danger small', 'aria-label': `Revoke ${key.name}` }, 'Revoke');
+    const button = h('button', { type: 'button', class: 'danger small write', 'aria-label': `Revoke ${key.name}` }, 'Revoke');
     button.addEventListener('click', async () => {
       const answer = await confirmDialog({ title: `Revoke ${key.name}?`, message: 'The key stops working at once, '
         + 'on every instance. This cannot be undone.', confirmLabel: 'Revoke', danger: true });
@@ -51,10 +51,13 @@ export async function keysView(main, _params, { announce, rerender }) {
     });
     return button;
   }
-  clear(main,
-    h('div', { class: 'title-row' }, h('h1', {}, 'API keys'), create),
-    h('p', { class: 'muted' }, 'Secrets are never shown after creation; the prefix identifies a key.'),
-    h('div', { class: 'panel' }, table('API keys', [
+  const listed = h('div', {});
+  const search = h('input', { type: 'search', autocomplete: 'off', placeholder: 'name, or bl_live_… prefix' });
+  function show() {
+    const term = search.value.trim().toLowerCase();
+    const rows = items.slice().reverse().filter((k) => (only ? k.id === only : true)
+      && (!term || k.name.toLowerCase().includes(term) || k.prefix.toLowerCase().includes(term)));
+    clear(listed, table('API keys', [
       { label: 'Name', value: (k) => k.name },
       { label: 'Role', value: (k) => k.role },
       { label: 'Budget', value: (k) => (k.budgetId ? h('a', { href: `#/budgets/${k.budgetId}` },
@@ -64,6 +67,14 @@ export async function keysView(main, _params, { announce, rerender }) {
       { label: 'Created', value: (k) => when(k.createdAt) },
       { label: 'Expires', value: (k) => (k.expiresAt ? when(k.expiresAt) : 'never') },
       { label: 'Actions', value: revokeButton },
-    ], items.slice().reverse(), 'No keys.')));
+    ], rows, term ? 'No key matches.' : 'No keys.'));
+  }
+  search.addEventListener('input', show);
+  show();
+  clear(main,
+    h('div', { class: 'title-row' }, h('h1', {}, 'API keys'), create),
+    h('p', { class: 'muted' }, 'Secrets are never shown after creation; the prefix identifies a key.'),
+    only ? h('p', {}, 'One key is shown. ', h('a', { href: '#/keys' }, 'Show all keys')) : null,
+    h('div', { class: 'panel' }, h('div', { class: 'search' }, field('Find a key by name or prefix', search)), listed));
   announce(`${items.length} API keys loaded.`);
 }

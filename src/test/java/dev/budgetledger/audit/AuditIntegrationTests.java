@@ -10,11 +10,11 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-import dev.budgetledger.ledger.BudgetPolicy;
+import dev.budgetledger.budget.BudgetPolicy;
 import dev.budgetledger.ledger.Ledger;
-import dev.budgetledger.ledger.Mode;
-import dev.budgetledger.ledger.NewBudget;
-import dev.budgetledger.ledger.Period;
+import dev.budgetledger.budget.Mode;
+import dev.budgetledger.budget.NewBudget;
+import dev.budgetledger.budget.Period;
 import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.support.Api;
 import dev.budgetledger.support.IntegrationTest;
@@ -118,9 +118,8 @@ class AuditIntegrationTests extends IntegrationTest {
 		this.transactions.executeWithoutResult(status -> {
 			UUID id = this.ledger.openBudget(new NewBudget("rolled back", null, "USD", BigDecimal.ONE, Period.NONE,
 					ZoneOffset.UTC, false, null, new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null,
-							null, null, null, null), Map.of())).id();
+							null, null, null, null), Map.of()), Actor.service("test")).id();
 			opened.add(id);
-			this.audit.record(Actor.service("test"), AuditAction.BUDGET_CREATE, id.toString(), null, Map.of("id", id));
 			status.setRollbackOnly();
 		});
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.postgresql.Driver;
 
-import dev.budgetledger.ledger.Reconciliation;
+import dev.budgetledger.journal.Reconciliation;
 import dev.budgetledger.support.LocalDatabase;
 
 import org.springframework.core.io.Resource;

@@ -1,5 +1,13 @@
 package dev.budgetledger.ledger;
 
+import dev.budgetledger.budget.BudgetNotFoundException;
+import dev.budgetledger.reservation.Ask;
+import dev.budgetledger.reservation.OverrunLimitExceededException;
+import dev.budgetledger.reservation.ReservationStatus;
+import dev.budgetledger.reservation.ReserveCommand;
+import dev.budgetledger.reservation.ReserveOutcome;
+import dev.budgetledger.reservation.SettleCommand;
+import dev.budgetledger.reservation.Settlement;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.Statement;

@@ -27,6 +27,15 @@ import static org.assertj.core.api.Assertions.fail;
 @Import(RoundTrips.class)
 class HotPathRoundTripIntegrationTests extends IntegrationTest {
 
+	/** A reserve priced by model: lock, write, commit (5 before the catalog was held in memory: a query and a commit). */
+	static final int ROUND_TRIPS_MODEL = 3;
+
+	/**
+	 * With a fallback model and an Idempotency-Key: lock, the key's advisory lock, its lookup, its insert, write,
+	 * commit (10 before the catalog was held in memory: a query and a commit per model).
+	 */
+	static final int ROUND_TRIPS_MODEL_FALLBACK_IDEMPOTENT = 6;
+
 	@Autowired
 	RoundTrips roundTrips;
 
@@ -41,6 +50,36 @@ class HotPathRoundTripIntegrationTests extends IntegrationTest {
 		assertThat(calls.get(0)).contains("FOR UPDATE");
 		assertThat(calls.get(1)).contains("ledger_write");
 		assertThat(calls.get(2)).isEqualTo("commit");
+	}
+
+	@Test
+	void aModelPricedReserveIsThreeRoundTripsTooPricesAreInMemory() {
+		UUID budget = createBudget("100");
+		awaitCached(this.api, budget);
+
+		List<String> calls = count(() -> {
+			Api.Response reserved = this.api.post("/v1/reservations", Map.of("budgetId", budget, "model", "gpt-4o",
+					"inputTokens", 1000, "maxOutputTokens", 500));
+			assertThat(reserved.status()).as(reserved.toString()).isEqualTo(201);
+		});
+
+		assertThat(calls).as(String.join("\n", calls)).hasSize(ROUND_TRIPS_MODEL);
+	}
+
+	@Test
+	void aReserveWithAFallbackModelAndAnIdempotencyKeyIsPinnedToo() {
+		UUID budget = createBudget("100");
+		awaitCached(this.api, budget);
+
+		List<String> calls = count(() -> {
+			Api.Response reserved = this.api.post("/v1/reservations",
+					Map.of("budgetId", budget, "model", "gpt-4o", "fallbackModels", List.of("gpt-4o-mini"),
+							"inputTokens", 1000, "maxOutputTokens", 500),
+					"Idempotency-Key", UUID.randomUUID().toString());
+			assertThat(reserved.status()).as(reserved.toString()).isEqualTo(201);
+		});
+
+		assertThat(calls).as(String.join("\n", calls)).hasSize(ROUND_TRIPS_MODEL_FALLBACK_IDEMPOTENT);
 	}
 
 	@Test

@@ -3,11 +3,14 @@ package dev.budgetledger.pricing;
 import java.lang.reflect.Proxy;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -56,14 +59,20 @@ class PricingTests {
 	}
 
 	private Pricing pricing(String unknownModelPriceOf) {
+		// The catalog in memory, as PriceCache holds it after a load (it never connects here).
+		PriceCache cache = new PriceCache(JdbcClient.create(new DriverManagerDataSource())) {
+			@Override
+			PriceCache.Entry find(String model) {
+				Price price = PricingTests.this.catalog.get(model);
+				return (price != null) ? new PriceCache.Entry(price.tokenPrice(), price.getDefaultMaxOutputTokens()) : null;
+			}
+		};
 		Prices prices = (Prices) Proxy.newProxyInstance(Prices.class.getClassLoader(), new Class<?>[] { Prices.class },
 				(proxy, method, args) -> {
-					if (method.getName().equals("findById")) {
-						return Optional.ofNullable(this.catalog.get((String) args[0]));
-					}
 					throw new UnsupportedOperationException(method.getName());
 				});
-		return new Pricing(prices, Clock.systemUTC(), new PricingSettings(4096, unknownModelPriceOf));
+		return new Pricing(prices, cache, Clock.systemUTC(),
+				new PricingSettings(4096, unknownModelPriceOf, Duration.ofSeconds(1)));
 	}
 
 	private static Price price(String model, String input, String output, Long defaultMaxOutputTokens) {

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import dev.budgetledger.ledger.Reconciliation;
+import dev.budgetledger.journal.Reconciliation;
 import dev.budgetledger.support.IntegrationTest;
 import dev.budgetledger.support.TcpProxy;
 

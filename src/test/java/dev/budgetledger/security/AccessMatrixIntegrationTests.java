@@ -28,7 +28,7 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 
 	enum Who {
 
-		NO_KEY, BAD_KEY, REVOKED_KEY, EXPIRED_KEY, CLIENT_IN_SCOPE, CLIENT_OUT_OF_SCOPE, ADMIN
+		NO_KEY, BAD_KEY, REVOKED_KEY, EXPIRED_KEY, CLIENT_IN_SCOPE, CLIENT_OUT_OF_SCOPE, ADMIN, VIEWER
 
 	}
 
@@ -49,64 +49,65 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 	 */
 	static Stream<Arguments> matrix() {
 		List<Object[]> rows = List.of(
-				row("POST", "/v1/budgets", "{\"name\": \"matrix\", \"limit\": \"1\"}", 403, 403, 201),
-				row("GET", "/v1/budgets", null, 200, 200, 200),
-				row("GET", "/v1/budgets/{budget}", null, 200, 404, 200),
-				row("PATCH", "/v1/budgets/{budget}", "{\"name\": \"renamed\"}", 403, 403, 200),
-				row("GET", "/v1/budgets/{budget}/entries", null, 200, 404, 200),
-				row("GET", "/v1/budgets/{budget}/children", null, 200, 404, 200),
-				row("GET", "/v1/budgets/{budget}/tree", null, 200, 404, 200),
-				row("GET", "/v1/budgets/{budget}/periods", null, 200, 404, 200),
-				row("GET", "/v1/budgets/{budget}/usage", null, 200, 404, 200),
-				row("GET", "/v1/budgets/{child}/usage?groupBy=child", null, 200, 404, 200),
-				row("GET", "/v1/budgets/{budget}/denials", null, 200, 404, 200),
-				row("GET", "/v1/reservations?budgetId={budget}", null, 200, 404, 200),
-				row("GET", "/v1/budgets/{child}", null, 200, 404, 200),
-				row("POST", "/v1/budgets/{child}/freeze", "{\"reason\": \"matrix\"}", 403, 403, 200),
-				row("POST", "/v1/budgets/{child}/unfreeze", "", 403, 403, 200),
-				row("POST", "/v1/reservations", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 201, 404, 201),
-				row("GET", "/v1/events?budgetId={budget}", null, 200, 404, 200),
-				row("GET", "/v1/admin/reconciliation", null, 403, 403, 200),
-				row("POST", "/v1/decisions", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 200, 404, 200),
-				row("GET", "/v1/reservations/{reservation}", null, 200, 404, 200),
-				row("POST", "/v1/reservations/{reservation}/settle", "{\"amount\": \"0.01\"}", 200, 404, 200),
-				row("POST", "/v1/reservations/{reservation}/release", "", 200, 404, 200),
-				row("POST", "/v1/reservations/{reservation}/extend", "{\"ttlSeconds\": 60}", 200, 404, 200),
-				row("GET", "/v1/prices", null, 200, 200, 200),
-				row("GET", "/v1/prices/gpt-4o", null, 200, 200, 200),
+				row("POST", "/v1/budgets", "{\"name\": \"matrix\", \"limit\": \"1\"}", 403, 403, 201, 403),
+				row("GET", "/v1/budgets", null, 200, 200, 200, 200),
+				row("GET", "/v1/budgets/{budget}", null, 200, 404, 200, 200),
+				row("PATCH", "/v1/budgets/{budget}", "{\"name\": \"renamed\"}", 403, 403, 200, 403),
+				row("GET", "/v1/budgets/{budget}/entries", null, 200, 404, 200, 200),
+				row("GET", "/v1/budgets/{budget}/children", null, 200, 404, 200, 200),
+				row("GET", "/v1/budgets/{budget}/tree", null, 200, 404, 200, 200),
+				row("GET", "/v1/budgets/{budget}/periods", null, 200, 404, 200, 200),
+				row("GET", "/v1/budgets/{budget}/usage", null, 200, 404, 200, 200),
+				row("GET", "/v1/budgets/{child}/usage?groupBy=child", null, 200, 404, 200, 200),
+				row("GET", "/v1/budgets/{budget}/denials", null, 200, 404, 200, 200),
+				row("GET", "/v1/reservations?budgetId={budget}", null, 200, 404, 200, 200),
+				row("GET", "/v1/budgets/{child}", null, 200, 404, 200, 200),
+				row("POST", "/v1/budgets/{child}/freeze", "{\"reason\": \"matrix\"}", 403, 403, 200, 403),
+				row("POST", "/v1/budgets/{child}/unfreeze", "", 403, 403, 200, 403),
+				row("POST", "/v1/reservations", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 201, 404, 201, 403),
+				row("GET", "/v1/events?budgetId={budget}", null, 200, 404, 200, 200),
+				row("GET", "/v1/admin/reconciliation", null, 403, 403, 200, 403),
+				row("POST", "/v1/decisions", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 200, 404, 200, 403),
+				row("GET", "/v1/reservations/{reservation}", null, 200, 404, 200, 200),
+				row("POST", "/v1/reservations/{reservation}/settle", "{\"amount\": \"0.01\"}", 200, 404, 200, 403),
+				row("POST", "/v1/reservations/{reservation}/release", "", 200, 404, 200, 403),
+				row("POST", "/v1/reservations/{reservation}/extend", "{\"ttlSeconds\": 60}", 200, 404, 200, 403),
+				row("GET", "/v1/prices", null, 200, 200, 200, 200),
+				row("GET", "/v1/prices/gpt-4o", null, 200, 200, 200, 200),
 				row("PUT", "/v1/prices/{model}",
-						"{\"inputPerMillion\": \"1\", \"outputPerMillion\": \"2\", \"currency\": \"USD\"}", 403, 403, 201),
-				row("POST", "/v1/api-keys", "{\"name\": \"matrix\", \"role\": \"CLIENT\"}", 403, 403, 201),
-				row("GET", "/v1/api-keys", null, 403, 403, 200),
-				row("GET", "/v1/api-keys/{key}", null, 403, 403, 200),
-				row("DELETE", "/v1/api-keys/{key}", null, 403, 403, 204),
-				row("GET", "/v1/audit", null, 403, 403, 200),
+						"{\"inputPerMillion\": \"1\", \"outputPerMillion\": \"2\", \"currency\": \"USD\"}", 403, 403, 201, 403),
+				row("POST", "/v1/api-keys", "{\"name\": \"matrix\", \"role\": \"CLIENT\"}", 403, 403, 201, 403),
+				row("GET", "/v1/api-keys", null, 403, 403, 200, 200),
+				row("GET", "/v1/api-keys/{key}", null, 403, 403, 200, 200),
+				row("GET", "/v1/api-keys/self", null, 200, 200, 200, 200),
+				row("DELETE", "/v1/api-keys/{key}", null, 403, 403, 204, 403),
+				row("GET", "/v1/audit", null, 403, 403, 200, 403),
 				row("POST", "/v1/webhooks", "{\"url\": \"" + HOOK_URL
-						+ "\", \"events\": [\"reservation.overrun\"], \"budgetId\": \"{budget}\"}", 403, 403, 201),
-				row("GET", "/v1/webhooks", null, 403, 403, 200),
-				row("GET", "/v1/webhooks/{webhook}", null, 403, 403, 200),
-				row("PATCH", "/v1/webhooks/{webhook}", "{\"description\": \"matrix\"}", 403, 403, 200),
-				row("DELETE", "/v1/webhooks/{webhook}", null, 403, 403, 204),
-				row("POST", "/v1/webhooks/{webhook}/rotate-secret", "", 403, 403, 200),
-				row("GET", "/v1/webhooks/{webhook}/deliveries", null, 403, 403, 200),
-				row("POST", "/v1/webhooks/{webhook-delivery}/retry", "", 403, 403, 202),
-				row("GET", "/v1/nothing-here", null, 403, 403, 404),
-				row("GET", "/actuator/info", null, 403, 403, 200),
-				row("GET", "/actuator/prometheus", null, 403, 403, 200),
-				new Object[] { "GET", "/actuator/health", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/openapi.yaml", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/swagger-ui/index.html", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+						+ "\", \"events\": [\"reservation.overrun\"], \"budgetId\": \"{budget}\"}", 403, 403, 201, 403),
+				row("GET", "/v1/webhooks", null, 403, 403, 200, 403),
+				row("GET", "/v1/webhooks/{webhook}", null, 403, 403, 200, 403),
+				row("PATCH", "/v1/webhooks/{webhook}", "{\"description\": \"matrix\"}", 403, 403, 200, 403),
+				row("DELETE", "/v1/webhooks/{webhook}", null, 403, 403, 204, 403),
+				row("POST", "/v1/webhooks/{webhook}/rotate-secret", "", 403, 403, 200, 403),
+				row("GET", "/v1/webhooks/{webhook}/deliveries", null, 403, 403, 200, 403),
+				row("POST", "/v1/webhooks/{webhook-delivery}/retry", "", 403, 403, 202, 403),
+				row("GET", "/v1/nothing-here", null, 403, 403, 404, 403),
+				row("GET", "/actuator/info", null, 403, 403, 200, 403),
+				row("GET", "/actuator/prometheus", null, 403, 403, 200, 403),
+				new Object[] { "GET", "/actuator/health", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/openapi.yaml", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/swagger-ui/index.html", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
 				new Object[] { "GET", "/webjars/swagger-ui/swagger-ui-bundle.js", null,
-						new int[] { 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/actuator/health/liveness", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/actuator/health/readiness", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
+						new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/actuator/health/liveness", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/actuator/health/readiness", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
 				// The console's static files hold no data: anyone may read them, nobody may write there.
-				new Object[] { "GET", "/console", null, new int[] { 302, 302, 302, 302, 302, 302, 302 } },
-				new Object[] { "GET", "/console/", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/console/app.js", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/console/views/budget.js", null, new int[] { 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "POST", "/console/index.html", "", new int[] { 401, 401, 401, 401, 401, 401, 401 } },
-				new Object[] { "DELETE", "/console/app.js", null, new int[] { 401, 401, 401, 401, 401, 401, 401 } });
+				new Object[] { "GET", "/console", null, new int[] { 302, 302, 302, 302, 302, 302, 302, 302 } },
+				new Object[] { "GET", "/console/", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/console/app.js", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/console/views/budget.js", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "POST", "/console/index.html", "", new int[] { 401, 401, 401, 401, 401, 401, 401, 401 } },
+				new Object[] { "DELETE", "/console/app.js", null, new int[] { 401, 401, 401, 401, 401, 401, 401, 401 } });
 		List<Arguments> cases = new ArrayList<>();
 		for (Object[] row : rows) {
 			int[] statuses = (int[]) row[3];
@@ -118,15 +119,16 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 	}
 
 	private static Object[] row(String method, String path, @Nullable String body, int clientInScope,
-			int clientOutOfScope, int admin) {
+			int clientOutOfScope, int admin, int viewer) {
 		return new Object[] { method, path, body, new int[] { UNAUTHENTICATED[0], UNAUTHENTICATED[1],
-				UNAUTHENTICATED[2], UNAUTHENTICATED[3], clientInScope, clientOutOfScope, admin } };
+				UNAUTHENTICATED[2], UNAUTHENTICATED[3], clientInScope, clientOutOfScope, admin, viewer } };
 	}
 
 	/** Made once for the class: the shared context keeps them, and no row changes what another row relies on. */
 	private static @Nullable Fixture fixture;
 
-	private record Fixture(UUID budgetA, UUID budgetB, String clientOfA, String revokedAdmin, String expiredAdmin) {
+	private record Fixture(UUID budgetA, UUID budgetB, String clientOfA, String revokedAdmin, String expiredAdmin,
+			String viewer) {
 	}
 
 	@BeforeEach
@@ -143,7 +145,8 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				this.clock.instant().plusSeconds(30).toString()))
 			.text("secret");
 		this.clock.advance(Duration.ofSeconds(31));
-		fixture = new Fixture(a, b, clientKey(a), revoked, expired);
+		fixture = new Fixture(a, b, clientKey(a), revoked, expired,
+				createKey(Map.of("name", "viewer", "role", "VIEWER")).text("secret"));
 	}
 
 	@ParameterizedTest(name = "{0} {1} as {3} -> {4}")
@@ -208,6 +211,7 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 			case EXPIRED_KEY -> this.api.as(f.expiredAdmin());
 			case CLIENT_IN_SCOPE, CLIENT_OUT_OF_SCOPE -> this.api.as(f.clientOfA());
 			case ADMIN -> this.api;
+			case VIEWER -> this.api.as(f.viewer());
 		};
 	}
 

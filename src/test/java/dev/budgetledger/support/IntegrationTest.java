@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 
 import dev.budgetledger.ledger.Ledger;
-import dev.budgetledger.ledger.Reconciliation;
+import dev.budgetledger.journal.Reconciliation;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;

@@ -11,8 +11,8 @@ import tools.jackson.databind.JsonNode;
 
 import dev.budgetledger.audit.AuditEntry;
 import dev.budgetledger.audit.AuditLog;
-import dev.budgetledger.ledger.web.Cursors;
-import dev.budgetledger.ledger.web.PageResponse;
+import dev.budgetledger.shared.Cursors;
+import dev.budgetledger.shared.PageResponse;
 
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;

@@ -16,7 +16,7 @@ import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.events.Event;
 import dev.budgetledger.events.EventType;
 import dev.budgetledger.events.Events;
-import dev.budgetledger.ledger.BudgetScope;
+import dev.budgetledger.reservation.BudgetScope;
 import dev.budgetledger.security.Caller;
 
 import org.springframework.security.core.annotation.AuthenticationPrincipal;

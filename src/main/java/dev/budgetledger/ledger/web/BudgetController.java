@@ -1,5 +1,7 @@
 package dev.budgetledger.ledger.web;
 
+import dev.budgetledger.shared.Cursors;
+import dev.budgetledger.shared.PageResponse;
 import java.math.BigDecimal;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -9,8 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
-import java.util.function.Supplier;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
@@ -26,33 +28,29 @@ import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
-import dev.budgetledger.audit.AuditAction;
-import dev.budgetledger.audit.AuditLog;
 import dev.budgetledger.idempotency.IdempotentExecutor;
 import dev.budgetledger.idempotency.StoredResponse;
 import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.errors.MergePatches;
-import dev.budgetledger.ledger.Budget;
-import dev.budgetledger.ledger.BudgetChanges;
-import dev.budgetledger.ledger.BudgetPeriods;
-import dev.budgetledger.ledger.BudgetPolicy;
-import dev.budgetledger.ledger.BudgetScope;
-import dev.budgetledger.ledger.Budgets;
-import dev.budgetledger.ledger.JournalEntries;
-import dev.budgetledger.ledger.JournalEntry;
+import dev.budgetledger.budget.Budget;
+import dev.budgetledger.budget.BudgetChanges;
+import dev.budgetledger.budget.BudgetPeriods;
+import dev.budgetledger.budget.BudgetPolicy;
+import dev.budgetledger.budget.BudgetResponse;
+import dev.budgetledger.reservation.BudgetScope;
+import dev.budgetledger.budget.Budgets;
 import dev.budgetledger.ledger.Ledger;
-import dev.budgetledger.ledger.Mode;
-import dev.budgetledger.ledger.NewBudget;
-import dev.budgetledger.ledger.OverrunAction;
-import dev.budgetledger.ledger.OverrunPolicy;
-import dev.budgetledger.ledger.Period;
+import dev.budgetledger.budget.Mode;
+import dev.budgetledger.budget.NewBudget;
+import dev.budgetledger.budget.OverrunAction;
+import dev.budgetledger.budget.OverrunPolicy;
+import dev.budgetledger.budget.Period;
 import dev.budgetledger.money.Amount;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.security.Caller;
 
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
-import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -85,35 +83,26 @@ class BudgetController {
 
 	private final Budgets budgets;
 
-	private final JournalEntries entries;
-
 	private final IdempotentExecutor idempotency;
 
 	private final Requests requests;
 
 	private final BudgetScope scope;
 
-	private final AuditLog audit;
-
-	private final TransactionTemplate transactions;
-
 	private final BudgetPeriods periods;
 
 	private final MergePatches patches;
 
-	BudgetController(Ledger ledger, Budgets budgets, JournalEntries entries, IdempotentExecutor idempotency,
-			Requests requests, BudgetScope scope, AuditLog audit, TransactionTemplate transactions,
+	BudgetController(Ledger ledger, Budgets budgets, IdempotentExecutor idempotency,
+			Requests requests, BudgetScope scope,
 			BudgetPeriods periods, MergePatches patches) {
 		this.periods = periods;
 		this.patches = patches;
 		this.ledger = ledger;
 		this.budgets = budgets;
-		this.entries = entries;
 		this.idempotency = idempotency;
 		this.requests = requests;
 		this.scope = scope;
-		this.audit = audit;
-		this.transactions = transactions;
 	}
 
 	@PostMapping(consumes = "application/json")
@@ -122,10 +111,8 @@ class BudgetController {
 			@AuthenticationPrincipal Caller caller) {
 		NewBudget spec = spec(request);
 		return this.idempotency.execute(caller.sender(), key, "POST", http.getRequestURI(), request, () -> {
-			Budget budget = this.ledger.openBudget(spec);
-			BudgetResponse created = BudgetResponse.of(budget);
-			this.audit.record(caller.actor(), AuditAction.BUDGET_CREATE, budget.id().toString(), null, created);
-			return StoredResponse.created("/v1/budgets/" + budget.id(), created);
+			Budget budget = this.ledger.openBudget(spec, caller.actor());
+			return StoredResponse.created("/v1/budgets/" + budget.id(), BudgetResponse.of(budget));
 		});
 	}
 
@@ -182,7 +169,7 @@ class BudgetController {
 	@PatchMapping(path = "/{id}", consumes = { "application/json", "application/merge-patch+json" })
 	BudgetResponse update(@PathVariable UUID id, @RequestBody JsonNode patch, @AuthenticationPrincipal Caller caller) {
 		BudgetChanges changes = changes(patch);
-		return audited(caller, AuditAction.BUDGET_UPDATE, id, () -> this.ledger.updateBudget(id, changes));
+		return BudgetResponse.of(this.ledger.updateBudget(id, changes, caller.actor()));
 	}
 
 	private BudgetChanges changes(JsonNode patch) {
@@ -200,25 +187,12 @@ class BudgetController {
 	@PostMapping(path = "/{id}/freeze", consumes = "application/json")
 	BudgetResponse freeze(@PathVariable UUID id, @Valid @RequestBody FreezeRequest request,
 			@AuthenticationPrincipal Caller caller) {
-		return audited(caller, AuditAction.BUDGET_FREEZE, id, () -> this.ledger.freeze(id, request.reason()));
+		return BudgetResponse.of(this.ledger.freeze(id, request.reason(), caller.actor()));
 	}
 
 	@PostMapping("/{id}/unfreeze")
 	BudgetResponse unfreeze(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
-		return audited(caller, AuditAction.BUDGET_UNFREEZE, id, () -> this.ledger.unfreeze(id));
-	}
-
-	/**
-	 * Runs an admin change of one budget with its audit entry in one transaction; the "before" is read under the
-	 * row lock, so it is exactly what the change started from.
-	 */
-	private BudgetResponse audited(Caller caller, AuditAction action, UUID id, Supplier<Budget> change) {
-		return this.transactions.execute(status -> {
-			BudgetResponse before = BudgetResponse.of(this.budgets.getForUpdate(id));
-			BudgetResponse after = BudgetResponse.of(change.get());
-			this.audit.record(caller.actor(), action, id.toString(), before, after);
-			return after;
-		});
+		return BudgetResponse.of(this.ledger.unfreeze(id, caller.actor()));
 	}
 
 	@GetMapping("/{id}/children")
@@ -253,7 +227,7 @@ class BudgetController {
 				parent.children().add(node);
 			}
 		}
-		return nodes.get(id);
+		return Objects.requireNonNull(nodes.get(id), "the subtree starts at its own root");
 	}
 
 	@GetMapping("/{id}/periods")
@@ -266,16 +240,6 @@ class BudgetController {
 		boolean tokens = budget.countsTokens();
 		return PageResponse.of(this.periods.list(id, before, limit + 1), limit, p -> PeriodResponse.of(p, tokens),
 				p -> p.start().getEpochSecond() * 1_000_000 + p.start().getNano() / 1000);
-	}
-
-	@GetMapping("/{id}/entries")
-	PageResponse<EntryResponse> entries(@PathVariable UUID id,
-			@RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit,
-			@RequestParam(required = false) @Nullable String cursor, @AuthenticationPrincipal Caller caller) {
-		this.scope.requireBudget(caller.scope(), id);
-		boolean tokens = this.budgets.get(id).countsTokens();
-		return PageResponse.of(this.entries.list(id, Cursors.decodeLong(cursor), limit + 1), limit,
-				entry -> EntryResponse.of(entry, tokens), JournalEntry::id);
 	}
 
 	record CreateBudgetRequest(@NotBlank @Size(max = 200) @Pattern(regexp = NAME_PATTERN) String name,

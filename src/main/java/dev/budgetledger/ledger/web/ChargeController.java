@@ -18,10 +18,10 @@ import org.jspecify.annotations.Nullable;
 import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.idempotency.IdempotentExecutor;
 import dev.budgetledger.idempotency.StoredResponse;
-import dev.budgetledger.ledger.BudgetScope;
-import dev.budgetledger.ledger.ChargeCommand;
-import dev.budgetledger.ledger.Charged;
-import dev.budgetledger.ledger.DirectCharge;
+import dev.budgetledger.reservation.BudgetScope;
+import dev.budgetledger.reservation.ChargeCommand;
+import dev.budgetledger.reservation.Charged;
+import dev.budgetledger.reservation.DirectCharge;
 import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.money.Amount;
 import dev.budgetledger.money.Amounts;
@@ -92,7 +92,10 @@ class ChargeController {
 			throw new InvalidRequestException((request.inputTokens() == null) ? "inputTokens" : "outputTokens",
 					"is required with model or token counts");
 		}
-		TokenPrice.Usage usage = tokens ? new TokenPrice.Usage(request.inputTokens(), request.outputTokens(),
+		Long inputTokens = request.inputTokens();
+		Long outputTokens = request.outputTokens();
+		TokenPrice.Usage usage = (tokens && inputTokens != null && outputTokens != null)
+				? new TokenPrice.Usage(inputTokens, outputTokens,
 				zero(request.cacheReadTokens()), zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
 				: null;
 		if (Boolean.TRUE.equals(request.allowOverrun()) && caller.role() != Role.ADMIN) {

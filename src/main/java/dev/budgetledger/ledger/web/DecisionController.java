@@ -7,11 +7,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.validation.Valid;
 import org.jspecify.annotations.Nullable;
 
-import dev.budgetledger.ledger.BudgetScope;
+import dev.budgetledger.reservation.BudgetScope;
 import dev.budgetledger.ledger.Ledger;
-import dev.budgetledger.ledger.Reservation;
-import dev.budgetledger.ledger.ReserveCommand;
-import dev.budgetledger.ledger.ReserveOutcome;
+import dev.budgetledger.reservation.Reservation;
+import dev.budgetledger.reservation.ReserveCommand;
+import dev.budgetledger.reservation.ReserveOutcome;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.security.Caller;
 

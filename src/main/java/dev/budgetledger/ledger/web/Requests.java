@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.budgetledger.errors.InvalidRequestException;
-import dev.budgetledger.ledger.ReservationSettings;
+import dev.budgetledger.reservation.ReservationSettings;
 import dev.budgetledger.money.Amounts;
 
 import org.springframework.stereotype.Component;

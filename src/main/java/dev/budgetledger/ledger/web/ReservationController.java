@@ -1,5 +1,7 @@
 package dev.budgetledger.ledger.web;
 
+import dev.budgetledger.shared.Cursors;
+import dev.budgetledger.shared.PageResponse;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,18 +26,18 @@ import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.idempotency.IdempotentExecutor;
 import dev.budgetledger.idempotency.StoredResponse;
-import dev.budgetledger.ledger.BudgetScope;
-import dev.budgetledger.ledger.Ask;
-import dev.budgetledger.ledger.Budgets;
+import dev.budgetledger.reservation.BudgetScope;
+import dev.budgetledger.reservation.Ask;
+import dev.budgetledger.budget.Budgets;
 import dev.budgetledger.ledger.Ledger;
-import dev.budgetledger.ledger.Reservation;
-import dev.budgetledger.ledger.ReservationStatus;
-import dev.budgetledger.ledger.ReserveCommand;
+import dev.budgetledger.reservation.Reservation;
+import dev.budgetledger.reservation.ReservationStatus;
+import dev.budgetledger.reservation.ReserveCommand;
 import dev.budgetledger.ledger.Coalescer;
-import dev.budgetledger.ledger.ReserveOutcome;
-import dev.budgetledger.ledger.Reservations;
-import dev.budgetledger.ledger.SettleCommand;
-import dev.budgetledger.ledger.Settlement;
+import dev.budgetledger.reservation.ReserveOutcome;
+import dev.budgetledger.reservation.Reservations;
+import dev.budgetledger.reservation.SettleCommand;
+import dev.budgetledger.reservation.Settlement;
 import dev.budgetledger.money.Amount;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.Pricing;
@@ -269,7 +271,10 @@ class ReservationController {
 			throw new InvalidRequestException((request.inputTokens() == null) ? "inputTokens" : "outputTokens",
 					"is required when settling with tokens");
 		}
-		TokenPrice.Usage usage = tokens ? new TokenPrice.Usage(request.inputTokens(), request.outputTokens(),
+		Long inputTokens = request.inputTokens();
+		Long outputTokens = request.outputTokens();
+		TokenPrice.Usage usage = (tokens && inputTokens != null && outputTokens != null)
+				? new TokenPrice.Usage(inputTokens, outputTokens,
 				zero(request.cacheReadTokens()), zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
 				: null;
 		return new SettleCommand(id, request.amount(), request.currency(), usage, allowOverrun);

@@ -9,7 +9,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.jspecify.annotations.Nullable;
 
-import dev.budgetledger.ledger.Reservation;
+import dev.budgetledger.reservation.Reservation;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.TokenPrice;
 

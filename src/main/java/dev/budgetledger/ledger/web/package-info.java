@@ -1,3 +1,6 @@
+/**
+ * The ledger's HTTP API: budgets, reservations, decisions and direct charges.
+ */
 @NullMarked
 package dev.budgetledger.ledger.web;
 

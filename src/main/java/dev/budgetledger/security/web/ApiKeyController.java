@@ -15,9 +15,9 @@ import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.errors.InvalidRequestException;
-import dev.budgetledger.ledger.Budgets;
-import dev.budgetledger.ledger.web.Cursors;
-import dev.budgetledger.ledger.web.PageResponse;
+import dev.budgetledger.budget.Budgets;
+import dev.budgetledger.shared.Cursors;
+import dev.budgetledger.shared.PageResponse;
 import dev.budgetledger.security.ApiKey;
 import dev.budgetledger.security.ApiKeys;
 import dev.budgetledger.security.Caller;
@@ -84,6 +84,12 @@ class ApiKeyController {
 		Instant now = this.clock.instant();
 		return PageResponse.of(this.keys.list(Cursors.decodeUuid(cursor), limit + 1), limit,
 				key -> KeyResponse.of(key, now), ApiKey::id);
+	}
+
+	/** The key the request came with: what the console asks to learn its role. */
+	@GetMapping("/self")
+	KeyResponse self(@AuthenticationPrincipal Caller caller) {
+		return KeyResponse.of(this.keys.get(caller.keyId()), this.clock.instant());
 	}
 
 	@GetMapping("/{id}")

@@ -18,14 +18,15 @@ import jakarta.validation.constraints.Min;
 import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.errors.InvalidRequestException;
-import dev.budgetledger.ledger.Budget;
-import dev.budgetledger.ledger.BudgetScope;
-import dev.budgetledger.ledger.Budgets;
-import dev.budgetledger.ledger.Denials;
-import dev.budgetledger.ledger.web.Cursors;
-import dev.budgetledger.ledger.web.PageResponse;
+import dev.budgetledger.budget.Budget;
+import dev.budgetledger.reservation.BudgetScope;
+import dev.budgetledger.budget.Budgets;
+import dev.budgetledger.alerting.Denials;
+import dev.budgetledger.shared.Cursors;
+import dev.budgetledger.shared.PageResponse;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.security.Caller;
+import dev.budgetledger.security.Role;
 import dev.budgetledger.usage.GroupBy;
 import dev.budgetledger.usage.UsageGroup;
 import dev.budgetledger.usage.UsageReport;
@@ -53,6 +54,12 @@ class UsageController {
 	/** Longest range a report covers: a year, leap day included. */
 	static final Duration MAX_RANGE = Duration.ofDays(366);
 
+	/** Longest range split by hour: 31 days, 744 groups. */
+	static final Duration MAX_HOURLY_RANGE = Duration.ofDays(31);
+
+	/** Longest metadata key to group by; metadata keys are short names such as {@code user} or {@code feature}. */
+	static final int MAX_METADATA_KEY = 100;
+
 	static final String TEXT_CSV = "text/csv";
 
 	private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
@@ -79,16 +86,18 @@ class UsageController {
 	@GetMapping(path = "/usage", produces = "application/json")
 	UsageResponse usage(@PathVariable UUID id, @RequestParam(required = false) @Nullable String from,
 			@RequestParam(required = false) @Nullable String to,
-			@RequestParam(defaultValue = "day") String groupBy, @AuthenticationPrincipal Caller caller) {
-		return UsageResponse.of(report(id, from, to, groupBy, caller));
+			@RequestParam(defaultValue = "day") String groupBy,
+			@RequestParam(required = false) @Nullable String metadataKey, @AuthenticationPrincipal Caller caller) {
+		return UsageResponse.of(report(id, from, to, groupBy, metadataKey, caller));
 	}
 
 	/** The same groups as CSV (RFC 4180), as a download a spreadsheet opens. */
 	@GetMapping(path = "/usage", produces = TEXT_CSV)
 	ResponseEntity<String> usageCsv(@PathVariable UUID id, @RequestParam(required = false) @Nullable String from,
 			@RequestParam(required = false) @Nullable String to,
-			@RequestParam(defaultValue = "day") String groupBy, @AuthenticationPrincipal Caller caller) {
-		UsageReport report = report(id, from, to, groupBy, caller);
+			@RequestParam(defaultValue = "day") String groupBy,
+			@RequestParam(required = false) @Nullable String metadataKey, @AuthenticationPrincipal Caller caller) {
+		UsageReport report = report(id, from, to, groupBy, metadataKey, caller);
 		String filename = "usage-" + id + "-" + FILE_TIME.format(report.from()) + "-" + FILE_TIME.format(report.to())
 				+ ".csv";
 		return ResponseEntity.ok()
@@ -110,9 +119,19 @@ class UsageController {
 				denial -> DenialResponse.of(denial, above), Denials.Denial::id);
 	}
 
-	private UsageReport report(UUID id, @Nullable String from, @Nullable String to, String groupBy, Caller caller) {
+	private UsageReport report(UUID id, @Nullable String from, @Nullable String to, String groupBy,
+			@Nullable String metadataKey, Caller caller) {
 		GroupBy grouping = GroupBy.fromWireName(groupBy)
-			.orElseThrow(() -> new InvalidRequestException("groupBy", "must be day, model or child"));
+			.orElseThrow(() -> new InvalidRequestException("groupBy",
+					"must be hour, day, model, child, budget, key or metadata"));
+		if (grouping == GroupBy.METADATA
+				&& (metadataKey == null || metadataKey.isBlank() || metadataKey.length() > MAX_METADATA_KEY)) {
+			throw new InvalidRequestException("metadataKey",
+					"groupBy=metadata needs the metadata key to group by (1 to " + MAX_METADATA_KEY + " characters)");
+		}
+		if (grouping != GroupBy.METADATA && metadataKey != null) {
+			throw new InvalidRequestException("metadataKey", "is only for groupBy=metadata");
+		}
 		Instant end = (to != null) ? instant("to", to) : this.clock.instant().truncatedTo(ChronoUnit.MICROS);
 		Instant start = (from != null) ? instant("from", from) : null;
 		this.scope.requireBudget(caller.scope(), id);
@@ -128,7 +147,24 @@ class UsageController {
 		if (Duration.between(start, end).compareTo(MAX_RANGE) > 0) {
 			throw new InvalidRequestException("to", "a report covers at most 366 days");
 		}
-		return this.reports.report(id, start, end, grouping);
+		if (grouping == GroupBy.HOUR && Duration.between(start, end).compareTo(MAX_HOURLY_RANGE) > 0) {
+			throw new InvalidRequestException("to", "a report by hour covers at most 31 days");
+		}
+		UsageReport report = this.reports.report(id, start, end, grouping, metadataKey);
+		return (grouping == GroupBy.KEY && caller.role() == Role.CLIENT) ? withoutOtherKeyNames(report, caller) : report;
+	}
+
+	/**
+	 * A CLIENT key may not list API keys: it sees its own key's name and the other keys by id only.
+	 */
+	private static UsageReport withoutOtherKeyNames(UsageReport report, Caller caller) {
+		String own = caller.keyId().toString();
+		List<UsageGroup> groups = report.groups()
+			.stream()
+			.map(g -> g.key().equals(own) ? g : g.withLabel(g.key()))
+			.toList();
+		return new UsageReport(report.budget(), report.from(), report.to(), report.groupBy(), report.metadataKey(),
+				groups, report.total());
 	}
 
 	private static Instant instant(String field, String text) {
@@ -155,14 +191,14 @@ class UsageController {
 	}
 
 	record UsageResponse(UUID budgetId, String unit, @Nullable String currency, Instant from, Instant to,
-			String groupBy, String limit, String spent, String reserved, String remaining, List<GroupResponse> groups,
+			String groupBy, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String metadataKey, String limit, String spent, String reserved, String remaining, List<GroupResponse> groups,
 			TotalResponse total) {
 
 		static UsageResponse of(UsageReport report) {
 			Budget b = report.budget();
 			boolean tokens = b.countsTokens();
 			return new UsageResponse(b.id(), b.unit(), tokens ? null : b.unit(), report.from(), report.to(),
-					report.groupBy().wireName(), b.format(b.effectiveLimit()), b.format(b.spent()),
+					report.groupBy().wireName(), report.metadataKey(), b.format(b.effectiveLimit()), b.format(b.spent()),
 					b.format(b.reserved()), b.format(b.available()),
 					report.groups().stream().map(g -> GroupResponse.of(g, tokens)).toList(),
 					TotalResponse.of(report.total(), tokens));

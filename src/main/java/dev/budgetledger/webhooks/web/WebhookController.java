@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 import dev.budgetledger.errors.MergePatches;
-import dev.budgetledger.ledger.web.Cursors;
-import dev.budgetledger.ledger.web.PageResponse;
+import dev.budgetledger.shared.Cursors;
+import dev.budgetledger.shared.PageResponse;
 import dev.budgetledger.security.Caller;
 import dev.budgetledger.webhooks.Delivery;
 import dev.budgetledger.webhooks.Webhook;

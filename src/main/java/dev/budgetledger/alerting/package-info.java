@@ -1,0 +1,7 @@
+/**
+ * Alerting on spend: the record of denials and the projected exhaustion of a budget.
+ */
+@NullMarked
+package dev.budgetledger.alerting;
+
+import org.jspecify.annotations.NullMarked;

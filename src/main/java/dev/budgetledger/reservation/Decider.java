@@ -1,0 +1,224 @@
+package dev.budgetledger.reservation;
+
+import dev.budgetledger.budget.Budget;
+import dev.budgetledger.budget.BudgetPolicy;
+import dev.budgetledger.budget.CurrencyMismatchException;
+import dev.budgetledger.budget.Mode;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.budgetledger.pricing.TokenPrice;
+
+/**
+ * The decision rules, as a pure function of the chain's budgets (root first, periods already rolled) and the ask.
+ * No I/O, so every rule is unit-tested directly; {@link dev.budgetledger.ledger.Ledger} locks, calls this, and writes what it decided.
+ * <p>
+ * Checks, in order: a frozen budget anywhere in the chain; per-call caps; concurrent holds; calls per period;
+ * then room on every HARD budget. Options are tried in order: the requested one, then its fallbacks (fallbacks
+ * first when the requested one would cross a budget's {@code downgradeAt}); then, if the ask allows it, each
+ * with as many output tokens as fit, down to {@code minOutputTokens}.
+ */
+public final class Decider {
+
+	private Decider() {
+	}
+
+	public sealed interface Decision {
+
+	}
+
+	/** @param chosen the option that fits (possibly with fewer output tokens than asked) */
+	public record Allow(Ask.Option chosen, boolean downgraded, boolean capped, List<String> warnings) implements Decision {
+	}
+
+	public record Deny(DenyReason reason, UUID limitingBudgetId, String unit, BigDecimal requested, BigDecimal available)
+			implements Decision {
+	}
+
+	/** A threshold that an amount added to a budget crosses. */
+	public record Crossing(UUID budgetId, BigDecimal threshold, BigDecimal utilization) {
+	}
+
+	public static Decision decide(List<Budget> chain, Ask ask) {
+		requireUnits(chain, ask);
+		Ask.Option requested = ask.requested();
+		for (Budget level : chain) {
+			if (level.frozen()) {
+				return deny(DenyReason.BUDGET_FROZEN, level, requested);
+			}
+		}
+		Optional<Deny> denial = check(chain, requested);
+		if (denial.isPresent() && (denial.get().reason() == DenyReason.CONCURRENCY_LIMIT
+				|| denial.get().reason() == DenyReason.CALL_LIMIT)) {
+			return denial.get();
+		}
+		List<Ask.Option> order = new ArrayList<>(ask.options());
+		if (order.size() > 1 && crossesDowngrade(chain, requested)) {
+			order.remove(0);
+			order.add(requested);
+		}
+		for (Ask.Option option : order) {
+			if (check(chain, option).isEmpty()) {
+				return allow(chain, option, option != requested, false);
+			}
+		}
+		if (ask.minOutputTokens() != null) {
+			for (Ask.Option option : order) {
+				Ask.Option capped = capped(chain, option, ask.minOutputTokens());
+				if (capped != null && check(chain, capped).isEmpty()) {
+					return allow(chain, capped, option != requested, true);
+				}
+			}
+		}
+		return denial.orElseThrow();
+	}
+
+	/** Money budgets must count the ask's currency; token budgets need token counts. */
+	static void requireUnits(List<Budget> chain, Ask ask) {
+		for (Budget level : chain) {
+			if (level.countsTokens()) {
+				if (ask.requested().tokens() == null) {
+					throw new TokensRequiredException(level.id());
+				}
+			}
+			else if (!level.unit().equals(ask.currency())) {
+				throw new CurrencyMismatchException(level.unit(), String.valueOf(ask.currency()));
+			}
+		}
+	}
+
+	public static BigDecimal hold(Budget level, Ask.Option option) {
+		if (level.countsTokens()) {
+			Long tokens = option.tokens();
+			return BigDecimal.valueOf((tokens != null) ? tokens : 0L);
+		}
+		return option.amount();
+	}
+
+	private static Optional<Deny> check(List<Budget> chain, Ask.Option option) {
+		for (Budget level : chain) {
+			BudgetPolicy policy = level.policy();
+			Long tokens = option.tokens();
+			boolean overAmount = !level.countsTokens() && policy.maxAmountPerCall() != null
+					&& option.amount().compareTo(policy.maxAmountPerCall()) > 0;
+			boolean overTokens = policy.maxTokensPerCall() != null && tokens != null
+					&& tokens > policy.maxTokensPerCall();
+			if (overAmount || overTokens) {
+				return Optional.of(deny(DenyReason.PER_CALL_LIMIT, level, option));
+			}
+		}
+		for (Budget level : chain) {
+			Integer max = level.policy().maxConcurrentHolds();
+			if (max != null && level.heldCount() >= max) {
+				return Optional.of(deny(DenyReason.CONCURRENCY_LIMIT, level, option));
+			}
+		}
+		for (Budget level : chain) {
+			Long max = level.policy().maxCallsPerPeriod();
+			if (max != null && level.callsInPeriod() >= max) {
+				return Optional.of(deny(DenyReason.CALL_LIMIT, level, option));
+			}
+		}
+		for (Budget level : chain) {
+			if (level.policy().mode() == Mode.HARD && level.available().compareTo(hold(level, option)) < 0) {
+				return Optional.of(deny(DenyReason.INSUFFICIENT_FUNDS, level, option));
+			}
+		}
+		return Optional.empty();
+	}
+
+	private static boolean crossesDowngrade(List<Budget> chain, Ask.Option option) {
+		for (Budget level : chain) {
+			BigDecimal at = level.policy().downgradeAt();
+			if (at != null && usedAfter(level, option).compareTo(at.multiply(level.effectiveLimit())) >= 0) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** The option with as many output tokens as every budget and cap leaves room for, or null if too few. */
+	private static Ask.@Nullable Option capped(List<Budget> chain, Ask.Option option, long minOutputTokens) {
+		TokenPrice price = option.price();
+		Long input = option.inputTokens();
+		Long max = option.maxOutputTokens();
+		if (price == null || input == null || max == null) {
+			return null;
+		}
+		long fit = max;
+		for (Budget level : chain) {
+			BudgetPolicy policy = level.policy();
+			if (level.countsTokens()) {
+				if (level.policy().mode() == Mode.HARD) {
+					fit = Math.min(fit, level.available().longValue() - input);
+				}
+			}
+			else {
+				if (policy.mode() == Mode.HARD) {
+					fit = Math.min(fit, price.maxOutputTokensWithin(level.available(), input));
+				}
+				if (policy.maxAmountPerCall() != null) {
+					fit = Math.min(fit, price.maxOutputTokensWithin(policy.maxAmountPerCall(), input));
+				}
+			}
+			if (policy.maxTokensPerCall() != null) {
+				fit = Math.min(fit, policy.maxTokensPerCall() - input);
+			}
+		}
+		if (fit < minOutputTokens || fit < 0) {
+			return null;
+		}
+		return Ask.Option.priced(price, input, fit);
+	}
+
+	private static Allow allow(List<Budget> chain, Ask.Option option, boolean downgraded, boolean capped) {
+		List<String> warnings = new ArrayList<>();
+		for (Budget level : chain) {
+			if (level.policy().mode() == Mode.SOFT && level.available().compareTo(hold(level, option)) < 0
+					&& !warnings.contains("OVER_LIMIT")) {
+				warnings.add("OVER_LIMIT");
+			}
+		}
+		return new Allow(option, downgraded, capped, warnings);
+	}
+
+	private static Deny deny(DenyReason reason, Budget level, Ask.Option option) {
+		return new Deny(reason, level.id(), level.unit(), hold(level, option), level.available());
+	}
+
+	private static BigDecimal usedAfter(Budget level, Ask.Option option) {
+		return level.spent().add(level.reserved()).add(hold(level, option));
+	}
+
+	/**
+	 * The thresholds a change in use crosses upwards on one budget: those {@code t} with
+	 * {@code usedBefore < t * limit <= usedAfter}.
+	 */
+	public static List<Crossing> crossings(Budget level, BigDecimal usedBefore, BigDecimal usedAfter) {
+		List<Crossing> crossed = new ArrayList<>();
+		BigDecimal limit = level.effectiveLimit();
+		for (BigDecimal threshold : level.policy().thresholds()) {
+			BigDecimal mark = threshold.multiply(limit);
+			boolean up = (limit.signum() == 0) ? usedBefore.signum() == 0 && usedAfter.signum() > 0
+					: usedBefore.compareTo(mark) < 0 && usedAfter.compareTo(mark) >= 0;
+			if (up) {
+				BigDecimal utilization = (limit.signum() == 0) ? BigDecimal.ONE
+						: usedAfter.divide(limit, MathContext.DECIMAL64);
+				crossed.add(new Crossing(level.id(), threshold, utilization));
+			}
+		}
+		return crossed;
+	}
+
+	/** The warning a reserve or settle answers with when it crosses {@code threshold}: {@code THRESHOLD_95}. */
+	public static String thresholdWarning(BigDecimal threshold) {
+		return "THRESHOLD_" + threshold.movePointRight(2).stripTrailingZeros().toPlainString();
+	}
+
+}

@@ -1,0 +1,17 @@
+package dev.budgetledger.reservation;
+
+/** Why a reservation was denied, in the order the checks are made. */
+public enum DenyReason {
+
+	/** The budget or one of its ancestors is frozen. */
+	BUDGET_FROZEN,
+	/** The call asks for more than {@code maxAmountPerCall} or {@code maxTokensPerCall}. */
+	PER_CALL_LIMIT,
+	/** {@code maxConcurrentHolds} reservations are already held. */
+	CONCURRENCY_LIMIT,
+	/** {@code maxCallsPerPeriod} reservations were already allowed this period. */
+	CALL_LIMIT,
+	/** {@code limit - spent - reserved} is less than the amount asked for, on a HARD budget. */
+	INSUFFICIENT_FUNDS
+
+}

@@ -1,0 +1,63 @@
+package dev.budgetledger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One writer of ledger state: every statement in the service that inserts, updates or deletes rows of the ledger's
+ * tables (balances, holds, periods, charges, threshold crossings and the journal), or calls the batch writer
+ * {@code ledger_write}, lives in the package {@code dev.budgetledger.ledger} itself, where {@code Ledger} takes the
+ * locks in the one order ({@code Locks}) and journals in the same transaction. Its web controllers and every other
+ * feature only read. The one exception is {@code MigrationFixes}, the Flyway callback that repairs old
+ * installations' data while migrating, before the service serves.
+ * <p>
+ * A source scan, because the writes are SQL text: a new writer anywhere else fails this test with its file and
+ * statement named.
+ */
+class OneWriterTests {
+
+	private static final Path SOURCES = Path.of("src/main/java/dev/budgetledger");
+
+	private static final Pattern WRITE = Pattern.compile("(?i)\\b(?:INSERT\\s+INTO|UPDATE|DELETE\\s+FROM)\\s+"
+			+ "(budgets|reservations|journal_entries|budget_periods|charges|threshold_crossings)\\b|\\bledger_write\\s*\\(");
+
+	private static final Path WRITER = SOURCES.resolve("ledger");
+
+	private static final Path MIGRATION_FIXES = SOURCES.resolve("database/MigrationFixes.java");
+
+	@Test
+	void onlyTheLedgerPackageWritesLedgerTables() throws IOException {
+		List<String> writers = new ArrayList<>();
+		List<String> elsewhere = new ArrayList<>();
+		try (Stream<Path> files = Files.walk(SOURCES)) {
+			for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+				Matcher write = WRITE.matcher(Files.readString(file));
+				while (write.find()) {
+					String found = SOURCES.relativize(file) + ": " + write.group();
+					if (file.getParent().equals(WRITER)) {
+						writers.add(found);
+					}
+					else if (!file.equals(MIGRATION_FIXES)) {
+						elsewhere.add(found);
+					}
+				}
+			}
+		}
+		assertThat(elsewhere).as("writes of ledger tables outside dev.budgetledger.ledger").isEmpty();
+		// The scan must see the writer's own statements, or it would pass by finding nothing.
+		assertThat(writers).anyMatch(w -> w.contains("INSERT INTO journal_entries"))
+			.anyMatch(w -> w.contains("UPDATE budgets"))
+			.anyMatch(w -> w.contains("ledger_write"));
+	}
+
+}

@@ -1,0 +1,112 @@
+package dev.budgetledger.reservation;
+
+import dev.budgetledger.budget.Budget;
+import dev.budgetledger.budget.BudgetPeriod;
+import dev.budgetledger.budget.BudgetPolicy;
+import dev.budgetledger.budget.CurrencyMismatchException;
+import dev.budgetledger.budget.Mode;
+import dev.budgetledger.budget.Period;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import dev.budgetledger.pricing.TokenPrice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The decision rules, without a database. */
+class DeciderTests {
+
+	private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
+
+	private static Budget budget(String unit, String limit, String spent, String reserved, BudgetPolicy policy,
+			BigDecimal carriedOver, boolean frozen) {
+		UUID id = UUID.randomUUID();
+		return new Budget(id, "b", null, id, 0, List.of(id), unit, new BigDecimal(limit), new BigDecimal(spent),
+				new BigDecimal(reserved), 0, 0, 0, frozen ? "FROZEN" : "ACTIVE", frozen ? "why" : null, null,
+				new BudgetPeriod(Period.NONE, ZoneOffset.UTC, null, false, null, carriedOver), policy, Map.of(), NOW,
+				NOW);
+	}
+
+	private static BudgetPolicy hard() {
+		return new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, null, null, null);
+	}
+
+	private static Budget usd(String limit, String spent) {
+		return budget("USD", limit, spent, "0", hard(), BigDecimal.ZERO, false);
+	}
+
+	private static Ask amount(String amount) {
+		return new Ask("USD", List.of(Ask.Option.amount(new BigDecimal(amount))), null);
+	}
+
+	@Test
+	void exactlyWhatIsAvailableFits() {
+		assertThat(Decider.decide(List.of(usd("1", "0.7")), amount("0.3"))).isInstanceOf(Decider.Allow.class);
+		Decider.Decision denied = Decider.decide(List.of(usd("1", "0.7")), amount("0.300000000000000001"));
+		assertThat(((Decider.Deny) denied).reason()).isEqualTo(DenyReason.INSUFFICIENT_FUNDS);
+	}
+
+	@Test
+	void theRootMostFrozenBudgetIsNamedFirst() {
+		Budget root = budget("USD", "10", "0", "0", hard(), BigDecimal.ZERO, true);
+		Budget leaf = budget("USD", "1", "5", "0", hard(), BigDecimal.ZERO, true);
+
+		Decider.Deny deny = (Decider.Deny) Decider.decide(List.of(root, leaf), amount("0.5"));
+
+		assertThat(deny.reason()).isEqualTo(DenyReason.BUDGET_FROZEN);
+		assertThat(deny.limitingBudgetId()).isEqualTo(root.id());
+	}
+
+	@Test
+	void carriedOverBudgetAddsToTheLimit() {
+		Budget rolled = budget("USD", "10", "10", "0", hard(), new BigDecimal("2"), false);
+
+		assertThat(Decider.decide(List.of(rolled), amount("2"))).isInstanceOf(Decider.Allow.class);
+	}
+
+	@Test
+	void aMoneyBudgetInAnotherCurrencyIsAnError() {
+		assertThatThrownBy(() -> Decider.decide(List.of(budget("EUR", "1", "0", "0", hard(), BigDecimal.ZERO, false)),
+				amount("0.1")))
+			.isInstanceOf(CurrencyMismatchException.class);
+	}
+
+	@Test
+	void thresholdsAreCrossedOnlyUpwardsAndOnlyOnce() {
+		Budget b = usd("10", "0");
+
+		List<Decider.Crossing> crossed = Decider.crossings(b, new BigDecimal("4"), new BigDecimal("9.5"));
+
+		assertThat(crossed).extracting(Decider.Crossing::threshold)
+			.containsExactly(new BigDecimal("0.5"), new BigDecimal("0.8"), new BigDecimal("0.95"));
+		assertThat(Decider.crossings(b, new BigDecimal("9.5"), new BigDecimal("4"))).isEmpty();
+		assertThat(Decider.crossings(b, new BigDecimal("5"), new BigDecimal("6"))).isEmpty();
+	}
+
+	@Test
+	void aCappedOptionUsesEveryTokenThatFitsAndNoMore() {
+		TokenPrice price = new TokenPrice("m", "USD", BigDecimal.ONE, BigDecimal.TEN);
+		Ask ask = new Ask("USD", List.of(Ask.Option.priced(price, 1000, 2000)), 100L);
+
+		Decider.Allow allow = (Decider.Allow) Decider.decide(List.of(usd("0.0060009", "0")), ask);
+
+		assertThat(allow.capped()).isTrue();
+		assertThat(allow.chosen().maxOutputTokens()).isEqualTo(500);
+		assertThat(allow.chosen().amount()).isEqualByComparingTo("0.006");
+	}
+
+	@Test
+	void thresholdWarningsNameThePercent() {
+		assertThat(Decider.thresholdWarning(new BigDecimal("0.95"))).isEqualTo("THRESHOLD_95");
+		assertThat(Decider.thresholdWarning(BigDecimal.ONE)).isEqualTo("THRESHOLD_100");
+		assertThat(Decider.thresholdWarning(new BigDecimal("0.333"))).isEqualTo("THRESHOLD_33.3");
+	}
+
+}

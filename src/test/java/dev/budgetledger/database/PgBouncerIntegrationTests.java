@@ -287,7 +287,7 @@ class PgBouncerIntegrationTests {
 				Statement statement = direct.createStatement();
 				ResultSet count = statement.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = '"
 						+ db.name() + "' AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-						+ " AND application_name <> 'budget-ledger api-key listener'")) {
+						+ " AND application_name IS DISTINCT FROM 'budget-ledger api-key listener'")) {
 			count.next();
 			return count.getLong(1);
 		}

@@ -155,6 +155,8 @@ class FailoverIntegrationTests {
 			assertThat(violations).isEmpty();
 			assertThat(load.failures).as("answers that are neither success nor worth a retry").isEmpty();
 			assertThat(load.unavailable.get()).as("503 answers while the primary changed").isPositive();
+			// Meanwhile the service answers 503 (or 409 for a key whose first attempt is still running), never a 500.
+			assertThat(load.statuses.keySet()).as("failed answers by status").isSubsetOf(503, 409);
 			assertThat(load.reserved).hasSizeGreaterThan(50);
 			assertThat(failover).isLessThan(60);
 			assertThat(switchover).isLessThan(60);

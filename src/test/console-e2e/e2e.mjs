@@ -112,7 +112,7 @@ try {
   await page.getByLabel('API key', { exact: true }).fill(adminKey);
   await shot(page, 'sign-in');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor({ timeout: 30000 });
   check(true, 'signed in with the admin key');
   check(page.url().endsWith('#/dashboard'), 'the dashboard is where the console opens', page.url());
   await page.getByRole('link', { name: 'Budgets', exact: true }).first().click();
@@ -275,7 +275,7 @@ try {
 
   // The dashboard against the API: every budget tree's usage report summed exactly, in the same way for each unit.
   await page.goto(`${base}/console/#/dashboard/period`);
-  await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor({ timeout: 30000 });
   const usd = page.locator('section[data-unit="USD"]');
   await usd.waitFor();
   const roots = (await everything('/v1/budgets')).filter((b) => !b.parentId && b.unit === 'USD');
@@ -435,7 +435,7 @@ try {
   await page.evaluate(() => { window.location.hash = '#/dashboard'; });
   await page.getByLabel('API key', { exact: true }).fill(viewer);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor({ timeout: 30000 });
   await page.goto(`${base}/console/#/budgets/${orgId}`);
   await page.getByRole('heading', { name: orgName, level: 1 }).waitFor();
   check((await page.locator('#who').innerText()).includes('read-only')

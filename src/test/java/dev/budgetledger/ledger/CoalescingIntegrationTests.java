@@ -283,6 +283,55 @@ class CoalescingIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void requestsOfDifferentTreesQueuedInALaneShareOneTransactionAndOneCommit() throws Exception {
+		UUID stalled = createBudget("10");
+		UUID beside = sameLane(stalled);
+		UUID one = sameLane(stalled);
+		UUID other = sameLane(stalled);
+		// The lane's two batches are both kept running: the first on its own tree, the second beside it.
+		CountDownLatch release = new CountDownLatch(1);
+		Future<ReserveOutcome> first = blockingFirst(stalled, "1.00", release);
+		CountDownLatch besideInside = new CountDownLatch(1);
+		CountDownLatch besideRelease = new CountDownLatch(1);
+		Future<ReserveOutcome> besideReserve = this.threads.submit(() -> this.coalescer.reserve(beside, batch -> {
+			ReserveOutcome outcome = reserve(batch, beside, "1.00");
+			besideInside.countDown();
+			await(besideRelease);
+			return outcome;
+		}));
+		assertThat(besideInside.await(30, TimeUnit.SECONDS)).isTrue();
+		Map<UUID, LedgerBatch> servedIn = new ConcurrentHashMap<>();
+		Future<ReserveOutcome> oneReserve = enqueue(one, batch -> {
+			servedIn.put(one, batch);
+			return reserve(batch, one, "2.00");
+		});
+		Future<ReserveOutcome> otherReserve = enqueue(other, batch -> {
+			servedIn.put(other, batch);
+			return reserve(batch, other, "3.00");
+		});
+
+		besideRelease.countDown();
+
+		assertThat(oneReserve.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(otherReserve.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(servedIn.get(one)).as("two trees, one batch: one transaction, one commit").isSameAs(servedIn.get(other));
+		assertThat(besideReserve.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		release.countDown();
+		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertReconciled(one, "0", "2.00");
+		assertReconciled(other, "0", "3.00");
+	}
+
+	/** A new root budget whose requests queue in the same lane as {@code root}'s. */
+	private UUID sameLane(UUID root) {
+		UUID budget = createBudget("10");
+		while (!this.coalescer.shareALane(root, budget)) {
+			budget = createBudget("10");
+		}
+		return budget;
+	}
+
+	@Test
 	void concurrentReserveSettleCyclesOnOneBudgetStayExact() throws Exception {
 		UUID budget = createBudget("1000");
 

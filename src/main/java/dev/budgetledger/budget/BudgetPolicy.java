@@ -11,10 +11,20 @@ import org.jspecify.annotations.Nullable;
  * @param thresholds fractions of the limit whose crossing is recorded once per period and reported as a warning
  * @param downgradeAt fraction of the limit above which a reservation with fallback models uses a fallback
  * @param overrun how far above its hold a settle may charge
+ * @param allowedModels the models a reserve on this budget or below it may use ({@code null}: any); names compare by
+ * the catalog's alias rules ({@code pricing.ModelNames.allows})
  */
 public record BudgetPolicy(Mode mode, List<BigDecimal> thresholds, @Nullable BigDecimal downgradeAt,
 		@Nullable BigDecimal maxAmountPerCall, @Nullable Long maxTokensPerCall, @Nullable Long maxCallsPerPeriod,
-		@Nullable Integer maxConcurrentHolds, OverrunPolicy overrun) {
+		@Nullable Integer maxConcurrentHolds, OverrunPolicy overrun, @Nullable List<String> allowedModels) {
+
+	/** A policy that allows every model. */
+	public BudgetPolicy(Mode mode, List<BigDecimal> thresholds, @Nullable BigDecimal downgradeAt,
+			@Nullable BigDecimal maxAmountPerCall, @Nullable Long maxTokensPerCall, @Nullable Long maxCallsPerPeriod,
+			@Nullable Integer maxConcurrentHolds, OverrunPolicy overrun) {
+		this(mode, thresholds, downgradeAt, maxAmountPerCall, maxTokensPerCall, maxCallsPerPeriod, maxConcurrentHolds,
+				overrun, null);
+	}
 
 	/** A policy with the default overrun ceiling. */
 	public BudgetPolicy(Mode mode, List<BigDecimal> thresholds, @Nullable BigDecimal downgradeAt,

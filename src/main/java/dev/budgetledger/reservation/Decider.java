@@ -8,18 +8,22 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.budgetledger.pricing.ModelNames;
 import dev.budgetledger.pricing.TokenPrice;
 
 /**
  * The decision rules, as a pure function of the chain's budgets (root first, periods already rolled) and the ask.
  * No I/O, so every rule is unit-tested directly; {@link dev.budgetledger.ledger.Ledger} locks, calls this, and writes what it decided.
  * <p>
- * Checks, in order: a frozen budget anywhere in the chain; per-call caps; concurrent holds; calls per period;
+ * Checks, in order: a frozen budget anywhere in the chain; models no {@code allowedModels} list of the chain admits
+ * (those options are dropped: a requested model not allowed falls to its first allowed fallback, a downgrade, and
+ * with none allowed the reserve is denied); per-call caps; concurrent holds; calls per period;
  * then room on every HARD budget. Options are tried in order: the requested one, then its fallbacks (fallbacks
  * first when the requested one would cross a budget's {@code downgradeAt}); then, if the ask allows it, each
  * with as many output tokens as fit, down to {@code minOutputTokens}.
@@ -53,13 +57,23 @@ public final class Decider {
 				return deny(DenyReason.BUDGET_FROZEN, level, requested);
 			}
 		}
-		Optional<Deny> denial = check(chain, requested);
+		List<Ask.Option> order = new ArrayList<>();
+		for (Ask.Option option : ask.options()) {
+			if (disallowing(chain, option) == null) {
+				order.add(option);
+			}
+		}
+		if (order.isEmpty()) {
+			return deny(DenyReason.MODEL_NOT_ALLOWED, Objects.requireNonNull(disallowing(chain, requested)), requested);
+		}
+		// A requested model no list allows is replaced by the first allowed fallback, as a downgrade.
+		Ask.Option first = order.get(0);
+		Optional<Deny> denial = check(chain, first);
 		if (denial.isPresent() && (denial.get().reason() == DenyReason.CONCURRENCY_LIMIT
 				|| denial.get().reason() == DenyReason.CALL_LIMIT)) {
 			return denial.get();
 		}
-		List<Ask.Option> order = new ArrayList<>(ask.options());
-		if (order.size() > 1 && crossesDowngrade(chain, requested)) {
+		if (order.size() > 1 && first == requested && crossesDowngrade(chain, requested)) {
 			order.remove(0);
 			order.add(requested);
 		}
@@ -77,6 +91,22 @@ public final class Decider {
 			}
 		}
 		return denial.orElseThrow();
+	}
+
+	/**
+	 * The root-most budget of the chain whose {@code allowedModels} does not admit the option's model, or null if
+	 * every list admits it. An option without a model (a reserve by amount) is admitted by no list.
+	 */
+	private static @Nullable Budget disallowing(List<Budget> chain, Ask.Option option) {
+		String model = option.model();
+		for (Budget level : chain) {
+			List<String> allowed = level.policy().allowedModels();
+			if (allowed != null
+					&& (model == null || allowed.stream().noneMatch(name -> ModelNames.allows(name, model)))) {
+				return level;
+			}
+		}
+		return null;
 	}
 
 	/** Money budgets must count the ask's currency; token budgets need token counts. */

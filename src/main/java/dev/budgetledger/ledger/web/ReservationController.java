@@ -303,6 +303,7 @@ class ReservationController {
 		String limiting = above ? "An ancestor of budget " + denied.budgetId() : "Budget " + denied.limitingBudgetId();
 		body.put("detail", switch (denied.reason()) {
 			case BUDGET_FROZEN -> limiting + " is frozen";
+			case MODEL_NOT_ALLOWED -> limiting + " does not allow this model (allowedModels), nor any of its fallbacks";
 			case PER_CALL_LIMIT -> "The call asks for more than " + (above ? "an ancestor of budget " + denied.budgetId()
 					: "budget " + denied.limitingBudgetId()) + " allows per call";
 			case CONCURRENCY_LIMIT -> limiting + " has as many holds as it allows at once";

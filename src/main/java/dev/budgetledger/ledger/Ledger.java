@@ -22,6 +22,7 @@ import dev.budgetledger.budget.NewBudget;
 import dev.budgetledger.budget.OverrunAction;
 import dev.budgetledger.budget.OverrunPolicy;
 import dev.budgetledger.budget.PeriodRoll;
+import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.journal.EntryKind;
 import dev.budgetledger.reservation.Ask;
 import dev.budgetledger.reservation.ChargeCommand;
@@ -29,6 +30,7 @@ import dev.budgetledger.reservation.Charged;
 import dev.budgetledger.reservation.Decider;
 import dev.budgetledger.reservation.DenyReason;
 import dev.budgetledger.reservation.DirectCharge;
+import dev.budgetledger.reservation.ExtendOutcome;
 import dev.budgetledger.reservation.NotTokenPricedException;
 import dev.budgetledger.reservation.OverrunLimitExceededException;
 import dev.budgetledger.reservation.Reservation;
@@ -205,11 +207,12 @@ public class Ledger {
 				INSERT INTO budgets (id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, period, timezone,
 				    period_start, rollover, rollover_cap, mode, thresholds, downgrade_at, max_amount_per_call,
 				    max_tokens_per_call, max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun,
-				    overrun_action, allowed_models, metadata, created_at, updated_at)
+				    overrun_action, allowed_models, max_hold_output_tokens, metadata, created_at, updated_at)
 				VALUES (:id, :name, :parentId, :rootId, :depth, CAST(:ancestors AS uuid[]), :unit, :limit, :period, :timezone,
 				    :periodStart, :rollover, :rolloverCap, :mode, CAST(:thresholds AS jsonb), :downgradeAt,
 				    :maxAmountPerCall, :maxTokensPerCall, :maxCallsPerPeriod, :maxConcurrentHolds, :maxOverrunRatio,
-				    :maxOverrun, :overrunAction, CAST(:allowedModels AS text[]), CAST(:metadata AS jsonb), :now, :now)""")
+				    :maxOverrun, :overrunAction, CAST(:allowedModels AS text[]), :maxHoldOutputTokens, CAST(:metadata AS jsonb), :now,
+				    :now)""")
 			.param("id", id)
 			.param("name", spec.name())
 			.param("parentId", spec.parentId())
@@ -234,6 +237,7 @@ public class Ledger {
 			.param("maxOverrun", policy.overrun().max())
 			.param("overrunAction", policy.overrun().action().name())
 			.param("allowedModels", textArray(policy.allowedModels()))
+			.param("maxHoldOutputTokens", policy.maxHoldOutputTokens())
 			.param("metadata", this.metadata.write(spec.metadata()))
 			.param("now", Timestamp.from(now))
 			.update();
@@ -258,7 +262,8 @@ public class Ledger {
 				    max_tokens_per_call = :maxTokensPerCall, max_calls_per_period = :maxCallsPerPeriod,
 				    max_concurrent_holds = :maxConcurrentHolds, rollover = :rollover, rollover_cap = :rolloverCap,
 				    max_overrun_ratio = :maxOverrunRatio, max_overrun = :maxOverrun, overrun_action = :overrunAction,
-				    allowed_models = CAST(:allowedModels AS text[]), updated_at = :now
+				    allowed_models = CAST(:allowedModels AS text[]), max_hold_output_tokens = :maxHoldOutputTokens,
+				    updated_at = :now
 				WHERE id = :id""")
 			.param("id", id)
 			.param("name", pick(changes, "name", changes.name(), budget.name()))
@@ -286,6 +291,8 @@ public class Ledger {
 			.param("rolloverCap", pickNullable(changes, "rolloverCap", changes.rolloverCap(), period.rolloverCap()))
 			.param("allowedModels", textArray(
 					pickNullable(changes, "allowedModels", changes.allowedModels(), policy.allowedModels())))
+			.param("maxHoldOutputTokens", pickNullable(changes, "maxHoldOutputTokens", changes.maxHoldOutputTokens(),
+					policy.maxHoldOutputTokens()))
 			.param("now", Timestamp.from(now))
 			.update();
 		BigDecimal limit = changes.limit();
@@ -901,6 +908,20 @@ public class Ledger {
 	/** Moves a held reservation's expiry to {@code ttl} from now, for long (streaming) calls. */
 	@Transactional
 	public Settlement extend(UUID reservationId, Duration ttl) {
+		ExtendOutcome outcome = extend(reservationId, ttl, null, null, null);
+		return ((ExtendOutcome.Extended) outcome).settlement();
+	}
+
+	/**
+	 * Changes a held reservation that has not expired: its expiry to {@code ttl} from now, and/or its hold to
+	 * {@code maxOutputTokens} output tokens (a hold priced by model) or to {@code amount} (a hold by amount). A
+	 * change of the hold is decided by {@link Decider#resize} on the locked chain: a shrink always, a growth like a
+	 * reserve of the difference. An allowed change is journaled as RESIZE on every level (reserved moves by the
+	 * difference); a denied growth changes nothing, expiry included.
+	 */
+	@Transactional
+	public ExtendOutcome extend(UUID reservationId, @Nullable Duration ttl, @Nullable Long maxOutputTokens,
+			@Nullable BigDecimal amount, @Nullable UUID scope) {
 		Instant now = now();
 		Reservation reservation = this.locks.reservation(reservationId);
 		if (reservation.status() != ReservationStatus.HELD || !now.isBefore(reservation.expiresAt())) {
@@ -908,12 +929,79 @@ public class Ledger {
 					: reservation.status();
 			throw new ReservationExpiredException(reservationId, shown);
 		}
-		this.jdbc.sql("UPDATE reservations SET expires_at = :expiresAt, updated_at = :now WHERE id = :id")
-			.param("id", reservationId)
-			.param("expiresAt", Timestamp.from(now.plus(ttl)))
-			.param("now", Timestamp.from(now))
-			.update();
-		return new Settlement(this.reservations.get(reservationId), this.budgets.get(reservation.budgetId()));
+		List<String> warnings = List.of();
+		if (maxOutputTokens != null || amount != null) {
+			Ask.Option before = new Ask.Option(reservation.price(), reservation.amount(), reservation.inputTokens(),
+					reservation.maxOutputTokens());
+			Ask.Option after = resized(reservation, maxOutputTokens, amount);
+			List<Budget> chain = lockAndRoll(reservation.budgetId(), now);
+			Decider.Decision decision = Decider.resize(chain, before, after);
+			if (decision instanceof Decider.Deny deny) {
+				return new ExtendOutcome.Denied(new ReserveOutcome.Denied(deny.reason(), reservation.budgetId(),
+						deny.limitingBudgetId(), deny.unit(), deny.requested(), deny.available(),
+						!visibleId(chain, deny.limitingBudgetId(), scope)));
+			}
+			BigDecimal money = after.amount().subtract(before.amount());
+			BigDecimal tokensAfter = BigDecimal.valueOf(nonNull(after.tokens()));
+			BigDecimal tokens = tokensAfter.subtract(BigDecimal.valueOf(nonNull(before.tokens())));
+			if (money.signum() != 0 || tokens.signum() != 0) {
+				LedgerWrites writes = writes();
+				writes.move(chain, reservationId, EntryKind.RESIZE, new Delta(after.amount(), BigDecimal.ZERO, money),
+						new Delta(tokensAfter, BigDecimal.ZERO, tokens), 0, 0);
+				writes.flush(now);
+				this.jdbc.sql("""
+						UPDATE reservations SET amount = :amount, tokens = :tokens, max_output_tokens = :maxOutput,
+						    updated_at = :now WHERE id = :id""")
+					.param("id", reservationId)
+					.param("amount", LedgerWrites.stored(after.amount()))
+					.param("tokens", after.tokens())
+					.param("maxOutput", after.maxOutputTokens())
+					.param("now", Timestamp.from(now))
+					.update();
+				Function<Budget, BigDecimal> change = level -> level.countsTokens() ? tokens : money;
+				emitUsageEvents(chain, change, reservationId, now);
+				List<String> told = new ArrayList<>(((Decider.Allow) decision).warnings());
+				recordCrossings(chain, change, reservationId, now).stream()
+					.filter(crossing -> visibleId(chain, crossing.budgetId(), scope))
+					.map(crossing -> Decider.thresholdWarning(crossing.threshold()))
+					.filter(warning -> !told.contains(warning))
+					.distinct()
+					.forEach(told::add);
+				warnings = told;
+			}
+		}
+		if (ttl != null) {
+			this.jdbc.sql("UPDATE reservations SET expires_at = :expiresAt, updated_at = :now WHERE id = :id")
+				.param("id", reservationId)
+				.param("expiresAt", Timestamp.from(now.plus(ttl)))
+				.param("now", Timestamp.from(now))
+				.update();
+		}
+		Budget leaf = this.budgets.get(reservation.budgetId());
+		return new ExtendOutcome.Extended(new Settlement(this.reservations.get(reservationId), leaf.available(),
+				leaf.unit(), warnings));
+	}
+
+	/** The hold a resize asks for: the same price and input with other output tokens, or another amount. */
+	private static Ask.Option resized(Reservation reservation, @Nullable Long maxOutputTokens,
+			@Nullable BigDecimal amount) {
+		TokenPrice price = reservation.price();
+		Long input = reservation.inputTokens();
+		if (maxOutputTokens != null) {
+			if (price == null || input == null) {
+				throw new InvalidRequestException("maxOutputTokens",
+						"only a hold priced by model has output tokens; give amount to resize a hold by amount");
+			}
+			Ask.Option option = Ask.Option.priced(price, input, maxOutputTokens);
+			if (option.amount().signum() <= 0) {
+				throw new InvalidRequestException("maxOutputTokens", "the estimate must be more than zero");
+			}
+			return option;
+		}
+		if (price != null) {
+			throw new InvalidRequestException("amount", "a hold priced by model is resized by maxOutputTokens");
+		}
+		return Ask.Option.amount(LedgerWrites.stored(Objects.requireNonNull(amount, "amount or maxOutputTokens")));
 	}
 
 	/**

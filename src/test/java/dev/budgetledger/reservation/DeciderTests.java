@@ -113,7 +113,7 @@ class DeciderTests {
 
 	private static BudgetPolicy allowing(String... models) {
 		return new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, null, null, null,
-				OverrunPolicy.DEFAULT, List.of(models));
+				OverrunPolicy.DEFAULT, List.of(models), null);
 	}
 
 	private static Ask.Option on(String model) {
@@ -203,6 +203,79 @@ class DeciderTests {
 		Decider.Deny deny = (Decider.Deny) Decider.decide(List.of(leaf), new Ask("USD", List.of(on("gpt-4o")), null));
 
 		assertThat(deny.reason()).isEqualTo(DenyReason.BUDGET_FROZEN);
+	}
+
+
+	private static BudgetPolicy holdingAtMost(long outputTokens) {
+		return new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, null, null, null,
+				OverrunPolicy.DEFAULT, null, outputTokens);
+	}
+
+	private static final TokenPrice OPUS = new TokenPrice("opus", "USD", new BigDecimal("15"), new BigDecimal("75"));
+
+	@Test
+	void aHoldCapHoldsAWorstCaseEstimateAtTheCapAsACappedAllow() {
+		Budget root = budget("USD", "25", "0", "0", holdingAtMost(8000), BigDecimal.ZERO, false);
+		Budget leaf = budget("USD", "25", "0", "0", holdingAtMost(4000), BigDecimal.ZERO, false);
+
+		Decider.Allow allow = (Decider.Allow) Decider.decide(List.of(root, leaf),
+				new Ask("USD", List.of(Ask.Option.priced(OPUS, 125000, 32000)), null));
+
+		assertThat(allow.chosen().maxOutputTokens()).isEqualTo(4000);
+		assertThat(allow.chosen().amount()).isEqualByComparingTo("2.175");
+		assertThat(allow.capped()).isTrue();
+		assertThat(allow.downgraded()).isFalse();
+	}
+
+	@Test
+	void aHoldCapNeverHoldsFewerThanTheCallersMinimumNorMoreThanItAsked() {
+		Budget leaf = budget("USD", "25", "0", "0", holdingAtMost(4000), BigDecimal.ZERO, false);
+
+		Decider.Allow minimum = (Decider.Allow) Decider.decide(List.of(leaf),
+				new Ask("USD", List.of(Ask.Option.priced(OPUS, 1000, 32000)), 6000L));
+		Decider.Allow small = (Decider.Allow) Decider.decide(List.of(leaf),
+				new Ask("USD", List.of(Ask.Option.priced(OPUS, 1000, 3000)), null));
+
+		assertThat(minimum.chosen().maxOutputTokens()).isEqualTo(6000);
+		assertThat(small.chosen().maxOutputTokens()).isEqualTo(3000);
+		assertThat(small.capped()).isFalse();
+	}
+
+	@Test
+	void aGrowthIsDecidedOnTheDifferenceAndAShrinkAlwaysFits() {
+		Budget leaf = budget("USD", "1", "0.9", "0.011", hard(), BigDecimal.ZERO, false);
+		TokenPrice price = new TokenPrice("m", "USD", BigDecimal.ONE, BigDecimal.TEN);
+		Ask.Option held = Ask.Option.priced(price, 1000, 1000);
+
+		Decider.Decision fits = Decider.resize(List.of(leaf), held, Ask.Option.priced(price, 1000, 9900));
+		Decider.Decision tooMuch = Decider.resize(List.of(leaf), held, Ask.Option.priced(price, 1000, 9901));
+		Budget frozen = budget("USD", "1", "1", "0.011", hard(), BigDecimal.ZERO, true);
+		Decider.Decision shrink = Decider.resize(List.of(frozen), held, Ask.Option.priced(price, 1000, 10));
+
+		assertThat(fits).isInstanceOf(Decider.Allow.class);
+		Decider.Deny deny = (Decider.Deny) tooMuch;
+		assertThat(deny.reason()).isEqualTo(DenyReason.INSUFFICIENT_FUNDS);
+		assertThat(deny.requested()).isEqualByComparingTo("0.08901");
+		assertThat(deny.available()).isEqualByComparingTo("0.089");
+		assertThat(((Decider.Allow) shrink).chosen().maxOutputTokens()).isEqualTo(10);
+	}
+
+	@Test
+	void aGrowthPastAPerCallCapOrOnAFrozenBudgetIsDeniedButNotByTheCallCaps() {
+		BudgetPolicy capped = new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, 5000L, 1L, 1);
+		UUID id = UUID.randomUUID();
+		Budget busy = new Budget(id, "b", null, id, 0, List.of(id), "USD", BigDecimal.TEN, BigDecimal.ZERO,
+				new BigDecimal("0.011"), 1, 1, 0, "ACTIVE", null, null,
+				new BudgetPeriod(Period.NONE, ZoneOffset.UTC, null, false, null, BigDecimal.ZERO), capped, Map.of(),
+				NOW, NOW);
+		TokenPrice price = new TokenPrice("m", "USD", BigDecimal.ONE, BigDecimal.TEN);
+		Ask.Option held = Ask.Option.priced(price, 1000, 1000);
+
+		Decider.Decision within = Decider.resize(List.of(busy), held, Ask.Option.priced(price, 1000, 4000));
+		Decider.Decision over = Decider.resize(List.of(busy), held, Ask.Option.priced(price, 1000, 4001));
+
+		assertThat(within).isInstanceOf(Decider.Allow.class);
+		assertThat(((Decider.Deny) over).reason()).isEqualTo(DenyReason.PER_CALL_LIMIT);
 	}
 
 }

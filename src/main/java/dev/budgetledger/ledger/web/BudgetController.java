@@ -135,7 +135,7 @@ class BudgetController {
 								: OverrunPolicy.DEFAULT.maxRatio(),
 						request.maxOverrun(), (request.overrunAction() != null) ? request.overrunAction()
 								: OverrunPolicy.DEFAULT.action()),
-				request.allowedModels());
+				request.allowedModels(), request.maxHoldOutputTokens());
 		return new NewBudget(request.name(), request.parentId(), unit, request.limit(),
 				(request.period() != null) ? request.period() : Period.NONE, zone, Boolean.TRUE.equals(request.rollover()),
 				request.rolloverCap(), policy, this.requests.metadata(request.metadata()));
@@ -181,7 +181,8 @@ class BudgetController {
 		return new BudgetChanges(read.present(), request.name(), request.limit(), metadata, request.mode(),
 				request.thresholds(), request.downgradeAt(), request.maxAmountPerCall(), request.maxTokensPerCall(),
 				request.maxCallsPerPeriod(), request.maxConcurrentHolds(), request.rollover(), request.rolloverCap(),
-				request.maxOverrunRatio(), request.maxOverrun(), request.overrunAction(), request.allowedModels());
+				request.maxOverrunRatio(), request.maxOverrun(), request.overrunAction(), request.allowedModels(),
+				request.maxHoldOutputTokens());
 	}
 
 	/** The kill switch: every new reservation on this budget or below it is denied from now on. */
@@ -261,6 +262,7 @@ class BudgetController {
 			@Nullable @Amount BigDecimal maxOverrun, @Nullable OverrunAction overrunAction,
 			@Nullable @Size(min = 1, max = 100) List<@NotNull @Pattern(
 					regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
+			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS) Long maxHoldOutputTokens,
 			@Nullable Map<String, Object> metadata) {
 	}
 
@@ -280,6 +282,7 @@ class BudgetController {
 			@Nullable @Amount BigDecimal maxOverrun, @Nullable OverrunAction overrunAction,
 			@Nullable @Size(min = 1, max = 100) List<@NotNull @Pattern(
 					regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
+			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS) Long maxHoldOutputTokens,
 			@Nullable Map<String, Object> metadata) {
 	}
 

@@ -1,5 +1,6 @@
 package dev.budgetledger.ledger;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 import dev.budgetledger.support.Api;
+import dev.budgetledger.support.Concurrently;
 import dev.budgetledger.support.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -151,6 +153,9 @@ class HoldResizeIntegrationTests extends IntegrationTest {
 		assertThat(settle(held, Map.of("amount", "0.25")).status()).isEqualTo(200);
 		assertReconciled(budget, "0.25", "0");
 		assertThat(journalKinds(budget)).containsExactly("OPEN", "RESERVE", "RESIZE", "RESIZE", "SETTLE");
+		Api.Response entries = this.api.get("/v1/budgets/" + budget + "/entries");
+		assertThat(entries.status()).as(entries.toString()).isEqualTo(200);
+		assertThat(entries.body()).contains("\"kind\":\"RESIZE\"");
 		assertLedgerReconciled();
 	}
 
@@ -169,7 +174,7 @@ class HoldResizeIntegrationTests extends IntegrationTest {
 			assertThat(reserveOn(uncapped, model, 125000, null).text("amount")).isEqualTo("4.275");
 		}
 		Api.Response sixth = reserveOn(uncapped, model, 125000, null);
-		List<Api.Response> holds = new java.util.ArrayList<>();
+		List<Api.Response> holds = new ArrayList<>();
 		for (int i = 0; i < 11; i++) {
 			holds.add(reserveOn(capped, model, 125000, null));
 		}
@@ -224,6 +229,25 @@ class HoldResizeIntegrationTests extends IntegrationTest {
 		assertThat(uncapped.json().get("maxOutputTokens").asLong()).isEqualTo(2000);
 		assertThat(uncapped.json().get("capped").asBoolean()).isFalse();
 		assertReconciled(root, "0", "0.040");
+		assertLedgerReconciled();
+	}
+
+
+	@Test
+	void twentyConcurrentGrowthsOnFiveDollarsLeftAllowExactlyTen() throws Exception {
+		UUID budget = createBudget("10");
+		List<UUID> holds = new ArrayList<>();
+		for (int i = 0; i < 20; i++) {
+			holds.add(reserveAllowed(budget, "0.25"));
+		}
+
+		List<Integer> statuses = Concurrently.run(20, 20,
+				i -> extend(holds.get(i), Map.of("amount", "0.75")).status());
+
+		assertThat(statuses.stream().filter(status -> status == 200).count()).isEqualTo(10);
+		assertThat(statuses.stream().filter(status -> status == 402).count()).isEqualTo(10);
+		assertReconciled(budget, "0", "10");
+		assertThat(budget(budget).text("available")).isEqualTo("0.00");
 		assertLedgerReconciled();
 	}
 

@@ -17,6 +17,7 @@ import dev.budgetledger.money.Amounts;
  * @param unit a currency code, or {@link #TOKENS}
  * @param heldCount reservations currently held on this budget or below it
  * @param callsInPeriod reservations allowed on this budget or below it in the current period
+ * @param deniedCount reservations denied on this budget or below it in the current period
  */
 public record Budget(UUID id, String name, @Nullable UUID parentId, UUID rootId, int depth, List<UUID> ancestors,
 		String unit, BigDecimal limit, BigDecimal spent, BigDecimal reserved, long heldCount, long callsInPeriod,

@@ -1,6 +1,5 @@
 package dev.budgetledger.budget;
 
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

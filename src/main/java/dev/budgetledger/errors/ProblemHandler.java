@@ -1,6 +1,5 @@
 package dev.budgetledger.errors;
 
-import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;

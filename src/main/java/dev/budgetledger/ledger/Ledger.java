@@ -2,23 +2,12 @@ package dev.budgetledger.ledger;
 
 import dev.budgetledger.alerting.Denials;
 import dev.budgetledger.alerting.ExhaustionForecast;
-import dev.budgetledger.audit.Actor;
-import dev.budgetledger.audit.AuditAction;
-import dev.budgetledger.audit.AuditLog;
 import dev.budgetledger.budget.Budget;
-import dev.budgetledger.budget.BudgetResponse;
-import dev.budgetledger.budget.BudgetChanges;
 import dev.budgetledger.budget.BudgetNotFoundException;
-import dev.budgetledger.budget.BudgetPeriod;
-import dev.budgetledger.budget.BudgetPolicy;
-import dev.budgetledger.budget.BudgetRules;
 import dev.budgetledger.reservation.BudgetScope;
 import dev.budgetledger.budget.Budgets;
 import dev.budgetledger.budget.CurrencyMismatchException;
-import dev.budgetledger.budget.InvalidParentException;
 import dev.budgetledger.budget.Metadata;
-import dev.budgetledger.budget.Mode;
-import dev.budgetledger.budget.NewBudget;
 import dev.budgetledger.budget.OverrunAction;
 import dev.budgetledger.budget.OverrunPolicy;
 import dev.budgetledger.budget.PeriodRoll;
@@ -68,7 +57,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.databind.json.JsonMapper;
 
 import dev.budgetledger.events.EventType;
 import dev.budgetledger.events.Events;
@@ -105,15 +93,13 @@ public class Ledger {
 
 	private final Locks locks;
 
-	private final AuditLog audit;
-
 	private final Budgets budgets;
 
 	private final Reservations reservations;
 
 	private final Metadata metadata;
 
-	private final JsonMapper json;
+	private final Journal journal;
 
 	private final ReservationSettings settings;
 
@@ -134,10 +120,10 @@ public class Ledger {
 	private final BudgetScope scope;
 
 	Ledger(JdbcClient jdbc, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata,
-			JsonMapper json, ReservationSettings settings, MeterRegistry meters, Events events, Denials denials,
-			ExhaustionForecast forecast, LedgerMetrics metrics, BudgetScope scope, Locks locks, AuditLog audit) {
+			Journal journal, ReservationSettings settings, MeterRegistry meters, Events events, Denials denials,
+			ExhaustionForecast forecast, LedgerMetrics metrics, BudgetScope scope, Locks locks) {
 		this.locks = locks;
-		this.audit = audit;
+		this.journal = journal;
 		this.scope = scope;
 		this.events = events;
 		this.denials = denials;
@@ -148,7 +134,6 @@ public class Ledger {
 		this.budgets = budgets;
 		this.reservations = reservations;
 		this.metadata = metadata;
-		this.json = json;
 		this.settings = settings;
 		this.meters = meters;
 		this.expiredHolds = Counter.builder("budget_ledger.holds.expired")
@@ -158,199 +143,6 @@ public class Ledger {
 			.description("Time to settle a reservation, lock to commit")
 			.publishPercentileHistogram()
 			.register(meters);
-	}
-
-	// ---------------------------------------------------------------- budgets
-
-	/** Opens a budget, journaled and audited as {@code actor}'s change. */
-	@Transactional
-	public Budget openBudget(NewBudget spec, Actor actor) {
-		Instant now = now();
-		BudgetRules.check(spec);
-		UUID id = Ids.newId(now);
-		int depth = 0;
-		UUID root = id;
-		List<UUID> ancestors = new ArrayList<>();
-		if (spec.parentId() != null) {
-			List<Budget> parentChain = this.budgets.chain(spec.parentId());
-			if (parentChain.isEmpty()) {
-				throw new InvalidParentException(spec.parentId(), "does not exist");
-			}
-			Budget parent = parentChain.get(parentChain.size() - 1);
-			if (parent.depth() >= BudgetRules.MAX_DEPTH - 1) {
-				throw new InvalidParentException(spec.parentId(),
-						"is at the deepest level; budgets nest at most " + BudgetRules.MAX_DEPTH + " levels");
-			}
-			if (!Budget.TOKENS.equals(spec.unit())) {
-				// Every money budget of the tree, not just the ancestors: under a TOKENS root, a USD and a EUR sibling
-				// would each pass their chain. The root's row lock keeps two such creations from racing.
-				this.locks.budget(parent.rootId());
-				List<String> currencies = this.jdbc
-					.sql("SELECT DISTINCT unit FROM budgets WHERE root_id = :root AND unit <> 'TOKENS' AND unit <> :unit")
-					.param("root", parent.rootId())
-					.param("unit", spec.unit())
-					.query(String.class)
-					.list();
-				if (!currencies.isEmpty()) {
-					throw new InvalidParentException(spec.parentId(), "is in a tree that counts money in "
-							+ currencies.get(0) + "; money budgets in one tree must share a currency");
-				}
-			}
-			depth = parent.depth() + 1;
-			root = parent.rootId();
-			ancestors.addAll(parent.ancestors());
-		}
-		ancestors.add(id);
-		Instant periodStart = spec.period().startOf(now, spec.timezone());
-		BudgetPolicy policy = spec.policy();
-		this.jdbc.sql("""
-				INSERT INTO budgets (id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, period, timezone,
-				    period_start, rollover, rollover_cap, mode, thresholds, downgrade_at, max_amount_per_call,
-				    max_tokens_per_call, max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun,
-				    overrun_action, allowed_models, max_hold_output_tokens, metadata, created_at, updated_at)
-				VALUES (:id, :name, :parentId, :rootId, :depth, CAST(:ancestors AS uuid[]), :unit, :limit, :period, :timezone,
-				    :periodStart, :rollover, :rolloverCap, :mode, CAST(:thresholds AS jsonb), :downgradeAt,
-				    :maxAmountPerCall, :maxTokensPerCall, :maxCallsPerPeriod, :maxConcurrentHolds, :maxOverrunRatio,
-				    :maxOverrun, :overrunAction, CAST(:allowedModels AS text[]), :maxHoldOutputTokens, CAST(:metadata AS jsonb), :now,
-				    :now)""")
-			.param("id", id)
-			.param("name", spec.name())
-			.param("parentId", spec.parentId())
-			.param("rootId", root)
-			.param("depth", depth)
-			.param("ancestors", uuidArray(ancestors))
-			.param("unit", spec.unit())
-			.param("limit", spec.limit())
-			.param("period", spec.period().name())
-			.param("timezone", spec.timezone().getId())
-			.param("periodStart", timestamp(periodStart))
-			.param("rollover", spec.rollover())
-			.param("rolloverCap", spec.rolloverCap())
-			.param("mode", policy.mode().name())
-			.param("thresholds", this.json.writeValueAsString(policy.thresholds()))
-			.param("downgradeAt", policy.downgradeAt())
-			.param("maxAmountPerCall", policy.maxAmountPerCall())
-			.param("maxTokensPerCall", policy.maxTokensPerCall())
-			.param("maxCallsPerPeriod", policy.maxCallsPerPeriod())
-			.param("maxConcurrentHolds", policy.maxConcurrentHolds())
-			.param("maxOverrunRatio", policy.overrun().maxRatio())
-			.param("maxOverrun", policy.overrun().max())
-			.param("overrunAction", policy.overrun().action().name())
-			.param("allowedModels", textArray(policy.allowedModels()))
-			.param("maxHoldOutputTokens", policy.maxHoldOutputTokens())
-			.param("metadata", this.metadata.write(spec.metadata()))
-			.param("now", Timestamp.from(now))
-			.update();
-		journal(id, EntryKind.OPEN, spec.limit(), BigDecimal.ZERO, spec.limit(), null, null, now);
-		this.scope.learn(id, ancestors);
-		Budget opened = this.budgets.get(id);
-		this.audit.record(actor, AuditAction.BUDGET_CREATE, id.toString(), null, BudgetResponse.of(opened));
-		return opened;
-	}
-
-	/** Applies a merge patch; a limit change is journaled, the rest is configuration. */
-	@Transactional
-	public Budget updateBudget(UUID id, BudgetChanges changes, Actor actor) {
-		Instant now = now();
-		Budget budget = this.locks.budget(id);
-		BudgetRules.check(budget, changes);
-		BudgetPolicy policy = budget.policy();
-		BudgetPeriod period = budget.period();
-		this.jdbc.sql("""
-				UPDATE budgets SET name = :name, limit_amount = :limit, metadata = CAST(:metadata AS jsonb), mode = :mode,
-				    thresholds = CAST(:thresholds AS jsonb), downgrade_at = :downgradeAt, max_amount_per_call = :maxAmountPerCall,
-				    max_tokens_per_call = :maxTokensPerCall, max_calls_per_period = :maxCallsPerPeriod,
-				    max_concurrent_holds = :maxConcurrentHolds, rollover = :rollover, rollover_cap = :rolloverCap,
-				    max_overrun_ratio = :maxOverrunRatio, max_overrun = :maxOverrun, overrun_action = :overrunAction,
-				    allowed_models = CAST(:allowedModels AS text[]), max_hold_output_tokens = :maxHoldOutputTokens,
-				    updated_at = :now
-				WHERE id = :id""")
-			.param("id", id)
-			.param("name", pick(changes, "name", changes.name(), budget.name()))
-			.param("limit", pick(changes, "limit", changes.limit(), budget.limit()))
-			.param("metadata",
-					this.metadata.write(pick(changes, "metadata", changes.metadata(), budget.metadata())))
-			.param("mode", pick(changes, "mode", changes.mode(), policy.mode()).name())
-			.param("thresholds", this.json
-				.writeValueAsString(pick(changes, "thresholds", changes.thresholds(), policy.thresholds())))
-			.param("downgradeAt", pickNullable(changes, "downgradeAt", changes.downgradeAt(), policy.downgradeAt()))
-			.param("maxAmountPerCall",
-					pickNullable(changes, "maxAmountPerCall", changes.maxAmountPerCall(), policy.maxAmountPerCall()))
-			.param("maxTokensPerCall",
-					pickNullable(changes, "maxTokensPerCall", changes.maxTokensPerCall(), policy.maxTokensPerCall()))
-			.param("maxCallsPerPeriod",
-					pickNullable(changes, "maxCallsPerPeriod", changes.maxCallsPerPeriod(), policy.maxCallsPerPeriod()))
-			.param("maxConcurrentHolds", pickNullable(changes, "maxConcurrentHolds", changes.maxConcurrentHolds(),
-					policy.maxConcurrentHolds()))
-			.param("maxOverrunRatio",
-					pick(changes, "maxOverrunRatio", changes.maxOverrunRatio(), policy.overrun().maxRatio()))
-			.param("maxOverrun", pickNullable(changes, "maxOverrun", changes.maxOverrun(), policy.overrun().max()))
-			.param("overrunAction",
-					pick(changes, "overrunAction", changes.overrunAction(), policy.overrun().action()).name())
-			.param("rollover", pick(changes, "rollover", changes.rollover(), period.rollover()))
-			.param("rolloverCap", pickNullable(changes, "rolloverCap", changes.rolloverCap(), period.rolloverCap()))
-			.param("allowedModels", textArray(
-					pickNullable(changes, "allowedModels", changes.allowedModels(), policy.allowedModels())))
-			.param("maxHoldOutputTokens", pickNullable(changes, "maxHoldOutputTokens", changes.maxHoldOutputTokens(),
-					policy.maxHoldOutputTokens()))
-			.param("now", Timestamp.from(now))
-			.update();
-		BigDecimal limit = changes.limit();
-		if (changes.has("limit") && limit != null && limit.compareTo(budget.limit()) != 0) {
-			journal(id, EntryKind.LIMIT_CHANGE, limit, BigDecimal.ZERO, limit, null, null, now);
-		}
-		Mode mode = changes.mode();
-		if (changes.has("mode") && mode != null && mode != policy.mode()) {
-			journal(id, EntryKind.MODE_CHANGE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, mode.name(), now);
-		}
-		return audited(actor, AuditAction.BUDGET_UPDATE, budget);
-	}
-
-	/**
-	 * The kill switch: from the commit on, every new reservation on this budget or below it is denied with
-	 * BUDGET_FROZEN. Existing holds can still be settled or released. Freezing a frozen budget only updates the
-	 * reason.
-	 */
-	@Transactional
-	public Budget freeze(UUID id, String reason, Actor actor) {
-		Instant now = now();
-		Budget budget = this.locks.budget(id);
-		this.jdbc.sql("""
-				UPDATE budgets SET status = 'FROZEN', frozen_reason = :reason, frozen_at = coalesce(frozen_at, :now),
-				    updated_at = :now WHERE id = :id""")
-			.param("id", id)
-			.param("reason", reason)
-			.param("now", Timestamp.from(now))
-			.update();
-		if (!budget.frozen() || !reason.equals(budget.frozenReason())) {
-			journal(id, EntryKind.FREEZE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, reason, now);
-			this.events.record(EventType.FROZEN, id, budget.rootId(), null, Map.of("reason", reason), now);
-		}
-		return audited(actor, AuditAction.BUDGET_FREEZE, budget);
-	}
-
-	@Transactional
-	public Budget unfreeze(UUID id, Actor actor) {
-		Instant now = now();
-		Budget budget = this.locks.budget(id);
-		if (budget.frozen()) {
-			this.jdbc.sql("""
-					UPDATE budgets SET status = 'ACTIVE', frozen_reason = NULL, frozen_at = NULL, updated_at = :now
-					WHERE id = :id""")
-				.param("id", id)
-				.param("now", Timestamp.from(now))
-				.update();
-			journal(id, EntryKind.UNFREEZE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, null, now);
-			this.events.record(EventType.UNFROZEN, id, budget.rootId(), null, Map.of(), now);
-		}
-		return audited(actor, AuditAction.BUDGET_UNFREEZE, budget);
-	}
-
-	/** The audit entry of an admin change of one budget: {@code before} as read under its row lock, and after. */
-	private Budget audited(Actor actor, AuditAction action, Budget before) {
-		Budget after = this.budgets.get(before.id());
-		this.audit.record(actor, action, before.id().toString(), BudgetResponse.of(before), BudgetResponse.of(after));
-		return after;
 	}
 
 	// ---------------------------------------------------------------- reservations
@@ -419,9 +211,12 @@ public class Ledger {
 	}
 
 	/**
-	 * Decides and holds on a chain the caller has locked and rolled; see {@link #reserve(ReserveCommand)}. The
-	 * reservation, its journal entries and the chain's balances go to {@code writes}, which the caller flushes
-	 * before the commit.
+	 * Decides and, on ALLOW, holds on the budget and every ancestor, on a chain the caller has locked and rolled. When
+	 * a budget lacks room (or holds), overdue holds in the chain are expired first so a late sweep never causes a
+	 * deny, then the decision is made again. For a caller limited to the subtree of {@code scope}, a budget outside
+	 * it is answered as missing, checked on the locked chain (its ancestors), so it costs no round trip. The
+	 * reservation, its journal entries and the chain's balances go to {@code writes}, which the caller flushes before
+	 * the commit.
 	 */
 	Held reserveOn(List<Budget> chain, ReserveCommand command, @Nullable UUID scope, boolean dryRun, Instant now,
 			LedgerWrites writes) {
@@ -446,8 +241,9 @@ public class Ledger {
 			decision = Decider.decide(chain, ask);
 		}
 		if (decision instanceof Decider.Deny deny) {
-			this.jdbc.sql("UPDATE budgets SET denied_count = denied_count + 1 WHERE id = :id")
-				.param("id", leafId)
+			// Counted on every level, as calls are: a budget's deniedCount covers it and everything below it, this period.
+			this.jdbc.sql("UPDATE budgets SET denied_count = denied_count + 1 WHERE id IN (:chain)")
+				.param("chain", chain.stream().map(Budget::id).toList())
 				.update();
 			if (!dryRun) {
 				count("DENY", deny.reason().name());
@@ -508,9 +304,13 @@ public class Ledger {
 	}
 
 	/**
-	 * Settles a reservation the caller has locked, on its chain, which the caller has locked and rolled; see
-	 * {@link #settle(SettleCommand)}. The settled reservation, its journal entries and the chain's balances go to
-	 * {@code writes}, which the caller flushes before the commit.
+	 * Settles a reservation the caller has locked, on its chain, which the caller has locked and rolled: charges what
+	 * was actually spent, on every budget of the chain, in the period current at settlement. Always recorded, even
+	 * above the hold (an overrun) or after the hold expired (a late settlement): the money was spent either way.
+	 * Settling again with the same figures changes nothing and answers the same; with other figures it is a
+	 * conflict. For a caller limited to the subtree of {@code scope}, a reservation outside it is answered as missing,
+	 * before anything else is said about it. The settled reservation, its journal entries and the chain's balances go
+	 * to {@code writes}, which the caller flushes before the commit.
 	 */
 	Settled settleOn(Reservation reservation, List<Budget> chain, SettleCommand command, @Nullable UUID scope,
 			Instant now, LedgerWrites writes) {
@@ -1122,14 +922,14 @@ public class Ledger {
 			.param("now", Timestamp.from(now))
 			.update();
 		this.jdbc.sql("""
-				UPDATE budgets SET spent = 0, calls_in_period = 0, period_start = :start, carried_over = :carry,
+				UPDATE budgets SET spent = 0, calls_in_period = 0, denied_count = 0, period_start = :start, carried_over = :carry,
 				    updated_at = :now WHERE id = :id""")
 			.param("id", level.id())
 			.param("start", Timestamp.from(roll.newStart()))
 			.param("carry", roll.carry())
 			.param("now", Timestamp.from(now))
 			.update();
-		journal(level.id(), EntryKind.PERIOD_RESET, level.spent(), level.spent().negate(), null, roll.carry(), null,
+		this.journal.entry(level.id(), EntryKind.PERIOD_RESET, level.spent(), level.spent().negate(), null, roll.carry(), null,
 				now);
 		this.events.record(EventType.PERIOD_RESET, level.id(), level.rootId(), null,
 				Map.of("closedStart", roll.closedStart().toString(), "closedEnd", roll.closedEnd().toString(),
@@ -1239,24 +1039,6 @@ public class Ledger {
 		return Optional.of(crossing);
 	}
 
-
-	private void journal(UUID budgetId, EntryKind kind, BigDecimal amount, BigDecimal spentDelta,
-			@Nullable BigDecimal limitAfter, @Nullable BigDecimal carriedOverAfter, @Nullable String note, Instant now) {
-		this.jdbc.sql("""
-				INSERT INTO journal_entries (budget_id, root_id, kind, amount, spent_delta, limit_after, carried_over_after, note,
-				    created_at)
-				VALUES (:budgetId, (SELECT root_id FROM budgets WHERE id = :budgetId), :kind, :amount, :spentDelta, :limitAfter, :carriedOverAfter, :note, :now)""")
-			.param("budgetId", budgetId)
-			.param("kind", kind.name())
-			.param("amount", amount)
-			.param("spentDelta", spentDelta)
-			.param("limitAfter", limitAfter)
-			.param("carriedOverAfter", carriedOverAfter)
-			.param("note", note)
-			.param("now", Timestamp.from(now))
-			.update();
-	}
-
 	// ---------------------------------------------------------------- helpers
 
 	private static BigDecimal actualCost(Reservation reservation, SettleCommand command) {
@@ -1280,32 +1062,7 @@ public class Ledger {
 		return (value != null) ? value : 0L;
 	}
 
-	private static @Nullable Timestamp timestamp(@Nullable Instant instant) {
-		return (instant != null) ? Timestamp.from(instant) : null;
-	}
-
 	/** PostgreSQL array literal; ids are UUIDs, so nothing needs quoting. */
-	private static String uuidArray(List<UUID> ids) {
-		return "{" + String.join(",", ids.stream().map(UUID::toString).toList()) + "}";
-	}
-
-	/**
-	 * PostgreSQL array literal of model names, or null. Each is quoted; the request pattern admits no quote or
-	 * backslash, so nothing needs escaping.
-	 */
-	private static @Nullable String textArray(@Nullable List<String> names) {
-		return (names == null) ? null
-				: "{" + String.join(",", names.stream().map(name -> '"' + name + '"').toList()) + "}";
-	}
-
-	private static <T> T pick(BudgetChanges changes, String field, @Nullable T value, T current) {
-		return (changes.has(field) && value != null) ? value : current;
-	}
-
-	private static <T> @Nullable T pickNullable(BudgetChanges changes, String field, @Nullable T value,
-			@Nullable T current) {
-		return changes.has(field) ? value : current;
-	}
 
 	private void count(String decision, String reason) {
 		this.meters.counter("budget_ledger.reservations", "decision", decision, "reason", reason).increment();

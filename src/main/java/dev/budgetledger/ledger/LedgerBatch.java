@@ -56,7 +56,7 @@ public final class LedgerBatch {
 	}
 
 	/**
-	 * As {@link Ledger#reserve(ReserveCommand, UUID)}.
+	 * A reserve served in this batch: as {@link Ledger#reserveOn}, on the chain as the requests before it left it.
 	 * @throws BudgetNotFoundException if the budget does not exist (or is outside {@code scope})
 	 */
 	public ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope) {
@@ -75,7 +75,7 @@ public final class LedgerBatch {
 	}
 
 	/**
-	 * As {@link Ledger#settle(SettleCommand, UUID)}, for a reservation locked by this batch.
+	 * A settle served in this batch: as {@link Ledger#settleOn}, for a reservation locked by this batch.
 	 * @throws ReservationNotFoundException if the reservation does not exist (or is outside {@code scope})
 	 */
 	public Settlement settle(SettleCommand command, @Nullable UUID scope) {

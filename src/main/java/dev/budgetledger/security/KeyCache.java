@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -13,11 +14,14 @@ import java.util.concurrent.Executor;
 import javax.sql.DataSource;
 
 import org.jspecify.annotations.Nullable;
+import org.postgresql.Driver;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -36,6 +40,12 @@ import org.springframework.stereotype.Component;
  * against the clock on every request); revocation, the one change a key can undergo, always evicts it. A lookup that
  * began before an eviction never puts what it read back (a generation count guards the window between reading and
  * caching).
+ * <p>
+ * The listening connection is one of the pool's, or, with {@code budget-ledger.security.key-cache-listen-url}, a
+ * connection of its own straight to PostgreSQL: behind a pooler in transaction mode (PgBouncer) a pooled connection
+ * cannot keep a {@code LISTEN}, since its server connection goes back to the pooler after every statement. The
+ * revoking side needs nothing special: {@code pg_notify} is transactional and goes out with the commit, through the
+ * pooler or not.
  * <p>
  * Off ({@code budget-ledger.security.key-cache=false}), it never listens and so never caches.
  */
@@ -58,6 +68,9 @@ class KeyCache implements SmartLifecycle {
 
 	private final boolean enabled;
 
+	/** Opens the listening connection: from the pool, or straight to PostgreSQL. */
+	private final ListenerConnections connections;
+
 	private final Map<String, ApiKey> keys = new ConcurrentHashMap<>();
 
 	/** Bumped by every eviction and every change of {@link #listening}, under this object's lock. */
@@ -72,9 +85,43 @@ class KeyCache implements SmartLifecycle {
 
 	private @Nullable Thread listener;
 
-	KeyCache(DataSource dataSource, SecuritySettings settings) {
+	KeyCache(DataSource dataSource, SecuritySettings settings, ObjectProvider<JdbcConnectionDetails> details) {
 		this.dataSource = dataSource;
 		this.enabled = settings.keyCache();
+		String url = settings.keyCacheListenUrl();
+		if (url == null) {
+			this.connections = this.dataSource::getConnection;
+		}
+		else {
+			JdbcConnectionDetails credentials = details.getObject();
+			this.connections = () -> direct(url, credentials.getUsername(), credentials.getPassword());
+		}
+	}
+
+	/** A connection of its own to the PostgreSQL at {@code url}, with the pool's bounded connect wait. */
+	private static Connection direct(String url, @Nullable String username, @Nullable String password)
+			throws SQLException {
+		Properties properties = new Properties();
+		if (username != null) {
+			properties.setProperty("user", username);
+		}
+		if (password != null) {
+			properties.setProperty("password", password);
+		}
+		properties.setProperty("connectTimeout", "2");
+		properties.setProperty("tcpKeepAlive", "true");
+		Connection connection = new Driver().connect(url, properties);
+		if (connection == null) {
+			throw new SQLException("Not a PostgreSQL JDBC URL: key-cache-listen-url");
+		}
+		return connection;
+	}
+
+	@FunctionalInterface
+	private interface ListenerConnections {
+
+		Connection open() throws SQLException;
+
 	}
 
 	/** The cached key with this secret hash, if the cache may be trusted now and holds it. */
@@ -160,7 +207,7 @@ class KeyCache implements SmartLifecycle {
 	private void listen() {
 		long backoff = 100;
 		while (this.running) {
-			try (Connection connection = this.dataSource.getConnection()) {
+			try (Connection connection = this.connections.open()) {
 				connection.setAutoCommit(true);
 				Executor direct = Runnable::run;
 				connection.setNetworkTimeout(direct, (int) PROBE_TIMEOUT.toMillis());

@@ -23,12 +23,11 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.budget.Budget;
+import dev.budgetledger.database.ReadReplica;
 import dev.budgetledger.budget.Budgets;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Isolation;
-import org.springframework.transaction.annotation.Transactional;
 
 /**
  * Usage reports, computed from the journal and nothing else, so they agree with it to the last digit.
@@ -37,7 +36,8 @@ import org.springframework.transaction.annotation.Transactional;
  * own unit. So the entries of the budget itself already cover its whole subtree: spend is the sum of their
  * {@code spent_delta} (settlements, corrections and direct charges; expiries and releases move only {@code reserved}, and period resets, which
  * give {@code spent} back, are not reservation movements), calls allowed are its RESERVE entries. Denied calls come
- * from {@code denials}, which records every denial exactly. One snapshot (repeatable read) for all of it.
+ * from {@code denials}, which records every denial exactly. One snapshot (repeatable read) for all of it, on the read
+ * replica when there is a fresh one.
  */
 @Component
 public class UsageReports {
@@ -51,33 +51,40 @@ public class UsageReports {
 	 */
 	public static final String UNATTRIBUTED = "(none)";
 
-	private final JdbcClient jdbc;
-
 	private final Budgets budgets;
 
-	UsageReports(JdbcClient jdbc, Budgets budgets) {
-		this.jdbc = jdbc;
+	private final ReadReplica replica;
+
+	UsageReports(Budgets budgets, ReadReplica replica) {
 		this.budgets = budgets;
+		this.replica = replica;
 	}
 
 	/**
 	 * The report of a budget and its subtree over {@code [from, to)}; {@code metadataKey} names the metadata key
-	 * to group by and is required for (and only read by) {@link GroupBy#METADATA}.
+	 * to group by and is required for (and only read by) {@link GroupBy#METADATA}. Read in one snapshot: on the
+	 * primary, the groups and the budget's figures ({@code limit}, {@code spent}, {@code reserved}) together; on a
+	 * fresh read replica ({@link ReadReplica}) the groups come from its snapshot and the figures from the primary
+	 * (budgets are read there only), so the groups may be up to {@code budget-ledger.read-replica.max-lag} behind
+	 * the figures.
 	 */
-	@Transactional(readOnly = true, isolation = Isolation.REPEATABLE_READ)
 	public UsageReport report(UUID budgetId, Instant from, Instant to, GroupBy groupBy, @Nullable String metadataKey) {
 		if (groupBy == GroupBy.METADATA && metadataKey == null) {
 			throw new IllegalArgumentException("grouping by metadata needs a metadata key");
 		}
-		Budget budget = this.budgets.get(budgetId);
+		return this.replica.read(jdbc -> report(jdbc, this.budgets.get(budgetId), from, to, groupBy, metadataKey));
+	}
+
+	private UsageReport report(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy,
+			@Nullable String metadataKey) {
 		Map<String, UsageGroup> groups = new TreeMap<>();
-		for (UsageGroup group : journalGroups(budget, from, to, groupBy, metadataKey)) {
+		for (UsageGroup group : journalGroups(jdbc, budget, from, to, groupBy, metadataKey)) {
 			groups.merge(group.key(), group, UsageGroup::plus);
 		}
-		for (UsageGroup group : chargeGroups(budget, from, to, groupBy, metadataKey)) {
+		for (UsageGroup group : chargeGroups(jdbc, budget, from, to, groupBy, metadataKey)) {
 			groups.merge(group.key(), group, UsageGroup::plus);
 		}
-		for (Map.Entry<String, Long> denied : deniedGroups(budget, from, to, groupBy).entrySet()) {
+		for (Map.Entry<String, Long> denied : deniedGroups(jdbc, budget, from, to, groupBy).entrySet()) {
 			groups.merge(denied.getKey(), new UsageGroup(denied.getKey(), denied.getKey(), BigDecimal.ZERO, 0, 0, 0,
 					denied.getValue(), 0, 0, 0), UsageGroup::plus);
 		}
@@ -85,9 +92,9 @@ public class UsageReports {
 			case HOUR -> everyHour(groups, from, to, budget.period().timezone());
 			case DAY -> everyDay(groups, from, to, budget.period().timezone());
 			case MODEL -> new ArrayList<>(groups.values());
-			case CHILD -> everyChild(groups, budget);
-			case BUDGET -> bySpend(labelled(groups, "budgets"));
-			case KEY -> bySpend(labelled(groups, "api_keys"));
+			case CHILD -> everyChild(jdbc, groups, budget);
+			case BUDGET -> bySpend(labelled(jdbc, groups, "budgets"));
+			case KEY -> bySpend(labelled(jdbc, groups, "api_keys"));
 			case METADATA -> bySpend(new ArrayList<>(groups.values()));
 		};
 		UsageGroup total = UsageGroup.empty("total", "total");
@@ -131,9 +138,9 @@ public class UsageReports {
 		return (zone.normalized() instanceof ZoneOffset offset) ? offset.getTotalSeconds() : null;
 	}
 
-	private List<UsageGroup> journalGroups(Budget budget, Instant from, Instant to, GroupBy groupBy,
+	private List<UsageGroup> journalGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy,
 			@Nullable String metadataKey) {
-		return this.jdbc.sql("SELECT " + key(groupBy, "j.created_at", "r", false) + """
+		return jdbc.sql("SELECT " + key(groupBy, "j.created_at", "r", false) + """
 				 AS key,
 				       sum(j.spent_delta) AS spend,
 				       coalesce(sum(coalesce(r.settled_input_tokens, 0) + coalesce(r.settled_cache_read_tokens, 0)
@@ -163,9 +170,9 @@ public class UsageReports {
 	}
 
 	/** Direct charges: spend booked without a hold, on every level of the chain like a settlement. */
-	private List<UsageGroup> chargeGroups(Budget budget, Instant from, Instant to, GroupBy groupBy,
+	private List<UsageGroup> chargeGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy,
 			@Nullable String metadataKey) {
-		return this.jdbc.sql("SELECT " + key(groupBy, "j.created_at", "c", false) + """
+		return jdbc.sql("SELECT " + key(groupBy, "j.created_at", "c", false) + """
 				 AS key,
 				       sum(j.spent_delta) AS spend,
 				       sum(coalesce(c.input_tokens, 0) + coalesce(c.cache_read_tokens, 0)
@@ -190,9 +197,9 @@ public class UsageReports {
 			.list();
 	}
 
-	private Map<String, Long> deniedGroups(Budget budget, Instant from, Instant to, GroupBy groupBy) {
+	private Map<String, Long> deniedGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy) {
 		Map<String, Long> denied = new LinkedHashMap<>();
-		this.jdbc.sql("SELECT " + key(groupBy, "d.created_at", "d", true) + """
+		jdbc.sql("SELECT " + key(groupBy, "d.created_at", "d", true) + """
 				 AS key, count(*) AS denied
 				FROM denials d JOIN budgets leaf ON leaf.id = d.budget_id
 				WHERE d.root_id = :rootId
@@ -236,7 +243,7 @@ public class UsageReports {
 	}
 
 	/** Groups keyed by the id of a budget or an API key, labelled with its name. */
-	private List<UsageGroup> labelled(Map<String, UsageGroup> groups, String table) {
+	private List<UsageGroup> labelled(JdbcClient jdbc, Map<String, UsageGroup> groups, String table) {
 		List<UUID> ids = groups.keySet()
 			.stream()
 			.filter(key -> !UNATTRIBUTED.equals(key))
@@ -245,7 +252,7 @@ public class UsageReports {
 		Map<String, String> names = new HashMap<>();
 		if (!ids.isEmpty()) {
 			// The table name is one of two constants, never input.
-			this.jdbc.sql("SELECT id, name FROM " + table + " WHERE id IN (:ids)")
+			jdbc.sql("SELECT id, name FROM " + table + " WHERE id IN (:ids)")
 				.param("ids", ids)
 				.query((rs, row) -> names.put(rs.getString("id"), rs.getString("name")))
 				.list();
@@ -271,14 +278,14 @@ public class UsageReports {
 	 * The budget itself first (only if anything happened on it directly), then every direct child in creation
 	 * order, each labelled with its name.
 	 */
-	private List<UsageGroup> everyChild(Map<String, UsageGroup> groups, Budget budget) {
+	private List<UsageGroup> everyChild(JdbcClient jdbc, Map<String, UsageGroup> groups, Budget budget) {
 		List<UsageGroup> children = new ArrayList<>();
 		String self = budget.id().toString();
 		UsageGroup own = groups.get(self);
 		if (own != null) {
 			children.add(own.withLabel(budget.name()));
 		}
-		this.jdbc.sql("SELECT id, name FROM budgets WHERE parent_id = :id ORDER BY id")
+		jdbc.sql("SELECT id, name FROM budgets WHERE parent_id = :id ORDER BY id")
 			.param("id", budget.id())
 			.query((rs, row) -> {
 				String key = rs.getString("id");

@@ -96,7 +96,7 @@ async function denials(budget, events, names) {
       h('p', { class: 'notice', dataset: { unavailable: 'true' } },
         'The list of denials is not available on this server; shown instead: the count, and the denial '
         + 'events (at most one per budget per minute).'),
-      h('p', { class: 'denied-count' }, `Denied on this budget so far: ${budget.deniedCount}`),
+      h('p', { class: 'denied-count' }, `Denied this period, on this budget and below it: ${budget.deniedCount}`),
       table('Denial events', [
         { label: 'When', value: (e) => when(e.createdAt) },
         { label: 'Reason', value: (e) => h('strong', { class: 'reason' }, e.data.reason || '–') },
@@ -221,20 +221,15 @@ export async function budgetView(main, [id], { announce, rerender }) {
   const refresh = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
   refresh.addEventListener('click', () => rerender());
 
-  const deniedInPeriod = h('span', { dataset: { figure: 'denied-subtree' } }, '…');
-  api(`/v1/budgets/${id}/usage`, { query: { groupBy: 'model' } })
-    .then((report) => { deniedInPeriod.textContent = count(report.total.callsDenied); })
-    .catch(() => { deniedInPeriod.textContent = 'not available'; });
+  const deniedInPeriod = h('span', { dataset: { figure: 'denied-subtree' } }, count(budget.deniedCount));
   const facts = [
     ['Unit', budget.unit], ['Period', budget.period === 'NONE' ? 'none' : `${budget.period} (${budget.timezone})`],
     ['Period started', budget.periodStart ? when(budget.periodStart) : null],
     ['Mode', budget.mode], ['Alert thresholds', (budget.thresholds || []).join(', ')],
     ['Carried over', budget.carriedOver !== '0' ? amount(budget.carriedOver, budget.unit) : null],
     ['Holds now (subtree)', budget.heldCount], ['Calls this period (subtree)', budget.callsInPeriod],
-    // deniedCount counts only reserves made on this budget itself, for all time; the usage report counts the
-    // whole subtree in the period. Both are shown, each named for what it is.
+    // deniedCount rolls up like callsInPeriod: this budget and everything below it, this period.
     ['Denied this period (subtree)', deniedInPeriod],
-    ['Denied on this budget itself (all time)', budget.deniedCount],
     ['Max per call', budget.maxAmountPerCall ? amount(budget.maxAmountPerCall, budget.unit) : null],
     ['Max concurrent holds', budget.maxConcurrentHolds],
     ['Frozen', frozen ? `${when(budget.frozenAt)}: ${budget.frozenReason || ''}` : null],

@@ -32,10 +32,8 @@ function nodeItem(node) {
         h('a', { href: `#/budgets/${budget.id}`, class: 'node-name' }, budget.name), ' ', statusBadge(budget),
         h('span', { class: 'muted small' }, ` ${budget.unit} · ${budget.period} · ${budget.mode}`
           + ` · ${budget.heldCount} held`),
-        // deniedCount is the budget's own (reserves made on it), not its subtree's: said so, as it differs from
-        // spent, reserved and holds, which include everything below.
-        h('span', { class: 'muted small', title: 'Reserves made on this budget itself that were denied, since it '
-          + 'was created; budgets below it count their own.' }, ` · ${budget.deniedCount} denied here`)),
+        h('span', { class: 'muted small', title: 'Reserves denied on this budget or below it, this period' },
+          ` · ${budget.deniedCount} denied`)),
       usageBar(budget)),
     node.children.length ? h('ul', { class: 'tree' }, node.children.map(nodeItem)) : null);
 }
@@ -53,8 +51,8 @@ export async function budgetsView(main, _params, { announce, rerender }) {
   clear(main,
     h('div', { class: 'title-row' }, h('h1', {}, 'Budgets'), create),
     h('p', { class: 'muted' }, 'Each bar shows spent (dark) and reserved (light) against the limit, with a tick at each alert threshold; '
-      + 'it turns amber once an alert threshold is crossed and red at the last one. Spent, reserved and holds include '
-      + 'everything below a budget; "denied here" counts only reserves made on the budget itself.'),
+      + 'it turns amber once an alert threshold is crossed and red at the last one. Spent, reserved, holds and denials '
+      + 'include everything below a budget.'),
     roots.length ? h('ul', { class: 'tree root', 'aria-label': 'Budget tree' }, roots.map(nodeItem))
       : h('p', { class: 'muted empty' }, 'No budgets yet. Create one to start.'),
     complete ? null : h('p', { class: 'notice' }, 'Only the first 5,000 budgets are shown; open a budget to see its whole subtree.'));

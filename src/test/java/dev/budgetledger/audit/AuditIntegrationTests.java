@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 import dev.budgetledger.budget.BudgetPolicy;
-import dev.budgetledger.ledger.Ledger;
+import dev.budgetledger.ledger.BudgetAdministration;
 import dev.budgetledger.budget.Mode;
 import dev.budgetledger.budget.NewBudget;
 import dev.budgetledger.budget.Period;
@@ -34,7 +34,7 @@ class AuditIntegrationTests extends IntegrationTest {
 	AuditLog audit;
 
 	@Autowired
-	Ledger ledger;
+	BudgetAdministration administration;
 
 	@Autowired
 	TransactionTemplate transactions;
@@ -116,7 +116,7 @@ class AuditIntegrationTests extends IntegrationTest {
 		List<UUID> opened = new ArrayList<>();
 
 		this.transactions.executeWithoutResult(status -> {
-			UUID id = this.ledger.openBudget(new NewBudget("rolled back", null, "USD", BigDecimal.ONE, Period.NONE,
+			UUID id = this.administration.open(new NewBudget("rolled back", null, "USD", BigDecimal.ONE, Period.NONE,
 					ZoneOffset.UTC, false, null, new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null,
 							null, null, null, null), Map.of()), Actor.service("test")).id();
 			opened.add(id);

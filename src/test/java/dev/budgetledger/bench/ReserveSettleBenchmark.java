@@ -123,6 +123,7 @@ class ReserveSettleBenchmark {
 				boolean cold = true;
 				for (String scenario : settings.scenarios()) {
 					List<UUID> targets = setUp(scenario, started, pool);
+					LeanCycles.mirror(settings, databaseUrl);
 					if (cold && settings.jitWarmupSeconds() > 0) {
 						warmUp("service", settings, pool, targets, http, started::compilationMillis);
 						warmUp("raw-SQL load generator", settings, pool, targets,
@@ -131,7 +132,8 @@ class ReserveSettleBenchmark {
 						cold = false;
 					}
 					CyclesFactory sql = () -> new SqlCycles(settings, databaseUrl);
-					Row peak = measure(scenario, settings, pool, targets, http, started, sql, 0);
+					CyclesFactory lean = () -> new LeanCycles(settings, databaseUrl);
+					Row peak = measure(scenario, settings, pool, targets, http, started, sql, lean, 0);
 					rows.add(peak);
 					print(rows);
 					if (scenario.equals("uniform") && settings.halfLoad()) {
@@ -140,7 +142,7 @@ class ReserveSettleBenchmark {
 						boolean fixed = settings.pacedRate() > 0;
 						double rate = fixed ? settings.pacedRate() : peak.service().cyclesPerSecond() / 2;
 						rows.add(measure(fixed ? "uniform at a fixed rate" : "uniform @ 50 % of service peak", settings,
-								pool, targets, http, started, sql, rate));
+								pool, targets, http, started, sql, lean, rate));
 						print(rows);
 					}
 				}
@@ -276,28 +278,34 @@ class ReserveSettleBenchmark {
 	 * hidden by the next wait).
 	 */
 	private static Row measure(String scenario, Settings settings, ExecutorService pool, List<UUID> targets,
-			CyclesFactory http, Service service, CyclesFactory sql, double rate) throws Exception {
+			CyclesFactory http, Service service, CyclesFactory sql, CyclesFactory lean, double rate) throws Exception {
 		// Each side keeps its connections from warm-up to the end: a new PostgreSQL backend loads its caches and
 		// plans its first statements, which a measured slice must not pay for (the service's pool is warm too).
 		List<Cycles> viaService = open(settings.clients(), http);
 		try {
 			List<Cycles> raw = open(settings.clients(), sql);
+			List<Cycles> leanest = open(settings.clients(), lean);
 			try {
 				long warmup = TimeUnit.SECONDS.toMillis(settings.warmupSeconds());
 				if (warmup > 0) {
 					drive(viaService, warmup, pool, targets, rate, false, service);
 					drive(raw, warmup, pool, targets, rate, false, null);
+					drive(leanest, warmup, pool, targets, rate, false, null);
 				}
 				List<Slice> serviceSlices = new ArrayList<>();
 				List<Slice> rawSlices = new ArrayList<>();
+				List<Slice> leanSlices = new ArrayList<>();
 				long slice = TimeUnit.SECONDS.toMillis(settings.seconds()) / settings.rounds();
 				for (int round = 0; round < settings.rounds(); round++) {
 					serviceSlices.add(drive(viaService, slice, pool, targets, rate, true, service));
 					rawSlices.add(drive(raw, slice, pool, targets, rate, true, null));
+					leanSlices.add(drive(leanest, slice, pool, targets, rate, true, null));
 				}
-				return new Row(scenario, Measured.of(serviceSlices, rate), Measured.of(rawSlices, rate));
+				return new Row(scenario, Measured.of(serviceSlices, rate), Measured.of(rawSlices, rate),
+						Measured.of(leanSlices, rate));
 			}
 			finally {
+				close(leanest);
 				close(raw);
 			}
 		}
@@ -538,33 +546,51 @@ class ReserveSettleBenchmark {
 
 	}
 
-	record Row(String scenario, Measured service, Measured raw) {
+	/** One scenario: the service, the service's own statements over JDBC ({@link SqlCycles}), the leanest cycle ({@link LeanCycles}). */
+	record Row(String scenario, Measured service, Measured raw, Measured lean) {
 	}
 
 	private static void print(List<Row> rows) {
 		System.out.println();
-		System.out.println("| scenario | service cycles/s | raw SQL cycles/s | service / raw | service reserve p50 / p99 / max ms "
+		System.out.println("| scenario | service cycles/s | raw SQL cycles/s | service / raw | leanest SQL cycles/s "
+				+ "| service / leanest | service reserve p50 / p99 / max ms "
 				+ "| service settle p50 / p99 / max ms | raw reserve p50 / p99 / max ms | raw settle p50 / p99 / max ms "
-				+ "| errors service / raw | service heap used max MB | service RSS max MB "
-				+ "| CPU % service / its load generator / PostgreSQL | CPU % raw-SQL load generator / PostgreSQL |");
-		System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+				+ "| errors service / raw / leanest | service heap used max MB | service RSS max MB "
+				+ "| CPU % service / its load generator / PostgreSQL | CPU % raw-SQL load generator / PostgreSQL "
+				+ "| CPU % leanest load generator / PostgreSQL |");
+		System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 		for (Row row : rows) {
 			Measured s = row.service();
 			Measured r = row.raw();
-			System.out.printf(Locale.ROOT, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %d / %s | %s | %s | %s | %s |%n",
+			Measured l = row.lean();
+			System.out.printf(Locale.ROOT,
+					"| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %d / %s / %s | %s | %s | %s | %s | %s |%n",
 					row.scenario() + ((s.pacedRate() > 0) ? String.format(Locale.ROOT, " (paced at %.0f/s)",
 							s.pacedRate()) : ""),
-					s.cyclesPerSecond(), (r != null) ? String.format(Locale.ROOT, "%.0f", r.cyclesPerSecond()) : "-",
-					(r != null) ? String.format(Locale.ROOT, "%.2f", s.cyclesPerSecond() / r.cyclesPerSecond()) : "-",
-					latency(s.reserve()), latency(s.settle()), (r != null) ? latency(r.reserve()) : "-",
+					s.cyclesPerSecond(), rate(r), ratio(s, r), rate(l), ratio(s, l), latency(s.reserve()),
+					latency(s.settle()), (r != null) ? latency(r.reserve()) : "-",
 					(r != null) ? latency(r.settle()) : "-", s.errors(), (r != null) ? String.valueOf(r.errors()) : "-",
+					(l != null) ? String.valueOf(l.errors()) : "-",
 					(s.memory() != null) ? String.valueOf(s.memory().heapUsedMaxBytes() / (1024 * 1024)) : "?",
 					(s.memory() != null) ? String.valueOf(s.memory().rssMaxKb() / 1024) : "?",
 					String.format(Locale.ROOT, "%.0f / %.0f / %.0f", 100 * s.serviceCpu(), 100 * s.clientCpu(),
 							100 * s.databaseCpu()),
-					(r != null) ? String.format(Locale.ROOT, "%.0f / %.0f", 100 * r.clientCpu(), 100 * r.databaseCpu())
-							: "-");
+					cpu(r), cpu(l));
 		}
+	}
+
+	private static String rate(Measured m) {
+		return (m != null) ? String.format(Locale.ROOT, "%.0f", m.cyclesPerSecond()) : "-";
+	}
+
+	private static String ratio(Measured service, Measured baseline) {
+		return (baseline != null)
+				? String.format(Locale.ROOT, "%.2f", service.cyclesPerSecond() / baseline.cyclesPerSecond()) : "-";
+	}
+
+	private static String cpu(Measured m) {
+		return (m != null) ? String.format(Locale.ROOT, "%.0f / %.0f", 100 * m.clientCpu(), 100 * m.databaseCpu())
+				: "-";
 	}
 
 	private static String latency(Stats stats) {

@@ -44,7 +44,7 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			settled_input_tokens, settled_output_tokens, settled_cache_read_tokens, settled_cache_write_tokens,
 			settled_reasoning_tokens, late, metadata, expires_at, created_at, updated_at, finished_at""";
 
-	/** Budgets.lockChain. */
+	/** Locks.chain. */
 	static final String LOCK_CHAIN = "SELECT " + BUDGET_COLUMNS + """
 			 FROM budgets WHERE id = ANY(CAST((SELECT ancestors FROM budgets WHERE id = :leaf) AS uuid[]))
 			ORDER BY depth FOR UPDATE""";
@@ -96,9 +96,9 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 
 	private static final Pattern NAMED = Pattern.compile("(?<!:):([A-Za-z]+)");
 
-	private static final BigDecimal RESERVE = new BigDecimal("0.01");
+	static final BigDecimal RESERVE = new BigDecimal("0.01");
 
-	private static final BigDecimal SETTLE = new BigDecimal("0.005");
+	static final BigDecimal SETTLE = new BigDecimal("0.005");
 
 	private static final Duration TTL = Duration.ofSeconds(600);
 

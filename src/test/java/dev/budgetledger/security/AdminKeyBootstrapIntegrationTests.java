@@ -27,6 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.budgetledger.audit.AuditLog;
 import dev.budgetledger.support.IntegrationTest;
 
+import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -181,9 +182,9 @@ class AdminKeyBootstrapIntegrationTests extends IntegrationTest {
 				() -> new TransactionTemplate(new DataSourceTransactionManager(this.sandbox)));
 		context.registerBean(JsonMapper.class, () -> JsonMapper.builder().build());
 		context.registerBean(Clock.class, Clock::systemUTC);
-		SecuritySettings settings = new SecuritySettings(configuredKey, new SecuritySettings.RateLimit(100, 200), true);
+		SecuritySettings settings = new SecuritySettings(configuredKey, new SecuritySettings.RateLimit(100, 200), true, null);
 		context.registerBean(SecuritySettings.class, () -> settings);
-		context.registerBean(KeyCache.class, () -> new KeyCache(this.sandbox, settings));
+		context.registerBean(KeyCache.class, () -> new KeyCache(this.sandbox, settings, context.getBeanProvider(JdbcConnectionDetails.class)));
 		context.registerBean(AuditLog.class);
 		context.registerBean(ApiKeys.class);
 		context.registerBean(AdminKeyBootstrap.class);

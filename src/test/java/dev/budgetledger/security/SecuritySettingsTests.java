@@ -7,6 +7,8 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
+import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.env.StandardEnvironment;
@@ -37,7 +39,8 @@ class SecuritySettingsTests {
 	@Test
 	void anInstanceWithoutItsKeyCacheNeverListensAndSoNeverCaches() throws IOException {
 		SecuritySettings settings = bind(Map.of("BUDGET_LEDGER_SECURITY_KEY_CACHE", "false"));
-		KeyCache cache = new KeyCache(new SimpleDriverDataSource(), settings);
+		KeyCache cache = new KeyCache(new SimpleDriverDataSource(), settings,
+				new StaticListableBeanFactory().getBeanProvider(JdbcConnectionDetails.class));
 		byte[] hash = new byte[32];
 
 		cache.start();

@@ -27,7 +27,6 @@ import tools.jackson.databind.node.ObjectNode;
 
 import dev.budgetledger.errors.ApiException;
 import dev.budgetledger.errors.DatabaseFailures;
-import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.gateway.GatewayLedger;
 import dev.budgetledger.gateway.GatewayMetrics;
 import dev.budgetledger.gateway.GatewaySettings;

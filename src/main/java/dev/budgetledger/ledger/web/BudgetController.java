@@ -39,7 +39,7 @@ import dev.budgetledger.budget.BudgetPolicy;
 import dev.budgetledger.budget.BudgetResponse;
 import dev.budgetledger.reservation.BudgetScope;
 import dev.budgetledger.budget.Budgets;
-import dev.budgetledger.ledger.Ledger;
+import dev.budgetledger.ledger.BudgetAdministration;
 import dev.budgetledger.budget.Mode;
 import dev.budgetledger.budget.NewBudget;
 import dev.budgetledger.budget.OverrunAction;
@@ -79,7 +79,7 @@ class BudgetController {
 	/** Most budgets a tree answer holds; bigger subtrees are paged with /children. */
 	static final int MAX_TREE = 1000;
 
-	private final Ledger ledger;
+	private final BudgetAdministration administration;
 
 	private final Budgets budgets;
 
@@ -93,12 +93,12 @@ class BudgetController {
 
 	private final MergePatches patches;
 
-	BudgetController(Ledger ledger, Budgets budgets, IdempotentExecutor idempotency,
+	BudgetController(BudgetAdministration administration, Budgets budgets, IdempotentExecutor idempotency,
 			Requests requests, BudgetScope scope,
 			BudgetPeriods periods, MergePatches patches) {
 		this.periods = periods;
 		this.patches = patches;
-		this.ledger = ledger;
+		this.administration = administration;
 		this.budgets = budgets;
 		this.idempotency = idempotency;
 		this.requests = requests;
@@ -111,7 +111,7 @@ class BudgetController {
 			@AuthenticationPrincipal Caller caller) {
 		NewBudget spec = spec(request);
 		return this.idempotency.execute(caller.sender(), key, "POST", http.getRequestURI(), request, () -> {
-			Budget budget = this.ledger.openBudget(spec, caller.actor());
+			Budget budget = this.administration.open(spec, caller.actor());
 			return StoredResponse.created("/v1/budgets/" + budget.id(), BudgetResponse.of(budget));
 		});
 	}
@@ -170,7 +170,7 @@ class BudgetController {
 	@PatchMapping(path = "/{id}", consumes = { "application/json", "application/merge-patch+json" })
 	BudgetResponse update(@PathVariable UUID id, @RequestBody JsonNode patch, @AuthenticationPrincipal Caller caller) {
 		BudgetChanges changes = changes(patch);
-		return BudgetResponse.of(this.ledger.updateBudget(id, changes, caller.actor()));
+		return BudgetResponse.of(this.administration.update(id, changes, caller.actor()));
 	}
 
 	private BudgetChanges changes(JsonNode patch) {
@@ -189,12 +189,12 @@ class BudgetController {
 	@PostMapping(path = "/{id}/freeze", consumes = "application/json")
 	BudgetResponse freeze(@PathVariable UUID id, @Valid @RequestBody FreezeRequest request,
 			@AuthenticationPrincipal Caller caller) {
-		return BudgetResponse.of(this.ledger.freeze(id, request.reason(), caller.actor()));
+		return BudgetResponse.of(this.administration.freeze(id, request.reason(), caller.actor()));
 	}
 
 	@PostMapping("/{id}/unfreeze")
 	BudgetResponse unfreeze(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
-		return BudgetResponse.of(this.ledger.unfreeze(id, caller.actor()));
+		return BudgetResponse.of(this.administration.unfreeze(id, caller.actor()));
 	}
 
 	@GetMapping("/{id}/children")

@@ -212,6 +212,22 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 	}
 
 	@Test
+	void aBudgetsHoldCapIsTheOutputLimitTheProviderIsAskedFor() {
+		UUID budget = createBudget(Map.of("limit", "10.00", "maxHoldOutputTokens", 500));
+
+		HttpResponseFor<ChatCompletion> response = client(clientKey(budget), null).chat()
+			.completions()
+			.withRawResponse()
+			.create(chat("gpt-4o").maxCompletionTokens(4000).build());
+
+		assertThat(response.headers().values("X-Budget-Decision")).containsExactly("CAPPED");
+		assertThat(openai.last().body().path("max_completion_tokens").asLong()).isEqualTo(500);
+		assertThat(hold(response.headers().values("X-Budget-Hold-Id").get(0)).json().get("maxOutputTokens").asLong())
+			.isEqualTo(500);
+		assertLedgerReconciled();
+	}
+
+	@Test
 	void aCappedAllowForwardsTheGrantedMaxTokens() {
 		// room for 13 input and 487 output tokens of gpt-4o: (13 x 2.50 + 487 x 10) / 10^6 = 0.0049025
 		UUID budget = createBudget("0.0049025");

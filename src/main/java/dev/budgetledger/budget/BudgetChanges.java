@@ -16,7 +16,8 @@ public record BudgetChanges(Set<String> present, @Nullable String name, @Nullabl
 		@Nullable BigDecimal downgradeAt, @Nullable BigDecimal maxAmountPerCall, @Nullable Long maxTokensPerCall,
 		@Nullable Long maxCallsPerPeriod, @Nullable Integer maxConcurrentHolds, @Nullable Boolean rollover,
 		@Nullable BigDecimal rolloverCap, @Nullable BigDecimal maxOverrunRatio, @Nullable BigDecimal maxOverrun,
-		@Nullable OverrunAction overrunAction) {
+		@Nullable OverrunAction overrunAction, @Nullable List<String> allowedModels,
+		@Nullable Long maxHoldOutputTokens) {
 
 	public boolean has(String field) {
 		return this.present.contains(field);

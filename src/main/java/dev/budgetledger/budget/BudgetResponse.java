@@ -21,7 +21,7 @@ public record BudgetResponse(UUID id, String name, @Nullable UUID parentId, @Nul
 		@Nullable Instant periodStart, @Nullable Instant periodEnd, boolean rollover, @Nullable String rolloverCap,
 		String mode, List<String> thresholds, @Nullable String downgradeAt, @Nullable String maxAmountPerCall,
 		@Nullable Long maxTokensPerCall, @Nullable Long maxCallsPerPeriod, @Nullable Integer maxConcurrentHolds,
-		String maxOverrunRatio, @Nullable String maxOverrun, String overrunAction, long heldCount, long callsInPeriod, long deniedCount, Map<String, Object> metadata, Instant createdAt,
+		String maxOverrunRatio, @Nullable String maxOverrun, String overrunAction, @Nullable List<String> allowedModels, @Nullable Long maxHoldOutputTokens, long heldCount, long callsInPeriod, long deniedCount, Map<String, Object> metadata, Instant createdAt,
 		Instant updatedAt) {
 
 	/**
@@ -41,7 +41,7 @@ public record BudgetResponse(UUID id, String name, @Nullable UUID parentId, @Nul
 				full.frozenAt(), full.period(), full.timezone(), full.periodStart(), full.periodEnd(), full.rollover(),
 				full.rolloverCap(), full.mode(), full.thresholds(), full.downgradeAt(), full.maxAmountPerCall(),
 				full.maxTokensPerCall(), full.maxCallsPerPeriod(), full.maxConcurrentHolds(), full.maxOverrunRatio(),
-				full.maxOverrun(), full.overrunAction(), full.heldCount(), full.callsInPeriod(), full.deniedCount(),
+				full.maxOverrun(), full.overrunAction(), full.allowedModels(), full.maxHoldOutputTokens(), full.heldCount(), full.callsInPeriod(), full.deniedCount(),
 				full.metadata(), full.createdAt(), full.updatedAt());
 	}
 
@@ -59,7 +59,7 @@ public record BudgetResponse(UUID id, String name, @Nullable UUID parentId, @Nul
 				Amounts.formatOrNull(policy.maxAmountPerCall()), policy.maxTokensPerCall(), policy.maxCallsPerPeriod(),
 				policy.maxConcurrentHolds(), policy.overrun().maxRatio().stripTrailingZeros().toPlainString(),
 				(policy.overrun().max() != null) ? b.format(policy.overrun().max()) : null,
-				policy.overrun().action().name(), b.heldCount(), b.callsInPeriod(), b.deniedCount(), b.metadata(),
+				policy.overrun().action().name(), policy.allowedModels(), policy.maxHoldOutputTokens(), b.heldCount(), b.callsInPeriod(), b.deniedCount(), b.metadata(),
 				b.createdAt(), b.updatedAt());
 	}
 

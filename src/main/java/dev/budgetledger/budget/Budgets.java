@@ -28,8 +28,8 @@ public class Budgets {
 			id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, spent, reserved, held_count,
 			calls_in_period, denied_count, status, frozen_reason, frozen_at, period, timezone, period_start, rollover,
 			rollover_cap, carried_over, mode, thresholds, downgrade_at, max_amount_per_call, max_tokens_per_call,
-			max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun, overrun_action, metadata, created_at,
-			updated_at""";
+			max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun, overrun_action, allowed_models,
+			max_hold_output_tokens, metadata, created_at, updated_at""";
 
 	private static final TypeReference<List<BigDecimal>> DECIMALS = new TypeReference<>() {
 	};
@@ -121,7 +121,8 @@ public class Budgets {
 				rs.getBigDecimal("max_amount_per_call"), longOrNull(rs, "max_tokens_per_call"),
 				longOrNull(rs, "max_calls_per_period"), intOrNull(rs, "max_concurrent_holds"),
 				new OverrunPolicy(rs.getBigDecimal("max_overrun_ratio"), rs.getBigDecimal("max_overrun"),
-						OverrunAction.valueOf(rs.getString("overrun_action"))));
+						OverrunAction.valueOf(rs.getString("overrun_action"))),
+				textsOrNull(rs.getArray("allowed_models")), longOrNull(rs, "max_hold_output_tokens"));
 		Array ancestors = rs.getArray("ancestors");
 		return new Budget(rs.getObject("id", UUID.class), rs.getString("name"), rs.getObject("parent_id", UUID.class),
 				rs.getObject("root_id", UUID.class), rs.getInt("depth"),
@@ -140,6 +141,10 @@ public class Budgets {
 	public static @Nullable Long longOrNull(ResultSet rs, String column) throws SQLException {
 		long value = rs.getLong(column);
 		return rs.wasNull() ? null : value;
+	}
+
+	private static @Nullable List<String> textsOrNull(@Nullable Array array) throws SQLException {
+		return (array != null) ? List.of((String[]) array.getArray()) : null;
 	}
 
 	private static @Nullable Integer intOrNull(ResultSet rs, String column) throws SQLException {

@@ -32,6 +32,11 @@ public enum EntryKind {
 	 * Spend that already happened, booked without a hold (a direct charge, {@code charge_id}): spent moves by it,
 	 * past any limit; the amount is the same, in the budget's unit; the note is its reason.
 	 */
-	CHARGE
+	CHARGE,
+	/**
+	 * A held reservation grew or shrank (extend with {@code maxOutputTokens} or {@code amount}): reserved moves by the
+	 * change, either sign; the amount is the hold on that level after it. Spent does not move.
+	 */
+	RESIZE
 
 }

@@ -26,9 +26,10 @@ import org.springframework.transaction.annotation.Transactional;
  * <li>{@link Invariant#HOLDS}: {@code reserved} and {@code heldCount} equal what the HELD reservations on it or
  * below it hold (in its unit);</li>
  * <li>{@link Invariant#RESERVATION_STATE}: every reservation has, on every level of its chain and nowhere else,
- * exactly one RESERVE of its hold and the terminal movements its one state implies: none while HELD, one RELEASE,
+ * exactly one RESERVE which, with the RESIZEs that grew or shrank it while held, adds up to its hold, and the
+ * terminal movements its one state implies: none while HELD, one RELEASE,
  * one EXPIRE, or one SETTLE of what it was charged (after an EXPIRE only if the settlement is marked late);</li>
- * <li>{@link Invariant#HARD_LIMIT}: replaying each budget's journal in order, no RESERVE on a budget that was HARD at
+ * <li>{@link Invariant#HARD_LIMIT}: replaying each budget's journal in order, no RESERVE (nor growing RESIZE) on a budget that was HARD at
  * the time left {@code spent + reserved} above {@code limit + carriedOver}, and every SETTLE that added more than
  * its hold is a recorded overrun or late settlement. So the only ways past a HARD limit are those and lowering the
  * limit;</li>
@@ -134,7 +135,8 @@ public class Reconciliation {
 				           count(*) FILTER (WHERE kind = 'RELEASE') AS releases,
 				           count(*) FILTER (WHERE kind = 'EXPIRE') AS expiries,
 				           coalesce(sum(spent_delta) FILTER (WHERE kind = 'ADJUST'), 0) AS adjusted,
-				           coalesce(sum(reserved_delta) FILTER (WHERE kind = 'RESERVE'), 0) AS reserved,
+				           count(*) FILTER (WHERE kind = 'RESIZE') AS resizes,
+				           coalesce(sum(reserved_delta) FILTER (WHERE kind IN ('RESERVE', 'RESIZE')), 0) AS reserved,
 				           coalesce(sum(spent_delta) FILTER (WHERE kind = 'SETTLE'), 0) AS spent,
 				           sum(reserved_delta) AS reserved_net,
 				           sum(spent_delta) AS spent_net
@@ -144,6 +146,7 @@ public class Reconciliation {
 				       l.status, l.late, l.hold, l.charged, l.adjustment, coalesce(m.adjusted, 0) AS adjusted,
 				       coalesce(m.reserves, 0) AS reserves, coalesce(m.settles, 0) AS settles,
 				       coalesce(m.releases, 0) AS releases, coalesce(m.expiries, 0) AS expiries,
+				       coalesce(m.resizes, 0) AS resizes,
 				       coalesce(m.reserved, 0) AS reserved, coalesce(m.spent, 0) AS spent,
 				       coalesce(m.reserved_net, 0) AS reserved_net, coalesce(m.spent_net, 0) AS spent_net
 				FROM levels l FULL JOIN moves m ON m.reservation_id = l.reservation_id AND m.budget_id = l.budget_id
@@ -158,7 +161,7 @@ public class Reconciliation {
 								rs.getLong("settles"), rs.getLong("releases"), rs.getLong("expiries"),
 								rs.getBigDecimal("reserved"), rs.getBigDecimal("spent"),
 								rs.getBigDecimal("reserved_net"), rs.getBigDecimal("spent_net"),
-								rs.getBigDecimal("adjustment"), rs.getBigDecimal("adjusted"));
+								rs.getBigDecimal("adjustment"), rs.getBigDecimal("adjusted"), rs.getLong("resizes"));
 				return Optional.ofNullable((problem != null)
 						? new Discrepancy(Invariant.RESERVATION_STATE, budget, reservation, problem) : null);
 			})
@@ -171,12 +174,13 @@ public class Reconciliation {
 	private static @Nullable String stateProblem(ReservationStatus status, boolean late, BigDecimal hold,
 			@Nullable BigDecimal charged, long reserves, long settles, long releases, long expiries,
 			BigDecimal reserved, BigDecimal spent, BigDecimal reservedNet, BigDecimal spentNet, BigDecimal adjustment,
-			BigDecimal adjusted) {
-		String moves = reserves + " RESERVE, " + settles + " SETTLE, " + releases + " RELEASE, " + expiries
-				+ " EXPIRE";
+			BigDecimal adjusted, long resizes) {
+		String moves = reserves + " RESERVE, " + ((resizes > 0) ? resizes + " RESIZE, " : "") + settles + " SETTLE, "
+				+ releases + " RELEASE, " + expiries + " EXPIRE";
+		// A RESIZE moves the hold while HELD; the reservation's hold is what its RESERVE and RESIZEs reserved.
 		if (reserves != 1 || reserved.compareTo(hold) != 0) {
 			return status + " with " + moves + " (reserved " + reserved + "), but exactly one RESERVE of " + hold
-					+ " is expected";
+					+ ((resizes > 0) ? " with its RESIZEs" : "") + " is expected";
 		}
 		boolean expected = switch (status) {
 			case HELD -> settles == 0 && releases == 0 && expiries == 0;
@@ -285,9 +289,11 @@ public class Reconciliation {
 				long entry = rs.getLong("id");
 				UUID reservation = rs.getObject("reservation_id", UUID.class);
 				BigDecimal ceiling = replay.limit.add(replay.carried);
-				if (kind == EntryKind.RESERVE && replay.mode == Mode.HARD && replay.used.compareTo(ceiling) > 0) {
+				// A growing RESIZE is decided like a reserve of the difference, so it too stays within a HARD limit.
+				boolean holds = kind == EntryKind.RESERVE || (kind == EntryKind.RESIZE && delta.signum() > 0);
+				if (holds && replay.mode == Mode.HARD && replay.used.compareTo(ceiling) > 0) {
 					found.add(new Discrepancy(Invariant.HARD_LIMIT, budget, reservation,
-							"RESERVE #" + entry + " took spent + reserved to " + replay.used.toPlainString()
+							kind + " #" + entry + " took spent + reserved to " + replay.used.toPlainString()
 									+ " on a HARD limit of " + ceiling.toPlainString()));
 				}
 				// A direct charge is booked past a HARD limit (it is spend that happened), but only flagged as such.

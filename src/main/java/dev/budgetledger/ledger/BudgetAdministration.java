@@ -124,11 +124,12 @@ public class BudgetAdministration {
 				INSERT INTO budgets (id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, period, timezone,
 				    period_start, rollover, rollover_cap, mode, thresholds, downgrade_at, max_amount_per_call,
 				    max_tokens_per_call, max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun,
-				    overrun_action, metadata, created_at, updated_at)
+				    overrun_action, allowed_models, max_hold_output_tokens, metadata, created_at, updated_at)
 				VALUES (:id, :name, :parentId, :rootId, :depth, CAST(:ancestors AS uuid[]), :unit, :limit, :period, :timezone,
 				    :periodStart, :rollover, :rolloverCap, :mode, CAST(:thresholds AS jsonb), :downgradeAt,
 				    :maxAmountPerCall, :maxTokensPerCall, :maxCallsPerPeriod, :maxConcurrentHolds, :maxOverrunRatio,
-				    :maxOverrun, :overrunAction, CAST(:metadata AS jsonb), :now, :now)""")
+				    :maxOverrun, :overrunAction, CAST(:allowedModels AS text[]), :maxHoldOutputTokens, CAST(:metadata AS jsonb), :now,
+				    :now)""")
 			.param("id", id)
 			.param("name", spec.name())
 			.param("parentId", spec.parentId())
@@ -152,6 +153,8 @@ public class BudgetAdministration {
 			.param("maxOverrunRatio", policy.overrun().maxRatio())
 			.param("maxOverrun", policy.overrun().max())
 			.param("overrunAction", policy.overrun().action().name())
+			.param("allowedModels", textArray(policy.allowedModels()))
+			.param("maxHoldOutputTokens", policy.maxHoldOutputTokens())
 			.param("metadata", this.metadata.write(spec.metadata()))
 			.param("now", Timestamp.from(now))
 			.update();
@@ -176,6 +179,7 @@ public class BudgetAdministration {
 				    max_tokens_per_call = :maxTokensPerCall, max_calls_per_period = :maxCallsPerPeriod,
 				    max_concurrent_holds = :maxConcurrentHolds, rollover = :rollover, rollover_cap = :rolloverCap,
 				    max_overrun_ratio = :maxOverrunRatio, max_overrun = :maxOverrun, overrun_action = :overrunAction,
+				    allowed_models = CAST(:allowedModels AS text[]), max_hold_output_tokens = :maxHoldOutputTokens,
 				    updated_at = :now
 				WHERE id = :id""")
 			.param("id", id)
@@ -202,6 +206,10 @@ public class BudgetAdministration {
 					pick(changes, "overrunAction", changes.overrunAction(), policy.overrun().action()).name())
 			.param("rollover", pick(changes, "rollover", changes.rollover(), period.rollover()))
 			.param("rolloverCap", pickNullable(changes, "rolloverCap", changes.rolloverCap(), period.rolloverCap()))
+			.param("allowedModels", textArray(
+					pickNullable(changes, "allowedModels", changes.allowedModels(), policy.allowedModels())))
+			.param("maxHoldOutputTokens", pickNullable(changes, "maxHoldOutputTokens", changes.maxHoldOutputTokens(),
+					policy.maxHoldOutputTokens()))
 			.param("now", Timestamp.from(now))
 			.update();
 		BigDecimal limit = changes.limit();
@@ -277,6 +285,15 @@ public class BudgetAdministration {
 
 	private static String uuidArray(List<UUID> ids) {
 		return "{" + String.join(",", ids.stream().map(UUID::toString).toList()) + "}";
+	}
+
+	/**
+	 * PostgreSQL array literal of model names, or null. Each is quoted; the request pattern admits no quote or
+	 * backslash, so nothing needs escaping.
+	 */
+	private static @Nullable String textArray(@Nullable List<String> names) {
+		return (names == null) ? null
+				: "{" + String.join(",", names.stream().map(name -> '"' + name + '"').toList()) + "}";
 	}
 
 	private Instant now() {

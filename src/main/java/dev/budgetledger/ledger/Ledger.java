@@ -11,6 +11,7 @@ import dev.budgetledger.budget.Metadata;
 import dev.budgetledger.budget.OverrunAction;
 import dev.budgetledger.budget.OverrunPolicy;
 import dev.budgetledger.budget.PeriodRoll;
+import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.journal.EntryKind;
 import dev.budgetledger.reservation.Ask;
 import dev.budgetledger.reservation.ChargeCommand;
@@ -18,6 +19,7 @@ import dev.budgetledger.reservation.Charged;
 import dev.budgetledger.reservation.Decider;
 import dev.budgetledger.reservation.DenyReason;
 import dev.budgetledger.reservation.DirectCharge;
+import dev.budgetledger.reservation.ExtendOutcome;
 import dev.budgetledger.reservation.NotTokenPricedException;
 import dev.budgetledger.reservation.OverrunLimitExceededException;
 import dev.budgetledger.reservation.Reservation;
@@ -706,6 +708,20 @@ public class Ledger {
 	/** Moves a held reservation's expiry to {@code ttl} from now, for long (streaming) calls. */
 	@Transactional
 	public Settlement extend(UUID reservationId, Duration ttl) {
+		ExtendOutcome outcome = extend(reservationId, ttl, null, null, null);
+		return ((ExtendOutcome.Extended) outcome).settlement();
+	}
+
+	/**
+	 * Changes a held reservation that has not expired: its expiry to {@code ttl} from now, and/or its hold to
+	 * {@code maxOutputTokens} output tokens (a hold priced by model) or to {@code amount} (a hold by amount). A
+	 * change of the hold is decided by {@link Decider#resize} on the locked chain: a shrink always, a growth like a
+	 * reserve of the difference. An allowed change is journaled as RESIZE on every level (reserved moves by the
+	 * difference); a denied growth changes nothing, expiry included.
+	 */
+	@Transactional
+	public ExtendOutcome extend(UUID reservationId, @Nullable Duration ttl, @Nullable Long maxOutputTokens,
+			@Nullable BigDecimal amount, @Nullable UUID scope) {
 		Instant now = now();
 		Reservation reservation = this.locks.reservation(reservationId);
 		if (reservation.status() != ReservationStatus.HELD || !now.isBefore(reservation.expiresAt())) {
@@ -713,12 +729,79 @@ public class Ledger {
 					: reservation.status();
 			throw new ReservationExpiredException(reservationId, shown);
 		}
-		this.jdbc.sql("UPDATE reservations SET expires_at = :expiresAt, updated_at = :now WHERE id = :id")
-			.param("id", reservationId)
-			.param("expiresAt", Timestamp.from(now.plus(ttl)))
-			.param("now", Timestamp.from(now))
-			.update();
-		return new Settlement(this.reservations.get(reservationId), this.budgets.get(reservation.budgetId()));
+		List<String> warnings = List.of();
+		if (maxOutputTokens != null || amount != null) {
+			Ask.Option before = new Ask.Option(reservation.price(), reservation.amount(), reservation.inputTokens(),
+					reservation.maxOutputTokens());
+			Ask.Option after = resized(reservation, maxOutputTokens, amount);
+			List<Budget> chain = lockAndRoll(reservation.budgetId(), now);
+			Decider.Decision decision = Decider.resize(chain, before, after);
+			if (decision instanceof Decider.Deny deny) {
+				return new ExtendOutcome.Denied(new ReserveOutcome.Denied(deny.reason(), reservation.budgetId(),
+						deny.limitingBudgetId(), deny.unit(), deny.requested(), deny.available(),
+						!visibleId(chain, deny.limitingBudgetId(), scope)));
+			}
+			BigDecimal money = after.amount().subtract(before.amount());
+			BigDecimal tokensAfter = BigDecimal.valueOf(nonNull(after.tokens()));
+			BigDecimal tokens = tokensAfter.subtract(BigDecimal.valueOf(nonNull(before.tokens())));
+			if (money.signum() != 0 || tokens.signum() != 0) {
+				LedgerWrites writes = writes();
+				writes.move(chain, reservationId, EntryKind.RESIZE, new Delta(after.amount(), BigDecimal.ZERO, money),
+						new Delta(tokensAfter, BigDecimal.ZERO, tokens), 0, 0);
+				writes.flush(now);
+				this.jdbc.sql("""
+						UPDATE reservations SET amount = :amount, tokens = :tokens, max_output_tokens = :maxOutput,
+						    updated_at = :now WHERE id = :id""")
+					.param("id", reservationId)
+					.param("amount", LedgerWrites.stored(after.amount()))
+					.param("tokens", after.tokens())
+					.param("maxOutput", after.maxOutputTokens())
+					.param("now", Timestamp.from(now))
+					.update();
+				Function<Budget, BigDecimal> change = level -> level.countsTokens() ? tokens : money;
+				emitUsageEvents(chain, change, reservationId, now);
+				List<String> told = new ArrayList<>(((Decider.Allow) decision).warnings());
+				recordCrossings(chain, change, reservationId, now).stream()
+					.filter(crossing -> visibleId(chain, crossing.budgetId(), scope))
+					.map(crossing -> Decider.thresholdWarning(crossing.threshold()))
+					.filter(warning -> !told.contains(warning))
+					.distinct()
+					.forEach(told::add);
+				warnings = told;
+			}
+		}
+		if (ttl != null) {
+			this.jdbc.sql("UPDATE reservations SET expires_at = :expiresAt, updated_at = :now WHERE id = :id")
+				.param("id", reservationId)
+				.param("expiresAt", Timestamp.from(now.plus(ttl)))
+				.param("now", Timestamp.from(now))
+				.update();
+		}
+		Budget leaf = this.budgets.get(reservation.budgetId());
+		return new ExtendOutcome.Extended(new Settlement(this.reservations.get(reservationId), leaf.available(),
+				leaf.unit(), warnings));
+	}
+
+	/** The hold a resize asks for: the same price and input with other output tokens, or another amount. */
+	private static Ask.Option resized(Reservation reservation, @Nullable Long maxOutputTokens,
+			@Nullable BigDecimal amount) {
+		TokenPrice price = reservation.price();
+		Long input = reservation.inputTokens();
+		if (maxOutputTokens != null) {
+			if (price == null || input == null) {
+				throw new InvalidRequestException("maxOutputTokens",
+						"only a hold priced by model has output tokens; give amount to resize a hold by amount");
+			}
+			Ask.Option option = Ask.Option.priced(price, input, maxOutputTokens);
+			if (option.amount().signum() <= 0) {
+				throw new InvalidRequestException("maxOutputTokens", "the estimate must be more than zero");
+			}
+			return option;
+		}
+		if (price != null) {
+			throw new InvalidRequestException("amount", "a hold priced by model is resized by maxOutputTokens");
+		}
+		return Ask.Option.amount(LedgerWrites.stored(Objects.requireNonNull(amount, "amount or maxOutputTokens")));
 	}
 
 	/**

@@ -18,12 +18,21 @@ import java.util.regex.Pattern;
  * No other guessing: a name that matches none of these is unknown, so a new model is never silently charged at
  * some other model's price.
  */
-final class ModelNames {
+public final class ModelNames {
 
 	private static final Pattern RELEASE_SUFFIX = Pattern
 		.compile("(?:[-@](?:\\d{4}-\\d{2}-\\d{2}|\\d{8})|-latest)(?:-v\\d+(?::\\d+)?)?$");
 
 	private ModelNames() {
+	}
+
+	/**
+	 * Whether an allowed-models entry admits {@code model}: it is one of the names the catalog would look
+	 * {@code model} up by. So {@code gpt-4o} admits {@code gpt-4o-2024-08-06} and {@code openai/gpt-4o}, while a
+	 * dated entry admits that snapshot only, and an entry never admits a model it is merely a prefix of.
+	 */
+	public static boolean allows(String allowed, String model) {
+		return candidates(model).contains(allowed);
 	}
 
 	/** The catalog names to look up for {@code model}, most specific first, without repeats. */

@@ -8,21 +8,26 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.budgetledger.pricing.ModelNames;
 import dev.budgetledger.pricing.TokenPrice;
 
 /**
  * The decision rules, as a pure function of the chain's budgets (root first, periods already rolled) and the ask.
  * No I/O, so every rule is unit-tested directly; {@link dev.budgetledger.ledger.Ledger} locks, calls this, and writes what it decided.
  * <p>
- * Checks, in order: a frozen budget anywhere in the chain; per-call caps; concurrent holds; calls per period;
+ * Checks, in order: a frozen budget anywhere in the chain; models no {@code allowedModels} list of the chain admits
+ * (those options are dropped: a requested model not allowed falls to its first allowed fallback, a downgrade, and
+ * with none allowed the reserve is denied); per-call caps; concurrent holds; calls per period;
  * then room on every HARD budget. Options are tried in order: the requested one, then its fallbacks (fallbacks
  * first when the requested one would cross a budget's {@code downgradeAt}); then, if the ask allows it, each
- * with as many output tokens as fit, down to {@code minOutputTokens}.
+ * with as many output tokens as fit, down to {@code minOutputTokens}. Each option holds at most the chain's
+ * {@code maxHoldOutputTokens} output tokens (a capped allow when that is fewer than asked).
  */
 public final class Decider {
 
@@ -53,30 +58,136 @@ public final class Decider {
 				return deny(DenyReason.BUDGET_FROZEN, level, requested);
 			}
 		}
-		Optional<Deny> denial = check(chain, requested);
+		List<Ask.Option> order = new ArrayList<>();
+		for (Ask.Option option : ask.options()) {
+			if (disallowing(chain, option) == null) {
+				order.add(option);
+			}
+		}
+		if (order.isEmpty()) {
+			return deny(DenyReason.MODEL_NOT_ALLOWED, Objects.requireNonNull(disallowing(chain, requested)), requested);
+		}
+		// A requested model no list allows is replaced by the first allowed fallback, as a downgrade.
+		Ask.Option first = order.get(0);
+		Long holdCap = holdCap(chain, ask.minOutputTokens());
+		Optional<Deny> denial = check(chain, atMost(first, holdCap));
 		if (denial.isPresent() && (denial.get().reason() == DenyReason.CONCURRENCY_LIMIT
 				|| denial.get().reason() == DenyReason.CALL_LIMIT)) {
 			return denial.get();
 		}
-		List<Ask.Option> order = new ArrayList<>(ask.options());
-		if (order.size() > 1 && crossesDowngrade(chain, requested)) {
+		if (order.size() > 1 && first == requested && crossesDowngrade(chain, atMost(requested, holdCap))) {
 			order.remove(0);
 			order.add(requested);
 		}
 		for (Ask.Option option : order) {
-			if (check(chain, option).isEmpty()) {
-				return allow(chain, option, option != requested, false);
+			Ask.Option held = atMost(option, holdCap);
+			if (check(chain, held).isEmpty()) {
+				return allow(chain, held, option != requested, held != option);
 			}
 		}
 		if (ask.minOutputTokens() != null) {
 			for (Ask.Option option : order) {
-				Ask.Option capped = capped(chain, option, ask.minOutputTokens());
+				Ask.Option capped = capped(chain, atMost(option, holdCap), ask.minOutputTokens());
 				if (capped != null && check(chain, capped).isEmpty()) {
 					return allow(chain, capped, option != requested, true);
 				}
 			}
 		}
 		return denial.orElseThrow();
+	}
+
+	/**
+	 * Whether a held reservation may change from {@code before} to {@code after} (same price, other output tokens or
+	 * amount), on a chain locked and rolled like a reserve's. A change that holds no more on any level (a shrink) is
+	 * always allowed. A growth is decided like a reserve of the difference: a frozen budget, a model no list allows
+	 * any longer, a per-call cap the new hold exceeds, or a HARD budget with less available than the difference
+	 * deny it; it is neither a new call nor a new hold, so the call and concurrency caps do not apply, and nor does
+	 * {@code maxHoldOutputTokens}, which bounds what a reservation holds when it is made, not what it may grow to.
+	 */
+	public static Decision resize(List<Budget> chain, Ask.Option before, Ask.Option after) {
+		boolean grows = false;
+		for (Budget level : chain) {
+			grows |= hold(level, after).compareTo(hold(level, before)) > 0;
+		}
+		if (!grows) {
+			return new Allow(after, false, false, List.of());
+		}
+		for (Budget level : chain) {
+			if (level.frozen()) {
+				return growthDenied(DenyReason.BUDGET_FROZEN, level, before, after);
+			}
+		}
+		Budget refusing = disallowing(chain, after);
+		if (refusing != null) {
+			return growthDenied(DenyReason.MODEL_NOT_ALLOWED, refusing, before, after);
+		}
+		Optional<Deny> perCall = check(chain, after).filter(deny -> deny.reason() == DenyReason.PER_CALL_LIMIT);
+		if (perCall.isPresent()) {
+			return perCall.get();
+		}
+		for (Budget level : chain) {
+			BigDecimal growth = hold(level, after).subtract(hold(level, before));
+			if (level.policy().mode() == Mode.HARD && growth.signum() > 0 && level.available().compareTo(growth) < 0) {
+				return growthDenied(DenyReason.INSUFFICIENT_FUNDS, level, before, after);
+			}
+		}
+		List<String> warnings = new ArrayList<>();
+		for (Budget level : chain) {
+			BigDecimal growth = hold(level, after).subtract(hold(level, before));
+			if (level.policy().mode() == Mode.SOFT && growth.signum() > 0 && level.available().compareTo(growth) < 0
+					&& !warnings.contains("OVER_LIMIT")) {
+				warnings.add("OVER_LIMIT");
+			}
+		}
+		return new Allow(after, false, false, warnings);
+	}
+
+	/** A denied growth: what was asked is the difference on the limiting budget, in its unit. */
+	private static Deny growthDenied(DenyReason reason, Budget level, Ask.Option before, Ask.Option after) {
+		return new Deny(reason, level.id(), level.unit(), hold(level, after).subtract(hold(level, before)).max(
+				BigDecimal.ZERO), level.available());
+	}
+
+	/**
+	 * The fewest {@code maxHoldOutputTokens} of the chain, raised to the ask's {@code minOutputTokens} (a hold never
+	 * goes below what the caller said it cannot do without), or null when no budget of the chain sets one.
+	 */
+	private static @Nullable Long holdCap(List<Budget> chain, @Nullable Long minOutputTokens) {
+		Long cap = null;
+		for (Budget level : chain) {
+			Long max = level.policy().maxHoldOutputTokens();
+			if (max != null && (cap == null || max < cap)) {
+				cap = max;
+			}
+		}
+		return (cap != null && minOutputTokens != null) ? Long.valueOf(Math.max(cap, minOutputTokens)) : cap;
+	}
+
+	/** The option holding at most {@code cap} output tokens; the option itself when it holds no more. */
+	private static Ask.Option atMost(Ask.Option option, @Nullable Long cap) {
+		TokenPrice price = option.price();
+		Long input = option.inputTokens();
+		Long max = option.maxOutputTokens();
+		if (cap == null || price == null || input == null || max == null || max <= cap) {
+			return option;
+		}
+		return Ask.Option.priced(price, input, cap);
+	}
+
+	/**
+	 * The root-most budget of the chain whose {@code allowedModels} does not admit the option's model, or null if
+	 * every list admits it. An option without a model (a reserve by amount) is admitted by no list.
+	 */
+	private static @Nullable Budget disallowing(List<Budget> chain, Ask.Option option) {
+		String model = option.model();
+		for (Budget level : chain) {
+			List<String> allowed = level.policy().allowedModels();
+			if (allowed != null
+					&& (model == null || allowed.stream().noneMatch(name -> ModelNames.allows(name, model)))) {
+				return level;
+			}
+		}
+		return null;
 	}
 
 	/** Money budgets must count the ask's currency; token budgets need token counts. */

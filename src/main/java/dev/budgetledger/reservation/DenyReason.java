@@ -5,6 +5,11 @@ public enum DenyReason {
 
 	/** The budget or one of its ancestors is frozen. */
 	BUDGET_FROZEN,
+	/**
+	 * The budget or one of its ancestors has {@code allowedModels} and neither the model asked for nor any of its
+	 * fallbacks is on every such list (a reserve by amount names no model, so no list admits it).
+	 */
+	MODEL_NOT_ALLOWED,
 	/** The call asks for more than {@code maxAmountPerCall} or {@code maxTokensPerCall}. */
 	PER_CALL_LIMIT,
 	/** {@code maxConcurrentHolds} reservations are already held. */

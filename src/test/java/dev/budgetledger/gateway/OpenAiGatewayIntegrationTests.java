@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -181,6 +182,49 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 		assertThat(hold.text("requestedModel")).isEqualTo("gpt-4o");
 		// 100 x 0.15 + 20 x 0.60, per million
 		assertReconciled(budget, "0.000027", "0");
+	}
+
+	@Test
+	void aModelTheBudgetDoesNotAllowNeverReachesTheProviderUnlessAnAllowedFallbackIsGiven() {
+		UUID team = createBudget(Map.of("limit", "10.00", "allowedModels", List.of("gpt-4o-mini")));
+		UUID agent = createBudget(Map.of("limit", "10.00", "parentId", team));
+		String key = clientKey(agent);
+
+		assertThatThrownBy(() -> client(key, null).chat().completions().create(chat("gpt-4o").build()))
+			.isInstanceOfSatisfying(UnexpectedStatusCodeException.class, error -> {
+				assertThat(error.statusCode()).isEqualTo(402);
+				assertThat(error.code()).hasValue("model_not_allowed");
+				assertThat(error.getMessage()).contains("MODEL_NOT_ALLOWED").contains("does not allow");
+				assertThat(error.headers().values("X-Budget-Reason")).containsExactly("MODEL_NOT_ALLOWED");
+			});
+		assertThat(openai.received).isEmpty();
+
+		HttpResponseFor<ChatCompletion> response = client(key, null, "X-Budget-Fallback-Models",
+				"gpt-4o-mini-2024-07-18")
+			.chat()
+			.completions()
+			.withRawResponse()
+			.create(chat("gpt-4o").maxCompletionTokens(1000).build());
+
+		assertThat(openai.last().body().path("model").asString()).isEqualTo("gpt-4o-mini-2024-07-18");
+		assertThat(response.headers().values("X-Budget-Decision")).containsExactly("DOWNGRADED");
+		assertLedgerReconciled();
+	}
+
+	@Test
+	void aBudgetsHoldCapIsTheOutputLimitTheProviderIsAskedFor() {
+		UUID budget = createBudget(Map.of("limit", "10.00", "maxHoldOutputTokens", 500));
+
+		HttpResponseFor<ChatCompletion> response = client(clientKey(budget), null).chat()
+			.completions()
+			.withRawResponse()
+			.create(chat("gpt-4o").maxCompletionTokens(4000).build());
+
+		assertThat(response.headers().values("X-Budget-Decision")).containsExactly("CAPPED");
+		assertThat(openai.last().body().path("max_completion_tokens").asLong()).isEqualTo(500);
+		assertThat(hold(response.headers().values("X-Budget-Hold-Id").get(0)).json().get("maxOutputTokens").asLong())
+			.isEqualTo(500);
+		assertLedgerReconciled();
 	}
 
 	@Test

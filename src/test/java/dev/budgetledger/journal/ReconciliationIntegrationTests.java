@@ -295,6 +295,57 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		});
 	}
 
+	@Test
+	void aResizeTheReservationDoesNotRecordBreaksReservationStateAndHolds() {
+		UUID budget = createBudget("10");
+		UUID reservation = reserveAllowed(budget, "2");
+
+		// The hold grew by 1 on the budget and in the journal, but the reservation still says it holds 2.
+		List<Discrepancy> found = corrupted(jdbc -> {
+			jdbc.update("""
+					INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, reserved_delta,
+					    created_at)
+					VALUES (?, ?, ?, 'RESIZE', 3, 1, now())""", budget, budget, reservation);
+			jdbc.update("UPDATE budgets SET reserved = reserved + 1 WHERE id = ?", budget);
+		});
+
+		assertThat(found).anySatisfy(d -> {
+			assertThat(d.invariant()).isEqualTo(Invariant.RESERVATION_STATE);
+			assertThat(d.reservationId()).isEqualTo(reservation);
+			assertThat(d.problem()).matches("HELD with 1 RESERVE, 1 RESIZE, 0 SETTLE, 0 RELEASE, 0 EXPIRE "
+					+ "\\(reserved 3\\.0*\\), but exactly one RESERVE of 2\\.0* with its RESIZEs is expected");
+		});
+		assertThat(found).anySatisfy(d -> {
+			assertThat(d.invariant()).isEqualTo(Invariant.HOLDS);
+			assertThat(d.budgetId()).isEqualTo(budget);
+		});
+	}
+
+	@Test
+	void aGrowthSlippedPastAHardLimitIsFoundThoughEveryBalanceAgrees() {
+		UUID root = createBudget("10");
+		UUID leaf = createBudget(Map.of("limit", "100", "parentId", root));
+		UUID reservation = reserveAllowed(leaf, "6");
+
+		// The hold grown from 6 to 12, written completely and consistently, but without the decision.
+		List<Discrepancy> found = corrupted(jdbc -> {
+			jdbc.update("UPDATE reservations SET amount = 12 WHERE id = ?", reservation);
+			for (UUID level : List.of(root, leaf)) {
+				jdbc.update("""
+						INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, reserved_delta,
+						    created_at)
+						VALUES (?, ?, ?, 'RESIZE', 12, 6, now())""", level, root, reservation);
+				jdbc.update("UPDATE budgets SET reserved = reserved + 6 WHERE id = ?", level);
+			}
+		});
+
+		assertThat(found).singleElement().satisfies(d -> {
+			assertThat(d.invariant()).isEqualTo(Invariant.HARD_LIMIT);
+			assertThat(d.budgetId()).isEqualTo(root);
+			assertThat(d.problem()).matches("RESIZE #\\d+ took spent \\+ reserved to 12\\.0* on a HARD limit of 10\\.0*");
+		});
+	}
+
 	private Api.Response reserveWithKey(UUID budget, String key) {
 		return reserveWithKey(this.api, budget, key);
 	}

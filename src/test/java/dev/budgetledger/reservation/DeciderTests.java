@@ -5,6 +5,7 @@ import dev.budgetledger.budget.BudgetPeriod;
 import dev.budgetledger.budget.BudgetPolicy;
 import dev.budgetledger.budget.CurrencyMismatchException;
 import dev.budgetledger.budget.Mode;
+import dev.budgetledger.budget.OverrunPolicy;
 import dev.budgetledger.budget.Period;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -107,6 +108,174 @@ class DeciderTests {
 		assertThat(Decider.thresholdWarning(new BigDecimal("0.95"))).isEqualTo("THRESHOLD_95");
 		assertThat(Decider.thresholdWarning(BigDecimal.ONE)).isEqualTo("THRESHOLD_100");
 		assertThat(Decider.thresholdWarning(new BigDecimal("0.333"))).isEqualTo("THRESHOLD_33.3");
+	}
+
+
+	private static BudgetPolicy allowing(String... models) {
+		return new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, null, null, null,
+				OverrunPolicy.DEFAULT, List.of(models), null);
+	}
+
+	private static Ask.Option on(String model) {
+		return Ask.Option.priced(new TokenPrice(model, "USD", BigDecimal.ONE, BigDecimal.TEN), 1000, 1000);
+	}
+
+	@Test
+	void aModelNoListAllowsIsDeniedByTheRootMostListThatRefusesIt() {
+		Budget root = budget("USD", "10", "0", "0", allowing("gpt-4o-mini"), BigDecimal.ZERO, false);
+		Budget leaf = budget("USD", "10", "0", "0", allowing("gpt-4o"), BigDecimal.ZERO, false);
+
+		Decider.Deny deny = (Decider.Deny) Decider.decide(List.of(root, leaf),
+				new Ask("USD", List.of(on("gpt-4o")), null));
+
+		assertThat(deny.reason()).isEqualTo(DenyReason.MODEL_NOT_ALLOWED);
+		assertThat(deny.limitingBudgetId()).isEqualTo(root.id());
+	}
+
+	@Test
+	void aModelIsAllowedOnlyWhenEveryListOfTheChainAllowsIt() {
+		Budget root = budget("USD", "10", "0", "0", allowing("gpt-4o", "gpt-4o-mini"), BigDecimal.ZERO, false);
+		Budget middle = usd("10", "0");
+		Budget leaf = budget("USD", "10", "0", "0", allowing("gpt-4o-mini"), BigDecimal.ZERO, false);
+
+		Decider.Decision mini = Decider.decide(List.of(root, middle, leaf),
+				new Ask("USD", List.of(on("gpt-4o-mini")), null));
+		Decider.Decision big = Decider.decide(List.of(root, middle, leaf), new Ask("USD", List.of(on("gpt-4o")), null));
+
+		assertThat(mini).isInstanceOf(Decider.Allow.class);
+		assertThat(((Decider.Deny) big).limitingBudgetId()).isEqualTo(leaf.id());
+	}
+
+	@Test
+	void aModelNotAllowedFallsToTheFirstAllowedFallbackAsADowngrade() {
+		Budget leaf = budget("USD", "10", "0", "0", allowing("gpt-4o-mini"), BigDecimal.ZERO, false);
+		Ask ask = new Ask("USD", List.of(on("gpt-4o"), on("claude-haiku-4-5"), on("gpt-4o-mini")), null);
+
+		Decider.Allow allow = (Decider.Allow) Decider.decide(List.of(leaf), ask);
+
+		assertThat(allow.chosen().model()).isEqualTo("gpt-4o-mini");
+		assertThat(allow.downgraded()).isTrue();
+		assertThat(allow.capped()).isFalse();
+	}
+
+	@Test
+	void anAllowedFallbackThatDoesNotFitIsDeniedForFundsNotForTheModel() {
+		Budget leaf = budget("USD", "0.001", "0", "0", allowing("gpt-4o-mini"), BigDecimal.ZERO, false);
+
+		Decider.Deny deny = (Decider.Deny) Decider.decide(List.of(leaf),
+				new Ask("USD", List.of(on("gpt-4o"), on("gpt-4o-mini")), null));
+
+		assertThat(deny.reason()).isEqualTo(DenyReason.INSUFFICIENT_FUNDS);
+		assertThat(deny.requested()).isEqualByComparingTo("0.011");
+	}
+
+	@Test
+	void datedAndPrefixedNamesOfAnAllowedFamilyAreAllowedButNotTheOtherWayRound() {
+		Budget family = budget("USD", "10", "0", "0", allowing("claude-sonnet-4-5"), BigDecimal.ZERO, false);
+		Budget snapshot = budget("USD", "10", "0", "0", allowing("gpt-4o-2024-08-06"), BigDecimal.ZERO, false);
+
+		assertThat(Decider.decide(List.of(family), new Ask("USD", List.of(on("claude-sonnet-4-5-20250929")), null)))
+			.isInstanceOf(Decider.Allow.class);
+		assertThat(Decider.decide(List.of(family),
+				new Ask("USD", List.of(on("openrouter/anthropic/claude-sonnet-4-5")), null)))
+			.isInstanceOf(Decider.Allow.class);
+		assertThat(Decider.decide(List.of(family), new Ask("USD", List.of(on("claude-sonnet-4-5-mini")), null)))
+			.isInstanceOf(Decider.Deny.class);
+		assertThat(Decider.decide(List.of(snapshot), new Ask("USD", List.of(on("gpt-4o-2024-08-06")), null)))
+			.isInstanceOf(Decider.Allow.class);
+		assertThat(Decider.decide(List.of(snapshot), new Ask("USD", List.of(on("gpt-4o")), null)))
+			.isInstanceOf(Decider.Deny.class);
+	}
+
+	@Test
+	void aReserveByAmountNamesNoModelSoAListRefusesIt() {
+		Budget leaf = budget("USD", "10", "0", "0", allowing("gpt-4o"), BigDecimal.ZERO, false);
+
+		Decider.Deny deny = (Decider.Deny) Decider.decide(List.of(leaf), amount("1"));
+
+		assertThat(deny.reason()).isEqualTo(DenyReason.MODEL_NOT_ALLOWED);
+	}
+
+	@Test
+	void aFrozenBudgetIsNamedBeforeAModelItDoesNotAllow() {
+		Budget leaf = budget("USD", "10", "0", "0", allowing("gpt-4o-mini"), BigDecimal.ZERO, true);
+
+		Decider.Deny deny = (Decider.Deny) Decider.decide(List.of(leaf), new Ask("USD", List.of(on("gpt-4o")), null));
+
+		assertThat(deny.reason()).isEqualTo(DenyReason.BUDGET_FROZEN);
+	}
+
+
+	private static BudgetPolicy holdingAtMost(long outputTokens) {
+		return new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, null, null, null,
+				OverrunPolicy.DEFAULT, null, outputTokens);
+	}
+
+	private static final TokenPrice OPUS = new TokenPrice("opus", "USD", new BigDecimal("15"), new BigDecimal("75"));
+
+	@Test
+	void aHoldCapHoldsAWorstCaseEstimateAtTheCapAsACappedAllow() {
+		Budget root = budget("USD", "25", "0", "0", holdingAtMost(8000), BigDecimal.ZERO, false);
+		Budget leaf = budget("USD", "25", "0", "0", holdingAtMost(4000), BigDecimal.ZERO, false);
+
+		Decider.Allow allow = (Decider.Allow) Decider.decide(List.of(root, leaf),
+				new Ask("USD", List.of(Ask.Option.priced(OPUS, 125000, 32000)), null));
+
+		assertThat(allow.chosen().maxOutputTokens()).isEqualTo(4000);
+		assertThat(allow.chosen().amount()).isEqualByComparingTo("2.175");
+		assertThat(allow.capped()).isTrue();
+		assertThat(allow.downgraded()).isFalse();
+	}
+
+	@Test
+	void aHoldCapNeverHoldsFewerThanTheCallersMinimumNorMoreThanItAsked() {
+		Budget leaf = budget("USD", "25", "0", "0", holdingAtMost(4000), BigDecimal.ZERO, false);
+
+		Decider.Allow minimum = (Decider.Allow) Decider.decide(List.of(leaf),
+				new Ask("USD", List.of(Ask.Option.priced(OPUS, 1000, 32000)), 6000L));
+		Decider.Allow small = (Decider.Allow) Decider.decide(List.of(leaf),
+				new Ask("USD", List.of(Ask.Option.priced(OPUS, 1000, 3000)), null));
+
+		assertThat(minimum.chosen().maxOutputTokens()).isEqualTo(6000);
+		assertThat(small.chosen().maxOutputTokens()).isEqualTo(3000);
+		assertThat(small.capped()).isFalse();
+	}
+
+	@Test
+	void aGrowthIsDecidedOnTheDifferenceAndAShrinkAlwaysFits() {
+		Budget leaf = budget("USD", "1", "0.9", "0.011", hard(), BigDecimal.ZERO, false);
+		TokenPrice price = new TokenPrice("m", "USD", BigDecimal.ONE, BigDecimal.TEN);
+		Ask.Option held = Ask.Option.priced(price, 1000, 1000);
+
+		Decider.Decision fits = Decider.resize(List.of(leaf), held, Ask.Option.priced(price, 1000, 9900));
+		Decider.Decision tooMuch = Decider.resize(List.of(leaf), held, Ask.Option.priced(price, 1000, 9901));
+		Budget frozen = budget("USD", "1", "1", "0.011", hard(), BigDecimal.ZERO, true);
+		Decider.Decision shrink = Decider.resize(List.of(frozen), held, Ask.Option.priced(price, 1000, 10));
+
+		assertThat(fits).isInstanceOf(Decider.Allow.class);
+		Decider.Deny deny = (Decider.Deny) tooMuch;
+		assertThat(deny.reason()).isEqualTo(DenyReason.INSUFFICIENT_FUNDS);
+		assertThat(deny.requested()).isEqualByComparingTo("0.08901");
+		assertThat(deny.available()).isEqualByComparingTo("0.089");
+		assertThat(((Decider.Allow) shrink).chosen().maxOutputTokens()).isEqualTo(10);
+	}
+
+	@Test
+	void aGrowthPastAPerCallCapOrOnAFrozenBudgetIsDeniedButNotByTheCallCaps() {
+		BudgetPolicy capped = new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, 5000L, 1L, 1);
+		UUID id = UUID.randomUUID();
+		Budget busy = new Budget(id, "b", null, id, 0, List.of(id), "USD", BigDecimal.TEN, BigDecimal.ZERO,
+				new BigDecimal("0.011"), 1, 1, 0, "ACTIVE", null, null,
+				new BudgetPeriod(Period.NONE, ZoneOffset.UTC, null, false, null, BigDecimal.ZERO), capped, Map.of(),
+				NOW, NOW);
+		TokenPrice price = new TokenPrice("m", "USD", BigDecimal.ONE, BigDecimal.TEN);
+		Ask.Option held = Ask.Option.priced(price, 1000, 1000);
+
+		Decider.Decision within = Decider.resize(List.of(busy), held, Ask.Option.priced(price, 1000, 4000));
+		Decider.Decision over = Decider.resize(List.of(busy), held, Ask.Option.priced(price, 1000, 4001));
+
+		assertThat(within).isInstanceOf(Decider.Allow.class);
+		assertThat(((Decider.Deny) over).reason()).isEqualTo(DenyReason.PER_CALL_LIMIT);
 	}
 
 }

@@ -30,6 +30,7 @@ import dev.budgetledger.errors.DatabaseFailures;
 import dev.budgetledger.gateway.GatewayLedger;
 import dev.budgetledger.gateway.GatewayMetrics;
 import dev.budgetledger.gateway.GatewaySettings;
+import dev.budgetledger.reservation.DenyReason;
 import dev.budgetledger.reservation.Reservation;
 import dev.budgetledger.reservation.ReserveOutcome;
 import dev.budgetledger.reservation.Settlement;
@@ -526,10 +527,13 @@ class Relay {
 		void deny(String model, ReserveOutcome.Denied denied) throws IOException {
 			boolean tokens = "TOKENS".equals(denied.unit());
 			String available = Amounts.format(denied.available(), tokens);
-			String message = "budget-ledger denied this call (" + denied.reason().name() + "): budget "
-					+ denied.limitingBudgetId() + " has " + available + " " + denied.unit()
-					+ " left, and this call may cost up to " + Amounts.format(denied.requested(), tokens) + " "
-					+ denied.unit() + ". The call was not made.";
+			String message = (denied.reason() == DenyReason.MODEL_NOT_ALLOWED)
+					? "budget-ledger denied this call (MODEL_NOT_ALLOWED): budget " + denied.limitingBudgetId()
+							+ " does not allow " + model + ". The call was not made."
+					: "budget-ledger denied this call (" + denied.reason().name() + "): budget "
+							+ denied.limitingBudgetId() + " has " + available + " " + denied.unit()
+							+ " left, and this call may cost up to " + Amounts.format(denied.requested(), tokens) + " "
+							+ denied.unit() + ". The call was not made.";
 			this.response.setHeader("X-Budget-Decision", "DENY");
 			this.response.setHeader("X-Budget-Reason", denied.reason().name());
 			this.response.setHeader("X-Budget-Remaining", available);

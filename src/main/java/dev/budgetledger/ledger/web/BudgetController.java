@@ -134,7 +134,8 @@ class BudgetController {
 						(request.maxOverrunRatio() != null) ? request.maxOverrunRatio()
 								: OverrunPolicy.DEFAULT.maxRatio(),
 						request.maxOverrun(), (request.overrunAction() != null) ? request.overrunAction()
-								: OverrunPolicy.DEFAULT.action()));
+								: OverrunPolicy.DEFAULT.action()),
+				request.allowedModels(), request.maxHoldOutputTokens());
 		return new NewBudget(request.name(), request.parentId(), unit, request.limit(),
 				(request.period() != null) ? request.period() : Period.NONE, zone, Boolean.TRUE.equals(request.rollover()),
 				request.rolloverCap(), policy, this.requests.metadata(request.metadata()));
@@ -180,7 +181,8 @@ class BudgetController {
 		return new BudgetChanges(read.present(), request.name(), request.limit(), metadata, request.mode(),
 				request.thresholds(), request.downgradeAt(), request.maxAmountPerCall(), request.maxTokensPerCall(),
 				request.maxCallsPerPeriod(), request.maxConcurrentHolds(), request.rollover(), request.rolloverCap(),
-				request.maxOverrunRatio(), request.maxOverrun(), request.overrunAction());
+				request.maxOverrunRatio(), request.maxOverrun(), request.overrunAction(), request.allowedModels(),
+				request.maxHoldOutputTokens());
 	}
 
 	/** The kill switch: every new reservation on this budget or below it is denied from now on. */
@@ -258,6 +260,9 @@ class BudgetController {
 			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds,
 			@Nullable @DecimalMin("0") @DecimalMax("1000000") @Digits(integer = 7, fraction = 4) BigDecimal maxOverrunRatio,
 			@Nullable @Amount BigDecimal maxOverrun, @Nullable OverrunAction overrunAction,
+			@Nullable @Size(min = 1, max = 100) List<@NotNull @Pattern(
+					regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
+			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS) Long maxHoldOutputTokens,
 			@Nullable Map<String, Object> metadata) {
 	}
 
@@ -275,6 +280,9 @@ class BudgetController {
 			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds,
 			@Nullable @DecimalMin("0") @DecimalMax("1000000") @Digits(integer = 7, fraction = 4) BigDecimal maxOverrunRatio,
 			@Nullable @Amount BigDecimal maxOverrun, @Nullable OverrunAction overrunAction,
+			@Nullable @Size(min = 1, max = 100) List<@NotNull @Pattern(
+					regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
+			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS) Long maxHoldOutputTokens,
 			@Nullable Map<String, Object> metadata) {
 	}
 

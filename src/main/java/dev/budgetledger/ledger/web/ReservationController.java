@@ -28,6 +28,7 @@ import dev.budgetledger.idempotency.IdempotentExecutor;
 import dev.budgetledger.idempotency.StoredResponse;
 import dev.budgetledger.reservation.BudgetScope;
 import dev.budgetledger.reservation.Ask;
+import dev.budgetledger.reservation.ExtendOutcome;
 import dev.budgetledger.budget.Budgets;
 import dev.budgetledger.ledger.Ledger;
 import dev.budgetledger.reservation.Reservation;
@@ -195,10 +196,21 @@ class ReservationController {
 	ResponseEntity<String> extend(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@PathVariable UUID id, @Valid @RequestBody ExtendRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
-		var ttl = this.requests.ttl("ttlSeconds", request.ttlSeconds());
+		if (request.ttlSeconds() == null && request.maxOutputTokens() == null && request.amount() == null) {
+			throw new InvalidRequestException("ttlSeconds", "give ttlSeconds, maxOutputTokens or amount");
+		}
+		if (request.maxOutputTokens() != null && request.amount() != null) {
+			throw new InvalidRequestException("amount", "give maxOutputTokens or amount, not both");
+		}
+		var ttl = (request.ttlSeconds() != null) ? this.requests.ttl("ttlSeconds", request.ttlSeconds()) : null;
 		return this.idempotency.execute(caller.sender(), key, "POST", http.getRequestURI(), request, () -> {
 			this.scope.requireReservation(caller.scope(), id);
-			return ok(this.ledger.extend(id, ttl));
+			ExtendOutcome outcome = this.ledger.extend(id, ttl, request.maxOutputTokens(), request.amount(),
+					caller.scope());
+			if (outcome instanceof ExtendOutcome.Denied denied) {
+				return StoredResponse.of(402, denial(denied.denial()));
+			}
+			return ok(((ExtendOutcome.Extended) outcome).settlement());
 		});
 	}
 
@@ -303,6 +315,7 @@ class ReservationController {
 		String limiting = above ? "An ancestor of budget " + denied.budgetId() : "Budget " + denied.limitingBudgetId();
 		body.put("detail", switch (denied.reason()) {
 			case BUDGET_FROZEN -> limiting + " is frozen";
+			case MODEL_NOT_ALLOWED -> limiting + " does not allow this model (allowedModels), nor any of its fallbacks";
 			case PER_CALL_LIMIT -> "The call asks for more than " + (above ? "an ancestor of budget " + denied.budgetId()
 					: "budget " + denied.limitingBudgetId()) + " allows per call";
 			case CONCURRENCY_LIMIT -> limiting + " has as many holds as it allows at once";
@@ -348,7 +361,13 @@ class ReservationController {
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long reasoningTokens, @Nullable Boolean allowOverrun) {
 	}
 
-	record ExtendRequest(@NotNull Integer ttlSeconds) {
+	/**
+	 * @param maxOutputTokens the output tokens a hold priced by model holds from now on (more: a growth, decided
+	 * like a reserve of the difference; fewer: a shrink, which gives the difference back)
+	 * @param amount the same for a hold by amount
+	 */
+	record ExtendRequest(@Nullable Integer ttlSeconds, @Nullable @Min(0) @Max(MAX_TOKENS) Long maxOutputTokens,
+			@Nullable @Amount @DecimalMin(value = "0", inclusive = false) BigDecimal amount) {
 	}
 
 	/** @param charged what the reservation should cost in all, after the correction; 0 reverses the charge */

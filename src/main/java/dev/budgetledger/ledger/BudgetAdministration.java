@@ -283,6 +283,7 @@ public class BudgetAdministration {
 		return (instant != null) ? Timestamp.from(instant) : null;
 	}
 
+	/** PostgreSQL array literal; ids are UUIDs, so nothing needs quoting. */
 	private static String uuidArray(List<UUID> ids) {
 		return "{" + String.join(",", ids.stream().map(UUID::toString).toList()) + "}";
 	}

@@ -1062,8 +1062,6 @@ public class Ledger {
 		return (value != null) ? value : 0L;
 	}
 
-	/** PostgreSQL array literal; ids are UUIDs, so nothing needs quoting. */
-
 	private void count(String decision, String reason) {
 		this.meters.counter("budget_ledger.reservations", "decision", decision, "reason", reason).increment();
 	}

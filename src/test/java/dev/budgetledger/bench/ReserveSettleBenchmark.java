@@ -58,7 +58,7 @@ class ReserveSettleBenchmark {
 	/** What one run does; every value can be set with {@code -Dbench.<name>}. */
 	record Settings(int clients, int seconds, int warmupSeconds, List<String> scenarios, Path jar, String serverUrl,
 			String username, String password, List<String> serviceJvmArgs, boolean halfLoad, int jitWarmupSeconds,
-			String httpClient, String serviceJava, double pacedRate, int rounds) {
+			String httpClient, String serviceJava, double pacedRate, int rounds, boolean leanest) {
 
 		static Settings fromSystemProperties() {
 			return new Settings(Integer.getInteger("bench.clients", 16), Integer.getInteger("bench.seconds", 10),
@@ -71,7 +71,8 @@ class ReserveSettleBenchmark {
 					Boolean.parseBoolean(property("bench.halfLoad", "true")),
 					Integer.getInteger("bench.jitWarmupSeconds", 120), httpClient(property("bench.httpClient", "plain")),
 					property("bench.serviceJava", Path.of(System.getProperty("java.home"), "bin", "java").toString()),
-					Double.parseDouble(property("bench.pacedRate", "0")), Integer.getInteger("bench.rounds", 5));
+					Double.parseDouble(property("bench.pacedRate", "0")), Integer.getInteger("bench.rounds", 5),
+					Boolean.parseBoolean(property("bench.leanest", "true")));
 		}
 
 		private static String httpClient(String name) {
@@ -123,7 +124,9 @@ class ReserveSettleBenchmark {
 				boolean cold = true;
 				for (String scenario : settings.scenarios()) {
 					List<UUID> targets = setUp(scenario, started, pool);
-					LeanCycles.mirror(settings, databaseUrl);
+					if (settings.leanest()) {
+						LeanCycles.mirror(settings, databaseUrl);
+					}
 					if (cold && settings.jitWarmupSeconds() > 0) {
 						warmUp("service", settings, pool, targets, http, started::compilationMillis);
 						warmUp("raw-SQL load generator", settings, pool, targets,
@@ -132,7 +135,8 @@ class ReserveSettleBenchmark {
 						cold = false;
 					}
 					CyclesFactory sql = () -> new SqlCycles(settings, databaseUrl);
-					CyclesFactory lean = () -> new LeanCycles(settings, databaseUrl);
+					// Without the leanest side (bench.leanest=false), two sides alternate, as before it existed.
+					CyclesFactory lean = settings.leanest() ? () -> new LeanCycles(settings, databaseUrl) : null;
 					Row peak = measure(scenario, settings, pool, targets, http, started, sql, lean, 0);
 					rows.add(peak);
 					print(rows);
@@ -284,13 +288,15 @@ class ReserveSettleBenchmark {
 		List<Cycles> viaService = open(settings.clients(), http);
 		try {
 			List<Cycles> raw = open(settings.clients(), sql);
-			List<Cycles> leanest = open(settings.clients(), lean);
+			List<Cycles> leanest = (lean != null) ? open(settings.clients(), lean) : List.of();
 			try {
 				long warmup = TimeUnit.SECONDS.toMillis(settings.warmupSeconds());
 				if (warmup > 0) {
 					drive(viaService, warmup, pool, targets, rate, false, service);
 					drive(raw, warmup, pool, targets, rate, false, null);
-					drive(leanest, warmup, pool, targets, rate, false, null);
+					if (!leanest.isEmpty()) {
+						drive(leanest, warmup, pool, targets, rate, false, null);
+					}
 				}
 				List<Slice> serviceSlices = new ArrayList<>();
 				List<Slice> rawSlices = new ArrayList<>();
@@ -299,10 +305,12 @@ class ReserveSettleBenchmark {
 				for (int round = 0; round < settings.rounds(); round++) {
 					serviceSlices.add(drive(viaService, slice, pool, targets, rate, true, service));
 					rawSlices.add(drive(raw, slice, pool, targets, rate, true, null));
-					leanSlices.add(drive(leanest, slice, pool, targets, rate, true, null));
+					if (!leanest.isEmpty()) {
+						leanSlices.add(drive(leanest, slice, pool, targets, rate, true, null));
+					}
 				}
 				return new Row(scenario, Measured.of(serviceSlices, rate), Measured.of(rawSlices, rate),
-						Measured.of(leanSlices, rate));
+						leanSlices.isEmpty() ? null : Measured.of(leanSlices, rate));
 			}
 			finally {
 				close(leanest);

@@ -14,15 +14,17 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * One writer of ledger state: every statement in the service that inserts, updates or deletes rows of the ledger's
- * tables (balances, holds, periods, charges, threshold crossings and the journal), or calls the batch writer
- * {@code ledger_write}, lives in the package {@code dev.budgetledger.ledger} itself, where {@code Ledger} takes the
- * locks in the one order ({@code Locks}) and journals in the same transaction. Its web controllers and every other
- * feature only read. The one exception is {@code MigrationFixes}, the Flyway callback that repairs old
- * installations' data while migrating, before the service serves.
+ * One writer of ledger state: every statement in the service that inserts, updates or
+ * deletes rows of the ledger's tables (balances, holds, periods, charges, threshold
+ * crossings and the journal), or calls the batch writer {@code ledger_write}, lives in
+ * the package {@code dev.budgetledger.ledger} itself, where {@code Ledger} takes the
+ * locks in the one order ({@code Locks}) and journals in the same transaction. Its web
+ * controllers and every other feature only read. The one exception is
+ * {@code MigrationFixes}, the Flyway callback that repairs old installations' data while
+ * migrating, before the service serves.
  * <p>
- * A source scan, because the writes are SQL text: a new writer anywhere else fails this test with its file and
- * statement named.
+ * A source scan, because the writes are SQL text: a new writer anywhere else fails this
+ * test with its file and statement named.
  */
 class OneWriterTests {
 
@@ -54,7 +56,8 @@ class OneWriterTests {
 			}
 		}
 		assertThat(elsewhere).as("writes of ledger tables outside dev.budgetledger.ledger").isEmpty();
-		// The scan must see the writer's own statements, or it would pass by finding nothing.
+		// The scan must see the writer's own statements, or it would pass by finding
+		// nothing.
 		assertThat(writers).anyMatch(w -> w.contains("INSERT INTO journal_entries"))
 			.anyMatch(w -> w.contains("UPDATE budgets"))
 			.anyMatch(w -> w.contains("ledger_write"));

@@ -23,7 +23,10 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** openapi.yaml is the contract: it must name exactly the endpoints and error codes the service serves. */
+/**
+ * openapi.yaml is the contract: it must name exactly the endpoints and error codes the
+ * service serves.
+ */
 class OpenApiContractTests extends IntegrationTest {
 
 	private static final Set<String> METHODS = Set.of("get", "put", "post", "patch", "delete");
@@ -49,13 +52,15 @@ class OpenApiContractTests extends IntegrationTest {
 			.forEach(method -> documented.add(method.toUpperCase() + " " + path)));
 
 		Set<String> served = new TreeSet<>();
-		this.mappings.getHandlerMethods().keySet().forEach(info -> info.getPatternValues()
-			.stream()
-			.filter(pattern -> pattern.startsWith("/v1/") || pattern.startsWith("/openai/")
-					|| pattern.startsWith("/anthropic/"))
-			.forEach(pattern -> info.getMethodsCondition()
-				.getMethods()
-				.forEach(method -> served.add(method.name() + " " + pattern))));
+		this.mappings.getHandlerMethods()
+			.keySet()
+			.forEach(info -> info.getPatternValues()
+				.stream()
+				.filter(pattern -> pattern.startsWith("/v1/") || pattern.startsWith("/openai/")
+						|| pattern.startsWith("/anthropic/"))
+				.forEach(pattern -> info.getMethodsCondition()
+					.getMethods()
+					.forEach(method -> served.add(method.name() + " " + pattern))));
 
 		assertThat(served).isNotEmpty();
 		assertThat(documented).isEqualTo(served);
@@ -68,8 +73,8 @@ class OpenApiContractTests extends IntegrationTest {
 			.get("schemas");
 		List<String> documented = (List<String>) ((Map<String, Object>) schemas.get("ProblemCode")).get("enum");
 
-		assertThat(documented).containsExactlyInAnyOrderElementsOf(
-				Arrays.stream(ProblemType.values()).map(ProblemType::code).toList());
+		assertThat(documented)
+			.containsExactlyInAnyOrderElementsOf(Arrays.stream(ProblemType.values()).map(ProblemType::code).toList());
 	}
 
 	@Test
@@ -80,8 +85,8 @@ class OpenApiContractTests extends IntegrationTest {
 		Map<String, Map<String, Object>> entry = (Map<String, Map<String, Object>>) ((Map<String, Object>) schemas
 			.get("AuditEntry")).get("properties");
 
-		assertThat((List<String>) entry.get("action").get("enum")).containsExactlyInAnyOrderElementsOf(
-				Arrays.stream(AuditAction.values()).map(AuditAction::name).toList());
+		assertThat((List<String>) entry.get("action").get("enum"))
+			.containsExactlyInAnyOrderElementsOf(Arrays.stream(AuditAction.values()).map(AuditAction::name).toList());
 		assertThat((List<String>) entry.get("targetType").get("enum")).containsExactlyInAnyOrderElementsOf(
 				Arrays.stream(AuditAction.TargetType.values()).map(AuditAction.TargetType::name).toList());
 	}

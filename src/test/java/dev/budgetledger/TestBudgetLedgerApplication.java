@@ -4,7 +4,10 @@ import dev.budgetledger.support.TestDatabase;
 
 import org.springframework.boot.SpringApplication;
 
-/** Runs the service on the test database (a container, or a fresh database on local PostgreSQL). */
+/**
+ * Runs the service on the test database (a container, or a fresh database on local
+ * PostgreSQL).
+ */
 public class TestBudgetLedgerApplication {
 
 	public static void main(String[] args) {

@@ -19,9 +19,10 @@ import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Every DENY of a real reserve, one row each, so usage reports count denied calls exactly (the
- * {@code reservation.denied} event is rate-limited and cannot be counted). Written by {@link dev.budgetledger.ledger.Ledger} in the
- * transaction of the decision: one INSERT, on the deny path only.
+ * Every DENY of a real reserve, one row each, so usage reports count denied calls exactly
+ * (the {@code reservation.denied} event is rate-limited and cannot be counted). Written
+ * by {@link dev.budgetledger.ledger.Ledger} in the transaction of the decision: one
+ * INSERT, on the deny path only.
  */
 @Repository
 public class Denials {
@@ -34,6 +35,7 @@ public class Denials {
 
 	/**
 	 * One denied call.
+	 *
 	 * @param budgetId the budget the reserve was made on
 	 * @param deniedBy the budget of its chain that said no
 	 * @param amount the money the requested option would have held, in {@code currency}
@@ -61,7 +63,10 @@ public class Denials {
 			.update();
 	}
 
-	/** Denials of reserves made in the subtree of {@code budgetId}, newest first, before denial {@code beforeId}. */
+	/**
+	 * Denials of reserves made in the subtree of {@code budgetId}, newest first, before
+	 * denial {@code beforeId}.
+	 */
 	public List<Denial> listSubtree(Budget budget, long beforeId, int limit) {
 		return this.jdbc.sql("""
 				SELECT id, budget_id, denied_by, reason, model, currency, amount, tokens, created_at FROM denials

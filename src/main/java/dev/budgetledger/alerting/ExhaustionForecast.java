@@ -20,7 +20,6 @@ import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
-
 import dev.budgetledger.events.EventType;
 import dev.budgetledger.events.Events;
 
@@ -32,23 +31,29 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * The {@code budget.projected_exhaustion} alert: after a settlement, a budget whose period's burn rate so far
- * ({@code spent / elapsed}) would reach its limit before the period ends is reported, once per budget and period.
+ * The {@code budget.projected_exhaustion} alert: after a settlement, a budget whose
+ * period's burn rate so far ({@code spent / elapsed}) would reach its limit before the
+ * period ends is reported, once per budget and period.
  * <p>
- * Checked on settle, not on reserve: only a settlement moves {@code spent}, and holds are worst-case estimates
- * that are mostly given back, so projecting from them would cry wolf (and the reserve path stays untouched). Pure
- * arithmetic on the chain the ledger already holds locked; the only write is when the alert fires.
+ * Checked on settle, not on reserve: only a settlement moves {@code spent}, and holds are
+ * worst-case estimates that are mostly given back, so projecting from them would cry wolf
+ * (and the reserve path stays untouched). Pure arithmetic on the chain the ledger already
+ * holds locked; the only write is when the alert fires.
  */
 @Component
 public class ExhaustionForecast {
 
 	/**
-	 * No projection before this share of the period has passed: one call in the first minute of a month would
-	 * project almost anything, and the alert is sent only once per period.
+	 * No projection before this share of the period has passed: one call in the first
+	 * minute of a month would project almost anything, and the alert is sent only once
+	 * per period.
 	 */
 	static final BigDecimal MIN_ELAPSED_SHARE = new BigDecimal("0.01");
 
-	/** Most (budget, period) pairs remembered as already reported; beyond it the memory starts afresh. */
+	/**
+	 * Most (budget, period) pairs remembered as already reported; beyond it the memory
+	 * starts afresh.
+	 */
 	private static final int REMEMBERED = 10_000;
 
 	private final JdbcClient jdbc;
@@ -56,8 +61,9 @@ public class ExhaustionForecast {
 	private final Events events;
 
 	/**
-	 * Budgets already reported this period, so a budget on course to run out does not cost every later settlement
-	 * an INSERT that does nothing. Only a shortcut: the table decides, so several instances still report once.
+	 * Budgets already reported this period, so a budget on course to run out does not
+	 * cost every later settlement an INSERT that does nothing. Only a shortcut: the table
+	 * decides, so several instances still report once.
 	 */
 	private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
@@ -66,19 +72,22 @@ public class ExhaustionForecast {
 		this.events = events;
 	}
 
-	/** When spending at this rate would reach the limit, if that falls before the period ends. */
+	/**
+	 * When spending at this rate would reach the limit, if that falls before the period
+	 * ends.
+	 */
 	record Projection(Instant periodStart, Instant periodEnd, Instant projectedAt) {
 	}
 
 	/**
-	 * The projection for a budget that has spent {@code spent} of {@code limit} by {@code now}; empty when the
-	 * budget has no period, has already reached the limit, or is on course to stay within it.
+	 * The projection for a budget that has spent {@code spent} of {@code limit} by
+	 * {@code now}; empty when the budget has no period, has already reached the limit, or
+	 * is on course to stay within it.
 	 */
 	static Optional<Projection> project(BudgetPeriod period, BigDecimal limit, BigDecimal spent, Instant now) {
 		Instant start = period.start();
 		Instant end = period.end();
-		if (start == null || end == null || spent.signum() <= 0 || spent.compareTo(limit) >= 0
-				|| !now.isAfter(start)) {
+		if (start == null || end == null || spent.signum() <= 0 || spent.compareTo(limit) >= 0 || !now.isAfter(start)) {
 			return Optional.empty();
 		}
 		BigDecimal elapsed = BigDecimal.valueOf(micros(start, now));
@@ -86,7 +95,8 @@ public class ExhaustionForecast {
 		if (elapsed.compareTo(length.multiply(MIN_ELAPSED_SHARE)) < 0) {
 			return Optional.empty();
 		}
-		// Time to reach the limit at the same rate: elapsed * limit / spent (exact enough to the microsecond).
+		// Time to reach the limit at the same rate: elapsed * limit / spent (exact enough
+		// to the microsecond).
 		long toLimit = elapsed.multiply(limit).divide(spent, MathContext.DECIMAL128).longValue();
 		Instant projectedAt = start.plus(toLimit, ChronoUnit.MICROS);
 		return projectedAt.isBefore(end) ? Optional.of(new Projection(start, end, projectedAt)) : Optional.empty();
@@ -137,9 +147,10 @@ public class ExhaustionForecast {
 				ExhaustionForecast.this.reported.add(key);
 			}
 		});
-		return this.jdbc.sql("""
-				INSERT INTO exhaustion_forecasts (budget_id, root_id, period_start, projected_at, forecast_at)
-				VALUES (:id, :root, :periodStart, :projectedAt, :now) ON CONFLICT (budget_id, period_start) DO NOTHING""")
+		return this.jdbc
+			.sql("""
+					INSERT INTO exhaustion_forecasts (budget_id, root_id, period_start, projected_at, forecast_at)
+					VALUES (:id, :root, :periodStart, :projectedAt, :now) ON CONFLICT (budget_id, period_start) DO NOTHING""")
 			.param("id", level.id())
 			.param("root", level.rootId())
 			.param("periodStart", Timestamp.from(projection.periodStart()))

@@ -17,8 +17,9 @@ import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * The append-only record of admin changes. {@link #record} joins the transaction of the change it describes (and
- * refuses to run without one), so a change and its audit entry commit together or not at all.
+ * The append-only record of admin changes. {@link #record} joins the transaction of the
+ * change it describes (and refuses to run without one), so a change and its audit entry
+ * commit together or not at all.
  */
 @Component
 public class AuditLog {
@@ -36,9 +37,11 @@ public class AuditLog {
 	}
 
 	/**
-	 * Records a change in the caller's transaction, whichever manager runs it: prices change under JPA's, everything
-	 * else under JDBC's (a MANDATORY {@code @Transactional} would only see the default one).
-	 * @param before the target as it was (null if it was created); a response view, never a secret
+	 * Records a change in the caller's transaction, whichever manager runs it: prices
+	 * change under JPA's, everything else under JDBC's (a MANDATORY
+	 * {@code @Transactional} would only see the default one).
+	 * @param before the target as it was (null if it was created); a response view, never
+	 * a secret
 	 * @param after the target as it is now (a response view, never a secret)
 	 */
 	public void record(Actor actor, AuditAction action, String targetId, @Nullable Object before,
@@ -46,10 +49,11 @@ public class AuditLog {
 		if (!TransactionSynchronizationManager.isActualTransactionActive()) {
 			throw new IllegalTransactionStateException("An audit entry is written in the transaction of its change");
 		}
-		this.jdbc.sql("""
-				INSERT INTO audit_log (actor_key_id, actor_name, action, target_type, target_id, before, after, created_at)
-				VALUES (:actorKeyId, :actorName, :action, :targetType, :targetId, CAST(:before AS jsonb),
-				    CAST(:after AS jsonb), :now)""")
+		this.jdbc
+			.sql("""
+					INSERT INTO audit_log (actor_key_id, actor_name, action, target_type, target_id, before, after, created_at)
+					VALUES (:actorKeyId, :actorName, :action, :targetType, :targetId, CAST(:before AS jsonb),
+					    CAST(:after AS jsonb), :now)""")
 			.param("actorKeyId", actor.keyId())
 			.param("actorName", actor.name())
 			.param("action", action.name())
@@ -61,7 +65,10 @@ public class AuditLog {
 			.update();
 	}
 
-	/** Entries in the order they were written, after entry {@code afterId}, optionally about one target only. */
+	/**
+	 * Entries in the order they were written, after entry {@code afterId}, optionally
+	 * about one target only.
+	 */
 	@Transactional(readOnly = true)
 	public List<AuditEntry> list(@Nullable String targetId, long afterId, int limit) {
 		return this.jdbc.sql("""

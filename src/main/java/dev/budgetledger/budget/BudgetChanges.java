@@ -8,8 +8,9 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A partial update (JSON merge patch): a field in {@code present} is set to its value here, which for the optional
- * caps may be null (the cap is removed); a field not in {@code present} is left as it is.
+ * A partial update (JSON merge patch): a field in {@code present} is set to its value
+ * here, which for the optional caps may be null (the cap is removed); a field not in
+ * {@code present} is left as it is.
  */
 public record BudgetChanges(Set<String> present, @Nullable String name, @Nullable BigDecimal limit,
 		@Nullable Map<String, Object> metadata, @Nullable Mode mode, @Nullable List<BigDecimal> thresholds,

@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * Where a budget stands in its period.
  *
  * @param start start of the current period (null for NONE)
- * @param carriedOver unused budget carried into this period by rollover; it adds to the limit
+ * @param carriedOver unused budget carried into this period by rollover; it adds to the
+ * limit
  */
 public record BudgetPeriod(Period period, ZoneId timezone, @Nullable Instant start, boolean rollover,
 		@Nullable BigDecimal rolloverCap, BigDecimal carriedOver) {

@@ -23,11 +23,12 @@ public class BudgetPeriods {
 
 	/** Closed periods, newest first, starting before {@code before}. */
 	public List<ClosedPeriod> list(UUID budgetId, @Nullable Instant before, int limit) {
-		return this.jdbc.sql("""
-				SELECT period_start, period_end, limit_amount, carried_over, spent, reserved_at_close, calls, carried_out,
-				       closed_at
-				FROM budget_periods WHERE budget_id = :id AND (CAST(:before AS timestamptz) IS NULL OR period_start < :before)
-				ORDER BY period_start DESC LIMIT :limit""")
+		return this.jdbc
+			.sql("""
+					SELECT period_start, period_end, limit_amount, carried_over, spent, reserved_at_close, calls, carried_out,
+					       closed_at
+					FROM budget_periods WHERE budget_id = :id AND (CAST(:before AS timestamptz) IS NULL OR period_start < :before)
+					ORDER BY period_start DESC LIMIT :limit""")
 			.param("id", budgetId)
 			.param("before", (before != null) ? Timestamp.from(before) : null)
 			.param("limit", limit)
@@ -40,7 +41,9 @@ public class BudgetPeriods {
 
 	/**
 	 * A period as it stood when it was closed.
-	 * @param reservedAtClose holds still open at the close; they are charged in the period they are settled in
+	 *
+	 * @param reservedAtClose holds still open at the close; they are charged in the
+	 * period they are settled in
 	 * @param carriedOut what rollover carried into the next period
 	 */
 	public record ClosedPeriod(Instant start, Instant end, BigDecimal limit, BigDecimal carriedOver, BigDecimal spent,

@@ -8,14 +8,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * The rules a budget applies to each reservation besides its limit.
  *
- * @param thresholds fractions of the limit whose crossing is recorded once per period and reported as a warning
- * @param downgradeAt fraction of the limit above which a reservation with fallback models uses a fallback
+ * @param thresholds fractions of the limit whose crossing is recorded once per period and
+ * reported as a warning
+ * @param downgradeAt fraction of the limit above which a reservation with fallback models
+ * uses a fallback
  * @param overrun how far above its hold a settle may charge
- * @param allowedModels the models a reserve on this budget or below it may use ({@code null}: any); names compare by
- * the catalog's alias rules ({@code pricing.ModelNames.allows})
- * @param maxHoldOutputTokens the most output tokens a reservation on this budget or below it holds when it is
- * made: a reserve asking more (or leaving its model's default) is held at this many, as a capped allow, but never
- * at fewer than its own {@code minOutputTokens}; a hold may grow beyond it later, decided like a reserve
+ * @param allowedModels the models a reserve on this budget or below it may use
+ * ({@code null}: any); names compare by the catalog's alias rules
+ * ({@code pricing.ModelNames.allows})
+ * @param maxHoldOutputTokens the most output tokens a reservation on this budget or below
+ * it holds when it is made: a reserve asking more (or leaving its model's default) is
+ * held at this many, as a capped allow, but never at fewer than its own
+ * {@code minOutputTokens}; a hold may grow beyond it later, decided like a reserve
  */
 public record BudgetPolicy(Mode mode, List<BigDecimal> thresholds, @Nullable BigDecimal downgradeAt,
 		@Nullable BigDecimal maxAmountPerCall, @Nullable Long maxTokensPerCall, @Nullable Long maxCallsPerPeriod,

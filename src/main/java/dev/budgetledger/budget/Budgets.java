@@ -35,8 +35,9 @@ public class Budgets {
 	};
 
 	/**
-	 * The ids of the budgets in the subtree of {@code :scopeRoot}; the only definition of "subtree" in the service.
-	 * Every budget stores its path from the root ({@code ancestors}, GIN-indexed), so a subtree is one index lookup.
+	 * The ids of the budgets in the subtree of {@code :scopeRoot}; the only definition of
+	 * "subtree" in the service. Every budget stores its path from the root
+	 * ({@code ancestors}, GIN-indexed), so a subtree is one index lookup.
 	 */
 	public static final String SUBTREE = "SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:scopeRoot AS uuid)]";
 
@@ -65,14 +66,15 @@ public class Budgets {
 		return find(id).orElseThrow(() -> new BudgetNotFoundException(id));
 	}
 
-
 	/**
 	 * Budgets in creation order (ids are UUIDv7), after {@code after}.
-	 * @param scopeRoot only budgets in the subtree of this one (see {@code BudgetScope}), or {@code null} for all
+	 * @param scopeRoot only budgets in the subtree of this one (see {@code BudgetScope}),
+	 * or {@code null} for all
 	 */
 	public List<Budget> list(@Nullable UUID after, int limit, @Nullable UUID scopeRoot) {
-		return this.jdbc.sql("SELECT " + COLUMNS + " FROM budgets WHERE (CAST(:after AS uuid) IS NULL OR id > :after)"
-				+ " AND (CAST(:scopeRoot AS uuid) IS NULL OR id IN (" + SUBTREE + ")) ORDER BY id LIMIT :limit")
+		return this.jdbc
+			.sql("SELECT " + COLUMNS + " FROM budgets WHERE (CAST(:after AS uuid) IS NULL OR id > :after)"
+					+ " AND (CAST(:scopeRoot AS uuid) IS NULL OR id IN (" + SUBTREE + ")) ORDER BY id LIMIT :limit")
 			.param("after", after)
 			.param("scopeRoot", scopeRoot)
 			.param("limit", limit)
@@ -92,9 +94,14 @@ public class Budgets {
 			.list();
 	}
 
-	/** A budget and everything below it, parents before children, at most {@code limit} budgets. */
+	/**
+	 * A budget and everything below it, parents before children, at most {@code limit}
+	 * budgets.
+	 */
 	public List<Budget> subtree(UUID rootOfSubtree, int limit) {
-		return this.jdbc.sql("SELECT " + COLUMNS + " FROM budgets WHERE ancestors @> ARRAY[CAST(:id AS uuid)] ORDER BY depth, id LIMIT :limit")
+		return this.jdbc
+			.sql("SELECT " + COLUMNS
+					+ " FROM budgets WHERE ancestors @> ARRAY[CAST(:id AS uuid)] ORDER BY depth, id LIMIT :limit")
 			.param("id", rootOfSubtree)
 			.param("limit", limit)
 			.query(this.mapper)
@@ -105,17 +112,18 @@ public class Budgets {
 	public static final String CHAIN = "SELECT " + COLUMNS
 			+ " FROM budgets WHERE id = ANY(CAST((SELECT ancestors FROM budgets WHERE id = :leaf) AS uuid[])) ORDER BY depth";
 
-	/** The budgets from the root down to {@code leafId}, unlocked; empty if there is no such budget. */
+	/**
+	 * The budgets from the root down to {@code leafId}, unlocked; empty if there is no
+	 * such budget.
+	 */
 	public List<Budget> chain(UUID leafId) {
 		return this.jdbc.sql(CHAIN).param("leaf", leafId).query(this.mapper).list();
 	}
 
-
-
 	private static Budget map(ResultSet rs, Metadata metadata, JsonMapper json) throws SQLException {
 		BudgetPeriod period = new BudgetPeriod(Period.valueOf(rs.getString("period")),
-				ZoneId.of(rs.getString("timezone")), instant(rs.getTimestamp("period_start")), rs.getBoolean("rollover"),
-				rs.getBigDecimal("rollover_cap"), rs.getBigDecimal("carried_over"));
+				ZoneId.of(rs.getString("timezone")), instant(rs.getTimestamp("period_start")),
+				rs.getBoolean("rollover"), rs.getBigDecimal("rollover_cap"), rs.getBigDecimal("carried_over"));
 		BudgetPolicy policy = new BudgetPolicy(Mode.valueOf(rs.getString("mode")),
 				json.readValue(rs.getString("thresholds"), DECIMALS), rs.getBigDecimal("downgrade_at"),
 				rs.getBigDecimal("max_amount_per_call"), longOrNull(rs, "max_tokens_per_call"),
@@ -125,13 +133,12 @@ public class Budgets {
 				textsOrNull(rs.getArray("allowed_models")), longOrNull(rs, "max_hold_output_tokens"));
 		Array ancestors = rs.getArray("ancestors");
 		return new Budget(rs.getObject("id", UUID.class), rs.getString("name"), rs.getObject("parent_id", UUID.class),
-				rs.getObject("root_id", UUID.class), rs.getInt("depth"),
-				Arrays.asList((UUID[]) ancestors.getArray()), rs.getString("unit"), rs.getBigDecimal("limit_amount"),
-				rs.getBigDecimal("spent"), rs.getBigDecimal("reserved"), rs.getLong("held_count"),
-				rs.getLong("calls_in_period"), rs.getLong("denied_count"), rs.getString("status"),
-				rs.getString("frozen_reason"), instant(rs.getTimestamp("frozen_at")), period, policy,
-				metadata.read(rs.getString("metadata")), rs.getTimestamp("created_at").toInstant(),
-				rs.getTimestamp("updated_at").toInstant());
+				rs.getObject("root_id", UUID.class), rs.getInt("depth"), Arrays.asList((UUID[]) ancestors.getArray()),
+				rs.getString("unit"), rs.getBigDecimal("limit_amount"), rs.getBigDecimal("spent"),
+				rs.getBigDecimal("reserved"), rs.getLong("held_count"), rs.getLong("calls_in_period"),
+				rs.getLong("denied_count"), rs.getString("status"), rs.getString("frozen_reason"),
+				instant(rs.getTimestamp("frozen_at")), period, policy, metadata.read(rs.getString("metadata")),
+				rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
 	}
 
 	public static @Nullable Instant instant(@Nullable Timestamp timestamp) {

@@ -10,11 +10,12 @@ import java.time.temporal.TemporalAdjusters;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How often a budget's {@code spent} starts again from zero. Boundaries are local midnights in the budget's time
- * zone (weeks start on Monday, months on the 1st), so a DST change or a 31-day month is handled by the calendar,
- * not by adding fixed durations. Hours start on the budget's local full hour (which matters in zones whose offset
- * is not whole hours, such as Asia/Kolkata) and last sixty minutes of real time, so a DST change neither skips nor
- * stretches one.
+ * How often a budget's {@code spent} starts again from zero. Boundaries are local
+ * midnights in the budget's time zone (weeks start on Monday, months on the 1st), so a
+ * DST change or a 31-day month is handled by the calendar, not by adding fixed durations.
+ * Hours start on the budget's local full hour (which matters in zones whose offset is not
+ * whole hours, such as Asia/Kolkata) and last sixty minutes of real time, so a DST change
+ * neither skips nor stretches one.
  */
 public enum Period {
 

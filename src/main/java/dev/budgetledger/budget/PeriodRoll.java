@@ -7,9 +7,10 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The lazy reset of a periodic budget, computed when a transaction that holds the budget's lock finds the current
- * period over. No cron job: the reset happens exactly when the budget is next touched, inside its lock, so there is
- * no window in which an old period's spend counts against the new one.
+ * The lazy reset of a periodic budget, computed when a transaction that holds the
+ * budget's lock finds the current period over. No cron job: the reset happens exactly
+ * when the budget is next touched, inside its lock, so there is no window in which an old
+ * period's spend counts against the new one.
  *
  * @param closedEnd end of the closed period
  * @param newStart start of the period that contains now
@@ -43,7 +44,9 @@ public record PeriodRoll(Instant closedStart, Instant closedEnd, Instant newStar
 		return Optional.of(new PeriodRoll(start, end, next, carry));
 	}
 
-	/** Unused budget carried over: none without rollover, never negative, at most the cap. */
+	/**
+	 * Unused budget carried over: none without rollover, never negative, at most the cap.
+	 */
 	private static BigDecimal carry(BudgetPeriod period, BigDecimal unused) {
 		if (!period.rollover() || unused.signum() <= 0) {
 			return BigDecimal.ZERO;

@@ -1,5 +1,6 @@
 /**
- * Budgets: their model, periods and policies, and reading them. Budgets change only through {@code dev.budgetledger.ledger}.
+ * Budgets: their model, periods and policies, and reading them. Budgets change only
+ * through {@code dev.budgetledger.ledger}.
  */
 @NullMarked
 package dev.budgetledger.budget;

@@ -17,8 +17,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 
 /**
- * Caps request bodies, whether they announce their length or stream it chunked, so a client cannot make the
- * service buffer megabytes of JSON.
+ * Caps request bodies, whether they announce their length or stream it chunked, so a
+ * client cannot make the service buffer megabytes of JSON.
  */
 @Component
 class BodySizeLimitFilter extends OncePerRequestFilter {

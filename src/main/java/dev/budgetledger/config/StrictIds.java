@@ -9,10 +9,12 @@ import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.InitBinder;
 
 /**
- * Ids in paths and query parameters are UUIDs in their canonical 36-character form, nothing around them. Spring
- * trims the text before parsing it (both its converter and, when a converter refuses, its fallback editor), and
- * Java's trim drops every character up to U+0020: {@code <uuid>%00} in a query, or a trailing tab or unit separator
- * in a path, named that same budget. A custom editor comes before both, so such an id is a 400 like any other.
+ * Ids in paths and query parameters are UUIDs in their canonical 36-character form,
+ * nothing around them. Spring trims the text before parsing it (both its converter and,
+ * when a converter refuses, its fallback editor), and Java's trim drops every character
+ * up to U+0020: {@code <uuid>%00} in a query, or a trailing tab or unit separator in a
+ * path, named that same budget. A custom editor comes before both, so such an id is a 400
+ * like any other.
  */
 @ControllerAdvice
 class StrictIds {

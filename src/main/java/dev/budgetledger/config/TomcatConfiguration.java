@@ -12,7 +12,10 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class TomcatConfiguration {
 
-	/** Requests Tomcat refuses before the application get problem+json too (errors.ProblemErrorReportValve). */
+	/**
+	 * Requests Tomcat refuses before the application get problem+json too
+	 * (errors.ProblemErrorReportValve).
+	 */
 	@Bean
 	WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports() {
 		return factory -> factory.addContextCustomizers(context -> {

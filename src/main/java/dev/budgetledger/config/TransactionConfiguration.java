@@ -14,10 +14,11 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.DelegatingTransactionDefinition;
 
 /**
- * Every transaction of the ledger, idempotency keys, events, webhooks and the audit log is plain JDBC
- * (JdbcClient): this is the default transaction manager, and the one {@code TransactionTemplate} uses. Only prices
- * (JPA) name their own ({@code Pricing.TRANSACTIONS}); an audit entry written inside one of those joins it, since
- * the JPA manager exposes its connection to JDBC.
+ * Every transaction of the ledger, idempotency keys, events, webhooks and the audit log
+ * is plain JDBC (JdbcClient): this is the default transaction manager, and the one
+ * {@code TransactionTemplate} uses. Only prices (JPA) name their own
+ * ({@code Pricing.TRANSACTIONS}); an audit entry written inside one of those joins it,
+ * since the JPA manager exposes its connection to JDBC.
  */
 @Configuration(proxyBeanMethods = false)
 class TransactionConfiguration {
@@ -29,13 +30,16 @@ class TransactionConfiguration {
 	}
 
 	/**
-	 * Sets a transaction's isolation level inside the transaction ({@code SET TRANSACTION ISOLATION LEVEL}, its first
-	 * statement) instead of on the connection. The JDBC way, {@code Connection.setTransactionIsolation}, makes pgjdbc
-	 * send {@code SET SESSION CHARACTERISTICS ...} before the transaction and again after it to reset it: behind
-	 * PgBouncer in transaction mode those two land on whichever server connections are free at the time, so the
-	 * repeatable-read snapshot of a report may not be one, and a server connection left in repeatable read would make
-	 * later ledger transactions of any instance fail on concurrent updates. Within the transaction the setting cannot
-	 * leak, costs no extra round trip, and works the same without a pooler.
+	 * Sets a transaction's isolation level inside the transaction
+	 * ({@code SET TRANSACTION ISOLATION LEVEL}, its first statement) instead of on the
+	 * connection. The JDBC way, {@code Connection.setTransactionIsolation}, makes pgjdbc
+	 * send {@code SET SESSION CHARACTERISTICS ...} before the transaction and again after
+	 * it to reset it: behind PgBouncer in transaction mode those two land on whichever
+	 * server connections are free at the time, so the repeatable-read snapshot of a
+	 * report may not be one, and a server connection left in repeatable read would make
+	 * later ledger transactions of any instance fail on concurrent updates. Within the
+	 * transaction the setting cannot leak, costs no extra round trip, and works the same
+	 * without a pooler.
 	 */
 	static final class TransactionScopedIsolation extends JdbcTransactionManager {
 
@@ -65,7 +69,10 @@ class TransactionConfiguration {
 
 	}
 
-	/** A definition whose isolation the connection does not see (default), applied by the statement instead. */
+	/**
+	 * A definition whose isolation the connection does not see (default), applied by the
+	 * statement instead.
+	 */
 	private static final class Isolated extends DelegatingTransactionDefinition {
 
 		private final int isolation;

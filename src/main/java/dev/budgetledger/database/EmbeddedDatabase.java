@@ -11,9 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real PostgreSQL server run by the service itself (binaries from Maven Central, unpacked to the temp directory),
- * its data in a directory that survives restarts. For trying the service and for a single small node; production
- * runs on a PostgreSQL of its own (docs/operations.md).
+ * A real PostgreSQL server run by the service itself (binaries from Maven Central,
+ * unpacked to the temp directory), its data in a directory that survives restarts. For
+ * trying the service and for a single small node; production runs on a PostgreSQL of its
+ * own (docs/operations.md).
  */
 final class EmbeddedDatabase implements AutoCloseable {
 
@@ -39,7 +40,8 @@ final class EmbeddedDatabase implements AutoCloseable {
 				.setDataDirectory(dataDirectory)
 				.setCleanDataDirectory(false)
 				.setPort(settings.port())
-				// The library tunes for throwaway test databases (fsync and synchronous_commit off); this one keeps
+				// The library tunes for throwaway test databases (fsync and
+				// synchronous_commit off); this one keeps
 				// a ledger, so a crash of the machine must not lose committed entries.
 				.setServerConfig("fsync", "on")
 				.setServerConfig("synchronous_commit", "on")

@@ -14,10 +14,12 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.util.StringUtils;
 
 /**
- * With no datasource configured (no {@code spring.datasource.url}, no other connection details such as a test's),
- * the service runs on an {@link EmbeddedDatabase}, so it starts with nothing installed but a JDK. Everything else
- * about the datasource (the pool, its timeouts, the schema) applies to it as to any other server. An
- * auto-configuration, so it is decided after the application's and the tests' own connection details are known.
+ * With no datasource configured (no {@code spring.datasource.url}, no other connection
+ * details such as a test's), the service runs on an {@link EmbeddedDatabase}, so it
+ * starts with nothing installed but a JDK. Everything else about the datasource (the
+ * pool, its timeouts, the schema) applies to it as to any other server. An
+ * auto-configuration, so it is decided after the application's and the tests' own
+ * connection details are known.
  */
 @AutoConfiguration(before = DataSourceAutoConfiguration.class)
 @ConditionalOnMissingBean(JdbcConnectionDetails.class)
@@ -42,7 +44,8 @@ class EmbeddedDatabaseConfiguration {
 
 			@Override
 			public String getPassword() {
-				// The embedded server trusts local connections; the driver sends this only if asked.
+				// The embedded server trusts local connections; the driver sends this
+				// only if asked.
 				return "";
 			}
 

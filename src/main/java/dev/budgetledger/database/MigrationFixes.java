@@ -16,23 +16,29 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
- * What some released migrations need to upgrade a database that holds data, run just before or just after them in
- * their own transaction. The migrations stay byte for byte as released: a changed script changes its checksum, and
- * every installation that already ran it would then fail Flyway's validation at its next start. Found by
- * {@code PopulatedUpgradeIntegrationTests}, which upgrades a filled database from every earlier version.
+ * What some released migrations need to upgrade a database that holds data, run just
+ * before or just after them in their own transaction. The migrations stay byte for byte
+ * as released: a changed script changes its checksum, and every installation that already
+ * ran it would then fail Flyway's validation at its next start. Found by
+ * {@code PopulatedUpgradeIntegrationTests}, which upgrades a filled database from every
+ * earlier version.
  * <ul>
- * <li>V2 adds {@code held_count} as 0 on every budget, also on those with holds still open; their later settles
- * and expiries would take it below zero (a CHECK violation). After V2 it is counted from the held reservations
- * (at V2 every budget is its own root, so its own holds are all there are).</li>
- * <li>V8 starts recording on each reservation the Idempotency-Key that created it, which the reconciliation
- * checks against the stored answers. After V8 the reservations named by a stored 201 answer get its key.</li>
- * <li>V9 fills the new {@code root_id} of every journal entry with an UPDATE, which the journal's append-only
- * trigger (V1) refuses. The trigger is switched off just before V9 and on again just after it, inside V9's
- * transaction: nobody else ever sees it off (the change is invisible until the commit, and V9 holds the table's
- * exclusive lock from its first statement on), and if V9 fails the rollback restores it.</li>
+ * <li>V2 adds {@code held_count} as 0 on every budget, also on those with holds still
+ * open; their later settles and expiries would take it below zero (a CHECK violation).
+ * After V2 it is counted from the held reservations (at V2 every budget is its own root,
+ * so its own holds are all there are).</li>
+ * <li>V8 starts recording on each reservation the Idempotency-Key that created it, which
+ * the reconciliation checks against the stored answers. After V8 the reservations named
+ * by a stored 201 answer get its key.</li>
+ * <li>V9 fills the new {@code root_id} of every journal entry with an UPDATE, which the
+ * journal's append-only trigger (V1) refuses. The trigger is switched off just before V9
+ * and on again just after it, inside V9's transaction: nobody else ever sees it off (the
+ * change is invisible until the commit, and V9 holds the table's exclusive lock from its
+ * first statement on), and if V9 fails the rollback restores it.</li>
  * </ul>
- * Spring Boot hands this to its Flyway as a bean; anything else that runs the migrations on a populated database
- * must register it too ({@code Flyway.configure().callbacks(new MigrationFixes())}, docs/operations.md).
+ * Spring Boot hands this to its Flyway as a bean; anything else that runs the migrations
+ * on a populated database must register it too
+ * ({@code Flyway.configure().callbacks(new MigrationFixes())}, docs/operations.md).
  */
 @Component
 public class MigrationFixes implements Callback {
@@ -72,7 +78,8 @@ public class MigrationFixes implements Callback {
 		}
 		Connection connection = context.getConnection();
 		try {
-			// Outside the migration's transaction a fix would be seen half done, and a failed migration would leave
+			// Outside the migration's transaction a fix would be seen half done, and a
+			// failed migration would leave
 			// the journal's trigger off.
 			if (connection.getAutoCommit()) {
 				throw new FlywayException("V" + context.getMigrationInfo().getVersion()
@@ -83,8 +90,9 @@ public class MigrationFixes implements Callback {
 			}
 		}
 		catch (SQLException ex) {
-			throw new FlywayException("Cannot apply the fix for V" + context.getMigrationInfo().getVersion() + ": "
-					+ ex.getMessage(), ex);
+			throw new FlywayException(
+					"Cannot apply the fix for V" + context.getMigrationInfo().getVersion() + ": " + ex.getMessage(),
+					ex);
 		}
 	}
 

@@ -29,24 +29,29 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Reads that may be a little behind: usage reports and the event feed. They run on the read-only standby of
- * {@code budget-ledger.read-replica.*} while it is within {@code max-lag} of the primary, and on the primary
- * otherwise (no standby configured, too far behind, unreachable, or a query cancelled there by a recovery conflict),
- * so they are never more stale than the bound and never fail because of the standby. Decisions (reserve, settle,
- * release, extend, charges, the expiry sweep, idempotency, API keys) never come here: they read and lock on the
- * primary, in the transaction that writes.
+ * Reads that may be a little behind: usage reports and the event feed. They run on the
+ * read-only standby of {@code budget-ledger.read-replica.*} while it is within
+ * {@code max-lag} of the primary, and on the primary otherwise (no standby configured,
+ * too far behind, unreachable, or a query cancelled there by a recovery conflict), so
+ * they are never more stale than the bound and never fail because of the standby.
+ * Decisions (reserve, settle, release, extend, charges, the expiry sweep, idempotency,
+ * API keys) never come here: they read and lock on the primary, in the transaction that
+ * writes.
  * <p>
- * Either way a read is one read-only repeatable-read transaction: one snapshot for all its queries. On the standby
- * the staleness is measured inside that transaction, right before its first query, so it bounds the snapshot the
- * read sees: zero while the standby has replayed all the WAL it received from a primary it is streaming from,
- * otherwise the age of its last replayed commit ({@code pg_last_xact_replay_timestamp()}). The second can only
- * overstate: after a quiet spell on the primary a standby just behind by one commit counts as that spell behind, and
- * such a read goes to the primary.
+ * Either way a read is one read-only repeatable-read transaction: one snapshot for all
+ * its queries. On the standby the staleness is measured inside that transaction, right
+ * before its first query, so it bounds the snapshot the read sees: zero while the standby
+ * has replayed all the WAL it received from a primary it is streaming from, otherwise the
+ * age of its last replayed commit ({@code pg_last_xact_replay_timestamp()}). The second
+ * can only overstate: after a quiet spell on the primary a standby just behind by one
+ * commit counts as that spell behind, and such a read goes to the primary.
  */
 @Component
 public class ReadReplica implements DisposableBean {
 
-	/** Staleness of the standby in milliseconds, measured in the read's own transaction. */
+	/**
+	 * Staleness of the standby in milliseconds, measured in the read's own transaction.
+	 */
 	static final String LAG = """
 			SELECT CASE
 			  WHEN NOT pg_is_in_recovery() THEN 0
@@ -56,7 +61,10 @@ public class ReadReplica implements DisposableBean {
 			                9223372036854775807)::bigint
 			END""";
 
-	/** After the standby could not be reached, how long reads go straight to the primary before it is tried again. */
+	/**
+	 * After the standby could not be reached, how long reads go straight to the primary
+	 * before it is tried again.
+	 */
 	static final Duration RETRY_AFTER = Duration.ofSeconds(5);
 
 	private static final Logger log = LoggerFactory.getLogger(ReadReplica.class);
@@ -119,8 +127,9 @@ public class ReadReplica implements DisposableBean {
 	}
 
 	/**
-	 * Runs {@code query} in one read-only repeatable-read transaction, on the standby if it is configured, reachable
-	 * and within {@code max-lag}, else on the primary. The query must only read.
+	 * Runs {@code query} in one read-only repeatable-read transaction, on the standby if
+	 * it is configured, reachable and within {@code max-lag}, else on the primary. The
+	 * query must only read.
 	 */
 	public <T> T read(Function<JdbcClient, T> query) {
 		HikariDataSource replica = this.standby;
@@ -164,7 +173,8 @@ public class ReadReplica implements DisposableBean {
 			}
 		}
 		catch (SQLException | DataAccessException ex) {
-			// A query cancelled by a recovery conflict, a standby going away mid-read: the primary answers.
+			// A query cancelled by a recovery conflict, a standby going away mid-read:
+			// the primary answers.
 			log.warn("Read on the replica failed ({}); reading from the primary", ex.getMessage());
 			rollbackQuietly(connection);
 			fallback = "failed";

@@ -6,9 +6,9 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Base of every business error. Each feature declares one subclass per error it can raise; the
- * {@link ProblemHandler} turns them into problem+json. Throwing one rolls the surrounding transaction back, so a
- * rejected request changes nothing.
+ * Base of every business error. Each feature declares one subclass per error it can
+ * raise; the {@link ProblemHandler} turns them into problem+json. Throwing one rolls the
+ * surrounding transaction back, so a rejected request changes nothing.
  */
 public abstract class ApiException extends RuntimeException {
 
@@ -27,7 +27,10 @@ public abstract class ApiException extends RuntimeException {
 		this.properties.put(name, value);
 	}
 
-	/** A response header the problem needs, such as {@code WWW-Authenticate} or {@code Retry-After}. */
+	/**
+	 * A response header the problem needs, such as {@code WWW-Authenticate} or
+	 * {@code Retry-After}.
+	 */
 	protected final void header(String name, String value) {
 		this.headers.put(name, value);
 	}

@@ -2,7 +2,10 @@ package dev.budgetledger.errors;
 
 import java.util.List;
 
-/** A request that is well-formed JSON but breaks a rule no annotation can express (e.g. "amount or tokens"). */
+/**
+ * A request that is well-formed JSON but breaks a rule no annotation can express (e.g.
+ * "amount or tokens").
+ */
 public class InvalidRequestException extends ApiException {
 
 	public InvalidRequestException(String field, String message) {
@@ -11,8 +14,8 @@ public class InvalidRequestException extends ApiException {
 	}
 
 	public InvalidRequestException(List<FieldError> errors) {
-		super(ProblemType.VALIDATION_FAILED, String.join("; ",
-				errors.stream().map(error -> error.field() + ": " + error.message()).toList()));
+		super(ProblemType.VALIDATION_FAILED,
+				String.join("; ", errors.stream().map(error -> error.field() + ": " + error.message()).toList()));
 		with("errors", errors);
 	}
 

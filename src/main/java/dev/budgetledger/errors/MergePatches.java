@@ -13,9 +13,10 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.stereotype.Component;
 
 /**
- * Reads a JSON merge patch (RFC 7396) into its request type and validates it as a request body would be: a body
- * that is not an object or does not bind is MALFORMED_REQUEST, a field that breaks its constraints VALIDATION_FAILED.
- * The names present tell "set to null" (remove) apart from "left out" (keep).
+ * Reads a JSON merge patch (RFC 7396) into its request type and validates it as a request
+ * body would be: a body that is not an object or does not bind is MALFORMED_REQUEST, a
+ * field that breaks its constraints VALIDATION_FAILED. The names present tell "set to
+ * null" (remove) apart from "left out" (keep).
  */
 @Component
 public class MergePatches {
@@ -38,7 +39,8 @@ public class MergePatches {
 			request = this.json.treeToValue(patch, type);
 		}
 		catch (JacksonException ex) {
-			// Said as a request body's binding error is said: the field, never Jackson's message with Java class names.
+			// Said as a request body's binding error is said: the field, never Jackson's
+			// message with Java class names.
 			String field = ProblemHandler.fieldPath(ex);
 			if (ex instanceof UnrecognizedPropertyException unknown) {
 				throw new MalformedRequestException(

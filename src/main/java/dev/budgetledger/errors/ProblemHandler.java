@@ -44,9 +44,10 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
- * The one place where exceptions become {@code application/problem+json} (RFC 9457). Every body carries a stable
- * {@code type} URI and {@code code}; see {@link ProblemType}. Each also names the request ({@code requestId}, and
- * {@code traceId} when the caller sent a {@code traceparent}), as the log lines of that request do.
+ * The one place where exceptions become {@code application/problem+json} (RFC 9457).
+ * Every body carries a stable {@code type} URI and {@code code}; see {@link ProblemType}.
+ * Each also names the request ({@code requestId}, and {@code traceId} when the caller
+ * sent a {@code traceparent}), as the log lines of that request do.
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
@@ -76,8 +77,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	}
 
 	/**
-	 * A lock or statement timeout that the JDBC exception translation left uncategorized (PostgreSQL's 55P03
-	 * lock_not_available and 57014 query_canceled arrive so from JdbcClient) is still a timeout, not an internal error.
+	 * A lock or statement timeout that the JDBC exception translation left uncategorized
+	 * (PostgreSQL's 55P03 lock_not_available and 57014 query_canceled arrive so from
+	 * JdbcClient) is still a timeout, not an internal error.
 	 */
 	@ExceptionHandler(UncategorizedSQLException.class)
 	ResponseEntity<ProblemDetail> handleUncategorizedSql(UncategorizedSQLException ex) {
@@ -146,8 +148,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		if (ex instanceof MethodArgumentTypeMismatchException mismatch) {
 			String expected = (mismatch.getRequiredType() != null) ? mismatch.getRequiredType().getSimpleName()
 					: "value";
-			return List.of(new InvalidRequestException.FieldError(mismatch.getName(),
-					"must be a valid " + expected));
+			return List.of(new InvalidRequestException.FieldError(mismatch.getName(), "must be a valid " + expected));
 		}
 		return List.of();
 	}
@@ -248,8 +249,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	}
 
 	/**
-	 * Hibernate could not begin, commit or roll back on the connection: the connection broke (the pool closes a
-	 * connection that failed fatally, and the rollback then fails with "Connection is closed", hiding the cause).
+	 * Hibernate could not begin, commit or roll back on the connection: the connection
+	 * broke (the pool closes a connection that failed fatally, and the rollback then
+	 * fails with "Connection is closed", hiding the cause).
 	 */
 	private static boolean brokenTransaction(Throwable ex) {
 		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {

@@ -6,9 +6,10 @@ import java.util.Locale;
 import org.springframework.http.HttpStatus;
 
 /**
- * Every error the API serves, with its stable code. The {@code type} URI and the {@code code} property of a
- * problem+json body both derive from the constant's name, so clients can switch on either. openapi.yaml lists
- * the same codes (a test keeps the two equal).
+ * Every error the API serves, with its stable code. The {@code type} URI and the
+ * {@code code} property of a problem+json body both derive from the constant's name, so
+ * clients can switch on either. openapi.yaml lists the same codes (a test keeps the two
+ * equal).
  */
 public enum ProblemType {
 
@@ -23,10 +24,8 @@ public enum ProblemType {
 	WEBHOOK_TARGET_REFUSED(HttpStatus.BAD_REQUEST, "Webhook target refused"),
 	UNKNOWN_EVENT_TYPE(HttpStatus.BAD_REQUEST, "Unknown event type"),
 	UNAUTHENTICATED(HttpStatus.UNAUTHORIZED, "Authentication required"),
-	RESERVATION_DENIED(HttpStatus.PAYMENT_REQUIRED, "Reservation denied"),
-	FORBIDDEN(HttpStatus.FORBIDDEN, "Forbidden"),
-	NOT_FOUND(HttpStatus.NOT_FOUND, "Not found"),
-	BUDGET_NOT_FOUND(HttpStatus.NOT_FOUND, "Budget not found"),
+	RESERVATION_DENIED(HttpStatus.PAYMENT_REQUIRED, "Reservation denied"), FORBIDDEN(HttpStatus.FORBIDDEN, "Forbidden"),
+	NOT_FOUND(HttpStatus.NOT_FOUND, "Not found"), BUDGET_NOT_FOUND(HttpStatus.NOT_FOUND, "Budget not found"),
 	RESERVATION_NOT_FOUND(HttpStatus.NOT_FOUND, "Reservation not found"),
 	PRICE_NOT_FOUND(HttpStatus.NOT_FOUND, "Price not found"),
 	API_KEY_NOT_FOUND(HttpStatus.NOT_FOUND, "API key not found"),

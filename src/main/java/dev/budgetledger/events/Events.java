@@ -19,13 +19,16 @@ import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * The outbox. {@link #record} only runs inside the transaction of the change it reports, so an event exists
- * exactly when its change committed.
+ * The outbox. {@link #record} only runs inside the transaction of the change it reports,
+ * so an event exists exactly when its change committed.
  */
 @Component
 public class Events {
 
-	/** A looping agent must not flood the feed: at most one denied event per budget in this window. */
+	/**
+	 * A looping agent must not flood the feed: at most one denied event per budget in
+	 * this window.
+	 */
 	static final Duration DENIED_WINDOW = Duration.ofMinutes(1);
 
 	private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
@@ -59,7 +62,10 @@ public class Events {
 			.update();
 	}
 
-	/** Records a denial unless one was recorded for the budget within {@link #DENIED_WINDOW}. */
+	/**
+	 * Records a denial unless one was recorded for the budget within
+	 * {@link #DENIED_WINDOW}.
+	 */
 	@Transactional(propagation = Propagation.MANDATORY)
 	public void recordDenied(UUID budgetId, UUID rootId, Map<String, Object> data, Instant now) {
 		boolean recent = this.jdbc.sql("""
@@ -75,9 +81,10 @@ public class Events {
 	}
 
 	/**
-	 * The feed after {@code position}, oldest first, optionally of one type or one budget's subtree. Read from the
-	 * read replica when there is a fresh one ({@link ReadReplica}): a standby holds a prefix of what the primary
-	 * committed, so a lagging one only answers later, never with a gap the primary would not have.
+	 * The feed after {@code position}, oldest first, optionally of one type or one
+	 * budget's subtree. Read from the read replica when there is a fresh one
+	 * ({@link ReadReplica}): a standby holds a prefix of what the primary committed, so a
+	 * lagging one only answers later, never with a gap the primary would not have.
 	 */
 	public List<Event> after(long position, @Nullable EventType type, @Nullable UUID subtreeOf, int limit) {
 		return this.replica.read(jdbc -> jdbc.sql("""

@@ -26,9 +26,10 @@ import dev.budgetledger.security.Caller;
 import org.springframework.stereotype.Component;
 
 /**
- * The gateway's only door to the ledger: the same entry points {@code ReservationController} uses (the
- * {@link Coalescer}'s reserve and settle, the {@link Ledger}'s release and extend), with typed commands, so a call
- * through the gateway ends with exactly the journal entries a reserve/settle through the API would.
+ * The gateway's only door to the ledger: the same entry points
+ * {@code ReservationController} uses (the {@link Coalescer}'s reserve and settle, the
+ * {@link Ledger}'s release and extend), with typed commands, so a call through the
+ * gateway ends with exactly the journal entries a reserve/settle through the API would.
  */
 @Component
 public class GatewayLedger {
@@ -46,9 +47,11 @@ public class GatewayLedger {
 	}
 
 	/**
-	 * Holds the worst case of a call on {@code budgetId} for {@code caller}: the requested model, then its
-	 * fallbacks, each with {@code maxOutputTokens} or, when the call set none, the model's default.
-	 * @throws ApiException as a reserve through the API would (unknown model, budget out of scope, ...)
+	 * Holds the worst case of a call on {@code budgetId} for {@code caller}: the
+	 * requested model, then its fallbacks, each with {@code maxOutputTokens} or, when the
+	 * call set none, the model's default.
+	 * @throws ApiException as a reserve through the API would (unknown model, budget out
+	 * of scope, ...)
 	 */
 	public Reserved reserve(Caller caller, Call call) {
 		List<Ask.Option> options = new ArrayList<>();
@@ -71,7 +74,8 @@ public class GatewayLedger {
 		for (Ask.Option option : options) {
 			Long optionMax = option.maxOutputTokens();
 			if (minOutput != null && optionMax != null && optionMax < minOutput) {
-				// The call already asks for less than the least worth capping to: nothing to cap.
+				// The call already asks for less than the least worth capping to: nothing
+				// to cap.
 				minOutput = null;
 			}
 		}
@@ -83,8 +87,8 @@ public class GatewayLedger {
 	}
 
 	/**
-	 * The decision, and the catalog entry each model asked for resolved to (a bounded name for metrics: callers may
-	 * send any number of dated or prefixed spellings).
+	 * The decision, and the catalog entry each model asked for resolved to (a bounded
+	 * name for metrics: callers may send any number of dated or prefixed spellings).
 	 */
 	public record Reserved(ReserveOutcome outcome, Map<String, String> catalogModels) {
 
@@ -94,7 +98,10 @@ public class GatewayLedger {
 
 	}
 
-	/** Settles with the usage the provider reported (or counted); {@code amount}, when given, is what is charged. */
+	/**
+	 * Settles with the usage the provider reported (or counted); {@code amount}, when
+	 * given, is what is charged.
+	 */
 	public Settlement settle(UUID reservationId, TokenPrice.Usage usage, @Nullable BigDecimal amount) {
 		SettleCommand command = new SettleCommand(reservationId, amount, null, usage);
 		return this.coalescer.settle(reservationId, batch -> batch.settle(command, null));
@@ -110,9 +117,11 @@ public class GatewayLedger {
 
 	/**
 	 * One guarded call, as the gateway read it from the request.
+	 *
 	 * @param models the requested model first, then the caller's fallbacks
 	 * @param maxOutputTokens the call's own output limit, or null for the model's default
-	 * @param minOutputTokens the least output worth a capped allow, or null for no capping
+	 * @param minOutputTokens the least output worth a capped allow, or null for no
+	 * capping
 	 */
 	public record Call(UUID budgetId, List<String> models, long inputTokens, @Nullable Long maxOutputTokens,
 			@Nullable Long minOutputTokens, Duration ttl, Map<String, Object> metadata) {

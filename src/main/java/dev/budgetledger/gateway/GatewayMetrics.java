@@ -9,11 +9,12 @@ import io.micrometer.core.instrument.Timer;
 import org.springframework.stereotype.Component;
 
 /**
- * What the gateway did, per provider, model and outcome, and where its time went: {@code budget_ledger.gateway.calls}
- * (outcome: allowed, downgraded, capped, denied, upstream_error, unavailable, rejected),
- * {@code budget_ledger.gateway.upstream} (the provider's time to the end of its answer) and
- * {@code budget_ledger.gateway.overhead} (the rest: reserve, settle, parsing, i.e. what the gateway adds).
- * The model tag is the model as the catalog resolved it, or {@code unknown}, so it cannot grow without bound.
+ * What the gateway did, per provider, model and outcome, and where its time went:
+ * {@code budget_ledger.gateway.calls} (outcome: allowed, downgraded, capped, denied,
+ * upstream_error, unavailable, rejected), {@code budget_ledger.gateway.upstream} (the
+ * provider's time to the end of its answer) and {@code budget_ledger.gateway.overhead}
+ * (the rest: reserve, settle, parsing, i.e. what the gateway adds). The model tag is the
+ * model as the catalog resolved it, or {@code unknown}, so it cannot grow without bound.
  */
 @Component
 public class GatewayMetrics {

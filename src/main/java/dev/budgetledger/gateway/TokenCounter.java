@@ -11,14 +11,18 @@ import com.knuddels.jtokkit.api.EncodingType;
 import org.springframework.stereotype.Component;
 
 /**
- * Counts tokens of text for a model: with the model family's real tokenizer where one exists (OpenAI's
- * {@code o200k_base} and {@code cl100k_base}, via jtokkit), otherwise a conservative estimate of one token per
- * three UTF-8 bytes (tokenizers average about four bytes a token on English and code, so this counts high).
+ * Counts tokens of text for a model: with the model family's real tokenizer where one
+ * exists (OpenAI's {@code o200k_base} and {@code cl100k_base}, via jtokkit), otherwise a
+ * conservative estimate of one token per three UTF-8 bytes (tokenizers average about four
+ * bytes a token on English and code, so this counts high).
  */
 @Component
 public class TokenCounter {
 
-	/** Bytes per token of the estimate; below the real average on purpose (docs/charging.md). */
+	/**
+	 * Bytes per token of the estimate; below the real average on purpose
+	 * (docs/charging.md).
+	 */
 	public static final int BYTES_PER_TOKEN = 3;
 
 	private final Encoding o200k;
@@ -55,7 +59,10 @@ public class TokenCounter {
 		return (bytes + BYTES_PER_TOKEN - 1) / BYTES_PER_TOKEN;
 	}
 
-	/** OpenAI's encodings by model family (as tiktoken maps them); no other provider publishes its tokenizer. */
+	/**
+	 * OpenAI's encodings by model family (as tiktoken maps them); no other provider
+	 * publishes its tokenizer.
+	 */
 	Optional<Encoding> encodingOf(String model) {
 		String name = model.substring(model.lastIndexOf('/') + 1);
 		if (name.startsWith("gpt-4o") || name.startsWith("chatgpt-4o") || name.startsWith("gpt-4.1")

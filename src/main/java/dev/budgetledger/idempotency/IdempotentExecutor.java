@@ -22,14 +22,16 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Runs a POST exactly once per {@code Idempotency-Key} in the sender's key space: what its API key may act for (see
- * {@link Sender}). So a retry sent with the new key of a rotation replays what the old key began instead of holding
- * twice, and keys of different scopes (tenants) can neither replay nor block each other's requests.
+ * Runs a POST exactly once per {@code Idempotency-Key} in the sender's key space: what
+ * its API key may act for (see {@link Sender}). So a retry sent with the new key of a
+ * rotation replays what the old key began instead of holding twice, and keys of different
+ * scopes (tenants) can neither replay nor block each other's requests.
  * <p>
- * The action, the stored response and the key commit in <em>one</em> transaction. So a retry after a lost
- * connection finds either the committed response (and replays it) or nothing (and runs the action again); it can
- * never find a half-done request. A transaction-scoped advisory lock on the key makes a concurrent duplicate fail
- * fast with 409 instead of waiting.
+ * The action, the stored response and the key commit in <em>one</em> transaction. So a
+ * retry after a lost connection finds either the committed response (and replays it) or
+ * nothing (and runs the action again); it can never find a half-done request. A
+ * transaction-scoped advisory lock on the key makes a concurrent duplicate fail fast with
+ * 409 instead of waiting.
  */
 @Component
 public class IdempotentExecutor {
@@ -61,8 +63,8 @@ public class IdempotentExecutor {
 
 	/**
 	 * Runs {@code action} in a transaction, at most once per key.
-	 * @param sender the API key the request was authenticated with and its key space, in which the Idempotency-Key
-	 * is unique
+	 * @param sender the API key the request was authenticated with and its key space, in
+	 * which the Idempotency-Key is unique
 	 * @param key the client's Idempotency-Key, or {@code null} to just run the action
 	 * @param method the HTTP method, part of what makes two requests "the same"
 	 * @param path the request path, likewise
@@ -77,12 +79,13 @@ public class IdempotentExecutor {
 	}
 
 	/**
-	 * As {@link #execute}, inside a transaction the caller has begun and commits (a coalesced batch of reserves):
-	 * the key's record commits with the action, or not at all. Throws what {@link #execute} answers as a problem
-	 * (a reused key, a key in flight); the caller rolls back.
+	 * As {@link #execute}, inside a transaction the caller has begun and commits (a
+	 * coalesced batch of reserves): the key's record commits with the action, or not at
+	 * all. Throws what {@link #execute} answers as a problem (a reused key, a key in
+	 * flight); the caller rolls back.
 	 */
-	public ResponseEntity<String> executeInTransaction(Sender sender, @Nullable String key, String method,
-			String path, @Nullable Object request, Supplier<StoredResponse> action) {
+	public ResponseEntity<String> executeInTransaction(Sender sender, @Nullable String key, String method, String path,
+			@Nullable Object request, Supplier<StoredResponse> action) {
 		if (key == null) {
 			StoredResponse response = action.get();
 			return toEntity(response.status(), serialize(response.body()), response.location(), false);
@@ -135,7 +138,10 @@ public class IdempotentExecutor {
 		return toEntity(response.status(), body, response.location(), false);
 	}
 
-	/** Deletes expired keys in bounded batches; {@code SKIP LOCKED} lets several instances purge side by side. */
+	/**
+	 * Deletes expired keys in bounded batches; {@code SKIP LOCKED} lets several instances
+	 * purge side by side.
+	 */
 	int purgeExpired(int batchSize) {
 		return this.jdbc.sql("""
 				DELETE FROM idempotency_keys WHERE (key_space, idempotency_key) IN (
@@ -146,7 +152,10 @@ public class IdempotentExecutor {
 			.update();
 	}
 
-	/** Names the advisory lock of one key space's Idempotency-Key (hashed to 64 bits by {@code hashtextextended}). */
+	/**
+	 * Names the advisory lock of one key space's Idempotency-Key (hashed to 64 bits by
+	 * {@code hashtextextended}).
+	 */
 	static String lockName(String keySpace, String key) {
 		return keySpace + ":" + key;
 	}
@@ -158,7 +167,8 @@ public class IdempotentExecutor {
 	}
 
 	private String hash(String method, String path, @Nullable Object request) {
-		String canonical = method + ' ' + path + '\n' + ((request != null) ? this.json.writeValueAsString(request) : "");
+		String canonical = method + ' ' + path + '\n'
+				+ ((request != null) ? this.json.writeValueAsString(request) : "");
 		try {
 			byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
 			return HexFormat.of().formatHex(digest);

@@ -5,15 +5,20 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Who sent an idempotent request: the API key, and the key space its Idempotency-Keys live in.
+ * Who sent an idempotent request: the API key, and the key space its Idempotency-Keys
+ * live in.
  * <p>
- * The space is what the key may act for, not the key itself: the budget a key is bound to, or for an unbound key its
- * role. Every key of one scope shares it, so the new key of a rotation (both keys work during the overlap) replays
- * a retry the old key began; a replay is always of a request the replaying key could have sent, as it may act for
- * the same scope. Keys bound to different budgets never share a space, however they are nested. The migration
- * {@code V16__idempotency_key_spaces.sql} computes the same value for stored keys.
+ * The space is what the key may act for, not the key itself: the budget a key is bound
+ * to, or for an unbound key its role. Every key of one scope shares it, so the new key of
+ * a rotation (both keys work during the overlap) replays a retry the old key began; a
+ * replay is always of a request the replaying key could have sent, as it may act for the
+ * same scope. Keys bound to different budgets never share a space, however they are
+ * nested. The migration {@code V16__idempotency_key_spaces.sql} computes the same value
+ * for stored keys.
+ *
  * @param apiKeyId the API key the request was authenticated with
- * @param keySpace the scope's budget id, or {@code ADMIN} / {@code CLIENT} for unbound keys
+ * @param keySpace the scope's budget id, or {@code ADMIN} / {@code CLIENT} for unbound
+ * keys
  */
 public record Sender(UUID apiKeyId, String keySpace) {
 

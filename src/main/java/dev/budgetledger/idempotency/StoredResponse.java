@@ -3,8 +3,8 @@ package dev.budgetledger.idempotency;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A response as it is sent and, under an idempotency key, as it is replayed: status, JSON body and the
- * {@code Location} header if any.
+ * A response as it is sent and, under an idempotency key, as it is replayed: status, JSON
+ * body and the {@code Location} header if any.
  */
 public record StoredResponse(int status, Object body, @Nullable String location) {
 

@@ -6,7 +6,10 @@ import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** Reads the journal. Entries are only ever appended, by {@link dev.budgetledger.ledger.Ledger}. */
+/**
+ * Reads the journal. Entries are only ever appended, by
+ * {@link dev.budgetledger.ledger.Ledger}.
+ */
 @Repository
 public class JournalEntries {
 

@@ -1,5 +1,6 @@
 /**
- * The journal: its entry kinds, reading it, and the invariant checker ({@link dev.budgetledger.journal.Reconciliation}).
+ * The journal: its entry kinds, reading it, and the invariant checker
+ * ({@link dev.budgetledger.journal.Reconciliation}).
  */
 @NullMarked
 package dev.budgetledger.journal;

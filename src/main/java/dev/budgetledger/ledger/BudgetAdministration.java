@@ -38,9 +38,10 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * The budget changes an admin makes: open, patch, freeze, unfreeze. Each locks its budget ({@link Locks}), writes the
- * row, journals what moves money or rules ({@link Journal}) and records its audit entry with the budget as read under
- * the lock and as left, all in one transaction. Holds, settlements and period resets are {@link Ledger}'s.
+ * The budget changes an admin makes: open, patch, freeze, unfreeze. Each locks its budget
+ * ({@link Locks}), writes the row, journals what moves money or rules ({@link Journal})
+ * and records its audit entry with the budget as read under the lock and as left, all in
+ * one transaction. Holds, settlements and period resets are {@link Ledger}'s.
  */
 @Service
 public class BudgetAdministration {
@@ -65,8 +66,8 @@ public class BudgetAdministration {
 
 	private final BudgetScope scope;
 
-	BudgetAdministration(JdbcClient jdbc, Clock clock, Locks locks, Budgets budgets, Journal journal,
-			Metadata metadata, JsonMapper json, Events events, AuditLog audit, BudgetScope scope) {
+	BudgetAdministration(JdbcClient jdbc, Clock clock, Locks locks, Budgets budgets, Journal journal, Metadata metadata,
+			JsonMapper json, Events events, AuditLog audit, BudgetScope scope) {
 		this.jdbc = jdbc;
 		this.clock = clock;
 		this.locks = locks;
@@ -99,11 +100,13 @@ public class BudgetAdministration {
 						"is at the deepest level; budgets nest at most " + BudgetRules.MAX_DEPTH + " levels");
 			}
 			if (!Budget.TOKENS.equals(spec.unit())) {
-				// Every money budget of the tree, not just the ancestors: under a TOKENS root, a USD and a EUR sibling
-				// would each pass their chain. The root's row lock keeps two such creations from racing.
+				// Every money budget of the tree, not just the ancestors: under a TOKENS
+				// root, a USD and a EUR sibling
+				// would each pass their chain. The root's row lock keeps two such
+				// creations from racing.
 				this.locks.budget(parent.rootId());
-				List<String> currencies = this.jdbc
-					.sql("SELECT DISTINCT unit FROM budgets WHERE root_id = :root AND unit <> 'TOKENS' AND unit <> :unit")
+				List<String> currencies = this.jdbc.sql(
+						"SELECT DISTINCT unit FROM budgets WHERE root_id = :root AND unit <> 'TOKENS' AND unit <> :unit")
 					.param("root", parent.rootId())
 					.param("unit", spec.unit())
 					.query(String.class)
@@ -120,16 +123,17 @@ public class BudgetAdministration {
 		ancestors.add(id);
 		Instant periodStart = spec.period().startOf(now, spec.timezone());
 		BudgetPolicy policy = spec.policy();
-		this.jdbc.sql("""
-				INSERT INTO budgets (id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, period, timezone,
-				    period_start, rollover, rollover_cap, mode, thresholds, downgrade_at, max_amount_per_call,
-				    max_tokens_per_call, max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun,
-				    overrun_action, allowed_models, max_hold_output_tokens, metadata, created_at, updated_at)
-				VALUES (:id, :name, :parentId, :rootId, :depth, CAST(:ancestors AS uuid[]), :unit, :limit, :period, :timezone,
-				    :periodStart, :rollover, :rolloverCap, :mode, CAST(:thresholds AS jsonb), :downgradeAt,
-				    :maxAmountPerCall, :maxTokensPerCall, :maxCallsPerPeriod, :maxConcurrentHolds, :maxOverrunRatio,
-				    :maxOverrun, :overrunAction, CAST(:allowedModels AS text[]), :maxHoldOutputTokens, CAST(:metadata AS jsonb), :now,
-				    :now)""")
+		this.jdbc
+			.sql("""
+					INSERT INTO budgets (id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, period, timezone,
+					    period_start, rollover, rollover_cap, mode, thresholds, downgrade_at, max_amount_per_call,
+					    max_tokens_per_call, max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun,
+					    overrun_action, allowed_models, max_hold_output_tokens, metadata, created_at, updated_at)
+					VALUES (:id, :name, :parentId, :rootId, :depth, CAST(:ancestors AS uuid[]), :unit, :limit, :period, :timezone,
+					    :periodStart, :rollover, :rolloverCap, :mode, CAST(:thresholds AS jsonb), :downgradeAt,
+					    :maxAmountPerCall, :maxTokensPerCall, :maxCallsPerPeriod, :maxConcurrentHolds, :maxOverrunRatio,
+					    :maxOverrun, :overrunAction, CAST(:allowedModels AS text[]), :maxHoldOutputTokens, CAST(:metadata AS jsonb), :now,
+					    :now)""")
 			.param("id", id)
 			.param("name", spec.name())
 			.param("parentId", spec.parentId())
@@ -173,23 +177,24 @@ public class BudgetAdministration {
 		BudgetRules.check(budget, changes);
 		BudgetPolicy policy = budget.policy();
 		BudgetPeriod period = budget.period();
-		this.jdbc.sql("""
-				UPDATE budgets SET name = :name, limit_amount = :limit, metadata = CAST(:metadata AS jsonb), mode = :mode,
-				    thresholds = CAST(:thresholds AS jsonb), downgrade_at = :downgradeAt, max_amount_per_call = :maxAmountPerCall,
-				    max_tokens_per_call = :maxTokensPerCall, max_calls_per_period = :maxCallsPerPeriod,
-				    max_concurrent_holds = :maxConcurrentHolds, rollover = :rollover, rollover_cap = :rolloverCap,
-				    max_overrun_ratio = :maxOverrunRatio, max_overrun = :maxOverrun, overrun_action = :overrunAction,
-				    allowed_models = CAST(:allowedModels AS text[]), max_hold_output_tokens = :maxHoldOutputTokens,
-				    updated_at = :now
-				WHERE id = :id""")
+		this.jdbc
+			.sql("""
+					UPDATE budgets SET name = :name, limit_amount = :limit, metadata = CAST(:metadata AS jsonb), mode = :mode,
+					    thresholds = CAST(:thresholds AS jsonb), downgrade_at = :downgradeAt, max_amount_per_call = :maxAmountPerCall,
+					    max_tokens_per_call = :maxTokensPerCall, max_calls_per_period = :maxCallsPerPeriod,
+					    max_concurrent_holds = :maxConcurrentHolds, rollover = :rollover, rollover_cap = :rolloverCap,
+					    max_overrun_ratio = :maxOverrunRatio, max_overrun = :maxOverrun, overrun_action = :overrunAction,
+					    allowed_models = CAST(:allowedModels AS text[]), max_hold_output_tokens = :maxHoldOutputTokens,
+					    updated_at = :now
+					WHERE id = :id""")
 			.param("id", id)
 			.param("name", pick(changes, "name", changes.name(), budget.name()))
 			.param("limit", pick(changes, "limit", changes.limit(), budget.limit()))
-			.param("metadata",
-					this.metadata.write(pick(changes, "metadata", changes.metadata(), budget.metadata())))
+			.param("metadata", this.metadata.write(pick(changes, "metadata", changes.metadata(), budget.metadata())))
 			.param("mode", pick(changes, "mode", changes.mode(), policy.mode()).name())
-			.param("thresholds", this.json
-				.writeValueAsString(pick(changes, "thresholds", changes.thresholds(), policy.thresholds())))
+			.param("thresholds",
+					this.json
+						.writeValueAsString(pick(changes, "thresholds", changes.thresholds(), policy.thresholds())))
 			.param("downgradeAt", pickNullable(changes, "downgradeAt", changes.downgradeAt(), policy.downgradeAt()))
 			.param("maxAmountPerCall",
 					pickNullable(changes, "maxAmountPerCall", changes.maxAmountPerCall(), policy.maxAmountPerCall()))
@@ -197,8 +202,9 @@ public class BudgetAdministration {
 					pickNullable(changes, "maxTokensPerCall", changes.maxTokensPerCall(), policy.maxTokensPerCall()))
 			.param("maxCallsPerPeriod",
 					pickNullable(changes, "maxCallsPerPeriod", changes.maxCallsPerPeriod(), policy.maxCallsPerPeriod()))
-			.param("maxConcurrentHolds", pickNullable(changes, "maxConcurrentHolds", changes.maxConcurrentHolds(),
-					policy.maxConcurrentHolds()))
+			.param("maxConcurrentHolds",
+					pickNullable(changes, "maxConcurrentHolds", changes.maxConcurrentHolds(),
+							policy.maxConcurrentHolds()))
 			.param("maxOverrunRatio",
 					pick(changes, "maxOverrunRatio", changes.maxOverrunRatio(), policy.overrun().maxRatio()))
 			.param("maxOverrun", pickNullable(changes, "maxOverrun", changes.maxOverrun(), policy.overrun().max()))
@@ -206,10 +212,11 @@ public class BudgetAdministration {
 					pick(changes, "overrunAction", changes.overrunAction(), policy.overrun().action()).name())
 			.param("rollover", pick(changes, "rollover", changes.rollover(), period.rollover()))
 			.param("rolloverCap", pickNullable(changes, "rolloverCap", changes.rolloverCap(), period.rolloverCap()))
-			.param("allowedModels", textArray(
-					pickNullable(changes, "allowedModels", changes.allowedModels(), policy.allowedModels())))
-			.param("maxHoldOutputTokens", pickNullable(changes, "maxHoldOutputTokens", changes.maxHoldOutputTokens(),
-					policy.maxHoldOutputTokens()))
+			.param("allowedModels",
+					textArray(pickNullable(changes, "allowedModels", changes.allowedModels(), policy.allowedModels())))
+			.param("maxHoldOutputTokens",
+					pickNullable(changes, "maxHoldOutputTokens", changes.maxHoldOutputTokens(),
+							policy.maxHoldOutputTokens()))
 			.param("now", Timestamp.from(now))
 			.update();
 		BigDecimal limit = changes.limit();
@@ -218,15 +225,16 @@ public class BudgetAdministration {
 		}
 		Mode mode = changes.mode();
 		if (changes.has("mode") && mode != null && mode != policy.mode()) {
-			this.journal.entry(id, EntryKind.MODE_CHANGE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, mode.name(), now);
+			this.journal.entry(id, EntryKind.MODE_CHANGE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, mode.name(),
+					now);
 		}
 		return audited(actor, AuditAction.BUDGET_UPDATE, budget);
 	}
 
 	/**
-	 * The kill switch: from the commit on, every new reservation on this budget or below it is denied with
-	 * BUDGET_FROZEN. Existing holds can still be settled or released. Freezing a frozen budget only updates the
-	 * reason.
+	 * The kill switch: from the commit on, every new reservation on this budget or below
+	 * it is denied with BUDGET_FROZEN. Existing holds can still be settled or released.
+	 * Freezing a frozen budget only updates the reason.
 	 */
 	@Transactional
 	public Budget freeze(UUID id, String reason, Actor actor) {
@@ -253,17 +261,17 @@ public class BudgetAdministration {
 		if (budget.frozen()) {
 			this.jdbc.sql("""
 					UPDATE budgets SET status = 'ACTIVE', frozen_reason = NULL, frozen_at = NULL, updated_at = :now
-					WHERE id = :id""")
-				.param("id", id)
-				.param("now", Timestamp.from(now))
-				.update();
+					WHERE id = :id""").param("id", id).param("now", Timestamp.from(now)).update();
 			this.journal.entry(id, EntryKind.UNFREEZE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, null, now);
 			this.events.record(EventType.UNFROZEN, id, budget.rootId(), null, Map.of(), now);
 		}
 		return audited(actor, AuditAction.BUDGET_UNFREEZE, budget);
 	}
 
-	/** The audit entry of an admin change of one budget: {@code before} as read under its row lock, and after. */
+	/**
+	 * The audit entry of an admin change of one budget: {@code before} as read under its
+	 * row lock, and after.
+	 */
 	private Budget audited(Actor actor, AuditAction action, Budget before) {
 		Budget after = this.budgets.get(before.id());
 		this.audit.record(actor, action, before.id().toString(), BudgetResponse.of(before), BudgetResponse.of(after));
@@ -289,8 +297,8 @@ public class BudgetAdministration {
 	}
 
 	/**
-	 * PostgreSQL array literal of model names, or null. Each is quoted; the request pattern admits no quote or
-	 * backslash, so nothing needs escaping.
+	 * PostgreSQL array literal of model names, or null. Each is quoted; the request
+	 * pattern admits no quote or backslash, so nothing needs escaping.
 	 */
 	private static @Nullable String textArray(@Nullable List<String> names) {
 		return (names == null) ? null

@@ -24,38 +24,47 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Serves concurrent reserves and settles on one budget tree together, so a hot budget (an organisation cap every
- * request touches) is locked once per batch instead of once per request.
+ * Serves concurrent reserves and settles on one budget tree together, so a hot budget (an
+ * organisation cap every request touches) is locked once per batch instead of once per
+ * request.
  * <p>
- * Requests queue per lane (lanes are picked by root budget, so every leaf of a tree shares one). Whoever finds the
- * lane idle becomes its leader: it takes the queue, oldest first, at most {@code max-batch-size}, and runs one
- * transaction that locks the settles' reservations (by id), then the union of all chains once (root first, the
- * global lock order), serves each request in arrival order with the same code as a single reserve or settle
- * (each writes its own events and, through the work it was given, its idempotency record), sends the
- * reservations, journal entries (in arrival order) and net balance changes of them all in one round trip
- * ({@link LedgerWrites}), commits, and only then answers them all. Requests that arrived meanwhile wait for the
- * lane and go in the next batch. A request that finds the lane idle runs at once, as a batch of one: no timer, no
+ * Requests queue per lane (lanes are picked by root budget, so every leaf of a tree
+ * shares one). Whoever finds the lane idle becomes its leader: it takes the queue, oldest
+ * first, at most {@code max-batch-size}, and runs one transaction that locks the settles'
+ * reservations (by id), then the union of all chains once (root first, the global lock
+ * order), serves each request in arrival order with the same code as a single reserve or
+ * settle (each writes its own events and, through the work it was given, its idempotency
+ * record), sends the reservations, journal entries (in arrival order) and net balance
+ * changes of them all in one round trip ({@link LedgerWrites}), commits, and only then
+ * answers them all. Requests that arrived meanwhile wait for the lane and go in the next
+ * batch. A request that finds the lane idle runs at once, as a batch of one: no timer, no
  * added latency.
  * <p>
- * A batch that waits for a lock (a budget being changed, the expiry sweep, another instance's batch on the same
- * tree) would hold up every tree of its lane. So once the lane's running batch has run for {@code stall-after}
- * (10 ms), a waiting request of another tree leads a second batch beside it, of the oldest queued requests whose
- * trees the running batch does not hold; requests of the stalled tree stay queued, in order, for their tree's next
- * batch. At most two batches run per lane. This is safe for the reason several instances are: every transaction
- * locks rows in the global order, so two batches that touch one tree (a leaf whose root this instance has not
- * learned yet has a lane key of its own) only wait for each other.
+ * A batch that waits for a lock (a budget being changed, the expiry sweep, another
+ * instance's batch on the same tree) would hold up every tree of its lane. So once the
+ * lane's running batch has run for {@code stall-after} (10 ms), a waiting request of
+ * another tree leads a second batch beside it, of the oldest queued requests whose trees
+ * the running batch does not hold; requests of the stalled tree stay queued, in order,
+ * for their tree's next batch. At most two batches run per lane. This is safe for the
+ * reason several instances are: every transaction locks rows in the global order, so two
+ * batches that touch one tree (a leaf whose root this instance has not learned yet has a
+ * lane key of its own) only wait for each other.
  * <p>
- * A request the ledger refuses (a missing or out-of-scope id, a conflict, a refused overrun: a 4xx error, raised
- * before the request writes anything) is answered with its error and the batch goes on without it, so a tenant
- * sending invalid requests cannot make another's batch roll back. If a request of a batch fails otherwise (a
- * failing insert, a lock timeout), the batch transaction is rolled back as a whole (nothing of it was committed or
- * answered) and each of its requests runs again alone, in its own transaction: the failing one fails by itself,
- * its batch-mates get exactly what they would have got alone.
+ * A request the ledger refuses (a missing or out-of-scope id, a conflict, a refused
+ * overrun: a 4xx error, raised before the request writes anything) is answered with its
+ * error and the batch goes on without it, so a tenant sending invalid requests cannot
+ * make another's batch roll back. If a request of a batch fails otherwise (a failing
+ * insert, a lock timeout), the batch transaction is rolled back as a whole (nothing of it
+ * was committed or answered) and each of its requests runs again alone, in its own
+ * transaction: the failing one fails by itself, its batch-mates get exactly what they
+ * would have got alone.
  */
 @Component
 public class Coalescer {
 
-	/** The lane caches are forgotten past this size; they only steer requests to lanes. */
+	/**
+	 * The lane caches are forgotten past this size; they only steer requests to lanes.
+	 */
 	private static final int MAX_KNOWN = 100_000;
 
 	private final Ledger ledger;
@@ -66,10 +75,16 @@ public class Coalescer {
 
 	private final Lane[] lanes;
 
-	/** Roots of leaves seen in earlier batches; a budget's root never changes. Unknown leaves use their own lane. */
+	/**
+	 * Roots of leaves seen in earlier batches; a budget's root never changes. Unknown
+	 * leaves use their own lane.
+	 */
 	private final Map<UUID, UUID> roots = new ConcurrentHashMap<>();
 
-	/** Roots of reservations held through this instance, so their settles join their tree's lane. */
+	/**
+	 * Roots of reservations held through this instance, so their settles join their
+	 * tree's lane.
+	 */
 	private final Map<UUID, UUID> holdRoots = new ConcurrentHashMap<>();
 
 	private final DistributionSummary batchSizes;
@@ -92,26 +107,28 @@ public class Coalescer {
 			.description("Reserves and settles served by one locking transaction, for batches of more than one")
 			.register(meters);
 		this.besideBatches = Counter.builder("budget_ledger.batch.beside")
-			.description("Batches started beside a lane's batch that had run for stall-after (likely waiting for a lock)")
+			.description(
+					"Batches started beside a lane's batch that had run for stall-after (likely waiting for a lock)")
 			.register(meters);
 	}
 
 	/**
-	 * Runs {@code work} for one reserve on {@code budgetId}, in a transaction that has locked the budget's chain,
-	 * possibly together with other requests; answers what {@code work} answered, after the commit, or throws what
-	 * it threw. {@code work} reserves with {@link LedgerBatch#reserve}.
+	 * Runs {@code work} for one reserve on {@code budgetId}, in a transaction that has
+	 * locked the budget's chain, possibly together with other requests; answers what
+	 * {@code work} answered, after the commit, or throws what it threw. {@code work}
+	 * reserves with {@link LedgerBatch#reserve}.
 	 */
 	public <T> T reserve(UUID budgetId, Function<LedgerBatch, T> work) {
 		return submit(new Member<>(budgetId, null, this.roots.getOrDefault(budgetId, budgetId), work));
 	}
 
 	/**
-	 * As {@link #reserve}, for one settle of {@code reservationId}: {@code work} settles with
-	 * {@link LedgerBatch#settle}.
+	 * As {@link #reserve}, for one settle of {@code reservationId}: {@code work} settles
+	 * with {@link LedgerBatch#settle}.
 	 */
 	public <T> T settle(UUID reservationId, Function<LedgerBatch, T> work) {
-		return submit(new Member<>(null, reservationId, this.holdRoots.getOrDefault(reservationId, reservationId),
-				work));
+		return submit(
+				new Member<>(null, reservationId, this.holdRoots.getOrDefault(reservationId, reservationId), work));
 	}
 
 	private <T> T submit(Member<T> member) {
@@ -129,7 +146,8 @@ public class Coalescer {
 					if (member.done) {
 						return member.get();
 					}
-					// Lead the next batch if the lane is idle (the batch includes this request unless the queue holds
+					// Lead the next batch if the lane is idle (the batch includes this
+					// request unless the queue holds
 					// more than one batch ahead of it), or a batch beside a stalled one.
 					batch = lane.lead(member, this.settings.maxBatchSize(), this.stallNanos);
 					if (batch != null) {
@@ -153,7 +171,10 @@ public class Coalescer {
 		}
 	}
 
-	/** How many requests wait in the lane of this reserve's budget, not counting a running batch (for tests). */
+	/**
+	 * How many requests wait in the lane of this reserve's budget, not counting a running
+	 * batch (for tests).
+	 */
 	int waiting(UUID budgetId) {
 		Lane lane = lane(this.roots.getOrDefault(budgetId, budgetId));
 		synchronized (lane) {
@@ -197,9 +218,12 @@ public class Coalescer {
 		}
 		catch (RuntimeException | Error ex) {
 			if (sharedByTheBatch(ex)) {
-				// A lock or statement timeout or a lost connection belongs to the batch, not to one request: run alone,
-				// each would wait out the lock timeout again in turn (n times the bound). All fail fast, nothing was
-				// committed, and each caller retries with its key, as a lone request would.
+				// A lock or statement timeout or a lost connection belongs to the batch,
+				// not to one request: run alone,
+				// each would wait out the lock timeout again in turn (n times the bound).
+				// All fail fast, nothing was
+				// committed, and each caller retries with its key, as a lone request
+				// would.
 				long took = System.nanoTime() - start;
 				batch.forEach(member -> {
 					time(member, took);
@@ -207,7 +231,8 @@ public class Coalescer {
 				});
 				return;
 			}
-			// Nothing of the batch was committed: run each request alone, so only the failing one fails.
+			// Nothing of the batch was committed: run each request alone, so only the
+			// failing one fails.
 			batch.forEach(this::runAlone);
 			return;
 		}
@@ -216,7 +241,10 @@ public class Coalescer {
 		batch.forEach(Member::settle);
 	}
 
-	/** Whether a batch failed for a reason every member would meet again: lock or statement timeout, lost connection. */
+	/**
+	 * Whether a batch failed for a reason every member would meet again: lock or
+	 * statement timeout, lost connection.
+	 */
 	static boolean sharedByTheBatch(Throwable failure) {
 		return DatabaseFailures.classify(failure) != null;
 	}
@@ -251,7 +279,10 @@ public class Coalescer {
 		}
 	}
 
-	/** Remembers which lane later requests on these leaves and holds belong to (after the batch committed). */
+	/**
+	 * Remembers which lane later requests on these leaves and holds belong to (after the
+	 * batch committed).
+	 */
 	private void learn(LedgerBatch locked, Set<UUID> leaves) {
 		if (this.roots.size() > MAX_KNOWN) {
 			this.roots.clear();
@@ -276,12 +307,16 @@ public class Coalescer {
 	}
 
 	/**
-	 * A queue of requests and the batches running from it: normally one at a time; when every running batch has run
-	 * for {@code stall-after} (it most likely waits for a lock), one more, of requests whose trees none of them holds.
+	 * A queue of requests and the batches running from it: normally one at a time; when
+	 * every running batch has run for {@code stall-after} (it most likely waits for a
+	 * lock), one more, of requests whose trees none of them holds.
 	 */
 	private static final class Lane {
 
-		/** A stalled batch and one beside it: the rest of the lane moves on while one tree waits for its lock. */
+		/**
+		 * A stalled batch and one beside it: the rest of the lane moves on while one tree
+		 * waits for its lock.
+		 */
 		static final int MAX_RUNNING = 2;
 
 		final ArrayDeque<Member<?>> queue = new ArrayDeque<>();
@@ -289,9 +324,10 @@ public class Coalescer {
 		final List<Batch> running = new ArrayList<>(MAX_RUNNING);
 
 		/**
-		 * The batch {@code member} may lead now, under this lane's monitor, or null: the oldest queued requests if
-		 * the lane is idle; if every running batch started {@code stallNanos} ago or more, the oldest queued
-		 * requests whose lane keys (trees) no running batch holds, provided {@code member}'s is one of them.
+		 * The batch {@code member} may lead now, under this lane's monitor, or null: the
+		 * oldest queued requests if the lane is idle; if every running batch started
+		 * {@code stallNanos} ago or more, the oldest queued requests whose lane keys
+		 * (trees) no running batch holds, provided {@code member}'s is one of them.
 		 */
 		@Nullable Batch lead(Member<?> member, int maxBatchSize, long stallNanos) {
 			long now = System.nanoTime();
@@ -319,8 +355,8 @@ public class Coalescer {
 		}
 
 		/**
-		 * Waits until a batch ends, or until a batch beside the running ones may start for {@code member}: when the
-		 * latest of them has run {@code stallNanos}.
+		 * Waits until a batch ends, or until a batch beside the running ones may start
+		 * for {@code member}: when the latest of them has run {@code stallNanos}.
 		 */
 		void waitForTurn(Member<?> member, long stallNanos) {
 			try {
@@ -363,7 +399,10 @@ public class Coalescer {
 
 	}
 
-	/** Requests served by one transaction, when it started, and whether it started beside a stalled batch. */
+	/**
+	 * Requests served by one transaction, when it started, and whether it started beside
+	 * a stalled batch.
+	 */
 	private static final class Batch {
 
 		final List<Member<?>> members;
@@ -380,7 +419,10 @@ public class Coalescer {
 
 	}
 
-	/** One request: its work, and once its batch has committed (or it failed alone), its result. */
+	/**
+	 * One request: its work, and once its batch has committed (or it failed alone), its
+	 * result.
+	 */
 	private static final class Member<T> {
 
 		final @Nullable UUID budgetId;
@@ -398,7 +440,10 @@ public class Coalescer {
 
 		@Nullable Throwable failure;
 
-		/** The business error this request was refused with inside a batch that went on without it. */
+		/**
+		 * The business error this request was refused with inside a batch that went on
+		 * without it.
+		 */
 		@Nullable ApiException refused;
 
 		volatile boolean done;
@@ -415,11 +460,13 @@ public class Coalescer {
 		}
 
 		/**
-		 * As {@link #attempt}, but a request the ledger refuses (a 4xx business error: a missing or out-of-scope id,
-		 * a conflict, an overrun refused) is kept as this request's answer and the batch goes on. Every such error is
-		 * raised before the request writes anything (the ledger checks, then writes), so the batch's transaction
-		 * holds nothing of it, and its batch-mates commit as if it had not been there. Anything else still fails the
-		 * batch, which then runs each request alone.
+		 * As {@link #attempt}, but a request the ledger refuses (a 4xx business error: a
+		 * missing or out-of-scope id, a conflict, an overrun refused) is kept as this
+		 * request's answer and the batch goes on. Every such error is raised before the
+		 * request writes anything (the ledger checks, then writes), so the batch's
+		 * transaction holds nothing of it, and its batch-mates commit as if it had not
+		 * been there. Anything else still fails the batch, which then runs each request
+		 * alone.
 		 */
 		void attemptInBatch(LedgerBatch batch) {
 			try {
@@ -438,7 +485,10 @@ public class Coalescer {
 			this.done = true;
 		}
 
-		/** Answers after the batch committed: what the request got, or the error it was refused with. */
+		/**
+		 * Answers after the batch committed: what the request got, or the error it was
+		 * refused with.
+		 */
 		void settle() {
 			if (this.refused != null) {
 				fail(this.refused);

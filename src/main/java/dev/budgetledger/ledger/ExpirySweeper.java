@@ -8,15 +8,19 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Gives back holds whose callers never came back. Safe to run on every instance at once: each batch locks the
- * budgets it works on with {@code FOR UPDATE SKIP LOCKED}, so two sweeps never expire the same hold.
+ * Gives back holds whose callers never came back. Safe to run on every instance at once:
+ * each batch locks the budgets it works on with {@code FOR UPDATE SKIP LOCKED}, so two
+ * sweeps never expire the same hold.
  */
 @Component
 class ExpirySweeper {
 
 	private static final Logger log = LoggerFactory.getLogger(ExpirySweeper.class);
 
-	/** Bounds one run, so a huge backlog is worked off over several runs instead of one endless one. */
+	/**
+	 * Bounds one run, so a huge backlog is worked off over several runs instead of one
+	 * endless one.
+	 */
 	private static final int MAX_BATCHES_PER_RUN = 20;
 
 	private final Ledger ledger;
@@ -44,7 +48,8 @@ class ExpirySweeper {
 			}
 		}
 		catch (RuntimeException ex) {
-			// The next run retries; a database outage must not kill the scheduler thread's loop.
+			// The next run retries; a database outage must not kill the scheduler
+			// thread's loop.
 			log.warn("Expiry sweep failed: {}", ex.getMessage());
 		}
 	}

@@ -71,18 +71,19 @@ import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.interceptor.TransactionAspectSupport;
 
 /**
- * The only code that changes a budget. Every method runs in one transaction that locks what it changes, checks,
- * changes, and appends the journal entries for the change, so {@code spent} and {@code reserved} always equal the
- * sums of the journal.
+ * The only code that changes a budget. Every method runs in one transaction that locks
+ * what it changes, checks, changes, and appends the journal entries for the change, so
+ * {@code spent} and {@code reserved} always equal the sums of the journal.
  * <p>
- * <b>Lock order</b>, the same in every path so none can deadlock: a reservation row first (if any), then budget
- * rows by (depth, id), i.e. root to leaf. Paths that hold budget locks only ever take reservation locks with
- * {@code SKIP LOCKED}, which never waits.
+ * <b>Lock order</b>, the same in every path so none can deadlock: a reservation row first
+ * (if any), then budget rows by (depth, id), i.e. root to leaf. Paths that hold budget
+ * locks only ever take reservation locks with {@code SKIP LOCKED}, which never waits.
  * <p>
- * A reservation on a budget holds on that budget and on every ancestor: money on money budgets, tokens on token
- * budgets. Plain SQL on purpose: this is the hot path. A reserve or settle computes its answer in Java on the
- * locked rows and leaves its writes (reservation, journal entries, balances of the whole chain) to
- * {@link LedgerWrites}, which sends those of a whole batch in one round trip before the commit.
+ * A reservation on a budget holds on that budget and on every ancestor: money on money
+ * budgets, tokens on token budgets. Plain SQL on purpose: this is the hot path. A reserve
+ * or settle computes its answer in Java on the locked rows and leaves its writes
+ * (reservation, journal entries, balances of the whole chain) to {@link LedgerWrites},
+ * which sends those of a whole batch in one round trip before the commit.
  */
 @Component
 public class Ledger {
@@ -119,8 +120,8 @@ public class Ledger {
 
 	private final BudgetScope scope;
 
-	Ledger(JdbcClient jdbc, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata,
-			Journal journal, ReservationSettings settings, MeterRegistry meters, Events events, Denials denials,
+	Ledger(JdbcClient jdbc, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata, Journal journal,
+			ReservationSettings settings, MeterRegistry meters, Events events, Denials denials,
 			ExhaustionForecast forecast, LedgerMetrics metrics, BudgetScope scope, Locks locks) {
 		this.locks = locks;
 		this.journal = journal;
@@ -148,8 +149,9 @@ public class Ledger {
 	// ---------------------------------------------------------------- reservations
 
 	/**
-	 * The decision a reserve would get now, as a caller limited to the subtree of {@code scope} sees it, from the
-	 * very same code as a reserve, in a transaction that is rolled back: nothing is held, counted or recorded.
+	 * The decision a reserve would get now, as a caller limited to the subtree of
+	 * {@code scope} sees it, from the very same code as a reserve, in a transaction that
+	 * is rolled back: nothing is held, counted or recorded.
 	 */
 	@Transactional
 	public ReserveOutcome decide(ReserveCommand command, @Nullable UUID scope) {
@@ -160,29 +162,41 @@ public class Ledger {
 		return outcome;
 	}
 
-	/** Lets the scope check before the lock know the budget of a reservation this instance made. */
+	/**
+	 * Lets the scope check before the lock know the budget of a reservation this instance
+	 * made.
+	 */
 	void learnHold(UUID reservationId, UUID budgetId) {
 		this.scope.learnHold(reservationId, budgetId);
 	}
 
-	/** Times settlements, lock to commit; a coalesced batch records each of its settles with the batch's time. */
+	/**
+	 * Times settlements, lock to commit; a coalesced batch records each of its settles
+	 * with the batch's time.
+	 */
 	Timer settleTimer() {
 		return this.settleTimer;
 	}
 
-	/** Times reserves inside their transaction; a coalesced batch records each of its reserves with the batch's time. */
+	/**
+	 * Times reserves inside their transaction; a coalesced batch records each of its
+	 * reserves with the batch's time.
+	 */
 	Timer reserveTimer() {
 		return this.metrics.reserveTimer();
 	}
 
-	/** A buffer for the writes of reserves and settles made in the current transaction. */
+	/**
+	 * A buffer for the writes of reserves and settles made in the current transaction.
+	 */
 	LedgerWrites writes() {
 		return new LedgerWrites(this.jdbc);
 	}
 
 	/**
-	 * As {@link #lockForBatch(Collection)}, also for settles: locks the reservations first (by id), then the union
-	 * of the reserves' and the reservations' chains, the lock order of every path.
+	 * As {@link #lockForBatch(Collection)}, also for settles: locks the reservations
+	 * first (by id), then the union of the reserves' and the reservations' chains, the
+	 * lock order of every path.
 	 */
 	@Transactional(propagation = Propagation.MANDATORY)
 	public LedgerBatch lockForBatch(Collection<UUID> leafIds, Collection<UUID> reservationIds) {
@@ -202,8 +216,8 @@ public class Ledger {
 				rolled = true;
 			}
 		}
-		return new LedgerBatch(this, this.locks,
-				rolled ? this.locks.chains(List.copyOf(leafIds)) : locked, holds, writes(), now);
+		return new LedgerBatch(this, this.locks, rolled ? this.locks.chains(List.copyOf(leafIds)) : locked, holds,
+				writes(), now);
 	}
 
 	/** What one reserve answered, and its (locked) chain as it stands afterwards. */
@@ -211,12 +225,13 @@ public class Ledger {
 	}
 
 	/**
-	 * Decides and, on ALLOW, holds on the budget and every ancestor, on a chain the caller has locked and rolled. When
-	 * a budget lacks room (or holds), overdue holds in the chain are expired first so a late sweep never causes a
-	 * deny, then the decision is made again. For a caller limited to the subtree of {@code scope}, a budget outside
-	 * it is answered as missing, checked on the locked chain (its ancestors), so it costs no round trip. The
-	 * reservation, its journal entries and the chain's balances go to {@code writes}, which the caller flushes before
-	 * the commit.
+	 * Decides and, on ALLOW, holds on the budget and every ancestor, on a chain the
+	 * caller has locked and rolled. When a budget lacks room (or holds), overdue holds in
+	 * the chain are expired first so a late sweep never causes a deny, then the decision
+	 * is made again. For a caller limited to the subtree of {@code scope}, a budget
+	 * outside it is answered as missing, checked on the locked chain (its ancestors), so
+	 * it costs no round trip. The reservation, its journal entries and the chain's
+	 * balances go to {@code writes}, which the caller flushes before the commit.
 	 */
 	Held reserveOn(List<Budget> chain, ReserveCommand command, @Nullable UUID scope, boolean dryRun, Instant now,
 			LedgerWrites writes) {
@@ -234,14 +249,16 @@ public class Ledger {
 		}
 		Decider.Decision decision = Decider.decide(chain, ask);
 		boolean expired = false;
-		if (decision instanceof Decider.Deny deny && (deny.reason() == DenyReason.INSUFFICIENT_FUNDS
-				|| deny.reason() == DenyReason.CONCURRENCY_LIMIT) && expireOverdueIn(chain, now, writes) > 0) {
+		if (decision instanceof Decider.Deny deny
+				&& (deny.reason() == DenyReason.INSUFFICIENT_FUNDS || deny.reason() == DenyReason.CONCURRENCY_LIMIT)
+				&& expireOverdueIn(chain, now, writes) > 0) {
 			expired = true;
 			chain = this.locks.chain(leafId);
 			decision = Decider.decide(chain, ask);
 		}
 		if (decision instanceof Decider.Deny deny) {
-			// Counted on every level, as calls are: a budget's deniedCount covers it and everything below it, this period.
+			// Counted on every level, as calls are: a budget's deniedCount covers it and
+			// everything below it, this period.
 			this.jdbc.sql("UPDATE budgets SET denied_count = denied_count + 1 WHERE id IN (:chain)")
 				.param("chain", chain.stream().map(Budget::id).toList())
 				.update();
@@ -249,10 +266,12 @@ public class Ledger {
 				count("DENY", deny.reason().name());
 				Budget leaf = chain.get(chain.size() - 1);
 				this.denials.record(leaf, deny, ask, now);
-				this.events.recordDenied(leafId, leaf.rootId(), Map.of("reason", deny.reason().name(),
-						"limitingBudgetId", deny.limitingBudgetId().toString(), "unit", deny.unit(), "requested",
-						Amounts.format(deny.requested(), Budget.TOKENS.equals(deny.unit())), "available",
-						Amounts.format(deny.available(), Budget.TOKENS.equals(deny.unit()))), now);
+				this.events.recordDenied(leafId, leaf.rootId(),
+						Map.of("reason", deny.reason().name(), "limitingBudgetId", deny.limitingBudgetId().toString(),
+								"unit", deny.unit(), "requested",
+								Amounts.format(deny.requested(), Budget.TOKENS.equals(deny.unit())), "available",
+								Amounts.format(deny.available(), Budget.TOKENS.equals(deny.unit()))),
+						now);
 			}
 			boolean limitedAbove = !visibleId(chain, deny.limitingBudgetId(), scope);
 			return new Held(new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
@@ -267,8 +286,8 @@ public class Ledger {
 		Instant expiresAt = now.plus(command.ttl());
 		BigDecimal tokens = BigDecimal.valueOf((chosen.tokens() != null) ? chosen.tokens() : 0L);
 		UUID rootId = chain.get(0).rootId();
-		Reservation reservation = new Reservation(id, leafId, ReservationStatus.HELD, currency,
-				chosen.amount(), chosen.tokens(), null, null, null, price, allow.downgraded() ? requested.model() : null,
+		Reservation reservation = new Reservation(id, leafId, ReservationStatus.HELD, currency, chosen.amount(),
+				chosen.tokens(), null, null, null, price, allow.downgraded() ? requested.model() : null,
 				allow.downgraded(), allow.capped(), chosen.inputTokens(), chosen.maxOutputTokens(), null, false,
 				command.metadata(), expiresAt, now, now, null, null, BigDecimal.ZERO);
 		writes.hold(reservation, rootId, this.metadata.write(command.metadata()), command.apiKeyId(),
@@ -282,7 +301,8 @@ public class Ledger {
 		List<Budget> locked = chain;
 		for (Decider.Crossing crossing : recordCrossings(chain, change, id, now)) {
 			if (!visibleId(locked, crossing.budgetId(), scope)) {
-				continue; // recorded and evented for those who may see that budget, not told to this caller
+				continue; // recorded and evented for those who may see that budget, not
+							// told to this caller
 			}
 			crossings.add(new ReserveOutcome.ThresholdCrossing(crossing.budgetId(), crossing.threshold()));
 			String warning = Decider.thresholdWarning(crossing.threshold());
@@ -294,23 +314,29 @@ public class Ledger {
 			count("ALLOW", allow.downgraded() ? "DOWNGRADED" : allow.capped() ? "CAPPED" : "NONE");
 		}
 		Budget leaf = chain.get(chain.size() - 1);
-		return new Held(new ReserveOutcome.Allowed(reservation, leaf.available().subtract(Decider.hold(leaf, chosen)),
-				leaf.unit(), warnings, crossings), chain.stream().map(level -> withHold(level, change.apply(level))).toList(),
-				expired);
+		return new Held(
+				new ReserveOutcome.Allowed(reservation, leaf.available().subtract(Decider.hold(leaf, chosen)),
+						leaf.unit(), warnings, crossings),
+				chain.stream().map(level -> withHold(level, change.apply(level))).toList(), expired);
 	}
 
-	/** What one settle answered, the reservation and its (locked) chain as they stand afterwards. */
+	/**
+	 * What one settle answered, the reservation and its (locked) chain as they stand
+	 * afterwards.
+	 */
 	record Settled(Settlement settlement, Reservation reservation, List<Budget> chain) {
 	}
 
 	/**
-	 * Settles a reservation the caller has locked, on its chain, which the caller has locked and rolled: charges what
-	 * was actually spent, on every budget of the chain, in the period current at settlement. Always recorded, even
-	 * above the hold (an overrun) or after the hold expired (a late settlement): the money was spent either way.
-	 * Settling again with the same figures changes nothing and answers the same; with other figures it is a
-	 * conflict. For a caller limited to the subtree of {@code scope}, a reservation outside it is answered as missing,
-	 * before anything else is said about it. The settled reservation, its journal entries and the chain's balances go
-	 * to {@code writes}, which the caller flushes before the commit.
+	 * Settles a reservation the caller has locked, on its chain, which the caller has
+	 * locked and rolled: charges what was actually spent, on every budget of the chain,
+	 * in the period current at settlement. Always recorded, even above the hold (an
+	 * overrun) or after the hold expired (a late settlement): the money was spent either
+	 * way. Settling again with the same figures changes nothing and answers the same;
+	 * with other figures it is a conflict. For a caller limited to the subtree of
+	 * {@code scope}, a reservation outside it is answered as missing, before anything
+	 * else is said about it. The settled reservation, its journal entries and the chain's
+	 * balances go to {@code writes}, which the caller flushes before the commit.
 	 */
 	Settled settleOn(Reservation reservation, List<Budget> chain, SettleCommand command, @Nullable UUID scope,
 			Instant now, LedgerWrites writes) {
@@ -324,12 +350,14 @@ public class Ledger {
 		BigDecimal asked = LedgerWrites.stored(actualCost(reservation, command));
 		Long askedTokens = (usage != null) ? usage.total() : null;
 		if (askedTokens == null && chain.stream().anyMatch(Budget::countsTokens)) {
-			throw new TokensRequiredException(chain.stream().filter(Budget::countsTokens).findFirst().orElseThrow().id());
+			throw new TokensRequiredException(
+					chain.stream().filter(Budget::countsTokens).findFirst().orElseThrow().id());
 		}
 		Budget leaf = chain.get(chain.size() - 1);
 		switch (reservation.status()) {
 			case SETTLED -> {
-				// A capped settle is answered again for what it asked, not for the ceiling it was charged.
+				// A capped settle is answered again for what it asked, not for the
+				// ceiling it was charged.
 				BigDecimal before = (reservation.claimed() != null) ? reservation.claimed()
 						: Reservations.zeroIfNull(reservation.charged());
 				Long tokensBefore = (reservation.usage() != null) ? Long.valueOf(reservation.usage().total())
@@ -354,15 +382,17 @@ public class Ledger {
 				BigDecimal spentTokens = BigDecimal.valueOf((actualTokens != null) ? actualTokens : 0L);
 				BigDecimal heldMoney = held ? reservation.amount() : BigDecimal.ZERO;
 				BigDecimal heldTokens = held ? BigDecimal.valueOf(nonNull(reservation.tokens())) : BigDecimal.ZERO;
-				// The settled reservation as the database will store it: the answer is built here, the writes are sent
+				// The settled reservation as the database will store it: the answer is
+				// built here, the writes are sent
 				// by the caller (with the rest of its batch) before the commit.
-				Reservation settled = new Reservation(reservation.id(), reservation.budgetId(), ReservationStatus.SETTLED,
-						reservation.currency(), reservation.amount(), reservation.tokens(), actual, actualTokens,
-						LedgerWrites.stored(released), reservation.price(), reservation.requestedModel(),
-						reservation.downgraded(), reservation.capped(), reservation.inputTokens(),
-						reservation.maxOutputTokens(), usage, late, reservation.metadata(), reservation.expiresAt(),
-						reservation.createdAt(), now, (reservation.finishedAt() != null) ? reservation.finishedAt() : now,
-						claimed, reservation.adjustment());
+				Reservation settled = new Reservation(reservation.id(), reservation.budgetId(),
+						ReservationStatus.SETTLED, reservation.currency(), reservation.amount(), reservation.tokens(),
+						actual, actualTokens, LedgerWrites.stored(released), reservation.price(),
+						reservation.requestedModel(), reservation.downgraded(), reservation.capped(),
+						reservation.inputTokens(), reservation.maxOutputTokens(), usage, late, reservation.metadata(),
+						reservation.expiresAt(), reservation.createdAt(), now,
+						(reservation.finishedAt() != null) ? reservation.finishedAt() : now, claimed,
+						reservation.adjustment());
 				writes.settle(settled);
 				writes.move(chain, reservation.id(), EntryKind.SETTLE, new Delta(actual, actual, heldMoney.negate()),
 						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0);
@@ -381,8 +411,8 @@ public class Ledger {
 							now);
 				}
 				this.metrics.settled(reservation.currency(), actual, actual.compareTo(reservation.amount()) > 0);
-				Function<Budget, BigDecimal> change = level -> level.countsTokens()
-						? spentTokens.subtract(heldTokens) : actual.subtract(heldMoney);
+				Function<Budget, BigDecimal> change = level -> level.countsTokens() ? spentTokens.subtract(heldTokens)
+						: actual.subtract(heldMoney);
 				emitUsageEvents(chain, change, reservation.id(), now);
 				this.forecast.afterSettle(chain, level -> level.countsTokens() ? spentTokens : actual, change,
 						reservation.id(), now);
@@ -395,8 +425,9 @@ public class Ledger {
 					.map(level -> level.countsTokens() ? withSettle(level, spentTokens, heldTokens, held)
 							: withSettle(level, actual, heldMoney, held))
 					.toList();
-				return new Settled(new Settlement(settled, leaf.available().subtract(change.apply(leaf)), leaf.unit(),
-						warnings), settled, after);
+				return new Settled(
+						new Settlement(settled, leaf.available().subtract(change.apply(leaf)), leaf.unit(), warnings),
+						settled, after);
 			}
 		}
 		throw new IllegalStateException("Unknown status " + reservation.status());
@@ -407,9 +438,11 @@ public class Ledger {
 	}
 
 	/**
-	 * Bounds a settle by the overrun ceiling of every budget of its chain ({@link OverrunPolicy}), each in its own
-	 * unit: a budget that refuses beyond its ceiling refuses the settle; one that caps lowers the charge to its
-	 * ceiling. The ceilings are measured from what the reservation held (its estimate), late settlements included.
+	 * Bounds a settle by the overrun ceiling of every budget of its chain
+	 * ({@link OverrunPolicy}), each in its own unit: a budget that refuses beyond its
+	 * ceiling refuses the settle; one that caps lowers the charge to its ceiling. The
+	 * ceilings are measured from what the reservation held (its estimate), late
+	 * settlements included.
 	 */
 	private static Charge withinCeilings(List<Budget> chain, Reservation reservation, BigDecimal asked,
 			@Nullable Long askedTokens) {
@@ -438,10 +471,12 @@ public class Ledger {
 	}
 
 	/**
-	 * Corrects what a settled reservation was charged (an ADMIN's correction; to zero it is a reversal): the SETTLE
-	 * stays, every money budget of the chain gets an ADJUST entry moving its spent by the change, in the current
-	 * period, with {@code reason} as its note, and the reservation adds the change to its {@code adjustment}.
-	 * Correcting to the net charge it already has changes nothing. Token budgets count tokens used, which stay.
+	 * Corrects what a settled reservation was charged (an ADMIN's correction; to zero it
+	 * is a reversal): the SETTLE stays, every money budget of the chain gets an ADJUST
+	 * entry moving its spent by the change, in the current period, with {@code reason} as
+	 * its note, and the reservation adds the change to its {@code adjustment}. Correcting
+	 * to the net charge it already has changes nothing. Token budgets count tokens used,
+	 * which stay.
 	 */
 	@Transactional
 	public Correction adjust(UUID reservationId, BigDecimal netCharge, String reason) {
@@ -465,10 +500,11 @@ public class Ledger {
 			}
 		}
 		List<UUID> money = chain.stream().filter(level -> !level.countsTokens()).map(Budget::id).toList();
-		this.jdbc.sql("""
-				INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, note, created_at)
-				SELECT id, root_id, :reservationId, 'ADJUST', :target, :delta, :reason, :now
-				FROM budgets WHERE id IN (:money) ORDER BY depth""")
+		this.jdbc
+			.sql("""
+					INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, spent_delta, note, created_at)
+					SELECT id, root_id, :reservationId, 'ADJUST', :target, :delta, :reason, :now
+					FROM budgets WHERE id IN (:money) ORDER BY depth""")
 			.param("reservationId", reservationId)
 			.param("target", target)
 			.param("delta", delta)
@@ -489,17 +525,20 @@ public class Ledger {
 			.update();
 		Budget leaf = chain.get(chain.size() - 1);
 		this.events.record(EventType.ADJUSTED, reservation.budgetId(), leaf.rootId(), reservationId,
-				Map.of("charged", Amounts.format(Objects.requireNonNull(reservation.charged(), "settled, so charged")), "before", Amounts.format(before), "after",
-						Amounts.format(target), "change", Amounts.format(delta), "reason", reason),
+				Map.of("charged", Amounts.format(Objects.requireNonNull(reservation.charged(), "settled, so charged")),
+						"before", Amounts.format(before), "after", Amounts.format(target), "change",
+						Amounts.format(delta), "reason", reason),
 				now);
 		return new Correction(this.reservations.get(reservationId), before, delta, true);
 	}
 
 	/**
-	 * Bounds a direct charge by a non-ADMIN key by the overrun policy of every budget of its chain, each in its own
-	 * unit ({@link OverrunPolicy#chargeCeiling}): a charge is a settle without a hold, so what goes past a level's
-	 * room is an overrun, and a client could otherwise exhaust a root it shares by charging what it could never have
-	 * reserved. A level that refuses beyond its ceiling refuses the charge; one that caps lowers it to the ceiling.
+	 * Bounds a direct charge by a non-ADMIN key by the overrun policy of every budget of
+	 * its chain, each in its own unit ({@link OverrunPolicy#chargeCeiling}): a charge is
+	 * a settle without a hold, so what goes past a level's room is an overrun, and a
+	 * client could otherwise exhaust a root it shares by charging what it could never
+	 * have reserved. A level that refuses beyond its ceiling refuses the charge; one that
+	 * caps lowers it to the ceiling.
 	 */
 	private static Charge chargeWithinCeilings(List<Budget> chain, UUID budgetId, BigDecimal asked,
 			@Nullable Long askedTokens) {
@@ -529,20 +568,24 @@ public class Ledger {
 
 	/**
 	 * What a correction did.
+	 *
 	 * @param before the net charge before it
 	 * @param change what it added to the charge (negative for a reduction)
-	 * @param changed whether it changed anything (a correction to the current net charge does not)
+	 * @param changed whether it changed anything (a correction to the current net charge
+	 * does not)
 	 */
 	public record Correction(Reservation reservation, BigDecimal before, BigDecimal change, boolean changed) {
 	}
 
 	/**
-	 * Books spend that already happened, without a hold (a direct charge): on every budget of the chain, money on
-	 * money budgets and tokens on token budgets, in the period current now, journaled as CHARGE with the reason as
-	 * its note. No limit, mode or freeze refuses it; one that goes past what some budget of the chain had available is
-	 * booked and flagged {@code overLimit}. Unless {@code unbounded} (an ADMIN), how far past each level's room it may
-	 * go is that level's overrun policy ({@link #chargeWithinCeilings}), as for a settle.
-	 * It emits what a settle of the same spend would (exhaustion, thresholds, projections) and {@code budget.charged}.
+	 * Books spend that already happened, without a hold (a direct charge): on every
+	 * budget of the chain, money on money budgets and tokens on token budgets, in the
+	 * period current now, journaled as CHARGE with the reason as its note. No limit, mode
+	 * or freeze refuses it; one that goes past what some budget of the chain had
+	 * available is booked and flagged {@code overLimit}. Unless {@code unbounded} (an
+	 * ADMIN), how far past each level's room it may go is that level's overrun policy
+	 * ({@link #chargeWithinCeilings}), as for a settle. It emits what a settle of the
+	 * same spend would (exhaustion, thresholds, projections) and {@code budget.charged}.
 	 */
 	@Transactional
 	public Charged charge(ChargeCommand command, @Nullable UUID scope) {
@@ -554,7 +597,10 @@ public class Ledger {
 		}
 		TokenPrice price = command.price();
 		TokenPrice.Usage usage = command.usage();
-		String moneyUnit = chain.stream().filter(level -> !level.countsTokens()).map(Budget::unit).findFirst()
+		String moneyUnit = chain.stream()
+			.filter(level -> !level.countsTokens())
+			.map(Budget::unit)
+			.findFirst()
 			.orElse(null);
 		String currency = (command.currency() != null) ? command.currency()
 				: (price != null) ? price.currency() : moneyUnit;
@@ -568,7 +614,8 @@ public class Ledger {
 			throw new CurrencyMismatchException(currency, price.currency());
 		}
 		if (usage == null && chain.stream().anyMatch(Budget::countsTokens)) {
-			throw new TokensRequiredException(chain.stream().filter(Budget::countsTokens).findFirst().orElseThrow().id());
+			throw new TokensRequiredException(
+					chain.stream().filter(Budget::countsTokens).findFirst().orElseThrow().id());
 		}
 		BigDecimal amount;
 		if (command.amount() != null) {
@@ -594,17 +641,18 @@ public class Ledger {
 		BigDecimal money = amount;
 		Function<Budget, BigDecimal> change = level -> level.countsTokens() ? tokenCount : money;
 		boolean overLimit = chain.stream()
-			.anyMatch(level -> change.apply(level).signum() > 0
-					&& change.apply(level).compareTo(level.available()) > 0);
+			.anyMatch(
+					level -> change.apply(level).signum() > 0 && change.apply(level).compareTo(level.available()) > 0);
 		UUID id = Ids.newId(now);
 		UUID rootId = chain.get(0).rootId();
-		this.jdbc.sql("""
-				INSERT INTO charges (id, budget_id, root_id, currency, amount, tokens, model, input_tokens, output_tokens,
-				    cache_read_tokens, cache_write_tokens, reasoning_tokens, over_limit, requested_amount, requested_tokens,
-				    reason, metadata, api_key_id, idempotency_key, created_at)
-				VALUES (:id, :budgetId, :rootId, :currency, :amount, :tokens, :model, :input, :output, :cacheRead,
-				    :cacheWrite, :reasoning, :overLimit, :requested, :requestedTokens, :reason, CAST(:metadata AS jsonb),
-				    :apiKeyId, :idempotencyKey, :now)""")
+		this.jdbc
+			.sql("""
+					INSERT INTO charges (id, budget_id, root_id, currency, amount, tokens, model, input_tokens, output_tokens,
+					    cache_read_tokens, cache_write_tokens, reasoning_tokens, over_limit, requested_amount, requested_tokens,
+					    reason, metadata, api_key_id, idempotency_key, created_at)
+					VALUES (:id, :budgetId, :rootId, :currency, :amount, :tokens, :model, :input, :output, :cacheRead,
+					    :cacheWrite, :reasoning, :overLimit, :requested, :requestedTokens, :reason, CAST(:metadata AS jsonb),
+					    :apiKeyId, :idempotencyKey, :now)""")
 			.param("id", id)
 			.param("budgetId", leafId)
 			.param("rootId", rootId)
@@ -680,12 +728,15 @@ public class Ledger {
 			.distinct()
 			.toList();
 		DirectCharge charge = new DirectCharge(id, leafId, currency, amount, tokens,
-				(price != null) ? price.model() : null, usage, overLimit, cappedFrom, cappedTokensFrom, command.reason(),
-				command.metadata(), now);
+				(price != null) ? price.model() : null, usage, overLimit, cappedFrom, cappedTokensFrom,
+				command.reason(), command.metadata(), now);
 		return new Charged(charge, leaf.available().subtract(change.apply(leaf)), leaf.unit(), warnings);
 	}
 
-	/** Gives a hold back. Releasing twice, or after expiry, changes nothing; after a settlement it is a conflict. */
+	/**
+	 * Gives a hold back. Releasing twice, or after expiry, changes nothing; after a
+	 * settlement it is a conflict.
+	 */
 	@Transactional
 	public Settlement release(UUID reservationId) {
 		Instant now = now();
@@ -698,14 +749,16 @@ public class Ledger {
 			case HELD -> {
 				this.locks.chain(reservation.budgetId());
 				finish(List.of(reservationId), ReservationStatus.RELEASED, EntryKind.RELEASE, now);
-				return new Settlement(this.reservations.get(reservationId),
-						this.budgets.get(reservation.budgetId()));
+				return new Settlement(this.reservations.get(reservationId), this.budgets.get(reservation.budgetId()));
 			}
 		}
 		throw new IllegalStateException("Unknown status " + reservation.status());
 	}
 
-	/** Moves a held reservation's expiry to {@code ttl} from now, for long (streaming) calls. */
+	/**
+	 * Moves a held reservation's expiry to {@code ttl} from now, for long (streaming)
+	 * calls.
+	 */
 	@Transactional
 	public Settlement extend(UUID reservationId, Duration ttl) {
 		ExtendOutcome outcome = extend(reservationId, ttl, null, null, null);
@@ -713,11 +766,13 @@ public class Ledger {
 	}
 
 	/**
-	 * Changes a held reservation that has not expired: its expiry to {@code ttl} from now, and/or its hold to
-	 * {@code maxOutputTokens} output tokens (a hold priced by model) or to {@code amount} (a hold by amount). A
-	 * change of the hold is decided by {@link Decider#resize} on the locked chain: a shrink always, a growth like a
-	 * reserve of the difference. An allowed change is journaled as RESIZE on every level (reserved moves by the
-	 * difference); a denied growth changes nothing, expiry included.
+	 * Changes a held reservation that has not expired: its expiry to {@code ttl} from
+	 * now, and/or its hold to {@code maxOutputTokens} output tokens (a hold priced by
+	 * model) or to {@code amount} (a hold by amount). A change of the hold is decided by
+	 * {@link Decider#resize} on the locked chain: a shrink always, a growth like a
+	 * reserve of the difference. An allowed change is journaled as RESIZE on every level
+	 * (reserved moves by the difference); a denied growth changes nothing, expiry
+	 * included.
 	 */
 	@Transactional
 	public ExtendOutcome extend(UUID reservationId, @Nullable Duration ttl, @Nullable Long maxOutputTokens,
@@ -778,11 +833,14 @@ public class Ledger {
 				.update();
 		}
 		Budget leaf = this.budgets.get(reservation.budgetId());
-		return new ExtendOutcome.Extended(new Settlement(this.reservations.get(reservationId), leaf.available(),
-				leaf.unit(), warnings));
+		return new ExtendOutcome.Extended(
+				new Settlement(this.reservations.get(reservationId), leaf.available(), leaf.unit(), warnings));
 	}
 
-	/** The hold a resize asks for: the same price and input with other output tokens, or another amount. */
+	/**
+	 * The hold a resize asks for: the same price and input with other output tokens, or
+	 * another amount.
+	 */
 	private static Ask.Option resized(Reservation reservation, @Nullable Long maxOutputTokens,
 			@Nullable BigDecimal amount) {
 		TokenPrice price = reservation.price();
@@ -805,9 +863,10 @@ public class Ledger {
 	}
 
 	/**
-	 * One batch of the expiry sweep. Due reservations are claimed with {@code FOR UPDATE SKIP LOCKED} (so several
-	 * instances sweep side by side without ever expiring the same hold), then their chains are locked in the global
-	 * order and every level is given its hold back.
+	 * One batch of the expiry sweep. Due reservations are claimed with
+	 * {@code FOR UPDATE SKIP LOCKED} (so several instances sweep side by side without
+	 * ever expiring the same hold), then their chains are locked in the global order and
+	 * every level is given its hold back.
 	 * @return how many holds were expired
 	 */
 	@Transactional
@@ -832,8 +891,9 @@ public class Ledger {
 	}
 
 	/**
-	 * Expires overdue holds whose chains lie within {@code chain}, which the caller has locked; first sends what
-	 * {@code writes} holds back, since this reads reservations and journals.
+	 * Expires overdue holds whose chains lie within {@code chain}, which the caller has
+	 * locked; first sends what {@code writes} holds back, since this reads reservations
+	 * and journals.
 	 */
 	private int expireOverdueIn(List<Budget> chain, Instant now, LedgerWrites writes) {
 		writes.flush(now);
@@ -849,33 +909,35 @@ public class Ledger {
 	}
 
 	/**
-	 * Ends held reservations without a charge (release or expiry): each gives its hold back on every level of its
-	 * chain, with one journal entry per reservation and level. One statement; the caller holds all the locks.
+	 * Ends held reservations without a charge (release or expiry): each gives its hold
+	 * back on every level of its chain, with one journal entry per reservation and level.
+	 * One statement; the caller holds all the locks.
 	 */
 	private int finish(List<UUID> ids, ReservationStatus status, EntryKind kind, Instant now) {
-		int finished = this.jdbc.sql("""
-				WITH done AS (
-				    UPDATE reservations SET status = :status, released = amount, updated_at = :now, finished_at = :now
-				    WHERE id IN (:ids) AND status = 'HELD'
-				    RETURNING id, budget_id, amount, tokens),
-				per_level AS (
-				    SELECT b.id AS budget_id, b.root_id, b.depth, done.id AS reservation_id,
-				           CASE WHEN b.unit = 'TOKENS' THEN coalesce(done.tokens, 0) ELSE done.amount END AS hold
-				    FROM done JOIN budgets leaf ON leaf.id = done.budget_id JOIN budgets b ON b.id = ANY(leaf.ancestors)),
-				journaled AS (
-				    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, reserved_delta, created_at)
-				    SELECT budget_id, root_id, reservation_id, :kind, hold, -hold, :now FROM per_level ORDER BY reservation_id, depth),
-				moved AS (
-				    UPDATE budgets b SET reserved = b.reserved - t.hold, held_count = b.held_count - t.n, updated_at = :now
-				    FROM (SELECT budget_id, sum(hold) AS hold, count(*) AS n FROM per_level GROUP BY budget_id) t
-				    WHERE b.id = t.budget_id),
-				expired_events AS (
-				    INSERT INTO events (event_id, type, budget_id, root_id, reservation_id, data, created_at)
-				    SELECT gen_random_uuid(), 'reservation.expired', done.budget_id, leaf.root_id, done.id,
-				           jsonb_build_object('amount', CASE WHEN scale(trim_scale(done.amount)) < 2
-				               THEN round(done.amount, 2)::text ELSE trim_scale(done.amount)::text END), :now
-				    FROM done JOIN budgets leaf ON leaf.id = done.budget_id WHERE :status = 'EXPIRED')
-				SELECT count(*) FROM done""")
+		int finished = this.jdbc
+			.sql("""
+					WITH done AS (
+					    UPDATE reservations SET status = :status, released = amount, updated_at = :now, finished_at = :now
+					    WHERE id IN (:ids) AND status = 'HELD'
+					    RETURNING id, budget_id, amount, tokens),
+					per_level AS (
+					    SELECT b.id AS budget_id, b.root_id, b.depth, done.id AS reservation_id,
+					           CASE WHEN b.unit = 'TOKENS' THEN coalesce(done.tokens, 0) ELSE done.amount END AS hold
+					    FROM done JOIN budgets leaf ON leaf.id = done.budget_id JOIN budgets b ON b.id = ANY(leaf.ancestors)),
+					journaled AS (
+					    INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, reserved_delta, created_at)
+					    SELECT budget_id, root_id, reservation_id, :kind, hold, -hold, :now FROM per_level ORDER BY reservation_id, depth),
+					moved AS (
+					    UPDATE budgets b SET reserved = b.reserved - t.hold, held_count = b.held_count - t.n, updated_at = :now
+					    FROM (SELECT budget_id, sum(hold) AS hold, count(*) AS n FROM per_level GROUP BY budget_id) t
+					    WHERE b.id = t.budget_id),
+					expired_events AS (
+					    INSERT INTO events (event_id, type, budget_id, root_id, reservation_id, data, created_at)
+					    SELECT gen_random_uuid(), 'reservation.expired', done.budget_id, leaf.root_id, done.id,
+					           jsonb_build_object('amount', CASE WHEN scale(trim_scale(done.amount)) < 2
+					               THEN round(done.amount, 2)::text ELSE trim_scale(done.amount)::text END), :now
+					    FROM done JOIN budgets leaf ON leaf.id = done.budget_id WHERE :status = 'EXPIRED')
+					SELECT count(*) FROM done""")
 			.param("ids", ids)
 			.param("status", status.name())
 			.param("kind", kind.name())
@@ -888,9 +950,13 @@ public class Ledger {
 		return finished;
 	}
 
-	// ---------------------------------------------------------------- chains, periods, journal
+	// ---------------------------------------------------------------- chains, periods,
+	// journal
 
-	/** Locks the chain root first and starts a new period on every level whose period is over. */
+	/**
+	 * Locks the chain root first and starts a new period on every level whose period is
+	 * over.
+	 */
 	private List<Budget> lockAndRoll(UUID leafId, Instant now) {
 		List<Budget> chain = this.locks.chain(leafId);
 		boolean rolled = false;
@@ -905,10 +971,11 @@ public class Ledger {
 	}
 
 	private void startPeriod(Budget level, PeriodRoll roll, Instant now) {
-		this.jdbc.sql("""
-				INSERT INTO budget_periods (budget_id, root_id, period_start, period_end, limit_amount, carried_over, spent,
-				    reserved_at_close, calls, carried_out, closed_at)
-				VALUES (:id, :rootId, :start, :end, :limit, :carriedOver, :spent, :reserved, :calls, :carry, :now)""")
+		this.jdbc
+			.sql("""
+					INSERT INTO budget_periods (budget_id, root_id, period_start, period_end, limit_amount, carried_over, spent,
+					    reserved_at_close, calls, carried_out, closed_at)
+					VALUES (:id, :rootId, :start, :end, :limit, :carriedOver, :spent, :reserved, :calls, :carry, :now)""")
 			.param("id", level.id())
 			.param("rootId", level.rootId())
 			.param("start", Timestamp.from(roll.closedStart()))
@@ -921,31 +988,39 @@ public class Ledger {
 			.param("carry", roll.carry())
 			.param("now", Timestamp.from(now))
 			.update();
-		this.jdbc.sql("""
-				UPDATE budgets SET spent = 0, calls_in_period = 0, denied_count = 0, period_start = :start, carried_over = :carry,
-				    updated_at = :now WHERE id = :id""")
+		this.jdbc
+			.sql("""
+					UPDATE budgets SET spent = 0, calls_in_period = 0, denied_count = 0, period_start = :start, carried_over = :carry,
+					    updated_at = :now WHERE id = :id""")
 			.param("id", level.id())
 			.param("start", Timestamp.from(roll.newStart()))
 			.param("carry", roll.carry())
 			.param("now", Timestamp.from(now))
 			.update();
-		this.journal.entry(level.id(), EntryKind.PERIOD_RESET, level.spent(), level.spent().negate(), null, roll.carry(), null,
-				now);
+		this.journal.entry(level.id(), EntryKind.PERIOD_RESET, level.spent(), level.spent().negate(), null,
+				roll.carry(), null, now);
 		this.events.record(EventType.PERIOD_RESET, level.id(), level.rootId(), null,
-				Map.of("closedStart", roll.closedStart().toString(), "closedEnd", roll.closedEnd().toString(),
-						"spent", level.format(level.spent()), "carriedOver", level.format(roll.carry()), "limit",
+				Map.of("closedStart", roll.closedStart().toString(), "closedEnd", roll.closedEnd().toString(), "spent",
+						level.format(level.spent()), "carriedOver", level.format(roll.carry()), "limit",
 						level.format(level.limit())),
 				now);
 	}
 
-	/** A locked budget as it stands after one more hold of {@code hold} (in its unit) on it. */
+	/**
+	 * A locked budget as it stands after one more hold of {@code hold} (in its unit) on
+	 * it.
+	 */
 	private static Budget withHold(Budget b, BigDecimal hold) {
 		return new Budget(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.ancestors(), b.unit(), b.limit(),
-				b.spent(), b.reserved().add(hold), b.heldCount() + 1, b.callsInPeriod() + 1, b.deniedCount(), b.status(),
-				b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(), b.createdAt(), b.updatedAt());
+				b.spent(), b.reserved().add(hold), b.heldCount() + 1, b.callsInPeriod() + 1, b.deniedCount(),
+				b.status(), b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(), b.createdAt(),
+				b.updatedAt());
 	}
 
-	/** A locked budget as it stands after a settlement charged {@code spent} and gave back {@code held}. */
+	/**
+	 * A locked budget as it stands after a settlement charged {@code spent} and gave back
+	 * {@code held}.
+	 */
 	private static Budget withSettle(Budget b, BigDecimal spent, BigDecimal held, boolean wasHeld) {
 		return new Budget(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.ancestors(), b.unit(), b.limit(),
 				b.spent().add(spent), b.reserved().subtract(held), b.heldCount() - (wasHeld ? 1 : 0), b.callsInPeriod(),
@@ -954,8 +1029,9 @@ public class Ledger {
 	}
 
 	/**
-	 * Whether a caller limited to the subtree of {@code scope} may see {@code level} of this (root-first) chain,
-	 * which reaches into its scope: the scope and the levels below it, not its ancestors.
+	 * Whether a caller limited to the subtree of {@code scope} may see {@code level} of
+	 * this (root-first) chain, which reaches into its scope: the scope and the levels
+	 * below it, not its ancestors.
 	 */
 	private static boolean visible(List<Budget> chain, Budget level, @Nullable UUID scope) {
 		if (scope == null) {
@@ -972,14 +1048,18 @@ public class Ledger {
 		return chain.stream().filter(b -> b.id().equals(budgetId)).anyMatch(b -> visible(chain, b, scope));
 	}
 
-	/** Whether a caller limited to the subtree of {@code scope} may touch the leaf of this (root-first) chain. */
+	/**
+	 * Whether a caller limited to the subtree of {@code scope} may touch the leaf of this
+	 * (root-first) chain.
+	 */
 	private static boolean inScope(List<Budget> chain, @Nullable UUID scope) {
 		return scope == null || chain.stream().anyMatch(level -> level.id().equals(scope));
 	}
 
 	/**
-	 * A budget that had room and has none after {@code change} is exhausted; the event says so with the figures.
-	 * Threshold crossings are reported by {@link #recordCrossings}.
+	 * A budget that had room and has none after {@code change} is exhausted; the event
+	 * says so with the figures. Threshold crossings are reported by
+	 * {@link #recordCrossings}.
 	 */
 	private void emitUsageEvents(List<Budget> chain, Function<Budget, BigDecimal> change, @Nullable UUID reservationId,
 			Instant now) {
@@ -998,8 +1078,8 @@ public class Ledger {
 	}
 
 	/**
-	 * Records the thresholds that {@code change} (in each budget's unit) crosses upwards, once per budget,
-	 * threshold and period; returns those recorded now.
+	 * Records the thresholds that {@code change} (in each budget's unit) crosses upwards,
+	 * once per budget, threshold and period; returns those recorded now.
 	 */
 	private List<Decider.Crossing> recordCrossings(List<Budget> chain, Function<Budget, BigDecimal> change,
 			@Nullable UUID reservationId, Instant now) {
@@ -1013,13 +1093,14 @@ public class Ledger {
 		return recorded;
 	}
 
-	private Optional<Decider.Crossing> recordCrossing(Budget level, Decider.Crossing crossing, @Nullable UUID reservationId,
-			Instant now) {
-		int inserted = this.jdbc.sql("""
-				INSERT INTO threshold_crossings (budget_id, root_id, period_start, threshold, reservation_id, utilization,
-				    crossed_at)
-				VALUES (:id, :rootId, :periodStart, :threshold, :reservationId, :utilization, :now)
-				ON CONFLICT (budget_id, period_start, threshold) DO NOTHING""")
+	private Optional<Decider.Crossing> recordCrossing(Budget level, Decider.Crossing crossing,
+			@Nullable UUID reservationId, Instant now) {
+		int inserted = this.jdbc
+			.sql("""
+					INSERT INTO threshold_crossings (budget_id, root_id, period_start, threshold, reservation_id, utilization,
+					    crossed_at)
+					VALUES (:id, :rootId, :periodStart, :threshold, :reservationId, :utilization, :now)
+					ON CONFLICT (budget_id, period_start, threshold) DO NOTHING""")
 			.param("id", level.id())
 			.param("rootId", level.rootId())
 			.param("periodStart", Timestamp.from(level.periodKey()))
@@ -1053,7 +1134,10 @@ public class Ledger {
 		return price.cost(usage);
 	}
 
-	/** Microseconds, as PostgreSQL stores them, so what is answered equals what is read back later. */
+	/**
+	 * Microseconds, as PostgreSQL stores them, so what is answered equals what is read
+	 * back later.
+	 */
 	private Instant now() {
 		return this.clock.instant().truncatedTo(ChronoUnit.MICROS);
 	}

@@ -19,11 +19,13 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reserves and settles on rows that one transaction has locked ({@link Ledger#lockForBatch}): each call serves one
- * request with the very code of a single reserve or settle ({@link Decider} for the decision), on the balances and
- * reservations as the requests before it in the same batch left them. Events are written at once; reservations,
- * journal entries and balances are held back and sent together by {@link #flush} ({@link LedgerWrites}). Not
- * thread-safe: one leader thread uses it, inside the transaction that holds the locks.
+ * Reserves and settles on rows that one transaction has locked
+ * ({@link Ledger#lockForBatch}): each call serves one request with the very code of a
+ * single reserve or settle ({@link Decider} for the decision), on the balances and
+ * reservations as the requests before it in the same batch left them. Events are written
+ * at once; reservations, journal entries and balances are held back and sent together by
+ * {@link #flush} ({@link LedgerWrites}). Not thread-safe: one leader thread uses it,
+ * inside the transaction that holds the locks.
  */
 public final class LedgerBatch {
 
@@ -35,18 +37,24 @@ public final class LedgerBatch {
 
 	private final Map<UUID, Reservation> holds = new HashMap<>();
 
-	/** Roots of the reservations this batch held or settled; {@code null} for settled (no longer worth knowing). */
+	/**
+	 * Roots of the reservations this batch held or settled; {@code null} for settled (no
+	 * longer worth knowing).
+	 */
 	private final Map<UUID, @Nullable UUID> holdRoots = new HashMap<>();
 
 	private final LedgerWrites writes;
 
 	private final Instant now;
 
-	/** Whether a reserve expired overdue holds, which may include reservations locked here for a settle. */
+	/**
+	 * Whether a reserve expired overdue holds, which may include reservations locked here
+	 * for a settle.
+	 */
 	private boolean expiredHolds;
 
-	LedgerBatch(Ledger ledger, Locks locks, List<Budget> budgets, List<Reservation> holds,
-			LedgerWrites writes, Instant now) {
+	LedgerBatch(Ledger ledger, Locks locks, List<Budget> budgets, List<Reservation> holds, LedgerWrites writes,
+			Instant now) {
 		this.ledger = ledger;
 		this.locks = locks;
 		this.writes = writes;
@@ -56,8 +64,10 @@ public final class LedgerBatch {
 	}
 
 	/**
-	 * A reserve served in this batch: as {@link Ledger#reserveOn}, on the chain as the requests before it left it.
-	 * @throws BudgetNotFoundException if the budget does not exist (or is outside {@code scope})
+	 * A reserve served in this batch: as {@link Ledger#reserveOn}, on the chain as the
+	 * requests before it left it.
+	 * @throws BudgetNotFoundException if the budget does not exist (or is outside
+	 * {@code scope})
 	 */
 	public ReserveOutcome reserve(ReserveCommand command, @Nullable UUID scope) {
 		List<Budget> chain = chainOf(command.budgetId());
@@ -75,8 +85,10 @@ public final class LedgerBatch {
 	}
 
 	/**
-	 * A settle served in this batch: as {@link Ledger#settleOn}, for a reservation locked by this batch.
-	 * @throws ReservationNotFoundException if the reservation does not exist (or is outside {@code scope})
+	 * A settle served in this batch: as {@link Ledger#settleOn}, for a reservation locked
+	 * by this batch.
+	 * @throws ReservationNotFoundException if the reservation does not exist (or is
+	 * outside {@code scope})
 	 */
 	public Settlement settle(SettleCommand command, @Nullable UUID scope) {
 		Reservation reservation = this.holds.get(command.reservationId());
@@ -84,8 +96,10 @@ public final class LedgerBatch {
 			throw new ReservationNotFoundException(command.reservationId());
 		}
 		if (this.expiredHolds) {
-			// A reserve of this batch expired overdue holds in SQL; this one may be among them. Read it again (it
-			// stays locked by this transaction), with what this batch holds back written first.
+			// A reserve of this batch expired overdue holds in SQL; this one may be among
+			// them. Read it again (it
+			// stays locked by this transaction), with what this batch holds back written
+			// first.
 			this.writes.flush(this.now);
 			reservation = this.locks.reservation(reservation.id());
 		}
@@ -101,14 +115,18 @@ public final class LedgerBatch {
 	}
 
 	/**
-	 * Sends the writes of every reserve and settle served so far, in one round trip. The transaction must call it
-	 * before it commits: until then the database does not show them.
+	 * Sends the writes of every reserve and settle served so far, in one round trip. The
+	 * transaction must call it before it commits: until then the database does not show
+	 * them.
 	 */
 	void flush() {
 		this.writes.flush(this.now);
 	}
 
-	/** The root of a locked budget, or {@code null} if it was not locked here (it does not exist). */
+	/**
+	 * The root of a locked budget, or {@code null} if it was not locked here (it does not
+	 * exist).
+	 */
 	@Nullable UUID rootOf(UUID budgetId) {
 		Budget budget = this.budgets.get(budgetId);
 		return (budget != null) ? budget.rootId() : null;

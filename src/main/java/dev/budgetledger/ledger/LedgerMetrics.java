@@ -12,8 +12,8 @@ import io.micrometer.core.instrument.Timer;
 import org.springframework.stereotype.Component;
 
 /**
- * Meters of the ledger beyond the decision counter: reserve latency, settled amounts and overruns. Labels are
- * bounded (a currency code at most); budget ids never become labels.
+ * Meters of the ledger beyond the decision counter: reserve latency, settled amounts and
+ * overruns. Labels are bounded (a currency code at most); budget ids never become labels.
  */
 @Component
 class LedgerMetrics {
@@ -24,7 +24,10 @@ class LedgerMetrics {
 
 	private final Counter overruns;
 
-	/** One summary per currency (a bounded label: ISO 4217 codes), looked up without the registry's id building. */
+	/**
+	 * One summary per currency (a bounded label: ISO 4217 codes), looked up without the
+	 * registry's id building.
+	 */
 	private final Map<String, DistributionSummary> settledAmounts = new ConcurrentHashMap<>();
 
 	LedgerMetrics(MeterRegistry meters) {
@@ -43,14 +46,18 @@ class LedgerMetrics {
 	}
 
 	/**
-	 * Records a settled amount for the histogram. Micrometer only takes doubles: the conversion is for this meter
-	 * alone and never flows back into money logic, which stays exact in BigDecimal.
+	 * Records a settled amount for the histogram. Micrometer only takes doubles: the
+	 * conversion is for this meter alone and never flows back into money logic, which
+	 * stays exact in BigDecimal.
 	 */
 	void settled(String currency, BigDecimal charged, boolean overrun) {
-		this.settledAmounts.computeIfAbsent(currency, code -> DistributionSummary.builder("budget_ledger.settled.amount")
-			.description("Amounts charged by settlements, in the reservation's currency")
-			.tag("currency", code)
-			.register(this.meters)).record(charged.doubleValue());
+		this.settledAmounts
+			.computeIfAbsent(currency,
+					code -> DistributionSummary.builder("budget_ledger.settled.amount")
+						.description("Amounts charged by settlements, in the reservation's currency")
+						.tag("currency", code)
+						.register(this.meters))
+			.record(charged.doubleValue());
 		if (overrun) {
 			this.overruns.increment();
 		}

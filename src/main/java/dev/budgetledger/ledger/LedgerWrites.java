@@ -21,27 +21,35 @@ import dev.budgetledger.pricing.TokenPrice;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * The writes of the reserves and settles served under one lock, held back and sent in one call of the database
- * function {@code ledger_write} before the commit: every new reservation, every settled one, the journal entries of
- * all of them in the order they were served, and one update per budget with the net change of the whole batch.
- * A hot budget's row is then written once per batch, not once per request, and a batch of any size costs one round
- * trip for its writes.
+ * The writes of the reserves and settles served under one lock, held back and sent in one
+ * call of the database function {@code ledger_write} before the commit: every new
+ * reservation, every settled one, the journal entries of all of them in the order they
+ * were served, and one update per budget with the net change of the whole batch. A hot
+ * budget's row is then written once per batch, not once per request, and a batch of any
+ * size costs one round trip for its writes.
  * <p>
- * The answers are computed in Java before the writes are sent, so this stores exactly what the answers say:
- * amounts are rounded as a {@code NUMERIC(38,18)} column rounds them (half away from zero) before they are summed,
- * so each budget's balance stays the sum of its journal. Anything that reads or journals what is held back here
- * (the inline expiry of overdue holds, reading a reservation again) must {@link #flush} first.
+ * The answers are computed in Java before the writes are sent, so this stores exactly
+ * what the answers say: amounts are rounded as a {@code NUMERIC(38,18)} column rounds
+ * them (half away from zero) before they are summed, so each budget's balance stays the
+ * sum of its journal. Anything that reads or journals what is held back here (the inline
+ * expiry of overdue holds, reading a reservation again) must {@link #flush} first.
  * <p>
  * Not thread-safe: one thread uses it, inside the transaction that holds the locks.
  */
 final class LedgerWrites {
 
-	/** Stores what the batch computed, in one round trip (db/migration/V10__ledger_write.sql says why a function). */
+	/**
+	 * Stores what the batch computed, in one round trip
+	 * (db/migration/V10__ledger_write.sql says why a function).
+	 */
 	private static final String SQL = """
 			SELECT ledger_write(CAST(:holds AS json), CAST(:settles AS json), CAST(:journal AS json),
 			    CAST(:moves AS json), :now)""";
 
-	/** Per-unit change of one movement: the journal amount, and what it adds to spent and reserved. */
+	/**
+	 * Per-unit change of one movement: the journal amount, and what it adds to spent and
+	 * reserved.
+	 */
 	record Delta(BigDecimal amount, BigDecimal spent, BigDecimal reserved) {
 	}
 
@@ -89,7 +97,10 @@ final class LedgerWrites {
 		last(out, "idempotency_key", idempotencyKey);
 	}
 
-	/** A reservation as it stands settled (status, charge, release, usage and lateness are written). */
+	/**
+	 * A reservation as it stands settled (status, charge, release, usage and lateness are
+	 * written).
+	 */
 	void settle(Reservation settled) {
 		TokenPrice.Usage usage = settled.usage();
 		StringBuilder out = next(this.settles);
@@ -107,8 +118,8 @@ final class LedgerWrites {
 	}
 
 	/**
-	 * Moves every budget of a locked chain (root first) and journals each level, in that order: money budgets by
-	 * {@code money}, token budgets by {@code tokens}.
+	 * Moves every budget of a locked chain (root first) and journals each level, in that
+	 * order: money budgets by {@code money}, token budgets by {@code tokens}.
 	 */
 	void move(List<Budget> chain, UUID reservationId, EntryKind kind, Delta money, Delta tokens, int heldDelta,
 			int callsDelta) {
@@ -134,7 +145,10 @@ final class LedgerWrites {
 		return this.journaled == 0 && this.holds.isEmpty() && this.settles.isEmpty();
 	}
 
-	/** Sends what is held back, if anything, in one round trip; afterwards the database shows it all. */
+	/**
+	 * Sends what is held back, if anything, in one round trip; afterwards the database
+	 * shows it all.
+	 */
 	void flush(Instant now) {
 		if (isEmpty()) {
 			return;
@@ -164,8 +178,8 @@ final class LedgerWrites {
 	}
 
 	/**
-	 * An amount as a {@code NUMERIC(38,18)} column stores it: PostgreSQL rounds extra digits half away from zero,
-	 * which is {@link RoundingMode#HALF_UP}.
+	 * An amount as a {@code NUMERIC(38,18)} column stores it: PostgreSQL rounds extra
+	 * digits half away from zero, which is {@link RoundingMode#HALF_UP}.
 	 */
 	static BigDecimal stored(BigDecimal amount) {
 		return (amount.scale() > Amounts.SCALE) ? amount.setScale(Amounts.SCALE, RoundingMode.HALF_UP) : amount;
@@ -187,7 +201,10 @@ final class LedgerWrites {
 		value(out, name, value).append('}');
 	}
 
-	/** Numbers go as JSON strings, so PostgreSQL reads the exact decimal; text is escaped as JSON requires. */
+	/**
+	 * Numbers go as JSON strings, so PostgreSQL reads the exact decimal; text is escaped
+	 * as JSON requires.
+	 */
 	private static StringBuilder value(StringBuilder out, String name, @Nullable Object value) {
 		out.append('"').append(name).append("\":");
 		if (value == null) {

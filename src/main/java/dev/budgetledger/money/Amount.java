@@ -13,8 +13,9 @@ import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Digits;
 
 /**
- * An amount the API accepts: at least 0, at most {@link Amounts#MAX}, at most {@link Amounts#SCALE} fractional
- * digits (never rounded). Each broken rule is reported with its own message.
+ * An amount the API accepts: at least 0, at most {@link Amounts#MAX}, at most
+ * {@link Amounts#SCALE} fractional digits (never rounded). Each broken rule is reported
+ * with its own message.
  */
 @DecimalMin("0")
 @DecimalMax(Amounts.MAX)

@@ -7,12 +7,16 @@ import java.util.Currency;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Rules for money on the wire. Amounts are exact decimals: stored as NUMERIC(38,18), accepted with at most 18
- * fractional digits (never rounded), written as plain decimal strings.
+ * Rules for money on the wire. Amounts are exact decimals: stored as NUMERIC(38,18),
+ * accepted with at most 18 fractional digits (never rounded), written as plain decimal
+ * strings.
  */
 public final class Amounts {
 
-	/** Largest amount accepted anywhere in the API: one trillion. Keep in step with the constraints below. */
+	/**
+	 * Largest amount accepted anywhere in the API: one trillion. Keep in step with the
+	 * constraints below.
+	 */
 	public static final String MAX = "1000000000000";
 
 	/** Integer digits of {@link #MAX}, for {@code @Digits}. */
@@ -21,7 +25,10 @@ public final class Amounts {
 	/** Fractional digits a stored amount keeps. */
 	public static final int SCALE = 18;
 
-	/** Prices per million tokens keep 12 fractional digits, so a cost (price x tokens / 10^6) fits in 18. */
+	/**
+	 * Prices per million tokens keep 12 fractional digits, so a cost (price x tokens /
+	 * 10^6) fits in 18.
+	 */
 	public static final int PRICE_SCALE = 12;
 
 	public static final String CURRENCY_PATTERN = "^[A-Z]{3}$";
@@ -30,8 +37,8 @@ public final class Amounts {
 	}
 
 	/**
-	 * The canonical text of an amount: no exponent, no trailing zeros beyond the cents ({@code "5.00"},
-	 * {@code "0.000015"}).
+	 * The canonical text of an amount: no exponent, no trailing zeros beyond the cents
+	 * ({@code "5.00"}, {@code "0.000015"}).
 	 */
 	public static String format(BigDecimal amount) {
 		BigDecimal stripped = amount.stripTrailingZeros();
@@ -42,8 +49,9 @@ public final class Amounts {
 	}
 
 	/**
-	 * A figure of a budget as the API writes it everywhere (bodies, reports, events): token counts as whole numbers
-	 * (a token budget only ever holds whole ones), money with at least two decimals.
+	 * A figure of a budget as the API writes it everywhere (bodies, reports, events):
+	 * token counts as whole numbers (a token budget only ever holds whole ones), money
+	 * with at least two decimals.
 	 */
 	public static String format(BigDecimal amount, boolean tokens) {
 		return tokens ? amount.setScale(0, RoundingMode.UNNECESSARY).toPlainString() : format(amount);

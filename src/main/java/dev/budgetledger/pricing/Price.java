@@ -10,7 +10,10 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import org.jspecify.annotations.Nullable;
 
-/** A row of the price catalog. Admin-only and off the hot path, so plain JPA is the simplest fit. */
+/**
+ * A row of the price catalog. Admin-only and off the hot path, so plain JPA is the
+ * simplest fit.
+ */
 @Entity
 @Table(name = "prices")
 public class Price {
@@ -37,7 +40,10 @@ public class Price {
 	@Column(name = "reasoning_per_million")
 	private @Nullable BigDecimal reasoningPerMillion;
 
-	/** Output tokens held when a call sets no limit; null: the service-wide default ({@code PricingSettings}). */
+	/**
+	 * Output tokens held when a call sets no limit; null: the service-wide default
+	 * ({@code PricingSettings}).
+	 */
 	@Column(name = "default_max_output_tokens")
 	private @Nullable Long defaultMaxOutputTokens;
 
@@ -59,8 +65,7 @@ public class Price {
 		this.updatedAt = updatedAt;
 	}
 
-	void update(@Nullable String provider, TokenPrice price, @Nullable Long defaultMaxOutputTokens,
-			Instant updatedAt) {
+	void update(@Nullable String provider, TokenPrice price, @Nullable Long defaultMaxOutputTokens, Instant updatedAt) {
 		if (provider != null) {
 			this.provider = provider;
 		}

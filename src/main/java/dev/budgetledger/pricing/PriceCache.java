@@ -16,21 +16,26 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * The price catalog in memory, so that pricing a reserve costs no round trip (it cost a query and a commit per model
- * named, before the budget's lock).
+ * The price catalog in memory, so that pricing a reserve costs no round trip (it cost a
+ * query and a commit per model named, before the budget's lock).
  * <p>
- * Every instance reads the catalog's version (a digest of all its rows) every {@code budget-ledger.pricing.refresh-interval} and reloads the whole catalog when it changed;
- * the instance that changes a price reloads as its transaction commits. So a change reaches every instance within
- * the interval, and the instance that made it at once. A poll rather than LISTEN: a catalog of a few hundred rows
- * changes rarely, and a poll works the same behind a pooler in transaction mode. Each load is one statement, so a
- * snapshot's prices and its version always agree.
+ * Every instance reads the catalog's version (a digest of all its rows) every
+ * {@code budget-ledger.pricing.refresh-interval} and reloads the whole catalog when it
+ * changed; the instance that changes a price reloads as its transaction commits. So a
+ * change reaches every instance within the interval, and the instance that made it at
+ * once. A poll rather than LISTEN: a catalog of a few hundred rows changes rarely, and a
+ * poll works the same behind a pooler in transaction mode. Each load is one statement, so
+ * a snapshot's prices and its version always agree.
  */
 @Component
 class PriceCache {
 
 	private static final Logger log = LoggerFactory.getLogger(PriceCache.class);
 
-	/** A digest of every row's every column: any change at all changes it, whatever the clocks of the instances. */
+	/**
+	 * A digest of every row's every column: any change at all changes it, whatever the
+	 * clocks of the instances.
+	 */
 	private static final String VERSION = "SELECT md5(coalesce(string_agg(p::text, ',' ORDER BY p.model), '')) AS version"
 			+ " FROM prices p";
 
@@ -41,7 +46,10 @@ class PriceCache {
 			    p.default_max_output_tokens
 			FROM v LEFT JOIN prices p ON true""";
 
-	/** A model's price as the catalog holds it, and what a call that sets no limit holds on it. */
+	/**
+	 * A model's price as the catalog holds it, and what a call that sets no limit holds
+	 * on it.
+	 */
 	record Entry(TokenPrice price, @Nullable Long defaultMaxOutputTokens) {
 	}
 
@@ -56,13 +64,19 @@ class PriceCache {
 		this.jdbc = jdbc;
 	}
 
-	/** The catalog's entry for exactly this model name, if there is one; loads the catalog on first use. */
+	/**
+	 * The catalog's entry for exactly this model name, if there is one; loads the catalog
+	 * on first use.
+	 */
 	@Nullable Entry find(String model) {
 		Snapshot current = this.snapshot;
 		return ((current != null) ? current : reload()).prices().get(model);
 	}
 
-	/** Loads the catalog before the first request (after {@link PriceCatalog} seeded it, a runner). */
+	/**
+	 * Loads the catalog before the first request (after {@link PriceCatalog} seeded it, a
+	 * runner).
+	 */
 	@EventListener(ApplicationReadyEvent.class)
 	void load() {
 		try {
@@ -92,7 +106,10 @@ class PriceCache {
 		}
 	}
 
-	/** Reloads once the surrounding transaction commits (at once without one): for the instance that changes a price. */
+	/**
+	 * Reloads once the surrounding transaction commits (at once without one): for the
+	 * instance that changes a price.
+	 */
 	void reloadAfterCommit() {
 		if (!TransactionSynchronizationManager.isSynchronizationActive()) {
 			reload();

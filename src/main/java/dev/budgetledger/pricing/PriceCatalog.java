@@ -22,8 +22,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Seeds the price table from the catalog shipped in the jar ({@code pricing/catalog.json}) when the table is empty.
- * {@code ON CONFLICT DO NOTHING} keeps two instances starting at once from failing on each other.
+ * Seeds the price table from the catalog shipped in the jar
+ * ({@code pricing/catalog.json}) when the table is empty. {@code ON CONFLICT DO NOTHING}
+ * keeps two instances starting at once from failing on each other.
  */
 @Component
 class PriceCatalog implements ApplicationRunner {
@@ -54,13 +55,14 @@ class PriceCatalog implements ApplicationRunner {
 		Catalog catalog = read();
 		Timestamp now = Timestamp.from(this.clock.instant());
 		for (Entry entry : catalog.models()) {
-			this.jdbc.sql("""
-					INSERT INTO prices (model, provider, input_per_million, output_per_million, cache_read_per_million,
-					    cache_write_per_million, reasoning_per_million, default_max_output_tokens, currency, source, as_of,
-					    updated_at)
-					VALUES (:model, :provider, :input, :output, :cacheRead, :cacheWrite, :reasoning, :defaultMaxOutput,
-					    :currency, 'CATALOG', :asOf, :now)
-					ON CONFLICT (model) DO NOTHING""")
+			this.jdbc
+				.sql("""
+						INSERT INTO prices (model, provider, input_per_million, output_per_million, cache_read_per_million,
+						    cache_write_per_million, reasoning_per_million, default_max_output_tokens, currency, source, as_of,
+						    updated_at)
+						VALUES (:model, :provider, :input, :output, :cacheRead, :cacheWrite, :reasoning, :defaultMaxOutput,
+						    :currency, 'CATALOG', :asOf, :now)
+						ON CONFLICT (model) DO NOTHING""")
 				.param("model", entry.model())
 				.param("provider", entry.provider())
 				.param("input", entry.inputPerMillion())

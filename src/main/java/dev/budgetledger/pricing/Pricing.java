@@ -38,11 +38,13 @@ public class Pricing {
 	}
 
 	/**
-	 * What a call on {@code model} costs and how much output it holds when it sets no limit. The name resolves to
-	 * a catalog entry by {@link ModelNames}; the price keeps the name as given, so the reservation (and the model a
-	 * guard or the gateway forwards) stays the caller's pinned snapshot. A name that resolves to nothing is priced
-	 * at {@code unknown-model-price-of} when the operator set one, and is otherwise an {@link UnknownModelException}.
-	 * Read from the catalog in memory ({@link PriceCache}): no round trip.
+	 * What a call on {@code model} costs and how much output it holds when it sets no
+	 * limit. The name resolves to a catalog entry by {@link ModelNames}; the price keeps
+	 * the name as given, so the reservation (and the model a guard or the gateway
+	 * forwards) stays the caller's pinned snapshot. A name that resolves to nothing is
+	 * priced at {@code unknown-model-price-of} when the operator set one, and is
+	 * otherwise an {@link UnknownModelException}. Read from the catalog in memory
+	 * ({@link PriceCache}): no round trip.
 	 */
 	public Quote quote(String model) {
 		for (String name : ModelNames.candidates(model)) {
@@ -66,7 +68,8 @@ public class Pricing {
 		TokenPrice asNamed = new TokenPrice(model, p.currency(), p.inputPerMillion(), p.outputPerMillion(),
 				p.cacheReadPerMillion(), p.cacheWritePerMillion(), p.reasoningPerMillion());
 		Long ownDefault = found.defaultMaxOutputTokens();
-		return new Quote(asNamed, p.model(), (ownDefault != null) ? ownDefault : this.settings.defaultMaxOutputTokens());
+		return new Quote(asNamed, p.model(),
+				(ownDefault != null) ? ownDefault : this.settings.defaultMaxOutputTokens());
 	}
 
 	@Transactional(transactionManager = TRANSACTIONS, readOnly = true)
@@ -75,8 +78,8 @@ public class Pricing {
 	}
 
 	/**
-	 * A model's price, locked until the surrounding transaction ends, so it stays as read until the caller changes
-	 * it (the "before" of an audited change).
+	 * A model's price, locked until the surrounding transaction ends, so it stays as read
+	 * until the caller changes it (the "before" of an audited change).
 	 */
 	@Transactional(transactionManager = TRANSACTIONS, propagation = Propagation.MANDATORY)
 	public Optional<Price> findForUpdate(String model) {
@@ -104,6 +107,7 @@ public class Pricing {
 
 	/**
 	 * A model's price under the name it was asked by.
+	 *
 	 * @param catalogModel the catalog entry the name resolved to
 	 * @param defaultMaxOutputTokens output tokens to hold when the call sets no limit
 	 */

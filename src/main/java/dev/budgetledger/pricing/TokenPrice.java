@@ -6,9 +6,10 @@ import java.math.RoundingMode;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What one model costs per million tokens of each kind. A reservation captures it, so a settlement is priced
- * exactly as its estimate was, whatever the catalog says by then. Kinds without their own price cost what their
- * plain counterpart costs: cache reads and writes the input price, reasoning the output price.
+ * What one model costs per million tokens of each kind. A reservation captures it, so a
+ * settlement is priced exactly as its estimate was, whatever the catalog says by then.
+ * Kinds without their own price cost what their plain counterpart costs: cache reads and
+ * writes the input price, reasoning the output price.
  */
 public record TokenPrice(String model, String currency, BigDecimal inputPerMillion, BigDecimal outputPerMillion,
 		@Nullable BigDecimal cacheReadPerMillion, @Nullable BigDecimal cacheWritePerMillion,
@@ -26,8 +27,7 @@ public record TokenPrice(String model, String currency, BigDecimal inputPerMilli
 	}
 
 	public BigDecimal cost(Usage usage) {
-		return times(this.inputPerMillion, usage.inputTokens())
-			.add(times(this.outputPerMillion, usage.outputTokens()))
+		return times(this.inputPerMillion, usage.inputTokens()).add(times(this.outputPerMillion, usage.outputTokens()))
 			.add(times(orElse(this.cacheReadPerMillion, this.inputPerMillion), usage.cacheReadTokens()))
 			.add(times(orElse(this.cacheWritePerMillion, this.inputPerMillion), usage.cacheWriteTokens()))
 			.add(times(orElse(this.reasoningPerMillion, this.outputPerMillion), usage.reasoningTokens()))
@@ -35,14 +35,18 @@ public record TokenPrice(String model, String currency, BigDecimal inputPerMilli
 	}
 
 	/**
-	 * The worst case for a call: every input token at the dearest input rate (a cache write can cost more than
-	 * plain input) and every possible output token at the dearest output rate (reasoning included).
+	 * The worst case for a call: every input token at the dearest input rate (a cache
+	 * write can cost more than plain input) and every possible output token at the
+	 * dearest output rate (reasoning included).
 	 */
 	public BigDecimal estimate(long inputTokens, long maxOutputTokens) {
 		return times(worstInput(), inputTokens).add(times(worstOutput(), maxOutputTokens)).movePointLeft(6);
 	}
 
-	/** The most output tokens whose worst-case estimate, with {@code inputTokens}, stays within {@code room}. */
+	/**
+	 * The most output tokens whose worst-case estimate, with {@code inputTokens}, stays
+	 * within {@code room}.
+	 */
 	public long maxOutputTokensWithin(BigDecimal room, long inputTokens) {
 		BigDecimal left = room.subtract(estimate(inputTokens, 0));
 		if (left.signum() < 0) {
@@ -51,7 +55,10 @@ public record TokenPrice(String model, String currency, BigDecimal inputPerMilli
 		if (worstOutput().signum() == 0) {
 			return Long.MAX_VALUE;
 		}
-		return left.multiply(MILLION).divide(worstOutput(), 0, RoundingMode.FLOOR).min(BigDecimal.valueOf(Long.MAX_VALUE)).longValue();
+		return left.multiply(MILLION)
+			.divide(worstOutput(), 0, RoundingMode.FLOOR)
+			.min(BigDecimal.valueOf(Long.MAX_VALUE))
+			.longValue();
 	}
 
 	private BigDecimal worstInput() {
@@ -71,8 +78,9 @@ public record TokenPrice(String model, String currency, BigDecimal inputPerMilli
 	}
 
 	/**
-	 * Tokens a call actually used, by kind. {@code inputTokens} excludes cached input and {@code outputTokens}
-	 * excludes reasoning tokens that are reported separately, so nothing is counted twice.
+	 * Tokens a call actually used, by kind. {@code inputTokens} excludes cached input and
+	 * {@code outputTokens} excludes reasoning tokens that are reported separately, so
+	 * nothing is counted twice.
 	 */
 	public record Usage(long inputTokens, long outputTokens, long cacheReadTokens, long cacheWriteTokens,
 			long reasoningTokens) {

@@ -3,7 +3,10 @@ package dev.budgetledger.pricing;
 import dev.budgetledger.errors.ApiException;
 import dev.budgetledger.errors.ProblemType;
 
-/** A reservation named a model the catalog has no price for; it cannot be estimated, so it is refused. */
+/**
+ * A reservation named a model the catalog has no price for; it cannot be estimated, so it
+ * is refused.
+ */
 public class UnknownModelException extends ApiException {
 
 	UnknownModelException(String model) {

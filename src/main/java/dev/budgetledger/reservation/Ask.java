@@ -8,11 +8,12 @@ import org.jspecify.annotations.Nullable;
 import dev.budgetledger.pricing.TokenPrice;
 
 /**
- * What a reservation asks for: one or more options in order of preference (the requested model first, then its
- * fallbacks), all in one currency ({@code null}: the currency of the budgets it is made on).
+ * What a reservation asks for: one or more options in order of preference (the requested
+ * model first, then its fallbacks), all in one currency ({@code null}: the currency of
+ * the budgets it is made on).
  *
- * @param minOutputTokens when set, an option whose full {@code maxOutputTokens} does not fit may be allowed with
- * fewer output tokens, but not fewer than this
+ * @param minOutputTokens when set, an option whose full {@code maxOutputTokens} does not
+ * fit may be allowed with fewer output tokens, but not fewer than this
  */
 public record Ask(@Nullable String currency, List<Option> options, @Nullable Long minOutputTokens) {
 
@@ -31,7 +32,8 @@ public record Ask(@Nullable String currency, List<Option> options, @Nullable Lon
 	}
 
 	/**
-	 * One way to make the call: a money amount, and for token-priced calls the model's price and token counts.
+	 * One way to make the call: a money amount, and for token-priced calls the model's
+	 * price and token counts.
 	 */
 	public record Option(@Nullable TokenPrice price, BigDecimal amount, @Nullable Long inputTokens,
 			@Nullable Long maxOutputTokens) {

@@ -14,12 +14,12 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * What an API key bound to a budget may touch: that budget's subtree. Anything outside it must look exactly like
- * something that does not exist, so the checks here throw the same exceptions a missing id does.
+ * What an API key bound to a budget may touch: that budget's subtree. Anything outside it
+ * must look exactly like something that does not exist, so the checks here throw the same
+ * exceptions a missing id does.
  */
 @Component
 public class BudgetScope {
-
 
 	/** The caches are forgotten past this size; they only save lookups. */
 	private static final int MAX_KNOWN = 100_000;
@@ -27,12 +27,16 @@ public class BudgetScope {
 	private final JdbcClient jdbc;
 
 	/**
-	 * Paths from the root (ancestors, the budget included) of budgets seen by this instance. A budget's path never
-	 * changes (its parent is fixed at creation, and budgets are not deleted), so a cached one is never stale.
+	 * Paths from the root (ancestors, the budget included) of budgets seen by this
+	 * instance. A budget's path never changes (its parent is fixed at creation, and
+	 * budgets are not deleted), so a cached one is never stale.
 	 */
 	private final Map<UUID, List<UUID>> paths = new ConcurrentHashMap<>();
 
-	/** The budgets of reservations seen by this instance; a reservation never moves to another budget. */
+	/**
+	 * The budgets of reservations seen by this instance; a reservation never moves to
+	 * another budget.
+	 */
 	private final Map<UUID, UUID> holds = new ConcurrentHashMap<>();
 
 	BudgetScope(JdbcClient jdbc) {
@@ -56,11 +60,13 @@ public class BudgetScope {
 	}
 
 	/**
-	 * The check a bound key's reserve passes before it joins a batch or locks anything: a budget outside the scope
-	 * is answered as missing, so requests aimed at another tenant's budget never touch its rows or its batches.
-	 * Paths are cached, so a key's reserves cost no round trip for it after the first. Only an answer that lets the
-	 * request through is taken from the cache: an out-of-scope id costs the same one indexed lookup as a missing
-	 * one, so neither the answer nor its timing tells an existing budget of another tenant from a missing id.
+	 * The check a bound key's reserve passes before it joins a batch or locks anything: a
+	 * budget outside the scope is answered as missing, so requests aimed at another
+	 * tenant's budget never touch its rows or its batches. Paths are cached, so a key's
+	 * reserves cost no round trip for it after the first. Only an answer that lets the
+	 * request through is taken from the cache: an out-of-scope id costs the same one
+	 * indexed lookup as a missing one, so neither the answer nor its timing tells an
+	 * existing budget of another tenant from a missing id.
 	 */
 	public void requireBudgetBeforeLock(@Nullable UUID root, UUID budgetId) {
 		if (root == null) {
@@ -77,7 +83,10 @@ public class BudgetScope {
 		learn(budgetId, path);
 	}
 
-	/** As {@link #requireBudgetBeforeLock}, for a settle of a reservation; one lookup when not let through. */
+	/**
+	 * As {@link #requireBudgetBeforeLock}, for a settle of a reservation; one lookup when
+	 * not let through.
+	 */
 	public void requireReservationBeforeLock(@Nullable UUID root, UUID reservationId) {
 		if (root == null) {
 			return;
@@ -93,8 +102,9 @@ public class BudgetScope {
 	}
 
 	/**
-	 * Whether a reservation exists on a budget in the scope, in one query whatever the answer (a missing
-	 * reservation and one of another tenant cost the same); remembers what it read.
+	 * Whether a reservation exists on a budget in the scope, in one query whatever the
+	 * answer (a missing reservation and one of another tenant cost the same); remembers
+	 * what it read.
 	 */
 	private boolean holdInScope(UUID root, UUID reservationId) {
 		List<Hold> found = this.jdbc
@@ -123,8 +133,9 @@ public class BudgetScope {
 	}
 
 	/**
-	 * The budgets above a scope: its ancestors, whose ids, names and figures a key bound to it may never see (a
-	 * denial they cause says only {@code limitedBy: ANCESTOR}). Empty for a key that sees everything.
+	 * The budgets above a scope: its ancestors, whose ids, names and figures a key bound
+	 * to it may never see (a denial they cause says only {@code limitedBy: ANCESTOR}).
+	 * Empty for a key that sees everything.
 	 */
 	public Set<UUID> above(@Nullable UUID root) {
 		if (root == null) {
@@ -135,7 +146,8 @@ public class BudgetScope {
 
 	/** Whether {@code budgetId} is {@code root} or inside its subtree. */
 	public boolean contains(UUID root, UUID budgetId) {
-		return this.jdbc.sql("SELECT EXISTS (SELECT 1 FROM (" + Budgets.SUBTREE + ") subtree WHERE subtree.id = :budgetId)")
+		return this.jdbc
+			.sql("SELECT EXISTS (SELECT 1 FROM (" + Budgets.SUBTREE + ") subtree WHERE subtree.id = :budgetId)")
 			.param("scopeRoot", root)
 			.param("budgetId", budgetId)
 			.query(Boolean.class)
@@ -144,7 +156,8 @@ public class BudgetScope {
 
 	/**
 	 * Answers a budget outside the scope as missing.
-	 * @param root the caller's scope, or {@code null} when the caller may see every budget
+	 * @param root the caller's scope, or {@code null} when the caller may see every
+	 * budget
 	 */
 	public void requireBudget(@Nullable UUID root, UUID budgetId) {
 		if (root != null && !contains(root, budgetId)) {
@@ -153,8 +166,10 @@ public class BudgetScope {
 	}
 
 	/**
-	 * Answers a reservation on a budget outside the scope as missing, in one query whether it is missing or not.
-	 * @param root the caller's scope, or {@code null} when the caller may see every reservation
+	 * Answers a reservation on a budget outside the scope as missing, in one query
+	 * whether it is missing or not.
+	 * @param root the caller's scope, or {@code null} when the caller may see every
+	 * reservation
 	 */
 	public void requireReservation(@Nullable UUID root, UUID reservationId) {
 		if (root != null && !holdInScope(root, reservationId)) {

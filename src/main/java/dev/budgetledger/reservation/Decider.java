@@ -18,16 +18,20 @@ import dev.budgetledger.pricing.ModelNames;
 import dev.budgetledger.pricing.TokenPrice;
 
 /**
- * The decision rules, as a pure function of the chain's budgets (root first, periods already rolled) and the ask.
- * No I/O, so every rule is unit-tested directly; {@link dev.budgetledger.ledger.Ledger} locks, calls this, and writes what it decided.
+ * The decision rules, as a pure function of the chain's budgets (root first, periods
+ * already rolled) and the ask. No I/O, so every rule is unit-tested directly;
+ * {@link dev.budgetledger.ledger.Ledger} locks, calls this, and writes what it decided.
  * <p>
- * Checks, in order: a frozen budget anywhere in the chain; models no {@code allowedModels} list of the chain admits
- * (those options are dropped: a requested model not allowed falls to its first allowed fallback, a downgrade, and
- * with none allowed the reserve is denied); per-call caps; concurrent holds; calls per period;
- * then room on every HARD budget. Options are tried in order: the requested one, then its fallbacks (fallbacks
- * first when the requested one would cross a budget's {@code downgradeAt}); then, if the ask allows it, each
- * with as many output tokens as fit, down to {@code minOutputTokens}. Each option holds at most the chain's
- * {@code maxHoldOutputTokens} output tokens (a capped allow when that is fewer than asked).
+ * Checks, in order: a frozen budget anywhere in the chain; models no
+ * {@code allowedModels} list of the chain admits (those options are dropped: a requested
+ * model not allowed falls to its first allowed fallback, a downgrade, and with none
+ * allowed the reserve is denied); per-call caps; concurrent holds; calls per period; then
+ * room on every HARD budget. Options are tried in order: the requested one, then its
+ * fallbacks (fallbacks first when the requested one would cross a budget's
+ * {@code downgradeAt}); then, if the ask allows it, each with as many output tokens as
+ * fit, down to {@code minOutputTokens}. Each option holds at most the chain's
+ * {@code maxHoldOutputTokens} output tokens (a capped allow when that is fewer than
+ * asked).
  */
 public final class Decider {
 
@@ -38,12 +42,15 @@ public final class Decider {
 
 	}
 
-	/** @param chosen the option that fits (possibly with fewer output tokens than asked) */
-	public record Allow(Ask.Option chosen, boolean downgraded, boolean capped, List<String> warnings) implements Decision {
+	/**
+	 * @param chosen the option that fits (possibly with fewer output tokens than asked)
+	 */
+	public record Allow(Ask.Option chosen, boolean downgraded, boolean capped,
+			List<String> warnings) implements Decision {
 	}
 
-	public record Deny(DenyReason reason, UUID limitingBudgetId, String unit, BigDecimal requested, BigDecimal available)
-			implements Decision {
+	public record Deny(DenyReason reason, UUID limitingBudgetId, String unit, BigDecimal requested,
+			BigDecimal available) implements Decision {
 	}
 
 	/** A threshold that an amount added to a budget crosses. */
@@ -67,7 +74,8 @@ public final class Decider {
 		if (order.isEmpty()) {
 			return deny(DenyReason.MODEL_NOT_ALLOWED, Objects.requireNonNull(disallowing(chain, requested)), requested);
 		}
-		// A requested model no list allows is replaced by the first allowed fallback, as a downgrade.
+		// A requested model no list allows is replaced by the first allowed fallback, as
+		// a downgrade.
 		Ask.Option first = order.get(0);
 		Long holdCap = holdCap(chain, ask.minOutputTokens());
 		Optional<Deny> denial = check(chain, atMost(first, holdCap));
@@ -97,12 +105,15 @@ public final class Decider {
 	}
 
 	/**
-	 * Whether a held reservation may change from {@code before} to {@code after} (same price, other output tokens or
-	 * amount), on a chain locked and rolled like a reserve's. A change that holds no more on any level (a shrink) is
-	 * always allowed. A growth is decided like a reserve of the difference: a frozen budget, a model no list allows
-	 * any longer, a per-call cap the new hold exceeds, or a HARD budget with less available than the difference
-	 * deny it; it is neither a new call nor a new hold, so the call and concurrency caps do not apply, and nor does
-	 * {@code maxHoldOutputTokens}, which bounds what a reservation holds when it is made, not what it may grow to.
+	 * Whether a held reservation may change from {@code before} to {@code after} (same
+	 * price, other output tokens or amount), on a chain locked and rolled like a
+	 * reserve's. A change that holds no more on any level (a shrink) is always allowed. A
+	 * growth is decided like a reserve of the difference: a frozen budget, a model no
+	 * list allows any longer, a per-call cap the new hold exceeds, or a HARD budget with
+	 * less available than the difference deny it; it is neither a new call nor a new
+	 * hold, so the call and concurrency caps do not apply, and nor does
+	 * {@code maxHoldOutputTokens}, which bounds what a reservation holds when it is made,
+	 * not what it may grow to.
 	 */
 	public static Decision resize(List<Budget> chain, Ask.Option before, Ask.Option after) {
 		boolean grows = false;
@@ -142,15 +153,19 @@ public final class Decider {
 		return new Allow(after, false, false, warnings);
 	}
 
-	/** A denied growth: what was asked is the difference on the limiting budget, in its unit. */
+	/**
+	 * A denied growth: what was asked is the difference on the limiting budget, in its
+	 * unit.
+	 */
 	private static Deny growthDenied(DenyReason reason, Budget level, Ask.Option before, Ask.Option after) {
-		return new Deny(reason, level.id(), level.unit(), hold(level, after).subtract(hold(level, before)).max(
-				BigDecimal.ZERO), level.available());
+		return new Deny(reason, level.id(), level.unit(),
+				hold(level, after).subtract(hold(level, before)).max(BigDecimal.ZERO), level.available());
 	}
 
 	/**
-	 * The fewest {@code maxHoldOutputTokens} of the chain, raised to the ask's {@code minOutputTokens} (a hold never
-	 * goes below what the caller said it cannot do without), or null when no budget of the chain sets one.
+	 * The fewest {@code maxHoldOutputTokens} of the chain, raised to the ask's
+	 * {@code minOutputTokens} (a hold never goes below what the caller said it cannot do
+	 * without), or null when no budget of the chain sets one.
 	 */
 	private static @Nullable Long holdCap(List<Budget> chain, @Nullable Long minOutputTokens) {
 		Long cap = null;
@@ -163,7 +178,10 @@ public final class Decider {
 		return (cap != null && minOutputTokens != null) ? Long.valueOf(Math.max(cap, minOutputTokens)) : cap;
 	}
 
-	/** The option holding at most {@code cap} output tokens; the option itself when it holds no more. */
+	/**
+	 * The option holding at most {@code cap} output tokens; the option itself when it
+	 * holds no more.
+	 */
 	private static Ask.Option atMost(Ask.Option option, @Nullable Long cap) {
 		TokenPrice price = option.price();
 		Long input = option.inputTokens();
@@ -175,8 +193,9 @@ public final class Decider {
 	}
 
 	/**
-	 * The root-most budget of the chain whose {@code allowedModels} does not admit the option's model, or null if
-	 * every list admits it. An option without a model (a reserve by amount) is admitted by no list.
+	 * The root-most budget of the chain whose {@code allowedModels} does not admit the
+	 * option's model, or null if every list admits it. An option without a model (a
+	 * reserve by amount) is admitted by no list.
 	 */
 	private static @Nullable Budget disallowing(List<Budget> chain, Ask.Option option) {
 		String model = option.model();
@@ -254,7 +273,10 @@ public final class Decider {
 		return false;
 	}
 
-	/** The option with as many output tokens as every budget and cap leaves room for, or null if too few. */
+	/**
+	 * The option with as many output tokens as every budget and cap leaves room for, or
+	 * null if too few.
+	 */
 	private static Ask.@Nullable Option capped(List<Budget> chain, Ask.Option option, long minOutputTokens) {
 		TokenPrice price = option.price();
 		Long input = option.inputTokens();
@@ -327,7 +349,10 @@ public final class Decider {
 		return crossed;
 	}
 
-	/** The warning a reserve or settle answers with when it crosses {@code threshold}: {@code THRESHOLD_95}. */
+	/**
+	 * The warning a reserve or settle answers with when it crosses {@code threshold}:
+	 * {@code THRESHOLD_95}.
+	 */
 	public static String thresholdWarning(BigDecimal threshold) {
 		return "THRESHOLD_" + threshold.movePointRight(2).stripTrailingZeros().toPlainString();
 	}

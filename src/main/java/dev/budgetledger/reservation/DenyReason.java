@@ -6,17 +6,23 @@ public enum DenyReason {
 	/** The budget or one of its ancestors is frozen. */
 	BUDGET_FROZEN,
 	/**
-	 * The budget or one of its ancestors has {@code allowedModels} and neither the model asked for nor any of its
-	 * fallbacks is on every such list (a reserve by amount names no model, so no list admits it).
+	 * The budget or one of its ancestors has {@code allowedModels} and neither the model
+	 * asked for nor any of its fallbacks is on every such list (a reserve by amount names
+	 * no model, so no list admits it).
 	 */
 	MODEL_NOT_ALLOWED,
-	/** The call asks for more than {@code maxAmountPerCall} or {@code maxTokensPerCall}. */
+	/**
+	 * The call asks for more than {@code maxAmountPerCall} or {@code maxTokensPerCall}.
+	 */
 	PER_CALL_LIMIT,
 	/** {@code maxConcurrentHolds} reservations are already held. */
 	CONCURRENCY_LIMIT,
 	/** {@code maxCallsPerPeriod} reservations were already allowed this period. */
 	CALL_LIMIT,
-	/** {@code limit - spent - reserved} is less than the amount asked for, on a HARD budget. */
+	/**
+	 * {@code limit - spent - reserved} is less than the amount asked for, on a HARD
+	 * budget.
+	 */
 	INSUFFICIENT_FUNDS
 
 }

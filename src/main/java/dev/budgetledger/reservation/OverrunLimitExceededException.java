@@ -10,8 +10,9 @@ import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.money.Amounts;
 
 /**
- * A settle (or a direct charge) charges more above its hold than a budget of its chain allows, and that budget refuses rather than
- * caps. Says what the settle may charge, never which budget set the ceiling (it may lie above the caller's scope).
+ * A settle (or a direct charge) charges more above its hold than a budget of its chain
+ * allows, and that budget refuses rather than caps. Says what the settle may charge,
+ * never which budget set the ceiling (it may lie above the caller's scope).
  */
 public class OverrunLimitExceededException extends ApiException {
 
@@ -29,12 +30,16 @@ public class OverrunLimitExceededException extends ApiException {
 		}
 	}
 
-	/** A direct charge by a non-ADMIN key goes further past a budget's room than its overrun policy allows. */
+	/**
+	 * A direct charge by a non-ADMIN key goes further past a budget's room than its
+	 * overrun policy allows.
+	 */
 	public OverrunLimitExceededException(UUID budgetId, BigDecimal requested, @Nullable Long requestedTokens,
 			@Nullable BigDecimal maxCharge, @Nullable BigDecimal maxChargedTokens) {
-		super(ProblemType.OVERRUN_LIMIT_EXCEEDED, "Charging budget " + budgetId + " " + Amounts.format(requested)
-				+ " goes further past what its chain has available than the overrun policy lets this key book;"
-				+ " charge within the ceiling, or ask an admin");
+		super(ProblemType.OVERRUN_LIMIT_EXCEEDED,
+				"Charging budget " + budgetId + " " + Amounts.format(requested)
+						+ " goes further past what its chain has available than the overrun policy lets this key book;"
+						+ " charge within the ceiling, or ask an admin");
 		with("budgetId", budgetId);
 		with("requested", Amounts.format(requested));
 		if (requestedTokens != null) {

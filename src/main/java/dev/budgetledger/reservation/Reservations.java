@@ -17,7 +17,9 @@ import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** Reads reservations. Every write goes through {@link dev.budgetledger.ledger.Ledger}. */
+/**
+ * Reads reservations. Every write goes through {@link dev.budgetledger.ledger.Ledger}.
+ */
 @Repository
 public class Reservations {
 
@@ -49,9 +51,10 @@ public class Reservations {
 	}
 
 	/**
-	 * Reservations made in the subtree of {@code budgetId} (or anywhere, when it is {@code null}), newest first (ids
-	 * are UUIDv7), before {@code before}. Read through the primary key backwards: a listing is not worth one more
-	 * index insert on every reserve.
+	 * Reservations made in the subtree of {@code budgetId} (or anywhere, when it is
+	 * {@code null}), newest first (ids are UUIDv7), before {@code before}. Read through
+	 * the primary key backwards: a listing is not worth one more index insert on every
+	 * reserve.
 	 * @param status only reservations in this state, or {@code null} for all
 	 */
 	public List<Reservation> listSubtree(@Nullable UUID budgetId, @Nullable ReservationStatus status,
@@ -71,8 +74,6 @@ public class Reservations {
 			.list();
 	}
 
-
-
 	/** Maps a row of {@link #COLUMNS}. */
 	public RowMapper<Reservation> rows() {
 		return this.mapper;
@@ -81,16 +82,17 @@ public class Reservations {
 	private static Reservation map(ResultSet rs, Metadata metadata) throws SQLException {
 		String model = rs.getString("model");
 		String currency = rs.getString("currency");
-		TokenPrice price = (model != null) ? new TokenPrice(model, currency, rs.getBigDecimal("input_price_per_million"),
-				rs.getBigDecimal("output_price_per_million"), rs.getBigDecimal("cache_read_price_per_million"),
-				rs.getBigDecimal("cache_write_price_per_million"), rs.getBigDecimal("reasoning_price_per_million"))
-				: null;
+		TokenPrice price = (model != null) ? new TokenPrice(model, currency,
+				rs.getBigDecimal("input_price_per_million"), rs.getBigDecimal("output_price_per_million"),
+				rs.getBigDecimal("cache_read_price_per_million"), rs.getBigDecimal("cache_write_price_per_million"),
+				rs.getBigDecimal("reasoning_price_per_million")) : null;
 		Long settledInput = Budgets.longOrNull(rs, "settled_input_tokens");
-		TokenPrice.Usage usage = (settledInput != null) ? new TokenPrice.Usage(settledInput,
-				zero(Budgets.longOrNull(rs, "settled_output_tokens")),
-				zero(Budgets.longOrNull(rs, "settled_cache_read_tokens")),
-				zero(Budgets.longOrNull(rs, "settled_cache_write_tokens")),
-				zero(Budgets.longOrNull(rs, "settled_reasoning_tokens"))) : null;
+		TokenPrice.Usage usage = (settledInput != null)
+				? new TokenPrice.Usage(settledInput, zero(Budgets.longOrNull(rs, "settled_output_tokens")),
+						zero(Budgets.longOrNull(rs, "settled_cache_read_tokens")),
+						zero(Budgets.longOrNull(rs, "settled_cache_write_tokens")),
+						zero(Budgets.longOrNull(rs, "settled_reasoning_tokens")))
+				: null;
 		return new Reservation(rs.getObject("id", UUID.class), rs.getObject("budget_id", UUID.class),
 				ReservationStatus.valueOf(rs.getString("status")), currency, rs.getBigDecimal("amount"),
 				Budgets.longOrNull(rs, "tokens"), rs.getBigDecimal("charged"), Budgets.longOrNull(rs, "charged_tokens"),

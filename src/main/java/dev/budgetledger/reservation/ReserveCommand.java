@@ -9,9 +9,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * A request to hold what {@code ask} needs on a budget and its ancestors for {@code ttl}.
  *
- * @param apiKeyId the API key the reserve came with (null for reserves made inside the service)
- * @param idempotencyKey the caller's Idempotency-Key, if any: stored on the reservation so the reconciliation can
- * show that no key took effect twice
+ * @param apiKeyId the API key the reserve came with (null for reserves made inside the
+ * service)
+ * @param idempotencyKey the caller's Idempotency-Key, if any: stored on the reservation
+ * so the reconciliation can show that no key took effect twice
  */
 public record ReserveCommand(UUID budgetId, Ask ask, Duration ttl, Map<String, Object> metadata,
 		@Nullable UUID apiKeyId, @Nullable String idempotencyKey) {
@@ -21,8 +22,8 @@ public record ReserveCommand(UUID budgetId, Ask ask, Duration ttl, Map<String, O
 	}
 
 	/**
-	 * The same command, sent by {@code apiKeyId} under {@code idempotencyKey} (or none). The key is recorded either
-	 * way: usage reports split spend by API key.
+	 * The same command, sent by {@code apiKeyId} under {@code idempotencyKey} (or none).
+	 * The key is recorded either way: usage reports split spend by API key.
 	 */
 	public ReserveCommand sentWith(UUID apiKeyId, @Nullable String idempotencyKey) {
 		return new ReserveCommand(this.budgetId, this.ask, this.ttl, this.metadata, apiKeyId, idempotencyKey);

@@ -9,17 +9,21 @@ public sealed interface ReserveOutcome {
 
 	/**
 	 * The hold was placed; {@code available} is what the budget has left after it.
-	 * @param warnings {@code OVER_LIMIT} (a SOFT budget went over) and {@code THRESHOLD_<percent>} for each alert
-	 * threshold this reservation crossed first in the period
+	 *
+	 * @param warnings {@code OVER_LIMIT} (a SOFT budget went over) and
+	 * {@code THRESHOLD_<percent>} for each alert threshold this reservation crossed first
+	 * in the period
 	 */
 	record Allowed(Reservation reservation, BigDecimal available, String unit, List<String> warnings,
 			List<ThresholdCrossing> crossings) implements ReserveOutcome {
 	}
 
 	/**
-	 * Nothing was held. {@code requested} and {@code available} are in the limiting budget's unit.
-	 * @param limitedAbove whether the limiting budget lies above the caller's scope: its identity and figures are
-	 * then not the caller's to see
+	 * Nothing was held. {@code requested} and {@code available} are in the limiting
+	 * budget's unit.
+	 *
+	 * @param limitedAbove whether the limiting budget lies above the caller's scope: its
+	 * identity and figures are then not the caller's to see
 	 */
 	record Denied(DenyReason reason, UUID budgetId, UUID limitingBudgetId, String unit, BigDecimal requested,
 			BigDecimal available, boolean limitedAbove) implements ReserveOutcome {

@@ -5,8 +5,9 @@ import java.math.BigDecimal;
 import java.util.List;
 
 /**
- * A reservation after settle, release or extend, with what its budget has left (in its {@code unit}) and the alert thresholds the
- * change crossed (warnings such as {@code THRESHOLD_80}).
+ * A reservation after settle, release or extend, with what its budget has left (in its
+ * {@code unit}) and the alert thresholds the change crossed (warnings such as
+ * {@code THRESHOLD_80}).
  */
 public record Settlement(Reservation reservation, BigDecimal available, String unit, List<String> warnings) {
 

@@ -6,7 +6,10 @@ import java.util.UUID;
 import dev.budgetledger.errors.ApiException;
 import dev.budgetledger.errors.ProblemType;
 
-/** A token budget is in the chain, but the request gives no token counts to hold or charge. */
+/**
+ * A token budget is in the chain, but the request gives no token counts to hold or
+ * charge.
+ */
 public class TokensRequiredException extends ApiException {
 
 	public TokensRequiredException(UUID budgetId) {

@@ -16,13 +16,14 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Makes sure someone can administer the service, before it accepts its first request:
  * <ul>
- * <li>a configured admin key ({@code budget-ledger.security.admin-key}) is checked (weak values stop the start)
- * and stored, as a hash, if it is not stored yet; a configured key that was revoked stays revoked;</li>
- * <li>with none configured and no key in the database at all, one admin key is generated and printed once in the
- * log; only its hash is kept.</li>
+ * <li>a configured admin key ({@code budget-ledger.security.admin-key}) is checked (weak
+ * values stop the start) and stored, as a hash, if it is not stored yet; a configured key
+ * that was revoked stays revoked;</li>
+ * <li>with none configured and no key in the database at all, one admin key is generated
+ * and printed once in the log; only its hash is kept.</li>
  * </ul>
- * A transaction-scoped advisory lock serialises instances that start together, so they never both generate a key.
- * There is no built-in key.
+ * A transaction-scoped advisory lock serialises instances that start together, so they
+ * never both generate a key. There is no built-in key.
  */
 @Component
 class AdminKeyBootstrap implements SmartInitializingSingleton {
@@ -47,9 +48,10 @@ class AdminKeyBootstrap implements SmartInitializingSingleton {
 		if (this.configuredKey != null) {
 			String weakness = ApiKeySecrets.weakness(this.configuredKey);
 			if (weakness != null) {
-				// The message names the setting and the rule, never the value: it is meant to be a secret.
-				throw new IllegalStateException("budget-ledger.security.admin-key (BUDGET_LEDGER_ADMIN_KEY) "
-						+ weakness + ". Generate one with: echo " + ApiKeySecrets.PREFIX
+				// The message names the setting and the rule, never the value: it is
+				// meant to be a secret.
+				throw new IllegalStateException("budget-ledger.security.admin-key (BUDGET_LEDGER_ADMIN_KEY) " + weakness
+						+ ". Generate one with: echo " + ApiKeySecrets.PREFIX
 						+ "$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=')");
 			}
 		}
@@ -72,10 +74,11 @@ class AdminKeyBootstrap implements SmartInitializingSingleton {
 			if (this.keys.any()) {
 				return Optional.<ApiKeys.Created>empty();
 			}
-			return Optional.of(this.keys.create("first admin (generated)", Role.ADMIN, null, null,
-					Actor.service("bootstrap")));
+			return Optional
+				.of(this.keys.create("first admin (generated)", Role.ADMIN, null, null, Actor.service("bootstrap")));
 		});
-		// Printed after the commit, so a key that is shown always exists. The one place a secret is ever logged.
+		// Printed after the commit, so a key that is shown always exists. The one place a
+		// secret is ever logged.
 		generated.ifPresent(created -> log.warn("""
 
 				========================================================================

@@ -6,10 +6,11 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An API key as it may be shown: everything but the secret and its hash, which never leave {@link ApiKeys}. This
- * is also what the audit log records for key changes.
+ * An API key as it may be shown: everything but the secret and its hash, which never
+ * leave {@link ApiKeys}. This is also what the audit log records for key changes.
  *
- * @param prefix the first characters of the key, to recognise it (e.g. in a client's configuration)
+ * @param prefix the first characters of the key, to recognise it (e.g. in a client's
+ * configuration)
  */
 public record ApiKey(UUID id, String name, Role role, @Nullable UUID budgetId, String prefix, Instant createdAt,
 		@Nullable Instant expiresAt, @Nullable Instant revokedAt) {

@@ -8,8 +8,8 @@ import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 
 /**
- * A request's API key: first the presented secret (unauthenticated), then, once looked up, the {@link Caller} with
- * its role as authority and the secret dropped.
+ * A request's API key: first the presented secret (unauthenticated), then, once looked
+ * up, the {@link Caller} with its role as authority and the secret dropped.
  */
 final class ApiKeyAuthentication extends AbstractAuthenticationToken {
 
@@ -59,7 +59,10 @@ final class ApiKeyAuthentication extends AbstractAuthenticationToken {
 		this.secret = null;
 	}
 
-	/** Spring Security logs authentications at DEBUG and TRACE; the secret must never be part of that. */
+	/**
+	 * Spring Security logs authentications at DEBUG and TRACE; the secret must never be
+	 * part of that.
+	 */
 	@Override
 	public String toString() {
 		return "ApiKeyAuthentication[caller=" + this.caller + ", authenticated=" + isAuthenticated() + "]";

@@ -6,8 +6,9 @@ import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Component;
 
 /**
- * Turns a presented API key into its {@link Caller}. Being an {@code AuthenticationProvider} bean also keeps Spring
- * Boot from creating its default user with a generated password: API keys are the only credentials here.
+ * Turns a presented API key into its {@link Caller}. Being an
+ * {@code AuthenticationProvider} bean also keeps Spring Boot from creating its default
+ * user with a generated password: API keys are the only credentials here.
  */
 @Component
 class ApiKeyAuthenticationProvider implements AuthenticationProvider {

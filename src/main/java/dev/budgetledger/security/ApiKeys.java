@@ -29,13 +29,15 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * API keys: creation, lookup, revocation. The only code that sees a secret, and only twice: when it is generated
- * (to hash it and hand it out once) and when a request presents it (to hash it and look the hash up). Neither the
- * secret nor its hash is ever logged, returned or audited.
+ * API keys: creation, lookup, revocation. The only code that sees a secret, and only
+ * twice: when it is generated (to hash it and hand it out once) and when a request
+ * presents it (to hash it and look the hash up). Neither the secret nor its hash is ever
+ * logged, returned or audited.
  * <p>
- * Active keys are cached by hash ({@link KeyCache}), so a request costs no database round trip for its key; a
- * revocation evicts the key here once committed, before it is answered, and, through a notification sent on commit,
- * on every other instance (docs/security.md).
+ * Active keys are cached by hash ({@link KeyCache}), so a request costs no database round
+ * trip for its key; a revocation evicts the key here once committed, before it is
+ * answered, and, through a notification sent on commit, on every other instance
+ * (docs/security.md).
  */
 @Component
 public class ApiKeys {
@@ -74,7 +76,8 @@ public class ApiKeys {
 	}
 
 	/**
-	 * Stores a key whose secret was chosen elsewhere (the configured admin key) unless a key with that secret exists.
+	 * Stores a key whose secret was chosen elsewhere (the configured admin key) unless a
+	 * key with that secret exists.
 	 * @return the key if it was stored now, empty if it existed already
 	 */
 	@Transactional
@@ -89,8 +92,8 @@ public class ApiKeys {
 
 	private ApiKey insert(String secret, String name, Role role, @Nullable UUID budgetId, @Nullable Instant expiresAt) {
 		Instant now = now();
-		ApiKey key = new ApiKey(Ids.newId(now), name, role, budgetId,
-				ApiKeySecrets.shown(secret), now, expiresAt, null);
+		ApiKey key = new ApiKey(Ids.newId(now), name, role, budgetId, ApiKeySecrets.shown(secret), now, expiresAt,
+				null);
 		this.jdbc.sql("""
 				INSERT INTO api_keys (id, name, role, budget_id, prefix, secret_hash, created_at, expires_at)
 				VALUES (:id, :name, :role, :budgetId, :prefix, :hash, :createdAt, :expiresAt)""")
@@ -116,8 +119,9 @@ public class ApiKeys {
 
 	/** Keys in creation order (ids are UUIDv7), after {@code after}. */
 	public List<ApiKey> list(@Nullable UUID after, int limit) {
-		return this.jdbc.sql("SELECT " + COLUMNS
-				+ " FROM api_keys WHERE (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :limit")
+		return this.jdbc
+			.sql("SELECT " + COLUMNS
+					+ " FROM api_keys WHERE (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :limit")
 			.param("after", after)
 			.param("limit", limit)
 			.query(MAPPER)
@@ -129,8 +133,8 @@ public class ApiKeys {
 	}
 
 	/**
-	 * Revokes a key at once; revoking a revoked key changes nothing. The row lock makes two concurrent revocations
-	 * audit once.
+	 * Revokes a key at once; revoking a revoked key changes nothing. The row lock makes
+	 * two concurrent revocations audit once.
 	 */
 	@Transactional
 	public void revoke(UUID id, Actor actor) {
@@ -147,8 +151,10 @@ public class ApiKeys {
 			.param("id", id)
 			.param("now", Timestamp.from(now))
 			.update();
-		// Every instance drops the key when this commits (the notification); this one also itself, right after the
-		// commit and before answering, and a lookup that read the key as active before then cannot cache it.
+		// Every instance drops the key when this commits (the notification); this one
+		// also itself, right after the
+		// commit and before answering, and a lookup that read the key as active before
+		// then cannot cache it.
 		this.jdbc.sql("SELECT pg_notify(:channel, :id)")
 			.param("channel", KeyCache.CHANNEL)
 			.param("id", id.toString())
@@ -165,7 +171,10 @@ public class ApiKeys {
 		this.audit.record(actor, AuditAction.API_KEY_REVOKE, id.toString(), before, after);
 	}
 
-	/** The caller a presented secret stands for, if it is a known key that is neither revoked nor expired. */
+	/**
+	 * The caller a presented secret stands for, if it is a known key that is neither
+	 * revoked nor expired.
+	 */
 	public Optional<Caller> authenticate(String secret) {
 		if (!ApiKeySecrets.looksLikeKey(secret)) {
 			return Optional.empty();
@@ -185,15 +194,18 @@ public class ApiKeys {
 		}
 		ApiKey.Status status = key.status(this.clock.instant());
 		if (status != ApiKey.Status.ACTIVE) {
-			// Worth knowing: someone still uses a key that was taken away. Its id and prefix, never the secret.
-			log.info("Refused {} API key {} ({})", status.name().toLowerCase(Locale.ROOT), key.id(),
-					key.prefix());
+			// Worth knowing: someone still uses a key that was taken away. Its id and
+			// prefix, never the secret.
+			log.info("Refused {} API key {} ({})", status.name().toLowerCase(Locale.ROOT), key.id(), key.prefix());
 			return Optional.empty();
 		}
 		return Optional.of(new Caller(key.id(), key.name(), key.role(), key.budgetId()));
 	}
 
-	/** Looks the hash up by its unique index, then compares it again in constant time as a second line of defence. */
+	/**
+	 * Looks the hash up by its unique index, then compares it again in constant time as a
+	 * second line of defence.
+	 */
 	private Optional<Stored> findByHash(byte[] hash) {
 		return this.jdbc.sql("SELECT " + COLUMNS + ", secret_hash FROM api_keys WHERE secret_hash = :hash")
 			.param("hash", hash)
@@ -215,7 +227,9 @@ public class ApiKeys {
 				(revokedAt != null) ? revokedAt.toInstant() : null);
 	}
 
-	/** A new key and its secret, which exists nowhere else: show it once, then forget it. */
+	/**
+	 * A new key and its secret, which exists nowhere else: show it once, then forget it.
+	 */
 	public record Created(ApiKey key, String secret) {
 
 		@Override

@@ -9,9 +9,10 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.web.authentication.AuthenticationConverter;
 
 /**
- * Reads {@code Authorization: Bearer <key>} (RFC 6750). No header, or another scheme, is no key at all; a Bearer
- * header without a usable token is a bad key. On the gateway's Anthropic-compatible paths only, the key may also
- * come as {@code x-api-key}, because that is where the Anthropic SDKs put their api_key.
+ * Reads {@code Authorization: Bearer <key>} (RFC 6750). No header, or another scheme, is
+ * no key at all; a Bearer header without a usable token is a bad key. On the gateway's
+ * Anthropic-compatible paths only, the key may also come as {@code x-api-key}, because
+ * that is where the Anthropic SDKs put their api_key.
  */
 final class BearerKeyConverter implements AuthenticationConverter {
 

@@ -17,8 +17,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 
 /**
- * The key lookup runs in the security filter chain, before Spring MVC: when the database is unreachable there, the
- * caller must get the same fast 503 problem (with Retry-After) that a controller would answer, not a bare 500.
+ * The key lookup runs in the security filter chain, before Spring MVC: when the database
+ * is unreachable there, the caller must get the same fast 503 problem (with Retry-After)
+ * that a controller would answer, not a bare 500.
  */
 class DatabaseFailureFilter extends OncePerRequestFilter {
 

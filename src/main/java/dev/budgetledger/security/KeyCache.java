@@ -26,35 +26,43 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Active API keys by the hash of their secret, so that a request costs no database round trip for its key, while a
- * revocation still reaches every instance at once.
+ * Active API keys by the hash of their secret, so that a request costs no database round
+ * trip for its key, while a revocation still reaches every instance at once.
  * <p>
- * Revoking a key notifies the channel {@value #CHANNEL} in the revoking transaction; PostgreSQL delivers the
- * notification when it commits, to every instance, each of which listens on a connection of its own and drops the key
- * (the instance that revoked drops it itself as well, before answering). An instance trusts its cache only while it
- * listens: at start, and whenever its listening connection is lost (the database restarted, the backend was
- * terminated, or the connection stopped answering for {@link #PROBE_TIMEOUT}), it forgets every key and looks each one
- * up again until it listens anew.
+ * Revoking a key notifies the channel {@value #CHANNEL} in the revoking transaction;
+ * PostgreSQL delivers the notification when it commits, to every instance, each of which
+ * listens on a connection of its own and drops the key (the instance that revoked drops
+ * it itself as well, before answering). An instance trusts its cache only while it
+ * listens: at start, and whenever its listening connection is lost (the database
+ * restarted, the backend was terminated, or the connection stopped answering for
+ * {@link #PROBE_TIMEOUT}), it forgets every key and looks each one up again until it
+ * listens anew.
  * <p>
- * Only facts that never change are taken from the cache (a key's id, role, binding and expiry; expiry is checked
- * against the clock on every request); revocation, the one change a key can undergo, always evicts it. A lookup that
- * began before an eviction never puts what it read back (a generation count guards the window between reading and
+ * Only facts that never change are taken from the cache (a key's id, role, binding and
+ * expiry; expiry is checked against the clock on every request); revocation, the one
+ * change a key can undergo, always evicts it. A lookup that began before an eviction
+ * never puts what it read back (a generation count guards the window between reading and
  * caching).
  * <p>
- * The listening connection is one of the pool's, or, with {@code budget-ledger.security.key-cache-listen-url}, a
- * connection of its own straight to PostgreSQL: behind a pooler in transaction mode (PgBouncer) a pooled connection
- * cannot keep a {@code LISTEN}, since its server connection goes back to the pooler after every statement. The
- * revoking side needs nothing special: {@code pg_notify} is transactional and goes out with the commit, through the
- * pooler or not.
+ * The listening connection is one of the pool's, or, with
+ * {@code budget-ledger.security.key-cache-listen-url}, a connection of its own straight
+ * to PostgreSQL: behind a pooler in transaction mode (PgBouncer) a pooled connection
+ * cannot keep a {@code LISTEN}, since its server connection goes back to the pooler after
+ * every statement. The revoking side needs nothing special: {@code pg_notify} is
+ * transactional and goes out with the commit, through the pooler or not.
  * <p>
- * Off ({@code budget-ledger.security.key-cache=false}), it never listens and so never caches.
+ * Off ({@code budget-ledger.security.key-cache=false}), it never listens and so never
+ * caches.
  */
 @Component
 class KeyCache implements SmartLifecycle {
 
 	static final String CHANNEL = "budget_ledger_api_keys";
 
-	/** How long the listening connection may take to answer its liveness probe before it is given up. */
+	/**
+	 * How long the listening connection may take to answer its liveness probe before it
+	 * is given up.
+	 */
 	static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
 
 	private static final Logger log = LoggerFactory.getLogger(KeyCache.class);
@@ -73,14 +81,20 @@ class KeyCache implements SmartLifecycle {
 
 	private final Map<String, ApiKey> keys = new ConcurrentHashMap<>();
 
-	/** Bumped by every eviction and every change of {@link #listening}, under this object's lock. */
+	/**
+	 * Bumped by every eviction and every change of {@link #listening}, under this
+	 * object's lock.
+	 */
 	private long generation;
 
 	private volatile boolean listening;
 
 	private volatile boolean running;
 
-	/** The PostgreSQL backend of the listening connection, while there is one (for operators and tests). */
+	/**
+	 * The PostgreSQL backend of the listening connection, while there is one (for
+	 * operators and tests).
+	 */
 	private volatile int backend;
 
 	private @Nullable Thread listener;
@@ -98,7 +112,10 @@ class KeyCache implements SmartLifecycle {
 		}
 	}
 
-	/** A connection of its own to the PostgreSQL at {@code url}, with the pool's bounded connect wait. */
+	/**
+	 * A connection of its own to the PostgreSQL at {@code url}, with the pool's bounded
+	 * connect wait.
+	 */
 	private static Connection direct(String url, @Nullable String username, @Nullable String password)
 			throws SQLException {
 		Properties properties = new Properties();
@@ -124,7 +141,9 @@ class KeyCache implements SmartLifecycle {
 
 	}
 
-	/** The cached key with this secret hash, if the cache may be trusted now and holds it. */
+	/**
+	 * The cached key with this secret hash, if the cache may be trusted now and holds it.
+	 */
 	@Nullable ApiKey get(byte[] hash) {
 		return this.listening ? this.keys.get(key(hash)) : null;
 	}
@@ -134,7 +153,10 @@ class KeyCache implements SmartLifecycle {
 		return this.generation;
 	}
 
-	/** Caches a key read by a lookup that started at {@code generation}, unless anything was evicted since. */
+	/**
+	 * Caches a key read by a lookup that started at {@code generation}, unless anything
+	 * was evicted since.
+	 */
 	synchronized void put(byte[] hash, ApiKey key, long generation) {
 		if (!this.listening || generation != this.generation) {
 			return;
@@ -228,7 +250,8 @@ class KeyCache implements SmartLifecycle {
 								evict(notification.getParameter());
 							}
 						}
-						// A half-open connection delivers nothing and raises nothing: ask it something.
+						// A half-open connection delivers nothing and raises nothing: ask
+						// it something.
 						statement.execute("SELECT 1");
 					}
 					statement.execute("UNLISTEN *");
@@ -265,7 +288,10 @@ class KeyCache implements SmartLifecycle {
 		}
 	}
 
-	/** Starts before the web server and stops after it (its phase is DEFAULT_PHASE - 2048). */
+	/**
+	 * Starts before the web server and stops after it (its phase is DEFAULT_PHASE -
+	 * 2048).
+	 */
 	@Override
 	public int getPhase() {
 		return SmartLifecycle.DEFAULT_PHASE - 4096;

@@ -12,8 +12,9 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Applies {@link RateLimiter} to every authenticated request, before it is authorized or reaches a controller, so a
- * limited key costs the service no database work. Not a bean: it runs inside the security filter chain only.
+ * Applies {@link RateLimiter} to every authenticated request, before it is authorized or
+ * reaches a controller, so a limited key costs the service no database work. Not a bean:
+ * it runs inside the security filter chain only.
  */
 final class RateLimitFilter extends OncePerRequestFilter {
 

@@ -8,10 +8,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 
 /**
- * A token bucket per API key, in this instance's memory: cheap (no database round trip on the hot path) and good
- * enough to stop one runaway agent from flooding the service. Each instance counts on its own, so behind a
- * balancer with N instances a key may get up to N times the configured rate. Buckets exist only for keys that
- * authenticated, so their number is bounded by the keys in the database.
+ * A token bucket per API key, in this instance's memory: cheap (no database round trip on
+ * the hot path) and good enough to stop one runaway agent from flooding the service. Each
+ * instance counts on its own, so behind a balancer with N instances a key may get up to N
+ * times the configured rate. Buckets exist only for keys that authenticated, so their
+ * number is bounded by the keys in the database.
  */
 @Component
 class RateLimiter {
@@ -32,7 +33,8 @@ class RateLimiter {
 
 	/**
 	 * Takes one token from the key's bucket.
-	 * @return 0 if the request may go ahead, else the whole seconds until a token will be there
+	 * @return 0 if the request may go ahead, else the whole seconds until a token will be
+	 * there
 	 */
 	long acquire(UUID keyId) {
 		long now = this.clock.millis();
@@ -51,7 +53,8 @@ class RateLimiter {
 		}
 
 		synchronized long acquire(long now) {
-			// A clock that steps back (NTP) must not take tokens away or make the wait negative.
+			// A clock that steps back (NTP) must not take tokens away or make the wait
+			// negative.
 			long elapsed = Math.max(0, now - this.refilledAt);
 			this.tokens = Math.min(RateLimiter.this.burst, this.tokens + elapsed * RateLimiter.this.perMilli);
 			this.refilledAt = Math.max(this.refilledAt, now);

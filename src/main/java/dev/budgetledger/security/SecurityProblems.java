@@ -22,9 +22,10 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.HandlerExceptionResolver;
 
 /**
- * Security failures answered like every other error: as problem+json with a stable code, written by the same
- * {@code ProblemHandler} (through the MVC exception resolver, as the body size filter does); on the gateway's
- * paths, in the provider's shape ({@link GatewayErrorWriter}).
+ * Security failures answered like every other error: as problem+json with a stable code,
+ * written by the same {@code ProblemHandler} (through the MVC exception resolver, as the
+ * body size filter does); on the gateway's paths, in the provider's shape
+ * ({@link GatewayErrorWriter}).
  */
 @Component
 class SecurityProblems implements AuthenticationEntryPoint, AccessDeniedHandler, RequestRejectedHandler {
@@ -39,7 +40,10 @@ class SecurityProblems implements AuthenticationEntryPoint, AccessDeniedHandler,
 		this.gateway = gateway;
 	}
 
-	/** No key (the request reached authorization anonymously), or a key that failed authentication. */
+	/**
+	 * No key (the request reached authorization anonymously), or a key that failed
+	 * authentication.
+	 */
 	@Override
 	public void commence(HttpServletRequest request, HttpServletResponse response, AuthenticationException ex) {
 		write(request, response, (ex instanceof InsufficientAuthenticationException)
@@ -51,7 +55,10 @@ class SecurityProblems implements AuthenticationEntryPoint, AccessDeniedHandler,
 		write(request, response, new ForbiddenException());
 	}
 
-	/** The firewall refused the URL (encoded slashes or percents, "..", control characters and the like). */
+	/**
+	 * The firewall refused the URL (encoded slashes or percents, "..", control characters
+	 * and the like).
+	 */
 	@Override
 	public void handle(HttpServletRequest request, HttpServletResponse response, RequestRejectedException ex) {
 		write(request, response, new InvalidRequestException("path", "contains characters that are not allowed"));

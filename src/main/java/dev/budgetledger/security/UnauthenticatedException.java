@@ -6,8 +6,9 @@ import dev.budgetledger.errors.ProblemType;
 import org.springframework.http.HttpHeaders;
 
 /**
- * 401 with the {@code WWW-Authenticate} challenge of RFC 6750. An unknown, revoked and expired key all get the
- * same answer, so a stolen old key tells its holder nothing about the keys that exist.
+ * 401 with the {@code WWW-Authenticate} challenge of RFC 6750. An unknown, revoked and
+ * expired key all get the same answer, so a stolen old key tells its holder nothing about
+ * the keys that exist.
  */
 class UnauthenticatedException extends ApiException {
 

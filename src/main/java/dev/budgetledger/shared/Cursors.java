@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
 import dev.budgetledger.errors.InvalidRequestException;
 
 /**
- * Opaque page cursors: clients pass back what they were given and never build their own. Public: API keys and the
- * audit log page alike.
+ * Opaque page cursors: clients pass back what they were given and never build their own.
+ * Public: API keys and the audit log page alike.
  */
 public final class Cursors {
 
@@ -18,7 +18,9 @@ public final class Cursors {
 	}
 
 	public static String encode(Object position) {
-		return Base64.getUrlEncoder().withoutPadding().encodeToString(position.toString().getBytes(StandardCharsets.UTF_8));
+		return Base64.getUrlEncoder()
+			.withoutPadding()
+			.encodeToString(position.toString().getBytes(StandardCharsets.UTF_8));
 	}
 
 	public static @Nullable UUID decodeUuid(@Nullable String cursor) {

@@ -5,8 +5,9 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * UUIDv7 (RFC 9562): a millisecond timestamp followed by random bits. Ids sort by creation time, so cursor
- * pagination by id is chronological and B-tree inserts stay at the right edge of the index.
+ * UUIDv7 (RFC 9562): a millisecond timestamp followed by random bits. Ids sort by
+ * creation time, so cursor pagination by id is chronological and B-tree inserts stay at
+ * the right edge of the index.
  */
 public final class Ids {
 

@@ -1,5 +1,6 @@
 /**
- * Small helpers every feature may use: time-ordered ids, opaque cursors and pages of results.
+ * Small helpers every feature may use: time-ordered ids, opaque cursors and pages of
+ * results.
  */
 @NullMarked
 package dev.budgetledger.shared;

@@ -18,23 +18,31 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Gives every request an id before anything else runs (security, rate limits and body limits included), so every
- * log line and every problem+json body of the request can name it. The id is the caller's {@value Correlation#HEADER}
- * when it is a short token (a gateway's request id), otherwise a new UUID; it is echoed in the response header. A
+ * Gives every request an id before anything else runs (security, rate limits and body
+ * limits included), so every log line and every problem+json body of the request can name
+ * it. The id is the caller's {@value Correlation#HEADER} when it is a short token (a
+ * gateway's request id), otherwise a new UUID; it is echoed in the response header. A
  * valid W3C {@code traceparent} adds its trace id.
  * <p>
- * This is all the tracing the service needs while it makes no outbound calls: Micrometer Tracing would add spans
- * and an exporter to ship them, but nothing downstream to propagate them to. Add it when that changes (Spring Boot
- * then puts its own traceId/spanId in the MDC).
+ * This is all the tracing the service needs while it makes no outbound calls: Micrometer
+ * Tracing would add spans and an exporter to ship them, but nothing downstream to
+ * propagate them to. Add it when that changes (Spring Boot then puts its own
+ * traceId/spanId in the MDC).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class CorrelationFilter extends OncePerRequestFilter {
 
-	/** Visible, log-safe characters only: the id is written into log lines and JSON as it is. */
+	/**
+	 * Visible, log-safe characters only: the id is written into log lines and JSON as it
+	 * is.
+	 */
 	private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
-	/** version-traceid-parentid-flags (W3C Trace Context); an all-zero trace or parent id is invalid. */
+	/**
+	 * version-traceid-parentid-flags (W3C Trace Context); an all-zero trace or parent id
+	 * is invalid.
+	 */
 	private static final Pattern TRACEPARENT = Pattern
 		.compile("([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?");
 
@@ -66,8 +74,9 @@ class CorrelationFilter extends OncePerRequestFilter {
 			return null;
 		}
 		Matcher matcher = TRACEPARENT.matcher(traceparent.trim());
-		if (!matcher.matches() || matcher.group(1).equals("ff") || (matcher.group(1).equals("00") && matcher.group(5) != null)
-				|| matcher.group(2).matches("0+") || matcher.group(3).matches("0+")) {
+		if (!matcher.matches() || matcher.group(1).equals("ff")
+				|| (matcher.group(1).equals("00") && matcher.group(5) != null) || matcher.group(2).matches("0+")
+				|| matcher.group(3).matches("0+")) {
 			return null;
 		}
 		return matcher.group(2);

@@ -1,5 +1,6 @@
 /**
- * Request correlation: a request id (and the caller's W3C trace id) on every log line and every error body.
+ * Request correlation: a request id (and the caller's W3C trace id) on every log line and
+ * every error body.
  */
 @NullMarked
 package dev.budgetledger.tracing;

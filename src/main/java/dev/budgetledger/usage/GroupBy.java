@@ -4,8 +4,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * How a usage report splits its range: by hour or day (in the budget's time zone), by model, by direct child, by the
- * budget each call was reserved on, by API key, or by the value of one metadata key (an end user, a tag).
+ * How a usage report splits its range: by hour or day (in the budget's time zone), by
+ * model, by direct child, by the budget each call was reserved on, by API key, or by the
+ * value of one metadata key (an end user, a tag).
  */
 public enum GroupBy {
 

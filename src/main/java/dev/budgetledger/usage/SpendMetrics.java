@@ -16,15 +16,18 @@ import org.springframework.transaction.annotation.Isolation;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Spend as Prometheus gauges, read from the database every {@code refresh}: per root budget
- * {@code budget_ledger_budget_spent}, {@code _reserved} and {@code _limit} (this period, the limit with anything
- * carried over), and per model {@code budget_ledger_model_spend_24h} (what settlements and charges booked on the
- * root budgets in the last 24 hours, so each call counts once).
+ * Spend as Prometheus gauges, read from the database every {@code refresh}: per root
+ * budget {@code budget_ledger_budget_spent}, {@code _reserved} and {@code _limit} (this
+ * period, the limit with anything carried over), and per model
+ * {@code budget_ledger_model_spend_24h} (what settlements and charges booked on the root
+ * budgets in the last 24 hours, so each call counts once).
  * <p>
- * Label cardinality is bounded by the settings, not by the data: only the {@code maxBudgets} roots that spent most
- * and the {@code maxModels} models that spent most are named, by their name and unit; everything else is summed
- * under {@code other}, so the sums over a unit stay right. Budget ids never appear. Values are doubles, for
- * charts; the exact figures are the API's. Every instance publishes the same figures: aggregate with {@code max}.
+ * Label cardinality is bounded by the settings, not by the data: only the
+ * {@code maxBudgets} roots that spent most and the {@code maxModels} models that spent
+ * most are named, by their name and unit; everything else is summed under {@code other},
+ * so the sums over a unit stay right. Budget ids never appear. Values are doubles, for
+ * charts; the exact figures are the API's. Every instance publishes the same figures:
+ * aggregate with {@code max}.
  */
 @Component
 class SpendMetrics {
@@ -52,7 +55,8 @@ class SpendMetrics {
 		this.settings = settings;
 		this.clock = clock;
 		this.spent = MultiGauge.builder("budget_ledger.budget.spent")
-			.description("Spent this period by each root budget that spent most (the rest as budget=other), in its unit")
+			.description(
+					"Spent this period by each root budget that spent most (the rest as budget=other), in its unit")
 			.register(meters);
 		this.reserved = MultiGauge.builder("budget_ledger.budget.reserved")
 			.description("Held now on each of those root budgets, in its unit")

@@ -9,10 +9,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Spend in Prometheus ({@code budget-ledger.spend-metrics.*}, {@link SpendMetrics}).
  *
  * @param enabled whether the spend gauges are read and published at all
- * @param maxBudgets the root budgets published by name (those that spent most this period); the rest are summed
- * under {@code budget="other"}
- * @param maxModels the models published by name (those that spent most in the last 24 hours); the rest are summed
- * under {@code model="other"}
+ * @param maxBudgets the root budgets published by name (those that spent most this
+ * period); the rest are summed under {@code budget="other"}
+ * @param maxModels the models published by name (those that spent most in the last 24
+ * hours); the rest are summed under {@code model="other"}
  * @param refresh how often the figures are read from the database
  */
 @ConfigurationProperties("budget-ledger.spend-metrics")

@@ -30,14 +30,17 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * Usage reports, computed from the journal and nothing else, so they agree with it to the last digit.
+ * Usage reports, computed from the journal and nothing else, so they agree with it to the
+ * last digit.
  * <p>
- * Every reservation holds and charges on each level of its chain, and each level journals its own movement in its
- * own unit. So the entries of the budget itself already cover its whole subtree: spend is the sum of their
- * {@code spent_delta} (settlements, corrections and direct charges; expiries and releases move only {@code reserved}, and period resets, which
- * give {@code spent} back, are not reservation movements), calls allowed are its RESERVE entries. Denied calls come
- * from {@code denials}, which records every denial exactly. One snapshot (repeatable read) for all of it, on the read
- * replica when there is a fresh one.
+ * Every reservation holds and charges on each level of its chain, and each level journals
+ * its own movement in its own unit. So the entries of the budget itself already cover its
+ * whole subtree: spend is the sum of their {@code spent_delta} (settlements, corrections
+ * and direct charges; expiries and releases move only {@code reserved}, and period
+ * resets, which give {@code spent} back, are not reservation movements), calls allowed
+ * are its RESERVE entries. Denied calls come from {@code denials}, which records every
+ * denial exactly. One snapshot (repeatable read) for all of it, on the read replica when
+ * there is a fresh one.
  */
 @Component
 public class UsageReports {
@@ -46,8 +49,8 @@ public class UsageReports {
 	public static final String UNPRICED = "unpriced";
 
 	/**
-	 * Key of the group of calls without an API key or without the metadata key grouped by (and, for those two
-	 * groupings, of every denial: denials record neither).
+	 * Key of the group of calls without an API key or without the metadata key grouped by
+	 * (and, for those two groupings, of every denial: denials record neither).
 	 */
 	public static final String UNATTRIBUTED = "(none)";
 
@@ -61,12 +64,13 @@ public class UsageReports {
 	}
 
 	/**
-	 * The report of a budget and its subtree over {@code [from, to)}; {@code metadataKey} names the metadata key
-	 * to group by and is required for (and only read by) {@link GroupBy#METADATA}. Read in one snapshot: on the
-	 * primary, the groups and the budget's figures ({@code limit}, {@code spent}, {@code reserved}) together; on a
-	 * fresh read replica ({@link ReadReplica}) the groups come from its snapshot and the figures from the primary
-	 * (budgets are read there only), so the groups may be up to {@code budget-ledger.read-replica.max-lag} behind
-	 * the figures.
+	 * The report of a budget and its subtree over {@code [from, to)}; {@code metadataKey}
+	 * names the metadata key to group by and is required for (and only read by)
+	 * {@link GroupBy#METADATA}. Read in one snapshot: on the primary, the groups and the
+	 * budget's figures ({@code limit}, {@code spent}, {@code reserved}) together; on a
+	 * fresh read replica ({@link ReadReplica}) the groups come from its snapshot and the
+	 * figures from the primary (budgets are read there only), so the groups may be up to
+	 * {@code budget-ledger.read-replica.max-lag} behind the figures.
 	 */
 	public UsageReport report(UUID budgetId, Instant from, Instant to, GroupBy groupBy, @Nullable String metadataKey) {
 		if (groupBy == GroupBy.METADATA && metadataKey == null) {
@@ -105,9 +109,10 @@ public class UsageReports {
 	}
 
 	/**
-	 * The SQL expression of a group's key over a journal entry (j), the reservation, charge or denial it is about
-	 * (alias {@code of}, all three have model, budget_id, api_key_id and metadata unless {@code denial}) and the
-	 * budget that was reserved on (leaf). Denials record no API key and no metadata: they group under
+	 * The SQL expression of a group's key over a journal entry (j), the reservation,
+	 * charge or denial it is about (alias {@code of}, all three have model, budget_id,
+	 * api_key_id and metadata unless {@code denial}) and the budget that was reserved on
+	 * (leaf). Denials record no API key and no metadata: they group under
 	 * {@link #UNATTRIBUTED}.
 	 */
 	private static String key(GroupBy groupBy, String time, String of, boolean denial) {
@@ -125,8 +130,9 @@ public class UsageReports {
 	}
 
 	/**
-	 * A timestamp in the budget's zone, as text. A fixed offset goes in as an interval: PostgreSQL reads a zone
-	 * name such as "UTC+01:00" the POSIX way, with the sign reversed.
+	 * A timestamp in the budget's zone, as text. A fixed offset goes in as an interval:
+	 * PostgreSQL reads a zone name such as "UTC+01:00" the POSIX way, with the sign
+	 * reversed.
 	 */
 	private static String localTime(String column, String pattern) {
 		return "to_char(CASE WHEN CAST(:offsetSeconds AS integer) IS NULL THEN " + column
@@ -140,22 +146,24 @@ public class UsageReports {
 
 	private List<UsageGroup> journalGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy,
 			@Nullable String metadataKey) {
-		return jdbc.sql("SELECT " + key(groupBy, "j.created_at", "r", false) + """
-				 AS key,
-				       sum(j.spent_delta) AS spend,
-				       coalesce(sum(coalesce(r.settled_input_tokens, 0) + coalesce(r.settled_cache_read_tokens, 0)
-				           + coalesce(r.settled_cache_write_tokens, 0)) FILTER (WHERE j.kind = 'SETTLE'), 0) AS input_tokens,
-				       coalesce(sum(coalesce(r.settled_output_tokens, 0) + coalesce(r.settled_reasoning_tokens, 0))
-				           FILTER (WHERE j.kind = 'SETTLE'), 0) AS output_tokens,
-				       count(*) FILTER (WHERE j.kind = 'RESERVE') AS calls_allowed,
-				       count(*) FILTER (WHERE j.kind = 'SETTLE') AS calls_settled,
-				       count(*) FILTER (WHERE j.kind = 'SETTLE' AND r.charged > r.amount) AS overruns
-				FROM journal_entries j
-				JOIN reservations r ON r.id = j.reservation_id
-				JOIN budgets leaf ON leaf.id = r.budget_id
-				WHERE j.budget_id = :budgetId AND j.reservation_id IS NOT NULL
-				  AND j.created_at >= :from AND j.created_at < :to
-				GROUP BY 1""")
+		return jdbc
+			.sql("SELECT " + key(groupBy, "j.created_at", "r", false)
+					+ """
+							 AS key,
+							       sum(j.spent_delta) AS spend,
+							       coalesce(sum(coalesce(r.settled_input_tokens, 0) + coalesce(r.settled_cache_read_tokens, 0)
+							           + coalesce(r.settled_cache_write_tokens, 0)) FILTER (WHERE j.kind = 'SETTLE'), 0) AS input_tokens,
+							       coalesce(sum(coalesce(r.settled_output_tokens, 0) + coalesce(r.settled_reasoning_tokens, 0))
+							           FILTER (WHERE j.kind = 'SETTLE'), 0) AS output_tokens,
+							       count(*) FILTER (WHERE j.kind = 'RESERVE') AS calls_allowed,
+							       count(*) FILTER (WHERE j.kind = 'SETTLE') AS calls_settled,
+							       count(*) FILTER (WHERE j.kind = 'SETTLE' AND r.charged > r.amount) AS overruns
+							FROM journal_entries j
+							JOIN reservations r ON r.id = j.reservation_id
+							JOIN budgets leaf ON leaf.id = r.budget_id
+							WHERE j.budget_id = :budgetId AND j.reservation_id IS NOT NULL
+							  AND j.created_at >= :from AND j.created_at < :to
+							GROUP BY 1""")
 			.param("budgetId", budget.id())
 			.param("tz", budget.period().timezone().getId())
 			.param("offsetSeconds", offsetSeconds(budget.period().timezone()))
@@ -169,7 +177,10 @@ public class UsageReports {
 			.list();
 	}
 
-	/** Direct charges: spend booked without a hold, on every level of the chain like a settlement. */
+	/**
+	 * Direct charges: spend booked without a hold, on every level of the chain like a
+	 * settlement.
+	 */
 	private List<UsageGroup> chargeGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy,
 			@Nullable String metadataKey) {
 		return jdbc.sql("SELECT " + key(groupBy, "j.created_at", "c", false) + """
@@ -218,7 +229,10 @@ public class UsageReports {
 		return denied;
 	}
 
-	/** Every hour of the range in the budget's time zone, quiet hours included, keyed as the SQL above writes it. */
+	/**
+	 * Every hour of the range in the budget's time zone, quiet hours included, keyed as
+	 * the SQL above writes it.
+	 */
 	private static List<UsageGroup> everyHour(Map<String, UsageGroup> groups, Instant from, Instant to, ZoneId zone) {
 		List<UsageGroup> hours = new ArrayList<>();
 		DateTimeFormatter format = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH");
@@ -263,7 +277,10 @@ public class UsageReports {
 			.toList();
 	}
 
-	/** Every day of the range in the budget's time zone, quiet days included, so a chart has no gaps. */
+	/**
+	 * Every day of the range in the budget's time zone, quiet days included, so a chart
+	 * has no gaps.
+	 */
 	private static List<UsageGroup> everyDay(Map<String, UsageGroup> groups, Instant from, Instant to, ZoneId zone) {
 		List<UsageGroup> days = new ArrayList<>();
 		LocalDate last = to.minusNanos(1).atZone(zone).toLocalDate();
@@ -275,8 +292,8 @@ public class UsageReports {
 	}
 
 	/**
-	 * The budget itself first (only if anything happened on it directly), then every direct child in creation
-	 * order, each labelled with its name.
+	 * The budget itself first (only if anything happened on it directly), then every
+	 * direct child in creation order, each labelled with its name.
 	 */
 	private List<UsageGroup> everyChild(JdbcClient jdbc, Map<String, UsageGroup> groups, Budget budget) {
 		List<UsageGroup> children = new ArrayList<>();

@@ -11,16 +11,20 @@ import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
 /**
- * When to try a failed delivery again: exponential backoff with full jitter (a random delay between zero and a cap
- * that doubles with every attempt, so receivers that come back are not hit by every sender at once), or later if the
- * receiver asked so with {@code Retry-After}, up to a bound.
+ * When to try a failed delivery again: exponential backoff with full jitter (a random
+ * delay between zero and a cap that doubles with every attempt, so receivers that come
+ * back are not hit by every sender at once), or later if the receiver asked so with
+ * {@code Retry-After}, up to a bound.
  */
 final class Backoff {
 
 	private Backoff() {
 	}
 
-	/** The largest delay after {@code attempts} failed attempts: initial * 2^(attempts - 1), at most the maximum. */
+	/**
+	 * The largest delay after {@code attempts} failed attempts: initial * 2^(attempts -
+	 * 1), at most the maximum.
+	 */
 	static Duration cap(int attempts, WebhookSettings settings) {
 		int doublings = Math.max(0, attempts - 1);
 		if (doublings >= 40) {
@@ -41,7 +45,10 @@ final class Backoff {
 		return jittered;
 	}
 
-	/** A {@code Retry-After} value: delay-seconds or an HTTP-date (RFC 9110); nothing if it is neither. */
+	/**
+	 * A {@code Retry-After} value: delay-seconds or an HTTP-date (RFC 9110); nothing if
+	 * it is neither.
+	 */
 	static Optional<Duration> retryAfter(@Nullable String header, Instant now) {
 		if (header == null || header.isBlank()) {
 			return Optional.empty();

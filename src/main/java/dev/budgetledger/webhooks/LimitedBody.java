@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.concurrent.Flow;
 
 /**
- * Keeps the first bytes of a receiver's answer (for the delivery log) and drains the rest, so a receiver that
- * answers with a huge body costs no memory.
+ * Keeps the first bytes of a receiver's answer (for the delivery log) and drains the
+ * rest, so a receiver that answers with a huge body costs no memory.
  */
 final class LimitedBody implements Flow.Subscriber<List<ByteBuffer>> {
 

@@ -12,13 +12,19 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.budgetledger.money.Amounts;
 
-/** What a delivery sends: the event as JSON (standard), or a sentence for a Slack incoming webhook (slack). */
+/**
+ * What a delivery sends: the event as JSON (standard), or a sentence for a Slack incoming
+ * webhook (slack).
+ */
 final class Payloads {
 
 	private Payloads() {
 	}
 
-	/** The event as a delivery carries it; {@code data} holds the figures, as in GET /v1/events. */
+	/**
+	 * The event as a delivery carries it; {@code data} holds the figures, as in GET
+	 * /v1/events.
+	 */
 	record EventMessage(UUID id, String type, Instant time, UUID budgetId, String budgetName,
 			@Nullable UUID reservationId, Map<String, Object> data) {
 	}
@@ -41,7 +47,10 @@ final class Payloads {
 		return body;
 	}
 
-	/** One line of Slack mrkdwn; user-supplied text is escaped so it cannot mention or link anyone. */
+	/**
+	 * One line of Slack mrkdwn; user-supplied text is escaped so it cannot mention or
+	 * link anyone.
+	 */
 	static String slackText(EventMessage event) {
 		String budget = "*" + escape(event.budgetName()) + "*";
 		Map<String, Object> d = event.data();
@@ -50,29 +59,28 @@ final class Payloads {
 					+ " of its limit (" + percent(d.get("utilization")) + " used of " + amount(d, "limit") + ").";
 			case "budget.exhausted" -> ":no_entry: Budget " + budget + " is exhausted (limit " + amount(d, "limit")
 					+ ", available " + amount(d, "available") + ").";
-			case "budget.projected_exhaustion" -> ":hourglass_flowing_sand: Budget " + budget
-					+ " is projected to reach its limit before the period ends"
-					+ ((d.get("projectedAt") != null) ? ", at " + text(d.get("projectedAt")) : "") + " ("
-					+ amount(d, "spent") + " spent of " + amount(d, "limit") + ").";
-			case "budget.frozen" -> ":ice_cube: Budget " + budget + " was frozen: " + text(d.get("reason"))
-					+ ".";
+			case "budget.projected_exhaustion" ->
+				":hourglass_flowing_sand: Budget " + budget + " is projected to reach its limit before the period ends"
+						+ ((d.get("projectedAt") != null) ? ", at " + text(d.get("projectedAt")) : "") + " ("
+						+ amount(d, "spent") + " spent of " + amount(d, "limit") + ").";
+			case "budget.frozen" -> ":ice_cube: Budget " + budget + " was frozen: " + text(d.get("reason")) + ".";
 			case "budget.unfrozen" -> ":white_check_mark: Budget " + budget + " was unfrozen.";
 			case "budget.period_reset" -> ":arrows_counterclockwise: Budget " + budget + " started a new period ("
 					+ number(d.get("spent")) + " spent of " + number(d.get("limit")) + " in the last one).";
 			case "budget.charged" -> ":receipt: " + number(d.get("amount")) + " " + text(d.get("currency"))
 					+ " already spent was charged to budget " + budget
 					+ (Boolean.TRUE.equals(d.get("overLimit")) ? ", past its limit" : "") + ".";
-			case "reservation.denied" -> ":octagonal_sign: A reservation on budget " + budget + " was denied ("
-					+ text(d.get("reason")) + "): asked " + amount(d, "requested") + ", available "
-					+ amount(d, "available") + ".";
-			case "reservation.overrun" -> ":heavy_exclamation_mark: A reservation on budget " + budget
-					+ " cost more than it held: held " + number(d.get("amount")) + ", charged "
-					+ number(d.get("charged")) + ".";
+			case "reservation.denied" ->
+				":octagonal_sign: A reservation on budget " + budget + " was denied (" + text(d.get("reason"))
+						+ "): asked " + amount(d, "requested") + ", available " + amount(d, "available") + ".";
+			case "reservation.overrun" ->
+				":heavy_exclamation_mark: A reservation on budget " + budget + " cost more than it held: held "
+						+ number(d.get("amount")) + ", charged " + number(d.get("charged")) + ".";
 			case "reservation.expired" -> ":alarm_clock: A hold of " + number(d.get("amount")) + " on budget " + budget
 					+ " expired without being settled.";
-			case "reservation.adjusted" -> ":pencil2: An admin corrected the charge of a reservation on budget " + budget
-					+ " from " + number(d.get("before")) + " to " + number(d.get("after")) + ": " + text(d.get("reason"))
-					+ ".";
+			case "reservation.adjusted" -> ":pencil2: An admin corrected the charge of a reservation on budget "
+					+ budget + " from " + number(d.get("before")) + " to " + number(d.get("after")) + ": "
+					+ text(d.get("reason")) + ".";
 			default -> "Budget " + budget + ": " + escape(event.type()) + figures(d) + ".";
 		};
 		return text;
@@ -103,7 +111,10 @@ final class Payloads {
 		return number(data.get(field)) + (unit.isEmpty() ? "" : " " + unit);
 	}
 
-	/** A figure as people write it: {@code 10.00}, {@code 0.0061}, not the stored {@code 10.000000000000000000}. */
+	/**
+	 * A figure as people write it: {@code 10.00}, {@code 0.0061}, not the stored
+	 * {@code 10.000000000000000000}.
+	 */
 	private static String number(@Nullable Object value) {
 		if (value == null) {
 			return "";
@@ -121,7 +132,9 @@ final class Payloads {
 			return "";
 		}
 		StringBuilder text = new StringBuilder(" (");
-		data.forEach((key, value) -> text.append(text.length() > 2 ? ", " : "").append(escape(key)).append(' ')
+		data.forEach((key, value) -> text.append(text.length() > 2 ? ", " : "")
+			.append(escape(key))
+			.append(' ')
 			.append(escape(String.valueOf(value))));
 		return text.append(')').toString();
 	}

@@ -16,19 +16,24 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps webhooks from being used to reach the service's own network (SSRF). A URL is refused unless it is http(s)
- * without credentials and every address its host resolves to is public, or in a range the operator allowed. It is
- * checked when a webhook is created or changed, and again before every delivery, because a name can resolve to
- * something else later (DNS rebinding).
+ * Keeps webhooks from being used to reach the service's own network (SSRF). A URL is
+ * refused unless it is http(s) without credentials and every address its host resolves to
+ * is public, or in a range the operator allowed. It is checked when a webhook is created
+ * or changed, and again before every delivery, because a name can resolve to something
+ * else later (DNS rebinding).
  */
 @Component
 public class TargetGuard {
 
-	/** Ranges no webhook may reach unless allowed: private, loopback, link-local, unique-local, multicast, ... */
-	private static final List<Cidr> REFUSED = List.of("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
-			"169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15",
-			"198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fe80::/10",
-			"fec0::/10", "fc00::/7", "ff00::/8", "2001:db8::/32")
+	/**
+	 * Ranges no webhook may reach unless allowed: private, loopback, link-local,
+	 * unique-local, multicast, ...
+	 */
+	private static final List<Cidr> REFUSED = List
+		.of("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+				"192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+				"224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fe80::/10", "fec0::/10", "fc00::/7", "ff00::/8",
+				"2001:db8::/32")
 		.stream()
 		.map(Cidr::parse)
 		.toList();
@@ -58,8 +63,9 @@ public class TargetGuard {
 	}
 
 	/**
-	 * Checks a URL a caller wants to save. A host that does not resolve (yet, or during a DNS outage) is accepted:
-	 * it reaches nothing, and {@link #check} runs again before every delivery.
+	 * Checks a URL a caller wants to save. A host that does not resolve (yet, or during a
+	 * DNS outage) is accepted: it reaches nothing, and {@link #check} runs again before
+	 * every delivery.
 	 * @throws InvalidWebhookUrlException if it is not an http(s) URL without credentials
 	 * @throws WebhookTargetRefusedException if its host resolves to a refused address
 	 */
@@ -72,7 +78,10 @@ public class TargetGuard {
 		}
 	}
 
-	/** Refused because the host does not resolve: at delivery time a failed attempt, at save time no objection. */
+	/**
+	 * Refused because the host does not resolve: at delivery time a failed attempt, at
+	 * save time no objection.
+	 */
 	static final class UnresolvedHostException extends WebhookTargetRefusedException {
 
 		UnresolvedHostException(String url) {
@@ -84,7 +93,8 @@ public class TargetGuard {
 	/**
 	 * Checks a URL right before a delivery.
 	 * @throws InvalidWebhookUrlException if it is not an http(s) URL without credentials
-	 * @throws WebhookTargetRefusedException if its host does not resolve or resolves to a refused address
+	 * @throws WebhookTargetRefusedException if its host does not resolve or resolves to a
+	 * refused address
 	 */
 	public URI check(String url) {
 		URI uri = parse(url);
@@ -133,8 +143,10 @@ public class TargetGuard {
 		}
 		String host = uri.getHost();
 		if (!host.startsWith("[") && looksNumeric(host) && !CANONICAL_IPV4.matcher(host).matches()) {
-			// 0177.0.0.1 is 177.0.0.1 to Java but 127.0.0.1 to curl and browsers; 2130706433 and 0x7f.1 are loopback to
-			// some readers too. An address that different clients read differently cannot be checked: only the one
+			// 0177.0.0.1 is 177.0.0.1 to Java but 127.0.0.1 to curl and browsers;
+			// 2130706433 and 0x7f.1 are loopback to
+			// some readers too. An address that different clients read differently cannot
+			// be checked: only the one
 			// spelling every reader agrees on is accepted.
 			throw new InvalidWebhookUrlException("must spell an IPv4 address as four decimal numbers from 0 to 255 "
 					+ "without leading zeros (such as 203.0.113.7)");
@@ -146,8 +158,9 @@ public class TargetGuard {
 		.compile("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$");
 
 	/**
-	 * Whether a host would be read as an IPv4 address by some client: its last label is a number (decimal, or hex
-	 * with 0x), as the URL standard has it; DNS names never end in one.
+	 * Whether a host would be read as an IPv4 address by some client: its last label is a
+	 * number (decimal, or hex with 0x), as the URL standard has it; DNS names never end
+	 * in one.
 	 */
 	private static boolean looksNumeric(String host) {
 		String trimmed = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
@@ -174,9 +187,9 @@ public class TargetGuard {
 	}
 
 	/**
-	 * The IPv4 address inside an IPv6 one that carries it (IPv4-mapped, IPv4-compatible, NAT64, 6to4), so
-	 * {@code ::ffff:10.0.0.1} is judged as {@code 10.0.0.1}. The JDK turns IPv4-mapped literals into IPv4 already;
-	 * the rest it does not.
+	 * The IPv4 address inside an IPv6 one that carries it (IPv4-mapped, IPv4-compatible,
+	 * NAT64, 6to4), so {@code ::ffff:10.0.0.1} is judged as {@code 10.0.0.1}. The JDK
+	 * turns IPv4-mapped literals into IPv4 already; the rest it does not.
 	 */
 	private static @Nullable InetAddress embeddedIpv4(InetAddress address) {
 		if (!(address instanceof Inet6Address)) {

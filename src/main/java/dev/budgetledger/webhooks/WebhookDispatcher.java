@@ -47,20 +47,24 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Turns outbox events into deliveries and sends them. Safe on every instance at once, and away from the reserve
- * path: it never reads a budget row for update, and it talks to receivers outside any transaction.
+ * Turns outbox events into deliveries and sends them. Safe on every instance at once, and
+ * away from the reserve path: it never reads a budget row for update, and it talks to
+ * receivers outside any transaction.
  * <ol>
- * <li>{@link #fanOut}: one short transaction takes a batch of events not fanned out yet ({@code FOR UPDATE SKIP
- * LOCKED}), makes a delivery for every enabled webhook that wants it (a unique key makes that once per webhook and
- * event), and marks the events. One instance fans out at a time (a transaction-scoped advisory lock), so deliveries
- * are made in event order.</li>
- * <li>{@link #dispatchAvailable}: one short transaction claims the first due delivery of each webhook with no call
- * in flight here ({@code FOR UPDATE SKIP LOCKED}), moving its next attempt a lease ahead and stamping it with a
- * claim token; the HTTP calls run on the fixed pool after it commits, one at a time per webhook, so a slow
- * endpoint holds one thread and delays only its own deliveries; a second short transaction per delivery records
- * the result, only if the claim is still its own.
- * A delivery waits while an earlier event of the same budget is still open (pending or failed) for the same webhook,
- * so a receiver sees a budget's events in order unless one of them went dead.</li>
+ * <li>{@link #fanOut}: one short transaction takes a batch of events not fanned out yet
+ * ({@code FOR UPDATE SKIP
+ * LOCKED}), makes a delivery for every enabled webhook that wants it (a unique key makes
+ * that once per webhook and event), and marks the events. One instance fans out at a time
+ * (a transaction-scoped advisory lock), so deliveries are made in event order.</li>
+ * <li>{@link #dispatchAvailable}: one short transaction claims the first due delivery of
+ * each webhook with no call in flight here ({@code FOR UPDATE SKIP LOCKED}), moving its
+ * next attempt a lease ahead and stamping it with a claim token; the HTTP calls run on
+ * the fixed pool after it commits, one at a time per webhook, so a slow endpoint holds
+ * one thread and delays only its own deliveries; a second short transaction per delivery
+ * records the result, only if the claim is still its own. A delivery waits while an
+ * earlier event of the same budget is still open (pending or failed) for the same
+ * webhook, so a receiver sees a budget's events in order unless one of them went
+ * dead.</li>
  * </ol>
  */
 @Component
@@ -68,7 +72,10 @@ class WebhookDispatcher implements DisposableBean {
 
 	private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
 
-	/** Key of the advisory lock that makes fan-out one instance at a time ("webhook" in ASCII). */
+	/**
+	 * Key of the advisory lock that makes fan-out one instance at a time ("webhook" in
+	 * ASCII).
+	 */
 	private static final long FAN_OUT_LOCK = 0x776562686f6f6bL;
 
 	private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
@@ -98,7 +105,10 @@ class WebhookDispatcher implements DisposableBean {
 
 	private final ExecutorService calls;
 
-	/** Endpoints with a call in flight from this instance; guarded by itself for {@link #awaitIdle}. */
+	/**
+	 * Endpoints with a call in flight from this instance; guarded by itself for
+	 * {@link #awaitIdle}.
+	 */
 	private final Set<UUID> busy = ConcurrentHashMap.newKeySet();
 
 	WebhookDispatcher(JdbcClient jdbc, PlatformTransactionManager transactionManager, TargetGuard guard,
@@ -123,7 +133,8 @@ class WebhookDispatcher implements DisposableBean {
 			thread.setDaemon(true);
 			return thread;
 		});
-		// Redirects are not followed: the guard checked this URL, not wherever a receiver would send us next.
+		// Redirects are not followed: the guard checked this URL, not wherever a receiver
+		// would send us next.
 		this.http = HttpClient.newBuilder()
 			.connectTimeout(settings.connectTimeout())
 			.followRedirects(HttpClient.Redirect.NEVER)
@@ -132,8 +143,9 @@ class WebhookDispatcher implements DisposableBean {
 	}
 
 	/**
-	 * Fans out, then starts the calls of endpoints that have none in flight here; what the scheduler calls. It does not
-	 * wait for any call, so a slow endpoint holds up nothing but its own deliveries.
+	 * Fans out, then starts the calls of endpoints that have none in flight here; what
+	 * the scheduler calls. It does not wait for any call, so a slow endpoint holds up
+	 * nothing but its own deliveries.
 	 */
 	void runOnce() {
 		for (int batch = 0; batch < 20 && fanOut() == this.settings.batchSize(); batch++) {
@@ -142,7 +154,10 @@ class WebhookDispatcher implements DisposableBean {
 		dispatchAvailable();
 	}
 
-	/** Makes the deliveries of one batch of events; answers how many events it took (0 if another instance is at it). */
+	/**
+	 * Makes the deliveries of one batch of events; answers how many events it took (0 if
+	 * another instance is at it).
+	 */
 	int fanOut() {
 		Integer taken = this.transactions.execute(status -> {
 			boolean mine = this.jdbc.sql("SELECT pg_try_advisory_xact_lock(:key)")
@@ -152,23 +167,24 @@ class WebhookDispatcher implements DisposableBean {
 			if (!mine) {
 				return 0;
 			}
-			return this.jdbc.sql("""
-					WITH batch AS (
-					    SELECT id, event_id, type, budget_id, root_id FROM events WHERE fanned_out_at IS NULL
-					    ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED),
-					marked AS (
-					    UPDATE events e SET fanned_out_at = :now FROM batch WHERE e.id = batch.id),
-					made AS (
-					    INSERT INTO webhook_deliveries (id, webhook_id, event_position, event_id, event_type, budget_id,
-					        root_id, status, next_attempt_at, created_at)
-					    SELECT gen_random_uuid(), w.id, batch.id, batch.event_id, batch.type, batch.budget_id, batch.root_id,
-					           'PENDING', :now, :now
-					    FROM batch JOIN budgets b ON b.id = batch.budget_id
-					    JOIN webhooks w ON w.enabled AND batch.type = ANY (w.event_types)
-					                   AND (w.budget_id IS NULL OR w.budget_id = ANY (b.ancestors))
-					    ORDER BY batch.id, w.id
-					    ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING)
-					SELECT count(*) FROM batch""")
+			return this.jdbc
+				.sql("""
+						WITH batch AS (
+						    SELECT id, event_id, type, budget_id, root_id FROM events WHERE fanned_out_at IS NULL
+						    ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED),
+						marked AS (
+						    UPDATE events e SET fanned_out_at = :now FROM batch WHERE e.id = batch.id),
+						made AS (
+						    INSERT INTO webhook_deliveries (id, webhook_id, event_position, event_id, event_type, budget_id,
+						        root_id, status, next_attempt_at, created_at)
+						    SELECT gen_random_uuid(), w.id, batch.id, batch.event_id, batch.type, batch.budget_id, batch.root_id,
+						           'PENDING', :now, :now
+						    FROM batch JOIN budgets b ON b.id = batch.budget_id
+						    JOIN webhooks w ON w.enabled AND batch.type = ANY (w.event_types)
+						                   AND (w.budget_id IS NULL OR w.budget_id = ANY (b.ancestors))
+						    ORDER BY batch.id, w.id
+						    ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING)
+						SELECT count(*) FROM batch""")
 				.param("limit", this.settings.batchSize())
 				.param("now", Timestamp.from(this.clock.instant()))
 				.query(Integer.class)
@@ -178,9 +194,10 @@ class WebhookDispatcher implements DisposableBean {
 	}
 
 	/**
-	 * Claims one batch of due deliveries of all webhooks together, sends them and waits for the answers; answers how
-	 * many it claimed. A synchronous round for tests that step the dispatcher; the scheduler uses
-	 * {@link #dispatchAvailable}, which never waits.
+	 * Claims one batch of due deliveries of all webhooks together, sends them and waits
+	 * for the answers; answers how many it claimed. A synchronous round for tests that
+	 * step the dispatcher; the scheduler uses {@link #dispatchAvailable}, which never
+	 * waits.
 	 */
 	int dispatchDue() {
 		UUID token = UUID.randomUUID();
@@ -198,7 +215,8 @@ class WebhookDispatcher implements DisposableBean {
 				return claimed.size();
 			}
 			catch (ExecutionException ex) {
-				// The claim lease runs out and another run tries again: at least once, even after a bug here.
+				// The claim lease runs out and another run tries again: at least once,
+				// even after a bug here.
 				log.warn("Webhook delivery failed unexpectedly", ex.getCause());
 			}
 		}
@@ -206,8 +224,9 @@ class WebhookDispatcher implements DisposableBean {
 	}
 
 	/**
-	 * Claims the first due delivery of each endpoint that has no call in flight on this instance, as many as the pool
-	 * has free threads, and hands each to a thread of the pool; answers how many it started, without waiting for any.
+	 * Claims the first due delivery of each endpoint that has no call in flight on this
+	 * instance, as many as the pool has free threads, and hands each to a thread of the
+	 * pool; answers how many it started, without waiting for any.
 	 */
 	int dispatchAvailable() {
 		int free = this.settings.threads() - this.busy.size();
@@ -230,8 +249,9 @@ class WebhookDispatcher implements DisposableBean {
 	}
 
 	/**
-	 * One endpoint's turn on a pool thread: its deliveries one after another (never two calls to it at once from
-	 * here), up to a batch, so an endpoint with a backlog leaves its thread to the others now and then.
+	 * One endpoint's turn on a pool thread: its deliveries one after another (never two
+	 * calls to it at once from here), up to a batch, so an endpoint with a backlog leaves
+	 * its thread to the others now and then.
 	 */
 	private void serve(Claimed first, UUID firstToken) {
 		UUID webhookId = first.webhookId();
@@ -252,7 +272,8 @@ class WebhookDispatcher implements DisposableBean {
 			}
 		}
 		catch (RuntimeException ex) {
-			// The claim lease runs out and a later run tries again: at least once, even after a bug or an outage here.
+			// The claim lease runs out and a later run tries again: at least once, even
+			// after a bug or an outage here.
 			log.warn("Webhook delivery failed unexpectedly: {}", ex.getMessage());
 		}
 		finally {
@@ -267,7 +288,10 @@ class WebhookDispatcher implements DisposableBean {
 		}
 	}
 
-	/** Waits until no call is in flight on this instance, or the bound is over; answers whether none is. */
+	/**
+	 * Waits until no call is in flight on this instance, or the bound is over; answers
+	 * whether none is.
+	 */
 	boolean awaitIdle(Duration bound) throws InterruptedException {
 		long deadline = System.nanoTime() + bound.toNanos();
 		synchronized (this.busy) {
@@ -284,14 +308,14 @@ class WebhookDispatcher implements DisposableBean {
 
 	/** A claimed delivery with everything its HTTP call needs. */
 	private record Claimed(UUID id, UUID webhookId, int attempts, String url, String format, String secret,
-			@Nullable String previousSecret, @Nullable Instant previousSecretExpiresAt,
-			Payloads.EventMessage event) {
+			@Nullable String previousSecret, @Nullable Instant previousSecretExpiresAt, Payloads.EventMessage event) {
 	}
 
 	/**
-	 * Claims due deliveries: with {@code busy} null, the first {@code limit} of all endpoints together (the round of
-	 * {@link #dispatchDue}); otherwise the first of each endpoint not in {@code busy} (or only of {@code webhookId}),
-	 * oldest first, at most {@code limit}.
+	 * Claims due deliveries: with {@code busy} null, the first {@code limit} of all
+	 * endpoints together (the round of {@link #dispatchDue}); otherwise the first of each
+	 * endpoint not in {@code busy} (or only of {@code webhookId}), oldest first, at most
+	 * {@code limit}.
 	 */
 	private List<Claimed> claim(UUID token, int limit, @Nullable UUID webhookId, @Nullable Set<UUID> busy) {
 		Instant now = this.clock.instant();
@@ -316,19 +340,26 @@ class WebhookDispatcher implements DisposableBean {
 				(webhookId != null) ? "w.id = :webhook" : "NOT (w.id = ANY (CAST(:busy AS uuid[])))");
 		String busyIds = (busy == null) ? "{}"
 				: busy.stream().map(UUID::toString).collect(Collectors.joining(",", "{", "}"));
-		List<Claimed> claimed = this.transactions.execute(status -> this.jdbc.sql("""
-				WITH due AS (%s)
-				UPDATE webhook_deliveries d SET claim_token = :token, attempts = d.attempts + 1, next_attempt_at = :lease
-				FROM due, webhooks w, events e, budgets b
-				WHERE d.seq = due.seq AND w.id = d.webhook_id AND e.id = d.event_position AND b.id = d.budget_id
-				RETURNING d.id, d.webhook_id, d.attempts, w.url, w.format, w.secret, w.previous_secret,
-				    w.previous_secret_expires_at, d.event_id, d.event_type, e.created_at AS event_time, d.budget_id,
-				    b.name AS budget_name, e.reservation_id, e.data""".formatted(due))
+		List<Claimed> claimed = this.transactions.execute(status -> this.jdbc
+			.sql("""
+					WITH due AS (%s)
+					UPDATE webhook_deliveries d SET claim_token = :token, attempts = d.attempts + 1, next_attempt_at = :lease
+					FROM due, webhooks w, events e, budgets b
+					WHERE d.seq = due.seq AND w.id = d.webhook_id AND e.id = d.event_position AND b.id = d.budget_id
+					RETURNING d.id, d.webhook_id, d.attempts, w.url, w.format, w.secret, w.previous_secret,
+					    w.previous_secret_expires_at, d.event_id, d.event_type, e.created_at AS event_time, d.budget_id,
+					    b.name AS budget_name, e.reservation_id, e.data"""
+				.formatted(due))
 			.param("now", Timestamp.from(now))
 			.param("lease", Timestamp.from(now.plus(this.settings.claimLease())))
 			.param("token", token)
 			.param("limit", limit)
-			.param("webhook", (webhookId != null) ? webhookId : new UUID(0, 0)) // bound only where the SQL names it
+			.param("webhook", (webhookId != null) ? webhookId : new UUID(0, 0)) // bound
+																				// only
+																				// where
+																				// the SQL
+																				// names
+																				// it
 			.param("busy", busyIds)
 			.query((rs, row) -> {
 				Timestamp previousExpires = rs.getTimestamp("previous_secret_expires_at");
@@ -361,7 +392,8 @@ class WebhookDispatcher implements DisposableBean {
 
 	private Answer call(Claimed delivery) {
 		try {
-			// Again at delivery time: the name may resolve elsewhere now than when the webhook was saved.
+			// Again at delivery time: the name may resolve elsewhere now than when the
+			// webhook was saved.
 			this.guard.check(delivery.url());
 		}
 		catch (ApiException ex) {
@@ -387,7 +419,8 @@ class WebhookDispatcher implements DisposableBean {
 			.build();
 		CompletableFuture<HttpResponse<String>> exchange = this.http.sendAsync(request, LimitedBody.handler());
 		try {
-			// Bounds the whole exchange, body included; the request timeout alone stops at the headers.
+			// Bounds the whole exchange, body included; the request timeout alone stops
+			// at the headers.
 			HttpResponse<String> response = exchange.get(
 					this.settings.connectTimeout().plus(this.settings.readTimeout()).toMillis(), TimeUnit.MILLISECONDS);
 			return new Answer(response.statusCode(), response.body(), null, Backoff
@@ -420,7 +453,8 @@ class WebhookDispatcher implements DisposableBean {
 			status = "SUCCEEDED";
 		}
 		else if (answer.status() != null && answer.status() == 410) {
-			// Gone: the receiver says it will never want these again. The delivery stays open, so it is sent if an
+			// Gone: the receiver says it will never want these again. The delivery stays
+			// open, so it is sent if an
 			// admin enables the webhook again.
 			outcome = "disabled";
 			status = "FAILED";
@@ -452,13 +486,15 @@ class WebhookDispatcher implements DisposableBean {
 			.param("now", Timestamp.from(now))
 			.update();
 		if (updated == 0) {
-			return; // the claim was taken away (a retry through the API, or the webhook was deleted)
+			return; // the claim was taken away (a retry through the API, or the webhook
+					// was deleted)
 		}
 		if (outcome.equals("disabled")) {
 			disable(delivery.webhookId(), now);
 		}
-		this.meters.counter("budget_ledger.webhook.deliveries", "outcome", outcome, "event_type",
-				delivery.event().type()).increment();
+		this.meters
+			.counter("budget_ledger.webhook.deliveries", "outcome", outcome, "event_type", delivery.event().type())
+			.increment();
 		if (answer.succeeded()) {
 			this.lag.record(Duration.between(delivery.event().time(), now));
 		}
@@ -476,8 +512,8 @@ class WebhookDispatcher implements DisposableBean {
 			.param("id", webhookId)
 			.param("now", Timestamp.from(now))
 			.update();
-		this.audit.record(DISPATCHER, AuditAction.WEBHOOK_UPDATE, webhookId.toString(),
-				Map.of("enabled", true), Map.of("enabled", false, "reason", "the endpoint answered 410 Gone"));
+		this.audit.record(DISPATCHER, AuditAction.WEBHOOK_UPDATE, webhookId.toString(), Map.of("enabled", true),
+				Map.of("enabled", false, "reason", "the endpoint answered 410 Gone"));
 		log.info("Webhook {} disabled: its endpoint answered 410 Gone", webhookId);
 	}
 

@@ -13,8 +13,8 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs the dispatcher on a thread of its own, so slow receivers never hold up the shared scheduler (the expiry
- * sweep) and nothing here ever runs on a request thread.
+ * Runs the dispatcher on a thread of its own, so slow receivers never hold up the shared
+ * scheduler (the expiry sweep) and nothing here ever runs on a request thread.
  */
 @Component
 class WebhookScheduler implements SmartLifecycle {
@@ -55,8 +55,9 @@ class WebhookScheduler implements SmartLifecycle {
 	}
 
 	/**
-	 * Lets the calls in flight finish (each is bounded by the timeouts) before the database goes away, so their
-	 * results are recorded instead of waiting for their claims to lapse.
+	 * Lets the calls in flight finish (each is bounded by the timeouts) before the
+	 * database goes away, so their results are recorded instead of waiting for their
+	 * claims to lapse.
 	 */
 	@Override
 	public synchronized void stop() {

@@ -9,8 +9,9 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The Standard Webhooks signature: {@code v1,} and the Base64 of HMAC-SHA256 over {@code id.timestamp.body}, keyed
- * with the Base64-decoded part of the secret after {@code whsec_}. docs/alerts.md shows the same in three languages.
+ * The Standard Webhooks signature: {@code v1,} and the Base64 of HMAC-SHA256 over
+ * {@code id.timestamp.body}, keyed with the Base64-decoded part of the secret after
+ * {@code whsec_}. docs/alerts.md shows the same in three languages.
  */
 public final class WebhookSignatures {
 
@@ -28,7 +29,10 @@ public final class WebhookSignatures {
 		return SECRET_PREFIX + Base64.getEncoder().encodeToString(key);
 	}
 
-	/** One signature, {@code v1,<base64>}, of a message with the given id, timestamp (unix seconds) and body. */
+	/**
+	 * One signature, {@code v1,<base64>}, of a message with the given id, timestamp (unix
+	 * seconds) and body.
+	 */
 	public static String sign(String secret, String messageId, long timestamp, byte[] body) {
 		byte[] key = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()));
 		try {

@@ -28,8 +28,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Webhooks and their deliveries: every admin change is checked (URL against SSRF, event types, budget) and audited
- * in its own transaction. The secret leaves this class only in the answer to a create or a rotation.
+ * Webhooks and their deliveries: every admin change is checked (URL against SSRF, event
+ * types, budget) and audited in its own transaction. The secret leaves this class only in
+ * the answer to a create or a rotation.
  */
 @Component
 public class Webhooks {
@@ -66,7 +67,9 @@ public class Webhooks {
 		this.clock = clock;
 	}
 
-	/** A webhook and the secret it signs with, which is in this answer and nowhere else. */
+	/**
+	 * A webhook and the secret it signs with, which is in this answer and nowhere else.
+	 */
 	public record Created(Webhook webhook, String secret) {
 
 		@Override
@@ -98,10 +101,11 @@ public class Webhooks {
 		String secret = WebhookSignatures.newSecret();
 		Webhook webhook = new Webhook(Ids.newId(now), url, types, budgetId, (format != null) ? format : "standard",
 				true, description, now, now);
-		this.jdbc.sql("""
-				INSERT INTO webhooks (id, url, event_types, budget_id, format, enabled, description, secret, created_at,
-				    updated_at)
-				VALUES (:id, :url, CAST(:events AS text[]), :budgetId, :format, true, :description, :secret, :now, :now)""")
+		this.jdbc
+			.sql("""
+					INSERT INTO webhooks (id, url, event_types, budget_id, format, enabled, description, secret, created_at,
+					    updated_at)
+					VALUES (:id, :url, CAST(:events AS text[]), :budgetId, :format, true, :description, :secret, :now, :now)""")
 			.param("id", webhook.id())
 			.param("url", url)
 			.param("events", textArray(types))
@@ -125,8 +129,9 @@ public class Webhooks {
 
 	/** Webhooks in creation order (ids are UUIDv7), after {@code after}. */
 	public List<Webhook> list(@Nullable UUID after, int limit) {
-		return this.jdbc.sql("SELECT " + COLUMNS
-				+ " FROM webhooks WHERE (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :limit")
+		return this.jdbc
+			.sql("SELECT " + COLUMNS
+					+ " FROM webhooks WHERE (CAST(:after AS uuid) IS NULL OR id > :after) ORDER BY id LIMIT :limit")
 			.param("after", after)
 			.param("limit", limit)
 			.query(MAPPER)
@@ -150,14 +155,16 @@ public class Webhooks {
 		String format = changes.has("format") ? required(changes.format(), "format") : before.format();
 		boolean enabled = changes.has("enabled") ? required(changes.enabled(), "enabled") : before.enabled();
 		String description = changes.has("description") ? changes.description() : before.description();
-		Webhook after = new Webhook(id, url, events, budgetId, format, enabled, description, before.createdAt(),
-				now());
+		Webhook after = new Webhook(id, url, events, budgetId, format, enabled, description, before.createdAt(), now());
 		write(after);
 		this.audit.record(actor, AuditAction.WEBHOOK_UPDATE, id.toString(), before, after);
 		return after;
 	}
 
-	/** Deletes a webhook and its deliveries; what is in flight finishes, and its result is dropped. */
+	/**
+	 * Deletes a webhook and its deliveries; what is in flight finishes, and its result is
+	 * dropped.
+	 */
 	@Transactional
 	public void delete(UUID id, Actor actor) {
 		Webhook before = getForUpdate(id);
@@ -165,7 +172,10 @@ public class Webhooks {
 		this.audit.record(actor, AuditAction.WEBHOOK_DELETE, id.toString(), before, null);
 	}
 
-	/** A new secret; the current one keeps signing (as a second signature) for the configured overlap. */
+	/**
+	 * A new secret; the current one keeps signing (as a second signature) for the
+	 * configured overlap.
+	 */
 	@Transactional
 	public Rotated rotateSecret(UUID id, Actor actor) {
 		Webhook before = getForUpdate(id);
@@ -186,7 +196,10 @@ public class Webhooks {
 		return new Rotated(secret, previousExpiresAt);
 	}
 
-	/** A webhook's deliveries in creation order after {@code afterSeq}, optionally of one status. */
+	/**
+	 * A webhook's deliveries in creation order after {@code afterSeq}, optionally of one
+	 * status.
+	 */
 	public List<Delivery> deliveries(UUID webhookId, @Nullable String status, long afterSeq, int limit) {
 		get(webhookId);
 		return this.jdbc.sql("SELECT " + DELIVERY_COLUMNS + """
@@ -202,8 +215,8 @@ public class Webhooks {
 	}
 
 	public Delivery delivery(UUID webhookId, UUID deliveryId) {
-		return this.jdbc.sql("SELECT " + DELIVERY_COLUMNS
-				+ " FROM webhook_deliveries WHERE webhook_id = :webhookId AND id = :id")
+		return this.jdbc
+			.sql("SELECT " + DELIVERY_COLUMNS + " FROM webhook_deliveries WHERE webhook_id = :webhookId AND id = :id")
 			.param("webhookId", webhookId)
 			.param("id", deliveryId)
 			.query((rs, row) -> delivery(rs))
@@ -212,16 +225,18 @@ public class Webhooks {
 	}
 
 	/**
-	 * Sends a delivery again, whatever its status (a DEAD one too), with a fresh count of attempts. A try in flight
-	 * loses its claim, so its result is dropped and the delivery is sent once more.
+	 * Sends a delivery again, whatever its status (a DEAD one too), with a fresh count of
+	 * attempts. A try in flight loses its claim, so its result is dropped and the
+	 * delivery is sent once more.
 	 */
 	@Transactional
 	public Delivery retry(UUID webhookId, UUID deliveryId, Actor actor) {
 		get(webhookId);
 		Delivery before = delivery(webhookId, deliveryId);
-		this.jdbc.sql("""
-				UPDATE webhook_deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = :now, claim_token = NULL,
-				    delivered_at = NULL WHERE id = :id""")
+		this.jdbc
+			.sql("""
+					UPDATE webhook_deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = :now, claim_token = NULL,
+					    delivered_at = NULL WHERE id = :id""")
 			.param("id", deliveryId)
 			.param("now", Timestamp.from(now()))
 			.update();
@@ -275,7 +290,10 @@ public class Webhooks {
 		return value;
 	}
 
-	/** A PostgreSQL array literal; the wire names hold no quotes, commas or braces (they are checked above). */
+	/**
+	 * A PostgreSQL array literal; the wire names hold no quotes, commas or braces (they
+	 * are checked above).
+	 */
 	private static String textArray(List<String> values) {
 		return "{" + String.join(",", values) + "}";
 	}
@@ -299,8 +317,8 @@ public class Webhooks {
 		return new Delivery(rs.getLong("seq"), rs.getObject("id", UUID.class), rs.getObject("event_id", UUID.class),
 				rs.getString("event_type"), status, rs.getInt("attempts"), (Integer) rs.getObject("last_status_code"),
 				rs.getString("last_response_body"), rs.getString("last_error"),
-				open ? rs.getTimestamp("next_attempt_at").toInstant() : null,
-				rs.getTimestamp("created_at").toInstant(), (delivered != null) ? delivered.toInstant() : null);
+				open ? rs.getTimestamp("next_attempt_at").toInstant() : null, rs.getTimestamp("created_at").toInstant(),
+				(delivered != null) ? delivered.toInstant() : null);
 	}
 
 }

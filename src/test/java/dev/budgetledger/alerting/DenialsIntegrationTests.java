@@ -13,7 +13,10 @@ import dev.budgetledger.support.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Every denial of a real reserve is recorded once, in the decision's transaction; dry runs and replays are not. */
+/**
+ * Every denial of a real reserve is recorded once, in the decision's transaction; dry
+ * runs and replays are not.
+ */
 class DenialsIntegrationTests extends IntegrationTest {
 
 	@Test

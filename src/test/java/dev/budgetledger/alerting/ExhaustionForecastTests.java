@@ -35,22 +35,32 @@ class ExhaustionForecastTests {
 	@Test
 	void aRateThatReachesTheLimitOnlyAtTheEndOrLaterIsNotAProjection() {
 		assertThat(ExhaustionForecast.project(MONTHLY, new BigDecimal("100"), new BigDecimal("10"),
-				MONTH.plus(Duration.ofDays(3)))).isEmpty();
+				MONTH.plus(Duration.ofDays(3))))
+			.isEmpty();
 		assertThat(ExhaustionForecast.project(MONTHLY, new BigDecimal("100"), new BigDecimal("50"),
-				MONTH.plus(Duration.ofDays(15)))).isEmpty();
+				MONTH.plus(Duration.ofDays(15))))
+			.isEmpty();
 	}
 
 	@Test
 	void nothingIsProjectedTooEarlyAtOrPastTheLimitOrWithoutAPeriod() {
 		assertThat(ExhaustionForecast.project(MONTHLY, new BigDecimal("100"), new BigDecimal("5"),
-				MONTH.plus(Duration.ofMinutes(10)))).as("first minutes of the month").isEmpty();
+				MONTH.plus(Duration.ofMinutes(10))))
+			.as("first minutes of the month")
+			.isEmpty();
 		assertThat(ExhaustionForecast.project(MONTHLY, new BigDecimal("100"), new BigDecimal("100"),
-				MONTH.plus(Duration.ofDays(3)))).as("already exhausted").isEmpty();
+				MONTH.plus(Duration.ofDays(3))))
+			.as("already exhausted")
+			.isEmpty();
 		assertThat(ExhaustionForecast.project(MONTHLY, new BigDecimal("100"), BigDecimal.ZERO,
-				MONTH.plus(Duration.ofDays(3)))).as("nothing spent").isEmpty();
+				MONTH.plus(Duration.ofDays(3))))
+			.as("nothing spent")
+			.isEmpty();
 		BudgetPeriod none = new BudgetPeriod(Period.NONE, UTC, null, false, null, BigDecimal.ZERO);
 		assertThat(ExhaustionForecast.project(none, new BigDecimal("100"), new BigDecimal("99"),
-				MONTH.plus(Duration.ofDays(3)))).as("no period").isEmpty();
+				MONTH.plus(Duration.ofDays(3))))
+			.as("no period")
+			.isEmpty();
 	}
 
 }

@@ -75,7 +75,8 @@ class AuditIntegrationTests extends IntegrationTest {
 
 		List<JsonNode> entries = entries(model);
 
-		assertThat(entries).extracting(entry -> entry.get("action").asString()).containsExactly("PRICE_PUT", "PRICE_PUT");
+		assertThat(entries).extracting(entry -> entry.get("action").asString())
+			.containsExactly("PRICE_PUT", "PRICE_PUT");
 		assertThat(entries.get(0).get("before").isNull()).isTrue();
 		assertThat(entries.get(1).get("before").get("inputPerMillion").asString()).isEqualTo("1.00");
 		assertThat(entries.get(1).get("after").get("inputPerMillion").asString()).isEqualTo("3.00");
@@ -108,7 +109,8 @@ class AuditIntegrationTests extends IntegrationTest {
 		this.api.offContract().patch("/v1/budgets/" + budget, Map.of("limit", "-1"));
 		this.api.as(clientKey(UUID.fromString(budget))).patch("/v1/budgets/" + budget, Map.of("limit", "100"));
 
-		assertThat(entries(budget)).extracting(entry -> entry.get("action").asString()).containsExactly("BUDGET_CREATE");
+		assertThat(entries(budget)).extracting(entry -> entry.get("action").asString())
+			.containsExactly("BUDGET_CREATE");
 	}
 
 	@Test
@@ -116,17 +118,21 @@ class AuditIntegrationTests extends IntegrationTest {
 		List<UUID> opened = new ArrayList<>();
 
 		this.transactions.executeWithoutResult(status -> {
-			UUID id = this.administration.open(new NewBudget("rolled back", null, "USD", BigDecimal.ONE, Period.NONE,
-					ZoneOffset.UTC, false, null, new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null,
-							null, null, null, null), Map.of()), Actor.service("test")).id();
+			UUID id = this.administration
+				.open(new NewBudget("rolled back", null, "USD", BigDecimal.ONE, Period.NONE, ZoneOffset.UTC, false,
+						null,
+						new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, null, null, null),
+						Map.of()), Actor.service("test"))
+				.id();
 			opened.add(id);
 			status.setRollbackOnly();
 		});
 
 		assertThat(budget(opened.get(0)).status()).isEqualTo(404);
 		assertThat(entries(opened.get(0).toString())).isEmpty();
-		assertThatThrownBy(() -> this.audit.record(Actor.service("test"), AuditAction.BUDGET_CREATE, "x", null,
-				Map.of())).as("an entry outside the change's transaction is refused")
+		assertThatThrownBy(
+				() -> this.audit.record(Actor.service("test"), AuditAction.BUDGET_CREATE, "x", null, Map.of()))
+			.as("an entry outside the change's transaction is refused")
 			.isInstanceOf(IllegalTransactionStateException.class);
 	}
 
@@ -150,7 +156,8 @@ class AuditIntegrationTests extends IntegrationTest {
 		}
 
 		Api.Response first = this.api.get("/v1/audit?limit=2&targetId=" + model);
-		Api.Response second = this.api.get("/v1/audit?limit=2&targetId=" + model + "&cursor=" + first.text("nextCursor"));
+		Api.Response second = this.api
+			.get("/v1/audit?limit=2&targetId=" + model + "&cursor=" + first.text("nextCursor"));
 
 		assertThat(first.json().get("items")).hasSize(2);
 		assertThat(second.json().get("items")).hasSize(1);
@@ -159,7 +166,8 @@ class AuditIntegrationTests extends IntegrationTest {
 		assertThatThrownBy(() -> this.jdbc.sql("UPDATE audit_log SET actor_name = 'someone else' WHERE target_id = :id")
 			.param("id", model)
 			.update()).hasMessageContaining("append-only");
-		assertThatThrownBy(() -> this.jdbc.sql("DELETE FROM audit_log WHERE target_id = :id").param("id", model).update())
+		assertThatThrownBy(
+				() -> this.jdbc.sql("DELETE FROM audit_log WHERE target_id = :id").param("id", model).update())
 			.hasMessageContaining("append-only");
 	}
 

@@ -17,15 +17,18 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The leanest raw-SQL form of a reserve+settle cycle, the floor issue 24 measures the service against: integer
- * keys, narrow rows, no journal, no idempotency, one client-side check. Two transactions per cycle:
+ * The leanest raw-SQL form of a reserve+settle cycle, the floor issue 24 measures the
+ * service against: integer keys, narrow rows, no journal, no idempotency, one client-side
+ * check. Two transactions per cycle:
  * <ol>
- * <li>lock the chain ({@code SELECT ... FOR UPDATE}, ids in ascending order, which is root to leaf), check room,
- * {@code INSERT} the hold, {@code UPDATE} the chain's balances in one statement, {@code COMMIT};</li>
- * <li>lock the chain, {@code UPDATE} the hold, {@code UPDATE} the chain's balances, {@code COMMIT}.</li>
+ * <li>lock the chain ({@code SELECT ... FOR UPDATE}, ids in ascending order, which is
+ * root to leaf), check room, {@code INSERT} the hold, {@code UPDATE} the chain's balances
+ * in one statement, {@code COMMIT};</li>
+ * <li>lock the chain, {@code UPDATE} the hold, {@code UPDATE} the chain's balances,
+ * {@code COMMIT}.</li>
  * </ol>
- * Its tables mirror the scenario's budgets ({@link #mirror}): each budget gets an integer id in (depth, id) order,
- * so ascending ids lock root to leaf as the service does.
+ * Its tables mirror the scenario's budgets ({@link #mirror}): each budget gets an integer
+ * id in (depth, id) order, so ascending ids lock root to leaf as the service does.
  */
 final class LeanCycles implements ReserveSettleBenchmark.Cycles {
 
@@ -33,7 +36,9 @@ final class LeanCycles implements ReserveSettleBenchmark.Cycles {
 
 	static final BigDecimal SETTLE = SqlCycles.SETTLE;
 
-	/** Each benchmark budget's chain as lean ids, root first; filled by {@link #mirror}. */
+	/**
+	 * Each benchmark budget's chain as lean ids, root first; filled by {@link #mirror}.
+	 */
 	private static final Map<UUID, Integer[]> CHAINS = new ConcurrentHashMap<>();
 
 	private final Connection connection;
@@ -48,7 +53,10 @@ final class LeanCycles implements ReserveSettleBenchmark.Cycles {
 
 	private final PreparedStatement settle;
 
-	/** The chain of each hold this client made and has not settled: the client knows it, as a real one would. */
+	/**
+	 * The chain of each hold this client made and has not settled: the client knows it,
+	 * as a real one would.
+	 */
 	private final Map<Long, Array> held = new HashMap<>();
 
 	LeanCycles(ReserveSettleBenchmark.Settings settings, String databaseUrl) throws SQLException {
@@ -67,11 +75,13 @@ final class LeanCycles implements ReserveSettleBenchmark.Cycles {
 	}
 
 	/**
-	 * Creates the lean tables beside the service's and mirrors the budgets the scenarios opened (limits included);
-	 * run once after every scenario's set-up, before any lean client opens.
+	 * Creates the lean tables beside the service's and mirrors the budgets the scenarios
+	 * opened (limits included); run once after every scenario's set-up, before any lean
+	 * client opens.
 	 */
 	static void mirror(ReserveSettleBenchmark.Settings settings, String databaseUrl) throws SQLException {
-		try (Connection connection = connect(settings, databaseUrl); Statement statement = connection.createStatement()) {
+		try (Connection connection = connect(settings, databaseUrl);
+				Statement statement = connection.createStatement()) {
 			statement.execute("DROP TABLE IF EXISTS lean_holds, lean_budgets");
 			statement.execute("""
 					CREATE TABLE lean_budgets (id integer PRIMARY KEY, limit_amount numeric NOT NULL,
@@ -81,8 +91,8 @@ final class LeanCycles implements ReserveSettleBenchmark.Cycles {
 					    amount numeric NOT NULL, charged numeric, status smallint NOT NULL)""");
 			Map<UUID, Integer> ids = new HashMap<>();
 			Map<UUID, UUID[]> ancestors = new HashMap<>();
-			try (ResultSet rows = statement.executeQuery(
-					"SELECT id, ancestors, limit_amount FROM budget_ledger.budgets ORDER BY depth, id")) {
+			try (ResultSet rows = statement
+				.executeQuery("SELECT id, ancestors, limit_amount FROM budget_ledger.budgets ORDER BY depth, id")) {
 				try (PreparedStatement insert = connection
 					.prepareStatement("INSERT INTO lean_budgets (id, limit_amount) VALUES (?, ?)")) {
 					while (rows.next()) {
@@ -157,7 +167,10 @@ final class LeanCycles implements ReserveSettleBenchmark.Cycles {
 		this.connection.close();
 	}
 
-	/** Locks the chain root first; with {@code ask}, checks that every level has room for it. */
+	/**
+	 * Locks the chain root first; with {@code ask}, checks that every level has room for
+	 * it.
+	 */
 	private void lock(Array chain, BigDecimal ask) throws SQLException {
 		this.lock.setArray(1, chain);
 		try (ResultSet rows = this.lock.executeQuery()) {
@@ -170,7 +183,8 @@ final class LeanCycles implements ReserveSettleBenchmark.Cycles {
 		}
 	}
 
-	private static Connection connect(ReserveSettleBenchmark.Settings settings, String databaseUrl) throws SQLException {
+	private static Connection connect(ReserveSettleBenchmark.Settings settings, String databaseUrl)
+			throws SQLException {
 		Properties properties = new Properties();
 		properties.setProperty("user", settings.username());
 		properties.setProperty("password", settings.password());

@@ -12,14 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * One HTTP/1.1 connection, kept alive, with blocking reads: what {@code wrk} or {@code h2load} do, in a hundred lines.
- * The benchmark's load generator shares the two cores with the service and PostgreSQL, so its own CPU per request
- * counts against the service; {@code java.net.http.HttpClient} (asynchronous, a selector thread, a handful of
- * allocations and hand-offs per exchange) costs several times more per request than this (docs/benchmarks.md).
+ * One HTTP/1.1 connection, kept alive, with blocking reads: what {@code wrk} or
+ * {@code h2load} do, in a hundred lines. The benchmark's load generator shares the two
+ * cores with the service and PostgreSQL, so its own CPU per request counts against the
+ * service; {@code java.net.http.HttpClient} (asynchronous, a selector thread, a handful
+ * of allocations and hand-offs per exchange) costs several times more per request than
+ * this (docs/benchmarks.md).
  * <p>
- * It sends a request with a body and reads the whole answer: the status line, the headers, then the body by
- * {@code Content-Length} or chunked encoding. A response that says {@code Connection: close} closes the socket and
- * the next request opens a new one. Not thread-safe: one per client thread.
+ * It sends a request with a body and reads the whole answer: the status line, the
+ * headers, then the body by {@code Content-Length} or chunked encoding. A response that
+ * says {@code Connection: close} closes the socket and the next request opens a new one.
+ * Not thread-safe: one per client thread.
  */
 final class PlainHttp implements AutoCloseable {
 

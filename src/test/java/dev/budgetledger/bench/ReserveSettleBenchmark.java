@@ -41,12 +41,14 @@ import java.sql.Statement;
 import java.util.UUID;
 
 /**
- * Reserve+settle throughput and latency of the packaged service over HTTP, next to the raw-SQL limit: the same
- * statements issued straight over JDBC with the same concurrency, on the same schema (see docs/benchmarks.md).
+ * Reserve+settle throughput and latency of the packaged service over HTTP, next to the
+ * raw-SQL limit: the same statements issued straight over JDBC with the same concurrency,
+ * on the same schema (see docs/benchmarks.md).
  * <p>
- * Not a test: surefire only runs {@code *Tests}; the {@code bench} Maven profile runs this class with failsafe after
- * {@code package}, so it can start the jar as a separate process ({@code ./mvnw -Pbench verify}). Settings are
- * system properties {@code bench.*}, passed through by the profile ({@code -Dbench.clients=32}).
+ * Not a test: surefire only runs {@code *Tests}; the {@code bench} Maven profile runs
+ * this class with failsafe after {@code package}, so it can start the jar as a separate
+ * process ({@code ./mvnw -Pbench verify}). Settings are system properties
+ * {@code bench.*}, passed through by the profile ({@code -Dbench.clients=32}).
  */
 class ReserveSettleBenchmark {
 
@@ -69,7 +71,8 @@ class ReserveSettleBenchmark {
 					property("bench.username", "postgres"), property("bench.password", "postgres"),
 					words(property("bench.serviceJvmArgs", "")),
 					Boolean.parseBoolean(property("bench.halfLoad", "true")),
-					Integer.getInteger("bench.jitWarmupSeconds", 120), httpClient(property("bench.httpClient", "plain")),
+					Integer.getInteger("bench.jitWarmupSeconds", 120),
+					httpClient(property("bench.httpClient", "plain")),
 					property("bench.serviceJava", Path.of(System.getProperty("java.home"), "bin", "java").toString()),
 					Double.parseDouble(property("bench.pacedRate", "0")), Integer.getInteger("bench.rounds", 5),
 					Boolean.parseBoolean(property("bench.leanest", "true")));
@@ -108,10 +111,11 @@ class ReserveSettleBenchmark {
 		int port = freePort();
 		Path log = Path.of("target", "bench", "service.log");
 		Files.createDirectories(log.getParent());
-		System.out.printf(Locale.ROOT, "%nbudget-ledger benchmark: %d clients, %d s per side in %d alternating rounds "
-				+ "after %d s warm-up, scenarios %s, HTTP client %s, database %s, port %d%n", settings.clients(),
-				settings.seconds(), settings.rounds(), settings.warmupSeconds(), settings.scenarios(),
-				settings.httpClient(), database, port);
+		System.out.printf(Locale.ROOT,
+				"%nbudget-ledger benchmark: %d clients, %d s per side in %d alternating rounds "
+						+ "after %d s warm-up, scenarios %s, HTTP client %s, database %s, port %d%n",
+				settings.clients(), settings.seconds(), settings.rounds(), settings.warmupSeconds(),
+				settings.scenarios(), settings.httpClient(), database, port);
 		sql(settings, settings.serverUrl(), "CREATE DATABASE " + database);
 		Service service = null;
 		List<Row> rows = new ArrayList<>();
@@ -135,14 +139,17 @@ class ReserveSettleBenchmark {
 						cold = false;
 					}
 					CyclesFactory sql = () -> new SqlCycles(settings, databaseUrl);
-					// Without the leanest side (bench.leanest=false), two sides alternate, as before it existed.
+					// Without the leanest side (bench.leanest=false), two sides
+					// alternate, as before it existed.
 					CyclesFactory lean = settings.leanest() ? () -> new LeanCycles(settings, databaseUrl) : null;
 					Row peak = measure(scenario, settings, pool, targets, http, started, sql, lean, 0);
 					rows.add(peak);
 					print(rows);
 					if (scenario.equals("uniform") && settings.halfLoad()) {
-						// A fixed rate compares builds at the same load; by default, half of this build's peak. Raw
-						// SQL runs at the same rate: the tail this machine gives a request that does no more than that.
+						// A fixed rate compares builds at the same load; by default, half
+						// of this build's peak. Raw
+						// SQL runs at the same rate: the tail this machine gives a
+						// request that does no more than that.
 						boolean fixed = settings.pacedRate() > 0;
 						double rate = fixed ? settings.pacedRate() : peak.service().cyclesPerSecond() / 2;
 						rows.add(measure(fixed ? "uniform at a fixed rate" : "uniform @ 50 % of service peak", settings,
@@ -172,7 +179,10 @@ class ReserveSettleBenchmark {
 
 	// ---------------------------------------------------------------- scenarios
 
-	/** Opens the scenario's budgets through the API and returns those a request picks from. */
+	/**
+	 * Opens the scenario's budgets through the API and returns those a request picks
+	 * from.
+	 */
 	private static List<UUID> setUp(String scenario, Service service, ExecutorService pool) throws Exception {
 		switch (scenario) {
 			case "uniform" -> {
@@ -229,7 +239,10 @@ class ReserveSettleBenchmark {
 
 	}
 
-	/** Load rounds of the JIT warm-up; it ends after a round in which the JVM compiled less than 5 % of it. */
+	/**
+	 * Load rounds of the JIT warm-up; it ends after a round in which the JVM compiled
+	 * less than 5 % of it.
+	 */
 	private static final int WARMUP_ROUND_SECONDS = 3;
 
 	private static final double QUIET_COMPILER = 0.05;
@@ -242,11 +255,13 @@ class ReserveSettleBenchmark {
 	}
 
 	/**
-	 * Drives {@code cycles} until the JIT compiler of the JVM that serves them has (nearly) finished: a fresh JVM
-	 * runs the Spring stack (or pgjdbc) interpreted at first, and on two cores its compiler threads take CPU from the
-	 * requests for a long time (with a fixed 15 s warm-up, the service measured 2.9 ms of CPU per uniform cycle; once
-	 * its compiler had finished, 0.8 ms). Rounds of {@value #WARMUP_ROUND_SECONDS} s go on until that JVM spent less
-	 * than 5 % of a round compiling, at least three and for at most {@code bench.jitWarmupSeconds}.
+	 * Drives {@code cycles} until the JIT compiler of the JVM that serves them has
+	 * (nearly) finished: a fresh JVM runs the Spring stack (or pgjdbc) interpreted at
+	 * first, and on two cores its compiler threads take CPU from the requests for a long
+	 * time (with a fixed 15 s warm-up, the service measured 2.9 ms of CPU per uniform
+	 * cycle; once its compiler had finished, 0.8 ms). Rounds of
+	 * {@value #WARMUP_ROUND_SECONDS} s go on until that JVM spent less than 5 % of a
+	 * round compiling, at least three and for at most {@code bench.jitWarmupSeconds}.
 	 */
 	private static void warmUp(String what, Settings settings, ExecutorService pool, List<UUID> targets,
 			CyclesFactory cycles, CompilationClock compiler) throws Exception {
@@ -276,15 +291,18 @@ class ReserveSettleBenchmark {
 	}
 
 	/**
-	 * Measures the service and raw SQL side by side: each warms up, then they take turns in {@code bench.rounds}
-	 * slices of the measured time, so a machine that speeds up or slows down meanwhile does so for both. {@code rate}
-	 * > 0 paces the clients to that many cycles per second in all (each on a fixed schedule, so a slow call is not
+	 * Measures the service and raw SQL side by side: each warms up, then they take turns
+	 * in {@code bench.rounds} slices of the measured time, so a machine that speeds up or
+	 * slows down meanwhile does so for both. {@code rate} > 0 paces the clients to that
+	 * many cycles per second in all (each on a fixed schedule, so a slow call is not
 	 * hidden by the next wait).
 	 */
 	private static Row measure(String scenario, Settings settings, ExecutorService pool, List<UUID> targets,
 			CyclesFactory http, Service service, CyclesFactory sql, CyclesFactory lean, double rate) throws Exception {
-		// Each side keeps its connections from warm-up to the end: a new PostgreSQL backend loads its caches and
-		// plans its first statements, which a measured slice must not pay for (the service's pool is warm too).
+		// Each side keeps its connections from warm-up to the end: a new PostgreSQL
+		// backend loads its caches and
+		// plans its first statements, which a measured slice must not pay for (the
+		// service's pool is warm too).
 		List<Cycles> viaService = open(settings.clients(), http);
 		try {
 			List<Cycles> raw = open(settings.clients(), sql);
@@ -322,7 +340,10 @@ class ReserveSettleBenchmark {
 		}
 	}
 
-	/** One client each: an open HTTP connection to the service, or an open JDBC connection for raw SQL. */
+	/**
+	 * One client each: an open HTTP connection to the service, or an open JDBC connection
+	 * for raw SQL.
+	 */
 	private static List<Cycles> open(int clients, CyclesFactory factory) throws Exception {
 		List<Cycles> opened = new ArrayList<>();
 		try {
@@ -353,13 +374,15 @@ class ReserveSettleBenchmark {
 	}
 
 	/**
-	 * Runs the clients (their connections open) for {@code millis}. A {@code measured} run also takes the CPU time
-	 * of the {@code service} (when it is the service that is measured; its memory is sampled too), this JVM and
-	 * PostgreSQL once every client has started and again once every client is done; the connections stay open
-	 * until after that, so PostgreSQL backends are counted whole (a backend that exits takes its CPU time with it).
+	 * Runs the clients (their connections open) for {@code millis}. A {@code measured}
+	 * run also takes the CPU time of the {@code service} (when it is the service that is
+	 * measured; its memory is sampled too), this JVM and PostgreSQL once every client has
+	 * started and again once every client is done; the connections stay open until after
+	 * that, so PostgreSQL backends are counted whole (a backend that exits takes its CPU
+	 * time with it).
 	 */
-	private static Slice drive(List<Cycles> clients, long millis, ExecutorService pool, List<UUID> targets,
-			double rate, boolean measured, Service service) throws Exception {
+	private static Slice drive(List<Cycles> clients, long millis, ExecutorService pool, List<UUID> targets, double rate,
+			boolean measured, Service service) throws Exception {
 		AtomicLong errors = new AtomicLong();
 		AtomicReference<String> firstError = new AtomicReference<>();
 		CountDownLatch started = new CountDownLatch(clients.size());
@@ -429,14 +452,17 @@ class ReserveSettleBenchmark {
 		return new Slice(reserves, settles, cycles, millis, errors.get(), memory, before, after);
 	}
 
-	/** What one run of the clients measured, before it is summed up with the other slices of its side. */
+	/**
+	 * What one run of the clients measured, before it is summed up with the other slices
+	 * of its side.
+	 */
 	record Slice(List<long[]> reserves, List<long[]> settles, List<long[]> cycles, long millis, long errors,
 			Memory memory, Cpu before, Cpu after) {
 	}
 
 	/**
-	 * CPU time so far of the service (when it is measured), this JVM (the load generator) and PostgreSQL, at one
-	 * moment.
+	 * CPU time so far of the service (when it is measured), this JVM (the load generator)
+	 * and PostgreSQL, at one moment.
 	 */
 	private record Cpu(long at, long service, long client, Map<String, Long> database, boolean viaService) {
 
@@ -445,7 +471,10 @@ class ReserveSettleBenchmark {
 					databaseCpuNanos(), service != null);
 		}
 
-		/** CPU time of the service, this JVM and PostgreSQL and the machine's (every core) until a later moment. */
+		/**
+		 * CPU time of the service, this JVM and PostgreSQL and the machine's (every core)
+		 * until a later moment.
+		 */
 		CpuUsed until(Cpu later) {
 			double machine = (later.at - this.at) * (double) Runtime.getRuntime().availableProcessors();
 			return new CpuUsed(this.viaService ? later.service - this.service : Double.NaN, later.client - this.client,
@@ -454,14 +483,17 @@ class ReserveSettleBenchmark {
 
 	}
 
-	/** CPU nanoseconds used by each part over some time, and the machine's (every core) over the same time. */
+	/**
+	 * CPU nanoseconds used by each part over some time, and the machine's (every core)
+	 * over the same time.
+	 */
 	private record CpuUsed(double service, double client, double database, double machine) {
 
 		static final CpuUsed NONE = new CpuUsed(0, 0, 0, 0);
 
 		CpuUsed plus(CpuUsed other) {
-			return new CpuUsed(this.service + other.service, this.client + other.client,
-					this.database + other.database, this.machine + other.machine);
+			return new CpuUsed(this.service + other.service, this.client + other.client, this.database + other.database,
+					this.machine + other.machine);
 		}
 
 	}
@@ -473,7 +505,10 @@ class ReserveSettleBenchmark {
 		}
 	}
 
-	/** A growing array of nanosecond latencies, one per client, so recording never contends. */
+	/**
+	 * A growing array of nanosecond latencies, one per client, so recording never
+	 * contends.
+	 */
 	static final class Latencies {
 
 		private long[] values = new long[4096];
@@ -514,14 +549,19 @@ class ReserveSettleBenchmark {
 	}
 
 	/**
-	 * @param serviceCpu the service's share of all the machine's CPU time during the run (0.5 = one core of two)
+	 * @param serviceCpu the service's share of all the machine's CPU time during the run
+	 * (0.5 = one core of two)
 	 * @param clientCpu the same for this JVM, the load generator (HTTP or JDBC clients)
-	 * @param databaseCpu the same for PostgreSQL (all its processes, when it runs on this machine; else 0)
+	 * @param databaseCpu the same for PostgreSQL (all its processes, when it runs on this
+	 * machine; else 0)
 	 */
-	record Measured(Stats reserve, Stats settle, Stats cycle, long millis, long errors, double pacedRate,
-			Memory memory, double serviceCpu, double clientCpu, double databaseCpu) {
+	record Measured(Stats reserve, Stats settle, Stats cycle, long millis, long errors, double pacedRate, Memory memory,
+			double serviceCpu, double clientCpu, double databaseCpu) {
 
-		/** One side's slices taken together: every latency, the errors, the most memory, CPU over all the time. */
+		/**
+		 * One side's slices taken together: every latency, the errors, the most memory,
+		 * CPU over all the time.
+		 */
 		static Measured of(List<Slice> slices, double pacedRate) {
 			List<long[]> reserves = new ArrayList<>();
 			List<long[]> settles = new ArrayList<>();
@@ -554,7 +594,10 @@ class ReserveSettleBenchmark {
 
 	}
 
-	/** One scenario: the service, the service's own statements over JDBC ({@link SqlCycles}), the leanest cycle ({@link LeanCycles}). */
+	/**
+	 * One scenario: the service, the service's own statements over JDBC
+	 * ({@link SqlCycles}), the leanest cycle ({@link LeanCycles}).
+	 */
 	record Row(String scenario, Measured service, Measured raw, Measured lean) {
 	}
 
@@ -573,8 +616,8 @@ class ReserveSettleBenchmark {
 			Measured l = row.lean();
 			System.out.printf(Locale.ROOT,
 					"| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %d / %s / %s | %s | %s | %s | %s | %s |%n",
-					row.scenario() + ((s.pacedRate() > 0) ? String.format(Locale.ROOT, " (paced at %.0f/s)",
-							s.pacedRate()) : ""),
+					row.scenario() + ((s.pacedRate() > 0)
+							? String.format(Locale.ROOT, " (paced at %.0f/s)", s.pacedRate()) : ""),
 					s.cyclesPerSecond(), rate(r), ratio(s, r), rate(l), ratio(s, l), latency(s.reserve()),
 					latency(s.settle()), (r != null) ? latency(r.reserve()) : "-",
 					(r != null) ? latency(r.settle()) : "-", s.errors(), (r != null) ? String.valueOf(r.errors()) : "-",
@@ -605,7 +648,8 @@ class ReserveSettleBenchmark {
 		return String.format(Locale.ROOT, "%.1f / %.1f / %.1f", stats.p50Ms(), stats.p99Ms(), stats.maxMs());
 	}
 
-	// ---------------------------------------------------------------- the service over HTTP
+	// ---------------------------------------------------------------- the service over
+	// HTTP
 
 	/** The packaged jar, started as its own process on a fresh database. */
 	static final class Service {
@@ -652,20 +696,21 @@ class ReserveSettleBenchmark {
 			command.addAll(List.of("-jar", settings.jar().toString(), "--server.port=" + port,
 					"--spring.datasource.url=" + databaseUrl, "--spring.datasource.username=" + settings.username(),
 					"--spring.datasource.password=" + settings.password(),
-					// The per-key limit (100/s) would measure the limiter, not the ledger: every client uses one key.
+					// The per-key limit (100/s) would measure the limiter, not the
+					// ledger: every client uses one key.
 					"--budget-ledger.security.rate-limit.requests-per-second=1000000000",
 					"--budget-ledger.security.rate-limit.burst=1000000000"));
-			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-				.redirectOutput(log.toFile());
+			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
 			builder.environment().put("BUDGET_LEDGER_ADMIN_KEY", adminKey);
 			long started = System.nanoTime();
 			Process process = builder.start();
-			// Never leave the service running when this JVM ends early (a timeout, Ctrl-C).
+			// Never leave the service running when this JVM ends early (a timeout,
+			// Ctrl-C).
 			Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
 			Service service = new Service(process, port, adminKey);
 			service.awaitHealthy(log);
-			System.out.printf(Locale.ROOT, "service pid %d up in %.1f s (jvm args %s, log %s)%n",
-					service.process.pid(), (System.nanoTime() - started) / 1e9, settings.serviceJvmArgs(), log);
+			System.out.printf(Locale.ROOT, "service pid %d up in %.1f s (jvm args %s, log %s)%n", service.process.pid(),
+					(System.nanoTime() - started) / 1e9, settings.serviceJvmArgs(), log);
 			return service;
 		}
 
@@ -673,16 +718,15 @@ class ReserveSettleBenchmark {
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
 			while (System.nanoTime() < deadline) {
 				if (!this.process.isAlive()) {
-					throw new IllegalStateException("The service exited with " + this.process.exitValue() + "; see "
-							+ log.toAbsolutePath());
+					throw new IllegalStateException(
+							"The service exited with " + this.process.exitValue() + "; see " + log.toAbsolutePath());
 				}
 				try {
-					HttpResponse<String> health = this.http.send(
-							HttpRequest.newBuilder(URI.create(this.base + "/actuator/health"))
-								.timeout(Duration.ofSeconds(5))
-								.GET()
-								.build(),
-							HttpResponse.BodyHandlers.ofString());
+					HttpResponse<String> health = this.http
+						.send(HttpRequest.newBuilder(URI.create(this.base + "/actuator/health"))
+							.timeout(Duration.ofSeconds(5))
+							.GET()
+							.build(), HttpResponse.BodyHandlers.ofString());
 					if (health.statusCode() == 200) {
 						return;
 					}
@@ -709,8 +753,8 @@ class ReserveSettleBenchmark {
 				.POST(HttpRequest.BodyPublishers.ofString(body))
 				.build(), HttpResponse.BodyHandlers.ofString());
 			if (response.statusCode() != expected) {
-				throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": "
-						+ abbreviate(response.body()));
+				throw new IllegalStateException(
+						"POST " + path + " answered " + response.statusCode() + ": " + abbreviate(response.body()));
 			}
 			return response.body();
 		}
@@ -723,7 +767,10 @@ class ReserveSettleBenchmark {
 			return UUID.fromString(matcher.group(1));
 		}
 
-		/** The service's JIT compilation time so far ({@code jvm_compilation_time_ms_total}), in milliseconds. */
+		/**
+		 * The service's JIT compilation time so far
+		 * ({@code jvm_compilation_time_ms_total}), in milliseconds.
+		 */
 		double compilationMillis() throws Exception {
 			Matcher matcher = COMPILATION.matcher(scrape());
 			return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
@@ -739,11 +786,13 @@ class ReserveSettleBenchmark {
 		}
 
 		private String scrape() throws Exception {
-			return this.http.send(HttpRequest.newBuilder(URI.create(this.base + "/actuator/prometheus"))
-				.header("Authorization", this.authorization)
-				.timeout(Duration.ofSeconds(5))
-				.GET()
-				.build(), HttpResponse.BodyHandlers.ofString()).body();
+			return this.http
+				.send(HttpRequest.newBuilder(URI.create(this.base + "/actuator/prometheus"))
+					.header("Authorization", this.authorization)
+					.timeout(Duration.ofSeconds(5))
+					.GET()
+					.build(), HttpResponse.BodyHandlers.ofString())
+				.body();
 		}
 
 		long rssKb() throws IOException {
@@ -760,7 +809,10 @@ class ReserveSettleBenchmark {
 			return processCpuNanos(Path.of("/proc", String.valueOf(this.process.pid())));
 		}
 
-		/** Reads heap used and RSS once a second while a run lasts, keeping the highest of each. */
+		/**
+		 * Reads heap used and RSS once a second while a run lasts, keeping the highest of
+		 * each.
+		 */
 		Sampler sampler() {
 			return new Sampler(this);
 		}
@@ -800,7 +852,8 @@ class ReserveSettleBenchmark {
 
 		void begin() {
 			this.thread = new Thread(() -> {
-				// A flag, not the interrupt: an interrupted HTTP call clears the interrupt status in sample().
+				// A flag, not the interrupt: an interrupted HTTP call clears the
+				// interrupt status in sample().
 				while (!this.stopped) {
 					sample();
 					try {
@@ -836,8 +889,9 @@ class ReserveSettleBenchmark {
 	}
 
 	/**
-	 * One client of the service: a reserve is {@code POST /v1/reservations}, a settle {@code .../settle}. Over its own
-	 * kept-alive {@link PlainHttp} connection (the default, {@code bench.httpClient=plain}), or through the shared
+	 * One client of the service: a reserve is {@code POST /v1/reservations}, a settle
+	 * {@code .../settle}. Over its own kept-alive {@link PlainHttp} connection (the
+	 * default, {@code bench.httpClient=plain}), or through the shared
 	 * {@code java.net.http.HttpClient} ({@code jdk}).
 	 */
 	static final class HttpCycles implements Cycles {
@@ -872,8 +926,8 @@ class ReserveSettleBenchmark {
 			}
 			PlainHttp.Response response = this.plain.post(path, this.service.authorization, body);
 			if (response.status() != expected) {
-				throw new IllegalStateException("POST " + path + " answered " + response.status() + ": "
-						+ Service.abbreviate(response.body()));
+				throw new IllegalStateException(
+						"POST " + path + " answered " + response.status() + ": " + Service.abbreviate(response.body()));
 			}
 			return response.body();
 		}
@@ -892,7 +946,10 @@ class ReserveSettleBenchmark {
 	/** USER_HZ, 100 on every Linux this runs on (getconf CLK_TCK). */
 	private static final long CLOCK_TICKS_PER_SECOND = 100;
 
-	/** User plus system CPU time of one process so far, from {@code /proc/[pid]/stat} (utime and stime, in ticks). */
+	/**
+	 * User plus system CPU time of one process so far, from {@code /proc/[pid]/stat}
+	 * (utime and stime, in ticks).
+	 */
 	private static long processCpuNanos(Path process) throws IOException {
 		String stat = Files.readString(process.resolve("stat"));
 		String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -901,8 +958,9 @@ class ReserveSettleBenchmark {
 	}
 
 	/**
-	 * User plus system CPU time so far of every process named {@code postgres} on this machine (the server and its
-	 * backends), by process id, from /proc; empty where there is no /proc or PostgreSQL runs elsewhere.
+	 * User plus system CPU time so far of every process named {@code postgres} on this
+	 * machine (the server and its backends), by process id, from /proc; empty where there
+	 * is no /proc or PostgreSQL runs elsewhere.
 	 */
 	private static Map<String, Long> databaseCpuNanos() {
 		Map<String, Long> ticks = new HashMap<>();
@@ -930,9 +988,10 @@ class ReserveSettleBenchmark {
 	}
 
 	/**
-	 * What PostgreSQL's processes used between two readings: each process that is still there, less what it had used
-	 * before (nothing if it is new). A process that ended in between took its time with it, which is why the clients
-	 * keep their connections until the second reading; other work on the same server would be counted too.
+	 * What PostgreSQL's processes used between two readings: each process that is still
+	 * there, less what it had used before (nothing if it is new). A process that ended in
+	 * between took its time with it, which is why the clients keep their connections
+	 * until the second reading; other work on the same server would be counted too.
 	 */
 	private static long databaseCpuBetween(Map<String, Long> before, Map<String, Long> after) {
 		long used = 0;
@@ -943,8 +1002,8 @@ class ReserveSettleBenchmark {
 	}
 
 	private static long clientCpuNanos() {
-		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory
-			.getOperatingSystemMXBean()).getProcessCpuTime();
+		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+			.getProcessCpuTime();
 	}
 
 	private static String newAdminKey() {

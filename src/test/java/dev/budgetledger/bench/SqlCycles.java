@@ -22,12 +22,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The raw-SQL limit: the statements {@code Ledger.reserve} and {@code Ledger.settle} issue for a money budget
- * without thresholds or period roll-over, copied from {@code Ledger}, {@code Budgets} and {@code Reservations}, in
- * the same transactions and lock order, over one plain JDBC connection per client. No HTTP, no authentication, no
- * JSON, no pool, no row mapping beyond the figures the check needs: what the service costs on top is the gap.
+ * The raw-SQL limit: the statements {@code Ledger.reserve} and {@code Ledger.settle}
+ * issue for a money budget without thresholds or period roll-over, copied from
+ * {@code Ledger}, {@code Budgets} and {@code Reservations}, in the same transactions and
+ * lock order, over one plain JDBC connection per client. No HTTP, no authentication, no
+ * JSON, no pool, no row mapping beyond the figures the check needs: what the service
+ * costs on top is the gap.
  * <p>
- * Keep in step with {@code src/main/java/dev/budgetledger/ledger/Ledger.java} when its SQL changes.
+ * Keep in step with {@code src/main/java/dev/budgetledger/ledger/Ledger.java} when its
+ * SQL changes.
  */
 final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 
@@ -49,7 +52,10 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			 FROM budgets WHERE id = ANY(CAST((SELECT ancestors FROM budgets WHERE id = :leaf) AS uuid[]))
 			ORDER BY depth FOR UPDATE""";
 
-	/** Ledger.moveChain: the chain's journal entries and balances, after a CTE on the reservation. */
+	/**
+	 * Ledger.moveChain: the chain's journal entries and balances, after a CTE on the
+	 * reservation.
+	 */
 	static final String MOVE = """
 			lv AS (SELECT id, root_id, depth, unit = 'TOKENS' AS t FROM budgets WHERE id IN (:chain)),
 			journaled AS (
@@ -68,22 +74,31 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			    FROM lv WHERE b.id = lv.id)
 			""";
 
-	/** Ledger.reserve: the reservation, its journal entries and the chain's balances in one statement. */
-	static final String RESERVE_AND_MOVE = "WITH " + """
-			held AS (
-			    INSERT INTO reservations (id, budget_id, root_id, status, currency, amount, tokens, model, requested_model,
-			        downgraded, capped, input_tokens, max_output_tokens, input_price_per_million,
-			        output_price_per_million, cache_read_price_per_million, cache_write_price_per_million,
-			        reasoning_price_per_million, metadata, expires_at, created_at, updated_at)
-			    VALUES (:reservationId, :budgetId, :rootId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
-			        :downgraded, :capped, :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice,
-			        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)),
-			""" + MOVE + "SELECT count(*) FROM lv";
+	/**
+	 * Ledger.reserve: the reservation, its journal entries and the chain's balances in
+	 * one statement.
+	 */
+	static final String RESERVE_AND_MOVE = "WITH "
+			+ """
+					held AS (
+					    INSERT INTO reservations (id, budget_id, root_id, status, currency, amount, tokens, model, requested_model,
+					        downgraded, capped, input_tokens, max_output_tokens, input_price_per_million,
+					        output_price_per_million, cache_read_price_per_million, cache_write_price_per_million,
+					        reasoning_price_per_million, metadata, expires_at, created_at, updated_at)
+					    VALUES (:reservationId, :budgetId, :rootId, 'HELD', :currency, :amount, :tokens, :model, :requestedModel,
+					        :downgraded, :capped, :inputTokens, :maxOutputTokens, :inputPrice, :outputPrice,
+					        :cacheReadPrice, :cacheWritePrice, :reasoningPrice, CAST(:metadata AS jsonb), :expiresAt, :now, :now)),
+					"""
+			+ MOVE + "SELECT count(*) FROM lv";
 
 	/** Reservations.lock. */
-	static final String LOCK_RESERVATION = "SELECT " + RESERVATION_COLUMNS + " FROM reservations WHERE id = :id FOR UPDATE";
+	static final String LOCK_RESERVATION = "SELECT " + RESERVATION_COLUMNS
+			+ " FROM reservations WHERE id = :id FOR UPDATE";
 
-	/** Ledger.doSettle: the reservation, journal and balances in one statement that answers the settled reservation. */
+	/**
+	 * Ledger.doSettle: the reservation, journal and balances in one statement that
+	 * answers the settled reservation.
+	 */
 	static final String SETTLE_AND_MOVE = "WITH " + """
 			settled AS (
 			    UPDATE reservations SET status = 'SETTLED', charged = :charged, charged_tokens = :chargedTokens,
@@ -110,7 +125,8 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 		Properties properties = new Properties();
 		properties.setProperty("user", settings.username());
 		properties.setProperty("password", settings.password());
-		// The service's connection settings (application.properties), so both wait on locks the same way.
+		// The service's connection settings (application.properties), so both wait on
+		// locks the same way.
 		properties.setProperty("currentSchema", "budget_ledger");
 		properties.setProperty("options", "-c lock_timeout=2000 -c statement_timeout=10000");
 		this.connection = DriverManager.getConnection(databaseUrl, properties);
@@ -164,8 +180,7 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			Map<String, Object> settle = new HashMap<>();
 			settle.put("charged", SETTLE);
 			settle.put("released", held.subtract(SETTLE).max(BigDecimal.ZERO));
-			for (String nothing : List.of("chargedTokens", "input", "output", "cacheRead", "cacheWrite",
-					"reasoning")) {
+			for (String nothing : List.of("chargedTokens", "input", "output", "cacheRead", "cacheWrite", "reasoning")) {
 				settle.put(nothing, null);
 			}
 			settle.put("late", false);
@@ -184,7 +199,10 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 		this.connection.close();
 	}
 
-	/** Locks the chain root first; with {@code ask}, checks that every level has room for it, as the Decider does. */
+	/**
+	 * Locks the chain root first; with {@code ask}, checks that every level has room for
+	 * it, as the Decider does.
+	 */
 	private List<UUID> lockChain(UUID leaf, BigDecimal ask) throws SQLException {
 		List<UUID> chain = new ArrayList<>();
 		try (ResultSet rows = query(LOCK_CHAIN, Map.of("leaf", leaf))) {
@@ -229,7 +247,10 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 		return bind(sql, params).executeQuery();
 	}
 
-	/** Named parameters as JdbcClient expands them: each {@code :name} a {@code ?}, a list one {@code ?} per item. */
+	/**
+	 * Named parameters as JdbcClient expands them: each {@code :name} a {@code ?}, a list
+	 * one {@code ?} per item.
+	 */
 	private PreparedStatement bind(String sql, Map<String, Object> params) throws SQLException {
 		int listSize = params.values()
 			.stream()
@@ -245,8 +266,8 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 			while (matcher.find()) {
 				names.add(matcher.group(1));
 				Object value = params.get(matcher.group(1));
-				String marks = (value instanceof List<?> list) ? String.join(", ", java.util.Collections.nCopies(list.size(), "?"))
-						: "?";
+				String marks = (value instanceof List<?> list)
+						? String.join(", ", java.util.Collections.nCopies(list.size(), "?")) : "?";
 				matcher.appendReplacement(positional, marks);
 			}
 			matcher.appendTail(positional);
@@ -281,7 +302,10 @@ final class SqlCycles implements ReserveSettleBenchmark.Cycles {
 		return Instant.now().truncatedTo(ChronoUnit.MICROS);
 	}
 
-	/** Time-ordered like the service's Ids.newId, so both fill the primary key index the same way. */
+	/**
+	 * Time-ordered like the service's Ids.newId, so both fill the primary key index the
+	 * same way.
+	 */
 	private static UUID uuid7(Instant now) {
 		ThreadLocalRandom random = ThreadLocalRandom.current();
 		long msb = (now.toEpochMilli() << 16) | 0x7000L | (random.nextLong() & 0x0FFFL);

@@ -20,8 +20,8 @@ class PeriodRollTests {
 		UUID id = UUID.randomUUID();
 		return new Budget(id, "b", null, id, 0, List.of(id), "USD", new BigDecimal(limit), new BigDecimal(spent),
 				BigDecimal.ZERO, 0, 0, 0, "ACTIVE", null, null,
-				new BudgetPeriod(Period.MONTHLY, ZoneOffset.UTC, START, rollover, (cap != null) ? new BigDecimal(cap) : null,
-						BigDecimal.ZERO),
+				new BudgetPeriod(Period.MONTHLY, ZoneOffset.UTC, START, rollover,
+						(cap != null) ? new BigDecimal(cap) : null, BigDecimal.ZERO),
 				new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, null, null, null), Map.of(),
 				START, START);
 	}
@@ -55,7 +55,8 @@ class PeriodRollTests {
 
 	@Test
 	void anOverspentPeriodCarriesNothing() {
-		assertThat(PeriodRoll.of(monthly("10", "12", true, null), Instant.parse("2026-12-02T00:00:00Z")).orElseThrow()
+		assertThat(PeriodRoll.of(monthly("10", "12", true, null), Instant.parse("2026-12-02T00:00:00Z"))
+			.orElseThrow()
 			.carry()).isZero();
 	}
 

@@ -46,7 +46,8 @@ class PeriodTests {
 		assertThat(Period.HOURLY.startOf(instant, kolkata)).isEqualTo(Instant.parse("2026-11-25T15:30:00Z"));
 		assertThat(Period.HOURLY.next(Instant.parse("2026-11-25T15:30:00Z"), kolkata))
 			.isEqualTo(Instant.parse("2026-11-25T16:30:00Z"));
-		// Paris falls back at 03:00 local on 2026-10-25: 02:00-03:00 happens twice, as two hours
+		// Paris falls back at 03:00 local on 2026-10-25: 02:00-03:00 happens twice, as
+		// two hours
 		Instant first = Instant.parse("2026-10-25T00:00:00Z"); // 02:00 CEST
 		Instant second = Period.HOURLY.next(first, PARIS);
 		assertThat(second).isEqualTo(Instant.parse("2026-10-25T01:00:00Z")); // 02:00 CET

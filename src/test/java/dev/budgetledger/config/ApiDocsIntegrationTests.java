@@ -11,7 +11,9 @@ import dev.budgetledger.support.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The service serves its own contract and a Swagger UI for it, from the jar, to anyone. */
+/**
+ * The service serves its own contract and a Swagger UI for it, from the jar, to anyone.
+ */
 class ApiDocsIntegrationTests extends IntegrationTest {
 
 	@Test
@@ -45,8 +47,8 @@ class ApiDocsIntegrationTests extends IntegrationTest {
 		Api.Response redirect = this.api.anonymous().get("/swagger-ui");
 
 		assertThat(redirect.status()).isEqualTo(302);
-		assertThat(redirect.header("Location")).hasValueSatisfying(
-				location -> assertThat(location).endsWith("/swagger-ui/index.html"));
+		assertThat(redirect.header("Location"))
+			.hasValueSatisfying(location -> assertThat(location).endsWith("/swagger-ui/index.html"));
 	}
 
 }

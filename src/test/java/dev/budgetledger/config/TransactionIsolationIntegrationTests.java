@@ -14,8 +14,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A transaction that asks for an isolation level gets it for itself only: the session's default is never changed, so
- * behind a pooler in transaction mode no server connection is left in another level for whoever uses it next.
+ * A transaction that asks for an isolation level gets it for itself only: the session's
+ * default is never changed, so behind a pooler in transaction mode no server connection
+ * is left in another level for whoever uses it next.
  */
 class TransactionIsolationIntegrationTests extends IntegrationTest {
 
@@ -28,12 +29,13 @@ class TransactionIsolationIntegrationTests extends IntegrationTest {
 		report.setReadOnly(true);
 		report.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
 
-		Map<String, Object> inside = report.execute(status -> this.jdbc
-			.sql("SELECT current_setting('transaction_isolation') AS isolation,"
-					+ " current_setting('default_transaction_isolation') AS session,"
-					+ " current_setting('transaction_read_only') AS read_only")
-			.query()
-			.singleRow());
+		Map<String, Object> inside = report.execute(
+				status -> this.jdbc
+					.sql("SELECT current_setting('transaction_isolation') AS isolation,"
+							+ " current_setting('default_transaction_isolation') AS session,"
+							+ " current_setting('transaction_read_only') AS read_only")
+					.query()
+					.singleRow());
 
 		assertThat(inside).containsEntry("isolation", "repeatable read")
 			.containsEntry("session", "read committed")

@@ -20,13 +20,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * The console in a real browser against the real service: Debian's headless Chromium, driven by
- * {@code playwright-core} (pinned in src/test/console-e2e, installed with {@code npm ci} on first use; Playwright
- * never downloads a browser). The script signs in, builds a budget tree, reserves through the API, and checks the
- * bars, the denial, a freeze, the live holds, the dashboard's figures against the API, a drill-down, the CSV and JSON
- * exports and the API keys; see docs/console.md. Needs Node.js 18+ and
- * {@code /usr/bin/chromium} (or {@code CHROMIUM}); without them it fails, saying what to install. Tagged e2e: it
- * runs in {@code ./mvnw -Pe2e verify}, not in the build that needs only a JDK.
+ * The console in a real browser against the real service: Debian's headless Chromium,
+ * driven by {@code playwright-core} (pinned in src/test/console-e2e, installed with
+ * {@code npm ci} on first use; Playwright never downloads a browser). The script signs
+ * in, builds a budget tree, reserves through the API, and checks the bars, the denial, a
+ * freeze, the live holds, the dashboard's figures against the API, a drill-down, the CSV
+ * and JSON exports and the API keys; see docs/console.md. Needs Node.js 18+ and
+ * {@code /usr/bin/chromium} (or {@code CHROMIUM}); without them it fails, saying what to
+ * install. Tagged e2e: it runs in {@code ./mvnw -Pe2e verify}, not in the build that
+ * needs only a JDK.
  */
 @Tag("e2e")
 class ConsoleEndToEndIntegrationTests extends IntegrationTest {
@@ -35,18 +37,20 @@ class ConsoleEndToEndIntegrationTests extends IntegrationTest {
 
 	private static final Path SCREENSHOTS = Path.of("target/console-e2e");
 
-	/** Every check the script prints, in order; it stops at the first failure, so all of them must appear. */
+	/**
+	 * Every check the script prints, in order; it stops at the first failure, so all of
+	 * them must appear.
+	 */
 	private static final List<String> CHECKS = List.of("console is served at /console/", "an unknown key is refused",
 			"signed in with the admin key", "the dashboard is where the console opens",
-			"budget tree created in the console", "reserve 2.00 more on the team is denied",
-			"team bar shows 75% used", "team bar is coloured at its alert threshold",
-			"research bar shows what was spent, as money", "the exact amount is there on hover",
-			"the denial and its reason appear on the budget page", "freezing asks for a reason first",
-			"the budget shows as frozen", "a reserve on the frozen budget is denied",
-			"the budget page counts both denials", "the freeze appears among the alerts",
-			"a new limit of 6.00 shows the team 50% used", "after unfreezing, the team takes reservations again",
-			"the new hold appears after an automatic refresh", "the refresh is announced (aria-live)",
-			"the dashboard spend is the sum of the usage reports",
+			"budget tree created in the console", "reserve 2.00 more on the team is denied", "team bar shows 75% used",
+			"team bar is coloured at its alert threshold", "research bar shows what was spent, as money",
+			"the exact amount is there on hover", "the denial and its reason appear on the budget page",
+			"freezing asks for a reason first", "the budget shows as frozen",
+			"a reserve on the frozen budget is denied", "the budget page counts both denials",
+			"the freeze appears among the alerts", "a new limit of 6.00 shows the team 50% used",
+			"after unfreezing, the team takes reservations again", "the new hold appears after an automatic refresh",
+			"the refresh is announced (aria-live)", "the dashboard spend is the sum of the usage reports",
 			"the dashboard denied count is the usage reports' (every level)",
 			"the dashboard live holds are the trees' holds", "the top end user and its spend come from the metadata",
 			"the top API keys and models are listed with links", "recent alerts and denials are on the dashboard",
@@ -57,12 +61,12 @@ class ConsoleEndToEndIntegrationTests extends IntegrationTest {
 			"the drill-down draws the limit, the alert thresholds and the unit of its axis",
 			"the drill-down splits spend by end user",
 			"the CSV export is the view's rows, quoted properly, amounts exact",
-			"the JSON export has the same rows and total as the API",
-			"the new key is shown once", "the secret is gone from the page afterwards", "the new key works",
-			"a revoked key stops working",
+			"the JSON export has the same rows and total as the API", "the new key is shown once",
+			"the secret is gone from the page afterwards", "the new key works", "a revoked key stops working",
 			"signing out forgets the key", "a CLIENT key is refused by the console",
 			"a VIEWER key sees a budget without the buttons that change it",
-			"the service refuses a VIEWER key's changes", "an idle session ends and forgets the key", "the key never appears in a URL or goes anywhere but /v1",
+			"the service refuses a VIEWER key's changes", "an idle session ends and forgets the key",
+			"the key never appears in a URL or goes anywhere but /v1",
 			"no script errors and no Content-Security-Policy violations");
 
 	@LocalServerPort
@@ -121,8 +125,8 @@ class ConsoleEndToEndIntegrationTests extends IntegrationTest {
 		String npm = System.getenv().getOrDefault("NPM", "npm");
 		Result install;
 		try {
-			install = run(List.of(npm, "ci", "--no-audit", "--no-fund"), Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"),
-					300);
+			install = run(List.of(npm, "ci", "--no-audit", "--no-fund"),
+					Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"), 300);
 		}
 		catch (IOException ex) {
 			fail("The console end-to-end test needs npm to install playwright-core: apt-get install -y npm ("

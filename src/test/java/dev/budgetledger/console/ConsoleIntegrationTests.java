@@ -17,8 +17,9 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The console's files are served to anyone, read-only, under a Content-Security-Policy that runs only this
- * origin's scripts; the pages themselves call nothing but the /v1 API. What the pages do is checked in a browser by
+ * The console's files are served to anyone, read-only, under a Content-Security-Policy
+ * that runs only this origin's scripts; the pages themselves call nothing but the /v1
+ * API. What the pages do is checked in a browser by
  * {@link ConsoleEndToEndIntegrationTests}.
  */
 class ConsoleIntegrationTests extends IntegrationTest {
@@ -77,8 +78,10 @@ class ConsoleIntegrationTests extends IntegrationTest {
 		assertThat(html).doesNotContain("<style", " style=", " onclick=", " onload=");
 		for (Path file : files()) {
 			String text = Files.readString(file);
-			assertThat(text).as(file.toString()).doesNotContainPattern("https?://(?!www\\.w3\\.org/2000/svg|example\\.com)");
-			assertThat(text).as(file.toString()).doesNotContain("innerHTML", "eval(", "localStorage.", "document.cookie");
+			assertThat(text).as(file.toString())
+				.doesNotContainPattern("https?://(?!www\\.w3\\.org/2000/svg|example\\.com)");
+			assertThat(text).as(file.toString())
+				.doesNotContain("innerHTML", "eval(", "localStorage.", "document.cookie");
 		}
 	}
 

@@ -46,13 +46,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The service behind PgBouncer in transaction mode, configured as docs/scaling.md says: the pool's URL through the
- * pooler with {@code prepareThreshold=0}, migrations and the key cache's {@code LISTEN} on direct connections, and
- * the session settings (schema, lock and statement timeouts) on the role in the database, since PgBouncer drops the
- * start-up {@code options}. Sixteen client connections share {@value #SERVER_CONNECTIONS} server connections, so
- * anything that depended on a session would show here: a prepared statement, a SET outside a transaction, a
- * session-level advisory lock or isolation level, a LISTEN. Tagged e2e: it needs PgBouncer installed, which
- * {@code .ci/run} sees to.
+ * The service behind PgBouncer in transaction mode, configured as docs/scaling.md says:
+ * the pool's URL through the pooler with {@code prepareThreshold=0}, migrations and the
+ * key cache's {@code LISTEN} on direct connections, and the session settings (schema,
+ * lock and statement timeouts) on the role in the database, since PgBouncer drops the
+ * start-up {@code options}. Sixteen client connections share {@value #SERVER_CONNECTIONS}
+ * server connections, so anything that depended on a session would show here: a prepared
+ * statement, a SET outside a transaction, a session-level advisory lock or isolation
+ * level, a LISTEN. Tagged e2e: it needs PgBouncer installed, which {@code .ci/run} sees
+ * to.
  */
 @Tag("e2e")
 class PgBouncerIntegrationTests {
@@ -88,7 +90,8 @@ class PgBouncerIntegrationTests {
 					"--spring.datasource.password=" + db.password(), "--spring.flyway.url=" + db.url(),
 					"--spring.flyway.user=" + db.username(), "--spring.flyway.password=" + db.password(),
 					"--budget-ledger.security.key-cache-listen-url=" + db.url(),
-					"--budget-ledger.embedded-database.enabled=false", "--budget-ledger.security.admin-key=" + ADMIN_KEY,
+					"--budget-ledger.embedded-database.enabled=false",
+					"--budget-ledger.security.admin-key=" + ADMIN_KEY,
 					"--budget-ledger.security.rate-limit.requests-per-second=100000",
 					"--budget-ledger.security.rate-limit.burst=100000",
 					"--budget-ledger.reservations.sweep-interval=1h", "--budget-ledger.webhooks.poll-interval=1h");
@@ -155,7 +158,8 @@ class PgBouncerIntegrationTests {
 		}
 		assertThat(holds).hasSize(50);
 
-		// Retries with the same Idempotency-Key replay the first answer and hold nothing more.
+		// Retries with the same Idempotency-Key replay the first answer and hold nothing
+		// more.
 		for (int i = 0; i < 5; i++) {
 			Api.Response replay = api.post("/v1/reservations",
 					Map.of("budgetId", reservationBudget(holds.get(i)), "amount", "0.10"), "Idempotency-Key",
@@ -168,9 +172,9 @@ class PgBouncerIntegrationTests {
 		for (int i = 0; i < holds.size(); i++) {
 			UUID hold = holds.get(i);
 			boolean settle = i % 2 == 0;
-			outcomes.add(threads.submit(() -> settle
-					? api.post("/v1/reservations/" + hold + "/settle", Map.of("amount", "0.04")).status()
-					: api.post("/v1/reservations/" + hold + "/release", "").status()));
+			outcomes.add(threads.submit(
+					() -> settle ? api.post("/v1/reservations/" + hold + "/settle", Map.of("amount", "0.04")).status()
+							: api.post("/v1/reservations/" + hold + "/release", "").status()));
 		}
 		for (Future<Integer> outcome : outcomes) {
 			assertThat(outcome.get(60, TimeUnit.SECONDS)).isEqualTo(200);
@@ -182,7 +186,8 @@ class PgBouncerIntegrationTests {
 		assertThat(root.amount("reserved")).isEqualByComparingTo(BigDecimal.ZERO);
 		assertThat(api.get("/v1/admin/reconciliation").json().get("ok").asBoolean()).isTrue();
 
-		// Sixteen client connections of the service's pool, served by at most four PostgreSQL backends.
+		// Sixteen client connections of the service's pool, served by at most four
+		// PostgreSQL backends.
 		HikariDataSource pool = service().getBean(DataSource.class).unwrap(HikariDataSource.class);
 		assertThat(pool.getHikariPoolMXBean().getTotalConnections()).isGreaterThan(SERVER_CONNECTIONS);
 		assertThat(backendsOfThePooler()).isBetween(1L, (long) SERVER_CONNECTIONS);
@@ -224,19 +229,19 @@ class PgBouncerIntegrationTests {
 		report.setReadOnly(true);
 		report.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
 		for (int i = 0; i < 20; i++) {
-			Map<String, Object> inside = report.execute(status -> pooled
-				.sql("SELECT current_setting('transaction_isolation') AS isolation,"
-						+ " current_setting('default_transaction_isolation') AS session,"
-						+ " current_setting('transaction_read_only') AS read_only")
-				.query()
-				.singleRow());
+			Map<String, Object> inside = report.execute(
+					status -> pooled
+						.sql("SELECT current_setting('transaction_isolation') AS isolation,"
+								+ " current_setting('default_transaction_isolation') AS session,"
+								+ " current_setting('transaction_read_only') AS read_only")
+						.query()
+						.singleRow());
 			assertThat(inside).containsEntry("isolation", "repeatable read")
 				.containsEntry("session", "read committed")
 				.containsEntry("read_only", "on");
-			Map<String, Object> outside = pooled
-				.sql("SELECT current_setting('transaction_isolation') AS isolation,"
-						+ " current_setting('search_path') AS search_path, current_setting('lock_timeout') AS lock_timeout,"
-						+ " current_setting('statement_timeout') AS statement_timeout")
+			Map<String, Object> outside = pooled.sql("SELECT current_setting('transaction_isolation') AS isolation,"
+					+ " current_setting('search_path') AS search_path, current_setting('lock_timeout') AS lock_timeout,"
+					+ " current_setting('statement_timeout') AS statement_timeout")
 				.query()
 				.singleRow();
 			assertThat(outside).containsEntry("isolation", "read committed")
@@ -254,19 +259,22 @@ class PgBouncerIntegrationTests {
 		assertThat(key.status()).as(key.toString()).isEqualTo(201);
 		Api client = api.as(key.text("secret"));
 		UUID id = UUID.fromString(key.text("id"));
-		// The listener is up once the first request's key is cached: a revocation without its notification is then
+		// The listener is up once the first request's key is cached: a revocation without
+		// its notification is then
 		// not seen, which is what proves the cache is in use.
 		JdbcClient pooled = JdbcClient.create(service().getBean(DataSource.class));
-		await().atMost(Duration.ofSeconds(10)).until(() -> pooled
-			.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'budget-ledger api-key listener'"
-					+ " AND datname = current_database()")
-			.query(Long.class)
-			.single() == 1);
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> pooled
+				.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'budget-ledger api-key listener'"
+						+ " AND datname = current_database()")
+				.query(Long.class)
+				.single() == 1);
 		assertThat(client.get("/v1/prices").status()).isEqualTo(200);
 		pooled.sql("UPDATE api_keys SET revoked_at = now() WHERE id = :id").param("id", id).update();
 		assertThat(client.get("/v1/prices").status()).isEqualTo(200);
 
-		// The notification, sent as another instance sends it: through the pooler, delivered at its commit.
+		// The notification, sent as another instance sends it: through the pooler,
+		// delivered at its commit.
 		pooled.sql("SELECT pg_notify('budget_ledger_api_keys', :id)").param("id", id.toString()).query().singleRow();
 
 		await().atMost(Duration.ofSeconds(5))
@@ -280,7 +288,10 @@ class PgBouncerIntegrationTests {
 		return UUID.fromString(response.text("id"));
 	}
 
-	/** The backends of the test database but this query's own and the key cache's listener: PgBouncer's. */
+	/**
+	 * The backends of the test database but this query's own and the key cache's
+	 * listener: PgBouncer's.
+	 */
 	private static long backendsOfThePooler() throws SQLException {
 		LocalDatabase db = database();
 		try (Connection direct = DriverManager.getConnection(db.url(), db.username(), db.password());

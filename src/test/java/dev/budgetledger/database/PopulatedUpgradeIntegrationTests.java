@@ -31,15 +31,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Every release's migrations run on a database that holds data, not only on the empty ones every other test
- * starts from. For each schema version but the latest, a database is built the way an installation that has run
- * since V1 got there: migrated one version at a time (Flyway's target), and at each version that has a fixture in
- * {@code src/test/resources/upgrade/V<n>.sql} filled the way that version's service wrote (budgets in a tree, holds
- * in every state, settlements, periods, events, webhook deliveries, idempotency keys...). Then it is migrated to the
- * latest version, as an upgrade would, and the reconciliation must find nothing.
+ * Every release's migrations run on a database that holds data, not only on the empty
+ * ones every other test starts from. For each schema version but the latest, a database
+ * is built the way an installation that has run since V1 got there: migrated one version
+ * at a time (Flyway's target), and at each version that has a fixture in
+ * {@code src/test/resources/upgrade/V<n>.sql} filled the way that version's service wrote
+ * (budgets in a tree, holds in every state, settlements, periods, events, webhook
+ * deliveries, idempotency keys...). Then it is migrated to the latest version, as an
+ * upgrade would, and the reconciliation must find nothing.
  * <p>
- * Versions are read from {@code db/migration}, so a new migration is run on every earlier version's data with no
- * change here; a fixture for it adds the data its own release writes.
+ * Versions are read from {@code db/migration}, so a new migration is run on every earlier
+ * version's data with no change here; a fixture for it adds the data its own release
+ * writes.
  */
 class PopulatedUpgradeIntegrationTests {
 
@@ -96,8 +99,9 @@ class PopulatedUpgradeIntegrationTests {
 	}
 
 	/**
-	 * An installation that ran V2 before its fix existed: its budgets with open holds got held_count 0, which the
-	 * later releases kept (their settles of those holds fail the counters' CHECK). V18 counts them again.
+	 * An installation that ran V2 before its fix existed: its budgets with open holds got
+	 * held_count 0, which the later releases kept (their settles of those holds fail the
+	 * counters' CHECK). V18 counts them again.
 	 */
 	@Test
 	void anInstallationThatRanV2WithoutItsFixIsRepaired() {
@@ -126,7 +130,8 @@ class PopulatedUpgradeIntegrationTests {
 			flyway(dataSource, latest()).migrate();
 
 			assertThat(new Reconciliation(jdbc).run().discrepancies()).isEmpty();
-			assertThat(jdbc.sql("SELECT sum(held_count) FROM budgets WHERE parent_id IS NULL").query(Long.class).single())
+			assertThat(
+					jdbc.sql("SELECT sum(held_count) FROM budgets WHERE parent_id IS NULL").query(Long.class).single())
 				.isEqualTo(held);
 		}
 		finally {
@@ -140,7 +145,8 @@ class PopulatedUpgradeIntegrationTests {
 	}
 
 	private static Flyway flyway(DataSource dataSource, MigrationVersion target) {
-		// As the service configures it (application.properties), with the fixes it runs with (MigrationFixes).
+		// As the service configures it (application.properties), with the fixes it runs
+		// with (MigrationFixes).
 		return Flyway.configure()
 			.dataSource(dataSource)
 			.schemas("budget_ledger")
@@ -189,6 +195,5 @@ class PopulatedUpgradeIntegrationTests {
 		}
 		return found;
 	}
-
 
 }

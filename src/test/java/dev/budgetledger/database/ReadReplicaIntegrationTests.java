@@ -32,10 +32,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Usage reports and the event feed read from a real streaming standby while it is within {@code max-lag}, from the
- * primary when it falls further behind or goes away, and decisions never read from it. The test makes its own
- * primary and standby ({@link StreamingPair}) and pauses the standby's replay to make it lag on demand. Tagged e2e:
- * it needs PostgreSQL's server binaries installed, which {@code .ci/run} sees to.
+ * Usage reports and the event feed read from a real streaming standby while it is within
+ * {@code max-lag}, from the primary when it falls further behind or goes away, and
+ * decisions never read from it. The test makes its own primary and standby
+ * ({@link StreamingPair}) and pauses the standby's replay to make it lag on demand.
+ * Tagged e2e: it needs PostgreSQL's server binaries installed, which {@code .ci/run} sees
+ * to.
  */
 @Tag("e2e")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -96,7 +98,8 @@ class ReadReplicaIntegrationTests {
 		assertThat(spend(usage(budget))).isEqualTo("0.40");
 		assertThat(reads("replica", "fresh")).isEqualTo(fromReplica + 1);
 
-		// A fresh commit replayed, then replay paused: the standby keeps receiving but shows nothing newer.
+		// A fresh commit replayed, then replay paused: the standby keeps receiving but
+		// shows nothing newer.
 		commitSomething();
 		pair().awaitCaughtUp();
 		pair().replay(false);
@@ -105,9 +108,11 @@ class ReadReplicaIntegrationTests {
 			Api.Response denied = api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "9.50"));
 			long stale = System.nanoTime();
 
-			// Decisions are the primary's: 9.50 would fit in the standby's view (10 - 0.40), not in the primary's.
+			// Decisions are the primary's: 9.50 would fit in the standby's view (10 -
+			// 0.40), not in the primary's.
 			assertThat(denied.status()).as(denied.toString()).isEqualTo(402);
-			// Within the bound, reports and the feed come from the standby, as they were at its last replay.
+			// Within the bound, reports and the feed come from the standby, as they were
+			// at its last replay.
 			Api.Response staleUsage = usage(budget);
 			Api.Response staleEvents = api.get("/v1/events?budgetId=" + budget);
 			boolean withinBound = System.nanoTime() - stale < MAX_LAG.toNanos() / 2;
@@ -169,7 +174,10 @@ class ReadReplicaIntegrationTests {
 		return usage;
 	}
 
-	/** The report's total spend, to two decimals (amounts come with the scale they were computed in). */
+	/**
+	 * The report's total spend, to two decimals (amounts come with the scale they were
+	 * computed in).
+	 */
 	private static String spend(Api.Response usage) {
 		return new BigDecimal(usage.json().get("total").get("spend").asString()).setScale(2).toPlainString();
 	}

@@ -15,7 +15,9 @@ import org.springframework.core.io.support.ResourcePropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** How the read replica's settings bind from application.properties and the environment. */
+/**
+ * How the read replica's settings bind from application.properties and the environment.
+ */
 class ReadReplicaSettingsTests {
 
 	@Test
@@ -29,9 +31,9 @@ class ReadReplicaSettingsTests {
 
 	@Test
 	void theEnvironmentNamesTheStandbyAndItsBound() throws IOException {
-		ReadReplicaSettings settings = bind(Map.of("BUDGET_LEDGER_READ_REPLICA_URL",
-				"jdbc:postgresql://standby:5432/postgres", "BUDGET_LEDGER_READ_REPLICA_MAX_LAG", "3s",
-				"BUDGET_LEDGER_READ_REPLICA_PASSWORD", "s3cret"));
+		ReadReplicaSettings settings = bind(
+				Map.of("BUDGET_LEDGER_READ_REPLICA_URL", "jdbc:postgresql://standby:5432/postgres",
+						"BUDGET_LEDGER_READ_REPLICA_MAX_LAG", "3s", "BUDGET_LEDGER_READ_REPLICA_PASSWORD", "s3cret"));
 
 		assertThat(settings.url()).isEqualTo("jdbc:postgresql://standby:5432/postgres");
 		assertThat(settings.maxLag()).isEqualTo(Duration.ofSeconds(3));
@@ -40,7 +42,8 @@ class ReadReplicaSettingsTests {
 
 	@Test
 	void aUrlThatIsNotPostgreSqlOrABoundThatIsNotPositiveIsRefused() {
-		assertThatThrownBy(() -> new ReadReplicaSettings("jdbc:mysql://standby/db", null, null, Duration.ofSeconds(1), 4))
+		assertThatThrownBy(
+				() -> new ReadReplicaSettings("jdbc:mysql://standby/db", null, null, Duration.ofSeconds(1), 4))
 			.hasMessageContaining("read-replica.url");
 		assertThatThrownBy(() -> new ReadReplicaSettings(null, null, null, Duration.ZERO, 4))
 			.hasMessageContaining("max-lag");

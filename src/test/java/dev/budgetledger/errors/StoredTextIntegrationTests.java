@@ -11,9 +11,9 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The smaller findings of the hostile-client review: text PostgreSQL cannot store as sent is refused (not a 500,
- * not a '?'), a tree counts money in one currency even under a TOKENS root, and a merge patch's binding error
- * speaks of fields, not Java classes.
+ * The smaller findings of the hostile-client review: text PostgreSQL cannot store as sent
+ * is refused (not a 500, not a '?'), a tree counts money in one currency even under a
+ * TOKENS root, and a merge patch's binding error speaks of fields, not Java classes.
  */
 class StoredTextIntegrationTests extends IntegrationTest {
 
@@ -37,12 +37,12 @@ class StoredTextIntegrationTests extends IntegrationTest {
 	void loneSurrogatesAreRefusedAndRealPairsAreStoredAsSent() {
 		UUID budget = createBudget("10");
 		Api.Response lone = this.api.offContract()
-			.post("/v1/reservations", "{\"budgetId\": \"" + budget
-					+ "\", \"amount\": \"1\", \"metadata\": {\"note\": \"x\\ud800y\"}}");
+			.post("/v1/reservations",
+					"{\"budgetId\": \"" + budget + "\", \"amount\": \"1\", \"metadata\": {\"note\": \"x\\ud800y\"}}");
 		Api.Response loneName = this.api.offContract()
 			.post("/v1/budgets", "{\"name\": \"team \\udc00\", \"limit\": \"1\"}");
-		Api.Response pair = this.api.post("/v1/reservations",
-				"{\"budgetId\": \"" + budget + "\", \"amount\": \"1\", \"metadata\": {\"note\": \"x\\ud83d\\ude00y\"}}");
+		Api.Response pair = this.api.post("/v1/reservations", "{\"budgetId\": \"" + budget
+				+ "\", \"amount\": \"1\", \"metadata\": {\"note\": \"x\\ud83d\\ude00y\"}}");
 
 		assertThat(lone.status()).as(lone.toString()).isEqualTo(400);
 		assertThat(loneName.status()).as(loneName.toString()).isEqualTo(400);
@@ -61,8 +61,10 @@ class StoredTextIntegrationTests extends IntegrationTest {
 
 		assertThat(euro.status()).as(euro.toString()).isEqualTo(400);
 		assertThat(euro.text("code")).isEqualTo("INVALID_PARENT");
-		assertThat(this.api.post("/v1/budgets", Map.of("name", "tokens", "limit", "5", "unit", "TOKENS", "parentId",
-				root)).status()).isEqualTo(201);
+		assertThat(
+				this.api.post("/v1/budgets", Map.of("name", "tokens", "limit", "5", "unit", "TOKENS", "parentId", root))
+					.status())
+			.isEqualTo(201);
 	}
 
 	@Test

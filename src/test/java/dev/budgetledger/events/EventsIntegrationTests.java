@@ -103,7 +103,8 @@ class EventsIntegrationTests extends IntegrationTest {
 		this.clock.advance(Duration.ofDays(1));
 		reserveAllowed(budget, "1.00");
 
-		// Whether 1.50 of 10.00 projects exhaustion depends on the time of day the suite runs at; that event has
+		// Whether 1.50 of 10.00 projects exhaustion depends on the time of day the suite
+		// runs at; that event has
 		// tests of its own (ProjectedExhaustionIntegrationTests).
 		assertThat(types(budget)).filteredOn(type -> !type.equals("budget.projected_exhaustion"))
 			.containsExactly("reservation.overrun", "reservation.expired", "budget.frozen", "budget.unfrozen",

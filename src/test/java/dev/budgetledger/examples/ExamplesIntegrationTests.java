@@ -30,10 +30,11 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The Python and Node examples in {@code examples/}, run as a user runs them ({@code python3 ...},
- * {@code node ...}) against this running service. Only the LLM is faked: a local server that answers like the
- * OpenAI chat completions API. Needs python3 and Node.js, so it is tagged e2e: it runs in {@code ./mvnw -Pe2e verify},
- * not in the build that needs only a JDK.
+ * The Python and Node examples in {@code examples/}, run as a user runs them
+ * ({@code python3 ...}, {@code node ...}) against this running service. Only the LLM is
+ * faked: a local server that answers like the OpenAI chat completions API. Needs python3
+ * and Node.js, so it is tagged e2e: it runs in {@code ./mvnw -Pe2e verify}, not in the
+ * build that needs only a JDK.
  */
 @Tag("e2e")
 class ExamplesIntegrationTests extends IntegrationTest {
@@ -125,17 +126,20 @@ class ExamplesIntegrationTests extends IntegrationTest {
 		Run run = run(example, example.race, Map.of("BUDGET_LEDGER_API_KEY", ADMIN_KEY, "CALLS", "10"));
 
 		assertThat(run.exitCode()).as(run.output()).isZero();
-		// How many pass the naive check depends on thread timing; that more pass than fit does not.
-		assertThat(run.output()).containsPattern("naive counter: ([3-9]|10) of 10 calls allowed, spent 5\\.0[0-9]*[1-9]0* of 5\\.0+ \\(OVER THE CAP\\)")
+		// How many pass the naive check depends on thread timing; that more pass than fit
+		// does not.
+		assertThat(run.output()).containsPattern(
+				"naive counter: ([3-9]|10) of 10 calls allowed, spent 5\\.0[0-9]*[1-9]0* of 5\\.0+ \\(OVER THE CAP\\)")
 			.containsPattern("budget-ledger: 2 of 10 calls allowed, spent 4\\.9980*\\b")
 			.contains("cap held by budget-ledger: yes");
 		assertLedgerReconciled();
 	}
 
 	/**
-	 * The Node examples use the package in clients/typescript (and the openai package), as an application would:
-	 * npm ci copies it in with its dependencies (examples/typescript/.npmrc). Once per run, so the copy is never
-	 * older than the package.
+	 * The Node examples use the package in clients/typescript (and the openai package),
+	 * as an application would: npm ci copies it in with its dependencies
+	 * (examples/typescript/.npmrc). Once per run, so the copy is never older than the
+	 * package.
 	 */
 	private static synchronized void installNodeExamples() throws Exception {
 		if (nodeExamplesInstalled) {
@@ -200,10 +204,11 @@ class ExamplesIntegrationTests extends IntegrationTest {
 					});
 			this.llmRequests.add(request);
 			Map<String, Object> message = Map.of("role", "assistant", "content", "Hello from the fake LLM");
-			byte[] body = JSON.writeValueAsString(Map.of("id", "chatcmpl-fake", "object", "chat.completion", "created",
-					1_700_000_000, "model", request.get("model"), "choices",
-					List.of(Map.of("index", 0, "message", message, "finish_reason", "stop")), "usage",
-					Map.of("prompt_tokens", 50, "completion_tokens", 20, "total_tokens", 70)))
+			byte[] body = JSON
+				.writeValueAsString(Map.of("id", "chatcmpl-fake", "object", "chat.completion", "created", 1_700_000_000,
+						"model", request.get("model"), "choices",
+						List.of(Map.of("index", 0, "message", message, "finish_reason", "stop")), "usage",
+						Map.of("prompt_tokens", 50, "completion_tokens", 20, "total_tokens", 70)))
 				.getBytes(StandardCharsets.UTF_8);
 			exchange.getResponseHeaders().set("Content-Type", "application/json");
 			exchange.sendResponseHeaders(200, body.length);
@@ -214,9 +219,10 @@ class ExamplesIntegrationTests extends IntegrationTest {
 	}
 
 	/**
-	 * The Python examples use the budget_ledger package (clients/python) and the official openai SDK, installed as a
-	 * user installs them: into a venv under target/ (kept between runs; the package itself is reinstalled from the
-	 * working tree every run), from the machine's package index.
+	 * The Python examples use the budget_ledger package (clients/python) and the official
+	 * openai SDK, installed as a user installs them: into a venv under target/ (kept
+	 * between runs; the package itself is reinstalled from the working tree every run),
+	 * from the machine's package index.
 	 */
 	static final class PythonPackage {
 
@@ -242,7 +248,9 @@ class ExamplesIntegrationTests extends IntegrationTest {
 
 		private static void exec(List<String> command) throws Exception {
 			Path log = Files.createTempFile("python-examples-", ".log");
-			Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+			Process process = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(log.toFile())
+				.start();
 			if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
 				process.destroyForcibly();
 				throw new IllegalStateException(String.join(" ", command) + " failed:\n" + Files.readString(log));

@@ -24,7 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-/** The official Anthropic Java SDK, pointed at the gateway (its key sent as x-api-key), against a fake Anthropic. */
+/**
+ * The official Anthropic Java SDK, pointed at the gateway (its key sent as x-api-key),
+ * against a fake Anthropic.
+ */
 class AnthropicGatewayIntegrationTests extends GatewayIntegrationTest {
 
 	private AnthropicClient client(String key, String... headers) {
@@ -57,17 +60,19 @@ class AnthropicGatewayIntegrationTests extends GatewayIntegrationTest {
 			.withRawResponse()
 			.create(message("claude-sonnet-4-5-20250929", 1024).build());
 
-		assertThat(response.parse().content().get(0).text()).hasValueSatisfying(
-				text -> assertThat(text.text()).isEqualTo("word0 word1 word2 word3 word4 "));
+		assertThat(response.parse().content().get(0).text())
+			.hasValueSatisfying(text -> assertThat(text.text()).isEqualTo("word0 word1 word2 word3 word4 "));
 		FakeProvider.Received received = anthropic.last();
 		assertThat(received.path()).isEqualTo("/v1/messages");
 		assertThat(received.header("x-api-key")).isEqualTo(ANTHROPIC_KEY);
-		// the SDK's own API version goes on (the gateway sends 2023-06-01 only when a caller names none)
+		// the SDK's own API version goes on (the gateway sends 2023-06-01 only when a
+		// caller names none)
 		assertThat(received.header("anthropic-version")).matches("\\d{4}-\\d{2}-\\d{2}");
 		assertThat(received.headers().toString()).doesNotContain(key);
 		assertThat(received.body().path("max_tokens").asLong()).isEqualTo(1024);
 		Api.Response hold = hold(response.headers().values("X-Budget-Hold-Id").get(0));
-		// 34 bytes of strings ("user" and the 30-byte text) / 3, rounded up, plus 8 for the message
+		// 34 bytes of strings ("user" and the 30-byte text) / 3, rounded up, plus 8 for
+		// the message
 		assertThat(hold.json().get("inputTokens").asLong()).isEqualTo(20);
 		assertThat(hold.text("model")).isEqualTo("claude-sonnet-4-5-20250929");
 		assertThat(hold.json().get("settledInputTokens").asLong()).isEqualTo(200);
@@ -84,10 +89,12 @@ class AnthropicGatewayIntegrationTests extends GatewayIntegrationTest {
 	void aDeniedMessageNeverReachesTheProviderAndRaisesTheSdksApiError() {
 		UUID budget = createBudget("0.001");
 
-		assertThatThrownBy(() -> client(clientKey(budget)).messages().create(message("claude-sonnet-4-5", 4096).build()))
+		assertThatThrownBy(
+				() -> client(clientKey(budget)).messages().create(message("claude-sonnet-4-5", 4096).build()))
 			.isInstanceOfSatisfying(PaymentRequiredException.class, error -> {
 				assertThat(error.statusCode()).isEqualTo(402);
-				assertThat(error.errorType()).hasValueSatisfying(type -> assertThat(type.asString()).isEqualTo("budget_exceeded"));
+				assertThat(error.errorType())
+					.hasValueSatisfying(type -> assertThat(type.asString()).isEqualTo("budget_exceeded"));
 				assertThat(error.getMessage()).contains("INSUFFICIENT_FUNDS").contains("0.001 USD left");
 			});
 		assertThat(anthropic.received).isEmpty();
@@ -138,7 +145,8 @@ class AnthropicGatewayIntegrationTests extends GatewayIntegrationTest {
 
 		await().atMost(Duration.ofSeconds(10)).until(() -> "SETTLED".equals(hold(holdId).text("status")));
 		Api.Response hold = hold(holdId);
-		// input as message_start reported it, output estimated from the text sent (6 bytes a piece, 3 bytes a token)
+		// input as message_start reported it, output estimated from the text sent (6
+		// bytes a piece, 3 bytes a token)
 		assertThat(hold.json().get("settledInputTokens").asLong()).isEqualTo(40);
 		assertThat(hold.json().get("settledOutputTokens").asLong()).isGreaterThanOrEqualTo(8).isLessThan(999);
 		BigDecimal charged = hold.amount("charged");

@@ -7,7 +7,10 @@ import java.util.Map;
 
 import tools.jackson.databind.JsonNode;
 
-/** Answers {@code POST /v1/messages} the way Anthropic does: message_start, deltas, message_delta, message_stop. */
+/**
+ * Answers {@code POST /v1/messages} the way Anthropic does: message_start, deltas,
+ * message_delta, message_stop.
+ */
 final class FakeAnthropic extends FakeProvider {
 
 	FakeAnthropic() {
@@ -82,7 +85,8 @@ final class FakeAnthropic extends FakeProvider {
 
 	@Override
 	String error(String type, String message) {
-		return json.writeValueAsString(Map.of("type", "error", "error", Map.of("type", "api_error", "message", message)));
+		return json
+			.writeValueAsString(Map.of("type", "error", "error", Map.of("type", "api_error", "message", message)));
 	}
 
 }

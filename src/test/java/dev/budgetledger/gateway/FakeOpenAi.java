@@ -8,8 +8,8 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Answers {@code POST /v1/chat/completions}, {@code /v1/embeddings} and {@code /v1/responses} the way OpenAI does,
- * streams and usage included.
+ * Answers {@code POST /v1/chat/completions}, {@code /v1/embeddings} and
+ * {@code /v1/responses} the way OpenAI does, streams and usage included.
  */
 final class FakeOpenAi extends FakeProvider {
 
@@ -70,7 +70,10 @@ final class FakeOpenAi extends FakeProvider {
 		return usage;
 	}
 
-	/** A Responses API response object: one message with the text, and its usage (when completed). */
+	/**
+	 * A Responses API response object: one message with the text, and its usage (when
+	 * completed).
+	 */
 	private Map<String, Object> response(JsonNode request, String status) {
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("id", "resp_fake");
@@ -115,7 +118,9 @@ final class FakeOpenAi extends FakeProvider {
 		return body;
 	}
 
-	/** A Responses API stream: created, the text in deltas, then completed with the usage. */
+	/**
+	 * A Responses API stream: created, the text in deltas, then completed with the usage.
+	 */
 	private List<String> responseEvents(JsonNode request) {
 		List<String> events = new ArrayList<>();
 		int sequence = 0;

@@ -21,27 +21,38 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A local HTTP server that answers like an LLM provider: the only thing the gateway tests fake. It records what
- * reached it and answers as the test scripted: a whole answer or a stream with the usage it is given, an error
- * status, silence, a stream cut short, a slow stream, or a stream held at a gate.
+ * A local HTTP server that answers like an LLM provider: the only thing the gateway tests
+ * fake. It records what reached it and answers as the test scripted: a whole answer or a
+ * stream with the usage it is given, an error status, silence, a stream cut short, a slow
+ * stream, or a stream held at a gate.
  */
 abstract class FakeProvider implements AutoCloseable {
 
 	static final JsonMapper json = JsonMapper.builder().build();
 
 	static {
-		// Without TCP_NODELAY the JDK server's small writes meet the client's delayed ACK: 40 ms a call, which would
-		// swamp what the gateway adds (GatewayBenchmark). Read once, when the first server is made.
+		// Without TCP_NODELAY the JDK server's small writes meet the client's delayed
+		// ACK: 40 ms a call, which would
+		// swamp what the gateway adds (GatewayBenchmark). Read once, when the first
+		// server is made.
 		System.setProperty("sun.net.httpserver.nodelay", "true");
 	}
 
 	/** What the provider does with the next requests. */
 	enum Mode {
+
 		ANSWER, FAIL_500, HANG, BREAK_MID_STREAM, SLOW_STREAM,
-		/** The next request's connection is closed at once with no answer (a stale kept-alive connection); then ANSWER. */
+		/**
+		 * The next request's connection is closed at once with no answer (a stale
+		 * kept-alive connection); then ANSWER.
+		 */
 		DROP_ONCE,
-		/** Every request's connection is closed with no answer after a second (a dropped call). */
+		/**
+		 * Every request's connection is closed with no answer after a second (a dropped
+		 * call).
+		 */
 		DROP_LATE
+
 	}
 
 	private final HttpServer server;
@@ -64,7 +75,9 @@ abstract class FakeProvider implements AutoCloseable {
 
 	volatile Duration pause = Duration.ofMillis(100);
 
-	/** When set, every request waits here (after it is recorded) before it is answered. */
+	/**
+	 * When set, every request waits here (after it is recorded) before it is answered.
+	 */
 	volatile CountDownLatch gate;
 
 	FakeProvider(String path) {
@@ -109,7 +122,9 @@ abstract class FakeProvider implements AutoCloseable {
 				waitFor.await(30, TimeUnit.SECONDS);
 			}
 			switch (this.mode) {
-				case DROP_ONCE -> this.mode = Mode.ANSWER; // closing the exchange unanswered closes its connection
+				case DROP_ONCE -> this.mode = Mode.ANSWER; // closing the exchange
+															// unanswered closes its
+															// connection
 				case DROP_LATE -> Thread.sleep(1000);
 				case FAIL_500 -> send(exchange, 500, error("server_error", "The server had an error"));
 				case HANG -> {
@@ -142,7 +157,8 @@ abstract class FakeProvider implements AutoCloseable {
 	private void stream(HttpExchange exchange, String path, JsonNode request) throws IOException, InterruptedException {
 		exchange.getResponseHeaders().add("Content-Type", "text/event-stream; charset=utf-8");
 		boolean cut = this.mode == Mode.BREAK_MID_STREAM;
-		// A cut stream promises more bytes than it sends, so the connection ends mid-body.
+		// A cut stream promises more bytes than it sends, so the connection ends
+		// mid-body.
 		exchange.sendResponseHeaders(200, cut ? 1_000_000 : 0);
 		OutputStream out = exchange.getResponseBody();
 		List<String> events = events(path, request);
@@ -163,7 +179,8 @@ abstract class FakeProvider implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			if (!cut) {
-				// the gateway hung up: the caller went away and the gateway stopped reading
+				// the gateway hung up: the caller went away and the gateway stopped
+				// reading
 				this.streamsCut.incrementAndGet();
 			}
 			throw ex;
@@ -197,7 +214,10 @@ abstract class FakeProvider implements AutoCloseable {
 
 	}
 
-	/** Usage as the provider reports it: input here includes cached input, output includes reasoning (OpenAI). */
+	/**
+	 * Usage as the provider reports it: input here includes cached input, output includes
+	 * reasoning (OpenAI).
+	 */
 	record Usage(long input, long output, long cached, long cacheWrite, long reasoning) {
 	}
 

@@ -32,12 +32,14 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What the gateway adds to an LLM call: the same chat completion sent straight to a fake OpenAI and through the
- * gateway to that same fake, in the same run, alternating rounds, with the same concurrency; latency percentiles of
- * both, their difference, and the gateway's throughput (docs/benchmarks.md, "Gateway").
+ * What the gateway adds to an LLM call: the same chat completion sent straight to a fake
+ * OpenAI and through the gateway to that same fake, in the same run, alternating rounds,
+ * with the same concurrency; latency percentiles of both, their difference, and the
+ * gateway's throughput (docs/benchmarks.md, "Gateway").
  * <p>
- * Not a test: surefire only runs {@code *Tests}. Run it with {@code ./mvnw -Pbench verify -Dit.test=GatewayBenchmark}
- * (PostgreSQL on 127.0.0.1:5432; a fresh database is made and dropped). Settings: {@code -Dbench.clients},
+ * Not a test: surefire only runs {@code *Tests}. Run it with
+ * {@code ./mvnw -Pbench verify -Dit.test=GatewayBenchmark} (PostgreSQL on 127.0.0.1:5432;
+ * a fresh database is made and dropped). Settings: {@code -Dbench.clients},
  * {@code -Dbench.seconds} (per round), {@code -Dbench.rounds}.
  */
 class GatewayBenchmark {
@@ -127,7 +129,10 @@ class GatewayBenchmark {
 	record Round(List<Long> latencies, double seconds) {
 	}
 
-	/** {@code clients} threads calling {@code target} back to back for {@code seconds}; each call's latency. */
+	/**
+	 * {@code clients} threads calling {@code target} back to back for {@code seconds};
+	 * each call's latency.
+	 */
 	private static Round run(HttpClient http, Target target, boolean stream, int clients, int seconds)
 			throws Exception {
 		String body = "{\"model\": \"gpt-4o-mini\", \"max_completion_tokens\": 200, \"stream\": " + stream
@@ -157,13 +162,14 @@ class GatewayBenchmark {
 							response = http.send(request, HttpResponse.BodyHandlers.ofString());
 						}
 						catch (java.io.IOException ex) {
-							// A kept-alive connection the server closed as it was reused; counted, not timed.
+							// A kept-alive connection the server closed as it was reused;
+							// counted, not timed.
 							ERRORS.incrementAndGet();
 							continue;
 						}
 						if (response.statusCode() != 200 || !response.body().contains("word19")) {
-							throw new IllegalStateException(target.name() + " answered " + response.statusCode() + " "
-									+ response.body());
+							throw new IllegalStateException(
+									target.name() + " answered " + response.statusCode() + " " + response.body());
 						}
 						latencies.add(System.nanoTime() - sent);
 					}
@@ -205,7 +211,10 @@ class GatewayBenchmark {
 		return nanos / 1e6;
 	}
 
-	/** What the gateway does on the ledger for one call, through the reservation API: reserve, then settle. */
+	/**
+	 * What the gateway does on the ledger for one call, through the reservation API:
+	 * reserve, then settle.
+	 */
 	private static void reserveAndSettle(HttpClient http, Target target) throws Exception {
 		JsonNode hold = post(http, target.url() + "/v1/reservations", target.key(), "{\"budgetId\": \""
 				+ target.budgetId() + "\", \"model\": \"gpt-4o-mini\", \"inputTokens\": 13, \"maxOutputTokens\": 200}");
@@ -213,12 +222,18 @@ class GatewayBenchmark {
 				"{\"inputTokens\": 100, \"outputTokens\": 20}");
 	}
 
-	/** The gateway's own split of its time, from its metrics: mean upstream and mean overhead per call. */
+	/**
+	 * The gateway's own split of its time, from its metrics: mean upstream and mean
+	 * overhead per call.
+	 */
 	private static String serviceSide(HttpClient http, String gateway) throws Exception {
-		String metrics = http.send(HttpRequest.newBuilder(URI.create(gateway + "/actuator/prometheus"))
-			.header("Authorization", "Bearer " + ADMIN_KEY)
-			.build(), HttpResponse.BodyHandlers.ofString()).body();
-		return String.format(Locale.ROOT, "service side (all calls): upstream mean %.2f ms, gateway overhead mean %.2f ms%n",
+		String metrics = http
+			.send(HttpRequest.newBuilder(URI.create(gateway + "/actuator/prometheus"))
+				.header("Authorization", "Bearer " + ADMIN_KEY)
+				.build(), HttpResponse.BodyHandlers.ofString())
+			.body();
+		return String.format(Locale.ROOT,
+				"service side (all calls): upstream mean %.2f ms, gateway overhead mean %.2f ms%n",
 				mean(metrics, "budget_ledger_gateway_upstream_seconds"),
 				mean(metrics, "budget_ledger_gateway_overhead_seconds"));
 	}

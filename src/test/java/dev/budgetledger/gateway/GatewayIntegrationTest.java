@@ -18,8 +18,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The gateway's tests share one context whose providers are the fakes, on random local ports, with short timeouts
- * so that silence and long streams are quick to show.
+ * The gateway's tests share one context whose providers are the fakes, on random local
+ * ports, with short timeouts so that silence and long streams are quick to show.
  */
 abstract class GatewayIntegrationTest extends IntegrationTest {
 
@@ -51,7 +51,10 @@ abstract class GatewayIntegrationTest extends IntegrationTest {
 		anthropic.reset();
 	}
 
-	/** The official OpenAI SDK pointed at the gateway with a budget-ledger key, no retries. */
+	/**
+	 * The official OpenAI SDK pointed at the gateway with a budget-ledger key, no
+	 * retries.
+	 */
 	OpenAIClient openAiClient(String key) {
 		return OpenAIOkHttpClient.builder()
 			.baseUrl(gateway() + "/openai/v1")

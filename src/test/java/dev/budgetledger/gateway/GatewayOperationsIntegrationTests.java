@@ -24,7 +24,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The gateway seen from outside: its metrics, and what it does when the ledger's database is gone. */
+/**
+ * The gateway seen from outside: its metrics, and what it does when the ledger's database
+ * is gone.
+ */
 class GatewayOperationsIntegrationTests extends GatewayIntegrationTest {
 
 	@Autowired
@@ -61,9 +64,12 @@ class GatewayOperationsIntegrationTests extends GatewayIntegrationTest {
 				"budget_ledger_gateway_calls_total\\{[^}]*model=\"gpt-4o-mini\"[^}]*outcome=\"allowed\"[^}]*provider=\"openai\"[^}]*} [1-9]");
 		assertThat(exposed).containsPattern(
 				"budget_ledger_gateway_calls_total\\{[^}]*model=\"gpt-4o-mini\"[^}]*outcome=\"denied\"[^}]*provider=\"openai\"[^}]*} [1-9]");
-		assertThat(exposed).containsPattern("budget_ledger_gateway_upstream_seconds_count\\{[^}]*provider=\"openai\"[^}]*} [1-9]");
-		assertThat(exposed).containsPattern("budget_ledger_gateway_overhead_seconds_count\\{[^}]*provider=\"openai\"[^}]*} [1-9]");
-		// tagged by the catalog entry, so however callers spell a model the series stay few
+		assertThat(exposed)
+			.containsPattern("budget_ledger_gateway_upstream_seconds_count\\{[^}]*provider=\"openai\"[^}]*} [1-9]");
+		assertThat(exposed)
+			.containsPattern("budget_ledger_gateway_overhead_seconds_count\\{[^}]*provider=\"openai\"[^}]*} [1-9]");
+		// tagged by the catalog entry, so however callers spell a model the series stay
+		// few
 		assertThat(exposed).doesNotContain("model=\"openai/gpt-4o-mini-2024-07-18\"");
 		// the provider's key is nowhere in what the service exposes
 		assertThat(exposed).doesNotContain(OPENAI_KEY);
@@ -108,15 +114,15 @@ class GatewayOperationsIntegrationTests extends GatewayIntegrationTest {
 		UUID budget = createBudget("10.00");
 		String key = clientKey(budget);
 		int closedPort;
-		try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+		try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+				java.net.InetAddress.getLoopbackAddress())) {
 			closedPort = socket.getLocalPort(); // nothing listens there once it is closed
 		}
 		HikariDataSource pool = this.dataSource.unwrap(HikariDataSource.class);
 		try (ConfigurableApplicationContext instance = new SpringApplicationBuilder(BudgetLedgerApplication.class).run(
 				"--server.port=0", "--spring.datasource.url=" + pool.getJdbcUrl(),
 				"--spring.datasource.username=" + pool.getUsername(),
-				"--spring.datasource.password=" + pool.getPassword(),
-				"--budget-ledger.security.admin-key=" + ADMIN_KEY,
+				"--spring.datasource.password=" + pool.getPassword(), "--budget-ledger.security.admin-key=" + ADMIN_KEY,
 				"--budget-ledger.reservations.sweep-interval=1h", "--spring.flyway.enabled=false",
 				"--budget-ledger.gateway.openai.base-url=http://127.0.0.1:" + closedPort + "/v1",
 				"--budget-ledger.gateway.openai.api-key=" + OPENAI_KEY)) {

@@ -30,7 +30,8 @@ class OpenAiEmbeddingsGatewayIntegrationTests extends GatewayIntegrationTest {
 		assertThat(response.parse().data()).hasSize(1);
 		assertThat(openai.last().path()).isEqualTo("/v1/embeddings");
 		Api.Response hold = hold(response.headers().values("X-Budget-Hold-Id").get(0));
-		// cl100k_base: "budget" " ledger", and "two" "-phase" " holds" " on" " PostgreSQL"
+		// cl100k_base: "budget" " ledger", and "two" "-phase" " holds" " on" "
+		// PostgreSQL"
 		assertThat(hold.json().get("inputTokens").asLong()).isEqualTo(7);
 		assertThat(hold.json().get("maxOutputTokens").asLong()).isZero();
 		assertThat(hold.json().get("settledInputTokens").asLong()).isEqualTo(7);

@@ -99,7 +99,8 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 			.create(chat("gpt-4o").build());
 
 		Api.Response hold = hold(response.headers().values("X-Budget-Hold-Id").get(0));
-		// "Say hello to the budget ledger" is 6 o200k tokens, "user" 1, plus 3 per message and 3 for the reply
+		// "Say hello to the budget ledger" is 6 o200k tokens, "user" 1, plus 3 per
+		// message and 3 for the reply
 		assertThat(hold.json().get("inputTokens").asLong()).isEqualTo(13);
 		assertThat(hold.json().get("maxOutputTokens").asLong()).isEqualTo(16384);
 		assertThat(openai.last().body().path("max_completion_tokens").asLong()).isEqualTo(16384);
@@ -229,7 +230,8 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 
 	@Test
 	void aCappedAllowForwardsTheGrantedMaxTokens() {
-		// room for 13 input and 487 output tokens of gpt-4o: (13 x 2.50 + 487 x 10) / 10^6 = 0.0049025
+		// room for 13 input and 487 output tokens of gpt-4o: (13 x 2.50 + 487 x 10) /
+		// 10^6 = 0.0049025
 		UUID budget = createBudget("0.0049025");
 
 		HttpResponseFor<ChatCompletion> response = client(clientKey(budget), null, "X-Budget-Min-Output-Tokens", "100")
@@ -261,7 +263,8 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 
 		chunks.forEach(chunk -> chunk.choices().forEach(choice -> choice.delta().content().ifPresent(pieces::add)));
 		assertThat(String.join("", pieces)).isEqualTo("word0 word1 word2 word3 word4 ");
-		// the gateway asked for usage; the caller did not, so the usage chunk is kept back
+		// the gateway asked for usage; the caller did not, so the usage chunk is kept
+		// back
 		assertThat(openai.last().body().path("stream_options").path("include_usage").asBoolean()).isTrue();
 		assertThat(chunks).allSatisfy(chunk -> assertThat(chunk.choices()).isNotEmpty());
 		Api.Response hold = hold(response.headers().values("X-Budget-Hold-Id").get(0));
@@ -314,7 +317,8 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 		await().atMost(Duration.ofSeconds(10)).until(() -> "SETTLED".equals(hold(holdId).text("status")));
 		Api.Response hold = hold(holdId);
 		long output = hold.json().get("settledOutputTokens").asLong();
-		// each piece "wordN " is two or three tokens; the caller read 4 of them before it hung up
+		// each piece "wordN " is two or three tokens; the caller read 4 of them before it
+		// hung up
 		assertThat(output).isGreaterThanOrEqualTo(4).isLessThan(400);
 		assertThat(hold.json().get("settledInputTokens").asLong()).isEqualTo(13);
 		// the gateway stopped reading: the provider's stream was cut before its end
@@ -337,8 +341,9 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 		String holdId = response.headers().values("X-Budget-Hold-Id").get(0);
 		assertThatThrownBy(() -> {
 			try (StreamResponse<ChatCompletionChunk> stream = response.parse()) {
-				stream.stream().forEach(chunk -> chunk.choices()
-					.forEach(choice -> choice.delta().content().ifPresent(pieces::add)));
+				stream.stream()
+					.forEach(chunk -> chunk.choices()
+						.forEach(choice -> choice.delta().content().ifPresent(pieces::add)));
 			}
 		}).hasMessageContaining("broke off");
 
@@ -377,13 +382,13 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 
 		assertThatThrownBy(() -> client(clientKey(budget), null).chat()
 			.completions()
-			.create(chat("gpt-4o").maxCompletionTokens(100).build()))
-			.isInstanceOfSatisfying(InternalServerException.class,
-					error -> assertThat(error.statusCode()).isEqualTo(504));
+			.create(chat("gpt-4o").maxCompletionTokens(100).build())).isInstanceOfSatisfying(
+					InternalServerException.class, error -> assertThat(error.statusCode()).isEqualTo(504));
 		Api.Response hold = hold(lastHold(budget));
 		assertThat(hold.text("status")).isEqualTo("SETTLED");
 		// the outcome cannot be known: 13 x 2.50 + 100 x 10, per million
-		assertThat(hold.amount("charged")).isEqualByComparingTo(hold.amount("amount")).isEqualByComparingTo("0.0010325");
+		assertThat(hold.amount("charged")).isEqualByComparingTo(hold.amount("amount"))
+			.isEqualByComparingTo("0.0010325");
 		assertReconciled(budget, "0.0010325", "0");
 	}
 
@@ -396,7 +401,8 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 		ChatCompletion completion = client.chat().completions().create(chat("gpt-4o").maxCompletionTokens(100).build());
 
 		assertThat(completion.usage().orElseThrow().completionTokens()).isEqualTo(20);
-		assertThat(openai.received).hasSize(2); // the dropped request and the one sent again
+		assertThat(openai.received).hasSize(2); // the dropped request and the one sent
+												// again
 		Api.Response hold = hold(lastHold(budget));
 		assertThat(hold.text("status")).isEqualTo("SETTLED");
 		// the provider's usage, 100 x 2.50 + 20 x 10 per million: not the whole hold
@@ -419,9 +425,8 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 
 		assertThatThrownBy(() -> client(clientKey(budget), null).chat()
 			.completions()
-			.create(chat("gpt-4o").maxCompletionTokens(100).build()))
-			.isInstanceOfSatisfying(InternalServerException.class,
-					error -> assertThat(error.statusCode()).isEqualTo(504));
+			.create(chat("gpt-4o").maxCompletionTokens(100).build())).isInstanceOfSatisfying(
+					InternalServerException.class, error -> assertThat(error.statusCode()).isEqualTo(504));
 		assertThat(openai.received).hasSize(1);
 		// the provider may have done the work: 13 x 2.50 + 100 x 10, per million
 		assertReconciled(budget, "0.0010325", "0");
@@ -443,7 +448,8 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 			assertThat(stream.stream().count()).isEqualTo(18);
 		}
 
-		// the stream outlived the 3 s hold, which was extended at each half-life and settled on time
+		// the stream outlived the 3 s hold, which was extended at each half-life and
+		// settled on time
 		assertThat(Duration.between(start, Instant.now())).isGreaterThan(Duration.ofSeconds(3));
 		Api.Response hold = hold(response.headers().values("X-Budget-Hold-Id").get(0));
 		assertThat(hold.text("status")).isEqualTo("SETTLED");
@@ -492,7 +498,10 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 		assertReconciled(budget, "0.00225", "0");
 	}
 
-	/** The newest reservation on a budget (for calls whose answer carried no headers to the SDK's caller). */
+	/**
+	 * The newest reservation on a budget (for calls whose answer carried no headers to
+	 * the SDK's caller).
+	 */
 	private String lastHold(UUID budget) {
 		return this.jdbc.sql("SELECT id FROM reservations WHERE budget_id = :budget ORDER BY created_at DESC LIMIT 1")
 			.param("budget", budget)

@@ -18,7 +18,10 @@ import dev.budgetledger.support.Api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The official OpenAI Java SDK's Responses API, pointed at the gateway, against a fake OpenAI. */
+/**
+ * The official OpenAI Java SDK's Responses API, pointed at the gateway, against a fake
+ * OpenAI.
+ */
 class OpenAiResponsesGatewayIntegrationTests extends GatewayIntegrationTest {
 
 	private static ResponseCreateParams.Builder ask(String model) {
@@ -46,7 +49,8 @@ class OpenAiResponsesGatewayIntegrationTests extends GatewayIntegrationTest {
 		assertThat(received.headers().toString()).doesNotContain(key);
 		assertThat(received.body().path("max_output_tokens").asLong()).isEqualTo(500);
 		Api.Response hold = hold(response.headers().values("X-Budget-Hold-Id").get(0));
-		// "Be brief" 2 and "Say hello to the budget ledger" 6 o200k tokens, 3 each, 3 priming the reply
+		// "Be brief" 2 and "Say hello to the budget ledger" 6 o200k tokens, 3 each, 3
+		// priming the reply
 		assertThat(hold.json().get("inputTokens").asLong()).isEqualTo(17);
 		assertThat(hold.json().get("metadata").get("endpoint").asString()).isEqualTo("responses");
 		assertThat(hold.text("status")).isEqualTo("SETTLED");
@@ -103,12 +107,14 @@ class OpenAiResponsesGatewayIntegrationTests extends GatewayIntegrationTest {
 			}
 		}).hasMessageContaining("broke off");
 
-		// created and "word0 ", "word1 " arrived before the cut; the SDK raised the error event that followed
+		// created and "word0 ", "word1 " arrived before the cut; the SDK raised the error
+		// event that followed
 		assertThat(seen).containsExactly("event", "event", "event");
 		Api.Response hold = hold(holdId);
 		assertThat(hold.text("status")).isEqualTo("SETTLED");
 		assertThat(hold.json().get("settledInputTokens").asLong()).isEqualTo(17);
-		// "word0 word1 " is 5 o200k tokens: what was sent before the cut, not the hold's 1,000
+		// "word0 word1 " is 5 o200k tokens: what was sent before the cut, not the hold's
+		// 1,000
 		assertThat(hold.json().get("settledOutputTokens").asLong()).isEqualTo(5);
 		// 17 x 2.50 + 5 x 10, per million
 		assertThat(hold.amount("charged")).isEqualByComparingTo("0.0000925");
@@ -136,8 +142,8 @@ class OpenAiResponsesGatewayIntegrationTests extends GatewayIntegrationTest {
 	void aDeniedResponseNeverReachesTheProvider() {
 		UUID budget = createBudget("0.0001");
 
-		assertThatThrownBy(() -> openAiClient(clientKey(budget)).responses()
-			.create(ask("gpt-4o").maxOutputTokens(1000).build()))
+		assertThatThrownBy(
+				() -> openAiClient(clientKey(budget)).responses().create(ask("gpt-4o").maxOutputTokens(1000).build()))
 			.isInstanceOfSatisfying(UnexpectedStatusCodeException.class, error -> {
 				assertThat(error.statusCode()).isEqualTo(402);
 				assertThat(error.type()).hasValue("budget_exceeded");

@@ -14,7 +14,8 @@ class TokenCounterTests {
 		assertThat(this.counter.exact("openai/gpt-5-mini")).isTrue();
 		assertThat(this.counter.exact("o4-mini")).isTrue();
 		assertThat(this.counter.exact("text-embedding-3-small")).isTrue();
-		// o200k_base and cl100k_base split this differently: the encoding follows the model
+		// o200k_base and cl100k_base split this differently: the encoding follows the
+		// model
 		String text = "Say hello to the budget ledger";
 		assertThat(this.counter.count("gpt-4o", text)).isEqualTo(6);
 		assertThat(this.counter.count("gpt-4", text)).isEqualTo(6);

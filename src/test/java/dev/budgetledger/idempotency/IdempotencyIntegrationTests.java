@@ -81,9 +81,9 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 	void theSameKeyOnAnotherEndpointIsRejected() {
 		UUID budget = createBudget("5.00");
 		String key = newKey();
-		UUID hold = UUID.fromString(this.api
-			.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"), "Idempotency-Key", key)
-			.text("id"));
+		UUID hold = UUID.fromString(
+				this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"), "Idempotency-Key", key)
+					.text("id"));
 
 		Api.Response reused = this.api.post("/v1/reservations/" + hold + "/release", "", "Idempotency-Key", key);
 
@@ -97,7 +97,8 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 		String key = newKey();
 		try (Connection other = this.dataSource.getConnection()) {
 			other.setAutoCommit(false);
-			try (PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+			try (PreparedStatement lock = other
+				.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
 				lock.setString(1, IdempotentExecutor.lockName("ADMIN", key));
 				lock.execute();
 			}
@@ -154,8 +155,10 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 		this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"), "Idempotency-Key", key);
 
 		this.clock.advance(Duration.ofHours(23));
-		assertThat(this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "2.00"), "Idempotency-Key", key)
-			.status()).isEqualTo(422);
+		assertThat(
+				this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "2.00"), "Idempotency-Key", key)
+					.status())
+			.isEqualTo(422);
 
 		this.clock.advance(Duration.ofHours(2));
 		Api.Response reused = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "2.00"),
@@ -236,16 +239,19 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 	void aKeyStoredTheWayThePreviousReleaseWritesItLandsInItsKeySpace() {
 		UUID budget = createBudget("5.00");
 		String key = newKey();
-		// As the previous release writes during a rolling upgrade: no key_space, upserting on the API key's pair.
+		// As the previous release writes during a rolling upgrade: no key_space,
+		// upserting on the API key's pair.
 		for (int write = 0; write < 2; write++) {
-			this.jdbc.sql("""
-					INSERT INTO idempotency_keys (api_key_id, idempotency_key, request_hash, response_status, response_body,
-					    created_at, expires_at)
-					VALUES (:apiKeyId, :key, repeat('0', 64), 402, '{}', :now, :expiresAt)
-					ON CONFLICT (api_key_id, idempotency_key) DO UPDATE SET created_at = EXCLUDED.created_at""")
+			this.jdbc
+				.sql("""
+						INSERT INTO idempotency_keys (api_key_id, idempotency_key, request_hash, response_status, response_body,
+						    created_at, expires_at)
+						VALUES (:apiKeyId, :key, repeat('0', 64), 402, '{}', :now, :expiresAt)
+						ON CONFLICT (api_key_id, idempotency_key) DO UPDATE SET created_at = EXCLUDED.created_at""")
 				.param("apiKeyId", adminKeyId())
 				.param("key", key)
-				// The service's clock, which other tests move forward, decides what has expired: write in its time.
+				// The service's clock, which other tests move forward, decides what has
+				// expired: write in its time.
 				.param("now", Timestamp.from(this.clock.instant()))
 				.param("expiresAt", Timestamp.from(this.clock.instant().plus(Duration.ofDays(1))))
 				.update();
@@ -274,7 +280,8 @@ class IdempotencyIntegrationTests extends IntegrationTest {
 		String agent = clientKey(budget);
 		try (Connection other = this.dataSource.getConnection()) {
 			other.setAutoCommit(false);
-			try (PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+			try (PreparedStatement lock = other
+				.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
 				lock.setString(1, IdempotentExecutor.lockName("ADMIN", key));
 				lock.execute();
 			}

@@ -18,10 +18,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The checker must find every kind of broken invariant: each test corrupts a consistent ledger with plain SQL, the
- * way a bug or a hand edit would, and shows the checker names the damage. The corruption runs in a transaction
- * that is rolled back, so no other test ever sees it. The legitimate ways past a HARD limit (overruns, late
- * settlements, a lowered limit, a SOFT period) must not be reported.
+ * The checker must find every kind of broken invariant: each test corrupts a consistent
+ * ledger with plain SQL, the way a bug or a hand edit would, and shows the checker names
+ * the damage. The corruption runs in a transaction that is rolled back, so no other test
+ * ever sees it. The legitimate ways past a HARD limit (overruns, late settlements, a
+ * lowered limit, a SOFT period) must not be reported.
  */
 class ReconciliationIntegrationTests extends IntegrationTest {
 
@@ -87,7 +88,8 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 
 	@Test
 	void aMovementOnABudgetOutsideTheChainIsFound() {
-		// A sibling in the same tree: the schema's (root_id, ...) foreign keys already refuse one in another tree.
+		// A sibling in the same tree: the schema's (root_id, ...) foreign keys already
+		// refuse one in another tree.
 		UUID root = createBudget("10");
 		UUID reservation = reserveAllowed(createBudget(Map.of("limit", "10", "parentId", root)), "2");
 		UUID stranger = createBudget(Map.of("limit", "10", "parentId", root));
@@ -108,13 +110,15 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		UUID leaf = createBudget(Map.of("limit", "100", "parentId", root));
 		reserveAllowed(leaf, "6");
 
-		// A second hold of 6 written completely and consistently, but without the decision: 12 held on a 10 limit.
+		// A second hold of 6 written completely and consistently, but without the
+		// decision: 12 held on a 10 limit.
 		List<Discrepancy> found = corrupted(jdbc -> {
 			UUID sneaked = UUID.randomUUID();
 			jdbc.update("""
 					INSERT INTO reservations (id, budget_id, root_id, status, currency, amount, expires_at, created_at,
 					    updated_at)
-					VALUES (?, ?, ?, 'HELD', 'USD', 6, now() + interval '1 hour', now(), now())""", sneaked, leaf, root);
+					VALUES (?, ?, ?, 'HELD', 'USD', 6, now() + interval '1 hour', now(), now())""", sneaked, leaf,
+					root);
 			for (UUID level : List.of(root, leaf)) {
 				jdbc.update("""
 						INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, reserved_delta,
@@ -128,7 +132,8 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		assertThat(found).singleElement().satisfies(d -> {
 			assertThat(d.invariant()).isEqualTo(Invariant.HARD_LIMIT);
 			assertThat(d.budgetId()).isEqualTo(root);
-			assertThat(d.problem()).matches("RESERVE #\\d+ took spent \\+ reserved to 12\\.0* on a HARD limit of 10\\.0*");
+			assertThat(d.problem())
+				.matches("RESERVE #\\d+ took spent \\+ reserved to 12\\.0* on a HARD limit of 10\\.0*");
 		});
 	}
 
@@ -138,9 +143,10 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		UUID reservation = reserveAllowed(budget, "1");
 		settle(reservation, Map.of("amount", "3", "allowOverrun", true));
 
-		// The reservation claims it held all it was charged, so the SETTLE is no longer a recorded overrun.
-		List<Discrepancy> found = corrupted(jdbc -> jdbc.update("UPDATE reservations SET amount = 3 WHERE id = ?",
-				reservation));
+		// The reservation claims it held all it was charged, so the SETTLE is no longer a
+		// recorded overrun.
+		List<Discrepancy> found = corrupted(
+				jdbc -> jdbc.update("UPDATE reservations SET amount = 3 WHERE id = ?", reservation));
 
 		assertThat(found).anySatisfy(d -> {
 			assertThat(d.invariant()).isEqualTo(Invariant.HARD_LIMIT);
@@ -154,12 +160,13 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		UUID budget = createBudget("100");
 		UUID reservation = reserveAllowed(budget, "2");
 		settle(reservation, Map.of("amount", "2"));
-		assertThat(this.api.post("/v1/reservations/" + reservation + "/adjust",
-				Map.of("charged", "0.50", "reason", "partial refund")).status()).isEqualTo(200);
+		assertThat(this.api
+			.post("/v1/reservations/" + reservation + "/adjust", Map.of("charged", "0.50", "reason", "partial refund"))
+			.status()).isEqualTo(200);
 		assertLedgerReconciled();
 
-		List<Discrepancy> found = corrupted(jdbc -> jdbc.update(
-				"UPDATE reservations SET adjustment = -1 WHERE id = ?", reservation));
+		List<Discrepancy> found = corrupted(
+				jdbc -> jdbc.update("UPDATE reservations SET adjustment = -1 WHERE id = ?", reservation));
 
 		assertThat(found).anySatisfy(d -> {
 			assertThat(d.invariant()).isEqualTo(Invariant.RESERVATION_STATE);
@@ -178,8 +185,8 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		assertThat(reserveWithKey(budget, key).text("id")).isEqualTo(first.toString());
 		assertThat(this.reconciliation.check()).isEmpty();
 
-		List<Discrepancy> found = corrupted(jdbc -> jdbc.update(
-				"UPDATE reservations SET idempotency_key = ? WHERE id = ?", key, second));
+		List<Discrepancy> found = corrupted(
+				jdbc -> jdbc.update("UPDATE reservations SET idempotency_key = ? WHERE id = ?", key, second));
 
 		assertThat(found).extracting(Discrepancy::problem)
 			.containsExactlyInAnyOrder(
@@ -198,14 +205,14 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		String tenantOwn = "tenant-" + UUID.randomUUID();
 		UUID first = UUID.fromString(reserveWithKey(this.api.as(clientKey(budget)), budget, key).text("id"));
 		UUID second = UUID.fromString(reserveWithKey(this.api.as(clientKey(budget)), budget, rotatedOwn).text("id"));
-		UUID tenants = UUID.fromString(
-				reserveWithKey(this.api.as(clientKey(otherTenant)), otherTenant, tenantOwn).text("id"));
+		UUID tenants = UUID
+			.fromString(reserveWithKey(this.api.as(clientKey(otherTenant)), otherTenant, tenantOwn).text("id"));
 		assertThat(this.reconciliation.check()).isEmpty();
 
-		List<Discrepancy> sameScope = corrupted(jdbc -> jdbc.update(
-				"UPDATE reservations SET idempotency_key = ? WHERE id = ?", key, second));
-		List<Discrepancy> otherScope = corrupted(jdbc -> jdbc.update(
-				"UPDATE reservations SET idempotency_key = ? WHERE id = ?", key, tenants));
+		List<Discrepancy> sameScope = corrupted(
+				jdbc -> jdbc.update("UPDATE reservations SET idempotency_key = ? WHERE id = ?", key, second));
+		List<Discrepancy> otherScope = corrupted(
+				jdbc -> jdbc.update("UPDATE reservations SET idempotency_key = ? WHERE id = ?", key, tenants));
 
 		assertThat(sameScope).extracting(Discrepancy::problem)
 			.containsExactlyInAnyOrder(
@@ -213,7 +220,8 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 							+ String.join(", ", sorted(first, second)),
 					"Idempotency-Key " + rotatedOwn + " its stored answer names reservation " + second
 							+ ", which it did not create");
-		// The other tenant's key space has no 'key': its reservation is no second effect of it, only its own answer
+		// The other tenant's key space has no 'key': its reservation is no second effect
+		// of it, only its own answer
 		// no longer matches.
 		assertThat(otherScope).extracting(Discrepancy::problem)
 			.containsExactly("Idempotency-Key " + tenantOwn + " its stored answer names reservation " + tenants
@@ -227,9 +235,9 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		UUID created = UUID.fromString(reserveWithKey(budget, key).text("id"));
 		UUID unrelated = reserveAllowed(budget, "1");
 
-		List<Discrepancy> found = corrupted(jdbc -> jdbc.update(
-				"UPDATE idempotency_keys SET location = ? WHERE idempotency_key = ?", "/v1/reservations/" + unrelated,
-				key));
+		List<Discrepancy> found = corrupted(
+				jdbc -> jdbc.update("UPDATE idempotency_keys SET location = ? WHERE idempotency_key = ?",
+						"/v1/reservations/" + unrelated, key));
 
 		assertThat(found).singleElement().satisfies(d -> {
 			assertThat(d.invariant()).isEqualTo(Invariant.IDEMPOTENCY);
@@ -259,8 +267,8 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		UUID charge = UUID.fromString(charged.text("id"));
 		assertThat(this.reconciliation.check()).isEmpty();
 
-		List<Discrepancy> found = corrupted(jdbc -> jdbc.update("UPDATE charges SET over_limit = false WHERE id = ?",
-				charge));
+		List<Discrepancy> found = corrupted(
+				jdbc -> jdbc.update("UPDATE charges SET over_limit = false WHERE id = ?", charge));
 
 		assertThat(found).singleElement().satisfies(d -> {
 			assertThat(d.invariant()).isEqualTo(Invariant.HARD_LIMIT);
@@ -273,10 +281,11 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 	void aChargeWhoseEntriesDisagreeWithItBreaksCharge() {
 		UUID root = createBudget("10");
 		UUID leaf = createBudget(Map.of("limit", "5", "parentId", root));
-		UUID charge = UUID.fromString(
-				this.api.post("/v1/budgets/" + leaf + "/charges", Map.of("amount", "3")).text("id"));
+		UUID charge = UUID
+			.fromString(this.api.post("/v1/budgets/" + leaf + "/charges", Map.of("amount", "3")).text("id"));
 
-		List<Discrepancy> changed = corrupted(jdbc -> jdbc.update("UPDATE charges SET amount = 4 WHERE id = ?", charge));
+		List<Discrepancy> changed = corrupted(
+				jdbc -> jdbc.update("UPDATE charges SET amount = 4 WHERE id = ?", charge));
 		List<Discrepancy> missing = corrupted(jdbc -> {
 			jdbc.execute("ALTER TABLE journal_entries DISABLE TRIGGER journal_entries_no_update_or_delete");
 			jdbc.update("DELETE FROM journal_entries WHERE charge_id = ? AND budget_id = ?", charge, root);
@@ -300,7 +309,8 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		UUID budget = createBudget("10");
 		UUID reservation = reserveAllowed(budget, "2");
 
-		// The hold grew by 1 on the budget and in the journal, but the reservation still says it holds 2.
+		// The hold grew by 1 on the budget and in the journal, but the reservation still
+		// says it holds 2.
 		List<Discrepancy> found = corrupted(jdbc -> {
 			jdbc.update("""
 					INSERT INTO journal_entries (budget_id, root_id, reservation_id, kind, amount, reserved_delta,
@@ -327,7 +337,8 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		UUID leaf = createBudget(Map.of("limit", "100", "parentId", root));
 		UUID reservation = reserveAllowed(leaf, "6");
 
-		// The hold grown from 6 to 12, written completely and consistently, but without the decision.
+		// The hold grown from 6 to 12, written completely and consistently, but without
+		// the decision.
 		List<Discrepancy> found = corrupted(jdbc -> {
 			jdbc.update("UPDATE reservations SET amount = 12 WHERE id = ?", reservation);
 			for (UUID level : List.of(root, leaf)) {
@@ -342,7 +353,8 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 		assertThat(found).singleElement().satisfies(d -> {
 			assertThat(d.invariant()).isEqualTo(Invariant.HARD_LIMIT);
 			assertThat(d.budgetId()).isEqualTo(root);
-			assertThat(d.problem()).matches("RESIZE #\\d+ took spent \\+ reserved to 12\\.0* on a HARD limit of 10\\.0*");
+			assertThat(d.problem())
+				.matches("RESIZE #\\d+ took spent \\+ reserved to 12\\.0* on a HARD limit of 10\\.0*");
 		});
 	}
 
@@ -368,7 +380,9 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 			.list();
 	}
 
-	/** What the checker finds after {@code corruption}, which is rolled back afterwards. */
+	/**
+	 * What the checker finds after {@code corruption}, which is rolled back afterwards.
+	 */
 	private List<Discrepancy> corrupted(Consumer<org.springframework.jdbc.core.JdbcTemplate> corruption) {
 		List<Discrepancy> found = this.transactions.execute(status -> {
 			corruption.accept(this.jdbcTemplate);

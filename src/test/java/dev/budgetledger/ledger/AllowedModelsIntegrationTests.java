@@ -12,7 +12,10 @@ import dev.budgetledger.support.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Governance: a budget's allowed models, inherited down its subtree, with fallbacks as downgrades. */
+/**
+ * Governance: a budget's allowed models, inherited down its subtree, with fallbacks as
+ * downgrades.
+ */
 class AllowedModelsIntegrationTests extends IntegrationTest {
 
 	/** A model family of its own, priced at 1 and 10 USD per million tokens. */

@@ -13,8 +13,9 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Direct charges: spend that already happened, booked without a hold on every level of the chain, past a HARD
- * limit if need be (flagged), journaled as CHARGE, evented, reported and reconciled.
+ * Direct charges: spend that already happened, booked without a hold on every level of
+ * the chain, past a HARD limit if need be (flagged), journaled as CHARGE, evented,
+ * reported and reconciled.
  */
 class ChargesIntegrationTests extends IntegrationTest {
 
@@ -27,8 +28,8 @@ class ChargesIntegrationTests extends IntegrationTest {
 		UUID root = createBudget("100");
 		UUID team = createBudget(Map.of("limit", "10", "parentId", root));
 
-		Api.Response charged = charge(team, Map.of("amount", "2.50", "reason", "call made while offline",
-				"metadata", Map.of("run", "r-17")));
+		Api.Response charged = charge(team,
+				Map.of("amount", "2.50", "reason", "call made while offline", "metadata", Map.of("run", "r-17")));
 
 		assertThat(charged.status()).as(charged.toString()).isEqualTo(201);
 		assertThat(charged.text("amount")).isEqualTo("2.50");
@@ -87,7 +88,8 @@ class ChargesIntegrationTests extends IntegrationTest {
 			.get("data")
 			.get("overLimit")
 			.asBoolean()).isTrue();
-		// The ledger still holds: nothing is reserved past the limit, and the hold settles (1.75 left after it).
+		// The ledger still holds: nothing is reserved past the limit, and the hold
+		// settles (1.75 left after it).
 		assertThat(reserve(team, "0.01").status()).isEqualTo(402);
 		assertThat(settle(hold, Map.of("amount", "1.00")).status()).isEqualTo(200);
 		assertThat(reserve(team, "1.76").status()).isEqualTo(402);
@@ -119,7 +121,8 @@ class ChargesIntegrationTests extends IntegrationTest {
 	void aTokenChargeIsPricedFromTheCatalogAndCountsTokensOnTokenBudgets() {
 		String model = "charge-model-" + UUID.randomUUID();
 		assertThat(this.api
-			.put("/v1/prices/" + model, Map.of("inputPerMillion", "0.15", "outputPerMillion", "0.60", "currency", "USD"))
+			.put("/v1/prices/" + model,
+					Map.of("inputPerMillion", "0.15", "outputPerMillion", "0.60", "currency", "USD"))
 			.status()).isIn(200, 201);
 		UUID org = createBudget("100");
 		UUID tokens = createBudget(Map.of("limit", 5000, "unit", "TOKENS", "parentId", org));
@@ -213,7 +216,8 @@ class ChargesIntegrationTests extends IntegrationTest {
 		// 4.00 of room, ratio 0.5: at most 6.00.
 		Api.Response tooMuch = client.post("/v1/budgets/" + team + "/charges", Map.of("amount", "6.01"));
 		Api.Response charged = client.post("/v1/budgets/" + team + "/charges", Map.of("amount", "6.00"));
-		// Now the budget is past its limit: no room, no absolute maxOverrun, so not a cent more.
+		// Now the budget is past its limit: no room, no absolute maxOverrun, so not a
+		// cent more.
 		Api.Response exhausted = client.post("/v1/budgets/" + team + "/charges", Map.of("amount", "0.01"));
 
 		assertThat(tooMuch.status()).as(tooMuch.toString()).isEqualTo(422);
@@ -233,15 +237,15 @@ class ChargesIntegrationTests extends IntegrationTest {
 	void withMaxOverrunAClientBooksUpToItPastAnExhaustedBudgetAndCapIsRecorded() {
 		UUID root = createBudget(Map.of("limit", "100"));
 		UUID team = createBudget(Map.of("limit", "10", "mode", "HARD", "parentId", root, "maxOverrun", "3"));
-		UUID capped = createBudget(Map.of("limit", "10", "mode", "HARD", "parentId", root, "maxOverrun", "1",
-				"overrunAction", "CAP"));
+		UUID capped = createBudget(
+				Map.of("limit", "10", "mode", "HARD", "parentId", root, "maxOverrun", "1", "overrunAction", "CAP"));
 		assertThat(this.api.post("/v1/budgets/" + team + "/charges", Map.of("amount", "10")).status()).isEqualTo(201);
-		assertThat(this.api.post("/v1/budgets/" + capped + "/charges", Map.of("amount", "10")).status())
-			.isEqualTo(201);
+		assertThat(this.api.post("/v1/budgets/" + capped + "/charges", Map.of("amount", "10")).status()).isEqualTo(201);
 
 		Api.Response within = this.api.as(clientKey(team))
 			.post("/v1/budgets/" + team + "/charges", Map.of("amount", "3"));
-		// 3.00 past the limit already: maxOverrun bounds the budget's overrun in all, not each charge.
+		// 3.00 past the limit already: maxOverrun bounds the budget's overrun in all, not
+		// each charge.
 		Api.Response past = this.api.as(clientKey(team))
 			.post("/v1/budgets/" + team + "/charges", Map.of("amount", "0.01"));
 		Api.Response cap = this.api.as(clientKey(capped))
@@ -290,12 +294,13 @@ class ChargesIntegrationTests extends IntegrationTest {
 		UUID budget = createBudget("10");
 
 		List<Map<String, Object>> bad = List.of(Map.of(), Map.of("amount", -1), Map.of("amount", "abc"),
-				Map.of("amount", "1", "currency", "EUR"), Map.of("model", "no-such-model", "inputTokens", 1,
-						"outputTokens", 1),
-				Map.of("model", "gpt-4o"), Map.of("amount", "1", "model", "gpt-4o", "inputTokens", 1, "outputTokens", 1),
+				Map.of("amount", "1", "currency", "EUR"),
+				Map.of("model", "no-such-model", "inputTokens", 1, "outputTokens", 1), Map.of("model", "gpt-4o"),
+				Map.of("amount", "1", "model", "gpt-4o", "inputTokens", 1, "outputTokens", 1),
 				Map.of("inputTokens", 10, "outputTokens", 10), Map.of("amount", "1", "reason", "x".repeat(501)));
 		for (Map<String, Object> body : bad) {
-			// Off the contract: some of these (an amount that is no number) the contract itself rules out.
+			// Off the contract: some of these (an amount that is no number) the contract
+			// itself rules out.
 			Api.Response refused = this.api.offContract().post("/v1/budgets/" + budget + "/charges", body);
 			assertThat(refused.status()).as(body + " -> " + refused).isBetween(400, 422);
 			assertThat(refused.contentType()).startsWith("application/problem+json");

@@ -50,10 +50,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Coalescing of concurrent reserves on one budget tree: requests that queue while a batch runs are served by the
- * next batch, in arrival order, each with its own exact decision; a request that fails does not fail its
- * batch-mates. The queue is made deterministic by holding the first request's transaction open until the others
- * have queued behind it.
+ * Coalescing of concurrent reserves on one budget tree: requests that queue while a batch
+ * runs are served by the next batch, in arrival order, each with its own exact decision;
+ * a request that fails does not fail its batch-mates. The queue is made deterministic by
+ * holding the first request's transaction open until the others have queued behind it.
  */
 class CoalescingIntegrationTests extends IntegrationTest {
 
@@ -118,7 +118,8 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
 		assertThat(before.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
 		assertThat(after.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
-		assertThatThrownBy(() -> failing.get(30, TimeUnit.SECONDS)).hasRootCauseMessage("the insert after the hold failed");
+		assertThatThrownBy(() -> failing.get(30, TimeUnit.SECONDS))
+			.hasRootCauseMessage("the insert after the hold failed");
 		assertReconciled(budget, "0", "7.00");
 		assertThat(heldAmounts(budget)).containsExactlyInAnyOrder("1", "2", "4");
 	}
@@ -135,9 +136,10 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		Future<ReserveOutcome> first = blockingFirst(budget, "1.00", release);
 
 		Future<ReserveOutcome> before = enqueue(budget, batch -> reserve(batch, budget, "2.00"));
-		Future<Object> reused = enqueue(budget, batch -> this.idempotency.executeInTransaction(Sender.of(adminKey, "ADMIN", null), key, "POST",
-				"/v1/reservations", Map.of("budgetId", budget, "amount", "9.00"),
-				() -> StoredResponse.of(201, reserve(batch, budget, "9.00"))));
+		Future<Object> reused = enqueue(budget,
+				batch -> this.idempotency.executeInTransaction(Sender.of(adminKey, "ADMIN", null), key, "POST",
+						"/v1/reservations", Map.of("budgetId", budget, "amount", "9.00"),
+						() -> StoredResponse.of(201, reserve(batch, budget, "9.00"))));
 		Future<ReserveOutcome> after = enqueue(budget, batch -> reserve(batch, budget, "3.00"));
 		release.countDown();
 
@@ -159,8 +161,7 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		Future<ReserveOutcome> first = blockingFirst(budget, "1.00", release);
 
 		Future<ReserveOutcome> before = enqueue(budget, batch -> reserve(batch, budget, "2.00"));
-		Future<ReserveOutcome> outOfScope = enqueue(budget,
-				batch -> batch.reserve(command(budget, "1.00"), elsewhere));
+		Future<ReserveOutcome> outOfScope = enqueue(budget, batch -> batch.reserve(command(budget, "1.00"), elsewhere));
 		Future<Settlement> conflict = enqueueSettle(budget, hold, "5.00");
 		Future<ReserveOutcome> after = enqueue(budget, batch -> reserve(batch, budget, "3.00"));
 		release.countDown();
@@ -172,7 +173,8 @@ class CoalescingIntegrationTests extends IntegrationTest {
 			.isInstanceOf(BudgetNotFoundException.class);
 		assertThatThrownBy(() -> conflict.get(30, TimeUnit.SECONDS)).cause()
 			.isInstanceOf(OverrunLimitExceededException.class);
-		// One batch for the leader, one for the four queued: the refused two rolled nothing back, nobody ran again.
+		// One batch for the leader, one for the four queued: the refused two rolled
+		// nothing back, nobody ran again.
 		assertThat(this.batches).hasSize(2);
 		assertReconciled(budget, "0", "7.00");
 	}
@@ -181,7 +183,8 @@ class CoalescingIntegrationTests extends IntegrationTest {
 	void aBatchThatTimesOutOnTheLockFailsEveryMemberOnceInsteadOfWaitingAgainForEach() throws Exception {
 		UUID parent = createBudget("100");
 		UUID leaf = createBudget(Map.of("name", "leaf", "limit", "10", "parentId", parent));
-		// Through the coalescer: from now on it knows the leaf's root, so the leaf's requests queue in the parent's
+		// Through the coalescer: from now on it knows the leaf's root, so the leaf's
+		// requests queue in the parent's
 		// lane, behind a batch that locks only the parent's row.
 		reserveAllowed(leaf, "1.00");
 		CountDownLatch release = new CountDownLatch(1);
@@ -190,8 +193,10 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		for (String amount : List.of("1.00", "2.00", "3.00")) {
 			queued.add(enqueue(leaf, batch -> reserve(batch, leaf, amount)));
 		}
-		// Another transaction locks the leaf's row, which nobody holds yet, and keeps it past the service's 2 s lock
-		// timeout. The queued batch starts only once it has the lock, so it cannot get there first.
+		// Another transaction locks the leaf's row, which nobody holds yet, and keeps it
+		// past the service's 2 s lock
+		// timeout. The queued batch starts only once it has the lock, so it cannot get
+		// there first.
 		CountDownLatch locked = new CountDownLatch(1);
 		CountDownLatch unlock = new CountDownLatch(1);
 		Future<?> holder = this.threads.submit(() -> {
@@ -220,7 +225,8 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		unlock.countDown();
 		holder.get(30, TimeUnit.SECONDS);
 
-		// The batch's one lock timeout answered all three; run alone, each would have waited out its own in turn.
+		// The batch's one lock timeout answered all three; run alone, each would have
+		// waited out its own in turn.
 		assertThat(failures).hasSize(1);
 		assertReconciled(leaf, "0", "1.00");
 		assertReconciled(parent, "0", "2.00");
@@ -269,7 +275,8 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		Future<ReserveOutcome> otherTreeReserve = this.threads
 			.submit(() -> this.coalescer.reserve(otherTree, batch -> reserve(batch, otherTree, "3.00")));
 
-		// Served in a batch beside the stalled one, while that one still holds its transaction open.
+		// Served in a batch beside the stalled one, while that one still holds its
+		// transaction open.
 		assertThat(otherTreeReserve.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
 		assertThat(first.isDone()).isFalse();
 		assertThat(sameTree.isDone()).as("the stalled tree's next request waits for its tree's batch").isFalse();
@@ -288,7 +295,8 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		UUID beside = sameLane(stalled);
 		UUID one = sameLane(stalled);
 		UUID other = sameLane(stalled);
-		// The lane's two batches are both kept running: the first on its own tree, the second beside it.
+		// The lane's two batches are both kept running: the first on its own tree, the
+		// second beside it.
 		CountDownLatch release = new CountDownLatch(1);
 		Future<ReserveOutcome> first = blockingFirst(stalled, "1.00", release);
 		CountDownLatch besideInside = new CountDownLatch(1);
@@ -314,7 +322,8 @@ class CoalescingIntegrationTests extends IntegrationTest {
 
 		assertThat(oneReserve.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
 		assertThat(otherReserve.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
-		assertThat(servedIn.get(one)).as("two trees, one batch: one transaction, one commit").isSameAs(servedIn.get(other));
+		assertThat(servedIn.get(one)).as("two trees, one batch: one transaction, one commit")
+			.isSameAs(servedIn.get(other));
 		assertThat(besideReserve.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
 		release.countDown();
 		assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(ReserveOutcome.Allowed.class);
@@ -374,8 +383,10 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		Future<ReserveOutcome> leader = blockingFirst(budget, "0.10", release);
 
 		Future<ReserveOutcome> first = enqueue(budget, batch -> reserve(batch, budget, "0.40"));
-		// 0.50 fits only once the overdue 0.50 is expired: this reserve expires it and reads the balances back from
-		// the database, which must hold the 0.40 before it, or the next one would be let through too.
+		// 0.50 fits only once the overdue 0.50 is expired: this reserve expires it and
+		// reads the balances back from
+		// the database, which must hold the 0.40 before it, or the next one would be let
+		// through too.
 		Future<ReserveOutcome> second = enqueue(budget, batch -> reserve(batch, budget, "0.50"));
 		Future<ReserveOutcome> third = enqueue(budget, batch -> reserve(batch, budget, "0.50"));
 		release.countDown();
@@ -398,8 +409,10 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		CountDownLatch release = new CountDownLatch(1);
 		Future<ReserveOutcome> leader = blockingFirst(budget, "0.05", release);
 
-		// Lacks room until it expires the overdue 0.50; from then on the batch reads reservations again from the
-		// database, which must already show the first settle when the second one reads it.
+		// Lacks room until it expires the overdue 0.50; from then on the batch reads
+		// reservations again from the
+		// database, which must already show the first settle when the second one reads
+		// it.
 		Future<ReserveOutcome> expiring = enqueue(budget, batch -> reserve(batch, budget, "0.50"));
 		Future<Settlement> settled = enqueueSettle(budget, hold, "0.30");
 		Future<Settlement> again = enqueueSettle(budget, hold, "0.30");
@@ -424,7 +437,8 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		CountDownLatch release = new CountDownLatch(1);
 		Future<ReserveOutcome> leader = blockingFirst(budget, "1.00", release);
 
-		// Fills the budget exactly, then a settle charges 1.00 over its hold: legal for a settle, and the journal
+		// Fills the budget exactly, then a settle charges 1.00 over its hold: legal for a
+		// settle, and the journal
 		// must show the reserve before it, not after.
 		Future<ReserveOutcome> filling = enqueue(budget, batch -> reserve(batch, budget, "4.00"));
 		Future<Settlement> overrun = enqueueSettle(budget, hold, "6.00");
@@ -439,8 +453,7 @@ class CoalescingIntegrationTests extends IntegrationTest {
 			.param("id", budget)
 			.query(String.class)
 			.list()).containsExactly("RESERVE 5", "RESERVE 1", "RESERVE 4", "SETTLE 6");
-		assertThat(this.reconciliation.check()).filteredOn(found -> budget.equals(found.budgetId()))
-			.isEmpty();
+		assertThat(this.reconciliation.check()).filteredOn(found -> budget.equals(found.budgetId())).isEmpty();
 	}
 
 	@Test
@@ -455,8 +468,10 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		Map<String, Long> written = new ConcurrentHashMap<>();
 
 		List<Future<?>> queued = List.of(enqueue(leaf, batch -> {
-			// Runs first in the batch, before it writes anything. PostgreSQL's per-transaction counts may include
-			// what earlier transactions on the same connection did, so the batch's writes are a difference.
+			// Runs first in the batch, before it writes anything. PostgreSQL's
+			// per-transaction counts may include
+			// what earlier transactions on the same connection did, so the batch's writes
+			// are a difference.
 			before.putAll(rowsWrittenInThisTransaction());
 			return reserve(batch, leaf, "1.00");
 		}), enqueueSettle(leaf, first, "1.50"), enqueue(leaf, batch -> reserve(batch, leaf, "1.00")),
@@ -485,11 +500,15 @@ class CoalescingIntegrationTests extends IntegrationTest {
 			.containsEntry("journal_entries inserted", 10L);
 		assertReconciled(leaf, "4.50", "4.00");
 		assertReconciled(parent, "4.50", "4.00");
-		assertThat(this.reconciliation.check()).filteredOn(found -> leaf.equals(found.budgetId())
-				|| parent.equals(found.budgetId())).isEmpty();
+		assertThat(this.reconciliation.check())
+			.filteredOn(found -> leaf.equals(found.budgetId()) || parent.equals(found.budgetId()))
+			.isEmpty();
 	}
 
-	/** Rows this transaction has inserted and updated so far, by table (PostgreSQL counts them per transaction). */
+	/**
+	 * Rows this transaction has inserted and updated so far, by table (PostgreSQL counts
+	 * them per transaction).
+	 */
 	private Map<String, Long> rowsWrittenInThisTransaction() {
 		Map<String, Long> rows = new HashMap<>();
 		this.jdbc.sql("""
@@ -502,16 +521,21 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		return rows;
 	}
 
-	/** Holds {@code amount} for 30 s, then moves the clock a minute on: the hold is overdue, not yet expired. */
+	/**
+	 * Holds {@code amount} for 30 s, then moves the clock a minute on: the hold is
+	 * overdue, not yet expired.
+	 */
 	private void holdThenLetItBecomeOverdue(UUID budget, String amount) {
 		assertThat(this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", amount, "ttlSeconds", 30))
 			.status()).isEqualTo(201);
 		this.clock.advance(Duration.ofMinutes(1));
 	}
 
-	/** Starts a reserve that becomes its lane's leader and keeps its transaction open until {@code release}. */
-	private Future<ReserveOutcome> blockingFirst(UUID budget, String amount, CountDownLatch release)
-			throws Exception {
+	/**
+	 * Starts a reserve that becomes its lane's leader and keeps its transaction open
+	 * until {@code release}.
+	 */
+	private Future<ReserveOutcome> blockingFirst(UUID budget, String amount, CountDownLatch release) throws Exception {
 		CountDownLatch inside = new CountDownLatch(1);
 		Future<ReserveOutcome> first = this.threads.submit(() -> this.coalescer.reserve(budget, batch -> {
 			this.batches.add(batch);
@@ -524,7 +548,10 @@ class CoalescingIntegrationTests extends IntegrationTest {
 		return first;
 	}
 
-	/** Queues a reserve behind the running batch, and waits until it is queued, so arrival order is known. */
+	/**
+	 * Queues a reserve behind the running batch, and waits until it is queued, so arrival
+	 * order is known.
+	 */
 	private <T> Future<T> enqueue(UUID budget, Function<LedgerBatch, T> work) throws Exception {
 		int waiting = this.coalescer.waiting(budget);
 		Future<T> future = this.threads.submit(() -> this.coalescer.reserve(budget, batch -> {
@@ -563,7 +590,8 @@ class CoalescingIntegrationTests extends IntegrationTest {
 	}
 
 	private List<String> heldAmounts(UUID budget) {
-		return this.jdbc.sql("SELECT trim_scale(amount)::text FROM reservations WHERE budget_id = :id AND status = 'HELD'")
+		return this.jdbc
+			.sql("SELECT trim_scale(amount)::text FROM reservations WHERE budget_id = :id AND status = 'HELD'")
 			.param("id", budget)
 			.query(String.class)
 			.list();

@@ -14,8 +14,9 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * An ADMIN corrects a settled charge with a reason: the SETTLE stays, an ADJUST entry on every money budget of the
- * chain moves spent, and the correction is evented, audited, reconciled and reported.
+ * An ADMIN corrects a settled charge with a reason: the SETTLE stays, an ADJUST entry on
+ * every money budget of the chain moves spent, and the correction is evented, audited,
+ * reconciled and reported.
  */
 class CorrectionsIntegrationTests extends IntegrationTest {
 
@@ -52,7 +53,9 @@ class CorrectionsIntegrationTests extends IntegrationTest {
 		assertThat(adjust.get("kind").asString()).isEqualTo("ADJUST");
 		assertThat(adjust.get("spentDelta").asString()).isEqualTo("-1.50");
 		assertThat(adjust.get("note").asString()).isEqualTo("duplicate charge, ticket 4711");
-		JsonNode event = this.api.get("/v1/events?type=reservation.adjusted&budgetId=" + team).json().get("items")
+		JsonNode event = this.api.get("/v1/events?type=reservation.adjusted&budgetId=" + team)
+			.json()
+			.get("items")
 			.get(0);
 		assertThat(event.get("data").get("change").asString()).isEqualTo("-1.50");
 		assertThat(event.get("data").get("reason").asString()).isEqualTo("duplicate charge, ticket 4711");
@@ -62,7 +65,8 @@ class CorrectionsIntegrationTests extends IntegrationTest {
 			.isEqualTo("0.00");
 		assertLedgerReconciled();
 
-		// The same correction again changes nothing; raising the charge books the difference.
+		// The same correction again changes nothing; raising the charge books the
+		// difference.
 		Api.Response again = this.api.post("/v1/reservations/" + hold + "/adjust",
 				Map.of("charged", "0", "reason", "duplicate charge, ticket 4711"));
 		assertThat(again.status()).isEqualTo(200);
@@ -86,11 +90,11 @@ class CorrectionsIntegrationTests extends IntegrationTest {
 		settle(held, Map.of("amount", "1.00"));
 		Api.Response asClient = this.api.as(clientKey(budget)).post("/v1/reservations/" + held + "/adjust", reverse);
 		assertThat(asClient.status()).isEqualTo(403);
-		assertThat(this.api.offContract()
-			.post("/v1/reservations/" + held + "/adjust", Map.of("charged", "0"))
-			.status()).isEqualTo(400);
+		assertThat(this.api.offContract().post("/v1/reservations/" + held + "/adjust", Map.of("charged", "0")).status())
+			.isEqualTo(400);
 
-		// A day later spent starts from zero: reversing yesterday's charge would take it below.
+		// A day later spent starts from zero: reversing yesterday's charge would take it
+		// below.
 		this.clock.advance(Duration.ofDays(1));
 		reserveAllowed(budget, "0.10");
 		Api.Response belowZero = this.api.post("/v1/reservations/" + held + "/adjust", reverse);

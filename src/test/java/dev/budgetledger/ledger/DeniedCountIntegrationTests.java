@@ -14,8 +14,9 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A budget's deniedCount means what its callsInPeriod means: the reserves denied on it or anywhere below it, in its
- * current period; the usage report and the denial list say the same.
+ * A budget's deniedCount means what its callsInPeriod means: the reserves denied on it or
+ * anywhere below it, in its current period; the usage report and the denial list say the
+ * same.
  */
 class DeniedCountIntegrationTests extends IntegrationTest {
 
@@ -55,7 +56,8 @@ class DeniedCountIntegrationTests extends IntegrationTest {
 		UUID leaf = createBudget(Map.of("limit", "1.00", "parentId", root));
 		assertThat(reserve(leaf, "2.00").status()).isEqualTo(402);
 		assertThat(reserve(leaf, "2.00").status()).isEqualTo(402);
-		// As an installation before V21 counted: the budget reserved on, since it was created.
+		// As an installation before V21 counted: the budget reserved on, since it was
+		// created.
 		this.jdbc.sql("UPDATE budgets SET denied_count = 0 WHERE id = :id").param("id", root).update();
 		this.jdbc.sql("UPDATE budgets SET denied_count = 7 WHERE id = :id").param("id", leaf).update();
 

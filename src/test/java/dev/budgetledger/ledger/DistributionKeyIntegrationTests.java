@@ -14,8 +14,9 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every row that belongs to one budget tree names its tree: the distribution key sharding by tenant needs
- * (docs/scaling.md). Read from the migrated schema, so a new table of tenant data must take a side here.
+ * Every row that belongs to one budget tree names its tree: the distribution key sharding
+ * by tenant needs (docs/scaling.md). Read from the migrated schema, so a new table of
+ * tenant data must take a side here.
  */
 class DistributionKeyIntegrationTests extends IntegrationTest {
 
@@ -24,8 +25,9 @@ class DistributionKeyIntegrationTests extends IntegrationTest {
 			"exhaustion_forecasts", "journal_entries", "reservations", "threshold_crossings", "webhook_deliveries");
 
 	/**
-	 * Read on every request or configuration that may span trees: API keys (a CLIENT key is bound to a budget, an admin
-	 * key to none) and webhook endpoints (optionally scoped to a budget); reference tables on Citus.
+	 * Read on every request or configuration that may span trees: API keys (a CLIENT key
+	 * is bound to a budget, an admin key to none) and webhook endpoints (optionally
+	 * scoped to a budget); reference tables on Citus.
 	 */
 	private static final Set<String> NOT_TENANT_TABLES = Set.of("api_keys", "webhooks");
 
@@ -33,9 +35,7 @@ class DistributionKeyIntegrationTests extends IntegrationTest {
 	void everyTableThatNamesABudgetIsKnownToBeTenantDataOrNot() {
 		List<String> withBudget = this.jdbc.sql("""
 				SELECT table_name FROM information_schema.columns
-				WHERE table_schema = current_schema() AND column_name = 'budget_id'""")
-			.query(String.class)
-			.list();
+				WHERE table_schema = current_schema() AND column_name = 'budget_id'""").query(String.class).list();
 
 		Set<String> known = new TreeSet<>(TENANT_TABLES);
 		known.addAll(NOT_TENANT_TABLES);
@@ -47,20 +47,21 @@ class DistributionKeyIntegrationTests extends IntegrationTest {
 		Map<String, String> nullable = new TreeMap<>();
 		this.jdbc.sql("""
 				SELECT table_name, is_nullable FROM information_schema.columns
-				WHERE table_schema = current_schema() AND column_name = 'root_id'""")
-			.query(rs -> {
-				nullable.put(rs.getString(1), rs.getString(2));
-			});
-		// The foreign keys to budgets, as "(their columns) -> (budgets' columns)", per table.
+				WHERE table_schema = current_schema() AND column_name = 'root_id'""").query(rs -> {
+			nullable.put(rs.getString(1), rs.getString(2));
+		});
+		// The foreign keys to budgets, as "(their columns) -> (budgets' columns)", per
+		// table.
 		Map<String, Set<String>> keys = new TreeMap<>();
-		this.jdbc.sql("""
-				SELECT c.conrelid::regclass::text,
-				       (SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k(n, ord)
-				        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n),
-				       (SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(c.confkey) WITH ORDINALITY k(n, ord)
-				        JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n)
-				FROM pg_constraint c
-				WHERE c.contype = 'f' AND c.confrelid = 'budgets'::regclass""")
+		this.jdbc
+			.sql("""
+					SELECT c.conrelid::regclass::text,
+					       (SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k(n, ord)
+					        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n),
+					       (SELECT string_agg(a.attname, ',' ORDER BY k.ord) FROM unnest(c.confkey) WITH ORDINALITY k(n, ord)
+					        JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n)
+					FROM pg_constraint c
+					WHERE c.contype = 'f' AND c.confrelid = 'budgets'::regclass""")
 			.query(rs -> {
 				keys.computeIfAbsent(rs.getString(1), table -> new TreeSet<>())
 					.add("(" + rs.getString(2) + ") -> (" + rs.getString(3) + ")");
@@ -81,7 +82,8 @@ class DistributionKeyIntegrationTests extends IntegrationTest {
 		UUID root = createBudget("100");
 		UUID leaf = createBudget(Map.of("name", "leaf", "limit", "10", "parentId", root));
 
-		// The previous release's INSERT, still run by its instances during a rolling upgrade.
+		// The previous release's INSERT, still run by its instances during a rolling
+		// upgrade.
 		this.jdbc.sql("""
 				INSERT INTO exhaustion_forecasts (budget_id, period_start, projected_at, forecast_at)
 				VALUES (:leaf, now(), now(), now())""").param("leaf", leaf).update();

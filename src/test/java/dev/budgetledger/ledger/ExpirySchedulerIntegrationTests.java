@@ -16,8 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The scheduled sweep itself, running every 100 ms in a context of its own. The context is closed afterwards so
- * its fast sweep cannot race the tests that decide themselves when holds expire.
+ * The scheduled sweep itself, running every 100 ms in a context of its own. The context
+ * is closed afterwards so its fast sweep cannot race the tests that decide themselves
+ * when holds expire.
  */
 @DirtiesContext
 @TestPropertySource(properties = "budget-ledger.reservations.sweep-interval=100ms")
@@ -26,7 +27,8 @@ class ExpirySchedulerIntegrationTests extends IntegrationTest {
 	@Test
 	void theSchedulerExpiresAbandonedHoldsAndReturnsThem() {
 		UUID budget = createBudget("5.00");
-		UUID abandoned = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "2.00", "ttlSeconds", 30))
+		UUID abandoned = this.api
+			.post("/v1/reservations", Map.of("budgetId", budget, "amount", "2.00", "ttlSeconds", 30))
 			.json()
 			.get("id")
 			.asString()

@@ -19,7 +19,10 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A reservation on a leaf holds on every ancestor; the root's limit holds however many leaves spend at once. */
+/**
+ * A reservation on a leaf holds on every ancestor; the root's limit holds however many
+ * leaves spend at once.
+ */
 class HierarchyIntegrationTests extends IntegrationTest {
 
 	@Autowired
@@ -60,7 +63,8 @@ class HierarchyIntegrationTests extends IntegrationTest {
 
 		assertReconciled(org, "0", "0");
 		assertReconciled(leaf, "0", "0");
-		long expireEntries = this.jdbc.sql("SELECT count(*) FROM journal_entries WHERE kind = 'EXPIRE' AND budget_id IN (:ids)")
+		long expireEntries = this.jdbc
+			.sql("SELECT count(*) FROM journal_entries WHERE kind = 'EXPIRE' AND budget_id IN (:ids)")
 			.param("ids", List.of(org, leaf))
 			.query(Long.class)
 			.single();
@@ -127,7 +131,8 @@ class HierarchyIntegrationTests extends IntegrationTest {
 			}
 			UUID hold = UUID.fromString(reserved.text("id"));
 			return switch (random.nextInt(4)) {
-				// Random amounts may run far past the hold; reconciliation, not the overrun ceiling, is under test.
+				// Random amounts may run far past the hold; reconciliation, not the
+				// overrun ceiling, is under test.
 				case 0 -> settle(hold, Map.of("amount", "0." + random.nextInt(100), "allowOverrun", true)).status();
 				case 1 -> this.api.post("/v1/reservations/" + hold + "/release", "").status();
 				case 2 -> {
@@ -164,8 +169,10 @@ class HierarchyIntegrationTests extends IntegrationTest {
 	void aMissingParentOrAnotherCurrencyIsRefused() {
 		UUID usd = createBudget("100");
 
-		Api.Response missing = this.api.post("/v1/budgets", Map.of("name", "x", "limit", "1", "parentId", UUID.randomUUID()));
-		Api.Response euro = this.api.post("/v1/budgets", Map.of("name", "x", "limit", "1", "parentId", usd, "currency", "EUR"));
+		Api.Response missing = this.api.post("/v1/budgets",
+				Map.of("name", "x", "limit", "1", "parentId", UUID.randomUUID()));
+		Api.Response euro = this.api.post("/v1/budgets",
+				Map.of("name", "x", "limit", "1", "parentId", usd, "currency", "EUR"));
 
 		assertThat(missing.text("code")).isEqualTo("INVALID_PARENT");
 		assertThat(euro.text("code")).isEqualTo("INVALID_PARENT");

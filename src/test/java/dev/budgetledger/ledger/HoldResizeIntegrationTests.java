@@ -15,8 +15,9 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Holds that fit the work: a held reservation grows (decided like a reserve of the difference) or shrinks (always)
- * through extend, journaled as RESIZE; and {@code maxHoldOutputTokens} holds worst-case estimates at a cap.
+ * Holds that fit the work: a held reservation grows (decided like a reserve of the
+ * difference) or shrinks (always) through extend, journaled as RESIZE; and
+ * {@code maxHoldOutputTokens} holds worst-case estimates at a cap.
  */
 class HoldResizeIntegrationTests extends IntegrationTest {
 
@@ -160,9 +161,10 @@ class HoldResizeIntegrationTests extends IntegrationTest {
 	}
 
 	/**
-	 * The issue's example: 125,000 input tokens on a model at 15 and 75 USD per million that may write 32,000 tokens
-	 * hold 4.275 each. Five leave a $25 budget 3.625, too little for a sixth, while nothing is spent. Held at 4,000
-	 * output tokens (2.175 each), eleven fit, and one that needs more grows.
+	 * The issue's example: 125,000 input tokens on a model at 15 and 75 USD per million
+	 * that may write 32,000 tokens hold 4.275 each. Five leave a $25 budget 3.625, too
+	 * little for a sixth, while nothing is spent. Held at 4,000 output tokens (2.175
+	 * each), eleven fit, and one that needs more grows.
 	 */
 	@Test
 	void aHoldCapKeepsWorstCaseEstimatesFromStarvingABudget() {
@@ -232,7 +234,6 @@ class HoldResizeIntegrationTests extends IntegrationTest {
 		assertLedgerReconciled();
 	}
 
-
 	@Test
 	void twentyConcurrentGrowthsOnFiveDollarsLeftAllowExactlyTen() throws Exception {
 		UUID budget = createBudget("10");
@@ -241,8 +242,7 @@ class HoldResizeIntegrationTests extends IntegrationTest {
 			holds.add(reserveAllowed(budget, "0.25"));
 		}
 
-		List<Integer> statuses = Concurrently.run(20, 20,
-				i -> extend(holds.get(i), Map.of("amount", "0.75")).status());
+		List<Integer> statuses = Concurrently.run(20, 20, i -> extend(holds.get(i), Map.of("amount", "0.75")).status());
 
 		assertThat(statuses.stream().filter(status -> status == 200).count()).isEqualTo(10);
 		assertThat(statuses.stream().filter(status -> status == 402).count()).isEqualTo(10);

@@ -17,22 +17,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * Pins how many times a reserve and a settle talk to PostgreSQL (the writes are one call of ledger_write, V10),
- * so the hot path cannot silently grow a round trip. If a change needs one more, change the figure here and say
- * why in the commit. A key is looked up on its first request only (security.KeyCache). Each figure is taken once the
- * key is served from the cache: a revocation made by an earlier test reaches the cache by NOTIFY at a moment of its
- * own, and a lookup under way then is not cached (the cache's generation guard), so one earlier request does not
- * always leave the key cached. Waiting for a cached request first keeps the count about the hot path alone.
+ * Pins how many times a reserve and a settle talk to PostgreSQL (the writes are one call
+ * of ledger_write, V10), so the hot path cannot silently grow a round trip. If a change
+ * needs one more, change the figure here and say why in the commit. A key is looked up on
+ * its first request only (security.KeyCache). Each figure is taken once the key is served
+ * from the cache: a revocation made by an earlier test reaches the cache by NOTIFY at a
+ * moment of its own, and a lookup under way then is not cached (the cache's generation
+ * guard), so one earlier request does not always leave the key cached. Waiting for a
+ * cached request first keeps the count about the hot path alone.
  */
 @Import(RoundTrips.class)
 class HotPathRoundTripIntegrationTests extends IntegrationTest {
 
-	/** A reserve priced by model: lock, write, commit (5 before the catalog was held in memory: a query and a commit). */
+	/**
+	 * A reserve priced by model: lock, write, commit (5 before the catalog was held in
+	 * memory: a query and a commit).
+	 */
 	static final int ROUND_TRIPS_MODEL = 3;
 
 	/**
-	 * With a fallback model and an Idempotency-Key: lock, the key's advisory lock, its lookup, its insert, write,
-	 * commit (10 before the catalog was held in memory: a query and a commit per model).
+	 * With a fallback model and an Idempotency-Key: lock, the key's advisory lock, its
+	 * lookup, its insert, write, commit (10 before the catalog was held in memory: a
+	 * query and a commit per model).
 	 */
 	static final int ROUND_TRIPS_MODEL_FALLBACK_IDEMPOTENT = 6;
 
@@ -58,8 +64,8 @@ class HotPathRoundTripIntegrationTests extends IntegrationTest {
 		awaitCached(this.api, budget);
 
 		List<String> calls = count(() -> {
-			Api.Response reserved = this.api.post("/v1/reservations", Map.of("budgetId", budget, "model", "gpt-4o",
-					"inputTokens", 1000, "maxOutputTokens", 500));
+			Api.Response reserved = this.api.post("/v1/reservations",
+					Map.of("budgetId", budget, "model", "gpt-4o", "inputTokens", 1000, "maxOutputTokens", 500));
 			assertThat(reserved.status()).as(reserved.toString()).isEqualTo(201);
 		});
 
@@ -106,17 +112,17 @@ class HotPathRoundTripIntegrationTests extends IntegrationTest {
 		UUID budget = createBudget("100");
 		Api client = this.api.as(clientKey(budget));
 
-		List<String> reserve = count(() -> assertThat(
-				client.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00")).status())
-			.isEqualTo(201));
+		List<String> reserve = count(
+				() -> assertThat(client.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00")).status())
+					.isEqualTo(201));
 		UUID hold = this.jdbc.sql("SELECT id FROM reservations WHERE budget_id = :id")
 			.param("id", budget)
 			.query(UUID.class)
 			.single();
 		awaitCached(client, budget);
-		List<String> settle = count(() -> assertThat(
-				client.post("/v1/reservations/" + hold + "/settle", Map.of("amount", "1.00")).status())
-			.isEqualTo(200));
+		List<String> settle = count(
+				() -> assertThat(client.post("/v1/reservations/" + hold + "/settle", Map.of("amount", "1.00")).status())
+					.isEqualTo(200));
 
 		// The key's first request looks it up; once cached, its scope costs nothing more.
 		assertThat(reserve).as(String.join("\n", reserve)).hasSize(4);
@@ -125,7 +131,10 @@ class HotPathRoundTripIntegrationTests extends IntegrationTest {
 		assertThat(settle).noneMatch(call -> call.contains("api_keys"));
 	}
 
-	/** Reads the budget with this key until one request finds the key in the cache (a few at most). */
+	/**
+	 * Reads the budget with this key until one request finds the key in the cache (a few
+	 * at most).
+	 */
 	private void awaitCached(Api api, UUID budget) {
 		for (int attempt = 0; attempt < 20; attempt++) {
 			List<String> calls = count(() -> assertThat(api.get("/v1/budgets/" + budget).status()).isEqualTo(200));

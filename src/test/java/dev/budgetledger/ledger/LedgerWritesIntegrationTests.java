@@ -17,14 +17,16 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A reserve or settle answers from what it computed in Java and sends its writes later, with the rest of its batch
- * ({@link LedgerWrites}). These tests read back what was stored and require it to be exactly what was answered.
+ * A reserve or settle answers from what it computed in Java and sends its writes later,
+ * with the rest of its batch ({@link LedgerWrites}). These tests read back what was
+ * stored and require it to be exactly what was answered.
  */
 class LedgerWritesIntegrationTests extends IntegrationTest {
 
 	@Test
 	void aSettleAnswersExactlyWhatIsStoredUnderOverAndAfterItsHold() {
-		// Up to three times the hold: the 2.50 overrun below is within this budget's ceiling.
+		// Up to three times the hold: the 2.50 overrun below is within this budget's
+		// ceiling.
 		UUID budget = createBudget(Map.of("limit", "100", "maxOverrunRatio", "2"));
 
 		for (String charge : List.of("0.40", "1.00", "2.50", "0")) {
@@ -57,8 +59,10 @@ class LedgerWritesIntegrationTests extends IntegrationTest {
 	@Test
 	void aTokenPricedSettleAnswersExactlyWhatIsStored() {
 		String model = "test-model-" + UUID.randomUUID();
-		assertThat(this.api.put("/v1/prices/" + model, Map.of("inputPerMillion", "0.000000000007",
-				"outputPerMillion", "15", "cacheReadPerMillion", "0.3", "currency", "USD")).status()).isEqualTo(201);
+		assertThat(this.api
+			.put("/v1/prices/" + model, Map.of("inputPerMillion", "0.000000000007", "outputPerMillion", "15",
+					"cacheReadPerMillion", "0.3", "currency", "USD"))
+			.status()).isEqualTo(201);
 		UUID budget = createBudget("100");
 		Api.Response reserved = this.api.post("/v1/reservations",
 				Map.of("budgetId", budget, "model", model, "inputTokens", 3, "maxOutputTokens", 1000));
@@ -108,7 +112,10 @@ class LedgerWritesIntegrationTests extends IntegrationTest {
 		}
 	}
 
-	/** The answer to a reserve or settle, less what only answers carry, equals the reservation read back. */
+	/**
+	 * The answer to a reserve or settle, less what only answers carry, equals the
+	 * reservation read back.
+	 */
 	private void assertAnswerIsStored(UUID hold, Api.Response answer) {
 		assertThat(answer.status()).as(answer.toString()).isBetween(200, 201);
 		JsonNode answered = answer.json().deepCopy();

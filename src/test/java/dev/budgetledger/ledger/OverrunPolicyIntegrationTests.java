@@ -13,9 +13,10 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A settle is bounded like a card capture against its authorization: by default it may charge at most twice its
- * hold; beyond the ceiling of any budget of its chain it is refused (or capped, as that budget says), and only an
- * ADMIN key can book more on purpose.
+ * A settle is bounded like a card capture against its authorization: by default it may
+ * charge at most twice its hold; beyond the ceiling of any budget of its chain it is
+ * refused (or capped, as that budget says), and only an ADMIN key can book more on
+ * purpose.
  */
 class OverrunPolicyIntegrationTests extends IntegrationTest {
 
@@ -26,11 +27,10 @@ class OverrunPolicyIntegrationTests extends IntegrationTest {
 		UUID team2 = createBudget(Map.of("limit", "500", "parentId", root));
 		Api client1 = this.api.as(clientKey(team1));
 		Api client2 = this.api.as(clientKey(team2));
-		UUID hold = UUID.fromString(client1.post("/v1/reservations", Map.of("budgetId", team1, "amount", "0.01"))
-			.text("id"));
+		UUID hold = UUID
+			.fromString(client1.post("/v1/reservations", Map.of("budgetId", team1, "amount", "0.01")).text("id"));
 
-		Api.Response refused = client1.post("/v1/reservations/" + hold + "/settle",
-				Map.of("amount", "1000000000000"));
+		Api.Response refused = client1.post("/v1/reservations/" + hold + "/settle", Map.of("amount", "1000000000000"));
 
 		assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
 		assertThat(refused.contentType()).startsWith("application/problem+json");
@@ -82,8 +82,8 @@ class OverrunPolicyIntegrationTests extends IntegrationTest {
 		UUID budget = createBudget(
 				Map.of("limit", "100", "maxOverrunRatio", "0.5", "maxOverrun", "0.10", "overrunAction", "CAP"));
 		Api client = this.api.as(clientKey(budget));
-		UUID hold = UUID.fromString(
-				client.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00")).text("id"));
+		UUID hold = UUID
+			.fromString(client.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00")).text("id"));
 
 		Api.Response settled = client.post("/v1/reservations/" + hold + "/settle", Map.of("amount", "50"));
 
@@ -92,7 +92,8 @@ class OverrunPolicyIntegrationTests extends IntegrationTest {
 		assertThat(settled.text("claimed")).isEqualTo("50.00");
 		assertThat(settled.json().get("overrunCapped").asBoolean()).isTrue();
 		assertReconciled(budget, "1.10", "0");
-		// A retry of the same settle is answered again; another amount is a conflict, as ever.
+		// A retry of the same settle is answered again; another amount is a conflict, as
+		// ever.
 		Api.Response again = client.post("/v1/reservations/" + hold + "/settle", Map.of("amount", "50"));
 		assertThat(again.status()).isEqualTo(200);
 		assertThat(again.text("charged")).isEqualTo("1.10");
@@ -165,10 +166,10 @@ class OverrunPolicyIntegrationTests extends IntegrationTest {
 		Map<String, Object> nullRatio = new HashMap<>();
 		nullRatio.put("maxOverrunRatio", null);
 		assertThat(this.api.offContract().patch("/v1/budgets/" + budget, nullRatio).status()).isEqualTo(400);
-		assertThat(this.api.offContract()
-			.patch("/v1/budgets/" + budget, Map.of("maxOverrunRatio", "-1"))
-			.status()).isEqualTo(400);
-		assertThat(this.api.as(clientKey(budget)).patch("/v1/budgets/" + budget, Map.of("maxOverrunRatio", "100"))
+		assertThat(this.api.offContract().patch("/v1/budgets/" + budget, Map.of("maxOverrunRatio", "-1")).status())
+			.isEqualTo(400);
+		assertThat(this.api.as(clientKey(budget))
+			.patch("/v1/budgets/" + budget, Map.of("maxOverrunRatio", "100"))
 			.status()).isEqualTo(403);
 		assertThat(List.of(budget(budget).text("maxOverrunRatio"))).containsExactly("0.25");
 	}

@@ -55,8 +55,9 @@ class PeriodAndUnitIntegrationTests extends IntegrationTest {
 		assertThat(after.text("period")).isEqualTo("HOURLY");
 		assertThat(after.text("spent")).isEqualTo("0.00");
 		assertThat(Instant.parse(after.text("periodStart"))).isEqualTo(firstStart.plus(Duration.ofHours(1)));
-		assertThat(this.api.get("/v1/budgets/" + budget + "/periods").json().get("items").get(0).get("spent")
-			.asString()).isEqualTo("1.00");
+		assertThat(
+				this.api.get("/v1/budgets/" + budget + "/periods").json().get("items").get(0).get("spent").asString())
+			.isEqualTo("1.00");
 		assertReconciled(budget, "0", "0.10");
 	}
 
@@ -80,7 +81,8 @@ class PeriodAndUnitIntegrationTests extends IntegrationTest {
 
 	@Test
 	void rolloverCarriesUnusedBudgetUpToTheCap() {
-		UUID budget = createBudget(Map.of("limit", "10.00", "period", "MONTHLY", "rollover", true, "rolloverCap", "4.00"));
+		UUID budget = createBudget(
+				Map.of("limit", "10.00", "period", "MONTHLY", "rollover", true, "rolloverCap", "4.00"));
 		settle(reserveAllowed(budget, "7.00"), Map.of("amount", "7.00"));
 
 		this.clock.advance(Duration.ofDays(32));
@@ -92,7 +94,8 @@ class PeriodAndUnitIntegrationTests extends IntegrationTest {
 		this.clock.advance(Duration.ofDays(32));
 		reserve(budget, "0.01");
 		assertThat(budget(budget).text("carriedOver")).isEqualTo("4.00");
-		List<String> resets = this.jdbc.sql("SELECT carried_over_after::text FROM journal_entries WHERE budget_id = :id AND kind = 'PERIOD_RESET' ORDER BY id")
+		List<String> resets = this.jdbc.sql(
+				"SELECT carried_over_after::text FROM journal_entries WHERE budget_id = :id AND kind = 'PERIOD_RESET' ORDER BY id")
 			.param("id", budget)
 			.query(String.class)
 			.list();
@@ -105,7 +108,8 @@ class PeriodAndUnitIntegrationTests extends IntegrationTest {
 	@Test
 	void aTokenBudgetUnderADollarBudgetCountsEachInItsOwnUnit() {
 		String model = "unit-model-" + UUID.randomUUID();
-		this.api.put("/v1/prices/" + model, Map.of("inputPerMillion", "2", "outputPerMillion", "10", "currency", "USD"));
+		this.api.put("/v1/prices/" + model,
+				Map.of("inputPerMillion", "2", "outputPerMillion", "10", "currency", "USD"));
 		UUID org = createBudget("1.00");
 		UUID workflow = createBudget(Map.of("limit", 5000, "unit", "TOKENS", "parentId", org));
 
@@ -163,10 +167,11 @@ class PeriodAndUnitIntegrationTests extends IntegrationTest {
 
 		Instant start = Instant.parse(budget(budget).text("periodStart"));
 
-		assertThat(start.atZone(java.time.ZoneId.of("Asia/Tokyo")).toLocalTime()).isEqualTo(java.time.LocalTime.MIDNIGHT);
+		assertThat(start.atZone(java.time.ZoneId.of("Asia/Tokyo")).toLocalTime())
+			.isEqualTo(java.time.LocalTime.MIDNIGHT);
 		assertThat(Instant.parse(budget(budget).text("periodEnd"))).isEqualTo(start.plus(Duration.ofDays(1)));
-		assertThat(this.api.post("/v1/budgets", Map.of("name", "x", "limit", "1", "timezone", "Mars/Olympus")).text("code"))
-			.isEqualTo("VALIDATION_FAILED");
+		assertThat(this.api.post("/v1/budgets", Map.of("name", "x", "limit", "1", "timezone", "Mars/Olympus"))
+			.text("code")).isEqualTo("VALIDATION_FAILED");
 	}
 
 }

@@ -29,7 +29,8 @@ class PolicyIntegrationTests extends IntegrationTest {
 		return model;
 	}
 
-	private Api.Response reserveTokens(UUID budget, String model, long input, long maxOutput, Map<String, Object> more) {
+	private Api.Response reserveTokens(UUID budget, String model, long input, long maxOutput,
+			Map<String, Object> more) {
 		Map<String, Object> body = new java.util.HashMap<>(more);
 		body.putAll(Map.of("budgetId", budget, "model", model, "inputTokens", input, "maxOutputTokens", maxOutput));
 		return this.api.post("/v1/reservations", body);
@@ -162,7 +163,8 @@ class PolicyIntegrationTests extends IntegrationTest {
 		UUID budget = createBudget(Map.of("limit", "1.00", "downgradeAt", "0.5"));
 		reserveAllowed(budget, "0.49");
 
-		Api.Response response = reserveTokens(budget, preferred, 1000, 1000, Map.of("fallbackModels", List.of(cheaper)));
+		Api.Response response = reserveTokens(budget, preferred, 1000, 1000,
+				Map.of("fallbackModels", List.of(cheaper)));
 		Api.Response withoutFallback = reserveTokens(budget, preferred, 1000, 1000, Map.of());
 
 		assertThat(response.text("model")).isEqualTo(cheaper);
@@ -176,7 +178,8 @@ class PolicyIntegrationTests extends IntegrationTest {
 		UUID budget = createBudget("0.006");
 
 		Api.Response response = reserveTokens(budget, model, 1000, 2000, Map.of("minOutputTokens", 100));
-		Api.Response tooLittle = reserveTokens(createBudget("0.0015"), model, 1000, 2000, Map.of("minOutputTokens", 100));
+		Api.Response tooLittle = reserveTokens(createBudget("0.0015"), model, 1000, 2000,
+				Map.of("minOutputTokens", 100));
 
 		assertThat(response.status()).isEqualTo(201);
 		assertThat(response.json().get("capped").asBoolean()).isTrue();
@@ -223,7 +226,8 @@ class PolicyIntegrationTests extends IntegrationTest {
 
 		assertThat(this.api.post("/v1/budgets/" + org + "/unfreeze", "").text("status")).isEqualTo("ACTIVE");
 		assertThat(reserve(leaf, "0.01").status()).isEqualTo(201);
-		List<String> kinds = this.jdbc.sql("SELECT kind FROM journal_entries WHERE budget_id = :id AND kind IN ('FREEZE', 'UNFREEZE') ORDER BY id")
+		List<String> kinds = this.jdbc.sql(
+				"SELECT kind FROM journal_entries WHERE budget_id = :id AND kind IN ('FREEZE', 'UNFREEZE') ORDER BY id")
 			.param("id", org)
 			.query(String.class)
 			.list();
@@ -247,7 +251,8 @@ class PolicyIntegrationTests extends IntegrationTest {
 		assertThat(this.api.patch("/v1/budgets/" + budget, Map.of("mode", "SOFT")).text("mode")).isEqualTo("SOFT");
 		Map<String, Object> nullLimit = new java.util.HashMap<>();
 		nullLimit.put("limit", null);
-		// The limit cannot be removed, and the spec says so: this request breaks the contract on purpose.
+		// The limit cannot be removed, and the spec says so: this request breaks the
+		// contract on purpose.
 		assertThat(this.api.offContract().patch("/v1/budgets/" + budget, nullLimit).status()).isEqualTo(400);
 	}
 

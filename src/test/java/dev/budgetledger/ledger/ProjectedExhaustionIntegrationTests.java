@@ -17,8 +17,9 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * budget.projected_exhaustion, driven by the injected clock: each test first moves the clock to one hour after
- * the next UTC midnight, so a daily budget is one hour (1/24) into its period.
+ * budget.projected_exhaustion, driven by the injected clock: each test first moves the
+ * clock to one hour after the next UTC midnight, so a daily budget is one hour (1/24)
+ * into its period.
  */
 class ProjectedExhaustionIntegrationTests extends IntegrationTest {
 
@@ -42,7 +43,8 @@ class ProjectedExhaustionIntegrationTests extends IntegrationTest {
 		assertThat(data.get("available").asString()).isEqualTo("85.00");
 		assertThat(data.get("periodStart").asString()).isEqualTo(dayStart.toString());
 		assertThat(data.get("periodEnd").asString()).isEqualTo(dayStart.plus(Duration.ofDays(1)).toString());
-		// 10 of 100 spent in the first hour: the limit is reached ten hours into the day (a little later, as the
+		// 10 of 100 spent in the first hour: the limit is reached ten hours into the day
+		// (a little later, as the
 		// test itself takes some time after the clock was set).
 		assertThat(Instant.parse(data.get("projectedAt").asString())).isBetween(dayStart.plus(Duration.ofHours(10)),
 				dayStart.plus(Duration.ofHours(10)).plus(Duration.ofMinutes(10)));
@@ -112,8 +114,7 @@ class ProjectedExhaustionIntegrationTests extends IntegrationTest {
 	void tokenBudgetsAreForecastInTokens() {
 		oneHourIntoTheNextDay();
 		UUID money = createBudget(Map.of("limit", "1000"));
-		UUID tokens = createBudget(
-				Map.of("unit", "TOKENS", "limit", "100000", "period", "DAILY", "parentId", money));
+		UUID tokens = createBudget(Map.of("unit", "TOKENS", "limit", "100000", "period", "DAILY", "parentId", money));
 		var hold = this.api.post("/v1/reservations",
 				Map.of("budgetId", tokens, "model", "gpt-4o", "inputTokens", 5000, "maxOutputTokens", 10000));
 		assertThat(hold.status()).as(hold.toString()).isEqualTo(201);
@@ -130,7 +131,10 @@ class ProjectedExhaustionIntegrationTests extends IntegrationTest {
 	/** Moves the clock to 01:00 UTC of the next day and answers that day's midnight. */
 	private Instant oneHourIntoTheNextDay() {
 		Instant now = this.clock.instant();
-		Instant midnight = LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+		Instant midnight = LocalDate.ofInstant(now, ZoneOffset.UTC)
+			.plusDays(1)
+			.atStartOfDay(ZoneOffset.UTC)
+			.toInstant();
 		this.clock.advance(Duration.between(now, midnight.plus(Duration.ofHours(1))));
 		return midnight;
 	}

@@ -57,9 +57,9 @@ class ReservationConcurrencyIntegrationTests extends IntegrationTest {
 			holds.add(reserveAllowed(budget, "1.00"));
 		}
 
-		List<Integer> statuses = Concurrently.run(40, 16, (int i) -> (i % 2 == 0)
-				? settle(holds.get(i), Map.of("amount", "0.25")).status()
-				: this.api.post("/v1/reservations/" + holds.get(i) + "/release", "").status());
+		List<Integer> statuses = Concurrently.run(40, 16,
+				(int i) -> (i % 2 == 0) ? settle(holds.get(i), Map.of("amount", "0.25")).status()
+						: this.api.post("/v1/reservations/" + holds.get(i) + "/release", "").status());
 
 		assertThat(statuses).containsOnly(200).hasSize(40);
 		assertReconciled(budget, "5.00", "0");

@@ -42,7 +42,8 @@ class TokenPricedReservationIntegrationTests extends IntegrationTest {
 		UUID budget = createBudget("1.00");
 		Api.Response reserved = this.api.post("/v1/reservations",
 				Map.of("budgetId", budget, "model", model, "inputTokens", 1000, "maxOutputTokens", 2000));
-		this.api.put("/v1/prices/" + model, Map.of("inputPerMillion", "1.50", "outputPerMillion", "6.00", "currency", "USD"));
+		this.api.put("/v1/prices/" + model,
+				Map.of("inputPerMillion", "1.50", "outputPerMillion", "6.00", "currency", "USD"));
 
 		Api.Response settled = settle(UUID.fromString(reserved.text("id")),
 				Map.of("inputTokens", 1000, "outputTokens", 500));
@@ -62,7 +63,8 @@ class TokenPricedReservationIntegrationTests extends IntegrationTest {
 				Map.of("budgetId", budget, "model", model, "inputTokens", 1, "maxOutputTokens", 1));
 
 		assertThat(reserved.text("amount")).isEqualTo("0.000000075000000001");
-		Api.Response settled = settle(UUID.fromString(reserved.text("id")), Map.of("inputTokens", 1, "outputTokens", 0));
+		Api.Response settled = settle(UUID.fromString(reserved.text("id")),
+				Map.of("inputTokens", 1, "outputTokens", 0));
 		assertThat(settled.text("charged")).isEqualTo("0.000000075");
 		assertReconciled(budget, "0.000000075", "0");
 	}

@@ -14,9 +14,10 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every amount field of every endpoint, sent once as a long JSON number and once as a string, is stored and
- * answered exactly alike, to the last digit: no number passes through {@code double} on any path (a merge patch
- * and metadata included). A number with more decimals than a field allows is refused, not rounded.
+ * Every amount field of every endpoint, sent once as a long JSON number and once as a
+ * string, is stored and answered exactly alike, to the last digit: no number passes
+ * through {@code double} on any path (a merge patch and metadata included). A number with
+ * more decimals than a field allows is refused, not rounded.
  */
 class ExactAmountsIntegrationTests extends IntegrationTest {
 
@@ -32,7 +33,9 @@ class ExactAmountsIntegrationTests extends IntegrationTest {
 
 	private static final String THRESHOLD = "1.2345";
 
-	/** The budget fields that are amounts or fractions, with what each must come back as. */
+	/**
+	 * The budget fields that are amounts or fractions, with what each must come back as.
+	 */
 	private static final Map<String, String> BUDGET_FIELDS = Map.of("limit", AMOUNT, "rolloverCap", AMOUNT,
 			"maxAmountPerCall", AMOUNT, "maxOverrun", AMOUNT, "maxOverrunRatio", RATIO, "downgradeAt", FRACTION);
 
@@ -55,8 +58,8 @@ class ExactAmountsIntegrationTests extends IntegrationTest {
 		for (boolean quoted : List.of(false, true)) {
 			UUID budget = createBudget("1");
 			StringBuilder patch = new StringBuilder("{");
-			BUDGET_FIELDS.forEach((field, value) -> patch.append('"').append(field).append("\":")
-				.append(number(value, quoted)).append(','));
+			BUDGET_FIELDS.forEach((field,
+					value) -> patch.append('"').append(field).append("\":").append(number(value, quoted)).append(','));
 			patch.append("\"thresholds\":[").append(number(THRESHOLD, quoted)).append("]}");
 
 			Api.Response patched = this.api.patch("/v1/budgets/" + budget, patch.toString());
@@ -127,8 +130,8 @@ class ExactAmountsIntegrationTests extends IntegrationTest {
 
 	private JsonNode createdWith(boolean quoted) {
 		StringBuilder body = new StringBuilder("{\"name\": \"exact\", \"rollover\": true, \"period\": \"MONTHLY\",");
-		BUDGET_FIELDS.forEach((field, value) -> body.append('"').append(field).append("\":")
-			.append(number(value, quoted)).append(','));
+		BUDGET_FIELDS.forEach((field,
+				value) -> body.append('"').append(field).append("\":").append(number(value, quoted)).append(','));
 		body.append("\"thresholds\":[").append(number(THRESHOLD, quoted)).append("]}");
 		Api.Response created = this.api.post("/v1/budgets", body.toString());
 		assertThat(created.status()).as(created.toString()).isEqualTo(201);

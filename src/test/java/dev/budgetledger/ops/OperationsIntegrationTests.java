@@ -56,7 +56,10 @@ class OperationsIntegrationTests extends IntegrationTest {
 		assertThat(after).contains("budget_ledger_holds_expired_total");
 	}
 
-	/** A dashboard that queries a metric the service does not expose shows "No data" and nobody notices. */
+	/**
+	 * A dashboard that queries a metric the service does not expose shows "No data" and
+	 * nobody notices.
+	 */
 	@Test
 	void theGrafanaDashboardQueriesOnlyMetricsTheServiceExposes() throws IOException {
 		UUID budget = createBudget("1.00");
@@ -87,7 +90,8 @@ class OperationsIntegrationTests extends IntegrationTest {
 		String perCall = "budget_ledger_reservations_total{decision=\"DENY\",reason=\"PER_CALL_LIMIT\"}";
 		String before = this.api.get("/actuator/prometheus").body();
 		UUID budget = createBudget(Map.of("name", "metrics", "limit", "10", "maxAmountPerCall", "1"));
-		// Twice the hold, the most a settle may charge by default; binary fractions, as the summary sums doubles.
+		// Twice the hold, the most a settle may charge by default; binary fractions, as
+		// the summary sums doubles.
 		settle(reserveAllowed(budget, "0.125"), Map.of("amount", "0.25"));
 		settle(reserveAllowed(budget, "0.50"), Map.of("amount", "0.25"));
 		reserveAllowed(budget, "0.10");
@@ -99,7 +103,8 @@ class OperationsIntegrationTests extends IntegrationTest {
 
 		assertThat(value(after, overruns) - value(before, overruns)).isEqualTo(1.0);
 		assertThat(value(after, settledCount) - value(before, settledCount)).isEqualTo(2.0);
-		assertThat(value(after, settledSum) - value(before, settledSum)).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-9));
+		assertThat(value(after, settledSum) - value(before, settledSum)).isCloseTo(0.5,
+				org.assertj.core.data.Offset.offset(1e-9));
 		assertThat(value(after, reserves) - value(before, reserves)).isEqualTo(4.0);
 		assertThat(value(after, perCall) - value(before, perCall)).isEqualTo(1.0);
 		assertThat(value(after, expired) - value(before, expired)).isGreaterThanOrEqualTo(1.0);

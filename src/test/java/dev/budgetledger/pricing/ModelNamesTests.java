@@ -44,7 +44,8 @@ class ModelNamesTests {
 
 	@Test
 	void nothingElseIsGuessed() {
-		// A different model of the same family is not the family: it stays unknown rather than mispriced.
+		// A different model of the same family is not the family: it stays unknown rather
+		// than mispriced.
 		assertThat(ModelNames.candidates("gpt-4o-audio-preview")).containsExactly("gpt-4o-audio-preview");
 		assertThat(ModelNames.candidates("gpt-4o-2024")).containsExactly("gpt-4o-2024");
 		assertThat(ModelNames.candidates("openai/")).containsExactly("openai/");

@@ -10,15 +10,17 @@ import dev.budgetledger.support.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Model names as providers ship them, and what a reserve without maxOutputTokens holds. */
+/**
+ * Model names as providers ship them, and what a reserve without maxOutputTokens holds.
+ */
 class ModelResolutionIntegrationTests extends IntegrationTest {
 
 	@Test
 	void aDatedOpenAiSnapshotIsPricedAsItsFamilyAndKeepsItsName() {
 		UUID budget = createBudget("10.00");
 
-		Api.Response response = this.api.post("/v1/reservations", Map.of("budgetId", budget, "model",
-				"gpt-4o-2024-08-06", "inputTokens", 1000, "maxOutputTokens", 1000));
+		Api.Response response = this.api.post("/v1/reservations",
+				Map.of("budgetId", budget, "model", "gpt-4o-2024-08-06", "inputTokens", 1000, "maxOutputTokens", 1000));
 
 		assertThat(response.status()).as(response.toString()).isEqualTo(201);
 		// gpt-4o: 2.50 in, 10.00 out per million
@@ -64,7 +66,8 @@ class ModelResolutionIntegrationTests extends IntegrationTest {
 		String unnamed = "test-model-" + UUID.randomUUID();
 		Api.Response put = this.api.put("/v1/prices/" + named, Map.of("inputPerMillion", "1", "outputPerMillion", "2",
 				"currency", "USD", "defaultMaxOutputTokens", 500));
-		this.api.put("/v1/prices/" + unnamed, Map.of("inputPerMillion", "1", "outputPerMillion", "2", "currency", "USD"));
+		this.api.put("/v1/prices/" + unnamed,
+				Map.of("inputPerMillion", "1", "outputPerMillion", "2", "currency", "USD"));
 		UUID budget = createBudget("10.00");
 
 		Api.Response withOwn = this.api.post("/v1/reservations",

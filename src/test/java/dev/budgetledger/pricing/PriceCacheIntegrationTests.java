@@ -14,8 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Reserves are priced from the catalog in memory: a change through this instance applies to the very next reserve,
- * and a change committed by another instance (here: straight in the database) within the refresh interval.
+ * Reserves are priced from the catalog in memory: a change through this instance applies
+ * to the very next reserve, and a change committed by another instance (here: straight in
+ * the database) within the refresh interval.
  */
 class PriceCacheIntegrationTests extends IntegrationTest {
 
@@ -24,7 +25,9 @@ class PriceCacheIntegrationTests extends IntegrationTest {
 		String model = "cache-here-" + UUID.randomUUID();
 		UUID budget = createBudget("100");
 		putPrice(model, "1", "2");
-		assertThat(heldFor(budget, model)).isEqualByComparingTo("0.002"); // 1000 in at 1/M, 500 out at 2/M
+		assertThat(heldFor(budget, model)).isEqualByComparingTo("0.002"); // 1000 in at
+																			// 1/M, 500
+																			// out at 2/M
 
 		putPrice(model, "3", "4");
 
@@ -38,12 +41,14 @@ class PriceCacheIntegrationTests extends IntegrationTest {
 		putPrice(model, "1", "2");
 		assertThat(heldFor(budget, model)).isEqualByComparingTo("0.002");
 
-		// Another instance's change: committed, and never seen by this instance's own code.
+		// Another instance's change: committed, and never seen by this instance's own
+		// code.
 		this.jdbc.sql("UPDATE prices SET input_per_million = 3, output_per_million = 4 WHERE model = :model")
 			.param("model", model)
 			.update();
 
-		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(heldFor(budget, model)).isEqualByComparingTo("0.005"));
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(heldFor(budget, model)).isEqualByComparingTo("0.005"));
 	}
 
 	private void putPrice(String model, String input, String output) {

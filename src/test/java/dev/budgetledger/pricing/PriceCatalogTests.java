@@ -11,7 +11,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The catalog shipped in the jar is well-formed: every price is exact, non-negative and fits the schema. */
+/**
+ * The catalog shipped in the jar is well-formed: every price is exact, non-negative and
+ * fits the schema.
+ */
 class PriceCatalogTests {
 
 	@Test
@@ -29,7 +32,8 @@ class PriceCatalogTests {
 			assertThat(entry.inputPerMillion()).isGreaterThan(BigDecimal.ZERO);
 			boolean embedding = entry.model().startsWith("text-embedding-");
 			if (embedding) {
-				// An embedding has no output: priced by input alone, and nothing to hold for output.
+				// An embedding has no output: priced by input alone, and nothing to hold
+				// for output.
 				assertThat(entry.outputPerMillion()).isZero();
 				assertThat(entry.defaultMaxOutputTokens()).isNull();
 				providers.add(entry.provider());
@@ -43,7 +47,8 @@ class PriceCatalogTests {
 			if (entry.cacheWritePerMillion() != null) {
 				assertThat(entry.cacheWritePerMillion()).isGreaterThan(entry.inputPerMillion());
 			}
-			// Never unbounded: every shipped model names what a call without a limit holds.
+			// Never unbounded: every shipped model names what a call without a limit
+			// holds.
 			assertThat(entry.defaultMaxOutputTokens()).as(entry.model()).isNotNull().isBetween(1024L, 200_000L);
 			providers.add(entry.provider());
 		}

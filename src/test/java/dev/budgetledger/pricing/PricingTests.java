@@ -15,7 +15,10 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** How {@link Pricing#quote} resolves names and what it holds by default, over an in-memory catalog. */
+/**
+ * How {@link Pricing#quote} resolves names and what it holds by default, over an
+ * in-memory catalog.
+ */
 class PricingTests {
 
 	private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
@@ -59,12 +62,14 @@ class PricingTests {
 	}
 
 	private Pricing pricing(String unknownModelPriceOf) {
-		// The catalog in memory, as PriceCache holds it after a load (it never connects here).
+		// The catalog in memory, as PriceCache holds it after a load (it never connects
+		// here).
 		PriceCache cache = new PriceCache(JdbcClient.create(new DriverManagerDataSource())) {
 			@Override
 			PriceCache.Entry find(String model) {
 				Price price = PricingTests.this.catalog.get(model);
-				return (price != null) ? new PriceCache.Entry(price.tokenPrice(), price.getDefaultMaxOutputTokens()) : null;
+				return (price != null) ? new PriceCache.Entry(price.tokenPrice(), price.getDefaultMaxOutputTokens())
+						: null;
 			}
 		};
 		Prices prices = (Prices) Proxy.newProxyInstance(Prices.class.getClassLoader(), new Class<?>[] { Prices.class },

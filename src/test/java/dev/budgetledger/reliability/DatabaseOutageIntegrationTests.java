@@ -24,9 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A second instance reaches the same database through a loopback proxy the test cuts: while the database is
- * unreachable, requests fail fast with 503 and Retry-After and health is DOWN; when it returns, the instance
- * recovers by itself.
+ * A second instance reaches the same database through a loopback proxy the test cuts:
+ * while the database is unreachable, requests fail fast with 503 and Retry-After and
+ * health is DOWN; when it returns, the instance recovers by itself.
  */
 class DatabaseOutageIntegrationTests extends IntegrationTest {
 
@@ -68,7 +68,8 @@ class DatabaseOutageIntegrationTests extends IntegrationTest {
 
 			proxy.restore();
 			await().atMost(Duration.ofSeconds(30))
-				.until(() -> second.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1")).status() == 201);
+				.until(() -> second.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1"))
+					.status() == 201);
 			assertThat(second.anonymous().get("/actuator/health").text("status")).isEqualTo("UP");
 		}
 		assertReconciled(budget, "0", "2");

@@ -40,15 +40,18 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The service on a pg_auto_failover formation (a monitor, a primary and its synchronous standby; {@link
- * AutoFailoverCluster}), connected with a multi-host URL ({@code targetServerType=primary}), under a steady load of
- * reserves, settles and releases from several clients, each with an Idempotency-Key it retries on any failure. The
- * primary is killed (SIGKILL to the node: keeper and PostgreSQL), later the old primary rejoins and the formation is
- * switched over on purpose. Meanwhile the service answers 503 and finds the new primary by itself; afterwards every
- * acknowledged reserve, settle and release is in the journal exactly once, no reservation exists that was not
- * acknowledged, and the invariant checker finds nothing. The figures go to docs/reliability.md; the seed
- * ({@code -Dfailover.seed}) replays the same sequence of operations. Tagged e2e: it needs pg_auto_failover's
- * packages, which {@code .ci/run} installs.
+ * The service on a pg_auto_failover formation (a monitor, a primary and its synchronous
+ * standby; {@link AutoFailoverCluster}), connected with a multi-host URL
+ * ({@code targetServerType=primary}), under a steady load of reserves, settles and
+ * releases from several clients, each with an Idempotency-Key it retries on any failure.
+ * The primary is killed (SIGKILL to the node: keeper and PostgreSQL), later the old
+ * primary rejoins and the formation is switched over on purpose. Meanwhile the service
+ * answers 503 and finds the new primary by itself; afterwards every acknowledged reserve,
+ * settle and release is in the journal exactly once, no reservation exists that was not
+ * acknowledged, and the invariant checker finds nothing. The figures go to
+ * docs/reliability.md; the seed ({@code -Dfailover.seed}) replays the same sequence of
+ * operations. Tagged e2e: it needs pg_auto_failover's packages, which {@code .ci/run}
+ * installs.
  */
 @Tag("e2e")
 class FailoverIntegrationTests {
@@ -132,14 +135,15 @@ class FailoverIntegrationTests {
 			load.stop();
 
 			Map<String, Long> journal = journal(formation);
-			long reservations = count(formation, "SELECT count(*) FROM budget_ledger.reservations WHERE budget_id = ANY(?)",
-					budgets);
+			long reservations = count(formation,
+					"SELECT count(*) FROM budget_ledger.reservations WHERE budget_id = ANY(?)", budgets);
 			List<String> violations = new ArrayList<>();
 			check(violations, load.reserved, journal, "RESERVE");
 			check(violations, load.settled, journal, "SETTLE");
 			check(violations, load.released, journal, "RELEASE");
 			if (reservations != load.reserved.size()) {
-				violations.add(reservations + " reservations exist for " + load.reserved.size() + " acknowledged reserves");
+				violations
+					.add(reservations + " reservations exist for " + load.reserved.size() + " acknowledged reserves");
 			}
 			boolean reconciled = api.get("/v1/admin/reconciliation").json().get("ok").asBoolean();
 			if (!reconciled) {
@@ -147,15 +151,17 @@ class FailoverIntegrationTests {
 			}
 			System.out.printf("Failover run (seed %d, %d clients): %d operations, %d acknowledged writes (%d reserves, "
 					+ "%d settles, %d releases), %d answered 503 meanwhile, 2 primary changes: a failover after "
-					+ "SIGKILL recovered in %.1f s, a switchover in %.1f s; failed answers by status %s; violations: %d %s%n", SEED, CLIENTS,
-					load.operations.get(), load.reserved.size() + load.settled.size() + load.released.size(),
-					load.reserved.size(), load.settled.size(), load.released.size(), load.unavailable.get(), failover,
-					switchover, load.statuses, violations.size(), violations);
+					+ "SIGKILL recovered in %.1f s, a switchover in %.1f s; failed answers by status %s; violations: %d %s%n",
+					SEED, CLIENTS, load.operations.get(),
+					load.reserved.size() + load.settled.size() + load.released.size(), load.reserved.size(),
+					load.settled.size(), load.released.size(), load.unavailable.get(), failover, switchover,
+					load.statuses, violations.size(), violations);
 
 			assertThat(violations).isEmpty();
 			assertThat(load.failures).as("answers that are neither success nor worth a retry").isEmpty();
 			assertThat(load.unavailable.get()).as("503 answers while the primary changed").isPositive();
-			// Meanwhile the service answers 503 (or 409 for a key whose first attempt is still running), never a 500.
+			// Meanwhile the service answers 503 (or 409 for a key whose first attempt is
+			// still running), never a 500.
 			assertThat(load.statuses.keySet()).as("failed answers by status").isSubsetOf(503, 409);
 			assertThat(load.reserved).hasSizeGreaterThan(50);
 			assertThat(failover).isLessThan(60);
@@ -166,8 +172,7 @@ class FailoverIntegrationTests {
 		}
 	}
 
-	private static void check(List<String> violations, Set<UUID> acknowledged, Map<String, Long> journal,
-			String kind) {
+	private static void check(List<String> violations, Set<UUID> acknowledged, Map<String, Long> journal, String kind) {
 		for (UUID id : acknowledged) {
 			long entries = journal.getOrDefault(id + "/" + kind, 0L);
 			if (entries != 1) {
@@ -207,9 +212,10 @@ class FailoverIntegrationTests {
 	}
 
 	/**
-	 * {@value #CLIENTS} clients, each in a loop: reserve, then settle or release (by the seed), every request with an
-	 * Idempotency-Key of its own that is retried, after 50 ms, until it is answered with success. What was
-	 * acknowledged is recorded; every completed request is recorded with its time, to measure recovery.
+	 * {@value #CLIENTS} clients, each in a loop: reserve, then settle or release (by the
+	 * seed), every request with an Idempotency-Key of its own that is retried, after 50
+	 * ms, until it is answered with success. What was acknowledged is recorded; every
+	 * completed request is recorded with its time, to measure recovery.
 	 */
 	static final class Load {
 
@@ -272,7 +278,10 @@ class FailoverIntegrationTests {
 			}
 		}
 
-		/** The request with one Idempotency-Key until it succeeds; null when the load stopped first. */
+		/**
+		 * The request with one Idempotency-Key until it succeeds; null when the load
+		 * stopped first.
+		 */
 		private Api.@Nullable Response untilAnswered(String path, Object body) {
 			String key = UUID.randomUUID().toString();
 			this.operations.incrementAndGet();
@@ -312,8 +321,9 @@ class FailoverIntegrationTests {
 		}
 
 		/**
-		 * Seconds from {@code since} until the service answered with success again after its last failure; 0 if
-		 * nothing failed. Waits until requests have succeeded for a second after the last failure.
+		 * Seconds from {@code since} until the service answered with success again after
+		 * its last failure; 0 if nothing failed. Waits until requests have succeeded for
+		 * a second after the last failure.
 		 */
 		double recoveredAfter(long since, Duration timeout) throws InterruptedException {
 			long deadline = since + timeout.toNanos();

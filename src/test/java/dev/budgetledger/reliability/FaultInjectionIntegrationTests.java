@@ -54,16 +54,18 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A seeded, Jepsen-style workload: concurrent clients reserve, settle, release, extend and abandon holds over a
- * budget tree on three instances, retrying with the same Idempotency-Key after every error or timeout, while
- * faults are injected: backend connections killed with {@code pg_terminate_backend}, the root budget's row held
- * locked past the lock timeout, one instance's database cut off for seconds behind a proxy, and another instance
- * (a child JVM) killed outright. Afterwards the reconciliation finds nothing wrong and every acknowledged request is
- * in the journal exactly once.
+ * A seeded, Jepsen-style workload: concurrent clients reserve, settle, release, extend
+ * and abandon holds over a budget tree on three instances, retrying with the same
+ * Idempotency-Key after every error or timeout, while faults are injected: backend
+ * connections killed with {@code pg_terminate_backend}, the root budget's row held locked
+ * past the lock timeout, one instance's database cut off for seconds behind a proxy, and
+ * another instance (a child JVM) killed outright. Afterwards the reconciliation finds
+ * nothing wrong and every acknowledged request is in the journal exactly once.
  * <p>
- * Replay a run with {@code -Dfaults.seed=<seed>} (or {@code FAULTS_SEED}); the seed is printed at the start and is
- * in every assertion message. The clients' choices follow from the seed; thread timing does not, so a replay runs
- * the same operations and faults, interleaved as the scheduler pleases.
+ * Replay a run with {@code -Dfaults.seed=<seed>} (or {@code FAULTS_SEED}); the seed is
+ * printed at the start and is in every assertion message. The clients' choices follow
+ * from the seed; thread timing does not, so a replay runs the same operations and faults,
+ * interleaved as the scheduler pleases.
  */
 class FaultInjectionIntegrationTests extends IntegrationTest {
 
@@ -104,19 +106,20 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 		File childLog = new File("target/faults-child-" + SEED + ".log");
 		Process child = startChild(pool, childPort, childLog);
 		try (TcpProxy proxy = new TcpProxy(database.getHost(), database.getPort());
-				ConfigurableApplicationContext second = SecondInstance.start(this.clock,
-						instanceArgs("budget-ledger-b", "--server.port=0",
-								"--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + proxy.port() + database.getPath()
-										+ ((database.getQuery() != null) ? "?" + database.getQuery() : ""),
-								"--spring.datasource.username=" + pool.getUsername(),
-								"--spring.datasource.password=" + pool.getPassword(),
-								"--budget-ledger.reservations.sweep-interval=500ms"))) {
+				ConfigurableApplicationContext second = SecondInstance
+					.start(this.clock, instanceArgs("budget-ledger-b", "--server.port=0",
+							"--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + proxy.port() + database.getPath()
+									+ ((database.getQuery() != null) ? "?" + database.getQuery() : ""),
+							"--spring.datasource.username=" + pool.getUsername(),
+							"--spring.datasource.password=" + pool.getPassword(),
+							"--budget-ledger.reservations.sweep-interval=500ms"))) {
 			UUID root = createBudget(Map.of("name", "faults root", "limit", "25", "mode", "HARD"));
 			List<UUID> leaves = new ArrayList<>();
 			for (int c = 0; c < 3; c++) {
 				UUID team = createBudget(Map.of("name", "team " + c, "limit", "20", "parentId", root));
 				leaves.add(createBudget(Map.of("name", "hard leaf " + c, "limit", "12", "parentId", team)));
-				leaves.add(createBudget(Map.of("name", "soft leaf " + c, "limit", "6", "mode", "SOFT", "parentId", team)));
+				leaves.add(
+						createBudget(Map.of("name", "soft leaf " + c, "limit", "6", "mode", "SOFT", "parentId", team)));
 			}
 			awaitHealthy(childPort, child, childLog);
 			System.out.printf("[faults] seed %d: three instances up after %d ms%n", SEED, elapsed(started));
@@ -141,7 +144,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 			child.destroyForcibly();
 		}
 
-		// Every hold left behind (abandoned, or created by a request whose answer never came) expires.
+		// Every hold left behind (abandoned, or created by a request whose answer never
+		// came) expires.
 		this.clock.advance(Duration.ofMinutes(10));
 		expireAllDue();
 
@@ -151,19 +155,23 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 		verifyAcknowledged(violations);
 		System.out.printf("[faults] seed %d: %d operations, %d answered 2xx, %d retries, faults injected: %s; "
 				+ "%d lock timeouts, %d unknown outcomes; %d overruns and %d late settlements on the way; checked %s; "
-				+ "violations: %d (%d ms in all)%n", SEED,
-				this.stats.operations.sum(), this.stats.acknowledged.sum(), this.stats.retries.sum(),
-				this.stats.faults, this.stats.lockTimeouts.sum(), this.stats.unknownOutcomes.sum(),
-				count("SETTLE", "r.charged > r.amount"), count("SETTLE", "r.late"), report.checked(), violations.size(),
-				elapsed(started));
+				+ "violations: %d (%d ms in all)%n", SEED, this.stats.operations.sum(), this.stats.acknowledged.sum(),
+				this.stats.retries.sum(), this.stats.faults, this.stats.lockTimeouts.sum(),
+				this.stats.unknownOutcomes.sum(), count("SETTLE", "r.charged > r.amount"), count("SETTLE", "r.late"),
+				report.checked(), violations.size(), elapsed(started));
 		assertThat(this.unexpected).as("%s: answers no client should get", replay).isEmpty();
 		assertThat(violations).as("%s: violations", replay).isEmpty();
 		assertThat(this.stats.acknowledged.sum()).as("%s: acknowledged operations", replay).isGreaterThanOrEqualTo(20);
-		assertThat(this.stats.faults.getOrDefault("connections killed", new AtomicInteger()).get()).as("%s: connections killed", replay).isPositive();
+		assertThat(this.stats.faults.getOrDefault("connections killed", new AtomicInteger()).get())
+			.as("%s: connections killed", replay)
+			.isPositive();
 		assertThat(this.stats.lockTimeouts.sum()).as("%s: lock timeouts seen", replay).isGreaterThanOrEqualTo(2);
 	}
 
-	/** The fault schedule, on this thread, for {@link #WORKLOAD}; offsets jittered by the seed. */
+	/**
+	 * The fault schedule, on this thread, for {@link #WORKLOAD}; offsets jittered by the
+	 * seed.
+	 */
 	private void injectFaults(Random plan, HikariDataSource pool, UUID root, List<UUID> leaves, List<String> instances,
 			TcpProxy proxy, Process child, AtomicBoolean running) throws Exception {
 		long start = System.nanoTime();
@@ -172,7 +180,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 		long expireAt = 8000 + plan.nextInt(500);
 		long cutAt = 9000 + plan.nextInt(1000);
 		long secondLockAt = 12500 + plan.nextInt(500);
-		// The admin moves the root's limit under load: up twice, then below what is already used.
+		// The admin moves the root's limit under load: up twice, then below what is
+		// already used.
 		List<Long> limitChangesAt = List.of(5000L + plan.nextInt(500), 10500L + plan.nextInt(500),
 				14000L + plan.nextInt(500));
 		List<String> limits = List.of("45", "65", "40");
@@ -210,7 +219,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 					this.stats.fault("instance killed");
 				}
 				if (!expired && now >= expireAt) {
-					// Holds made with short TTLs run out; the second instance's sweep (every 500 ms) expires them.
+					// Holds made with short TTLs run out; the second instance's sweep
+					// (every 500 ms) expires them.
 					expired = true;
 					this.clock.advance(Duration.ofSeconds(45));
 					this.stats.fault("clock jumped 45 s");
@@ -238,7 +248,10 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 		}
 	}
 
-	/** An admin's PATCH of the limit, retried like any client's request until it is answered. */
+	/**
+	 * An admin's PATCH of the limit, retried like any client's request until it is
+	 * answered.
+	 */
 	private void changeLimit(UUID budget, String limit) {
 		for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
 			try {
@@ -248,23 +261,26 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 				}
 			}
 			catch (IllegalStateException ex) {
-				// No answer; a PATCH of the limit to a value is idempotent, so just send it again.
+				// No answer; a PATCH of the limit to a value is idempotent, so just send
+				// it again.
 			}
 			sleep(100);
 		}
 		this.unexpected.add("the root's limit could not be changed to " + limit);
 	}
 
-	/** Kills one to three of the service's backends, preferring those in the middle of a transaction. */
+	/**
+	 * Kills one to three of the service's backends, preferring those in the middle of a
+	 * transaction.
+	 */
 	private void killConnections(Connection injector, Random plan) throws SQLException {
 		List<Integer> busy = new ArrayList<>();
 		List<Integer> idle = new ArrayList<>();
-		try (Statement statement = injector.createStatement();
-				ResultSet rows = statement.executeQuery("""
-						SELECT pid, state FROM pg_stat_activity
-						WHERE datname = current_database() AND backend_type = 'client backend'
-						  AND pid <> pg_backend_pid() AND application_name NOT LIKE 'faults-%'
-						ORDER BY pid""")) {
+		try (Statement statement = injector.createStatement(); ResultSet rows = statement.executeQuery("""
+				SELECT pid, state FROM pg_stat_activity
+				WHERE datname = current_database() AND backend_type = 'client backend'
+				  AND pid <> pg_backend_pid() AND application_name NOT LIKE 'faults-%'
+				ORDER BY pid""")) {
 			while (rows.next()) {
 				(("idle".equals(rows.getString("state"))) ? idle : busy).add(rows.getInt("pid"));
 			}
@@ -282,9 +298,10 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 	}
 
 	/**
-	 * Holds the root budget's row lock for longer than the service's 2 s lock timeout, on a thread of its own. Every
-	 * request on the tree waits meanwhile; so does a probe reserve sent while the lock is held, which must get 503
-	 * LOCK_TIMEOUT, and its retry with the same key after the lock is gone must be decided normally.
+	 * Holds the root budget's row lock for longer than the service's 2 s lock timeout, on
+	 * a thread of its own. Every request on the tree waits meanwhile; so does a probe
+	 * reserve sent while the lock is held, which must get 503 LOCK_TIMEOUT, and its retry
+	 * with the same key after the lock is gone must be decided normally.
 	 */
 	private Thread holdLock(HikariDataSource pool, UUID root, UUID leaf, String instance, String key, long millis) {
 		Thread holder = new Thread(() -> {
@@ -298,9 +315,11 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 				}
 				long locked = System.nanoTime();
 				this.stats.operations.increment();
-				// A long client timeout: the answer must come from the service's lock timeout, however slow the machine.
+				// A long client timeout: the answer must come from the service's lock
+				// timeout, however slow the machine.
 				Answer probe = send(instance + "/v1/reservations", body, key, Duration.ofSeconds(20));
-				if (probe == null || probe.status() != 503 || !"LOCK_TIMEOUT".equals(probe.body().path("code").asString(""))) {
+				if (probe == null || probe.status() != 503
+						|| !"LOCK_TIMEOUT".equals(probe.body().path("code").asString(""))) {
 					this.unexpected.add("a reserve while the root was locked got " + probe);
 				}
 				else {
@@ -335,7 +354,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 		Map<String, List<UUID>> created = new HashMap<>();
 		Map<UUID, String> states = new HashMap<>();
 		Map<UUID, BigDecimal> charged = new HashMap<>();
-		this.jdbc.sql("SELECT id, idempotency_key, status, charged FROM reservations WHERE idempotency_key LIKE :prefix")
+		this.jdbc
+			.sql("SELECT id, idempotency_key, status, charged FROM reservations WHERE idempotency_key LIKE :prefix")
 			.param("prefix", prefix)
 			.query(rs -> {
 				UUID id = rs.getObject("id", UUID.class);
@@ -349,11 +369,9 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 		this.jdbc.sql("""
 				SELECT e.reservation_id, e.kind, count(*) AS n FROM journal_entries e
 				JOIN reservations r ON r.id = e.reservation_id WHERE r.idempotency_key LIKE :prefix
-				GROUP BY e.reservation_id, e.kind""")
-			.param("prefix", prefix)
-			.query(rs -> {
-				movements.put(rs.getString("reservation_id") + "/" + rs.getString("kind"), rs.getLong("n"));
-			});
+				GROUP BY e.reservation_id, e.kind""").param("prefix", prefix).query(rs -> {
+			movements.put(rs.getString("reservation_id") + "/" + rs.getString("kind"), rs.getLong("n"));
+		});
 		for (Ack ack : this.acks) {
 			UUID reservation = ack.reservation();
 			switch (ack.kind()) {
@@ -374,7 +392,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 					if (!"SETTLED".equals(states.get(reservation)) || charge == null
 							|| charge.compareTo(ack.amount()) != 0 || settles != 3) {
 						violations.add("settle of " + reservation + " by " + ack.amount() + " acknowledged, but it is "
-								+ states.get(reservation) + " charged " + charge + " with " + settles + " SETTLE entries");
+								+ states.get(reservation) + " charged " + charge + " with " + settles
+								+ " SETTLE entries");
 					}
 				}
 				case "release" -> {
@@ -398,16 +417,21 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 	}
 
 	private long count(String kind, String condition) {
-		return this.jdbc.sql("""
-				SELECT count(*) FROM journal_entries e JOIN reservations r ON r.id = e.reservation_id
-				JOIN budgets b ON b.id = e.budget_id WHERE e.kind = :kind AND b.name = 'faults root' AND r.idempotency_key LIKE :prefix AND""" + " " + condition)
+		return this.jdbc
+			.sql("""
+					SELECT count(*) FROM journal_entries e JOIN reservations r ON r.id = e.reservation_id
+					JOIN budgets b ON b.id = e.budget_id WHERE e.kind = :kind AND b.name = 'faults root' AND r.idempotency_key LIKE :prefix AND"""
+					+ " " + condition)
 			.param("kind", kind)
 			.param("prefix", "f" + SEED + "-%")
 			.query(Long.class)
 			.single();
 	}
 
-	/** One client: its own seeded choices, its own holds, retries with the same key on the next instance. */
+	/**
+	 * One client: its own seeded choices, its own holds, retries with the same key on the
+	 * next instance.
+	 */
 	private final class Client implements Runnable {
 
 		private final int id;
@@ -464,8 +488,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 			String amount = BigDecimal.valueOf(5 + this.random.nextInt(96), 2).toPlainString();
 			int ttl = List.of(15, 30, 120).get(this.random.nextInt(3));
 			String key = key();
-			Answer answer = call("/v1/reservations",
-					Map.of("budgetId", leaf, "amount", amount, "ttlSeconds", ttl), key, 201, 402);
+			Answer answer = call("/v1/reservations", Map.of("budgetId", leaf, "amount", amount, "ttlSeconds", ttl), key,
+					201, 402);
 			if (answer != null && answer.status() == 201) {
 				UUID reservation = UUID.fromString(answer.body().get("id").asString());
 				this.held.add(reservation);
@@ -479,7 +503,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 		private void settle(UUID reservation) {
 			BigDecimal amount = BigDecimal.valueOf(1 + this.random.nextInt(130), 2);
 			Answer answer = call("/v1/reservations/" + reservation + "/settle",
-					// Up to 26 times the hold: beyond the default overrun ceiling, which is not what this workload tests.
+					// Up to 26 times the hold: beyond the default overrun ceiling, which
+					// is not what this workload tests.
 					Map.of("amount", amount.toPlainString(), "allowOverrun", true), key(), 200);
 			if (answer != null) {
 				acknowledge(new Ack("settle", null, reservation, amount, null));
@@ -500,7 +525,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 				acknowledge(new Ack("extend", null, reservation, null, null));
 			}
 			else if (answer != null) {
-				// Expired meanwhile (the clock jumped, the sweep ran): it is no longer held.
+				// Expired meanwhile (the clock jumped, the sweep ran): it is no longer
+				// held.
 				this.held.remove(reservation);
 			}
 		}
@@ -515,8 +541,9 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 		}
 
 		/**
-		 * Sends until an answer in {@code expected} (or another 4xx, recorded as unexpected) comes back, with the
-		 * same key every time; null when every attempt failed, so the outcome stays unknown.
+		 * Sends until an answer in {@code expected} (or another 4xx, recorded as
+		 * unexpected) comes back, with the same key every time; null when every attempt
+		 * failed, so the outcome stays unknown.
 		 */
 		private @Nullable Answer call(String path, Object body, String key, int... expected) {
 			Stats stats = FaultInjectionIntegrationTests.this.stats;
@@ -550,11 +577,12 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 			return null;
 		}
 
-
-
 	}
 
-	/** One attempt; null when no answer came (the outcome is then unknown unless the connection was refused). */
+	/**
+	 * One attempt; null when no answer came (the outcome is then unknown unless the
+	 * connection was refused).
+	 */
 	private @Nullable Answer send(String url, Object body, String key) {
 		return send(url, body, key, Duration.ofSeconds(4));
 	}
@@ -575,7 +603,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 			return null;
 		}
 		catch (IOException ex) {
-			// A timeout or a dropped connection: the request may or may not have taken effect.
+			// A timeout or a dropped connection: the request may or may not have taken
+			// effect.
 			this.stats.unknownOutcomes.increment();
 			return null;
 		}
@@ -584,10 +613,14 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 			return null;
 		}
 	}
+
 	private record Answer(int status, JsonNode body) {
 	}
 
-	/** A body as JSON; an empty object for anything else (an empty body, a proxy's HTML error page). */
+	/**
+	 * A body as JSON; an empty object for anything else (an empty body, a proxy's HTML
+	 * error page).
+	 */
 	private static JsonNode parse(String body) {
 		try {
 			return body.isEmpty() ? json.createObjectNode() : json.readTree(body);
@@ -622,7 +655,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 
 	}
 
-	// ---------------------------------------------------------------- instances and connections
+	// ---------------------------------------------------------------- instances and
+	// connections
 
 	private Process startChild(HikariDataSource pool, int port, File log) throws IOException {
 		Duration offset = Duration.between(Instant.now(), this.clock.instant());
@@ -632,7 +666,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 				"-Dfaults.clock-offset=" + offset, "-cp", classpath, SecondInstance.class.getName()));
 		command.addAll(List.of(instanceArgs("budget-ledger-c", "--server.port=" + port,
 				"--spring.datasource.url=" + pool.getJdbcUrl(), "--spring.datasource.username=" + pool.getUsername(),
-				"--spring.datasource.password=" + pool.getPassword(), "--budget-ledger.reservations.sweep-interval=1h")));
+				"--spring.datasource.password=" + pool.getPassword(),
+				"--budget-ledger.reservations.sweep-interval=1h")));
 		Files.createDirectories(log.toPath().getParent());
 		return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
 	}
@@ -667,7 +702,8 @@ class FaultInjectionIntegrationTests extends IntegrationTest {
 			}
 			Thread.sleep(200);
 		}
-		throw new AssertionError("seed " + SEED + ": the child instance did not start:\n" + Files.readString(log.toPath()));
+		throw new AssertionError(
+				"seed " + SEED + ": the child instance did not start:\n" + Files.readString(log.toPath()));
 	}
 
 	private static Connection connect(HikariDataSource pool, String name) throws SQLException {

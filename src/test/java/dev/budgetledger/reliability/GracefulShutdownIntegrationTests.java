@@ -31,8 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Stopping an instance while a reserve is in flight: the reserve finishes with its 201 and is in the journal, new
- * requests are refused meanwhile, the schedulers stop, and nothing is left half-done.
+ * Stopping an instance while a reserve is in flight: the reserve finishes with its 201
+ * and is in the journal, new requests are refused meanwhile, the schedulers stop, and
+ * nothing is left half-done.
  */
 class GracefulShutdownIntegrationTests extends IntegrationTest {
 
@@ -43,7 +44,8 @@ class GracefulShutdownIntegrationTests extends IntegrationTest {
 	void aReserveInFlightFinishesWhileNewRequestsAreRefusedAndNothingIsHalfDone() throws Exception {
 		HikariDataSource pool = this.dataSource.unwrap(HikariDataSource.class);
 		UUID budget = createBudget("10");
-		// Longer waits than the defaults, so the test can hold the row lock through the start of the shutdown.
+		// Longer waits than the defaults, so the test can hold the row lock through the
+		// start of the shutdown.
 		ConfigurableApplicationContext instance = SecondInstance.start(this.clock, "--server.port=0",
 				"--spring.datasource.url=" + pool.getJdbcUrl(), "--spring.datasource.username=" + pool.getUsername(),
 				"--spring.datasource.password=" + pool.getPassword(), "--budget-ledger.security.admin-key=" + ADMIN_KEY,
@@ -56,7 +58,8 @@ class GracefulShutdownIntegrationTests extends IntegrationTest {
 		String key = "shutdown-" + UUID.randomUUID();
 		CompletableFuture<Api.Response> inFlight;
 		CompletableFuture<Void> shutdown;
-		try (Connection holder = DriverManager.getConnection(pool.getJdbcUrl(), pool.getUsername(), pool.getPassword())) {
+		try (Connection holder = DriverManager.getConnection(pool.getJdbcUrl(), pool.getUsername(),
+				pool.getPassword())) {
 			holder.setAutoCommit(false);
 			try (PreparedStatement lock = holder
 				.prepareStatement("SELECT id FROM budget_ledger.budgets WHERE id = ? FOR UPDATE")) {
@@ -94,13 +97,17 @@ class GracefulShutdownIntegrationTests extends IntegrationTest {
 	}
 
 	private long waitingForLocks() {
-		return this.jdbc.sql("""
-				SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'""")
+		return this.jdbc
+			.sql("""
+					SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'""")
 			.query(Long.class)
 			.single();
 	}
 
-	/** A new connection is refused (a fresh client, so no kept-alive connection is reused). */
+	/**
+	 * A new connection is refused (a fresh client, so no kept-alive connection is
+	 * reused).
+	 */
 	private static boolean refused(int port) {
 		HttpClient fresh = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 		try {

@@ -24,7 +24,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Two instances on one database: the row lock, not the instance, decides; the cap holds across both. */
+/**
+ * Two instances on one database: the row lock, not the instance, decides; the cap holds
+ * across both.
+ */
 class MultiInstanceIntegrationTests extends IntegrationTest {
 
 	@Autowired
@@ -35,11 +38,11 @@ class MultiInstanceIntegrationTests extends IntegrationTest {
 		HikariDataSource pool = this.dataSource.unwrap(HikariDataSource.class);
 		UUID org = createBudget("5.00");
 		UUID leaf = createBudget(Map.of("limit", "5.00", "parentId", org));
-		// The test's clock, as other tests may have moved it: on another clock, one instance would see the other's
+		// The test's clock, as other tests may have moved it: on another clock, one
+		// instance would see the other's
 		// holds as overdue and expire them to make room.
-		try (ConfigurableApplicationContext second = SecondInstance.start(this.clock,
-				"--server.port=0", "--spring.datasource.url=" + pool.getJdbcUrl(),
-				"--spring.datasource.username=" + pool.getUsername(),
+		try (ConfigurableApplicationContext second = SecondInstance.start(this.clock, "--server.port=0",
+				"--spring.datasource.url=" + pool.getJdbcUrl(), "--spring.datasource.username=" + pool.getUsername(),
 				"--spring.datasource.password=" + pool.getPassword(), "--budget-ledger.security.admin-key=" + ADMIN_KEY,
 				"--budget-ledger.reservations.sweep-interval=1h")) {
 			Api other = new Api(((WebServerApplicationContext) second).getWebServer().getPort(), ADMIN_KEY);

@@ -9,9 +9,10 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Another instance of the service, on the clock the tests give it: in this JVM sharing the test's clock, or in a
- * child JVM ({@link #main}) whose clock runs {@code -Dfaults.clock-offset} ahead of real time, so all instances of a
- * test agree on what time it is although the test context's clock has been moved forward.
+ * Another instance of the service, on the clock the tests give it: in this JVM sharing
+ * the test's clock, or in a child JVM ({@link #main}) whose clock runs
+ * {@code -Dfaults.clock-offset} ahead of real time, so all instances of a test agree on
+ * what time it is although the test context's clock has been moved forward.
  */
 public final class SecondInstance {
 

@@ -11,9 +11,10 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * When the commit itself fails, the caller cannot know whether its reserve took effect. Retrying with the same
- * Idempotency-Key must give the true answer: here the commit did not happen, so the retry runs afresh, and there is
- * exactly one hold in the end, never two.
+ * When the commit itself fails, the caller cannot know whether its reserve took effect.
+ * Retrying with the same Idempotency-Key must give the true answer: here the commit did
+ * not happen, so the retry runs afresh, and there is exactly one hold in the end, never
+ * two.
  */
 class UnknownOutcomeIntegrationTests extends IntegrationTest {
 
@@ -21,7 +22,8 @@ class UnknownOutcomeIntegrationTests extends IntegrationTest {
 	void aRetryAfterAFailedCommitHoldsExactlyOnce() {
 		UUID budget = createBudget("10");
 		String key = "unknown-" + UUID.randomUUID();
-		// A deferred trigger fails the first commit that inserts a reservation on this budget: the reservation, its
+		// A deferred trigger fails the first commit that inserts a reservation on this
+		// budget: the reservation, its
 		// journal entries and the stored key are all written, then thrown away at COMMIT.
 		this.jdbc.sql("CREATE SEQUENCE commit_fault_" + suffix(budget)).update();
 		this.jdbc.sql("""
@@ -32,9 +34,11 @@ class UnknownOutcomeIntegrationTests extends IntegrationTest {
 				    END IF;
 				    RETURN NEW;
 				END $$""".formatted(suffix(budget))).update();
-		this.jdbc.sql("""
-				CREATE CONSTRAINT TRIGGER commit_fault_%1$s AFTER INSERT ON reservations DEFERRABLE INITIALLY DEFERRED
-				FOR EACH ROW WHEN (NEW.budget_id = '%2$s') EXECUTE FUNCTION commit_fault_%1$s()""".formatted(suffix(budget), budget))
+		this.jdbc
+			.sql("""
+					CREATE CONSTRAINT TRIGGER commit_fault_%1$s AFTER INSERT ON reservations DEFERRABLE INITIALLY DEFERRED
+					FOR EACH ROW WHEN (NEW.budget_id = '%2$s') EXECUTE FUNCTION commit_fault_%1$s()"""
+				.formatted(suffix(budget), budget))
 			.update();
 		try {
 			Api.Response failed = this.api.post("/v1/reservations", Map.of("budgetId", budget, "amount", "1.00"),

@@ -110,7 +110,6 @@ class DeciderTests {
 		assertThat(Decider.thresholdWarning(new BigDecimal("0.333"))).isEqualTo("THRESHOLD_33.3");
 	}
 
-
 	private static BudgetPolicy allowing(String... models) {
 		return new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, null, null, null,
 				OverrunPolicy.DEFAULT, List.of(models), null);
@@ -204,7 +203,6 @@ class DeciderTests {
 
 		assertThat(deny.reason()).isEqualTo(DenyReason.BUDGET_FROZEN);
 	}
-
 
 	private static BudgetPolicy holdingAtMost(long outputTokens) {
 		return new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, null, null, null,

@@ -20,9 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
- * Every endpoint, called by every kind of caller, answers the status the access rules promise. A client key is
- * bound to budget A: "in scope" calls target A, budgets under A and A's reservations, "out of scope" calls target
- * budget B's, and each out-of-scope 404 is compared with the answer for an id that does not exist at all.
+ * Every endpoint, called by every kind of caller, answers the status the access rules
+ * promise. A client key is bound to budget A: "in scope" calls target A, budgets under A
+ * and A's reservations, "out of scope" calls target budget B's, and each out-of-scope 404
+ * is compared with the answer for an id that does not exist at all.
  */
 class AccessMatrixIntegrationTests extends IntegrationTest {
 
@@ -37,15 +38,20 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 
 	private static final String JSON = "application/json";
 
-	/** Nothing listens there, and the matrix's webhooks want an event the matrix never causes (an overrun). */
+	/**
+	 * Nothing listens there, and the matrix's webhooks want an event the matrix never
+	 * causes (an overrun).
+	 */
 	private static final String HOOK_URL = "http://127.0.0.1:9/hook";
 
 	/**
-	 * method, path, body; then the status for each {@link Who} in order. {@code {budget}} and
-	 * {@code {reservation}} are A's (B's for the out-of-scope client); {@code {child}} is a new budget under A (B),
-	 * so a bound key's scope is seen to cover its subtree and a freeze leaves A alone; {@code {webhook}} is a new
-	 * webhook on A (B), {@code {webhook-delivery}} is {@code <webhook id>/deliveries/<delivery id>}; {@code {key}} and
-	 * {@code {model}} are made fresh for each call.
+	 * method, path, body; then the status for each {@link Who} in order. {@code {budget}}
+	 * and {@code {reservation}} are A's (B's for the out-of-scope client);
+	 * {@code {child}} is a new budget under A (B), so a bound key's scope is seen to
+	 * cover its subtree and a freeze leaves A alone; {@code {webhook}} is a new webhook
+	 * on A (B), {@code {webhook-delivery}} is
+	 * {@code <webhook id>/deliveries/<delivery id>}; {@code {key}} and {@code {model}}
+	 * are made fresh for each call.
 	 */
 	static Stream<Arguments> matrix() {
 		List<Object[]> rows = List.of(
@@ -64,7 +70,8 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				row("GET", "/v1/budgets/{child}", null, 200, 404, 200, 200),
 				row("POST", "/v1/budgets/{child}/freeze", "{\"reason\": \"matrix\"}", 403, 403, 200, 403),
 				row("POST", "/v1/budgets/{child}/unfreeze", "", 403, 403, 200, 403),
-				row("POST", "/v1/reservations", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 201, 404, 201, 403),
+				row("POST", "/v1/reservations", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 201, 404, 201,
+						403),
 				row("GET", "/v1/events?budgetId={budget}", null, 200, 404, 200, 200),
 				row("GET", "/v1/admin/reconciliation", null, 403, 403, 200, 403),
 				row("POST", "/v1/decisions", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 200, 404, 200, 403),
@@ -75,15 +82,18 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				row("GET", "/v1/prices", null, 200, 200, 200, 200),
 				row("GET", "/v1/prices/gpt-4o", null, 200, 200, 200, 200),
 				row("PUT", "/v1/prices/{model}",
-						"{\"inputPerMillion\": \"1\", \"outputPerMillion\": \"2\", \"currency\": \"USD\"}", 403, 403, 201, 403),
+						"{\"inputPerMillion\": \"1\", \"outputPerMillion\": \"2\", \"currency\": \"USD\"}", 403, 403,
+						201, 403),
 				row("POST", "/v1/api-keys", "{\"name\": \"matrix\", \"role\": \"CLIENT\"}", 403, 403, 201, 403),
 				row("GET", "/v1/api-keys", null, 403, 403, 200, 200),
 				row("GET", "/v1/api-keys/{key}", null, 403, 403, 200, 200),
 				row("GET", "/v1/api-keys/self", null, 200, 200, 200, 200),
 				row("DELETE", "/v1/api-keys/{key}", null, 403, 403, 204, 403),
 				row("GET", "/v1/audit", null, 403, 403, 200, 403),
-				row("POST", "/v1/webhooks", "{\"url\": \"" + HOOK_URL
-						+ "\", \"events\": [\"reservation.overrun\"], \"budgetId\": \"{budget}\"}", 403, 403, 201, 403),
+				row("POST", "/v1/webhooks",
+						"{\"url\": \"" + HOOK_URL
+								+ "\", \"events\": [\"reservation.overrun\"], \"budgetId\": \"{budget}\"}",
+						403, 403, 201, 403),
 				row("GET", "/v1/webhooks", null, 403, 403, 200, 403),
 				row("GET", "/v1/webhooks/{webhook}", null, 403, 403, 200, 403),
 				row("PATCH", "/v1/webhooks/{webhook}", "{\"description\": \"matrix\"}", 403, 403, 200, 403),
@@ -96,18 +106,25 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				row("GET", "/actuator/prometheus", null, 403, 403, 200, 403),
 				new Object[] { "GET", "/actuator/health", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
 				new Object[] { "GET", "/openapi.yaml", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/swagger-ui/index.html", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/swagger-ui/index.html", null,
+						new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
 				new Object[] { "GET", "/webjars/swagger-ui/swagger-ui-bundle.js", null,
 						new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/actuator/health/liveness", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/actuator/health/readiness", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
-				// The console's static files hold no data: anyone may read them, nobody may write there.
+				new Object[] { "GET", "/actuator/health/liveness", null,
+						new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "GET", "/actuator/health/readiness", null,
+						new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
+				// The console's static files hold no data: anyone may read them, nobody
+				// may write there.
 				new Object[] { "GET", "/console", null, new int[] { 302, 302, 302, 302, 302, 302, 302, 302 } },
 				new Object[] { "GET", "/console/", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
 				new Object[] { "GET", "/console/app.js", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "GET", "/console/views/budget.js", null, new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
-				new Object[] { "POST", "/console/index.html", "", new int[] { 401, 401, 401, 401, 401, 401, 401, 401 } },
-				new Object[] { "DELETE", "/console/app.js", null, new int[] { 401, 401, 401, 401, 401, 401, 401, 401 } });
+				new Object[] { "GET", "/console/views/budget.js", null,
+						new int[] { 200, 200, 200, 200, 200, 200, 200, 200 } },
+				new Object[] { "POST", "/console/index.html", "",
+						new int[] { 401, 401, 401, 401, 401, 401, 401, 401 } },
+				new Object[] { "DELETE", "/console/app.js", null,
+						new int[] { 401, 401, 401, 401, 401, 401, 401, 401 } });
 		List<Arguments> cases = new ArrayList<>();
 		for (Object[] row : rows) {
 			int[] statuses = (int[]) row[3];
@@ -124,7 +141,10 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				UNAUTHENTICATED[2], UNAUTHENTICATED[3], clientInScope, clientOutOfScope, admin, viewer } };
 	}
 
-	/** Made once for the class: the shared context keeps them, and no row changes what another row relies on. */
+	/**
+	 * Made once for the class: the shared context keeps them, and no row changes what
+	 * another row relies on.
+	 */
 	private static @Nullable Fixture fixture;
 
 	private record Fixture(UUID budgetA, UUID budgetB, String clientOfA, String revokedAdmin, String expiredAdmin,
@@ -151,15 +171,16 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 
 	@ParameterizedTest(name = "{0} {1} as {3} -> {4}")
 	@MethodSource("matrix")
-	void everyEndpointAnswersEveryCallerAsTheRulesSay(String method, String path, @Nullable String body,
-			Who caller, int status) {
+	void everyEndpointAnswersEveryCallerAsTheRulesSay(String method, String path, @Nullable String body, Who caller,
+			int status) {
 		Fixture f = fixture;
 		boolean outOfScope = caller == Who.CLIENT_OUT_OF_SCOPE;
 		UUID budget = outOfScope ? f.budgetB() : f.budgetA();
 		String resolvedPath = resolve(path, budget);
 		String resolvedBody = (body != null) ? resolve(body, budget) : null;
 
-		// A route openapi.yaml does not have is off the contract on purpose; its answer is still checked.
+		// A route openapi.yaml does not have is off the contract on purpose; its answer
+		// is still checked.
 		Api api = path.equals("/v1/nothing-here") ? as(caller).offContract() : as(caller);
 		Api.Response response = send(api, method, resolvedPath, resolvedBody);
 
@@ -169,8 +190,8 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 		}
 		if (status == 401) {
 			assertThat(response.text("code")).isEqualTo("UNAUTHENTICATED");
-			assertThat(response.header("WWW-Authenticate")).hasValueSatisfying(
-					challenge -> assertThat(challenge).startsWith("Bearer realm=\"budget-ledger\""));
+			assertThat(response.header("WWW-Authenticate"))
+				.hasValueSatisfying(challenge -> assertThat(challenge).startsWith("Bearer realm=\"budget-ledger\""));
 		}
 		if (status == 403) {
 			assertThat(response.text("code")).isEqualTo("FORBIDDEN");
@@ -181,8 +202,8 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 	}
 
 	/**
-	 * The out-of-scope answer must be the answer for an id that exists nowhere: same status, same headers that
-	 * matter, same body once the id itself is swapped.
+	 * The out-of-scope answer must be the answer for an id that exists nowhere: same
+	 * status, same headers that matter, same body once the id itself is swapped.
 	 */
 	private void assertLooksMissing(Api.Response outOfScope, String method, String path, @Nullable String body,
 			UUID budgetB) {
@@ -215,7 +236,10 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 		};
 	}
 
-	/** Fills in the placeholders; reservations and keys are fresh for each call, so every row starts alike. */
+	/**
+	 * Fills in the placeholders; reservations and keys are fresh for each call, so every
+	 * row starts alike.
+	 */
 	private String resolve(String text, UUID budget) {
 		String resolved = text.replace("{budget}", budget.toString());
 		if (resolved.contains("{child}")) {
@@ -229,7 +253,8 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 		}
 		if (resolved.contains("{webhook-delivery}")) {
 			String webhook = createWebhook(budget);
-			resolved = resolved.replace("{webhook-delivery}", webhook + "/deliveries/" + createDelivery(webhook, budget));
+			resolved = resolved.replace("{webhook-delivery}",
+					webhook + "/deliveries/" + createDelivery(webhook, budget));
 		}
 		if (resolved.contains("{key}")) {
 			resolved = resolved.replace("{key}", keyId(clientKey(null)));
@@ -244,16 +269,21 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 		return response.text("id");
 	}
 
-	/** A delivery of a real event (a freeze of a new budget), made here as the dispatcher's fan-out would. */
+	/**
+	 * A delivery of a real event (a freeze of a new budget), made here as the
+	 * dispatcher's fan-out would.
+	 */
 	private UUID createDelivery(String webhookId, UUID budget) {
 		UUID child = createChild(budget);
-		assertThat(this.api.post("/v1/budgets/" + child + "/freeze", Map.of("reason", "matrix")).status()).isEqualTo(200);
+		assertThat(this.api.post("/v1/budgets/" + child + "/freeze", Map.of("reason", "matrix")).status())
+			.isEqualTo(200);
 		UUID delivery = UUID.randomUUID();
-		this.jdbc.sql("""
-				INSERT INTO webhook_deliveries (id, webhook_id, event_position, event_id, event_type, budget_id, root_id,
-				    status, next_attempt_at, created_at)
-				SELECT :delivery, :webhook, id, event_id, type, budget_id, root_id, 'DEAD', created_at, created_at
-				FROM events WHERE budget_id = :child""")
+		this.jdbc
+			.sql("""
+					INSERT INTO webhook_deliveries (id, webhook_id, event_position, event_id, event_type, budget_id, root_id,
+					    status, next_attempt_at, created_at)
+					SELECT :delivery, :webhook, id, event_id, type, budget_id, root_id, 'DEAD', created_at, created_at
+					FROM events WHERE budget_id = :child""")
 			.param("delivery", delivery)
 			.param("webhook", UUID.fromString(webhookId))
 			.param("child", child)

@@ -41,9 +41,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The first admin key, on an empty database: each test migrates a schema of its own on the test PostgreSQL and
- * starts "instances" there, small application contexts with just the key bootstrap and what it needs, so a start
- * costs milliseconds and several can start at once.
+ * The first admin key, on an empty database: each test migrates a schema of its own on
+ * the test PostgreSQL and starts "instances" there, small application contexts with just
+ * the key bootstrap and what it needs, so a start costs milliseconds and several can
+ * start at once.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class AdminKeyBootstrapIntegrationTests extends IntegrationTest {
@@ -105,7 +106,9 @@ class AdminKeyBootstrapIntegrationTests extends IntegrationTest {
 			pool.shutdownNow();
 		}
 
-		List<Map<String, Object>> keys = this.sandboxJdbc.sql("SELECT role, name, secret_hash FROM api_keys").query().listOfRows();
+		List<Map<String, Object>> keys = this.sandboxJdbc.sql("SELECT role, name, secret_hash FROM api_keys")
+			.query()
+			.listOfRows();
 		assertThat(keys).hasSize(1);
 		assertThat(keys.get(0)).containsEntry("role", "ADMIN");
 		List<String> logged = loggedKeys(output);
@@ -121,8 +124,8 @@ class AdminKeyBootstrapIntegrationTests extends IntegrationTest {
 			.containsExactly("API_KEY_CREATE bootstrap");
 
 		try (AnnotationConfigApplicationContext again = startInstance(null)) {
-			assertThat(again.getBean(ApiKeys.class).authenticate(secret)).hasValueSatisfying(
-					caller -> assertThat(caller.role()).isEqualTo(Role.ADMIN));
+			assertThat(again.getBean(ApiKeys.class).authenticate(secret))
+				.hasValueSatisfying(caller -> assertThat(caller.role()).isEqualTo(Role.ADMIN));
 		}
 		assertThat(this.sandboxJdbc.sql("SELECT count(*) FROM api_keys").query(Long.class).single())
 			.as("a restart generates nothing")
@@ -174,7 +177,10 @@ class AdminKeyBootstrapIntegrationTests extends IntegrationTest {
 		assertThat(this.sandboxJdbc.sql("SELECT count(*) FROM api_keys").query(Long.class).single()).isZero();
 	}
 
-	/** One "instance": the bootstrap and its collaborators on the sandbox schema; it runs when the context starts. */
+	/**
+	 * One "instance": the bootstrap and its collaborators on the sandbox schema; it runs
+	 * when the context starts.
+	 */
 	private AnnotationConfigApplicationContext startInstance(@Nullable String configuredKey) {
 		AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
 		context.registerBean(JdbcClient.class, () -> JdbcClient.create(this.sandbox));
@@ -182,9 +188,11 @@ class AdminKeyBootstrapIntegrationTests extends IntegrationTest {
 				() -> new TransactionTemplate(new DataSourceTransactionManager(this.sandbox)));
 		context.registerBean(JsonMapper.class, () -> JsonMapper.builder().build());
 		context.registerBean(Clock.class, Clock::systemUTC);
-		SecuritySettings settings = new SecuritySettings(configuredKey, new SecuritySettings.RateLimit(100, 200), true, null);
+		SecuritySettings settings = new SecuritySettings(configuredKey, new SecuritySettings.RateLimit(100, 200), true,
+				null);
 		context.registerBean(SecuritySettings.class, () -> settings);
-		context.registerBean(KeyCache.class, () -> new KeyCache(this.sandbox, settings, context.getBeanProvider(JdbcConnectionDetails.class)));
+		context.registerBean(KeyCache.class,
+				() -> new KeyCache(this.sandbox, settings, context.getBeanProvider(JdbcConnectionDetails.class)));
 		context.registerBean(AuditLog.class);
 		context.registerBean(ApiKeys.class);
 		context.registerBean(AdminKeyBootstrap.class);

@@ -23,7 +23,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ApiKeyIntegrationTests extends IntegrationTest {
 
-	/** Loggers raised to TRACE while a secret is in play: ours, and all of Spring's web, security and JDBC. */
+	/**
+	 * Loggers raised to TRACE while a secret is in play: ours, and all of Spring's web,
+	 * security and JDBC.
+	 */
 	private static final List<String> CHATTY_LOGGERS = List.of("dev.budgetledger", "org.springframework.security",
 			"org.springframework.web", "org.springframework.jdbc", "org.springframework.transaction");
 
@@ -81,8 +84,9 @@ class ApiKeyIntegrationTests extends IntegrationTest {
 		assertThat(revoke.status()).isEqualTo(204);
 		assertThat(after.status()).isEqualTo(401);
 		assertThat(after.text("code")).isEqualTo("UNAUTHENTICATED");
-		assertThat(after.header("WWW-Authenticate")).hasValue("Bearer realm=\"budget-ledger\", error=\"invalid_token\", "
-				+ "error_description=\"The API key is unknown, revoked or expired\"");
+		assertThat(after.header("WWW-Authenticate"))
+			.hasValue("Bearer realm=\"budget-ledger\", error=\"invalid_token\", "
+					+ "error_description=\"The API key is unknown, revoked or expired\"");
 		assertThat(this.api.get("/v1/api-keys/" + keyIdOf(secret)).text("status")).isEqualTo("REVOKED");
 		assertThat(this.api.delete("/v1/api-keys/" + keyIdOf(secret)).status()).as("revoking again").isEqualTo(204);
 	}
@@ -102,7 +106,8 @@ class ApiKeyIntegrationTests extends IntegrationTest {
 
 	@Test
 	void unknownMalformedAndMisplacedKeysAreAllUnauthenticated() {
-		// Keys in the wrong header, scheme or query parameter break the contract on purpose; the answers must not.
+		// Keys in the wrong header, scheme or query parameter break the contract on
+		// purpose; the answers must not.
 		Api anonymous = this.api.anonymous().offContract();
 		List<Api.Response> refused = List.of(this.api.as(ApiKeySecrets.generate()).get("/v1/prices"),
 				this.api.as("not-a-key").get("/v1/prices"), this.api.as(ADMIN_KEY + "x").get("/v1/prices"),
@@ -176,15 +181,15 @@ class ApiKeyIntegrationTests extends IntegrationTest {
 		Api agent = this.api.as(clientKey(null));
 
 		assertThat(agent.post("/v1/reservations", Map.of("budgetId", one, "amount", "0.5")).status()).isEqualTo(201);
-		assertThat(agent.post("/v1/reservations", Map.of("budgetId", other, "amount", "0.5")).status())
-			.isEqualTo(201);
+		assertThat(agent.post("/v1/reservations", Map.of("budgetId", other, "amount", "0.5")).status()).isEqualTo(201);
 	}
 
 	@Test
 	void keysAreCreatedOnlyWithSensibleBindingsAndExpiries() {
 		UUID budget = createBudget("1");
 
-		Api.Response boundAdmin = this.api.post("/v1/api-keys", Map.of("name", "x", "role", "ADMIN", "budgetId", budget));
+		Api.Response boundAdmin = this.api.post("/v1/api-keys",
+				Map.of("name", "x", "role", "ADMIN", "budgetId", budget));
 		Api.Response missingBudget = this.api.post("/v1/api-keys",
 				Map.of("name", "x", "role", "CLIENT", "budgetId", UUID.randomUUID()));
 		Api.Response past = this.api.post("/v1/api-keys",
@@ -219,8 +224,9 @@ class ApiKeyIntegrationTests extends IntegrationTest {
 	}
 
 	/**
-	 * The secret is in the one answer to the create and nowhere else: not in later answers, not in the audit log,
-	 * not in the database, and not in the log, even with Spring's web, security and JDBC logging at TRACE.
+	 * The secret is in the one answer to the create and nowhere else: not in later
+	 * answers, not in the audit log, not in the database, and not in the log, even with
+	 * Spring's web, security and JDBC logging at TRACE.
 	 */
 	@Test
 	@ExtendWith(OutputCaptureExtension.class)
@@ -232,8 +238,8 @@ class ApiKeyIntegrationTests extends IntegrationTest {
 		try {
 			UUID budget = createBudget("5.00");
 			UUID other = createBudget("5.00");
-			Api.Response created = this.api.post("/v1/api-keys", Map.of("name", "leak test", "role", "CLIENT",
-					"budgetId", budget));
+			Api.Response created = this.api.post("/v1/api-keys",
+					Map.of("name", "leak test", "role", "CLIENT", "budgetId", budget));
 			secret = created.text("secret");
 			String id = created.text("id");
 			Api agent = this.api.as(secret);
@@ -253,13 +259,14 @@ class ApiKeyIntegrationTests extends IntegrationTest {
 		finally {
 			CHATTY_LOGGERS.forEach(logger -> logging.setLogLevel(logger, null));
 		}
-		// The part of the key that is never shown, so a match cannot come from the displayed prefix.
+		// The part of the key that is never shown, so a match cannot come from the
+		// displayed prefix.
 		String hidden = secret.substring("bl_live_".length() + 6);
 
 		assertThat(output.getOut()).as("TRACE logging ran").contains("Secured GET /v1/budgets/");
 		assertThat(output.getAll()).doesNotContain(hidden);
-		assertThat(later).extracting(Api.Response::status).containsExactly(200, 404, 201, 402, 403, 200, 200, 204,
-				401, 200, 401);
+		assertThat(later).extracting(Api.Response::status)
+			.containsExactly(200, 404, 201, 402, 403, 200, 200, 204, 401, 200, 401);
 		assertThat(later).allSatisfy(response -> assertThat(response.body()).doesNotContain(hidden));
 		assertThat(later.get(9).json().get("items")).hasSize(2);
 		for (String table : List.of("api_keys", "audit_log", "idempotency_keys", "budgets", "reservations",

@@ -18,9 +18,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The API key cache saves the key lookup on every request but the first, and still honours a revocation made on
- * another instance: by its notification while this instance listens, and by forgetting every key whenever it stopped
- * listening (a revocation whose notification it missed is then read from the database).
+ * The API key cache saves the key lookup on every request but the first, and still
+ * honours a revocation made on another instance: by its notification while this instance
+ * listens, and by forgetting every key whenever it stopped listening (a revocation whose
+ * notification it missed is then read from the database).
  */
 @Import(RoundTrips.class)
 class KeyCacheIntegrationTests extends IntegrationTest {
@@ -56,7 +57,8 @@ class KeyCacheIntegrationTests extends IntegrationTest {
 		assertThat(key.get("/v1/prices").status()).isEqualTo(200);
 		UUID id = UUID.fromString(keyIdOf(secret));
 
-		// What ApiKeys.revoke does on the other instance: the update and the notification, in one transaction.
+		// What ApiKeys.revoke does on the other instance: the update and the
+		// notification, in one transaction.
 		this.transactions.executeWithoutResult(status -> {
 			this.jdbc.sql("UPDATE api_keys SET revoked_at = now() WHERE id = :id").param("id", id).update();
 			this.jdbc.sql("SELECT pg_notify(:channel, :id)")

@@ -17,10 +17,10 @@ import org.springframework.test.context.TestPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The per-key rate limit, in a context of its own with a tiny bucket: 20 requests, then one every 1000 s
- * (the admin key that sets the tests up has such a bucket too, and uses a few of its 20). Time is
- * the test clock, so the refill is shown by moving it, not by waiting. The context is closed afterwards so its
- * limit cannot throttle other tests.
+ * The per-key rate limit, in a context of its own with a tiny bucket: 20 requests, then
+ * one every 1000 s (the admin key that sets the tests up has such a bucket too, and uses
+ * a few of its 20). Time is the test clock, so the refill is shown by moving it, not by
+ * waiting. The context is closed afterwards so its limit cannot throttle other tests.
  */
 @DirtiesContext
 @TestPropertySource(properties = { "budget-ledger.security.rate-limit.requests-per-second=0.001",

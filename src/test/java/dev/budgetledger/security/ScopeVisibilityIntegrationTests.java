@@ -13,9 +13,9 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Nothing above a key's scope is visible to it: a key bound to a team never learns the id, name or figures of the
- * budgets above the team, whatever it reads and whatever it causes; a denial they cause says only
- * {@code limitedBy: ANCESTOR}.
+ * Nothing above a key's scope is visible to it: a key bound to a team never learns the
+ * id, name or figures of the budgets above the team, whatever it reads and whatever it
+ * causes; a denial they cause says only {@code limitedBy: ANCESTOR}.
  */
 class ScopeVisibilityIntegrationTests extends IntegrationTest {
 
@@ -62,18 +62,20 @@ class ScopeVisibilityIntegrationTests extends IntegrationTest {
 		UUID workflow = createBudget(Map.of("limit", "1000", "parentId", team));
 		Api client = this.api.as(clientKey(team));
 
-		// Every kind of event the tree can cause, while the root says no, crosses thresholds and runs out.
+		// Every kind of event the tree can cause, while the root says no, crosses
+		// thresholds and runs out.
 		String crossing = client.post("/v1/reservations", Map.of("budgetId", workflow, "amount", "6")).body();
 		assertThat(crossing).doesNotContain("THRESHOLD");
-		UUID overrun = UUID.fromString(client.post("/v1/reservations", Map.of("budgetId", team, "amount", "2"))
-			.text("id"));
+		UUID overrun = UUID
+			.fromString(client.post("/v1/reservations", Map.of("budgetId", team, "amount", "2")).text("id"));
 		Api.Response settled = client.post("/v1/reservations/" + overrun + "/settle", Map.of("amount", "4"));
 		assertThat(settled.status()).as(settled.toString()).isEqualTo(200);
 		assertThat(settled.json().has("warnings")).as(settled.toString()).isFalse();
 		assertThat(client.post("/v1/reservations", Map.of("budgetId", workflow, "amount", "5")).status())
 			.isEqualTo(402);
-		UUID expiring = UUID.fromString(client.post("/v1/reservations",
-				Map.of("budgetId", workflow, "amount", "0.01", "ttlSeconds", 1)).text("id"));
+		UUID expiring = UUID
+			.fromString(client.post("/v1/reservations", Map.of("budgetId", workflow, "amount", "0.01", "ttlSeconds", 1))
+				.text("id"));
 		this.clock.advance(java.time.Duration.ofSeconds(5));
 		expireAllDue();
 		assertThat(this.api.post("/v1/budgets/" + root + "/freeze", Map.of("reason", "org-secret-reason")).status())
@@ -109,13 +111,16 @@ class ScopeVisibilityIntegrationTests extends IntegrationTest {
 			assertThat(d.has("deniedBy")).isFalse();
 			assertThat(d.get("limitedBy").asString()).isEqualTo("ANCESTOR");
 		});
-		// The admin's feed has it all: the root's own events and the root named in the denials.
+		// The admin's feed has it all: the root's own events and the root named in the
+		// denials.
 		assertThat(this.api.get("/v1/events?budgetId=" + root).body()).contains("budget.threshold_crossed")
 			.contains("budget.frozen");
 		assertThat(this.api.get("/v1/budgets/" + team + "/denials").body()).contains(root.toString());
 	}
 
-	/** Neither the root's id, nor its name, nor its limit appear anywhere in the answer. */
+	/**
+	 * Neither the root's id, nor its name, nor its limit appear anywhere in the answer.
+	 */
 	private static void assertHidden(Api.Response response, UUID root) {
 		assertThat(response.body()).as(response.toString())
 			.doesNotContain(root.toString())

@@ -19,7 +19,10 @@ import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** How the settings bind from application.properties and the environment, as the service starts with them. */
+/**
+ * How the settings bind from application.properties and the environment, as the service
+ * starts with them.
+ */
 class SecuritySettingsTests {
 
 	private static final String KEY = "bl_live_nONTxey0Jplmbm98NXCIPnF99vciMX9IHfiFCuaHVFM";
@@ -44,8 +47,9 @@ class SecuritySettingsTests {
 		byte[] hash = new byte[32];
 
 		cache.start();
-		cache.put(hash, new ApiKey(UUID.randomUUID(), "k", Role.ADMIN, null, "bl_live_abcdef",
-				Instant.now(), null, null), cache.generation());
+		cache.put(hash,
+				new ApiKey(UUID.randomUUID(), "k", Role.ADMIN, null, "bl_live_abcdef", Instant.now(), null, null),
+				cache.generation());
 
 		assertThat(settings.keyCache()).isFalse();
 		assertThat(cache.listening()).isFalse();
@@ -81,7 +85,10 @@ class SecuritySettingsTests {
 		assertThatThrownBy(() -> new SecuritySettings.RateLimit(1, 0)).hasMessageContaining("burst");
 	}
 
-	/** application.properties under a given process environment, highest precedence first as in Spring Boot. */
+	/**
+	 * application.properties under a given process environment, highest precedence first
+	 * as in Spring Boot.
+	 */
 	private static SecuritySettings bind(Map<String, Object> environment) throws IOException {
 		StandardEnvironment spring = new StandardEnvironment();
 		MutablePropertySources sources = spring.getPropertySources();

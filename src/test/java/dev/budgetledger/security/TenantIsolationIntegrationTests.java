@@ -32,8 +32,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tenants cannot hurt each other: a key's requests aimed at another tenant's budget are refused before they lock
- * anything or join that tenant's batches, so they neither wait for the victim's locks nor slow the victim down.
+ * Tenants cannot hurt each other: a key's requests aimed at another tenant's budget are
+ * refused before they lock anything or join that tenant's batches, so they neither wait
+ * for the victim's locks nor slow the victim down.
  */
 class TenantIsolationIntegrationTests extends IntegrationTest {
 
@@ -81,19 +82,23 @@ class TenantIsolationIntegrationTests extends IntegrationTest {
 	}
 
 	/**
-	 * The attack of the review: a second tenant sends 50 invalid reserves a second at a victim's budget while the
-	 * victim reserves and settles in a loop. Idle slices, slices with 50 harmless requests a second (health checks:
-	 * what any load costs on a shared machine) and attacked slices alternate, so the machine's own noise hits all
-	 * alike; the figures are printed side by side. The attack must cost the victim no more than harmless load does,
-	 * give or take noise; on the old code it locked the victim's rows and rolled back the victim's batches.
+	 * The attack of the review: a second tenant sends 50 invalid reserves a second at a
+	 * victim's budget while the victim reserves and settles in a loop. Idle slices,
+	 * slices with 50 harmless requests a second (health checks: what any load costs on a
+	 * shared machine) and attacked slices alternate, so the machine's own noise hits all
+	 * alike; the figures are printed side by side. The attack must cost the victim no
+	 * more than harmless load does, give or take noise; on the old code it locked the
+	 * victim's rows and rolled back the victim's batches.
 	 */
 	@Test
 	void anotherTenantsInvalidReservesLeaveAVictimsLatencyAndThroughputAsWhenIdle() throws Exception {
 		UUID victimBudget = createBudget("1000000");
 		Api victim = this.api.as(clientKey(victimBudget));
 		String attackerKey = clientKey(createBudget("100"));
-		// The other requests go out raw: checked against openapi.yaml, as every Api exchange is, they would cost this
-		// JVM more CPU than the service spends answering them, and measure the test instead of the service.
+		// The other requests go out raw: checked against openapi.yaml, as every Api
+		// exchange is, they would cost this
+		// JVM more CPU than the service spends answering them, and measure the test
+		// instead of the service.
 		HttpClient raw = HttpClient.newHttpClient();
 		HttpRequest invalid = HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/v1/reservations"))
 			.header("Authorization", "Bearer " + attackerKey)
@@ -140,13 +145,14 @@ class TenantIsolationIntegrationTests extends IntegrationTest {
 		}
 
 		StringBuilder figures = new StringBuilder("Tenant isolation, victim reserve p50 and reserve+settle cycles:");
-		latencies.forEach((condition, nanos) -> figures.append(String.format(" %s %.2f ms %.1f/s;", condition,
-				p50(nanos), cycles.get(condition) / 6.0)));
+		latencies.forEach((condition, nanos) -> figures
+			.append(String.format(" %s %.2f ms %.1f/s;", condition, p50(nanos), cycles.get(condition) / 6.0)));
 		System.out.println(figures + " (" + attacks.get() + " invalid reserves of another tenant at 50/s)");
 		assertThat(attacks.get()).isGreaterThan(200);
 		double loadP50 = p50(latencies.get("harmless load"));
 		double attackedP50 = p50(latencies.get("attacked"));
-		// Noise on a loaded shared machine is tens of percent; the attack on the old code doubled the p50 and cut
+		// Noise on a loaded shared machine is tens of percent; the attack on the old code
+		// doubled the p50 and cut
 		// the rate by a third or more.
 		assertThat(attackedP50).isLessThan(Math.max(loadP50, p50(latencies.get("idle"))) * 1.5 + 2);
 		assertThat((double) cycles.get("attacked")).isGreaterThan(0.67 * cycles.get("harmless load"));
@@ -156,7 +162,10 @@ class TenantIsolationIntegrationTests extends IntegrationTest {
 	private record Slice(List<Long> latencies, int cycles) {
 	}
 
-	/** Reserves and settles on the victim's budget, one after the other, for {@code millis}. */
+	/**
+	 * Reserves and settles on the victim's budget, one after the other, for
+	 * {@code millis}.
+	 */
 	private Slice run(Api victim, UUID budget, long millis) {
 		List<Long> latencies = new ArrayList<>();
 		int cycles = 0;

@@ -11,8 +11,8 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * VIEWER keys: the console's read-only role. What each role may call is in {@link AccessMatrixIntegrationTests};
- * these are the rules around it.
+ * VIEWER keys: the console's read-only role. What each role may call is in
+ * {@link AccessMatrixIntegrationTests}; these are the rules around it.
  */
 class ViewerKeysIntegrationTests extends IntegrationTest {
 

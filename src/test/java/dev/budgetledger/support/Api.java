@@ -14,13 +14,14 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A plain HTTP client for the running service: tests go through the real wire, headers and JSON included. Every
- * request carries {@code Authorization: Bearer <key>} with the client's API key; {@link #as} and
- * {@link #anonymous} give clients with another key or none.
+ * A plain HTTP client for the running service: tests go through the real wire, headers
+ * and JSON included. Every request carries {@code Authorization: Bearer <key>} with the
+ * client's API key; {@link #as} and {@link #anonymous} give clients with another key or
+ * none.
  * <p>
- * Every exchange is held against openapi.yaml ({@link ApiContract}): a request or response the spec does not allow
- * fails the test. A test that sends forbidden input on purpose says so with {@link #offContract()}, and then only the
- * response is checked.
+ * Every exchange is held against openapi.yaml ({@link ApiContract}): a request or
+ * response the spec does not allow fails the test. A test that sends forbidden input on
+ * purpose says so with {@link #offContract()}, and then only the response is checked.
  */
 public final class Api {
 
@@ -55,8 +56,9 @@ public final class Api {
 	}
 
 	/**
-	 * The same service, called with requests that break the contract on purpose (malformed bodies, values out of
-	 * range, unknown routes): their responses must still match openapi.yaml, the requests are not checked.
+	 * The same service, called with requests that break the contract on purpose
+	 * (malformed bodies, values out of range, unknown routes): their responses must still
+	 * match openapi.yaml, the requests are not checked.
 	 */
 	public Api offContract() {
 		return new Api(this.base, this.key, ApiContract.Check.RESPONSE_ONLY);
@@ -114,8 +116,8 @@ public final class Api {
 		try {
 			HttpRequest request = builder.timeout(Duration.ofSeconds(30)).build();
 			HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-			ApiContract.verify(this.check, this.key != null, request.method(), request.uri(),
-					request.headers().map(), body, response.statusCode(), response.headers().map(), response.body());
+			ApiContract.verify(this.check, this.key != null, request.method(), request.uri(), request.headers().map(),
+					body, response.statusCode(), response.headers().map(), response.body());
 			return new Response(response);
 		}
 		catch (IOException ex) {

@@ -29,29 +29,33 @@ import io.swagger.v3.parser.OpenAPIV3Parser;
 import org.jspecify.annotations.Nullable;
 
 /**
- * openapi.yaml as the judge of every exchange the tests make with the service: {@link Api} hands each request and
- * response here, and a mismatch fails the test.
+ * openapi.yaml as the judge of every exchange the tests make with the service:
+ * {@link Api} hands each request and response here, and a mismatch fails the test.
  * <p>
- * The validator is Atlassian's swagger-request-validator: it matches the operation, then checks path, query and
- * header parameters, security, content types, request bodies, documented status codes, response headers and
- * bodies. Its 3.x line validates OpenAPI 3.1 with a JSON Schema 2020-12 validator but needs Java 21, and this
- * project builds on 17. The 2.x line runs on 17 and parses 3.1 documents, but then drops every schema's
- * {@code type} (it reads swagger-parser's 3.0 {@code type}, which 3.1 parsing leaves empty), so a string where the
- * spec says integer would pass: {@code ApiContractTests} shows it. Its 3.0 mode is mature, so the spec is handed
- * to it in 3.0 form by {@link OpenApi31To30}, a mechanical rewrite of the few 3.1 spellings this spec uses
- * ({@code type: [X, 'null']} becomes {@code type: X, nullable: true}); the rewrite refuses anything it cannot
- * express in 3.0, and {@code ApiContractTests} fails if the spec starts using a 3.1-only schema keyword.
+ * The validator is Atlassian's swagger-request-validator: it matches the operation, then
+ * checks path, query and header parameters, security, content types, request bodies,
+ * documented status codes, response headers and bodies. Its 3.x line validates OpenAPI
+ * 3.1 with a JSON Schema 2020-12 validator but needs Java 21, and this project builds on
+ * 17. The 2.x line runs on 17 and parses 3.1 documents, but then drops every schema's
+ * {@code type} (it reads swagger-parser's 3.0 {@code type}, which 3.1 parsing leaves
+ * empty), so a string where the spec says integer would pass: {@code ApiContractTests}
+ * shows it. Its 3.0 mode is mature, so the spec is handed to it in 3.0 form by
+ * {@link OpenApi31To30}, a mechanical rewrite of the few 3.1 spellings this spec uses
+ * ({@code type: [X, 'null']} becomes {@code type: X, nullable: true}); the rewrite
+ * refuses anything it cannot express in 3.0, and {@code ApiContractTests} fails if the
+ * spec starts using a 3.1-only schema keyword.
  * <p>
  * Exchanges that are off the contract on purpose say so at the call site:
  * <ul>
- * <li>{@link Check#RESPONSE_ONLY}: a test sends input the spec forbids (the bad-input catalogue); only the answer is
- * checked, against the responses the spec documents for that operation. A route the spec does not have at all (an
- * unknown path, an unsupported method) must still answer application/problem+json matching the {@code Problem}
+ * <li>{@link Check#RESPONSE_ONLY}: a test sends input the spec forbids (the bad-input
+ * catalogue); only the answer is checked, against the responses the spec documents for
+ * that operation. A route the spec does not have at all (an unknown path, an unsupported
+ * method) must still answer application/problem+json matching the {@code Problem}
  * schema.</li>
- * <li>A request without an API key ({@link Api#anonymous()}) is checked except for the security requirement it
- * leaves out on purpose.</li>
- * <li>Paths outside {@code /v1/} (actuator, Swagger UI, the spec itself) are operations endpoints, not part of the
- * API contract, and are not checked here.</li>
+ * <li>A request without an API key ({@link Api#anonymous()}) is checked except for the
+ * security requirement it leaves out on purpose.</li>
+ * <li>Paths outside {@code /v1/} (actuator, Swagger UI, the spec itself) are operations
+ * endpoints, not part of the API contract, and are not checked here.</li>
  * </ul>
  */
 public final class ApiContract {
@@ -62,7 +66,9 @@ public final class ApiContract {
 		/** Request and response: the normal case. */
 		EXCHANGE,
 
-		/** The request breaks the contract on purpose; the response must still keep it. */
+		/**
+		 * The request breaks the contract on purpose; the response must still keep it.
+		 */
 		RESPONSE_ONLY
 
 	}
@@ -102,8 +108,8 @@ public final class ApiContract {
 
 	/**
 	 * Fails with every mismatch if the exchange does not keep the contract.
-	 * @param authenticated whether the request carried an API key on purpose; without one, the spec's security
-	 * requirement is the only part of the request not checked
+	 * @param authenticated whether the request carried an API key on purpose; without
+	 * one, the spec's security requirement is the only part of the request not checked
 	 */
 	public static void verify(Check check, boolean authenticated, String method, URI uri,
 			Map<String, List<String>> requestHeaders, @Nullable String requestBody, int status,
@@ -124,17 +130,24 @@ public final class ApiContract {
 		}
 	}
 
-	/** Checks a response alone, as {@link #verify} does, for the tests that show drift is caught. */
+	/**
+	 * Checks a response alone, as {@link #verify} does, for the tests that show drift is
+	 * caught.
+	 */
 	public static ValidationReport validateResponse(String method, String path, int status, String contentType,
 			String body) {
 		return validator.validateResponse(path, Request.Method.valueOf(method),
 				response(status, Map.of("Content-Type", List.of(contentType)), body));
 	}
 
-	/** Checks a request alone, for the tests that show the validator reads the spec as it is meant. */
+	/**
+	 * Checks a request alone, for the tests that show the validator reads the spec as it
+	 * is meant.
+	 */
 	public static ValidationReport validateRequest(String method, String path, String body) {
 		return validator.validateRequest(request(method, URI.create("http://localhost" + path),
-				Map.of("Content-Type", List.of("application/json"), "Authorization", List.of("Bearer bl_live_x")), body));
+				Map.of("Content-Type", List.of("application/json"), "Authorization", List.of("Bearer bl_live_x")),
+				body));
 	}
 
 	private static ValidationReport validateResponseOnly(Request request, Response response,
@@ -150,10 +163,11 @@ public final class ApiContract {
 		// No operation to hold the answer against: it must still be a documented problem.
 		String contentType = first(responseHeaders, "content-type");
 		if (contentType == null || !contentType.startsWith("application/problem+json")) {
-			return ValidationReport.singleton(ValidationReport.Message
-				.create("contract.problem.contentType",
-						"An unknown route must answer application/problem+json, not " + contentType)
-				.build());
+			return ValidationReport.singleton(
+					ValidationReport.Message
+						.create("contract.problem.contentType",
+								"An unknown route must answer application/problem+json, not " + contentType)
+						.build());
 		}
 		Schema<?> problem = model.getComponents().getSchemas().get("Problem");
 		return schemas.validate(String.valueOf(responseBody), problem, "response.body");

@@ -16,8 +16,9 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The contract check itself can fail: responses and requests that drift from openapi.yaml are rejected, so a suite
- * that passes through {@link Api} shows the service still speaks the documented API.
+ * The contract check itself can fail: responses and requests that drift from openapi.yaml
+ * are rejected, so a suite that passes through {@link Api} shows the service still speaks
+ * the documented API.
  */
 class ApiContractTests {
 
@@ -74,8 +75,10 @@ class ApiContractTests {
 
 	@Test
 	void anUndocumentedStatusIsRejected() {
-		assertThat(rejected(418, PROBLEM_JSON, """
-				{"type": "about:blank", "title": "Teapot", "status": 418, "code": "INTERNAL_ERROR", "requestId": "r1"}""")).isTrue();
+		assertThat(rejected(418, PROBLEM_JSON,
+				"""
+						{"type": "about:blank", "title": "Teapot", "status": 418, "code": "INTERNAL_ERROR", "requestId": "r1"}"""))
+			.isTrue();
 	}
 
 	@Test
@@ -83,7 +86,10 @@ class ApiContractTests {
 		assertThat(rejected(404, "text/html", "<h1>Not found</h1>")).isTrue();
 	}
 
-	/** OpenAPI 3.1 spells "nullable" as a type array; the validator must read it both ways round. */
+	/**
+	 * OpenAPI 3.1 spells "nullable" as a type array; the validator must read it both ways
+	 * round.
+	 */
 	@Test
 	void aTypeArrayAllowsNullAndStillRejectsOtherTypes() {
 		String page = "{\"items\": [], \"nextCursor\": %s}";
@@ -96,7 +102,10 @@ class ApiContractTests {
 			.hasErrors()).isTrue();
 	}
 
-	/** A merge patch removes a cap with null: the spec must say so, or clients cannot be checked doing it. */
+	/**
+	 * A merge patch removes a cap with null: the spec must say so, or clients cannot be
+	 * checked doing it.
+	 */
 	@Test
 	void aMergePatchMayRemoveCapsWithNullButNotSetThemToNonsense() {
 		assertThat(ApiContract.validateRequest("PATCH", BUDGET, "{\"maxCallsPerPeriod\": null, \"downgradeAt\": null}")
@@ -166,8 +175,9 @@ class ApiContractTests {
 	}
 
 	/**
-	 * The validator checks schemas with JSON Schema draft 4 semantics (see {@link ApiContract}); these 3.1 keywords
-	 * it would ignore or misread, so the spec must not rely on them until the validator moves to 2020-12.
+	 * The validator checks schemas with JSON Schema draft 4 semantics (see
+	 * {@link ApiContract}); these 3.1 keywords it would ignore or misread, so the spec
+	 * must not rely on them until the validator moves to 2020-12.
 	 */
 	@Test
 	void theSpecUsesNoSchemaKeywordTheValidatorWouldMisread() throws IOException {

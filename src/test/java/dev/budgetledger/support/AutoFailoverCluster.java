@@ -23,16 +23,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A pg_auto_failover formation on this machine's loopback, from Debian's packages ({@code pg-auto-failover-cli},
- * {@code postgresql-<version>-auto-failover}): a monitor, and two PostgreSQL nodes, {@code node1} the primary and
- * {@code node2} its synchronous standby ({@code synchronous_standby_names = 'ANY 1 (...)'}, the default of a formation
- * with one standby in the replication quorum). Each is a {@code pg_autoctl ... --run} child process that supervises
- * its PostgreSQL; the monitor decides failovers. Its health checks are shortened (1 s checks, unhealthy after 3 s,
- * demote timeout 5 s) so a failover takes seconds, not the production default of about a minute.
+ * A pg_auto_failover formation on this machine's loopback, from Debian's packages
+ * ({@code pg-auto-failover-cli}, {@code postgresql-<version>-auto-failover}): a monitor,
+ * and two PostgreSQL nodes, {@code node1} the primary and {@code node2} its synchronous
+ * standby ({@code synchronous_standby_names = 'ANY 1 (...)'}, the default of a formation
+ * with one standby in the replication quorum). Each is a {@code pg_autoctl ... --run}
+ * child process that supervises its PostgreSQL; the monitor decides failovers. Its health
+ * checks are shortened (1 s checks, unhealthy after 3 s, demote timeout 5 s) so a
+ * failover takes seconds, not the production default of about a minute.
  * <p>
- * {@link #kill} ends a node at once (SIGKILL to its keeper and its PostgreSQL, as a crash of the machine would);
- * {@link #close} ends everything and removes the directory. As root, every program runs as the {@code postgres}
- * user ({@code runuser}).
+ * {@link #kill} ends a node at once (SIGKILL to its keeper and its PostgreSQL, as a crash
+ * of the machine would); {@link #close} ends everything and removes the directory. As
+ * root, every program runs as the {@code postgres} user ({@code runuser}).
  */
 public final class AutoFailoverCluster implements AutoCloseable {
 
@@ -61,10 +63,14 @@ public final class AutoFailoverCluster implements AutoCloseable {
 		this.ports.put("node2", PgBouncer.freePort());
 	}
 
-	/** Makes and starts the monitor and both nodes; fails with the reason when the packages are missing. */
+	/**
+	 * Makes and starts the monitor and both nodes; fails with the reason when the
+	 * packages are missing.
+	 */
 	public static AutoFailoverCluster start() {
-		Path bin = StreamingPair.serverBinaries().orElseThrow(() -> new IllegalStateException(
-				"No PostgreSQL server binaries under /usr/lib/postgresql/*/bin (apt-get install postgresql)"));
+		Path bin = StreamingPair.serverBinaries()
+			.orElseThrow(() -> new IllegalStateException(
+					"No PostgreSQL server binaries under /usr/lib/postgresql/*/bin (apt-get install postgresql)"));
 		String version = bin.getParent().getFileName().toString();
 		Path pgAutoctl = Stream.of(Path.of("/usr/bin/pg_autoctl"), bin.resolve("pg_autoctl"))
 			.filter(Files::isExecutable)
@@ -115,8 +121,8 @@ public final class AutoFailoverCluster implements AutoCloseable {
 				return false;
 			}
 		});
-		try (Connection monitor = DriverManager.getConnection(
-				"jdbc:postgresql://127.0.0.1:" + this.monitorPort + "/pg_auto_failover", "postgres", "");
+		try (Connection monitor = DriverManager
+			.getConnection("jdbc:postgresql://127.0.0.1:" + this.monitorPort + "/pg_auto_failover", "postgres", "");
 				Statement statement = monitor.createStatement()) {
 			for (String setting : List.of("health_check_period = 1000", "health_check_timeout = 1000",
 					"health_check_max_retries = 1", "health_check_retry_delay = 500",
@@ -150,8 +156,8 @@ public final class AutoFailoverCluster implements AutoCloseable {
 	public String primary() {
 		return states().entrySet()
 			.stream()
-			.filter(state -> state.getValue().equals("primary/primary") || state.getValue().equals("wait_primary/wait_primary")
-					|| state.getValue().equals("single/single"))
+			.filter(state -> state.getValue().equals("primary/primary")
+					|| state.getValue().equals("wait_primary/wait_primary") || state.getValue().equals("single/single"))
 			.map(Map.Entry::getKey)
 			.findFirst()
 			.orElseThrow(() -> new IllegalStateException("No primary: " + states()));
@@ -189,7 +195,10 @@ public final class AutoFailoverCluster implements AutoCloseable {
 		});
 	}
 
-	/** Ends a node at once: SIGKILL to its keeper and every process under it, PostgreSQL included. */
+	/**
+	 * Ends a node at once: SIGKILL to its keeper and every process under it, PostgreSQL
+	 * included.
+	 */
 	public void kill(String node) {
 		Process process = this.running.remove(node);
 		if (process != null) {
@@ -197,12 +206,18 @@ public final class AutoFailoverCluster implements AutoCloseable {
 		}
 	}
 
-	/** Starts a node that was killed again; it rejoins the formation (as a standby, after pg_rewind if needed). */
+	/**
+	 * Starts a node that was killed again; it rejoins the formation (as a standby, after
+	 * pg_rewind if needed).
+	 */
 	public void restart(String node) {
 		launch(node, "run", "--pgdata", pgdata(node));
 	}
 
-	/** A planned switchover: the standby becomes primary, the primary its standby. Returns once it is done. */
+	/**
+	 * A planned switchover: the standby becomes primary, the primary its standby. Returns
+	 * once it is done.
+	 */
 	public void switchover() {
 		List<String> command = command("perform", "switchover", "--pgdata", pgdata("monitor"), "--formation",
 				"default");
@@ -240,7 +255,8 @@ public final class AutoFailoverCluster implements AutoCloseable {
 		for (String name : List.copyOf(this.running.keySet())) {
 			kill(name);
 		}
-		// Anything of ours that outlived its keeper (none should): found by our unique directory, ended by pid.
+		// Anything of ours that outlived its keeper (none should): found by our unique
+		// directory, ended by pid.
 		String mine = this.directory.toString();
 		ProcessHandle.allProcesses()
 			.filter(process -> process.info().commandLine().map(line -> line.contains(mine)).orElse(false))
@@ -288,9 +304,10 @@ public final class AutoFailoverCluster implements AutoCloseable {
 		if (StreamingPair.root()) {
 			command.addAll(List.of("runuser", "-u", "postgres", "--"));
 		}
-		command.addAll(List.of("env", "PATH=" + this.bin + ":/usr/bin:/bin", "PG_CONFIG=" + this.bin.resolve("pg_config"),
-				"XDG_CONFIG_HOME=" + this.directory.resolve("config"), "XDG_DATA_HOME=" + this.directory.resolve("data"),
-				"XDG_RUNTIME_DIR=" + this.directory.resolve("run"), "HOME=" + this.directory));
+		command.addAll(List.of("env", "PATH=" + this.bin + ":/usr/bin:/bin",
+				"PG_CONFIG=" + this.bin.resolve("pg_config"), "XDG_CONFIG_HOME=" + this.directory.resolve("config"),
+				"XDG_DATA_HOME=" + this.directory.resolve("data"), "XDG_RUNTIME_DIR=" + this.directory.resolve("run"),
+				"HOME=" + this.directory));
 		command.add(this.pgAutoctl.toString());
 		command.addAll(List.of(arguments));
 		return command;

@@ -9,7 +9,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
-/** Runs tasks on real threads that all wait at one latch, so they truly contend; returns every result. */
+/**
+ * Runs tasks on real threads that all wait at one latch, so they truly contend; returns
+ * every result.
+ */
 public final class Concurrently {
 
 	private Concurrently() {

@@ -21,16 +21,18 @@ import org.testcontainers.utility.DockerImageName;
 /**
  * The PostgreSQL server the tests of this JVM create their databases on, chosen once:
  * <ol>
- * <li>the server at {@code BUDGET_LEDGER_TEST_DATABASE_URL} if set (user and password from
- * {@code BUDGET_LEDGER_TEST_DATABASE_USERNAME} / {@code _PASSWORD}, default {@code postgres}): whoever set it
- * chose that server;</li>
+ * <li>the server at {@code BUDGET_LEDGER_TEST_DATABASE_URL} if set (user and password
+ * from {@code BUDGET_LEDGER_TEST_DATABASE_USERNAME} / {@code _PASSWORD}, default
+ * {@code postgres}): whoever set it chose that server;</li>
  * <li>otherwise a Testcontainers PostgreSQL if Docker works;</li>
- * <li>otherwise a server answering on {@code localhost:5432} (user and password {@code postgres});</li>
- * <li>otherwise an embedded PostgreSQL started for this run, so the tests need nothing but a JDK.</li>
+ * <li>otherwise a server answering on {@code localhost:5432} (user and password
+ * {@code postgres});</li>
+ * <li>otherwise an embedded PostgreSQL started for this run, so the tests need nothing
+ * but a JDK.</li>
  * </ol>
- * {@code BUDGET_LEDGER_TEST_DATABASE} (or {@code -Dbudget-ledger.test-database}) = {@code container}, {@code url},
- * {@code local} or {@code embedded} skips the choice, e.g. to show a run without a server on a machine that has one.
- * Never a mock, never H2.
+ * {@code BUDGET_LEDGER_TEST_DATABASE} (or {@code -Dbudget-ledger.test-database}) =
+ * {@code container}, {@code url}, {@code local} or {@code embedded} skips the choice,
+ * e.g. to show a run without a server on a machine that has one. Never a mock, never H2.
  */
 final class DatabaseServer {
 
@@ -80,8 +82,8 @@ final class DatabaseServer {
 				return Source.valueOf(forced.trim().toUpperCase(Locale.ROOT));
 			}
 			catch (IllegalArgumentException ex) {
-				throw new IllegalStateException(CHOICE_VARIABLE + " must be container, url, local or embedded, not '"
-						+ forced + "'", ex);
+				throw new IllegalStateException(
+						CHOICE_VARIABLE + " must be container, url, local or embedded, not '" + forced + "'", ex);
 			}
 		}
 		if (url != null) {
@@ -97,7 +99,10 @@ final class DatabaseServer {
 		return this.source;
 	}
 
-	/** A connection to the server's maintenance database, for creating and dropping test databases. */
+	/**
+	 * A connection to the server's maintenance database, for creating and dropping test
+	 * databases.
+	 */
 	Connection connect() throws SQLException {
 		return DriverManager.getConnection(this.url, this.username, this.password);
 	}
@@ -145,7 +150,9 @@ final class DatabaseServer {
 		};
 	}
 
-	/** Throwaway data (the library's fast settings: no fsync), removed when the JVM exits. */
+	/**
+	 * Throwaway data (the library's fast settings: no fsync), removed when the JVM exits.
+	 */
 	private static EmbeddedPostgres startEmbedded() {
 		try {
 			Path data = Files.createTempDirectory("budget-ledger-test-postgres-");
@@ -191,7 +198,10 @@ final class DatabaseServer {
 		return (value != null) ? value : fallback;
 	}
 
-	/** Asked only when needed: probing for a Docker engine that is not there takes a moment. */
+	/**
+	 * Asked only when needed: probing for a Docker engine that is not there takes a
+	 * moment.
+	 */
 	private static final class Docker {
 
 		static boolean available() {

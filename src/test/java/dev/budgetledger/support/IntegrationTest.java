@@ -22,16 +22,19 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Base of the integration tests: the whole service on a random port over a real PostgreSQL. All of them share one
- * application context (one start per run); each test makes its own budgets, so they never see each other's data.
- * The expiry sweep is slowed to once an hour here so tests that move the clock decide when holds expire;
- * {@code ExpirySchedulerIntegrationTests} runs it fast in a context of its own. Webhooks are dispatched only when a
- * test calls the dispatcher (the schedule is an hour), may reach 127.0.0.1 (receivers the tests start) and nothing
- * else private, and back off for seconds, not hours.
+ * Base of the integration tests: the whole service on a random port over a real
+ * PostgreSQL. All of them share one application context (one start per run); each test
+ * makes its own budgets, so they never see each other's data. The expiry sweep is slowed
+ * to once an hour here so tests that move the clock decide when holds expire;
+ * {@code ExpirySchedulerIntegrationTests} runs it fast in a context of its own. Webhooks
+ * are dispatched only when a test calls the dispatcher (the schedule is an hour), may
+ * reach 127.0.0.1 (receivers the tests start) and nothing else private, and back off for
+ * seconds, not hours.
  * <p>
- * Requests go out with the admin key configured here ({@link #ADMIN_KEY}); {@link #api} can send another key or
- * none. That one key makes every request of the whole suite, far beyond what one real caller does, so its rate
- * limit is lifted here; {@code RateLimitIntegrationTests} checks the limit in a context of its own.
+ * Requests go out with the admin key configured here ({@link #ADMIN_KEY}); {@link #api}
+ * can send another key or none. That one key makes every request of the whole suite, far
+ * beyond what one real caller does, so its rate limit is lifted here;
+ * {@code RateLimitIntegrationTests} checks the limit in a context of its own.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "budget-ledger.reservations.sweep-interval=1h",
@@ -41,12 +44,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"budget-ledger.security.rate-limit.burst=1000000", "budget-ledger.webhooks.poll-interval=1h",
 				"budget-ledger.webhooks.allowed-targets=127.0.0.1/32", "budget-ledger.webhooks.initial-backoff=1s",
 				"budget-ledger.webhooks.max-backoff=2s", "budget-ledger.webhooks.max-attempts=4",
-				"budget-ledger.webhooks.read-timeout=3s",
-				"budget-ledger.webhooks.secret-overlap=1m" })
+				"budget-ledger.webhooks.read-timeout=3s", "budget-ledger.webhooks.secret-overlap=1m" })
 @Import(TestInfrastructure.class)
 public abstract class IntegrationTest {
 
-	/** The admin key of the test contexts; a test value, never a default of the service. */
+	/**
+	 * The admin key of the test contexts; a test value, never a default of the service.
+	 */
 	public static final String ADMIN_KEY = "bl_live_nONTxey0Jplmbm98NXCIPnF99vciMX9IHfiFCuaHVFM";
 
 	@LocalServerPort
@@ -79,15 +83,23 @@ public abstract class IntegrationTest {
 			.single();
 	}
 
-	/** Creates an API key with the admin key; answers the whole 201 body, secret included. */
+	/**
+	 * Creates an API key with the admin key; answers the whole 201 body, secret included.
+	 */
 	protected Api.Response createKey(Map<String, Object> request) {
 		Api.Response response = this.api.post("/v1/api-keys", request);
 		assertThat(response.status()).as(response.toString()).isEqualTo(201);
 		return response;
 	}
 
-	/** A CLIENT key bound to {@code budgetId} (or to no budget if null); answers its secret. */
-	/** The id of the key with this secret (looked up by its SHA-256 hash, as the service does). */
+	/**
+	 * A CLIENT key bound to {@code budgetId} (or to no budget if null); answers its
+	 * secret.
+	 */
+	/**
+	 * The id of the key with this secret (looked up by its SHA-256 hash, as the service
+	 * does).
+	 */
 	protected String keyIdOf(String secret) {
 		return this.jdbc.sql("SELECT id FROM api_keys WHERE secret_hash = sha256(convert_to(:secret, 'UTF8'))")
 			.param("secret", secret)
@@ -119,7 +131,9 @@ public abstract class IntegrationTest {
 		return UUID.fromString(response.text("id"));
 	}
 
-	/** Runs the expiry sweep until nothing is due, as the scheduler would over a few runs. */
+	/**
+	 * Runs the expiry sweep until nothing is due, as the scheduler would over a few runs.
+	 */
 	protected int expireAllDue() {
 		Ledger ledger = this.context.getBean(Ledger.class);
 		int total = 0;
@@ -166,13 +180,16 @@ public abstract class IntegrationTest {
 			.single();
 	}
 
-	/** The budget's balances as stored and as the journal sums them: they must agree to the last digit. */
+	/**
+	 * The budget's balances as stored and as the journal sums them: they must agree to
+	 * the last digit.
+	 */
 	protected void assertReconciled(UUID budgetId, String spent, String reserved) {
 		Api.Response budget = budget(budgetId);
 		assertThat(budget.amount("spent")).isEqualByComparingTo(spent);
 		assertThat(budget.amount("reserved")).isEqualByComparingTo(reserved);
-		Map<String, Object> sums = this.jdbc
-			.sql("SELECT sum(spent_delta) AS spent, sum(reserved_delta) AS reserved FROM journal_entries WHERE budget_id = :id")
+		Map<String, Object> sums = this.jdbc.sql(
+				"SELECT sum(spent_delta) AS spent, sum(reserved_delta) AS reserved FROM journal_entries WHERE budget_id = :id")
 			.param("id", budgetId)
 			.query()
 			.singleRow();

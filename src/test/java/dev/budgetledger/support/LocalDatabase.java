@@ -17,9 +17,10 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A database created for this test run on the {@link DatabaseServer} and dropped when the JVM exits (or by
- * {@link #drop()}), so runs never see each other's data. Its name carries the time it was made; databases that a
- * killed run left behind are dropped by the next run once they are an hour old.
+ * A database created for this test run on the {@link DatabaseServer} and dropped when the
+ * JVM exits (or by {@link #drop()}), so runs never see each other's data. Its name
+ * carries the time it was made; databases that a killed run left behind are dropped by
+ * the next run once they are an hour old.
  */
 public final class LocalDatabase {
 
@@ -88,7 +89,10 @@ public final class LocalDatabase {
 		execute(this.server, "DROP DATABASE IF EXISTS " + this.name + " WITH (FORCE)");
 	}
 
-	/** At exit: an embedded server may already be stopping, and then its databases go with it. */
+	/**
+	 * At exit: an embedded server may already be stopping, and then its databases go with
+	 * it.
+	 */
 	private void dropQuietly() {
 		try {
 			drop();
@@ -99,7 +103,10 @@ public final class LocalDatabase {
 		}
 	}
 
-	/** Whether a database of this name is a test database made before {@code now - ABANDONED_AFTER}. */
+	/**
+	 * Whether a database of this name is a test database made before
+	 * {@code now - ABANDONED_AFTER}.
+	 */
 	static boolean abandoned(String name, LocalDateTime now) {
 		Matcher matcher = NAME.matcher(name);
 		if (!matcher.matches()) {

@@ -7,7 +7,9 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** Real time plus an offset that tests move forward, so expiry is tested without sleeping. */
+/**
+ * Real time plus an offset that tests move forward, so expiry is tested without sleeping.
+ */
 public final class MutableClock extends Clock {
 
 	private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);

@@ -12,17 +12,24 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * Rewrites openapi.yaml (OpenAPI 3.1) into the 3.0 form the contract validator checks reliably (see
- * {@link ApiContract}). Only spellings with an exact 3.0 equivalent are rewritten; anything else fails loudly
- * rather than being checked less strictly than the spec says:
+ * Rewrites openapi.yaml (OpenAPI 3.1) into the 3.0 form the contract validator checks
+ * reliably (see {@link ApiContract}). Only spellings with an exact 3.0 equivalent are
+ * rewritten; anything else fails loudly rather than being checked less strictly than the
+ * spec says:
  * <ul>
- * <li>{@code type: [X, 'null']} becomes {@code type: X, nullable: true}; a type array of two real types fails;</li>
- * <li>{@code {type: 'null'}} (a branch of a oneOf) stays: the validator's draft-4 JSON Schema knows the null type;</li>
- * <li>a schema's {@code examples: [a, ...]} becomes {@code example: a} (documentation only);</li>
- * <li>the document's {@code security} is copied onto every operation that has none (what 3.0 and 3.1 both mean,
- * spelled so that the validator, which reads only an operation's own, checks it);</li>
- * <li>an {@code allOf} of plain object schemas becomes the one object schema it means (see {@link #mergeAllOf});</li>
- * <li>{@code info.summary} and {@code info.license.identifier} are dropped (documentation only).</li>
+ * <li>{@code type: [X, 'null']} becomes {@code type: X, nullable: true}; a type array of
+ * two real types fails;</li>
+ * <li>{@code {type: 'null'}} (a branch of a oneOf) stays: the validator's draft-4 JSON
+ * Schema knows the null type;</li>
+ * <li>a schema's {@code examples: [a, ...]} becomes {@code example: a} (documentation
+ * only);</li>
+ * <li>the document's {@code security} is copied onto every operation that has none (what
+ * 3.0 and 3.1 both mean, spelled so that the validator, which reads only an operation's
+ * own, checks it);</li>
+ * <li>an {@code allOf} of plain object schemas becomes the one object schema it means
+ * (see {@link #mergeAllOf});</li>
+ * <li>{@code info.summary} and {@code info.license.identifier} are dropped (documentation
+ * only).</li>
  * </ul>
  */
 final class OpenApi31To30 {
@@ -54,7 +61,10 @@ final class OpenApi31To30 {
 		return new Yaml(options).dump(rewritten);
 	}
 
-	/** The validator checks only an operation's own security, so each operation gets the document's explicitly. */
+	/**
+	 * The validator checks only an operation's own security, so each operation gets the
+	 * document's explicitly.
+	 */
 	@SuppressWarnings("unchecked")
 	private static void inheritSecurity(Map<String, Object> document) {
 		Object security = document.get("security");
@@ -77,11 +87,12 @@ final class OpenApi31To30 {
 	}
 
 	/**
-	 * Replaces every {@code allOf} of plain object schemas by the one object schema it means. The validator forbids
-	 * properties a schema does not list (unless it says {@code additionalProperties: true}), which is what catches a
-	 * response field the spec does not document; applied to each part of an {@code allOf} separately, that check
-	 * would reject every instance. Parts with anything but type, properties, required, description and
-	 * additionalProperties are left alone.
+	 * Replaces every {@code allOf} of plain object schemas by the one object schema it
+	 * means. The validator forbids properties a schema does not list (unless it says
+	 * {@code additionalProperties: true}), which is what catches a response field the
+	 * spec does not document; applied to each part of an {@code allOf} separately, that
+	 * check would reject every instance. Parts with anything but type, properties,
+	 * required, description and additionalProperties are left alone.
 	 */
 	@SuppressWarnings("unchecked")
 	private static void mergeAllOf(Object node, Map<String, Object> schemas) {
@@ -101,8 +112,9 @@ final class OpenApi31To30 {
 				List<Object> required = new ArrayList<>();
 				Object additional = null;
 				for (Map<String, Object> part : resolved) {
-					((Map<String, Object>) part.getOrDefault("properties", Map.of())).forEach((name, property) -> properties
-						.merge(name, property, (first, second) -> narrower(name, first, second, schemas)));
+					((Map<String, Object>) part.getOrDefault("properties", Map.of()))
+						.forEach((name, property) -> properties.merge(name, property,
+								(first, second) -> narrower(name, first, second, schemas)));
 					((List<Object>) part.getOrDefault("required", List.of())).stream()
 						.filter(name -> !required.contains(name))
 						.forEach(required::add);
@@ -128,8 +140,9 @@ final class OpenApi31To30 {
 	}
 
 	/**
-	 * One property that two parts of an allOf both define: an enum narrowed by a later part (DenyProblem's
-	 * {@code code} is RESERVATION_DENIED of all ProblemCodes) becomes the intersection; anything else fails.
+	 * One property that two parts of an allOf both define: an enum narrowed by a later
+	 * part (DenyProblem's {@code code} is RESERVATION_DENIED of all ProblemCodes) becomes
+	 * the intersection; anything else fails.
 	 */
 	@SuppressWarnings("unchecked")
 	private static Object narrower(String name, Object first, Object second, Map<String, Object> schemas) {
@@ -152,7 +165,10 @@ final class OpenApi31To30 {
 		return schema;
 	}
 
-	/** The plain object schema a part stands for, following a local $ref; null if it is anything else. */
+	/**
+	 * The plain object schema a part stands for, following a local $ref; null if it is
+	 * anything else.
+	 */
 	@SuppressWarnings("unchecked")
 	private static @Nullable Map<String, Object> resolve(Map<String, Object> part, Map<String, Object> schemas) {
 		Map<String, Object> schema = part;
@@ -163,9 +179,9 @@ final class OpenApi31To30 {
 			}
 			mergeAllOf(schema, schemas);
 		}
-		boolean plain = "object".equals(schema.get("type")) && List
-			.of("type", "properties", "required", "description", "additionalProperties")
-			.containsAll(schema.keySet());
+		boolean plain = "object".equals(schema.get("type"))
+				&& List.of("type", "properties", "required", "description", "additionalProperties")
+					.containsAll(schema.keySet());
 		return plain ? schema : null;
 	}
 

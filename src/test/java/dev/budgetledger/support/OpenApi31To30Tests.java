@@ -30,28 +30,27 @@ class OpenApi31To30Tests {
 				components:
 				  schemas:
 				    Either: { type: [string, integer] }
-				"""))
-			.isInstanceOf(IllegalStateException.class)
-			.hasMessageContaining("Either");
+				""")).isInstanceOf(IllegalStateException.class).hasMessageContaining("Either");
 	}
 
 	@Test
 	void anAllOfOfObjectsBecomesOneObjectAndNarrowsAnOverriddenEnum() {
-		String spec = OpenApi31To30.downgrade("""
-				openapi: 3.1.0
-				info: { title: t, version: '1' }
-				paths: {}
-				components:
-				  schemas:
-				    Code: { type: string, enum: [A, B] }
-				    Base: { type: object, required: [code], properties: { code: { $ref: '#/components/schemas/Code' } } }
-				    Special:
-				      allOf:
-				        - $ref: '#/components/schemas/Base'
-				        - type: object
-				          required: [extra]
-				          properties: { code: { type: string, enum: [B] }, extra: { type: string } }
-				""");
+		String spec = OpenApi31To30.downgrade(
+				"""
+						openapi: 3.1.0
+						info: { title: t, version: '1' }
+						paths: {}
+						components:
+						  schemas:
+						    Code: { type: string, enum: [A, B] }
+						    Base: { type: object, required: [code], properties: { code: { $ref: '#/components/schemas/Code' } } }
+						    Special:
+						      allOf:
+						        - $ref: '#/components/schemas/Base'
+						        - type: object
+						          required: [extra]
+						          properties: { code: { type: string, enum: [B] }, extra: { type: string } }
+						""");
 
 		String special = spec.substring(spec.indexOf("Special:"));
 		assertThat(special).doesNotContain("allOf").contains("- code", "- extra", "- B").doesNotContain("- A");

@@ -21,13 +21,16 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A PgBouncer of this test's own, from the operating system's package ({@code apt-get install pgbouncer}; {@code .ci/run}
- * installs it), on a free loopback port, in transaction pool mode, in front of one database: the configuration
- * docs/scaling.md recommends, with {@code default_pool_size} server connections shared by all clients. Run as a child
- * process (never as a daemon) so that {@link #close} ends it, and with it every server connection it holds. PgBouncer
- * refuses to run as root; as root it is started with {@code -u postgres}.
+ * A PgBouncer of this test's own, from the operating system's package
+ * ({@code apt-get install pgbouncer}; {@code .ci/run} installs it), on a free loopback
+ * port, in transaction pool mode, in front of one database: the configuration
+ * docs/scaling.md recommends, with {@code default_pool_size} server connections shared by
+ * all clients. Run as a child process (never as a daemon) so that {@link #close} ends it,
+ * and with it every server connection it holds. PgBouncer refuses to run as root; as root
+ * it is started with {@code -u postgres}.
  * <p>
- * Not installed is a failure with the reason, never a skip: a test of the pooler that does not run proves nothing.
+ * Not installed is a failure with the reason, never a skip: a test of the pooler that
+ * does not run proves nothing.
  */
 public final class PgBouncer implements AutoCloseable {
 
@@ -63,8 +66,8 @@ public final class PgBouncer implements AutoCloseable {
 	}
 
 	/**
-	 * Starts PgBouncer in front of {@code database} (a JDBC URL with host, port and database name) with
-	 * {@code poolSize} server connections.
+	 * Starts PgBouncer in front of {@code database} (a JDBC URL with host, port and
+	 * database name) with {@code poolSize} server connections.
 	 */
 	public static PgBouncer start(String database, String username, String password, int poolSize) {
 		Path binary = binary().orElseThrow(() -> new IllegalStateException(
@@ -88,7 +91,8 @@ public final class PgBouncer implements AutoCloseable {
 			settings.put("pool_mode", "transaction");
 			settings.put("default_pool_size", Integer.toString(poolSize));
 			settings.put("max_client_conn", "500");
-			// pgjdbc sends both in its start-up packet; PgBouncer 1.18 rejects parameters it does not track.
+			// pgjdbc sends both in its start-up packet; PgBouncer 1.18 rejects parameters
+			// it does not track.
 			settings.put("ignore_startup_parameters", "extra_float_digits,options");
 			settings.put("server_reset_query", "");
 			StringBuilder ini = new StringBuilder("[databases]\n");
@@ -125,9 +129,13 @@ public final class PgBouncer implements AutoCloseable {
 		}
 	}
 
-	/** The JDBC URL of the database through this PgBouncer, as the service should be given it. */
+	/**
+	 * The JDBC URL of the database through this PgBouncer, as the service should be given
+	 * it.
+	 */
 	public String url() {
-		// PgBouncer before 1.21 keeps no prepared statements across transactions: pgjdbc must not name any.
+		// PgBouncer before 1.21 keeps no prepared statements across transactions: pgjdbc
+		// must not name any.
 		return "jdbc:postgresql://127.0.0.1:" + this.port + "/" + DATABASE + "?prepareThreshold=0";
 	}
 

@@ -26,10 +26,11 @@ import org.springframework.core.Ordered;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Counts the database round trips an HTTP request makes, from the first filter (so the API key lookup counts) to
- * the response: every statement executed (a JDBC batch is one), every commit, rollback and savepoint. Connections
- * are wrapped outside the pool, so the pool's own validation queries are not counted. Only work done on a request's
- * thread while it is being served is counted, so background jobs do not disturb the figure.
+ * Counts the database round trips an HTTP request makes, from the first filter (so the
+ * API key lookup counts) to the response: every statement executed (a JDBC batch is one),
+ * every commit, rollback and savepoint. Connections are wrapped outside the pool, so the
+ * pool's own validation queries are not counted. Only work done on a request's thread
+ * while it is being served is counted, so background jobs do not disturb the figure.
  */
 @TestConfiguration(proxyBeanMethods = false)
 public class RoundTrips {
@@ -49,7 +50,10 @@ public class RoundTrips {
 		this.calls.clear();
 	}
 
-	/** What requests have sent to the database since the last reset: SQL, or the connection call. */
+	/**
+	 * What requests have sent to the database since the last reset: SQL, or the
+	 * connection call.
+	 */
 	public synchronized List<String> calls() {
 		return List.copyOf(this.calls);
 	}

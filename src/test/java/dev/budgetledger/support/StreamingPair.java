@@ -20,16 +20,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A primary and a streaming hot standby of it, made by this test on this machine's loopback with the PostgreSQL
- * server binaries of the operating system (Debian's {@code /usr/lib/postgresql/<version>/bin}): {@code initdb} a
- * primary, {@code pg_basebackup -R} a standby from it, both started with {@code pg_ctl} on free ports, each with its
- * data, socket and log in one temporary directory. As root, every command runs as the {@code postgres} user
- * ({@code runuser}), since PostgreSQL refuses to run as root.
+ * A primary and a streaming hot standby of it, made by this test on this machine's
+ * loopback with the PostgreSQL server binaries of the operating system (Debian's
+ * {@code /usr/lib/postgresql/<version>/bin}): {@code initdb} a primary,
+ * {@code pg_basebackup -R} a standby from it, both started with {@code pg_ctl} on free
+ * ports, each with its data, socket and log in one temporary directory. As root, every
+ * command runs as the {@code postgres} user ({@code runuser}), since PostgreSQL refuses
+ * to run as root.
  * <p>
- * Why a primary of its own rather than a standby of the test server on 127.0.0.1:5432: a base backup of that server
- * needs a {@code replication} entry in its {@code pg_hba.conf} (a development install often has none) and copies every
- * database on it, other sessions' included; a primary of its own needs neither and is gone with the test.
- * {@link #close} stops both ({@code -m immediate}) and removes the directory; a JVM exit does too.
+ * Why a primary of its own rather than a standby of the test server on 127.0.0.1:5432: a
+ * base backup of that server needs a {@code replication} entry in its {@code pg_hba.conf}
+ * (a development install often has none) and copies every database on it, other sessions'
+ * included; a primary of its own needs neither and is gone with the test. {@link #close}
+ * stops both ({@code -m immediate}) and removes the directory; a JVM exit does too.
  */
 public final class StreamingPair implements AutoCloseable {
 
@@ -52,7 +55,10 @@ public final class StreamingPair implements AutoCloseable {
 		this.standbyPort = standbyPort;
 	}
 
-	/** Makes and starts the primary and its standby; fails with the reason if PostgreSQL's binaries are missing. */
+	/**
+	 * Makes and starts the primary and its standby; fails with the reason if PostgreSQL's
+	 * binaries are missing.
+	 */
 	public static StreamingPair start() {
 		Path bin = serverBinaries().orElseThrow(() -> new IllegalStateException(
 				"No PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) under /usr/lib/postgresql/*/bin: "
@@ -95,7 +101,8 @@ public final class StreamingPair implements AutoCloseable {
 	}
 
 	private void startServer(Path data, int port) {
-		// Throwaway servers: no fsync; a socket in our own directory; small, since the machine is shared.
+		// Throwaway servers: no fsync; a socket in our own directory; small, since the
+		// machine is shared.
 		String options = "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + this.directory
 				+ " -c fsync=off -c max_connections=40 -c shared_buffers=32MB -c hot_standby=on"
 				+ " -c wal_receiver_status_interval=1s";
@@ -150,7 +157,9 @@ public final class StreamingPair implements AutoCloseable {
 		throw new IllegalStateException("The standby did not replay up to " + lsn + " within 30s");
 	}
 
-	/** Pauses or resumes the standby's replay of the WAL it receives (it keeps receiving). */
+	/**
+	 * Pauses or resumes the standby's replay of the WAL it receives (it keeps receiving).
+	 */
 	public void replay(boolean on) throws SQLException {
 		try (Connection standby = standby(); Statement statement = standby.createStatement()) {
 			statement.execute(on ? "SELECT pg_wal_replay_resume()" : "SELECT pg_wal_replay_pause()");
@@ -195,7 +204,10 @@ public final class StreamingPair implements AutoCloseable {
 		}
 	}
 
-	/** Runs one of the PostgreSQL programs (as postgres when we are root) and fails with its output if it fails. */
+	/**
+	 * Runs one of the PostgreSQL programs (as postgres when we are root) and fails with
+	 * its output if it fails.
+	 */
 	private void run(String program, String... arguments) {
 		List<String> command = new ArrayList<>();
 		if (root()) {
@@ -207,15 +219,16 @@ public final class StreamingPair implements AutoCloseable {
 			Process process = new ProcessBuilder(command).directory(this.directory.toFile())
 				.redirectErrorStream(true)
 				.start();
-			// pg_ctl's server keeps no handle on our pipe (its output goes to -l), so this ends with the command.
+			// pg_ctl's server keeps no handle on our pipe (its output goes to -l), so
+			// this ends with the command.
 			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 			if (!process.waitFor(120, TimeUnit.SECONDS)) {
 				process.destroyForcibly();
 				throw new IllegalStateException(String.join(" ", command) + " did not finish within 120s");
 			}
 			if (process.exitValue() != 0) {
-				throw new IllegalStateException(String.join(" ", command) + " failed (" + process.exitValue() + "):\n"
-						+ output + logs());
+				throw new IllegalStateException(
+						String.join(" ", command) + " failed (" + process.exitValue() + "):\n" + output + logs());
 			}
 		}
 		catch (IOException ex) {

@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A loopback TCP proxy a test controls, to make the database unreachable and reachable again without touching the
- * database itself. {@link #cut()} drops every connection and refuses new ones; {@link #restore()} accepts again.
+ * A loopback TCP proxy a test controls, to make the database unreachable and reachable
+ * again without touching the database itself. {@link #cut()} drops every connection and
+ * refuses new ones; {@link #restore()} accepts again.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -76,7 +77,8 @@ public final class TcpProxy implements AutoCloseable {
 					pump(upstream, client);
 				}
 				catch (IOException ex) {
-					// Closed by cut(), or the database refused: the client sees its connection fail.
+					// Closed by cut(), or the database refused: the client sees its
+					// connection fail.
 				}
 			}
 		}, "tcp-proxy-accept");

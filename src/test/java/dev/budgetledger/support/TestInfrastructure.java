@@ -5,7 +5,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 
-/** Everything an integration test adds to the application: its database and a clock it can move. */
+/**
+ * Everything an integration test adds to the application: its database and a clock it can
+ * move.
+ */
 @TestConfiguration(proxyBeanMethods = false)
 @Import(TestDatabase.class)
 public class TestInfrastructure {

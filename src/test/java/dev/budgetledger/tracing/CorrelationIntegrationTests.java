@@ -9,7 +9,10 @@ import dev.budgetledger.support.IntegrationTest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Every response names its request, and every error body carries the same id (and the caller's trace id). */
+/**
+ * Every response names its request, and every error body carries the same id (and the
+ * caller's trace id).
+ */
 class CorrelationIntegrationTests extends IntegrationTest {
 
 	private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";

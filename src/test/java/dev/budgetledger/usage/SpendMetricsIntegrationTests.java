@@ -33,7 +33,8 @@ class SpendMetricsIntegrationTests extends IntegrationTest {
 
 	@Test
 	void theBiggestSpendersAreNamedTheRestSumUnderOtherAndNoIdAppears() {
-		// Far above anything the other tests of this database spend, so it is among the named roots.
+		// Far above anything the other tests of this database spend, so it is among the
+		// named roots.
 		UUID biggest = createBudget(Map.of("name", "metrics biggest", "limit", "1000000"));
 		settle(reserveAllowed(biggest, "900000"), Map.of("amount", "800000.5"));
 		for (int i = 0; i < 22; i++) {
@@ -55,9 +56,9 @@ class SpendMetricsIntegrationTests extends IntegrationTest {
 		}
 		assertThat(spent).containsKey("metrics biggest").containsKey(SpendMetrics.OTHER);
 		assertThat(spent.get("metrics biggest")).isCloseTo(800000.5 + 0.0035, within(1e-6));
-		assertThat(spent.keySet()).as("named roots, bounded by max-budgets, and other").hasSizeLessThanOrEqualTo(20 + 1);
-		BigDecimal inDatabase = this.jdbc
-			.sql("SELECT sum(spent) FROM budgets WHERE parent_id IS NULL AND unit = 'USD'")
+		assertThat(spent.keySet()).as("named roots, bounded by max-budgets, and other")
+			.hasSizeLessThanOrEqualTo(20 + 1);
+		BigDecimal inDatabase = this.jdbc.sql("SELECT sum(spent) FROM budgets WHERE parent_id IS NULL AND unit = 'USD'")
 			.query(BigDecimal.class)
 			.single();
 		assertThat(spent.values().stream().mapToDouble(Double::doubleValue).sum()).as("the sum stays right")

@@ -20,8 +20,8 @@ import dev.budgetledger.support.IntegrationTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The groupings a spend dashboard needs: by API key, by end user (a metadata key), by the budget reserved on, and by
- * hour; each one splits the same total.
+ * The groupings a spend dashboard needs: by API key, by end user (a metadata key), by the
+ * budget reserved on, and by hour; each one splits the same total.
  */
 class UsageGroupingIntegrationTests extends IntegrationTest {
 
@@ -84,7 +84,8 @@ class UsageGroupingIntegrationTests extends IntegrationTest {
 
 		JsonNode report = report(budget, from, now.plusSeconds(1), "groupBy=hour");
 
-		DateTimeFormatter hour = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH").withZone(ZoneOffset.ofHoursMinutes(5, 30));
+		DateTimeFormatter hour = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH")
+			.withZone(ZoneOffset.ofHoursMinutes(5, 30));
 		List<String> keys = keys(report);
 		assertThat(keys).hasSizeBetween(6, 7).startsWith(hour.format(from)).endsWith(hour.format(now));
 		assertThat(report.get("groups").get(keys.size() - 1).get("spend").asString()).isEqualTo("0.30");
@@ -124,7 +125,10 @@ class UsageGroupingIntegrationTests extends IntegrationTest {
 		assertThat(month.json().get("groups").size()).isBetween(744, 745);
 	}
 
-	/** Reserves 1.00 and settles {@code amount}, with the given key (the admin key when null) and metadata. */
+	/**
+	 * Reserves 1.00 and settles {@code amount}, with the given key (the admin key when
+	 * null) and metadata.
+	 */
 	private void spend(String key, UUID budget, String amount, Map<String, Object> metadata) {
 		Api api = (key != null) ? this.api.as(key) : this.api;
 		Api.Response hold = api.post("/v1/reservations",
@@ -135,7 +139,8 @@ class UsageGroupingIntegrationTests extends IntegrationTest {
 	}
 
 	private JsonNode report(UUID budget, Instant from, Instant to, String grouping) {
-		Api.Response response = this.api.get("/v1/budgets/" + budget + "/usage?" + grouping + "&from=" + from + "&to=" + to);
+		Api.Response response = this.api
+			.get("/v1/budgets/" + budget + "/usage?" + grouping + "&from=" + from + "&to=" + to);
 		assertThat(response.status()).as(grouping + " " + response).isEqualTo(200);
 		return response.json();
 	}

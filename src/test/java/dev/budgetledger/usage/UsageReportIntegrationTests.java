@@ -28,9 +28,10 @@ class UsageReportIntegrationTests extends IntegrationTest {
 	private static final String[] MODELS = { "gpt-4o", "gpt-5-mini" };
 
 	/**
-	 * A seeded random workload over a small tree (reserves by amount and by model, settlements under and over the
-	 * hold, releases, expiries, denials, days apart), then every figure of the report is compared with a sum taken
-	 * straight from journal_entries, reservations and what the test itself saw.
+	 * A seeded random workload over a small tree (reserves by amount and by model,
+	 * settlements under and over the hold, releases, expiries, denials, days apart), then
+	 * every figure of the report is compared with a sum taken straight from
+	 * journal_entries, reservations and what the test itself saw.
 	 */
 	@Test
 	void reportMatchesTheJournalToTheLastDigitAfterARandomWorkload() {
@@ -52,8 +53,9 @@ class UsageReportIntegrationTests extends IntegrationTest {
 			UUID leaf = leaves.get(random.nextInt(leaves.size()));
 			boolean byModel = random.nextBoolean();
 			Api.Response reserve = byModel
-					? this.api.post("/v1/reservations", Map.of("budgetId", leaf, "model", MODELS[random.nextInt(2)],
-							"inputTokens", 1 + random.nextInt(50_000), "maxOutputTokens", 1 + random.nextInt(20_000)))
+					? this.api.post("/v1/reservations",
+							Map.of("budgetId", leaf, "model", MODELS[random.nextInt(2)], "inputTokens",
+									1 + random.nextInt(50_000), "maxOutputTokens", 1 + random.nextInt(20_000)))
 					: reserve(leaf, new BigDecimal(1 + random.nextInt(1_500_000)).movePointLeft(6).toPlainString());
 			if (reserve.status() == 402) {
 				denied++;
@@ -69,7 +71,8 @@ class UsageReportIntegrationTests extends IntegrationTest {
 				if (byModel) {
 					long in = random.nextInt(60_000);
 					long out = random.nextInt(25_000);
-					// Random usage may run far past the hold; the report, not the overrun ceiling, is under test.
+					// Random usage may run far past the hold; the report, not the overrun
+					// ceiling, is under test.
 					settled = settle(hold, Map.of("inputTokens", in, "outputTokens", out, "allowOverrun", true));
 					inputTokens += in;
 					outputTokens += out;
@@ -116,8 +119,7 @@ class UsageReportIntegrationTests extends IntegrationTest {
 		assertThat(children.get(teamA.toString()).get("label").asString()).isEqualTo("team, \"A\"");
 		assertThat(children.get(root.toString()).get("label").asString()).isEqualTo("org");
 		for (UUID child : List.of(teamA, teamB)) {
-			assertThat(new BigDecimal(children.get(child.toString()).get("spend").asString()))
-				.as("spend of " + child)
+			assertThat(new BigDecimal(children.get(child.toString()).get("spend").asString())).as("spend of " + child)
 				.isEqualByComparingTo(journalSpend(child, from, to));
 		}
 		assertThat(new BigDecimal(children.get(root.toString()).get("spend").asString()))
@@ -203,7 +205,8 @@ class UsageReportIntegrationTests extends IntegrationTest {
 
 	@Test
 	void daysAreTheBudgetsOwnCalendarDays() {
-		// Fourteen hours ahead of UTC and eleven behind: the same instant is never the same date in both.
+		// Fourteen hours ahead of UTC and eleven behind: the same instant is never the
+		// same date in both.
 		UUID east = createBudget(Map.of("name", "east", "limit", "10", "timezone", "Pacific/Kiritimati"));
 		UUID west = createBudget(Map.of("name", "west", "limit", "10", "timezone", "Pacific/Pago_Pago"));
 		UUID eastHold = reserveAllowed(east, "1");
@@ -253,9 +256,9 @@ class UsageReportIntegrationTests extends IntegrationTest {
 
 		assertThat(csv.status()).as(csv.toString()).isEqualTo(200);
 		assertThat(csv.contentType()).startsWith("text/csv");
-		assertThat(csv.header("Content-Disposition")).hasValueSatisfying(value -> assertThat(value)
-			.startsWith("attachment")
-			.contains("filename=\"usage-" + root + "-" + compact(from) + "-" + compact(to) + ".csv\""));
+		assertThat(csv.header("Content-Disposition"))
+			.hasValueSatisfying(value -> assertThat(value).startsWith("attachment")
+				.contains("filename=\"usage-" + root + "-" + compact(from) + "-" + compact(to) + ".csv\""));
 		assertThat(csv.body()).endsWith("\r\n").doesNotContain("\r\r").doesNotContainPattern("[^\r]\n");
 		List<List<String>> rows = parseCsv(csv.body());
 		assertThat(rows.get(0)).containsExactly("key", "label", "spend", "inputTokens", "outputTokens", "callsAllowed",
@@ -271,8 +274,8 @@ class UsageReportIntegrationTests extends IntegrationTest {
 			assertThat(row.get(8)).isEqualTo(group.get("averageCostPerCall").asString());
 			assertThat(row.get(9)).isEqualTo(group.get("charges").asString());
 		}
-		assertThat(rows.get(1)).containsExactly(quoted.toString(), "R&D, \"labs\"", "0.123456", "0", "0", "1", "0",
-				"0", "0.123456", "0");
+		assertThat(rows.get(1)).containsExactly(quoted.toString(), "R&D, \"labs\"", "0.123456", "0", "0", "1", "0", "0",
+				"0.123456", "0");
 		assertThat(rows.get(2).get(1)).as("a name a spreadsheet would run as a formula is kept as text")
 			.isEqualTo("'=HYPERLINK(\"x\")");
 	}
@@ -287,7 +290,8 @@ class UsageReportIntegrationTests extends IntegrationTest {
 				"from=yesterday", "to=" + enc("2026-11-01T00:00:00+01:00x"));
 		for (String query : bad) {
 			for (String accept : List.of("application/json", "text/csv")) {
-				// Most of these break the contract on purpose; the answers are still checked.
+				// Most of these break the contract on purpose; the answers are still
+				// checked.
 				Api.Response response = this.api.offContract().send("GET", base + query, null, "", "Accept", accept);
 				assertThat(response.status()).as(query + " " + accept + " " + response).isEqualTo(400);
 				assertThat(response.contentType()).startsWith("application/problem+json");
@@ -296,8 +300,8 @@ class UsageReportIntegrationTests extends IntegrationTest {
 		}
 		assertThat(this.api.get("/v1/budgets/" + UUID.randomUUID() + "/usage").text("code"))
 			.isEqualTo("BUDGET_NOT_FOUND");
-		Api.Response offset = this.api.get(base + "from=" + enc("2026-11-01T00:00:00+01:00") + "&to="
-				+ enc("2026-11-02T00:00:00+01:00"));
+		Api.Response offset = this.api
+			.get(base + "from=" + enc("2026-11-01T00:00:00+01:00") + "&to=" + enc("2026-11-02T00:00:00+01:00"));
 		assertThat(offset.status()).as(offset.toString()).isEqualTo(200);
 		assertThat(offset.text("from")).isEqualTo("2026-10-31T23:00:00Z");
 	}
@@ -330,7 +334,10 @@ class UsageReportIntegrationTests extends IntegrationTest {
 		return groups;
 	}
 
-	/** What moved spent on the budget in the range, summed by PostgreSQL straight from the journal. */
+	/**
+	 * What moved spent on the budget in the range, summed by PostgreSQL straight from the
+	 * journal.
+	 */
 	private BigDecimal journalSpend(UUID budget, Instant from, Instant to) {
 		return this.jdbc.sql("""
 				SELECT coalesce(sum(spent_delta), 0) FROM journal_entries
@@ -364,7 +371,10 @@ class UsageReportIntegrationTests extends IntegrationTest {
 		return URLEncoder.encode(text, StandardCharsets.UTF_8);
 	}
 
-	/** An RFC 4180 reader, as a spreadsheet reads the file: quoted fields may hold commas, quotes and line breaks. */
+	/**
+	 * An RFC 4180 reader, as a spreadsheet reads the file: quoted fields may hold commas,
+	 * quotes and line breaks.
+	 */
 	static List<List<String>> parseCsv(String text) {
 		List<List<String>> rows = new ArrayList<>();
 		List<String> row = new ArrayList<>();

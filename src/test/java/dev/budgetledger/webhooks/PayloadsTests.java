@@ -27,9 +27,14 @@ class PayloadsTests {
 
 	@Test
 	void theStandardBodyIsTheEventWithItsBudgetAndFigures() {
-		JsonNode body = json.readTree(new String(Payloads.body("standard", event("budget.exhausted",
-				Map.of("unit", "USD", "limit", "10.00", "available", "0.00")), json),
-				StandardCharsets.UTF_8));
+		JsonNode body = json
+			.readTree(
+					new String(
+							Payloads.body("standard",
+									event("budget.exhausted",
+											Map.of("unit", "USD", "limit", "10.00", "available", "0.00")),
+									json),
+							StandardCharsets.UTF_8));
 
 		assertThat(body.get("id").asString()).isEqualTo(EVENT.toString());
 		assertThat(body.get("type").asString()).isEqualTo("budget.exhausted");
@@ -52,12 +57,13 @@ class PayloadsTests {
 			.isEqualTo(":ice_cube: Budget *support-agent* was frozen: runaway loop.");
 		assertThat(Payloads.slackText(event("budget.unfrozen", Map.of())))
 			.isEqualTo(":white_check_mark: Budget *support-agent* was unfrozen.");
-		assertThat(Payloads.slackText(event("budget.period_reset",
-				Map.of("spent", "2.000000000000000000", "limit", "5.000000000000000000"))))
+		assertThat(Payloads.slackText(
+				event("budget.period_reset", Map.of("spent", "2.000000000000000000", "limit", "5.000000000000000000"))))
 			.isEqualTo(":arrows_counterclockwise: Budget *support-agent* started a new period (2.00 spent of 5.00 in "
 					+ "the last one).");
-		assertThat(Payloads.slackText(event("reservation.denied", Map.of("unit", "USD", "reason", "INSUFFICIENT_FUNDS",
-				"requested", "1", "available", "0.000000000000000000"))))
+		assertThat(Payloads.slackText(event("reservation.denied",
+				Map.of("unit", "USD", "reason", "INSUFFICIENT_FUNDS", "requested", "1", "available",
+						"0.000000000000000000"))))
 			.isEqualTo(":octagonal_sign: A reservation on budget *support-agent* was denied (INSUFFICIENT_FUNDS): "
 					+ "asked 1.00 USD, available 0.00 USD.");
 		assertThat(Payloads.slackText(event("reservation.overrun",
@@ -66,8 +72,9 @@ class PayloadsTests {
 					+ "held 6.00, charged 6.40.");
 		assertThat(Payloads.slackText(event("reservation.expired", Map.of("amount", "1.250000000000000000"))))
 			.isEqualTo(":alarm_clock: A hold of 1.25 on budget *support-agent* expired without being settled.");
-		assertThat(Payloads.slackText(event("budget.projected_exhaustion", Map.of("unit", "USD", "limit",
-				"100.000000000000000000", "spent", "40.5", "projectedAt", "2026-11-20T14:00:00Z"))))
+		assertThat(Payloads.slackText(event("budget.projected_exhaustion",
+				Map.of("unit", "USD", "limit", "100.000000000000000000", "spent", "40.5", "projectedAt",
+						"2026-11-20T14:00:00Z"))))
 			.isEqualTo(":hourglass_flowing_sand: Budget *support-agent* is projected to reach its limit before the "
 					+ "period ends, at 2026-11-20T14:00:00Z (40.50 USD spent of 100.00 USD).");
 	}
@@ -75,7 +82,8 @@ class PayloadsTests {
 	@Test
 	void textFromUsersCannotMentionOrLinkInSlack() {
 		assertThat(Payloads.slackText(event("budget.frozen", Map.of("reason", "<!channel> see <http://x|here> & go"))))
-			.isEqualTo(":ice_cube: Budget *support-agent* was frozen: &lt;!channel&gt; see &lt;http://x|here&gt; &amp; go.");
+			.isEqualTo(
+					":ice_cube: Budget *support-agent* was frozen: &lt;!channel&gt; see &lt;http://x|here&gt; &amp; go.");
 	}
 
 }

@@ -18,8 +18,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 /**
- * A webhook receiver for tests: a real HTTP server on 127.0.0.1 that records every request and answers what the
- * test scripted (then {@link #otherwise}).
+ * A webhook receiver for tests: a real HTTP server on 127.0.0.1 that records every
+ * request and answers what the test scripted (then {@link #otherwise}).
  */
 final class Receiver implements AutoCloseable {
 
@@ -57,7 +57,8 @@ final class Receiver implements AutoCloseable {
 		this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
 		this.server.setExecutor(Executors.newFixedThreadPool(8));
 		this.server.createContext("/", exchange -> {
-			// In flight until the answer starts: the caller cannot send its next request before that.
+			// In flight until the answer starts: the caller cannot send its next request
+			// before that.
 			this.mostInFlight.accumulateAndGet(this.inFlight.incrementAndGet(), Math::max);
 			try {
 				take(exchange);
@@ -140,7 +141,8 @@ final class Receiver implements AutoCloseable {
 
 	@Override
 	public void close() {
-		// stop() waits for the server's dispatcher thread, up to a second: let it do that on its own time.
+		// stop() waits for the server's dispatcher thread, up to a second: let it do that
+		// on its own time.
 		Thread stopper = new Thread(() -> {
 			this.server.stop(0);
 			((ExecutorService) this.server.getExecutor()).shutdownNow();

@@ -50,8 +50,8 @@ class TargetGuardTests {
 
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "http://example.com:1/hook", "https://example.com:65535/", "https://example.com/",
-			"http://203.0.113.7:8080/hook", "http://0.0.0.0/", "https://hooks.example.com./", "http://[2606:4700::1111]/",
-			"http://a1.example/" })
+			"http://203.0.113.7:8080/hook", "http://0.0.0.0/", "https://hooks.example.com./",
+			"http://[2606:4700::1111]/", "http://a1.example/" })
 	void validPortsAndCanonicalAddressesParse(String url) {
 		assertThatNoException().isThrownBy(() -> TargetGuard.parse(url));
 	}
@@ -93,7 +93,8 @@ class TargetGuardTests {
 		assertThatThrownBy(() -> guard.check("https://nowhere.example/hook"))
 			.isInstanceOf(WebhookTargetRefusedException.class)
 			.hasMessageContaining("does not resolve");
-		// saved (it reaches nothing), and refused again before each delivery until it resolves to a public address
+		// saved (it reaches nothing), and refused again before each delivery until it
+		// resolves to a public address
 		assertThatNoException().isThrownBy(() -> guard.checkForSave("https://nowhere.example/hook"));
 		assertThatThrownBy(() -> guard.checkForSave("ftp://nowhere.example/hook"))
 			.isInstanceOf(InvalidWebhookUrlException.class);

@@ -130,7 +130,8 @@ class WebhookApiIntegrationTests extends WebhookIntegrationTest {
 		Api.Response rotated = this.api.post("/v1/webhooks/" + id + "/rotate-secret", "");
 
 		assertThat(rotated.status()).isEqualTo(200);
-		assertThat(rotated.text("secret")).matches("whsec_[A-Za-z0-9+/]{43}=").isNotEqualTo(created.get("secret").asString());
+		assertThat(rotated.text("secret")).matches("whsec_[A-Za-z0-9+/]{43}=")
+			.isNotEqualTo(created.get("secret").asString());
 		// the tests' overlap is a minute (see IntegrationTest)
 		assertThat(Instant.parse(rotated.text("previousSecretExpiresAt")))
 			.isBetween(this.clock.instant().plusSeconds(50), this.clock.instant().plusSeconds(61));
@@ -140,9 +141,9 @@ class WebhookApiIntegrationTests extends WebhookIntegrationTest {
 
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "http://10.0.0.1/hook", "http://127.0.0.2/hook", "http://169.254.169.254/latest/meta-data",
-			"http://[::1]/hook", "http://[fc00::1]/hook", "http://[::ffff:10.0.0.1]/hook", "http://[::ffff:127.0.0.2]/hook",
-			"http://0.0.0.0/hook", "http://[::]/hook", "http://192.168.1.1/hook", "http://172.16.0.1/hook",
-			"http://[fe80::1]/hook", "http://224.0.0.1/hook" })
+			"http://[::1]/hook", "http://[fc00::1]/hook", "http://[::ffff:10.0.0.1]/hook",
+			"http://[::ffff:127.0.0.2]/hook", "http://0.0.0.0/hook", "http://[::]/hook", "http://192.168.1.1/hook",
+			"http://172.16.0.1/hook", "http://[fe80::1]/hook", "http://224.0.0.1/hook" })
 	void aUrlThatReachesAnInternalAddressIsRefusedAndNothingIsCreated(String url) {
 		long before = webhookCount();
 
@@ -159,7 +160,8 @@ class WebhookApiIntegrationTests extends WebhookIntegrationTest {
 		Receiver receiver = receiver();
 		String id = createWebhook(receiver.url(), FROZEN, createBudget("10")).get("id").asString();
 
-		Api.Response refused = this.api.patch("/v1/webhooks/" + id, Map.of("url", "http://10.1.2.3/", "enabled", false));
+		Api.Response refused = this.api.patch("/v1/webhooks/" + id,
+				Map.of("url", "http://10.1.2.3/", "enabled", false));
 
 		assertThat(refused.status()).isEqualTo(400);
 		assertThat(refused.text("code")).isEqualTo("WEBHOOK_TARGET_REFUSED");
@@ -183,13 +185,16 @@ class WebhookApiIntegrationTests extends WebhookIntegrationTest {
 		String url = receiver().url();
 		long before = webhookCount();
 
-		Api.Response unknownType = this.api.offContract().post("/v1/webhooks", Map.of("url", url, "events", List.of("budget.eaten")));
+		Api.Response unknownType = this.api.offContract()
+			.post("/v1/webhooks", Map.of("url", url, "events", List.of("budget.eaten")));
 		Api.Response noEvents = this.api.offContract().post("/v1/webhooks", Map.of("url", url, "events", List.of()));
-		Api.Response badFormat = this.api.offContract().post("/v1/webhooks", Map.of("url", url, "events", FROZEN, "format", "teams"));
+		Api.Response badFormat = this.api.offContract()
+			.post("/v1/webhooks", Map.of("url", url, "events", FROZEN, "format", "teams"));
 		Api.Response noUrl = this.api.offContract().post("/v1/webhooks", Map.of("events", FROZEN));
 		Api.Response unknownBudget = this.api.post("/v1/webhooks",
 				Map.of("url", url, "events", FROZEN, "budgetId", UUID.randomUUID()));
-		Api.Response unknownField = this.api.offContract().post("/v1/webhooks", Map.of("url", url, "events", FROZEN, "secret", "x"));
+		Api.Response unknownField = this.api.offContract()
+			.post("/v1/webhooks", Map.of("url", url, "events", FROZEN, "secret", "x"));
 
 		assertThat(unknownType.status()).isEqualTo(400);
 		assertThat(unknownType.text("code")).isEqualTo("UNKNOWN_EVENT_TYPE");
@@ -206,9 +211,10 @@ class WebhookApiIntegrationTests extends WebhookIntegrationTest {
 	void deliveriesOfSomethingMissingAreNotFoundAndABadStatusFilterIsInvalid() throws Exception {
 		String id = createWebhook(receiver().url(), FROZEN, createBudget("10")).get("id").asString();
 
-		Api.Response noDelivery = this.api.post("/v1/webhooks/" + id + "/deliveries/" + UUID.randomUUID() + "/retry", "");
-		Api.Response noWebhook = this.api.post(
-				"/v1/webhooks/" + UUID.randomUUID() + "/deliveries/" + UUID.randomUUID() + "/retry", "");
+		Api.Response noDelivery = this.api.post("/v1/webhooks/" + id + "/deliveries/" + UUID.randomUUID() + "/retry",
+				"");
+		Api.Response noWebhook = this.api
+			.post("/v1/webhooks/" + UUID.randomUUID() + "/deliveries/" + UUID.randomUUID() + "/retry", "");
 		Api.Response badStatus = this.api.offContract().get("/v1/webhooks/" + id + "/deliveries?status=LOST");
 
 		assertThat(noDelivery.status()).isEqualTo(404);

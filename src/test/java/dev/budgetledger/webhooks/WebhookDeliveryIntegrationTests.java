@@ -18,7 +18,10 @@ import dev.budgetledger.support.Concurrently;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Webhooks delivered to a real HTTP server on loopback, with the dispatcher driven by the test. */
+/**
+ * Webhooks delivered to a real HTTP server on loopback, with the dispatcher driven by the
+ * test.
+ */
 class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 
 	private static final JsonMapper json = JsonMapper.builder().build();
@@ -47,7 +50,8 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 		JsonNode body = json.readTree(request.body());
 		assertThat(body.get("id").asString()).isEqualTo(event.get("id").asString());
 		assertThat(body.get("type").asString()).isEqualTo("budget.frozen");
-		assertThat(Instant.parse(body.get("time").asString())).isEqualTo(Instant.parse(event.get("createdAt").asString()));
+		assertThat(Instant.parse(body.get("time").asString()))
+			.isEqualTo(Instant.parse(event.get("createdAt").asString()));
 		assertThat(body.get("budget").get("id").asString()).isEqualTo(budget.toString());
 		assertThat(body.get("budget").get("name").asString()).isEqualTo("test budget");
 		assertThat(body.get("data").get("reason").asString()).isEqualTo("quarterly review");
@@ -80,13 +84,14 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 				expectedSignature(oldSecret, during.header("webhook-id"), during.header("webhook-timestamp"),
 						during.body()));
 
-		this.clock.advance(Duration.between(this.clock.instant(), Instant.parse(rotated.text("previousSecretExpiresAt")))
-			.plusSeconds(1));
+		this.clock
+			.advance(Duration.between(this.clock.instant(), Instant.parse(rotated.text("previousSecretExpiresAt")))
+				.plusSeconds(1));
 		unfreeze(budget);
 		deliverDue();
 		Receiver.Request after = receiver.requests().get(1);
-		assertThat(after.header("webhook-signature")).isEqualTo(expectedSignature(newSecret,
-				after.header("webhook-id"), after.header("webhook-timestamp"), after.body()));
+		assertThat(after.header("webhook-signature")).isEqualTo(expectedSignature(newSecret, after.header("webhook-id"),
+				after.header("webhook-timestamp"), after.body()));
 	}
 
 	@Test
@@ -142,8 +147,8 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 		assertThat(this.api.get("/v1/webhooks/" + id + "/deliveries?status=PENDING").json().get("items")).isEmpty();
 
 		receiver.otherwise(204, "");
-		Api.Response retried = this.api.post(
-				"/v1/webhooks/" + id + "/deliveries/" + dead.get("id").asString() + "/retry", "");
+		Api.Response retried = this.api
+			.post("/v1/webhooks/" + id + "/deliveries/" + dead.get("id").asString() + "/retry", "");
 		assertThat(retried.status()).as(retried.toString()).isEqualTo(202);
 		assertThat(retried.text("status")).isEqualTo("PENDING");
 		deliverDue();
@@ -189,7 +194,8 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 		deliverDue();
 		deliverDue();
 
-		// 60 of 100 held: the 50 % threshold, crossed by one of the twenty, and nothing else
+		// 60 of 100 held: the 50 % threshold, crossed by one of the twenty, and nothing
+		// else
 		assertThat(receiver.requests()).hasSize(1);
 		JsonNode body = json.readTree(receiver.requests().get(0).body());
 		assertThat(body.get("type").asString()).isEqualTo("budget.threshold_crossed");
@@ -200,8 +206,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 	void aReceiverThatAnswers410DisablesItsWebhookAndGetsNothingMore() throws Exception {
 		Receiver receiver = receiver().answer(410);
 		UUID budget = createBudget("10");
-		String id = createWebhook(receiver.url(), List.of("budget.frozen", "budget.unfrozen"), budget)
-			.get("id")
+		String id = createWebhook(receiver.url(), List.of("budget.frozen", "budget.unfrozen"), budget).get("id")
 			.asString();
 		freeze(budget, "gone");
 
@@ -249,8 +254,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 		freeze(other, "other");
 		deliverDue();
 
-		assertThat(receiver.requests())
-			.extracting(r -> json.readTree(r.body()).get("data").get("reason").asString())
+		assertThat(receiver.requests()).extracting(r -> json.readTree(r.body()).get("data").get("reason").asString())
 			.containsExactlyInAnyOrder("child", "grandchild");
 	}
 
@@ -258,8 +262,7 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 	void aSlackWebhookPostsOneHumanReadableTextWithUserTextEscaped() throws Exception {
 		Receiver receiver = receiver();
 		UUID budget = createBudget(Map.of("name", "support <agent> & co", "limit", "10"));
-		createWebhook(receiver.url(), List.of("budget.frozen", "budget.threshold_crossed"), budget, "format",
-				"slack");
+		createWebhook(receiver.url(), List.of("budget.frozen", "budget.threshold_crossed"), budget, "format", "slack");
 		freeze(budget, "<!channel> runaway loop");
 		deliverDue();
 
@@ -293,7 +296,8 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 		Receiver receiver = receiver();
 		UUID budget = createBudget("10");
 		String id = createWebhook(receiver.url(), FROZEN, budget).get("id").asString();
-		// As if the name now resolved elsewhere: 127.0.0.2 is loopback, and only 127.0.0.1 is allowed in the tests.
+		// As if the name now resolved elsewhere: 127.0.0.2 is loopback, and only
+		// 127.0.0.1 is allowed in the tests.
 		this.jdbc.sql("UPDATE webhooks SET url = replace(url, '127.0.0.1', '127.0.0.2') WHERE id = :id")
 			.param("id", UUID.fromString(id))
 			.update();

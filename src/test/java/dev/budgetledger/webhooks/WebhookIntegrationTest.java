@@ -21,7 +21,10 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What the webhook integration tests share: receivers, webhooks that are deleted afterwards, and the dispatcher. */
+/**
+ * What the webhook integration tests share: receivers, webhooks that are deleted
+ * afterwards, and the dispatcher.
+ */
 abstract class WebhookIntegrationTest extends IntegrationTest {
 
 	@Autowired
@@ -47,7 +50,9 @@ abstract class WebhookIntegrationTest extends IntegrationTest {
 		return receiver;
 	}
 
-	/** Creates a webhook (deleted after the test); answers the 201 body, secret included. */
+	/**
+	 * Creates a webhook (deleted after the test); answers the 201 body, secret included.
+	 */
 	JsonNode createWebhook(String url, List<String> events, UUID budgetId, Object... more) {
 		Map<String, Object> request = new LinkedHashMap<>();
 		request.put("url", url);
@@ -62,7 +67,10 @@ abstract class WebhookIntegrationTest extends IntegrationTest {
 		return response.json();
 	}
 
-	/** Fans out every event and sends every due delivery, as the scheduler would over a few runs. */
+	/**
+	 * Fans out every event and sends every due delivery, as the scheduler would over a
+	 * few runs.
+	 */
 	void deliverDue() {
 		while (this.dispatcher.fanOut() > 0) {
 			// more events
@@ -73,8 +81,9 @@ abstract class WebhookIntegrationTest extends IntegrationTest {
 	}
 
 	/**
-	 * Fans out every event and claims due deliveries once: one attempt each. (A failed attempt may be due again at
-	 * once, since full jitter can draw a delay of nearly zero, so tests that count attempts take one step at a time.)
+	 * Fans out every event and claims due deliveries once: one attempt each. (A failed
+	 * attempt may be due again at once, since full jitter can draw a delay of nearly
+	 * zero, so tests that count attempts take one step at a time.)
 	 */
 	void dispatchOnce() {
 		while (this.dispatcher.fanOut() > 0) {
@@ -108,8 +117,9 @@ abstract class WebhookIntegrationTest extends IntegrationTest {
 	}
 
 	/**
-	 * The Standard Webhooks signature, written out here independently of the service's code: HMAC-SHA256 keyed with
-	 * the Base64-decoded secret after {@code whsec_}, over {@code id.timestamp.body}, in Base64.
+	 * The Standard Webhooks signature, written out here independently of the service's
+	 * code: HMAC-SHA256 keyed with the Base64-decoded secret after {@code whsec_}, over
+	 * {@code id.timestamp.body}, in Base64.
 	 */
 	static String expectedSignature(String secret, String id, String timestamp, String body) throws Exception {
 		Mac mac = Mac.getInstance("HmacSHA256");

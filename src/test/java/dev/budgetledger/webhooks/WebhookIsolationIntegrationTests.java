@@ -16,21 +16,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Endpoints are isolated: eight receivers that take 8 s to answer sit beside a healthy one, all on the same budget,
- * and the healthy one still gets each event within 2 s, while the slow ones get theirs later, in order. The
- * scheduler runs on its own (every 100 ms) in a context of its own, as in production, with the default pool; the
- * read timeout is longer than the slow answers, so nothing here is a timeout and a retry.
+ * Endpoints are isolated: eight receivers that take 8 s to answer sit beside a healthy
+ * one, all on the same budget, and the healthy one still gets each event within 2 s,
+ * while the slow ones get theirs later, in order. The scheduler runs on its own (every
+ * 100 ms) in a context of its own, as in production, with the default pool; the read
+ * timeout is longer than the slow answers, so nothing here is a timeout and a retry.
  */
 @DirtiesContext
-@TestPropertySource(properties = { "budget-ledger.webhooks.poll-interval=100ms",
-		"budget-ledger.webhooks.read-timeout=20s" })
+@TestPropertySource(
+		properties = { "budget-ledger.webhooks.poll-interval=100ms", "budget-ledger.webhooks.read-timeout=20s" })
 class WebhookIsolationIntegrationTests extends WebhookIntegrationTest {
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 
 	private static final List<String> EVENTS = List.of("budget.frozen", "budget.unfrozen");
 
-	/** Far below the slow receivers' 8 s: what a healthy endpoint may wait, polling and a loaded machine included. */
+	/**
+	 * Far below the slow receivers' 8 s: what a healthy endpoint may wait, polling and a
+	 * loaded machine included.
+	 */
 	private static final Duration HEALTHY_BOUND = Duration.ofSeconds(2);
 
 	@Test
@@ -55,7 +59,8 @@ class WebhookIsolationIntegrationTests extends WebhookIntegrationTest {
 		freeze(budget, "second");
 		await().atMost(HEALTHY_BOUND).until(() -> healthy.requests().size() == 3);
 
-		// exact counts: nothing sent twice, and a slow endpoint's later events wait for its first (order per budget)
+		// exact counts: nothing sent twice, and a slow endpoint's later events wait for
+		// its first (order per budget)
 		assertThat(healthy.requests()).hasSize(3);
 		assertThat(slow).allSatisfy(receiver -> assertThat(receiver.requests()).hasSize(1));
 		assertThat(types(healthy)).containsExactly("budget.frozen", "budget.unfrozen", "budget.frozen");
@@ -78,7 +83,8 @@ class WebhookIsolationIntegrationTests extends WebhookIntegrationTest {
 			freeze(createBudget(Map.of("limit", "1", "parentId", parent)), "budget " + i);
 		}
 
-		// five budgets, so ordering holds none of them back: only the one-call-per-endpoint rule keeps them apart
+		// five budgets, so ordering holds none of them back: only the
+		// one-call-per-endpoint rule keeps them apart
 		await().atMost(Duration.ofSeconds(20)).until(() -> receiver.requests().size() == 5);
 		assertThat(receiver.mostInFlight()).isEqualTo(1);
 		assertThat(receiver.requests()).hasSize(5);

@@ -13,8 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The dispatcher on its own schedule, every 100 ms, in a context of its own (closed afterwards, so it cannot race
- * the tests that drive the dispatcher themselves): an event reaches its receiver with nobody calling anything.
+ * The dispatcher on its own schedule, every 100 ms, in a context of its own (closed
+ * afterwards, so it cannot race the tests that drive the dispatcher themselves): an event
+ * reaches its receiver with nobody calling anything.
  */
 @DirtiesContext
 @TestPropertySource(properties = "budget-ledger.webhooks.poll-interval=100ms")

@@ -28,8 +28,8 @@ class WebhookSignaturesTests {
 		String id = "0b9f8a1e-3c55-4f0e-9d7c-4d2a3e6f7a10";
 		String timestamp = "1795000000";
 		String body = "{\"id\":\"0b9f8a1e-3c55-4f0e-9d7c-4d2a3e6f7a10\",\"type\":\"budget.exhausted\"}";
-		String header = "v1,bm90IHRoaXMgb25l " + WebhookSignatures.sign(secret, id, Long.parseLong(timestamp),
-				body.getBytes(StandardCharsets.UTF_8));
+		String header = "v1,bm90IHRoaXMgb25l "
+				+ WebhookSignatures.sign(secret, id, Long.parseLong(timestamp), body.getBytes(StandardCharsets.UTF_8));
 
 		assertThat(DocsSnippet.verify(secret, id, timestamp, body, header)).isTrue();
 		assertThat(DocsSnippet.verify(secret, id, timestamp, body + " ", header)).isFalse();
@@ -56,8 +56,8 @@ class WebhookSignaturesTests {
 			mac.init(new SecretKeySpec(key, "HmacSHA256"));
 			byte[] expected = mac.doFinal((id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8));
 			for (String candidate : signatureHeader.split(" ")) {
-				if (candidate.startsWith("v1,") && MessageDigest.isEqual(expected,
-						Base64.getDecoder().decode(candidate.substring(3)))) {
+				if (candidate.startsWith("v1,")
+						&& MessageDigest.isEqual(expected, Base64.getDecoder().decode(candidate.substring(3)))) {
 					return true;
 				}
 			}

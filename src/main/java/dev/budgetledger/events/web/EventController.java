@@ -24,7 +24,10 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The event feed for consumers that prefer to poll: pass back {@code next} as {@code after}. */
+/**
+ * The event feed for consumers that prefer to poll: pass back {@code next} as
+ * {@code after}.
+ */
 @RestController
 class EventController {
 
@@ -64,7 +67,9 @@ class EventController {
 		return new EventPage(page.stream().map(event -> EventResponse.of(event, above)).toList(), next);
 	}
 
-	/** @param next the position to pass as {@code after} for the events that follow */
+	/**
+	 * @param next the position to pass as {@code after} for the events that follow
+	 */
 	record EventPage(List<EventResponse> items, long next) {
 	}
 
@@ -73,8 +78,9 @@ class EventController {
 			Map<String, Object> data, Instant createdAt) {
 
 		/**
-		 * The event as a caller sees it: a denial caused by a budget above the caller's scope says
-		 * {@code limitedBy: ANCESTOR} instead of naming that budget and its figures.
+		 * The event as a caller sees it: a denial caused by a budget above the caller's
+		 * scope says {@code limitedBy: ANCESTOR} instead of naming that budget and its
+		 * figures.
 		 */
 		static EventResponse of(Event event, Set<UUID> above) {
 			Map<String, Object> data = event.data();

@@ -16,10 +16,12 @@ import dev.budgetledger.pricing.TokenPrice;
 import org.springframework.stereotype.Component;
 
 /**
- * Anthropic messages ({@code POST /v1/messages}). Anthropic publishes no tokenizer for its current models, so input
- * is estimated: {@code ceil(UTF-8 bytes of every text of system, messages and tools / 3) + 8 per message}, an image
- * at {@value OpenAiChat#IMAGE_TOKENS} (Anthropic's own rule, width x height / 750, stays under that for images
- * within its size limits). Output is limited with {@code max_tokens}, which Anthropic requires anyway.
+ * Anthropic messages ({@code POST /v1/messages}). Anthropic publishes no tokenizer for
+ * its current models, so input is estimated:
+ * {@code ceil(UTF-8 bytes of every text of system, messages and tools / 3) + 8 per message},
+ * an image at {@value OpenAiChat#IMAGE_TOKENS} (Anthropic's own rule, width x height /
+ * 750, stays under that for images within its size limits). Output is limited with
+ * {@code max_tokens}, which Anthropic requires anyway.
  */
 @Component
 class AnthropicMessages extends Dialect {
@@ -69,10 +71,14 @@ class AnthropicMessages extends Dialect {
 		walk(messages, bytesAndImages);
 		walk(request.get("tools"), bytesAndImages);
 		walk(request.get("tool_choice"), bytesAndImages);
-		return TokenCounter.estimateBytes(bytesAndImages[0]) + PER_MESSAGE * messages.size() + OpenAiChat.IMAGE_TOKENS * bytesAndImages[1];
+		return TokenCounter.estimateBytes(bytesAndImages[0]) + PER_MESSAGE * messages.size()
+				+ OpenAiChat.IMAGE_TOKENS * bytesAndImages[1];
 	}
 
-	/** Adds the UTF-8 bytes of every string under {@code node}, except image data, which counts as an image. */
+	/**
+	 * Adds the UTF-8 bytes of every string under {@code node}, except image data, which
+	 * counts as an image.
+	 */
 	private static void walk(@Nullable JsonNode node, long[] bytesAndImages) {
 		if (node == null) {
 			return;
@@ -117,15 +123,16 @@ class AnthropicMessages extends Dialect {
 		return (usage != null && usage.isObject()) ? usage(usage, null) : null;
 	}
 
-	/** Anthropic's usage: input excludes cached input already; output includes thinking. */
+	/**
+	 * Anthropic's usage: input excludes cached input already; output includes thinking.
+	 */
 	private static TokenPrice.Usage usage(JsonNode usage, TokenPrice.@Nullable Usage earlier) {
-		long input = usage.has("input_tokens") && !usage.get("input_tokens").isNull() ? number(usage.get("input_tokens"))
-				: (earlier != null) ? earlier.inputTokens() : 0;
+		long input = usage.has("input_tokens") && !usage.get("input_tokens").isNull()
+				? number(usage.get("input_tokens")) : (earlier != null) ? earlier.inputTokens() : 0;
 		long cacheRead = usage.has("cache_read_input_tokens") && !usage.get("cache_read_input_tokens").isNull()
 				? number(usage.get("cache_read_input_tokens")) : (earlier != null) ? earlier.cacheReadTokens() : 0;
-		long cacheWrite = usage.has("cache_creation_input_tokens")
-				&& !usage.get("cache_creation_input_tokens").isNull() ? number(usage.get("cache_creation_input_tokens"))
-						: (earlier != null) ? earlier.cacheWriteTokens() : 0;
+		long cacheWrite = usage.has("cache_creation_input_tokens") && !usage.get("cache_creation_input_tokens").isNull()
+				? number(usage.get("cache_creation_input_tokens")) : (earlier != null) ? earlier.cacheWriteTokens() : 0;
 		long output = number(usage.get("output_tokens"));
 		return new TokenPrice.Usage(input, output, cacheRead, cacheWrite, 0);
 	}
@@ -181,8 +188,8 @@ class AnthropicMessages extends Dialect {
 	}
 
 	/**
-	 * A message stream: {@code message_start} (input usage), content block deltas, {@code message_delta} (the
-	 * cumulative output usage), {@code message_stop}.
+	 * A message stream: {@code message_start} (input usage), content block deltas,
+	 * {@code message_delta} (the cumulative output usage), {@code message_stop}.
 	 */
 	private final class MessageStream extends Stream {
 
@@ -248,7 +255,8 @@ class AnthropicMessages extends Dialect {
 				return new TokenPrice.Usage(inputTokens, Math.min(maxOutputTokens, counted), 0, 0, 0);
 			}
 			long output = Math.min(maxOutputTokens, Math.max(counted, start.outputTokens()));
-			return new TokenPrice.Usage(start.inputTokens(), output, start.cacheReadTokens(), start.cacheWriteTokens(), 0);
+			return new TokenPrice.Usage(start.inputTokens(), output, start.cacheReadTokens(), start.cacheWriteTokens(),
+					0);
 		}
 
 	}

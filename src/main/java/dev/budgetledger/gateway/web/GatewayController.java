@@ -14,9 +14,10 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The provider-compatible endpoints: an SDK pointed at {@code <service>/openai/v1} or {@code <service>/anthropic}
- * calls these exactly as it would call the provider (docs/gateway.md). Answers, errors included, are in the
- * provider's shape, written by {@link Relay}.
+ * The provider-compatible endpoints: an SDK pointed at {@code <service>/openai/v1} or
+ * {@code <service>/anthropic} calls these exactly as it would call the provider
+ * (docs/gateway.md). Answers, errors included, are in the provider's shape, written by
+ * {@link Relay}.
  */
 @RestController
 class GatewayController {

@@ -10,7 +10,10 @@ import dev.budgetledger.security.GatewayErrorWriter;
 
 import org.springframework.stereotype.Component;
 
-/** Errors raised before the gateway's controller runs (key, rate limit, database), in the provider's shape. */
+/**
+ * Errors raised before the gateway's controller runs (key, rate limit, database), in the
+ * provider's shape.
+ */
 @Component
 class GatewayErrors implements GatewayErrorWriter {
 
@@ -27,8 +30,8 @@ class GatewayErrors implements GatewayErrorWriter {
 	public boolean write(HttpServletRequest request, HttpServletResponse response, int status, String code,
 			String message) throws IOException {
 		String path = request.getRequestURI().substring(request.getContextPath().length());
-		Dialect dialect = path.startsWith("/openai/") ? this.openai : path.startsWith("/anthropic/") ? this.anthropic
-				: null;
+		Dialect dialect = path.startsWith("/openai/") ? this.openai
+				: path.startsWith("/anthropic/") ? this.anthropic : null;
 		if (dialect == null || response.isCommitted()) {
 			return false;
 		}

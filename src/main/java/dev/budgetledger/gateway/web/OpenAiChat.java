@@ -16,15 +16,19 @@ import dev.budgetledger.pricing.TokenPrice;
 import org.springframework.stereotype.Component;
 
 /**
- * OpenAI chat completions ({@code POST /v1/chat/completions}). Input is counted with the model's encoding in the
- * chat format (3 tokens per message, 1 for a name, 3 priming the reply; tool definitions and tool calls as their
- * JSON text, an image part as {@value #IMAGE_TOKENS}); output is limited with {@code max_completion_tokens} (or
- * the request's own {@code max_tokens}), per choice, {@code n} choices.
+ * OpenAI chat completions ({@code POST /v1/chat/completions}). Input is counted with the
+ * model's encoding in the chat format (3 tokens per message, 1 for a name, 3 priming the
+ * reply; tool definitions and tool calls as their JSON text, an image part as
+ * {@value #IMAGE_TOKENS}); output is limited with {@code max_completion_tokens} (or the
+ * request's own {@code max_tokens}), per choice, {@code n} choices.
  */
 @Component
 class OpenAiChat extends Dialect {
 
-	/** An image part: more than a high-detail image costs gpt-4o (at most 1,105), and about what one costs Claude. */
+	/**
+	 * An image part: more than a high-detail image costs gpt-4o (at most 1,105), and
+	 * about what one costs Claude.
+	 */
 	static final long IMAGE_TOKENS = 1600;
 
 	private final TokenCounter tokens;
@@ -86,8 +90,9 @@ class OpenAiChat extends Dialect {
 	}
 
 	/**
-	 * Text of a message field: a string, or content parts (text counted, images at a fixed price, anything else as
-	 * its JSON text), or tool calls. The part types of chat completions and of the Responses API alike.
+	 * Text of a message field: a string, or content parts (text counted, images at a
+	 * fixed price, anything else as its JSON text), or tool calls. The part types of chat
+	 * completions and of the Responses API alike.
 	 */
 	long count(@Nullable JsonNode value, String model) {
 		if (value == null) {
@@ -139,7 +144,8 @@ class OpenAiChat extends Dialect {
 	void apply(ObjectNode request, String model, long maxOutputTokens) {
 		request.put("model", model);
 		long perChoice = Math.max(1, maxOutputTokens / choices(request));
-		// Keep the field the caller used (older models take only max_tokens); reasoning models need the newer one.
+		// Keep the field the caller used (older models take only max_tokens); reasoning
+		// models need the newer one.
 		JsonNode legacy = request.get("max_tokens");
 		if (legacy != null && legacy.isNumber()) {
 			request.put("max_tokens", perChoice);
@@ -156,7 +162,8 @@ class OpenAiChat extends Dialect {
 	Stream stream(ObjectNode request, String model) {
 		JsonNode options = request.get("stream_options");
 		boolean asked = options != null && options.path("include_usage").asBoolean(false);
-		ObjectNode rewritten = (options != null && options.isObject()) ? (ObjectNode) options : request.putObject("stream_options");
+		ObjectNode rewritten = (options != null && options.isObject()) ? (ObjectNode) options
+				: request.putObject("stream_options");
 		rewritten.put("include_usage", true);
 		return new ChatStream(model, asked);
 	}
@@ -167,8 +174,9 @@ class OpenAiChat extends Dialect {
 	}
 
 	/**
-	 * OpenAI's usage object as one of its APIs names it ({@code prompt}/{@code completion} for chat,
-	 * {@code input}/{@code output} for Responses): its input includes the cached input, its output the reasoning.
+	 * OpenAI's usage object as one of its APIs names it
+	 * ({@code prompt}/{@code completion} for chat, {@code input}/{@code output} for
+	 * Responses): its input includes the cached input, its output the reasoning.
 	 */
 	static TokenPrice.@Nullable Usage usage(JsonNode answer, String input, String output) {
 		JsonNode usage = answer.get("usage");
@@ -225,7 +233,8 @@ class OpenAiChat extends Dialect {
 
 	@Override
 	String streamError(String message) {
-		return "data: " + new String(error("api_error", "upstream_broke_off", message), StandardCharsets.UTF_8) + "\n\n";
+		return "data: " + new String(error("api_error", "upstream_broke_off", message), StandardCharsets.UTF_8)
+				+ "\n\n";
 	}
 
 	@Override
@@ -244,7 +253,10 @@ class OpenAiChat extends Dialect {
 		return headers;
 	}
 
-	/** A chat completion stream: chunks of deltas, then (as asked for) one chunk with usage and no choices. */
+	/**
+	 * A chat completion stream: chunks of deltas, then (as asked for) one chunk with
+	 * usage and no choices.
+	 */
 	private final class ChatStream extends Stream {
 
 		private final String model;

@@ -13,8 +13,8 @@ import dev.budgetledger.pricing.TokenPrice;
 import org.springframework.stereotype.Component;
 
 /**
- * OpenAI embeddings ({@code POST /v1/embeddings}): input only, counted with the model's encoding (a string, a
- * list of strings, or token ids as given); no output, no stream.
+ * OpenAI embeddings ({@code POST /v1/embeddings}): input only, counted with the model's
+ * encoding (a string, a list of strings, or token ids as given); no output, no stream.
  */
 @Component
 class OpenAiEmbeddings extends Dialect {

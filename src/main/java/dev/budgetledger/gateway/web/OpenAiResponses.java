@@ -17,14 +17,17 @@ import dev.budgetledger.pricing.TokenPrice;
 import org.springframework.stereotype.Component;
 
 /**
- * OpenAI's Responses API ({@code POST /v1/responses}), stateless calls only. Input is counted as for chat
- * completions: {@code instructions} (as a system message) and every input item (a message's text parts with the model's encoding, an
- * image at {@value OpenAiChat#IMAGE_TOKENS}, any other item and the tool and format definitions as their JSON
- * text), plus 3 tokens per item and 3 priming the reply. Output is limited with {@code max_output_tokens}, which
- * covers reasoning too. Usage comes in the answer, and in a stream with its last event ({@code response.completed},
- * {@code response.incomplete} or {@code response.failed}), so nothing is added to the request. A call that refers
- * to state kept at OpenAI ({@code previous_response_id}, {@code conversation}, {@code item_reference}) or asks to
- * run in the background is refused: its input, or its outcome, cannot be known before the call.
+ * OpenAI's Responses API ({@code POST /v1/responses}), stateless calls only. Input is
+ * counted as for chat completions: {@code instructions} (as a system message) and every
+ * input item (a message's text parts with the model's encoding, an image at
+ * {@value OpenAiChat#IMAGE_TOKENS}, any other item and the tool and format definitions as
+ * their JSON text), plus 3 tokens per item and 3 priming the reply. Output is limited
+ * with {@code max_output_tokens}, which covers reasoning too. Usage comes in the answer,
+ * and in a stream with its last event ({@code response.completed},
+ * {@code response.incomplete} or {@code response.failed}), so nothing is added to the
+ * request. A call that refers to state kept at OpenAI ({@code previous_response_id},
+ * {@code conversation}, {@code item_reference}) or asks to run in the background is
+ * refused: its input, or its outcome, cannot be known before the call.
  */
 @Component
 class OpenAiResponses extends Dialect {
@@ -106,8 +109,8 @@ class OpenAiResponses extends Dialect {
 			}
 		}
 		if (request.path("background").asBoolean(false)) {
-			throw new GatewayRequestException("background", "is not supported by the budget-ledger gateway: "
-					+ "a call must be answered to be settled");
+			throw new GatewayRequestException("background",
+					"is not supported by the budget-ledger gateway: " + "a call must be answered to be settled");
 		}
 	}
 
@@ -192,8 +195,9 @@ class OpenAiResponses extends Dialect {
 	}
 
 	/**
-	 * The Responses API's own mid-stream error event ({@code type: error} with code and message), which also
-	 * carries the error object the SDKs raise when an {@code error} event has one.
+	 * The Responses API's own mid-stream error event ({@code type: error} with code and
+	 * message), which also carries the error object the SDKs raise when an {@code error}
+	 * event has one.
 	 */
 	@Override
 	String streamError(String message) {
@@ -212,7 +216,10 @@ class OpenAiResponses extends Dialect {
 		return OpenAiChat.openAiHeaders(caller, apiKey);
 	}
 
-	/** A Responses stream: typed events, text in {@code *.delta} events, usage in the last one. */
+	/**
+	 * A Responses stream: typed events, text in {@code *.delta} events, usage in the last
+	 * one.
+	 */
 	private final class ResponsesStream extends Stream {
 
 		private final String model;

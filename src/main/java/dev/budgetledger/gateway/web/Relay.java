@@ -41,9 +41,10 @@ import dev.budgetledger.security.Caller;
 import org.springframework.stereotype.Component;
 
 /**
- * One guarded call, the same for every provider: read the request, reserve, forward what was allowed, pass the
- * answer back (a stream event by event), then settle or release by the rules of docs/charging.md. The caller's
- * budget-ledger key never goes upstream and the provider key never comes back; prompts and answers are not logged.
+ * One guarded call, the same for every provider: read the request, reserve, forward what
+ * was allowed, pass the answer back (a stream event by event), then settle or release by
+ * the rules of docs/charging.md. The caller's budget-ledger key never goes upstream and
+ * the provider key never comes back; prompts and answers are not logged.
  */
 @Component
 class Relay {
@@ -59,7 +60,10 @@ class Relay {
 	/** The reserve API's rule for model names (they are stored on the reservation). */
 	private static final Pattern MODEL_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$");
 
-	/** Caller headers that land on the reservation's metadata (for usage reports), and their keys there. */
+	/**
+	 * Caller headers that land on the reservation's metadata (for usage reports), and
+	 * their keys there.
+	 */
 	static final Map<String, String> METADATA_HEADERS = Map.of("X-Budget-End-User", "endUser", "X-Budget-Workflow",
 			"workflow", "X-Budget-Run", "run");
 
@@ -178,7 +182,8 @@ class Relay {
 		}
 		for (String name : models) {
 			if (!MODEL_NAME.matcher(name).matches()) {
-				throw new GatewayRequestException("model", "must be a model name (letters, digits and . _ : @ / -, at most 200)");
+				throw new GatewayRequestException("model",
+						"must be a model name (letters, digits and . _ : @ / -, at most 200)");
 			}
 		}
 		Map<String, Object> metadata = new LinkedHashMap<>();
@@ -236,7 +241,10 @@ class Relay {
 		return (ObjectNode) tree;
 	}
 
-	/** One attempt to reach the provider, as {@link Upstream#send} and {@link Upstream#open} make it. */
+	/**
+	 * One attempt to reach the provider, as {@link Upstream#send} and
+	 * {@link Upstream#open} make it.
+	 */
 	@FunctionalInterface
 	private interface UpstreamCall<T> {
 
@@ -245,8 +253,9 @@ class Relay {
 	}
 
 	/**
-	 * Makes {@code attempt}; when the provider was not reached or did not answer, records that on the call (which
-	 * releases or charges the hold, docs/charging.md) and answers null.
+	 * Makes {@code attempt}; when the provider was not reached or did not answer, records
+	 * that on the call (which releases or charges the hold, docs/charging.md) and answers
+	 * null.
 	 */
 	private static <T> @Nullable T reach(Call call, long sent, UpstreamCall<T> attempt) throws IOException {
 		try {
@@ -268,7 +277,9 @@ class Relay {
 		return null;
 	}
 
-	/** A non-streamed call: the provider's whole answer, settled before it is passed back. */
+	/**
+	 * A non-streamed call: the provider's whole answer, settled before it is passed back.
+	 */
 	private void whole(Call call, ObjectNode forwarded, URI uri, Map<String, String> headers) throws IOException {
 		long sent = System.nanoTime();
 		byte[] body = this.json.writeValueAsBytes(forwarded);
@@ -288,7 +299,8 @@ class Relay {
 			usage = call.dialect.usage(parsed);
 		}
 		catch (RuntimeException ex) {
-			// An answer that is not JSON shows no usage; it is charged as one whose usage cannot be known.
+			// An answer that is not JSON shows no usage; it is charged as one whose usage
+			// cannot be known.
 		}
 		Settlement settled;
 		if (usage != null) {
@@ -307,7 +319,10 @@ class Relay {
 		call.finish();
 	}
 
-	/** A streamed call: events pass through as they arrive; the settle comes after the last one. */
+	/**
+	 * A streamed call: events pass through as they arrive; the settle comes after the
+	 * last one.
+	 */
 	private void stream(Call call, Dialect.Stream stream, ObjectNode forwarded, URI uri, Map<String, String> headers)
 			throws IOException {
 		long sent = System.nanoTime();
@@ -340,24 +355,26 @@ class Relay {
 				call.settle(stream.partialUsage(inputTokens(call.reservation()), maxOutputTokens(call.reservation())),
 						ended);
 			}
-			// The end of the answer goes out after the settle: a caller that saw it finds its hold settled.
+			// The end of the answer goes out after the settle: a caller that saw it finds
+			// its hold settled.
 			if (!last.isEmpty()) {
 				write(call, last, out);
 			}
 			else if (ended.equals(UPSTREAM_BROKE)) {
-				write(call, List.of(call.dialect.streamError(call.dialect.provider()
-						+ " broke off the stream; what it sent until then was charged").strip()), out);
+				write(call, List.of(call.dialect
+					.streamError(call.dialect.provider() + " broke off the stream; what it sent until then was charged")
+					.strip()), out);
 			}
 			call.finish();
 		}
 	}
 
 	/**
-	 * Passes events through until the stream ends, and says how it ended: {@code complete}, {@code client gone} or
-	 * {@code upstream broke off}. Extends the hold at each half of its lifetime.
+	 * Passes events through until the stream ends, and says how it ended:
+	 * {@code complete}, {@code client gone} or {@code upstream broke off}. Extends the
+	 * hold at each half of its lifetime.
 	 */
-	private String relay(Call call, Dialect.Stream stream, Upstream.Lines lines, OutputStream out,
-			List<String> last) {
+	private String relay(Call call, Dialect.Stream stream, Upstream.Lines lines, OutputStream out, List<String> last) {
 		long halfLife = this.settings.holdTtl().toNanos() / 2;
 		long extendAt = System.nanoTime() + halfLife;
 		List<String> event = new ArrayList<>();
@@ -497,7 +514,10 @@ class Relay {
 		/** The model the call is made with, as the caller named it (or the fallback). */
 		String model = "unknown";
 
-		/** The catalog entry it resolved to: the metrics' model tag, bounded whatever callers send. */
+		/**
+		 * The catalog entry it resolved to: the metrics' model tag, bounded whatever
+		 * callers send.
+		 */
 		String metricModel = "unknown";
 
 		String outcome = "rejected";
@@ -561,7 +581,10 @@ class Relay {
 			finish();
 		}
 
-		/** Sent, but no answer: the provider may have done (and billed) the work, so the whole hold is charged. */
+		/**
+		 * Sent, but no answer: the provider may have done (and billed) the work, so the
+		 * whole hold is charged.
+		 */
 		void noAnswer(Exception ex) throws IOException {
 			settleWholeHold("no answer: " + ex.getMessage());
 			this.outcome = "upstream_error";
@@ -570,7 +593,10 @@ class Relay {
 			finish();
 		}
 
-		/** The provider answered an error: providers do not bill failed requests, so the hold goes back. */
+		/**
+		 * The provider answered an error: providers do not bill failed requests, so the
+		 * hold goes back.
+		 */
 		void upstreamError(int status, HttpHeaders headers, byte[] body) throws IOException {
 			release();
 			this.outcome = "upstream_error";
@@ -589,9 +615,9 @@ class Relay {
 			headers.firstValue("request-id").ifPresent(id -> this.response.setHeader("request-id", id));
 			this.response.setHeader("Cache-Control", "no-cache");
 			this.response.setHeader("X-Budget-Hold-Id", reservation.id().toString());
-			this.response.setHeader("X-Budget-Decision", reservation.downgraded() && reservation.capped()
-					? "DOWNGRADED,CAPPED" : reservation.downgraded() ? "DOWNGRADED" : reservation.capped() ? "CAPPED"
-							: "ALLOW");
+			this.response.setHeader("X-Budget-Decision",
+					reservation.downgraded() && reservation.capped() ? "DOWNGRADED,CAPPED"
+							: reservation.downgraded() ? "DOWNGRADED" : reservation.capped() ? "CAPPED" : "ALLOW");
 			this.response.setHeader("X-Budget-Model", this.model);
 			this.response.setHeader("X-Budget-Max-Output-Tokens", String.valueOf(reservation.maxOutputTokens()));
 			ReserveOutcome.Allowed allowed = allowed();
@@ -600,7 +626,8 @@ class Relay {
 			this.response.setHeader("X-Budget-Remaining", Amounts.format(available, "TOKENS".equals(unit)));
 			this.response.setHeader("X-Budget-Unit", unit);
 			if (settled != null) {
-				this.response.setHeader("X-Budget-Charged", Amounts.format(Objects.requireNonNull(settled.reservation().charged(), "a settled hold is charged")));
+				this.response.setHeader("X-Budget-Charged", Amounts
+					.format(Objects.requireNonNull(settled.reservation().charged(), "a settled hold is charged")));
 			}
 		}
 
@@ -621,7 +648,10 @@ class Relay {
 					reservation.amount(), "whole hold");
 		}
 
-		/** Settles, once more on failure; a settle that still fails is logged and left to expire. */
+		/**
+		 * Settles, once more on failure; a settle that still fails is logged and left to
+		 * expire.
+		 */
 		private @Nullable Settlement settle(TokenPrice.Usage usage, @Nullable BigDecimal amount, String how) {
 			UUID id = reservation().id();
 			for (int attempt = 1;; attempt++) {
@@ -632,7 +662,8 @@ class Relay {
 				}
 				catch (RuntimeException ex) {
 					if (attempt >= 2) {
-						log.error("Gateway hold {} could not be settled ({}, usage {}, amount {}); it is left to expire: {}",
+						log.error(
+								"Gateway hold {} could not be settled ({}, usage {}, amount {}); it is left to expire: {}",
 								id, how, usage, amount, ex.toString());
 						return null;
 					}

@@ -29,22 +29,27 @@ import dev.budgetledger.gateway.GatewaySettings;
 import org.springframework.stereotype.Component;
 
 /**
- * Talks to the providers with the JDK's HTTP client. Every wait is bounded by {@code read-timeout}: for the
- * response status, for a whole non-streamed body, and between two lines of a stream. Failures say how far the
- * request got, because that decides what is charged (docs/charging.md): {@link NotSent} (nothing reached the
+ * Talks to the providers with the JDK's HTTP client. Every wait is bounded by
+ * {@code read-timeout}: for the response status, for a whole non-streamed body, and
+ * between two lines of a stream. Failures say how far the request got, because that
+ * decides what is charged (docs/charging.md): {@link NotSent} (nothing reached the
  * provider), {@link NoAnswer} (sent, no status came back: the outcome cannot be known).
  * <p>
- * One failure is neither: a kept-alive connection that the provider had already closed when the request went out.
- * The JDK's client retries that only for idempotent methods, and these calls are POSTs, so it fails them with an
- * end of stream before any byte of an answer. Such a failure that comes at once (within {@link #STALE_WINDOW}) is
- * sent again, once, on a new connection: the provider closed the connection without reading a request it could
- * act on. The same failure after longer (a load balancer dropping a call the provider was working on) stays "no
- * answer", charged as docs/charging.md says.
+ * One failure is neither: a kept-alive connection that the provider had already closed
+ * when the request went out. The JDK's client retries that only for idempotent methods,
+ * and these calls are POSTs, so it fails them with an end of stream before any byte of an
+ * answer. Such a failure that comes at once (within {@link #STALE_WINDOW}) is sent again,
+ * once, on a new connection: the provider closed the connection without reading a request
+ * it could act on. The same failure after longer (a load balancer dropping a call the
+ * provider was working on) stays "no answer", charged as docs/charging.md says.
  */
 @Component
 class Upstream {
 
-	/** How soon an end of stream before any answer byte must come for it to be a stale kept-alive connection. */
+	/**
+	 * How soon an end of stream before any answer byte must come for it to be a stale
+	 * kept-alive connection.
+	 */
 	static final Duration STALE_WINDOW = Duration.ofMillis(500);
 
 	private static final Logger log = LoggerFactory.getLogger(Upstream.class);
@@ -93,7 +98,10 @@ class Upstream {
 		}
 	}
 
-	/** A streamed answer: returns once the status and headers are in, and the body is read line by line. */
+	/**
+	 * A streamed answer: returns once the status and headers are in, and the body is read
+	 * line by line.
+	 */
 	Lines open(URI uri, Map<String, String> headers, byte[] body) throws NotSent, NoAnswer, InterruptedException {
 		HttpRequest request = request(uri, headers, body);
 		for (int attempt = 1;; attempt++) {
@@ -127,9 +135,10 @@ class Upstream {
 	}
 
 	/**
-	 * Whether a failure is a kept-alive connection the provider had closed: the stream ended before any byte of
-	 * an answer (the JDK's "header parser received no bytes"), or the connection was reset or broken while the
-	 * request went out, and all of it within {@link #STALE_WINDOW} of sending.
+	 * Whether a failure is a kept-alive connection the provider had closed: the stream
+	 * ended before any byte of an answer (the JDK's "header parser received no bytes"),
+	 * or the connection was reset or broken while the request went out, and all of it
+	 * within {@link #STALE_WINDOW} of sending.
 	 */
 	static boolean stale(@Nullable Throwable cause, long started) {
 		if (System.nanoTime() - started > STALE_WINDOW.toNanos()) {
@@ -167,7 +176,10 @@ class Upstream {
 	record Answer(int status, HttpHeaders headers, byte[] body) {
 	}
 
-	/** The body of a streamed answer, one line at a time, each wait bounded by the read timeout. */
+	/**
+	 * The body of a streamed answer, one line at a time, each wait bounded by the read
+	 * timeout.
+	 */
 	static final class Lines implements AutoCloseable {
 
 		private final int status;
@@ -196,12 +208,18 @@ class Upstream {
 			return this.headers;
 		}
 
-		/** The next line, or null at the end of the body; an IOException when the provider broke off or went quiet. */
+		/**
+		 * The next line, or null at the end of the body; an IOException when the provider
+		 * broke off or went quiet.
+		 */
 		@Nullable String next() throws IOException, InterruptedException {
 			return this.queue.take(this.readTimeout);
 		}
 
-		/** Stops reading: the connection is dropped, so the provider sees the request cancelled. */
+		/**
+		 * Stops reading: the connection is dropped, so the provider sees the request
+		 * cancelled.
+		 */
 		@Override
 		public void close() {
 			this.queue.cancel();
@@ -210,7 +228,10 @@ class Upstream {
 
 	}
 
-	/** Lines handed from the HTTP client's thread to the request's thread, a few at a time (back-pressure). */
+	/**
+	 * Lines handed from the HTTP client's thread to the request's thread, a few at a time
+	 * (back-pressure).
+	 */
 	static final class LineQueue implements Flow.Subscriber<String> {
 
 		private static final Object END = new Object();
@@ -278,7 +299,10 @@ class Upstream {
 
 	}
 
-	/** Nothing reached the provider: connection refused, name not resolved, TLS failed. Nothing is charged. */
+	/**
+	 * Nothing reached the provider: connection refused, name not resolved, TLS failed.
+	 * Nothing is charged.
+	 */
 	static final class NotSent extends Exception {
 
 		NotSent(String message, Throwable cause) {
@@ -287,7 +311,10 @@ class Upstream {
 
 	}
 
-	/** The request may have reached the provider, but no answer came back: the outcome cannot be known. */
+	/**
+	 * The request may have reached the provider, but no answer came back: the outcome
+	 * cannot be known.
+	 */
 	static final class NoAnswer extends Exception {
 
 		NoAnswer(String message, @Nullable Throwable cause) {

@@ -15,7 +15,9 @@ public record EntryResponse(long id, UUID budgetId, String kind, String amount, 
 		@Nullable String limit, @Nullable String carriedOver, @Nullable String note, @Nullable UUID reservationId,
 		@Nullable UUID chargeId, Instant createdAt) {
 
-	/** @param tokens whether the budget counts tokens (amounts are then whole numbers) */
+	/**
+	 * @param tokens whether the budget counts tokens (amounts are then whole numbers)
+	 */
 	public static EntryResponse of(JournalEntry entry, boolean tokens) {
 		return new EntryResponse(entry.id(), entry.budgetId(), entry.kind().name(),
 				Amounts.format(entry.amount(), tokens), Amounts.format(entry.spentDelta(), tokens),

@@ -62,14 +62,18 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Budgets. Creating and changing them is for ADMIN keys (the security configuration sees to that) and audited in
- * the transaction of the change; a key bound to a budget sees only its scope, and anything else as missing.
+ * Budgets. Creating and changing them is for ADMIN keys (the security configuration sees
+ * to that) and audited in the transaction of the change; a key bound to a budget sees
+ * only its scope, and anything else as missing.
  */
 @RestController
 @RequestMapping(path = "/v1/budgets", produces = "application/json")
 class BudgetController {
 
-	/** No control characters, and no unpaired surrogates (no character at all; UTF-8 would store them as '?'). */
+	/**
+	 * No control characters, and no unpaired surrogates (no character at all; UTF-8 would
+	 * store them as '?').
+	 */
 	static final String NAME_PATTERN = "^[^\\p{Cntrl}\\p{Cs}]*$";
 
 	private static final ZoneId UTC = ZoneId.of("UTC");
@@ -94,8 +98,7 @@ class BudgetController {
 	private final MergePatches patches;
 
 	BudgetController(BudgetAdministration administration, Budgets budgets, IdempotentExecutor idempotency,
-			Requests requests, BudgetScope scope,
-			BudgetPeriods periods, MergePatches patches) {
+			Requests requests, BudgetScope scope, BudgetPeriods periods, MergePatches patches) {
 		this.periods = periods;
 		this.patches = patches;
 		this.administration = administration;
@@ -106,7 +109,8 @@ class BudgetController {
 	}
 
 	@PostMapping(consumes = "application/json")
-	ResponseEntity<String> create(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
+	ResponseEntity<String> create(
+			@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@Valid @RequestBody CreateBudgetRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		NewBudget spec = spec(request);
@@ -133,12 +137,13 @@ class BudgetController {
 				new OverrunPolicy(
 						(request.maxOverrunRatio() != null) ? request.maxOverrunRatio()
 								: OverrunPolicy.DEFAULT.maxRatio(),
-						request.maxOverrun(), (request.overrunAction() != null) ? request.overrunAction()
-								: OverrunPolicy.DEFAULT.action()),
+						request.maxOverrun(),
+						(request.overrunAction() != null) ? request.overrunAction() : OverrunPolicy.DEFAULT.action()),
 				request.allowedModels(), request.maxHoldOutputTokens());
 		return new NewBudget(request.name(), request.parentId(), unit, request.limit(),
-				(request.period() != null) ? request.period() : Period.NONE, zone, Boolean.TRUE.equals(request.rollover()),
-				request.rolloverCap(), policy, this.requests.metadata(request.metadata()));
+				(request.period() != null) ? request.period() : Period.NONE, zone,
+				Boolean.TRUE.equals(request.rollover()), request.rolloverCap(), policy,
+				this.requests.metadata(request.metadata()));
 	}
 
 	private static ZoneId zone(@Nullable String timezone) {
@@ -166,7 +171,9 @@ class BudgetController {
 				budget -> BudgetResponse.of(budget, caller.scope()), Budget::id);
 	}
 
-	/** JSON merge patch: fields left out stay as they are; a cap set to null is removed. */
+	/**
+	 * JSON merge patch: fields left out stay as they are; a cap set to null is removed.
+	 */
 	@PatchMapping(path = "/{id}", consumes = { "application/json", "application/merge-patch+json" })
 	BudgetResponse update(@PathVariable UUID id, @RequestBody JsonNode patch, @AuthenticationPrincipal Caller caller) {
 		BudgetChanges changes = changes(patch);
@@ -176,8 +183,7 @@ class BudgetController {
 	private BudgetChanges changes(JsonNode patch) {
 		MergePatches.MergePatch<UpdateBudgetRequest> read = this.patches.read(patch, UpdateBudgetRequest.class);
 		UpdateBudgetRequest request = read.request();
-		Map<String, Object> metadata = (request.metadata() != null) ? this.requests.metadata(request.metadata())
-				: null;
+		Map<String, Object> metadata = (request.metadata() != null) ? this.requests.metadata(request.metadata()) : null;
 		return new BudgetChanges(read.present(), request.name(), request.limit(), metadata, request.mode(),
 				request.thresholds(), request.downgradeAt(), request.maxAmountPerCall(), request.maxTokensPerCall(),
 				request.maxCallsPerPeriod(), request.maxConcurrentHolds(), request.rollover(), request.rolloverCap(),
@@ -185,7 +191,10 @@ class BudgetController {
 				request.maxHoldOutputTokens());
 	}
 
-	/** The kill switch: every new reservation on this budget or below it is denied from now on. */
+	/**
+	 * The kill switch: every new reservation on this budget or below it is denied from
+	 * now on.
+	 */
 	@PostMapping(path = "/{id}/freeze", consumes = "application/json")
 	BudgetResponse freeze(@PathVariable UUID id, @Valid @RequestBody FreezeRequest request,
 			@AuthenticationPrincipal Caller caller) {
@@ -208,8 +217,9 @@ class BudgetController {
 	}
 
 	/**
-	 * The budget and everything below it, nested. Every reservation holds and charges on each ancestor of its
-	 * budget, so each node's figures already include everything spent and held below it.
+	 * The budget and everything below it, nested. Every reservation holds and charges on
+	 * each ancestor of its budget, so each node's figures already include everything
+	 * spent and held below it.
 	 */
 	@GetMapping("/{id}/tree")
 	TreeNode tree(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
@@ -217,8 +227,8 @@ class BudgetController {
 		this.budgets.get(id);
 		List<Budget> subtree = this.budgets.subtree(id, MAX_TREE + 1);
 		if (subtree.size() > MAX_TREE) {
-			throw new InvalidRequestException("id", "the subtree has more than " + MAX_TREE
-					+ " budgets; page through it with /children");
+			throw new InvalidRequestException("id",
+					"the subtree has more than " + MAX_TREE + " budgets; page through it with /children");
 		}
 		Map<UUID, TreeNode> nodes = new LinkedHashMap<>();
 		for (Budget budget : subtree) {
@@ -245,12 +255,11 @@ class BudgetController {
 	}
 
 	record CreateBudgetRequest(@NotBlank @Size(max = 200) @Pattern(regexp = NAME_PATTERN) String name,
-			@NotNull @Amount BigDecimal limit,
-			@Nullable @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
+			@NotNull @Amount BigDecimal limit, @Nullable @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
 			@Nullable @Pattern(regexp = "^([A-Z]{3}|TOKENS)$") String unit, @Nullable UUID parentId,
 			@Nullable Period period, @Nullable @Pattern(regexp = ZONE_PATTERN) String timezone,
-			@Nullable Boolean rollover, @Nullable @Amount BigDecimal rolloverCap,
-			@Nullable Mode mode, @Nullable @Size(max = 10) List<@NotNull @DecimalMin(value = "0",
+			@Nullable Boolean rollover, @Nullable @Amount BigDecimal rolloverCap, @Nullable Mode mode,
+			@Nullable @Size(max = 10) List<@NotNull @DecimalMin(value = "0",
 					inclusive = false) @DecimalMax("10") @Digits(integer = 2, fraction = 4) BigDecimal> thresholds,
 			@Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") @Digits(integer = 1,
 					fraction = 4) BigDecimal downgradeAt,
@@ -258,19 +267,23 @@ class BudgetController {
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS * 2) Long maxTokensPerCall,
 			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerPeriod,
 			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds,
-			@Nullable @DecimalMin("0") @DecimalMax("1000000") @Digits(integer = 7, fraction = 4) BigDecimal maxOverrunRatio,
+			@Nullable @DecimalMin("0") @DecimalMax("1000000") @Digits(integer = 7,
+					fraction = 4) BigDecimal maxOverrunRatio,
 			@Nullable @Amount BigDecimal maxOverrun, @Nullable OverrunAction overrunAction,
-			@Nullable @Size(min = 1, max = 100) List<@NotNull @Pattern(
-					regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
+			@Nullable @Size(min = 1,
+					max = 100) List<@NotNull @Pattern(
+							regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS) Long maxHoldOutputTokens,
 			@Nullable Map<String, Object> metadata) {
 	}
 
-	/** The fields a merge patch may change; unit, parent and period are fixed at creation. */
+	/**
+	 * The fields a merge patch may change; unit, parent and period are fixed at creation.
+	 */
 	record UpdateBudgetRequest(@Nullable @Size(min = 1, max = 200) @Pattern(regexp = NAME_PATTERN) String name,
-			@Nullable @Amount BigDecimal limit,
-			@Nullable Boolean rollover, @Nullable @Amount BigDecimal rolloverCap,
-			@Nullable Mode mode, @Nullable @Size(max = 10) List<@NotNull @DecimalMin(value = "0",
+			@Nullable @Amount BigDecimal limit, @Nullable Boolean rollover, @Nullable @Amount BigDecimal rolloverCap,
+			@Nullable Mode mode,
+			@Nullable @Size(max = 10) List<@NotNull @DecimalMin(value = "0",
 					inclusive = false) @DecimalMax("10") @Digits(integer = 2, fraction = 4) BigDecimal> thresholds,
 			@Nullable @DecimalMin(value = "0", inclusive = false) @DecimalMax("1") @Digits(integer = 1,
 					fraction = 4) BigDecimal downgradeAt,
@@ -278,10 +291,12 @@ class BudgetController {
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS * 2) Long maxTokensPerCall,
 			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerPeriod,
 			@Nullable @Min(1) @Max(1_000_000) Integer maxConcurrentHolds,
-			@Nullable @DecimalMin("0") @DecimalMax("1000000") @Digits(integer = 7, fraction = 4) BigDecimal maxOverrunRatio,
+			@Nullable @DecimalMin("0") @DecimalMax("1000000") @Digits(integer = 7,
+					fraction = 4) BigDecimal maxOverrunRatio,
 			@Nullable @Amount BigDecimal maxOverrun, @Nullable OverrunAction overrunAction,
-			@Nullable @Size(min = 1, max = 100) List<@NotNull @Pattern(
-					regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
+			@Nullable @Size(min = 1,
+					max = 100) List<@NotNull @Pattern(
+							regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS) Long maxHoldOutputTokens,
 			@Nullable Map<String, Object> metadata) {
 	}
@@ -298,8 +313,8 @@ class BudgetController {
 		static PeriodResponse of(BudgetPeriods.ClosedPeriod p, boolean tokens) {
 			return new PeriodResponse(p.start(), p.end(), Amounts.format(p.limit(), tokens),
 					Amounts.format(p.carriedOver(), tokens), Amounts.format(p.spent(), tokens),
-					Amounts.format(p.reservedAtClose(), tokens), p.calls(),
-					Amounts.format(p.carriedOut(), tokens), p.closedAt());
+					Amounts.format(p.reservedAtClose(), tokens), p.calls(), Amounts.format(p.carriedOut(), tokens),
+					p.closedAt());
 		}
 
 	}

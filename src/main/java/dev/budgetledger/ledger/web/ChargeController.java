@@ -40,8 +40,9 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Direct charges: spend that already happened, booked on a budget without a hold (docs/ledger.md). A CLIENT key
- * books its own spend within its scope; anything outside it is answered as a missing budget.
+ * Direct charges: spend that already happened, booked on a budget without a hold
+ * (docs/ledger.md). A CLIENT key books its own spend within its scope; anything outside
+ * it is answered as a missing budget.
  */
 @RestController
 class ChargeController {
@@ -66,10 +67,12 @@ class ChargeController {
 	}
 
 	@PostMapping(path = "/v1/budgets/{id}/charges", consumes = "application/json", produces = "application/json")
-	ResponseEntity<String> charge(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
+	ResponseEntity<String> charge(
+			@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@PathVariable UUID id, @Valid @RequestBody ChargeRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
-		// Priced before the ledger's transaction, as a reserve is: the catalog runs under its own (JPA) transactions.
+		// Priced before the ledger's transaction, as a reserve is: the catalog runs under
+		// its own (JPA) transactions.
 		ChargeCommand command = command(id, request, caller, key);
 		return this.idempotency.execute(caller.sender(), key, "POST", http.getRequestURI(), request, () -> {
 			this.scope.requireBudgetBeforeLock(caller.scope(), id);
@@ -95,14 +98,15 @@ class ChargeController {
 		Long inputTokens = request.inputTokens();
 		Long outputTokens = request.outputTokens();
 		TokenPrice.Usage usage = (tokens && inputTokens != null && outputTokens != null)
-				? new TokenPrice.Usage(inputTokens, outputTokens,
-				zero(request.cacheReadTokens()), zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
+				? new TokenPrice.Usage(inputTokens, outputTokens, zero(request.cacheReadTokens()),
+						zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
 				: null;
 		if (Boolean.TRUE.equals(request.allowOverrun()) && caller.role() != Role.ADMIN) {
 			throw new ForbiddenException("Only an ADMIN key may charge beyond the overrun ceiling (allowOverrun)");
 		}
 		TokenPrice price = (request.model() != null) ? this.pricing.priceOf(request.model()) : null;
-		// An ADMIN books anything (allowOverrun only says so); anyone else within the chain's overrun policy.
+		// An ADMIN books anything (allowOverrun only says so); anyone else within the
+		// chain's overrun policy.
 		return new ChargeCommand(id, request.amount(), request.currency(), price, usage, request.reason(), metadata,
 				caller.keyId(), key, caller.role() == Role.ADMIN);
 	}
@@ -112,8 +116,10 @@ class ChargeController {
 	}
 
 	/**
-	 * @param amount what was spent, in the tree's currency; or give {@code model} and the token counts
-	 * @param inputTokens with {@code model}, priced from the catalog; with {@code amount}, counted on token budgets
+	 * @param amount what was spent, in the tree's currency; or give {@code model} and the
+	 * token counts
+	 * @param inputTokens with {@code model}, priced from the catalog; with
+	 * {@code amount}, counted on token budgets
 	 */
 	record ChargeRequest(@Nullable @Amount BigDecimal amount,
 			@Nullable @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
@@ -132,8 +138,8 @@ class ChargeController {
 			@Nullable String model, @Nullable Long inputTokens, @Nullable Long outputTokens,
 			@Nullable Long cacheReadTokens, @Nullable Long cacheWriteTokens, @Nullable Long reasoningTokens,
 			boolean overLimit, boolean capped, @Nullable String requested, @Nullable Long requestedTokens,
-			String available, String unit, List<String> warnings, @Nullable String reason,
-			Map<String, Object> metadata, Instant createdAt) {
+			String available, String unit, List<String> warnings, @Nullable String reason, Map<String, Object> metadata,
+			Instant createdAt) {
 
 		static ChargeResponse of(Charged charged) {
 			DirectCharge c = charged.charge();
@@ -142,9 +148,10 @@ class ChargeController {
 					c.model(), (usage != null) ? usage.inputTokens() : null,
 					(usage != null) ? usage.outputTokens() : null, (usage != null) ? usage.cacheReadTokens() : null,
 					(usage != null) ? usage.cacheWriteTokens() : null, (usage != null) ? usage.reasoningTokens() : null,
-					c.overLimit(), c.capped(), (c.capped()) ? Amounts.format(c.requested() != null ? c.requested()
-							: c.amount()) : null, c.requestedTokens(), ReservationResponse.available(charged.available(), charged.unit()), charged.unit(),
-					charged.warnings(), c.reason(), c.metadata(), c.createdAt());
+					c.overLimit(), c.capped(),
+					(c.capped()) ? Amounts.format(c.requested() != null ? c.requested() : c.amount()) : null,
+					c.requestedTokens(), ReservationResponse.available(charged.available(), charged.unit()),
+					charged.unit(), charged.warnings(), c.reason(), c.metadata(), c.createdAt());
 		}
 
 	}

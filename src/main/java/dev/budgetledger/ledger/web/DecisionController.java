@@ -46,10 +46,9 @@ class DecisionController {
 		ReserveOutcome outcome = this.ledger.decide(command, caller.scope());
 		if (outcome instanceof ReserveOutcome.Allowed allowed) {
 			Reservation r = allowed.reservation();
-			return new DecisionResponse("ALLOW", null, null, command.budgetId(), null, null,
-					Amounts.format(r.amount()), r.tokens(),
-					(r.price() != null) ? r.price().model() : null, r.requestedModel(), r.downgraded(), r.capped(),
-					r.maxOutputTokens(), ReservationResponse.available(allowed.available(), allowed.unit()),
+			return new DecisionResponse("ALLOW", null, null, command.budgetId(), null, null, Amounts.format(r.amount()),
+					r.tokens(), (r.price() != null) ? r.price().model() : null, r.requestedModel(), r.downgraded(),
+					r.capped(), r.maxOutputTokens(), ReservationResponse.available(allowed.available(), allowed.unit()),
 					allowed.warnings().isEmpty() ? null : allowed.warnings());
 		}
 		ReserveOutcome.Denied denied = (ReserveOutcome.Denied) outcome;
@@ -63,18 +62,18 @@ class DecisionController {
 
 	/**
 	 * @param unit on DENY, the limiting budget's unit
-	 * @param amount on ALLOW the money that would be held; on DENY what the limiting budget was asked for, in its unit
-	 * @param available what the budget would have left (ALLOW) or has (DENY, the limiting budget, unless it lies
-	 * above the caller's scope)
-	 * @param limitedBy on DENY, BUDGET when {@code limitingBudgetId} names the limiting budget, ANCESTOR when it lies
-	 * above the caller's scope and is not named
+	 * @param amount on ALLOW the money that would be held; on DENY what the limiting
+	 * budget was asked for, in its unit
+	 * @param available what the budget would have left (ALLOW) or has (DENY, the limiting
+	 * budget, unless it lies above the caller's scope)
+	 * @param limitedBy on DENY, BUDGET when {@code limitingBudgetId} names the limiting
+	 * budget, ANCESTOR when it lies above the caller's scope and is not named
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record DecisionResponse(String decision, @Nullable String reason, @Nullable String limitedBy, UUID budgetId,
 			@Nullable UUID limitingBudgetId, @Nullable String unit, String amount, @Nullable Long tokens,
 			@Nullable String model, @Nullable String requestedModel, boolean downgraded, boolean capped,
-			@Nullable Long maxOutputTokens, @Nullable String available,
-			@Nullable List<String> warnings) {
+			@Nullable Long maxOutputTokens, @Nullable String available, @Nullable List<String> warnings) {
 	}
 
 }

@@ -13,7 +13,10 @@ import dev.budgetledger.money.Amounts;
 
 import org.springframework.stereotype.Component;
 
-/** Rules for request fields that annotations cannot state: metadata size, TTL bounds, currencies. */
+/**
+ * Rules for request fields that annotations cannot state: metadata size, TTL bounds,
+ * currencies.
+ */
 @Component
 class Requests {
 
@@ -41,15 +44,19 @@ class Requests {
 			throw new InvalidRequestException("metadata", "must serialize to at most " + MAX_METADATA_BYTES + " bytes");
 		}
 		if (!storable(metadata)) {
-			// PostgreSQL's jsonb cannot hold the NUL character (it failed the insert: a 500), and a lone surrogate is no character
-			// at all (UTF-8 stored it as '?'): refused, so what is stored is what was sent.
+			// PostgreSQL's jsonb cannot hold the NUL character (it failed the insert: a
+			// 500), and a lone surrogate is no character
+			// at all (UTF-8 stored it as '?'): refused, so what is stored is what was
+			// sent.
 			throw new InvalidRequestException("metadata",
 					"must not contain the NUL character (\\u0000) or unpaired surrogates");
 		}
 		return metadata;
 	}
 
-	/** Whether every key and string in this JSON value is text PostgreSQL stores as sent. */
+	/**
+	 * Whether every key and string in this JSON value is text PostgreSQL stores as sent.
+	 */
 	private static boolean storable(@Nullable Object value) {
 		if (value instanceof String text) {
 			return text.indexOf(0) < 0 && !LONE_SURROGATE.matcher(text).find();
@@ -67,7 +74,10 @@ class Requests {
 		return true;
 	}
 
-	/** A surrogate code unit that is not part of a pair: Java's regex reads a pair as one code point, not {@code Cs}. */
+	/**
+	 * A surrogate code unit that is not part of a pair: Java's regex reads a pair as one
+	 * code point, not {@code Cs}.
+	 */
 	private static final java.util.regex.Pattern LONE_SURROGATE = java.util.regex.Pattern.compile("\\p{Cs}");
 
 	Duration ttl(String field, @Nullable Integer seconds) {

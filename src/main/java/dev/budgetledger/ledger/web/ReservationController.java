@@ -60,9 +60,10 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The two-phase hold, for CLIENT and ADMIN keys. A key bound to a budget acts only on reservations in its scope;
- * the check sits where the ledger would find a missing budget or reservation, so that anything out of scope is
- * answered exactly as if it did not exist.
+ * The two-phase hold, for CLIENT and ADMIN keys. A key bound to a budget acts only on
+ * reservations in its scope; the check sits where the ledger would find a missing budget
+ * or reservation, so that anything out of scope is answered exactly as if it did not
+ * exist.
  */
 @RestController
 @RequestMapping(path = "/v1/reservations", produces = "application/json")
@@ -70,7 +71,10 @@ class ReservationController {
 
 	static final long MAX_TOKENS = 100_000_000L;
 
-	/** Model ids as providers and routers ship them: dated ({@code @20250929}) and prefixed ({@code openai/}). */
+	/**
+	 * Model ids as providers and routers ship them: dated ({@code @20250929}) and
+	 * prefixed ({@code openai/}).
+	 */
 	static final String MODEL_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$";
 
 	private final Ledger ledger;
@@ -105,15 +109,18 @@ class ReservationController {
 	}
 
 	@PostMapping(consumes = "application/json")
-	ResponseEntity<String> reserve(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
+	ResponseEntity<String> reserve(
+			@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@Valid @RequestBody ReserveRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = command(request).sentWith(caller.keyId(), key);
 		String path = http.getRequestURI();
-		// Out of scope is answered before the request joins a batch or locks anything: another tenant's budget is
+		// Out of scope is answered before the request joins a batch or locks anything:
+		// another tenant's budget is
 		// never locked, nor its batch disturbed, by a request that may not touch it.
 		this.scope.requireBudgetBeforeLock(caller.scope(), command.budgetId());
-		// Concurrent reserves and settles on one budget tree share one locking transaction (Coalescer); the
+		// Concurrent reserves and settles on one budget tree share one locking
+		// transaction (Coalescer); the
 		// idempotency record of each commits in it.
 		return this.coalescer.reserve(command.budgetId(),
 				batch -> this.idempotency.executeInTransaction(caller.sender(), key, "POST", path, request, () -> {
@@ -129,8 +136,9 @@ class ReservationController {
 	}
 
 	/**
-	 * Reservations made on a budget and below it, newest first; without a budget, all the caller may see (every
-	 * tree for an unbound key, e.g. the console's live holds). A bound key sees only its own subtree.
+	 * Reservations made on a budget and below it, newest first; without a budget, all the
+	 * caller may see (every tree for an unbound key, e.g. the console's live holds). A
+	 * bound key sees only its own subtree.
 	 */
 	@GetMapping
 	PageResponse<ReservationResponse> list(@RequestParam(required = false) @Nullable UUID budgetId,
@@ -153,7 +161,8 @@ class ReservationController {
 	}
 
 	@PostMapping(path = "/{id}/settle", consumes = "application/json")
-	ResponseEntity<String> settle(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
+	ResponseEntity<String> settle(
+			@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@PathVariable UUID id, @Valid @RequestBody SettleRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		SettleCommand command = command(id, request, caller);
@@ -164,7 +173,8 @@ class ReservationController {
 	}
 
 	@PostMapping("/{id}/release")
-	ResponseEntity<String> release(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
+	ResponseEntity<String> release(
+			@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@PathVariable UUID id, HttpServletRequest http, @AuthenticationPrincipal Caller caller) {
 		return this.idempotency.execute(caller.sender(), key, "POST", http.getRequestURI(), null, () -> {
 			this.scope.requireReservation(caller.scope(), id);
@@ -173,11 +183,13 @@ class ReservationController {
 	}
 
 	/**
-	 * An ADMIN's correction of a settled reservation's charge, to {@code charged} (0 reverses it), with a reason:
-	 * journaled as ADJUST on every money budget of the chain, evented and audited in one transaction.
+	 * An ADMIN's correction of a settled reservation's charge, to {@code charged} (0
+	 * reverses it), with a reason: journaled as ADJUST on every money budget of the
+	 * chain, evented and audited in one transaction.
 	 */
 	@PostMapping(path = "/{id}/adjust", consumes = "application/json")
-	ResponseEntity<String> adjust(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
+	ResponseEntity<String> adjust(
+			@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@PathVariable UUID id, @Valid @RequestBody AdjustRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		return this.idempotency.execute(caller.sender(), key, "POST", http.getRequestURI(), request, () -> {
@@ -193,7 +205,8 @@ class ReservationController {
 	}
 
 	@PostMapping(path = "/{id}/extend", consumes = "application/json")
-	ResponseEntity<String> extend(@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
+	ResponseEntity<String> extend(
+			@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@PathVariable UUID id, @Valid @RequestBody ExtendRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		if (request.ttlSeconds() == null && request.maxOutputTokens() == null && request.amount() == null) {
@@ -214,13 +227,17 @@ class ReservationController {
 		});
 	}
 
-	/** Prices the requested model and its fallbacks; the ledger picks the first option that fits. */
+	/**
+	 * Prices the requested model and its fallbacks; the ledger picks the first option
+	 * that fits.
+	 */
 	ReserveCommand command(ReserveRequest request) {
 		Requests.currency(request.currency());
 		var ttl = this.requests.ttl("ttlSeconds", request.ttlSeconds());
 		Map<String, Object> metadata = this.requests.metadata(request.metadata());
 		if ((request.amount() == null) == (request.model() == null)) {
-			throw new InvalidRequestException("amount", "give either amount, or model with inputTokens (and maxOutputTokens)");
+			throw new InvalidRequestException("amount",
+					"give either amount, or model with inputTokens (and maxOutputTokens)");
 		}
 		List<String> fallbacks = (request.fallbackModels() != null) ? request.fallbackModels() : List.of();
 		if (request.amount() != null) {
@@ -244,7 +261,8 @@ class ReservationController {
 		for (String model : models) {
 			Pricing.Quote quote = this.pricing.quote(model);
 			TokenPrice price = quote.price();
-			// A call that sets no limit may produce up to the model's default; that is what is held (never unbounded).
+			// A call that sets no limit may produce up to the model's default; that is
+			// what is held (never unbounded).
 			long maxOutput = (request.maxOutputTokens() != null) ? request.maxOutputTokens()
 					: quote.defaultMaxOutputTokens();
 			if (request.minOutputTokens() != null && request.minOutputTokens() > maxOutput) {
@@ -286,8 +304,8 @@ class ReservationController {
 		Long inputTokens = request.inputTokens();
 		Long outputTokens = request.outputTokens();
 		TokenPrice.Usage usage = (tokens && inputTokens != null && outputTokens != null)
-				? new TokenPrice.Usage(inputTokens, outputTokens,
-				zero(request.cacheReadTokens()), zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
+				? new TokenPrice.Usage(inputTokens, outputTokens, zero(request.cacheReadTokens()),
+						zero(request.cacheWriteTokens()), zero(request.reasoningTokens()))
 				: null;
 		return new SettleCommand(id, request.amount(), request.currency(), usage, allowOverrun);
 	}
@@ -310,20 +328,22 @@ class ReservationController {
 		body.put("type", type.type().toString());
 		body.put("title", type.title());
 		body.put("status", type.status().value());
-		// A budget above the caller's scope is not named, nor are its figures: "an ancestor" is all it learns.
+		// A budget above the caller's scope is not named, nor are its figures: "an
+		// ancestor" is all it learns.
 		boolean above = denied.limitedAbove();
 		String limiting = above ? "An ancestor of budget " + denied.budgetId() : "Budget " + denied.limitingBudgetId();
 		body.put("detail", switch (denied.reason()) {
 			case BUDGET_FROZEN -> limiting + " is frozen";
 			case MODEL_NOT_ALLOWED -> limiting + " does not allow this model (allowedModels), nor any of its fallbacks";
-			case PER_CALL_LIMIT -> "The call asks for more than " + (above ? "an ancestor of budget " + denied.budgetId()
-					: "budget " + denied.limitingBudgetId()) + " allows per call";
+			case PER_CALL_LIMIT -> "The call asks for more than "
+					+ (above ? "an ancestor of budget " + denied.budgetId() : "budget " + denied.limitingBudgetId())
+					+ " allows per call";
 			case CONCURRENCY_LIMIT -> limiting + " has as many holds as it allows at once";
 			case CALL_LIMIT -> limiting + " has allowed as many calls as it allows this period";
-			case INSUFFICIENT_FUNDS -> above ? limiting + " has less available than the " + requested + " "
-					+ denied.unit() + " requested"
-					: limiting + " has " + available + " " + denied.unit() + " available, less than the " + requested
-							+ " requested";
+			case INSUFFICIENT_FUNDS ->
+				above ? limiting + " has less available than the " + requested + " " + denied.unit() + " requested"
+						: limiting + " has " + available + " " + denied.unit() + " available, less than the "
+								+ requested + " requested";
 		});
 		body.put("code", type.code());
 		body.put("decision", "DENY");
@@ -347,13 +367,13 @@ class ReservationController {
 			@Nullable @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
 			@Nullable @Pattern(regexp = MODEL_PATTERN) String model,
 			@Nullable @Size(max = 5) List<@NotNull @Pattern(regexp = MODEL_PATTERN) String> fallbackModels,
-			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens, @Nullable @Min(0) @Max(MAX_TOKENS) Long maxOutputTokens,
+			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens,
+			@Nullable @Min(0) @Max(MAX_TOKENS) Long maxOutputTokens,
 			@Nullable @Min(1) @Max(MAX_TOKENS) Long minOutputTokens, @Nullable Integer ttlSeconds,
 			@Nullable Map<String, Object> metadata) {
 	}
 
-	record SettleRequest(
-			@Nullable @Amount BigDecimal amount,
+	record SettleRequest(@Nullable @Amount BigDecimal amount,
 			@Nullable @Pattern(regexp = Amounts.CURRENCY_PATTERN) String currency,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens, @Nullable @Min(0) @Max(MAX_TOKENS) Long outputTokens,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long cacheReadTokens,
@@ -362,15 +382,19 @@ class ReservationController {
 	}
 
 	/**
-	 * @param maxOutputTokens the output tokens a hold priced by model holds from now on (more: a growth, decided
-	 * like a reserve of the difference; fewer: a shrink, which gives the difference back)
+	 * @param maxOutputTokens the output tokens a hold priced by model holds from now on
+	 * (more: a growth, decided like a reserve of the difference; fewer: a shrink, which
+	 * gives the difference back)
 	 * @param amount the same for a hold by amount
 	 */
 	record ExtendRequest(@Nullable Integer ttlSeconds, @Nullable @Min(0) @Max(MAX_TOKENS) Long maxOutputTokens,
 			@Nullable @Amount @DecimalMin(value = "0", inclusive = false) BigDecimal amount) {
 	}
 
-	/** @param charged what the reservation should cost in all, after the correction; 0 reverses the charge */
+	/**
+	 * @param charged what the reservation should cost in all, after the correction; 0
+	 * reverses the charge
+	 */
 	record AdjustRequest(@NotNull @Amount BigDecimal charged,
 			@NotBlank @Size(max = 500) @Pattern(regexp = BudgetController.NAME_PATTERN) String reason) {
 	}

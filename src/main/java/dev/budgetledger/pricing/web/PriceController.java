@@ -38,7 +38,10 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Prices: read by every key, set by ADMIN keys only (see the security configuration), each change audited. */
+/**
+ * Prices: read by every key, set by ADMIN keys only (see the security configuration),
+ * each change audited.
+ */
 @RestController
 @RequestMapping(path = "/v1/prices", produces = "application/json")
 class PriceController {
@@ -118,7 +121,8 @@ class PriceController {
 			return new PriceResponse(price.getModel(), price.getProvider(), Amounts.format(p.inputPerMillion()),
 					Amounts.format(p.outputPerMillion()), Amounts.formatOrNull(p.cacheReadPerMillion()),
 					Amounts.formatOrNull(p.cacheWritePerMillion()), Amounts.formatOrNull(p.reasoningPerMillion()),
-					price.getDefaultMaxOutputTokens(), price.getCurrency(), price.getSource(), price.getAsOf(), price.getUpdatedAt());
+					price.getDefaultMaxOutputTokens(), price.getCurrency(), price.getSource(), price.getAsOf(),
+					price.getUpdatedAt());
 		}
 
 	}

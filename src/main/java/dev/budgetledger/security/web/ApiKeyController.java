@@ -35,8 +35,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Admin-only (see the security configuration). The secret is in the answer to a create and nowhere else, ever.
- * Creating takes no Idempotency-Key on purpose: a stored response would be the secret, stored in clear.
+ * Admin-only (see the security configuration). The secret is in the answer to a create
+ * and nowhere else, ever. Creating takes no Idempotency-Key on purpose: a stored response
+ * would be the secret, stored in clear.
  */
 @RestController
 @RequestMapping(path = "/v1/api-keys", produces = "application/json")
@@ -66,7 +67,8 @@ class ApiKeyController {
 			throw new InvalidRequestException("expiresAt", "must be in the future");
 		}
 		if (request.budgetId() != null) {
-			// Budgets are never deleted, so it still exists when the key is inserted (and a foreign key agrees).
+			// Budgets are never deleted, so it still exists when the key is inserted (and
+			// a foreign key agrees).
 			this.budgets.get(request.budgetId());
 		}
 		ApiKeys.Created created = this.keys.create(request.name(), request.role(), request.budgetId(),
@@ -97,15 +99,18 @@ class ApiKeyController {
 		return KeyResponse.of(this.keys.get(id), this.clock.instant());
 	}
 
-	/** Takes effect on the next request: keys are looked up on every request, never cached. */
+	/**
+	 * Takes effect on the next request: keys are looked up on every request, never
+	 * cached.
+	 */
 	@DeleteMapping("/{id}")
 	ResponseEntity<Void> revoke(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
 		this.keys.revoke(id, caller.actor());
 		return ResponseEntity.noContent().build();
 	}
 
-	record CreateKeyRequest(@NotBlank @Size(max = 200) @Pattern(regexp = NAME_PATTERN) String name,
-			@NotNull Role role, @Nullable UUID budgetId, @Nullable Instant expiresAt) {
+	record CreateKeyRequest(@NotBlank @Size(max = 200) @Pattern(regexp = NAME_PATTERN) String name, @NotNull Role role,
+			@Nullable UUID budgetId, @Nullable Instant expiresAt) {
 	}
 
 	record KeyResponse(UUID id, String name, String role, @Nullable UUID budgetId, String prefix, String status,
@@ -119,9 +124,8 @@ class ApiKeyController {
 	}
 
 	/** The only response that carries a secret. */
-	record CreatedKeyResponse(UUID id, String name, String role, @Nullable UUID budgetId, String prefix,
-			String status, Instant createdAt, @Nullable Instant expiresAt, @Nullable Instant revokedAt,
-			String secret) {
+	record CreatedKeyResponse(UUID id, String name, String role, @Nullable UUID budgetId, String prefix, String status,
+			Instant createdAt, @Nullable Instant expiresAt, @Nullable Instant revokedAt, String secret) {
 
 		@Override
 		public String toString() {

@@ -44,8 +44,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Where the money went: a budget's usage report (JSON, or CSV for finance) and its denied calls. Read-only, for
- * ADMIN keys and for CLIENT keys within their scope; anything out of scope is answered as missing.
+ * Where the money went: a budget's usage report (JSON, or CSV for finance) and its denied
+ * calls. Read-only, for ADMIN keys and for CLIENT keys within their scope; anything out
+ * of scope is answered as missing.
  */
 @RestController
 @RequestMapping("/v1/budgets/{id}")
@@ -57,7 +58,10 @@ class UsageController {
 	/** Longest range split by hour: 31 days, 744 groups. */
 	static final Duration MAX_HOURLY_RANGE = Duration.ofDays(31);
 
-	/** Longest metadata key to group by; metadata keys are short names such as {@code user} or {@code feature}. */
+	/**
+	 * Longest metadata key to group by; metadata keys are short names such as
+	 * {@code user} or {@code feature}.
+	 */
 	static final int MAX_METADATA_KEY = 100;
 
 	static final String TEXT_CSV = "text/csv";
@@ -85,8 +89,7 @@ class UsageController {
 
 	@GetMapping(path = "/usage", produces = "application/json")
 	UsageResponse usage(@PathVariable UUID id, @RequestParam(required = false) @Nullable String from,
-			@RequestParam(required = false) @Nullable String to,
-			@RequestParam(defaultValue = "day") String groupBy,
+			@RequestParam(required = false) @Nullable String to, @RequestParam(defaultValue = "day") String groupBy,
 			@RequestParam(required = false) @Nullable String metadataKey, @AuthenticationPrincipal Caller caller) {
 		return UsageResponse.of(report(id, from, to, groupBy, metadataKey, caller));
 	}
@@ -94,15 +97,15 @@ class UsageController {
 	/** The same groups as CSV (RFC 4180), as a download a spreadsheet opens. */
 	@GetMapping(path = "/usage", produces = TEXT_CSV)
 	ResponseEntity<String> usageCsv(@PathVariable UUID id, @RequestParam(required = false) @Nullable String from,
-			@RequestParam(required = false) @Nullable String to,
-			@RequestParam(defaultValue = "day") String groupBy,
+			@RequestParam(required = false) @Nullable String to, @RequestParam(defaultValue = "day") String groupBy,
 			@RequestParam(required = false) @Nullable String metadataKey, @AuthenticationPrincipal Caller caller) {
 		UsageReport report = report(id, from, to, groupBy, metadataKey, caller);
 		String filename = "usage-" + id + "-" + FILE_TIME.format(report.from()) + "-" + FILE_TIME.format(report.to())
 				+ ".csv";
 		return ResponseEntity.ok()
 			.contentType(MediaType.parseMediaType("text/csv; charset=UTF-8; header=present"))
-			.header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(filename).build().toString())
+			.header(HttpHeaders.CONTENT_DISPOSITION,
+					ContentDisposition.attachment().filename(filename).build().toString())
 			.body(UsageCsv.write(UsageResponse.of(report)));
 	}
 
@@ -137,7 +140,8 @@ class UsageController {
 		this.scope.requireBudget(caller.scope(), id);
 		Budget budget = this.budgets.get(id);
 		if (start == null) {
-			// The current period; a budget without periods reports since its creation, at most a year back.
+			// The current period; a budget without periods reports since its creation, at
+			// most a year back.
 			Instant periodStart = budget.periodKey();
 			start = periodStart.isBefore(end.minus(MAX_RANGE)) ? end.minus(MAX_RANGE) : periodStart;
 		}
@@ -151,11 +155,13 @@ class UsageController {
 			throw new InvalidRequestException("to", "a report by hour covers at most 31 days");
 		}
 		UsageReport report = this.reports.report(id, start, end, grouping, metadataKey);
-		return (grouping == GroupBy.KEY && caller.role() == Role.CLIENT) ? withoutOtherKeyNames(report, caller) : report;
+		return (grouping == GroupBy.KEY && caller.role() == Role.CLIENT) ? withoutOtherKeyNames(report, caller)
+				: report;
 	}
 
 	/**
-	 * A CLIENT key may not list API keys: it sees its own key's name and the other keys by id only.
+	 * A CLIENT key may not list API keys: it sees its own key's name and the other keys
+	 * by id only.
 	 */
 	private static UsageReport withoutOtherKeyNames(UsageReport report, Caller caller) {
 		String own = caller.keyId().toString();
@@ -178,8 +184,9 @@ class UsageController {
 
 	/** Amounts in the budget's unit: token amounts are whole numbers. */
 	/**
-	 * Spend divided by the settlements it came from, for display only: rounded half-even to the stored scale (to
-	 * whole tokens on token budgets); zero when nothing was settled.
+	 * Spend divided by the settlements it came from, for display only: rounded half-even
+	 * to the stored scale (to whole tokens on token budgets); zero when nothing was
+	 * settled.
 	 */
 	static String average(BigDecimal spend, long settled, boolean tokens) {
 		if (settled == 0) {
@@ -191,27 +198,27 @@ class UsageController {
 	}
 
 	record UsageResponse(UUID budgetId, String unit, @Nullable String currency, Instant from, Instant to,
-			String groupBy, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String metadataKey, String limit, String spent, String reserved, String remaining, List<GroupResponse> groups,
-			TotalResponse total) {
+			String groupBy, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String metadataKey, String limit,
+			String spent, String reserved, String remaining, List<GroupResponse> groups, TotalResponse total) {
 
 		static UsageResponse of(UsageReport report) {
 			Budget b = report.budget();
 			boolean tokens = b.countsTokens();
 			return new UsageResponse(b.id(), b.unit(), tokens ? null : b.unit(), report.from(), report.to(),
-					report.groupBy().wireName(), report.metadataKey(), b.format(b.effectiveLimit()), b.format(b.spent()),
-					b.format(b.reserved()), b.format(b.available()),
+					report.groupBy().wireName(), report.metadataKey(), b.format(b.effectiveLimit()),
+					b.format(b.spent()), b.format(b.reserved()), b.format(b.available()),
 					report.groups().stream().map(g -> GroupResponse.of(g, tokens)).toList(),
 					TotalResponse.of(report.total(), tokens));
 		}
 
 	}
 
-	record GroupResponse(String key, String label, String spend, long inputTokens, long outputTokens,
-			long callsAllowed, long callsDenied, long overruns, long charges, String averageCostPerCall) {
+	record GroupResponse(String key, String label, String spend, long inputTokens, long outputTokens, long callsAllowed,
+			long callsDenied, long overruns, long charges, String averageCostPerCall) {
 
 		static GroupResponse of(UsageGroup g, boolean tokens) {
-			return new GroupResponse(g.key(), g.label(), Amounts.format(g.spend(), tokens), g.inputTokens(), g.outputTokens(),
-					g.callsAllowed(), g.callsDenied(), g.overruns(), g.charges(),
+			return new GroupResponse(g.key(), g.label(), Amounts.format(g.spend(), tokens), g.inputTokens(),
+					g.outputTokens(), g.callsAllowed(), g.callsDenied(), g.overruns(), g.charges(),
 					average(g.spend(), g.callsSettled() + g.charges(), tokens));
 		}
 
@@ -221,19 +228,20 @@ class UsageController {
 			long overruns, long charges, String averageCostPerCall) {
 
 		static TotalResponse of(UsageGroup g, boolean tokens) {
-			return new TotalResponse(Amounts.format(g.spend(), tokens), g.inputTokens(), g.outputTokens(), g.callsAllowed(),
-					g.callsDenied(), g.overruns(), g.charges(), average(g.spend(), g.callsSettled() + g.charges(), tokens));
+			return new TotalResponse(Amounts.format(g.spend(), tokens), g.inputTokens(), g.outputTokens(),
+					g.callsAllowed(), g.callsDenied(), g.overruns(), g.charges(),
+					average(g.spend(), g.callsSettled() + g.charges(), tokens));
 		}
 
 	}
 
 	/**
 	 * @param deniedBy the budget that said no, unless it lies above the caller's scope
-	 * @param limitedBy BUDGET when {@code deniedBy} names it, ANCESTOR when it lies above the caller's scope
+	 * @param limitedBy BUDGET when {@code deniedBy} names it, ANCESTOR when it lies above
+	 * the caller's scope
 	 */
-	record DenialResponse(long id, UUID budgetId,
-			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable UUID deniedBy, String limitedBy, String reason,
-			@Nullable String model, String amount, Instant createdAt) {
+	record DenialResponse(long id, UUID budgetId, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable UUID deniedBy,
+			String limitedBy, String reason, @Nullable String model, String amount, Instant createdAt) {
 
 		static DenialResponse of(Denials.Denial d, java.util.Set<UUID> hidden) {
 			boolean above = hidden.contains(d.deniedBy());

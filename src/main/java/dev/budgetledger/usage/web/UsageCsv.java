@@ -3,8 +3,9 @@ package dev.budgetledger.usage.web;
 import java.util.List;
 
 /**
- * The groups of a usage report as RFC 4180 CSV: a header row, CRLF line ends, a field quoted when it holds a comma,
- * a quote or a line break (quotes doubled). Amounts stay the decimal strings of the JSON answer.
+ * The groups of a usage report as RFC 4180 CSV: a header row, CRLF line ends, a field
+ * quoted when it holds a comma, a quote or a line break (quotes doubled). Amounts stay
+ * the decimal strings of the JSON answer.
  */
 final class UsageCsv {
 
@@ -42,8 +43,9 @@ final class UsageCsv {
 	}
 
 	/**
-	 * Text a person chose (budget names): a leading {@code = + - @} would make a spreadsheet run it as a formula
-	 * (CSV injection), so such a value is prefixed with an apostrophe, which spreadsheets show as text.
+	 * Text a person chose (budget names): a leading {@code = + - @} would make a
+	 * spreadsheet run it as a formula (CSV injection), so such a value is prefixed with
+	 * an apostrophe, which spreadsheets show as text.
 	 */
 	static String text(String value) {
 		return (!value.isEmpty() && "=+-@\t\r".indexOf(value.charAt(0)) >= 0) ? "'" + value : value;

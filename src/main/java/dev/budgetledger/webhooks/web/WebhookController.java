@@ -38,8 +38,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Webhooks, admin-only (the security configuration's default). The signing secret is in the answer to a create or a
- * rotation and nowhere else; every change is audited (never with the secret).
+ * Webhooks, admin-only (the security configuration's default). The signing secret is in
+ * the answer to a create or a rotation and nowhere else; every change is audited (never
+ * with the secret).
  */
 @RestController
 @RequestMapping(path = "/v1/webhooks", produces = "application/json")
@@ -74,8 +75,7 @@ class WebhookController {
 	@GetMapping
 	PageResponse<Webhook> list(@RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit,
 			@RequestParam(required = false) @Nullable String cursor) {
-		return PageResponse.of(this.webhooks.list(Cursors.decodeUuid(cursor), limit + 1), limit, w -> w,
-				Webhook::id);
+		return PageResponse.of(this.webhooks.list(Cursors.decodeUuid(cursor), limit + 1), limit, w -> w, Webhook::id);
 	}
 
 	@GetMapping("/{id}")
@@ -83,7 +83,10 @@ class WebhookController {
 		return this.webhooks.get(id);
 	}
 
-	/** JSON merge patch: fields left out stay as they are; budgetId or description set to null are removed. */
+	/**
+	 * JSON merge patch: fields left out stay as they are; budgetId or description set to
+	 * null are removed.
+	 */
 	@PatchMapping(path = "/{id}", consumes = { "application/json", "application/merge-patch+json" })
 	Webhook update(@PathVariable UUID id, @RequestBody JsonNode patch, @AuthenticationPrincipal Caller caller) {
 		MergePatches.MergePatch<UpdateWebhookRequest> read = this.patches.read(patch, UpdateWebhookRequest.class);
@@ -126,11 +129,14 @@ class WebhookController {
 			@Nullable @Size(max = 500) @Pattern(regexp = TEXT_PATTERN) String description) {
 	}
 
-	/** Every field may be left out; null is refused (by the service) for the fields that cannot be removed. */
+	/**
+	 * Every field may be left out; null is refused (by the service) for the fields that
+	 * cannot be removed.
+	 */
 	record UpdateWebhookRequest(@Nullable @Size(min = 1, max = 2000) String url,
-			@Nullable @Size(min = 1, max = 20) List<@NotBlank @Size(max = 40) String> events,
-			@Nullable UUID budgetId, @Nullable @Pattern(regexp = FORMAT_PATTERN) String format,
-			@Nullable Boolean enabled, @Nullable @Size(max = 500) @Pattern(regexp = TEXT_PATTERN) String description) {
+			@Nullable @Size(min = 1, max = 20) List<@NotBlank @Size(max = 40) String> events, @Nullable UUID budgetId,
+			@Nullable @Pattern(regexp = FORMAT_PATTERN) String format, @Nullable Boolean enabled,
+			@Nullable @Size(max = 500) @Pattern(regexp = TEXT_PATTERN) String description) {
 	}
 
 	/** The only answer with the secret, besides a rotation's. */

@@ -28,7 +28,8 @@ class ReconciliationApiIntegrationTests extends IntegrationTest {
 		assertThat(clean.status()).isEqualTo(200);
 		assertThat(clean.json().get("ok").asBoolean()).isTrue();
 
-		// Change a balance behind the ledger's back, in a transaction that is rolled back afterwards.
+		// Change a balance behind the ledger's back, in a transaction that is rolled back
+		// afterwards.
 		this.transactions.executeWithoutResult(status -> {
 			this.jdbc.sql("UPDATE budgets SET spent = spent + 0.01 WHERE id = :id").param("id", budget).update();
 			assertThat(this.reconciliation.check()).singleElement()

@@ -19,8 +19,8 @@ class BudgetApiIntegrationTests extends IntegrationTest {
 
 	@Test
 	void createAnswersTheBudgetWithItsLocation() {
-		Api.Response created = this.api.post("/v1/budgets",
-				Map.of("name", "research agents", "limit", 250.5, "currency", "EUR", "metadata", Map.of("team", "r&d")));
+		Api.Response created = this.api.post("/v1/budgets", Map.of("name", "research agents", "limit", 250.5,
+				"currency", "EUR", "metadata", Map.of("team", "r&d")));
 
 		assertThat(created.status()).isEqualTo(201);
 		assertThat(created.header("Location")).hasValue("/v1/budgets/" + created.text("id"));
@@ -106,10 +106,8 @@ class BudgetApiIntegrationTests extends IntegrationTest {
 		}
 
 		Api.Response first = this.api.get("/v1/budgets/" + id + "/entries?limit=2");
-		Api.Response second = this.api
-			.get("/v1/budgets/" + id + "/entries?limit=2&cursor=" + first.text("nextCursor"));
-		Api.Response third = this.api
-			.get("/v1/budgets/" + id + "/entries?limit=2&cursor=" + second.text("nextCursor"));
+		Api.Response second = this.api.get("/v1/budgets/" + id + "/entries?limit=2&cursor=" + first.text("nextCursor"));
+		Api.Response third = this.api.get("/v1/budgets/" + id + "/entries?limit=2&cursor=" + second.text("nextCursor"));
 
 		List<Long> ids = new ArrayList<>();
 		for (Api.Response page : List.of(first, second, third)) {
@@ -123,10 +121,11 @@ class BudgetApiIntegrationTests extends IntegrationTest {
 	void theJournalCannotBeEditedOrDeleted() {
 		UUID id = createBudget("1");
 
-		assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> this.jdbc
-			.sql("UPDATE journal_entries SET amount = 0 WHERE budget_id = :id")
-			.param("id", id)
-			.update())).hasMessageContaining("append-only");
+		assertThat(org.assertj.core.api.Assertions
+			.catchThrowable(() -> this.jdbc.sql("UPDATE journal_entries SET amount = 0 WHERE budget_id = :id")
+				.param("id", id)
+				.update()))
+			.hasMessageContaining("append-only");
 		assertThat(org.assertj.core.api.Assertions.catchThrowable(
 				() -> this.jdbc.sql("DELETE FROM journal_entries WHERE budget_id = :id").param("id", id).update()))
 			.hasMessageContaining("append-only");

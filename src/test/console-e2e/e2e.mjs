@@ -273,6 +273,12 @@ try {
     if (no.status !== 402) throw new Error(`FAILED the grandchild denies: ${JSON.stringify(no.body)}`);
   }
 
+  // A tree that will not run out within any plan (a huge limit, a cent spent): no date is made up for it, and a
+  // Date that far away would not even exist.
+  const far = (await call('POST', '/v1/budgets', { name: `e2e far ${suffix}`, limit: '1000000000000' })).body;
+  const cent = await call('POST', '/v1/reservations', { budgetId: far.id, amount: '0.01' });
+  await call('POST', `/v1/reservations/${cent.body.id}/settle`, { amount: '0.01' });
+
   // The dashboard against the API: every budget tree's usage report summed exactly, in the same way for each unit.
   await page.goto(`${base}/console/#/dashboard/period`);
   await page.getByRole('heading', { name: 'Spend at a glance', level: 1 }).waitFor({ timeout: 30000 });

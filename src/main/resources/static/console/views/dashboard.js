@@ -48,14 +48,23 @@ function perDay(spend, from, to) {
   return decimal((units(spend) * BigInt(DAY_MS)) / ms);
 }
 
+/** Projections further away than this are not dated. */
+const HORIZON_MS = BigInt(100 * 365) * BigInt(DAY_MS);
+
 /** When `available` runs out at `burnPerDay`, or why it does not. */
 function exhaustion(budget, burnPerDay) {
   const available = units(budget.available);
   const burn = units(burnPerDay);
   if (available <= 0n) return { text: 'exhausted now', level: 'critical' };
   if (burn <= 0n) return { text: 'no spend in range', level: 'ok' };
-  const at = new Date(Date.now() + Number((available * BigInt(DAY_MS)) / burn));
+  const left = (available * BigInt(DAY_MS)) / burn;
   const end = budget.periodEnd ? new Date(budget.periodEnd) : null;
+  // A huge limit at a tiny burn lies beyond what a Date can hold (and beyond any plan): said so, not computed.
+  if (left > HORIZON_MS) {
+    return end ? { text: `not this period (resets ${when(budget.periodEnd)})`, level: 'ok' }
+      : { text: 'not within 100 years', level: 'ok' };
+  }
+  const at = new Date(Date.now() + Number(left));
   if (end && at >= end) return { text: `not this period (resets ${when(budget.periodEnd)})`, level: 'ok', at };
   return { text: when(at.toISOString()), level: 'warning', at };
 }

@@ -70,13 +70,16 @@ public class Budgets {
 	 * Budgets in creation order (ids are UUIDv7), after {@code after}.
 	 * @param scopeRoot only budgets in the subtree of this one (see {@code BudgetScope}),
 	 * or {@code null} for all
+	 * @param roots only the top of each tree: budgets without a parent, or
+	 * {@code scopeRoot} itself
 	 */
-	public List<Budget> list(@Nullable UUID after, int limit, @Nullable UUID scopeRoot) {
-		return this.jdbc
-			.sql("SELECT " + COLUMNS + " FROM budgets WHERE (CAST(:after AS uuid) IS NULL OR id > :after)"
-					+ " AND (CAST(:scopeRoot AS uuid) IS NULL OR id IN (" + SUBTREE + ")) ORDER BY id LIMIT :limit")
+	public List<Budget> list(@Nullable UUID after, int limit, @Nullable UUID scopeRoot, boolean roots) {
+		return this.jdbc.sql("SELECT " + COLUMNS + " FROM budgets WHERE (CAST(:after AS uuid) IS NULL OR id > :after)"
+				+ " AND (CAST(:scopeRoot AS uuid) IS NULL OR id IN (" + SUBTREE + "))"
+				+ " AND (NOT :roots OR parent_id IS NULL OR id = CAST(:scopeRoot AS uuid)) ORDER BY id LIMIT :limit")
 			.param("after", after)
 			.param("scopeRoot", scopeRoot)
+			.param("roots", roots)
 			.param("limit", limit)
 			.query(this.mapper)
 			.list();

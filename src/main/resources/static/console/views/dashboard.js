@@ -1,14 +1,17 @@
 // The landing page: spend and burn rate over a chosen range against the limits, projected exhaustion, the top
 // budgets, models, API keys and end users, recent denials and live holds; every figure links to its detail.
 
-import { api } from '../api.js';
+import { all, api } from '../api.js';
 import { h, clear, field } from '../dom.js';
 import { amount, money, count, units, decimal, sum, percent, num, when, shortId } from '../format.js';
 import { table, section, exportButtons, rangePicker, rangeQuery, RANGES } from '../components.js';
 import { loadTree } from './budgets.js';
 import { recentEvents, describeEvent } from './budget.js';
 
-/** At most this many budget trees are summed on the dashboard (each costs a handful of requests). */
+/**
+ * At most this many budget trees are summed on the dashboard (each costs a handful of requests): the newest ones, as
+ * ids are time-ordered (UUIDv7), so a tree just opened is always among them.
+ */
 const MAX_ROOTS = 25;
 /** Trees loaded at once: the per-key rate limit (burst 200 by default) must not answer 429 to the dashboard. */
 const AT_ONCE = 4;
@@ -108,8 +111,9 @@ function figure(label, value, note, href) {
 
 export async function dashboardView(main, [range = '7d'], { announce }) {
   const rangeLabel = new Map(RANGES).get(range) || range;
-  const tree = await loadTree();
-  const roots = tree.roots.map((node) => node.budget).slice(0, MAX_ROOTS);
+  const [tree, top] = await Promise.all([loadTree(), all('/v1/budgets', { roots: true }, 100)]);
+  const allRoots = top.items;
+  const roots = [...allRoots].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, MAX_ROOTS);
   const grouping = range === '24h' ? 'hour' : 'day';
   const [reports, denials, holds, keys, alerts] = await Promise.all([
     inBatches(roots, AT_ONCE, async (root) => {
@@ -236,8 +240,8 @@ export async function dashboardView(main, [range = '7d'], { announce }) {
       search.box),
     search.results,
     roots.length ? null : h('p', { class: 'muted empty' }, 'No budgets yet. Create one under Budgets.'),
-    tree.roots.length > MAX_ROOTS ? h('p', { class: 'notice' },
-      `Only the first ${MAX_ROOTS} budget trees are summed here.`) : null,
+    allRoots.length > MAX_ROOTS ? h('p', { class: 'notice' },
+      `Only the ${MAX_ROOTS} newest of ${allRoots.length} budget trees are summed here.`) : null,
     h('div', { class: 'cards' }, cards),
     section('Budget trees against their limits', limits, h('p', { class: 'muted small' },
       'Runs out: when what is available would be spent at the burn rate of the range.')),

@@ -166,8 +166,9 @@ class BudgetController {
 
 	@GetMapping
 	PageResponse<BudgetResponse> list(@RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit,
-			@RequestParam(required = false) @Nullable String cursor, @AuthenticationPrincipal Caller caller) {
-		return PageResponse.of(this.budgets.list(Cursors.decodeUuid(cursor), limit + 1, caller.scope()), limit,
+			@RequestParam(required = false) @Nullable String cursor,
+			@RequestParam(defaultValue = "false") boolean roots, @AuthenticationPrincipal Caller caller) {
+		return PageResponse.of(this.budgets.list(Cursors.decodeUuid(cursor), limit + 1, caller.scope(), roots), limit,
 				budget -> BudgetResponse.of(budget, caller.scope()), Budget::id);
 	}
 

@@ -18,6 +18,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BudgetApiIntegrationTests extends IntegrationTest {
 
 	@Test
+	void rootsListsOnlyTheTopOfEachTreeAndABoundKeysOwnBudget() {
+		UUID root = createBudget("10");
+		UUID child = createBudget(Map.of("limit", "5", "parentId", root));
+		List<String> tops = new ArrayList<>();
+		String cursor = null;
+		do {
+			Api.Response page = this.api
+				.get("/v1/budgets?roots=true&limit=200" + ((cursor != null) ? "&cursor=" + cursor : ""));
+			assertThat(page.status()).isEqualTo(200);
+			page.json().get("items").forEach(item -> tops.add(item.get("id").asString()));
+			cursor = page.json().hasNonNull("nextCursor") ? page.json().get("nextCursor").asString() : null;
+		}
+		while (cursor != null);
+		assertThat(tops).contains(root.toString()).doesNotContain(child.toString());
+
+		Api bound = this.api.as(clientKey(child));
+		Api.Response own = bound.get("/v1/budgets?roots=true");
+		assertThat(own.json().get("items")).hasSize(1);
+		assertThat(own.json().get("items").get(0).get("id").asString()).isEqualTo(child.toString());
+	}
+
+	@Test
 	void createAnswersTheBudgetWithItsLocation() {
 		Api.Response created = this.api.post("/v1/budgets", Map.of("name", "research agents", "limit", 250.5,
 				"currency", "EUR", "metadata", Map.of("team", "r&d")));

@@ -63,4 +63,29 @@ class OneWriterTests {
 			.anyMatch(w -> w.contains("ledger_write"));
 	}
 
+	private static final Pattern TRANSACTION = Pattern
+		.compile("\\b(TransactionTemplate|TransactionOperations|PlatformTransactionManager|Transactional)\\b");
+
+	/**
+	 * Controllers hold no transactions: a request's transaction is opened by the feature
+	 * it calls (the ledger, pricing, keys), so what commits together is decided in one
+	 * place, next to the locks.
+	 */
+	@Test
+	void noControllerOpensATransaction() throws IOException {
+		List<String> controllers = new ArrayList<>();
+		List<String> opening = new ArrayList<>();
+		try (Stream<Path> files = Files.walk(SOURCES)) {
+			for (Path file : files.filter(f -> f.toString().endsWith("Controller.java")).toList()) {
+				controllers.add(file.getFileName().toString());
+				Matcher transaction = TRANSACTION.matcher(Files.readString(file));
+				if (transaction.find()) {
+					opening.add(SOURCES.relativize(file) + ": " + transaction.group());
+				}
+			}
+		}
+		assertThat(controllers).contains("ReservationController.java", "PriceController.java");
+		assertThat(opening).as("controllers that open or join transactions themselves").isEmpty();
+	}
+
 }

@@ -2,12 +2,10 @@ package dev.budgetledger.pricing;
 
 import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /** The price catalog as the rest of the service sees it. */
@@ -77,32 +75,9 @@ public class Pricing {
 		return this.prices.findById(model).orElseThrow(() -> new PriceNotFoundException(model));
 	}
 
-	/**
-	 * A model's price, locked until the surrounding transaction ends, so it stays as read
-	 * until the caller changes it (the "before" of an audited change).
-	 */
-	@Transactional(transactionManager = TRANSACTIONS, propagation = Propagation.MANDATORY)
-	public Optional<Price> findForUpdate(String model) {
-		return this.prices.findForUpdate(model);
-	}
-
 	@Transactional(transactionManager = TRANSACTIONS, readOnly = true)
 	public List<Price> all() {
 		return this.prices.findAllByOrderByModelAsc();
-	}
-
-	/** Creates or replaces a price; returns whether it was new. */
-	@Transactional(TRANSACTIONS)
-	public PutResult put(@Nullable String provider, TokenPrice price, @Nullable Long defaultMaxOutputTokens) {
-		Price existing = this.prices.findById(price.model()).orElse(null);
-		boolean created = existing == null;
-		Price target = (existing != null) ? existing : new Price(price.model(), this.clock.instant());
-		target.update(provider, price, defaultMaxOutputTokens, this.clock.instant());
-		this.cache.reloadAfterCommit();
-		return new PutResult(created ? this.prices.save(target) : target, created);
-	}
-
-	public record PutResult(Price price, boolean created) {
 	}
 
 	/**

@@ -17,20 +17,16 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
 
-import dev.budgetledger.audit.AuditAction;
-import dev.budgetledger.audit.AuditLog;
 import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.pricing.Price;
+import dev.budgetledger.pricing.PriceChanges;
 import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.pricing.TokenPrice;
 import dev.budgetledger.security.Caller;
 
-import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -50,15 +46,11 @@ class PriceController {
 
 	private final Pricing pricing;
 
-	private final AuditLog audit;
+	private final PriceChanges changes;
 
-	private final TransactionTemplate transactions;
-
-	PriceController(Pricing pricing, AuditLog audit,
-			@Qualifier(Pricing.TRANSACTIONS) PlatformTransactionManager transactions) {
+	PriceController(Pricing pricing, PriceChanges changes) {
 		this.pricing = pricing;
-		this.audit = audit;
-		this.transactions = new TransactionTemplate(transactions);
+		this.changes = changes;
 	}
 
 	@GetMapping
@@ -77,18 +69,12 @@ class PriceController {
 		if (!Amounts.isKnownCurrency(request.currency())) {
 			throw new InvalidRequestException("currency", "must be an ISO 4217 currency code");
 		}
-		return this.transactions.execute(status -> {
-			// Snapshot before the put: it changes the very entity this read returns.
-			PriceResponse before = this.pricing.findForUpdate(model).map(PriceResponse::of).orElse(null);
-			Pricing.PutResult result = this.pricing.put(request.provider(),
-					new TokenPrice(model, request.currency(), request.inputPerMillion(), request.outputPerMillion(),
-							request.cacheReadPerMillion(), request.cacheWritePerMillion(),
-							request.reasoningPerMillion()),
-					request.defaultMaxOutputTokens());
-			PriceResponse after = PriceResponse.of(result.price());
-			this.audit.record(caller.actor(), AuditAction.PRICE_PUT, model, before, after);
-			return result.created() ? ResponseEntity.status(201).body(after) : ResponseEntity.ok(after);
-		});
+		PriceChanges.Put result = this.changes.put(caller.actor(), request.provider(),
+				new TokenPrice(model, request.currency(), request.inputPerMillion(), request.outputPerMillion(),
+						request.cacheReadPerMillion(), request.cacheWritePerMillion(), request.reasoningPerMillion()),
+				request.defaultMaxOutputTokens(), PriceResponse::of);
+		PriceResponse body = PriceResponse.of(result.price());
+		return result.created() ? ResponseEntity.status(201).body(body) : ResponseEntity.ok(body);
 	}
 
 	record PriceRequest(

@@ -1,4 +1,4 @@
-import type { Budget, Charge, ChargeRequest, CreateBudgetRequest, Decision, Page, PageRequest, ReconciliationReport, Reservation, ReservationStatus, ReserveRequest, SettleRequest, UsageReport, UsageRequest } from './types.js';
+import type { Budget, Charge, ChargeRequest, CreateBudgetRequest, Decision, ExtendRequest, Page, PageRequest, ReconciliationReport, Reservation, ReservationStatus, ReserveRequest, SettleRequest, UpdateBudgetRequest, UsageReport, UsageRequest } from './types.js';
 export interface RetryOptions {
     /** Tries in all, the first included (default 4). */
     attempts?: number;
@@ -55,8 +55,8 @@ export declare class BudgetLedger {
     createBudget(request: CreateBudgetRequest, options?: WriteOptions): Promise<Budget>;
     /** GET /v1/budgets/{id}. */
     getBudget(budgetId: string): Promise<Budget>;
-    /** PATCH /v1/budgets/{id} (ADMIN): a JSON merge patch. */
-    updateBudget(budgetId: string, patch: Partial<CreateBudgetRequest> & Record<string, unknown>): Promise<Budget>;
+    /** PATCH /v1/budgets/{id} (ADMIN): a JSON merge patch; `null` removes an optional field. */
+    updateBudget(budgetId: string, patch: UpdateBudgetRequest & Record<string, unknown>): Promise<Budget>;
     /** GET /v1/budgets/{id}/children: one page of the budgets directly below. */
     children(budgetId: string, page?: PageRequest): Promise<Page<Budget>>;
     /** GET /v1/budgets/{id}/usage: spend and tokens by day, model or child. */
@@ -78,6 +78,12 @@ export declare class BudgetLedger {
     release(reservationId: string, options?: WriteOptions): Promise<Reservation>;
     /** POST /v1/reservations/{id}/extend: the hold now expires `ttlSeconds` from now. */
     extend(reservationId: string, ttlSeconds: number, options?: WriteOptions): Promise<Reservation>;
+    /**
+     * POST /v1/reservations/{id}/extend: a new expiry and/or a resize of the held reservation, to `maxOutputTokens`
+     * (priced by model) or `amount` (by amount). A growth that does not fit rejects with {@link BudgetDenied} and
+     * leaves the hold as it was.
+     */
+    extend(reservationId: string, request: ExtendRequest, options?: WriteOptions): Promise<Reservation>;
     /**
      * POST /v1/budgets/{id}/charges: book spend that already happened, without a hold (a call made although the
      * ledger denied it). Never denied: past a limit it is booked all the same, with `overLimit: true`. Pass the same

@@ -37,7 +37,7 @@ export class BudgetLedger {
     getBudget(budgetId) {
         return this.#send('GET', `/v1/budgets/${encodeURIComponent(budgetId)}`);
     }
-    /** PATCH /v1/budgets/{id} (ADMIN): a JSON merge patch. */
+    /** PATCH /v1/budgets/{id} (ADMIN): a JSON merge patch; `null` removes an optional field. */
     updateBudget(budgetId, patch) {
         return this.#send('PATCH', `/v1/budgets/${encodeURIComponent(budgetId)}`, patch);
     }
@@ -74,9 +74,9 @@ export class BudgetLedger {
     release(reservationId, options) {
         return this.#send('POST', `/v1/reservations/${encodeURIComponent(reservationId)}/release`, undefined, options);
     }
-    /** POST /v1/reservations/{id}/extend: the hold now expires `ttlSeconds` from now. */
-    extend(reservationId, ttlSeconds, options) {
-        return this.#send('POST', `/v1/reservations/${encodeURIComponent(reservationId)}/extend`, { ttlSeconds }, options);
+    extend(reservationId, change, options) {
+        const body = typeof change === 'number' ? { ttlSeconds: change } : change;
+        return this.#send('POST', `/v1/reservations/${encodeURIComponent(reservationId)}/extend`, body, options);
     }
     /**
      * POST /v1/budgets/{id}/charges: book spend that already happened, without a hold (a call made although the

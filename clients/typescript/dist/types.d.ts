@@ -33,7 +33,35 @@ export interface CreateBudgetRequest {
     maxConcurrentHolds?: number;
     rollover?: boolean;
     rolloverCap?: Amount;
+    /**
+     * The models a reserve on this budget or below it may use (a model must be allowed by every list of its chain);
+     * another is denied with MODEL_NOT_ALLOWED, or downgraded to its first allowed fallback. Absent: every model.
+     */
+    allowedModels?: string[];
+    /** The most output tokens a reservation on this budget or below it holds when made (`capped: true`); it may grow later (extend). */
+    maxHoldOutputTokens?: number;
     metadata?: Metadata;
+}
+/**
+ * PATCH /v1/budgets/{id}: a JSON merge patch. What is left out stays; `null` removes an optional field
+ * (`allowedModels: null` allows every model again, `maxHoldOutputTokens: null` removes the cap).
+ */
+export type UpdateBudgetRequest = Omit<Partial<CreateBudgetRequest>, 'allowedModels' | 'maxHoldOutputTokens'> & {
+    allowedModels?: string[] | null;
+    maxHoldOutputTokens?: number | null;
+};
+/**
+ * POST /v1/reservations/{id}/extend: at least one of the fields, not both `maxOutputTokens` and `amount`. A resize
+ * (`maxOutputTokens` for a hold priced by model, `amount` for one by amount) that shrinks always succeeds; one that
+ * grows is decided like a reserve of the difference and rejects with {@link BudgetDenied} when denied.
+ */
+export interface ExtendRequest {
+    /** The hold now expires this many seconds from now. */
+    ttlSeconds?: number;
+    /** What a reservation priced by model holds from now on, in output tokens. */
+    maxOutputTokens?: number;
+    /** What a reservation by amount holds from now on. */
+    amount?: Amount;
 }
 export interface Budget {
     id: string;
@@ -64,6 +92,10 @@ export interface Budget {
     maxTokensPerCall?: number;
     maxCallsPerPeriod?: number;
     maxConcurrentHolds?: number;
+    /** The models a reserve on this budget or below it may use, as set on it; absent when every model is allowed. */
+    allowedModels?: string[];
+    /** The most output tokens a reservation on this budget or below it holds when made; absent for no cap. */
+    maxHoldOutputTokens?: number;
     heldCount: number;
     callsInPeriod: number;
     deniedCount: number;

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import { BudgetDenied, BudgetLedgerError, LedgerUnavailable } from './errors.js';
 import type {
-  Budget, Charge, ChargeRequest, CreateBudgetRequest, Decision, Page, PageRequest, Problem, ReconciliationReport, Reservation,
-  ReservationStatus, ReserveRequest, SettleRequest, UsageReport, UsageRequest,
+  Budget, Charge, ChargeRequest, CreateBudgetRequest, Decision, ExtendRequest, Page, PageRequest, Problem, ReconciliationReport, Reservation,
+  ReservationStatus, ReserveRequest, SettleRequest, UpdateBudgetRequest, UsageReport, UsageRequest,
 } from './types.js';
 
 export interface RetryOptions {
@@ -94,8 +94,8 @@ export class BudgetLedger {
     return this.#send('GET', `/v1/budgets/${encodeURIComponent(budgetId)}`);
   }
 
-  /** PATCH /v1/budgets/{id} (ADMIN): a JSON merge patch. */
-  updateBudget(budgetId: string, patch: Partial<CreateBudgetRequest> & Record<string, unknown>): Promise<Budget> {
+  /** PATCH /v1/budgets/{id} (ADMIN): a JSON merge patch; `null` removes an optional field. */
+  updateBudget(budgetId: string, patch: UpdateBudgetRequest & Record<string, unknown>): Promise<Budget> {
     return this.#send('PATCH', `/v1/budgets/${encodeURIComponent(budgetId)}`, patch);
   }
 
@@ -142,8 +142,16 @@ export class BudgetLedger {
   }
 
   /** POST /v1/reservations/{id}/extend: the hold now expires `ttlSeconds` from now. */
-  extend(reservationId: string, ttlSeconds: number, options?: WriteOptions): Promise<Reservation> {
-    return this.#send('POST', `/v1/reservations/${encodeURIComponent(reservationId)}/extend`, { ttlSeconds }, options);
+  extend(reservationId: string, ttlSeconds: number, options?: WriteOptions): Promise<Reservation>;
+  /**
+   * POST /v1/reservations/{id}/extend: a new expiry and/or a resize of the held reservation, to `maxOutputTokens`
+   * (priced by model) or `amount` (by amount). A growth that does not fit rejects with {@link BudgetDenied} and
+   * leaves the hold as it was.
+   */
+  extend(reservationId: string, request: ExtendRequest, options?: WriteOptions): Promise<Reservation>;
+  extend(reservationId: string, change: number | ExtendRequest, options?: WriteOptions): Promise<Reservation> {
+    const body: ExtendRequest = typeof change === 'number' ? { ttlSeconds: change } : change;
+    return this.#send('POST', `/v1/reservations/${encodeURIComponent(reservationId)}/extend`, body, options);
   }
 
   /**

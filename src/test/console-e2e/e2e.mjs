@@ -433,6 +433,59 @@ try {
   }
   await shot(page, 'webhooks');
 
+  // Governance in the budget form, on a budget of its own (a new root, so nothing above it has a list and no other
+  // check's figures change): a bad model name is named in the form, the list and the hold cap land as the API's
+  // allowedModels and maxHoldOutputTokens, the page shows them, and an edit clears them again.
+  const modelsName = `e2e models ${suffix}`;
+  await page.getByRole('link', { name: 'Budgets', exact: true }).first().click();
+  await page.getByRole('heading', { name: 'Budgets', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'New budget' }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name').fill(modelsName);
+  await dialog.getByLabel('Limit').fill('3.00');
+  await dialog.getByLabel('Allowed models (optional)').fill('gpt-4o-mini, gpt 4o');
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await dialog.getByText('"gpt 4o" is not a model name').waitFor();
+  check(await dialog.isVisible(), 'the budget form names a model name the API would refuse');
+  await dialog.getByLabel('Allowed models (optional)').fill(' gpt-4o-mini,claude-haiku-4-5 , ');
+  await dialog.getByLabel('Max output tokens held (optional)').fill('4000');
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  // The dialog closes once the service answered 201.
+  await dialog.waitFor({ state: 'detached' });
+  // Found through the API, not the tree page: on a busy database the page may not list every budget.
+  const modelsBudget = (await everything('/v1/budgets?roots=true')).find((b) => b.name === modelsName);
+  check(modelsBudget && JSON.stringify(modelsBudget.allowedModels) === '["gpt-4o-mini","claude-haiku-4-5"]'
+    && modelsBudget.maxHoldOutputTokens === 4000, 'allowed models set in the form are on the budget in the API',
+  JSON.stringify(modelsBudget));
+  await page.goto(`${base}/console/#/budgets/${modelsBudget.id}`);
+  await page.getByRole('heading', { name: modelsName, level: 1 }).waitFor();
+  check(await fact('Allowed models').innerText() === 'gpt-4o-mini, claude-haiku-4-5'
+    && await fact('Max output tokens held').innerText() === '4,000',
+  'the budget page shows its allowed models and hold cap');
+  const otherModel = await call('POST', '/v1/reservations',
+    { budgetId: modelsBudget.id, model: 'gpt-4o', inputTokens: 100, maxOutputTokens: 100 });
+  const listedModel = await call('POST', '/v1/reservations',
+    { budgetId: modelsBudget.id, model: 'gpt-4o-mini', inputTokens: 100, maxOutputTokens: 10000 });
+  check(otherModel.status === 402 && otherModel.body.reason === 'MODEL_NOT_ALLOWED'
+    && listedModel.status === 201 && listedModel.body.maxOutputTokens === 4000 && listedModel.body.capped === true,
+  'a model not on the list is denied MODEL_NOT_ALLOWED, a listed one is held at the cap',
+  `${JSON.stringify(otherModel.body)} / ${JSON.stringify(listedModel.body)}`);
+  await call('POST', `/v1/reservations/${listedModel.body.id}/release`, {});
+  await shot(page, 'allowed-models');
+  await page.getByRole('button', { name: 'Edit' }).click();
+  dialog = page.getByRole('dialog');
+  check(await dialog.getByLabel('Allowed models (optional)').inputValue() === 'gpt-4o-mini, claude-haiku-4-5',
+    'the edit form starts from the budget\'s list');
+  await dialog.getByLabel('Allowed models (optional)').fill('');
+  await dialog.getByLabel('Max output tokens held (optional)').fill('');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.locator('dl.facts dt', { hasText: /^Allowed models$/ }).waitFor({ state: 'detached' });
+  const cleared = (await call('GET', `/v1/budgets/${modelsBudget.id}`)).body;
+  const byAmount = await call('POST', '/v1/reservations', { budgetId: modelsBudget.id, amount: '0.10' });
+  check(cleared.allowedModels == null && cleared.maxHoldOutputTokens == null && byAmount.status === 201,
+    'emptied in the form, the list and the cap are gone: every model is allowed again', JSON.stringify(cleared));
+  await call('POST', `/v1/reservations/${byAmount.body.id}/release`, {});
+
   // Sign out: the key is forgotten.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('API key', { exact: true }).waitFor();

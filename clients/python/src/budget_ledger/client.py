@@ -83,14 +83,50 @@ class _Request(Generic[T]):
         return json.dumps(self.body, default=_encode).encode() if self.body is not None else None
 
 
+class _Unset:
+    """The default of an update's optional fields: left out of the merge patch (``None`` sends null, which removes)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+def _models(allowed_models: Optional[Sequence[str]]) -> Optional[list]:
+    if isinstance(allowed_models, str):
+        raise TypeError("allowed_models is a list of model names, not one string")
+    return None if allowed_models is None else list(allowed_models)
+
+
 class _Requests:
     """What each operation sends and how its answer is read; shared by the sync and the async client."""
 
     @staticmethod
     def create_budget(name: str, limit: Amount, parent_id: Optional[str], key: Optional[str],
-                      options: Mapping[str, Any]) -> _Request[Budget]:
-        body = _compact({"name": name, "limit": _money(limit), "parentId": parent_id, **options})
+                      options: Mapping[str, Any], allowed_models: Optional[Sequence[str]] = None,
+                      max_hold_output_tokens: Optional[int] = None) -> _Request[Budget]:
+        body = _compact({"name": name, "limit": _money(limit), "parentId": parent_id, **options,
+                         "allowedModels": _models(allowed_models), "maxHoldOutputTokens": max_hold_output_tokens})
         return _Request("POST", "/v1/budgets", Budget.from_json, body, key=key or str(uuid.uuid4()))
+
+    @staticmethod
+    def update_budget(budget_id: str, changes: Mapping[str, Any], allowed_models: Any,
+                      max_hold_output_tokens: Any) -> _Request[Budget]:
+        # A JSON merge patch: what is left out stays, null removes an optional field.
+        body = {key: (_money(value) if key == "limit" and value is not None else value)
+                for key, value in changes.items()}
+        if allowed_models is not UNSET:
+            body["allowedModels"] = _models(allowed_models)
+        if max_hold_output_tokens is not UNSET:
+            body["maxHoldOutputTokens"] = max_hold_output_tokens
+        return _Request("PATCH", f"/v1/budgets/{budget_id}", Budget.from_json, body)
+
+    @staticmethod
+    def extend_body(ttl_seconds: Optional[int], max_output_tokens: Optional[int],
+                    amount: Optional[Amount]) -> Dict[str, Any]:
+        return _compact({"ttlSeconds": ttl_seconds, "maxOutputTokens": max_output_tokens,
+                         "amount": _money(amount) if amount is not None else None})
 
     @staticmethod
     def reserve_body(budget_id: str, model: Optional[str], input_tokens: Optional[int],
@@ -217,9 +253,9 @@ class _Base:
         return _Request("POST", f"/v1/reservations/{reservation_id}/release", Reservation.from_json,
                         key=key or str(uuid.uuid4()))
 
-    def _extend(self, reservation_id: str, ttl_seconds: int, key: Optional[str]) -> _Request[Reservation]:
+    def _extend(self, reservation_id: str, body: Dict[str, Any], key: Optional[str]) -> _Request[Reservation]:
         return _Request("POST", f"/v1/reservations/{reservation_id}/extend", Reservation.from_json,
-                        {"ttlSeconds": ttl_seconds}, key=key or str(uuid.uuid4()))
+                        body, key=key or str(uuid.uuid4()))
 
     def _reservations(self, budget_id: Optional[str], status: Optional[str], limit: Optional[int],
                       cursor: Optional[str]) -> _Request[Page[Reservation]]:
@@ -280,10 +316,21 @@ class BudgetLedger(_Base):
 
     # -- budgets ---------------------------------------------------------------------------------------------------
     def create_budget(self, name: str, limit: Amount, *, parent_id: Optional[str] = None,
+                      allowed_models: Optional[Sequence[str]] = None, max_hold_output_tokens: Optional[int] = None,
                       idempotency_key: Optional[str] = None, **options: Any) -> Budget:
-        """POST /v1/budgets (ADMIN). ``options`` are the other fields in the API's names (``period``, ``mode``,
-        ``unit``, ``downgradeAt``, ``maxAmountPerCall``, ``metadata`` ...)."""
-        return self._send(_Requests.create_budget(name, limit, parent_id, idempotency_key, options))
+        """POST /v1/budgets (ADMIN). ``allowed_models``: the models a reserve here or below may use (another is
+        denied MODEL_NOT_ALLOWED); ``max_hold_output_tokens``: the most output tokens a reservation holds when made.
+        ``options`` are the other fields in the API's names (``period``, ``mode``, ``unit``, ``downgradeAt``,
+        ``maxAmountPerCall``, ``metadata`` ...)."""
+        return self._send(_Requests.create_budget(name, limit, parent_id, idempotency_key, options, allowed_models,
+                                                  max_hold_output_tokens))
+
+    def update_budget(self, budget_id: str, *, allowed_models: Optional[Sequence[str]] = UNSET,
+                      max_hold_output_tokens: Optional[int] = UNSET, **changes: Any) -> Budget:
+        """PATCH /v1/budgets/{id} (ADMIN), a merge patch: only what is passed changes; ``None`` removes an optional
+        field (``allowed_models=None`` allows every model again, ``max_hold_output_tokens=None`` removes the cap).
+        ``changes`` are other fields in the API's names (``limit``, ``mode``, ``maxAmountPerCall`` ...)."""
+        return self._send(_Requests.update_budget(budget_id, changes, allowed_models, max_hold_output_tokens))
 
     def get_budget(self, budget_id: str) -> Budget:
         return self._send(self._get_budget(budget_id))
@@ -343,8 +390,15 @@ class BudgetLedger(_Base):
                                      reasoning_tokens, amount, reason, metadata)
         return self._send(self._charge(budget_id, body, idempotency_key))
 
-    def extend(self, reservation_id: str, ttl_seconds: int, *, idempotency_key: Optional[str] = None) -> Reservation:
-        return self._send(self._extend(reservation_id, ttl_seconds, idempotency_key))
+    def extend(self, reservation_id: str, ttl_seconds: Optional[int] = None, *,
+               max_output_tokens: Optional[int] = None, amount: Optional[Amount] = None,
+               idempotency_key: Optional[str] = None) -> Reservation:
+        """POST /v1/reservations/{id}/extend: a new expiry ``ttl_seconds`` from now, and/or a held reservation
+        resized to hold ``max_output_tokens`` (priced by model) or ``amount`` (by amount). A shrink always succeeds;
+        a growth is decided like a reserve of the difference and raises ``BudgetExceeded`` when denied (the hold is
+        then as it was)."""
+        body = _Requests.extend_body(ttl_seconds, max_output_tokens, amount)
+        return self._send(self._extend(reservation_id, body, idempotency_key))
 
     def get_reservation(self, reservation_id: str) -> Reservation:
         return self._send(self._get_reservation(reservation_id))
@@ -437,8 +491,15 @@ class AsyncBudgetLedger(_Base):
             await asyncio.sleep(wait)
 
     async def create_budget(self, name: str, limit: Amount, *, parent_id: Optional[str] = None,
-                            idempotency_key: Optional[str] = None, **options: Any) -> Budget:
-        return await self._send(_Requests.create_budget(name, limit, parent_id, idempotency_key, options))
+                            allowed_models: Optional[Sequence[str]] = None,
+                            max_hold_output_tokens: Optional[int] = None, idempotency_key: Optional[str] = None,
+                            **options: Any) -> Budget:
+        return await self._send(_Requests.create_budget(name, limit, parent_id, idempotency_key, options,
+                                                        allowed_models, max_hold_output_tokens))
+
+    async def update_budget(self, budget_id: str, *, allowed_models: Optional[Sequence[str]] = UNSET,
+                            max_hold_output_tokens: Optional[int] = UNSET, **changes: Any) -> Budget:
+        return await self._send(_Requests.update_budget(budget_id, changes, allowed_models, max_hold_output_tokens))
 
     async def get_budget(self, budget_id: str) -> Budget:
         return await self._send(self._get_budget(budget_id))
@@ -491,9 +552,11 @@ class AsyncBudgetLedger(_Base):
                                      reasoning_tokens, amount, reason, metadata)
         return await self._send(self._charge(budget_id, body, idempotency_key))
 
-    async def extend(self, reservation_id: str, ttl_seconds: int, *,
+    async def extend(self, reservation_id: str, ttl_seconds: Optional[int] = None, *,
+                     max_output_tokens: Optional[int] = None, amount: Optional[Amount] = None,
                      idempotency_key: Optional[str] = None) -> Reservation:
-        return await self._send(self._extend(reservation_id, ttl_seconds, idempotency_key))
+        body = _Requests.extend_body(ttl_seconds, max_output_tokens, amount)
+        return await self._send(self._extend(reservation_id, body, idempotency_key))
 
     async def get_reservation(self, reservation_id: str) -> Reservation:
         return await self._send(self._get_reservation(reservation_id))

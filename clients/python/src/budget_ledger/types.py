@@ -35,6 +35,11 @@ class Budget:
     denied_count: int
     metadata: Dict[str, Any]
     raw: Dict[str, Any] = field(repr=False, compare=False)
+    allowed_models: Optional[Tuple[str, ...]] = None
+    """The models a reserve on this budget or below may use, as set on it (lists above it apply too); ``None``
+    when it allows every model."""
+    max_hold_output_tokens: Optional[int] = None
+    """The most output tokens a reservation on this budget or below holds when made; ``None`` for no cap."""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Budget":
@@ -43,7 +48,10 @@ class Budget:
                    available=Decimal(data["available"]), status=data["status"], mode=data["mode"],
                    period=data["period"], parent_id=data.get("parentId"), root_id=data["rootId"],
                    held_count=data["heldCount"], calls_in_period=data["callsInPeriod"],
-                   denied_count=data["deniedCount"], metadata=dict(data.get("metadata") or {}), raw=dict(data))
+                   denied_count=data["deniedCount"], metadata=dict(data.get("metadata") or {}), raw=dict(data),
+                   allowed_models=(tuple(data["allowedModels"]) if data.get("allowedModels") is not None
+                                   else None),
+                   max_hold_output_tokens=data.get("maxHoldOutputTokens"))
 
 
 @dataclass(frozen=True)

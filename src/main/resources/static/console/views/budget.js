@@ -232,6 +232,9 @@ export async function budgetView(main, [id], { announce, rerender }) {
     ['Denied this period (subtree)', deniedInPeriod],
     ['Max per call', budget.maxAmountPerCall ? amount(budget.maxAmountPerCall, budget.unit) : null],
     ['Max concurrent holds', budget.maxConcurrentHolds],
+    // The budget's own list; lists of the budgets above it apply too (a model must be allowed by every one).
+    ['Allowed models', budget.allowedModels && budget.allowedModels.length ? budget.allowedModels.join(', ') : null],
+    ['Max output tokens held', budget.maxHoldOutputTokens ? count(budget.maxHoldOutputTokens) : null],
     ['Frozen', frozen ? `${when(budget.frozenAt)}: ${budget.frozenReason || ''}` : null],
   ].filter(([, value]) => value !== null && value !== undefined && value !== '');
 

@@ -25,10 +25,10 @@ import static org.assertj.core.api.Assertions.fail;
  * {@code npm ci} on first use; Playwright never downloads a browser). The script signs
  * in, builds a budget tree, reserves through the API, and checks the bars, the denial, a
  * freeze, the live holds, the dashboard's figures against the API, a drill-down, the CSV
- * and JSON exports and the API keys; see docs/console.md. Needs Node.js 18+ and
- * {@code /usr/bin/chromium} (or {@code CHROMIUM}); without them it fails, saying what to
- * install. Tagged e2e: it runs in {@code ./mvnw -Pe2e verify}, not in the build that
- * needs only a JDK.
+ * and JSON exports, the API keys and a budget's allowed models; see docs/console.md.
+ * Needs Node.js 18+ and {@code /usr/bin/chromium} (or {@code CHROMIUM}); without them it
+ * fails, saying what to install. Tagged e2e: it runs in {@code ./mvnw -Pe2e verify}, not
+ * in the build that needs only a JDK.
  */
 @Tag("e2e")
 class ConsoleEndToEndIntegrationTests extends IntegrationTest {
@@ -65,6 +65,12 @@ class ConsoleEndToEndIntegrationTests extends IntegrationTest {
 			"the CSV export is the view's rows, quoted properly, amounts exact",
 			"the JSON export has the same rows and total as the API", "the new key is shown once",
 			"the secret is gone from the page afterwards", "the new key works", "a revoked key stops working",
+			"the budget form names a model name the API would refuse",
+			"allowed models set in the form are on the budget in the API",
+			"the budget page shows its allowed models and hold cap",
+			"a model not on the list is denied MODEL_NOT_ALLOWED, a listed one is held at the cap",
+			"the edit form starts from the budget's list",
+			"emptied in the form, the list and the cap are gone: every model is allowed again",
 			"signing out forgets the key", "a CLIENT key is refused by the console",
 			"a VIEWER key sees a budget without the buttons that change it",
 			"the service refuses a VIEWER key's changes", "an idle session ends and forgets the key",

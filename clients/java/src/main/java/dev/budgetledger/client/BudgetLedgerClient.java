@@ -121,6 +121,20 @@ public final class BudgetLedgerClient {
 				idempotencyKey, Reservation.class);
 	}
 
+	/**
+	 * Changes what the held reservation holds ({@link ExtendRequest#maxOutputTokens(long)} or
+	 * {@link ExtendRequest#amount(BigDecimal)}) and/or its expiry. A growth that does not fit throws
+	 * {@link BudgetDeniedException} and leaves the hold as it was.
+	 */
+	public Reservation extend(UUID reservationId, ExtendRequest request) {
+		return extend(reservationId, request, newIdempotencyKey());
+	}
+
+	public Reservation extend(UUID reservationId, ExtendRequest request, String idempotencyKey) {
+		return send("POST", "/v1/reservations/" + reservationId + "/extend", request, idempotencyKey,
+				Reservation.class);
+	}
+
 	public Reservation reservation(UUID reservationId) {
 		return send("GET", "/v1/reservations/" + reservationId, null, null, Reservation.class);
 	}
@@ -136,6 +150,11 @@ public final class BudgetLedgerClient {
 
 	public Budget createBudget(CreateBudgetRequest request, String idempotencyKey) {
 		return send("POST", "/v1/budgets", request, idempotencyKey, Budget.class);
+	}
+
+	/** Needs an ADMIN key. A merge patch: only what the patch sets changes. */
+	public Budget updateBudget(UUID budgetId, BudgetPatch patch) {
+		return send("PATCH", "/v1/budgets/" + budgetId, patch.fields(), null, Budget.class);
 	}
 
 	private <T> T send(String method, String path, @Nullable Object body, @Nullable String idempotencyKey,

@@ -17,6 +17,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The outbox. {@link #record} only runs inside the transaction of the change it reports,
@@ -34,16 +35,27 @@ public class Events {
 	private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
 	};
 
+	/**
+	 * The advisory lock that lets one reader at a time publish (any number, any
+	 * instance).
+	 */
+	private static final long PUBLISHING_LOCK = 0x6576656e74730001L;
+
+	private static final int PUBLISH_BATCH = 10_000;
+
 	private final JdbcClient jdbc;
 
 	private final JsonMapper json;
 
 	private final ReadReplica replica;
 
-	Events(JdbcClient jdbc, JsonMapper json, ReadReplica replica) {
+	private final TransactionTemplate transactions;
+
+	Events(JdbcClient jdbc, JsonMapper json, ReadReplica replica, TransactionTemplate transactions) {
 		this.jdbc = jdbc;
 		this.json = json;
 		this.replica = replica;
+		this.transactions = transactions;
 	}
 
 	@Transactional(propagation = Propagation.MANDATORY)
@@ -81,23 +93,49 @@ public class Events {
 	}
 
 	/**
+	 * Gives positions to the events whose transactions have ended before any running
+	 * transaction began writing, in (transaction, id) order after the highest position so
+	 * far (see V25's comment), and returns how many. An event whose transaction is still
+	 * open, or began after one that is, waits: so a position is never given below one a
+	 * reader may already have passed. One publisher at a time (an advisory lock; the
+	 * others wait for it, bounded by the lock timeout).
+	 */
+	public int publish() {
+		Integer published = this.transactions.execute(status -> {
+			this.jdbc.sql("SELECT pg_advisory_xact_lock(:lock)").param("lock", PUBLISHING_LOCK).query().singleRow();
+			return this.jdbc.sql("""
+					WITH ready AS (
+					    SELECT id, txid FROM events
+					    WHERE position IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())
+					    ORDER BY txid, id LIMIT :batch),
+					numbered AS (SELECT id, row_number() OVER (ORDER BY txid, id) AS n FROM ready),
+					top AS (SELECT COALESCE(max(position), 0) AS position FROM events)
+					UPDATE events e SET position = top.position + numbered.n
+					FROM numbered, top WHERE e.id = numbered.id""").param("batch", PUBLISH_BATCH).update();
+		});
+		return (published != null) ? published : 0;
+	}
+
+	/**
 	 * The feed after {@code position}, oldest first, optionally of one type or one
-	 * budget's subtree. Read from the read replica when there is a fresh one
-	 * ({@link ReadReplica}): a standby holds a prefix of what the primary committed, so a
-	 * lagging one only answers later, never with a gap the primary would not have.
+	 * budget's subtree: what is {@link #publish published} on the primary first, then
+	 * read. Read from the read replica when there is a fresh one ({@link ReadReplica}): a
+	 * standby holds a prefix of what the primary committed, and positions are given in
+	 * commit order, so a lagging one only answers later, never with a gap.
 	 */
 	public List<Event> after(long position, @Nullable EventType type, @Nullable UUID subtreeOf, int limit) {
+		publish();
 		return this.replica.read(jdbc -> jdbc.sql("""
-				SELECT e.id, e.event_id, e.type, e.budget_id, e.reservation_id, e.data, e.created_at FROM events e
-				WHERE e.id > :after AND (CAST(:type AS text) IS NULL OR e.type = :type)
+				SELECT e.position, e.event_id, e.type, e.budget_id, e.reservation_id, e.data, e.created_at FROM events e
+				WHERE e.position > :after AND (CAST(:type AS text) IS NULL OR e.type = :type)
 				  AND (CAST(:subtree AS uuid) IS NULL
 				       OR e.budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:subtree AS uuid)]))
-				ORDER BY e.id LIMIT :limit""")
+				ORDER BY e.position LIMIT :limit""")
 			.param("after", position)
 			.param("type", (type != null) ? type.wireName() : null)
 			.param("subtree", subtreeOf)
 			.param("limit", limit)
-			.query((rs, row) -> new Event(rs.getLong("id"), rs.getObject("event_id", UUID.class),
+			.query((rs, row) -> new Event(rs.getLong("position"), rs.getObject("event_id", UUID.class),
 					EventType.fromWireName(rs.getString("type")), rs.getObject("budget_id", UUID.class),
 					rs.getObject("reservation_id", UUID.class), this.json.readValue(rs.getString("data"), MAP),
 					rs.getTimestamp("created_at").toInstant()))

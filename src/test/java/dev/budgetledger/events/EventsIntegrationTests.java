@@ -1,16 +1,22 @@
 package dev.budgetledger.events;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import javax.sql.DataSource;
+
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 import dev.budgetledger.support.Api;
 import dev.budgetledger.support.IntegrationTest;
+
+import org.springframework.beans.factory.annotation.Autowired;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -124,6 +130,57 @@ class EventsIntegrationTests extends IntegrationTest {
 		assertThat(rest.get("items").size()).isEqualTo(1);
 		assertThat(rest.get("items").get(0).get("type").asString()).isEqualTo("budget.unfrozen");
 		assertThat(this.api.get("/v1/events?type=nonsense").status()).isEqualTo(400);
+	}
+
+	@Autowired
+	DataSource dataSource;
+
+	/**
+	 * Transactions commit in their own order, not in the order they took event ids: a
+	 * reader's cursor must not pass an event that commits after a later one was read.
+	 * Here event A (on one child) is written by a transaction left open, event B (a
+	 * freeze of its sibling) by one that commits; B is not on the feed until A's
+	 * transaction ends, and then both are, A first. (Before V25 the feed answered B at
+	 * once, the cursor passed A's id, and A was never seen.)
+	 */
+	@Test
+	void aCursorNeverPassesAnEventWhoseTransactionIsStillOpen() throws Exception {
+		UUID root = createBudget("10.00");
+		UUID first = createBudget(Map.of("name", "first", "parentId", root, "limit", "1.00"));
+		UUID second = createBudget(Map.of("name", "second", "parentId", root, "limit", "1.00"));
+		String feed = "/v1/events?budgetId=" + root + "&after=";
+		List<String> seen = new ArrayList<>();
+		long cursor = 0;
+		try (Connection open = this.dataSource.getConnection()) {
+			open.setAutoCommit(false);
+			try (PreparedStatement insert = open.prepareStatement("""
+					INSERT INTO events (event_id, type, budget_id, root_id, data, created_at)
+					VALUES (?, 'budget.period_reset', ?, ?, '{}', now())""")) {
+				insert.setObject(1, UUID.randomUUID());
+				insert.setObject(2, first);
+				insert.setObject(3, root);
+				insert.executeUpdate();
+			}
+			assertThat(this.api.post("/v1/budgets/" + second + "/freeze", Map.of("reason", "written second")).status())
+				.isEqualTo(200);
+
+			JsonNode whileOpen = this.api.get(feed + cursor).json();
+			whileOpen.get("items").forEach(item -> seen.add(item.get("type").asString()));
+			cursor = whileOpen.get("next").asLong();
+			assertThat(seen).as("events published while an earlier writer is open").isEmpty();
+
+			open.commit();
+		}
+		// Published once every transaction that began writing before the freeze has
+		// ended: other tests' transactions may be open for a moment.
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (seen.size() < 2 && System.nanoTime() < deadline) {
+			JsonNode page = this.api.get(feed + cursor).json();
+			page.get("items").forEach(item -> seen.add(item.get("type").asString()));
+			cursor = page.get("next").asLong();
+			Thread.sleep(20);
+		}
+		assertThat(seen).containsExactly("budget.period_reset", "budget.frozen");
 	}
 
 }

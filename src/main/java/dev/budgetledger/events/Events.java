@@ -124,14 +124,24 @@ public class Events {
 	 * commit order, so a lagging one only answers later, never with a gap.
 	 */
 	public List<Event> after(long position, @Nullable EventType type, @Nullable UUID subtreeOf, int limit) {
+		return page(position, null, false, type, subtreeOf, limit);
+	}
+
+	/**
+	 * As {@link #after}, between {@code after} and {@code before} (exclusive; null for
+	 * none), oldest or newest first.
+	 */
+	public List<Event> page(long after, @Nullable Long before, boolean newestFirst, @Nullable EventType type,
+			@Nullable UUID subtreeOf, int limit) {
 		publish();
 		return this.replica.read(jdbc -> jdbc.sql("""
 				SELECT e.position, e.event_id, e.type, e.budget_id, e.reservation_id, e.data, e.created_at FROM events e
-				WHERE e.position > :after AND (CAST(:type AS text) IS NULL OR e.type = :type)
+				WHERE e.position > :after AND e.position < :before AND (CAST(:type AS text) IS NULL OR e.type = :type)
 				  AND (CAST(:subtree AS uuid) IS NULL
 				       OR e.budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:subtree AS uuid)]))
-				ORDER BY e.position LIMIT :limit""")
-			.param("after", position)
+				ORDER BY e.position %s LIMIT :limit""".formatted(newestFirst ? "DESC" : "ASC"))
+			.param("after", after)
+			.param("before", (before != null) ? before : Long.MAX_VALUE)
 			.param("type", (type != null) ? type.wireName() : null)
 			.param("subtree", subtreeOf)
 			.param("limit", limit)

@@ -108,17 +108,17 @@ async function denials(budget, events, names) {
   }
 }
 
-/** The budget's subtree events, newest first (the feed is oldest first, so read it to the end). */
+/** The budget's subtree events, newest first, at most 500 a page. */
 export async function recentEvents(id, maxPages = 10) {
   const events = [];
-  let after = 0;
+  let before;
   for (let page = 0; page < maxPages; page += 1) {
-    const result = await api('/v1/events', { query: { budgetId: id, after, limit: 500 } });
+    const result = await api('/v1/events', { query: { budgetId: id, order: 'newest', before, limit: 500 } });
     events.push(...result.items);
     if (result.items.length < 500) break;
-    after = result.next;
+    before = result.next;
   }
-  return events.reverse();
+  return events;
 }
 
 export function describeEvent(event, unit) {

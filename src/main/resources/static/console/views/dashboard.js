@@ -128,7 +128,7 @@ export async function dashboardView(main, [range = '7d'], { announce }) {
     api('/v1/api-keys', { query: { limit: 200 } }).then((page) => page.items).catch(() => []),
     inBatches(roots, AT_ONCE, (root) => recentEvents(root.id, 4)
       .then((events) => events.filter((e) => ALERTS.has(e.type)).slice(0, 10).map((e) => ({ ...e, root })))
-      .catch(() => [])).then((lists) => lists.flat().sort((a, b) => b.id - a.id).slice(0, 8)),
+      .catch(() => [])).then((lists) => lists.flat().sort((a, b) => b.position - a.position).slice(0, 8)),
   ]);
   const names = new Map(tree.ordered.map((b) => [b.id, b]));
 

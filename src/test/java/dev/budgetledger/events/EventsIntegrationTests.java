@@ -132,6 +132,30 @@ class EventsIntegrationTests extends IntegrationTest {
 		assertThat(this.api.get("/v1/events?type=nonsense").status()).isEqualTo(400);
 	}
 
+	@Test
+	void theNewestComeFirstWhenAskedAndPageBackwards() {
+		UUID budget = createBudget("1.00");
+		this.api.post("/v1/budgets/" + budget + "/freeze", Map.of("reason", "one"));
+		this.api.post("/v1/budgets/" + budget + "/unfreeze", "");
+		this.api.post("/v1/budgets/" + budget + "/freeze", Map.of("reason", "two"));
+		String newest = "/v1/events?budgetId=" + budget + "&order=newest&limit=2";
+
+		JsonNode first = this.api.get(newest).json();
+		JsonNode rest = this.api.get(newest + "&before=" + first.get("next").asLong()).json();
+		JsonNode none = this.api.get(newest + "&before=" + rest.get("next").asLong()).json();
+
+		assertThat(first.get("items")).extracting(item -> item.get("data").path("reason").asString(""))
+			.containsExactly("two", "");
+		assertThat(first.get("items").get(0).get("position").asLong())
+			.isGreaterThan(first.get("items").get(1).get("position").asLong());
+		assertThat(rest.get("items")).extracting(item -> item.get("data").get("reason").asString())
+			.containsExactly("one");
+		assertThat(none.get("items").isEmpty()).isTrue();
+		assertThat(none.get("next").asLong()).isEqualTo(rest.get("next").asLong());
+		assertThat(this.api.offContract().get("/v1/events?order=sideways").status()).isEqualTo(400);
+		assertThat(this.api.get("/v1/events?before=5").status()).isEqualTo(400);
+	}
+
 	@Autowired
 	DataSource dataSource;
 

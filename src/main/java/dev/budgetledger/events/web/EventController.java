@@ -26,7 +26,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The event feed for consumers that prefer to poll: pass back {@code next} as
- * {@code after}.
+ * {@code after}. Newest first ({@code order=newest}) for a view of what happened lately,
+ * paged back with {@code before}.
  */
 @RestController
 class EventController {
@@ -42,9 +43,17 @@ class EventController {
 
 	@GetMapping(path = "/v1/events", produces = "application/json")
 	EventPage feed(@RequestParam(defaultValue = "0") @Min(0) long after,
-			@RequestParam(required = false) @Nullable String type,
+			@RequestParam(required = false) @Nullable @Min(1) Long before,
+			@RequestParam(defaultValue = "oldest") String order, @RequestParam(required = false) @Nullable String type,
 			@RequestParam(required = false) @Nullable UUID budgetId,
 			@RequestParam(defaultValue = "100") @Min(1) @Max(500) int limit, @AuthenticationPrincipal Caller caller) {
+		if (!order.equals("oldest") && !order.equals("newest")) {
+			throw new InvalidRequestException("order", "must be oldest or newest");
+		}
+		boolean newestFirst = order.equals("newest");
+		if (before != null && !newestFirst) {
+			throw new InvalidRequestException("before", "goes with order=newest; with oldest first, page with after");
+		}
 		EventType eventType = null;
 		if (type != null) {
 			try {
@@ -61,14 +70,19 @@ class EventController {
 		else if (caller.scope() != null) {
 			subtree = caller.scope();
 		}
-		List<Event> page = this.events.after(after, eventType, subtree, limit);
-		long next = page.isEmpty() ? after : page.get(page.size() - 1).position();
+		List<Event> page = this.events.page(after, before, newestFirst, eventType, subtree, limit);
+		long next = !page.isEmpty() ? page.get(page.size() - 1).position() : newestFirst ? nonNull(before, 0) : after;
 		Set<UUID> above = this.scope.above(caller.scope());
 		return new EventPage(page.stream().map(event -> EventResponse.of(event, above)).toList(), next);
 	}
 
+	private static long nonNull(@Nullable Long value, long otherwise) {
+		return (value != null) ? value : otherwise;
+	}
+
 	/**
 	 * @param next the position to pass as {@code after} for the events that follow
+	 * (oldest first), or as {@code before} for those that precede (newest first)
 	 */
 	record EventPage(List<EventResponse> items, long next) {
 	}

@@ -265,7 +265,7 @@ public class Ledger {
 			if (!dryRun) {
 				count("DENY", deny.reason().name());
 				Budget leaf = chain.get(chain.size() - 1);
-				this.denials.record(leaf, deny, ask, now);
+				this.denials.record(leaf, deny, ask, command.apiKeyId(), command.metadata(), now);
 				this.events.recordDenied(leafId, leaf.rootId(),
 						Map.of("reason", deny.reason().name(), "limitingBudgetId", deny.limitingBudgetId().toString(),
 								"unit", deny.unit(), "requested",

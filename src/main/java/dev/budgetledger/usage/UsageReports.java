@@ -50,7 +50,7 @@ public class UsageReports {
 
 	/**
 	 * Key of the group of calls without an API key or without the metadata key grouped by
-	 * (and, for those two groupings, of every denial: denials record neither).
+	 * (denials recorded before V26 have neither).
 	 */
 	public static final String UNATTRIBUTED = "(none)";
 
@@ -88,7 +88,7 @@ public class UsageReports {
 		for (UsageGroup group : chargeGroups(jdbc, budget, from, to, groupBy, metadataKey)) {
 			groups.merge(group.key(), group, UsageGroup::plus);
 		}
-		for (Map.Entry<String, Long> denied : deniedGroups(jdbc, budget, from, to, groupBy).entrySet()) {
+		for (Map.Entry<String, Long> denied : deniedGroups(jdbc, budget, from, to, groupBy, metadataKey).entrySet()) {
 			groups.merge(denied.getKey(), new UsageGroup(denied.getKey(), denied.getKey(), BigDecimal.ZERO, 0, 0, 0,
 					denied.getValue(), 0, 0, 0), UsageGroup::plus);
 		}
@@ -111,21 +111,17 @@ public class UsageReports {
 	/**
 	 * The SQL expression of a group's key over a journal entry (j), the reservation,
 	 * charge or denial it is about (alias {@code of}, all three have model, budget_id,
-	 * api_key_id and metadata unless {@code denial}) and the budget that was reserved on
-	 * (leaf). Denials record no API key and no metadata: they group under
-	 * {@link #UNATTRIBUTED}.
+	 * api_key_id and metadata) and the budget that was reserved on (leaf).
 	 */
-	private static String key(GroupBy groupBy, String time, String of, boolean denial) {
+	private static String key(GroupBy groupBy, String time, String of) {
 		return switch (groupBy) {
 			case HOUR -> localTime(time, "YYYY-MM-DD\"T\"HH24");
 			case DAY -> localTime(time, "YYYY-MM-DD");
 			case MODEL -> "coalesce(" + of + ".model, '" + UNPRICED + "')";
 			case CHILD -> "CAST(coalesce(leaf.ancestors[:childDepth], CAST(:budgetId AS uuid)) AS text)";
 			case BUDGET -> "CAST(" + of + ".budget_id AS text)";
-			case KEY -> denial ? "'" + UNATTRIBUTED + "'"
-					: "coalesce(CAST(" + of + ".api_key_id AS text), '" + UNATTRIBUTED + "')";
-			case METADATA -> denial ? "'" + UNATTRIBUTED + "'"
-					: "coalesce(" + of + ".metadata ->> CAST(:metadataKey AS text), '" + UNATTRIBUTED + "')";
+			case KEY -> "coalesce(CAST(" + of + ".api_key_id AS text), '" + UNATTRIBUTED + "')";
+			case METADATA -> "coalesce(" + of + ".metadata ->> CAST(:metadataKey AS text), '" + UNATTRIBUTED + "')";
 		};
 	}
 
@@ -147,7 +143,7 @@ public class UsageReports {
 	private List<UsageGroup> journalGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy,
 			@Nullable String metadataKey) {
 		return jdbc
-			.sql("SELECT " + key(groupBy, "j.created_at", "r", false)
+			.sql("SELECT " + key(groupBy, "j.created_at", "r")
 					+ """
 							 AS key,
 							       sum(j.spent_delta) AS spend,
@@ -183,7 +179,7 @@ public class UsageReports {
 	 */
 	private List<UsageGroup> chargeGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy,
 			@Nullable String metadataKey) {
-		return jdbc.sql("SELECT " + key(groupBy, "j.created_at", "c", false) + """
+		return jdbc.sql("SELECT " + key(groupBy, "j.created_at", "c") + """
 				 AS key,
 				       sum(j.spent_delta) AS spend,
 				       sum(coalesce(c.input_tokens, 0) + coalesce(c.cache_read_tokens, 0)
@@ -208,9 +204,10 @@ public class UsageReports {
 			.list();
 	}
 
-	private Map<String, Long> deniedGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy) {
+	private Map<String, Long> deniedGroups(JdbcClient jdbc, Budget budget, Instant from, Instant to, GroupBy groupBy,
+			@Nullable String metadataKey) {
 		Map<String, Long> denied = new LinkedHashMap<>();
-		jdbc.sql("SELECT " + key(groupBy, "d.created_at", "d", true) + """
+		jdbc.sql("SELECT " + key(groupBy, "d.created_at", "d") + """
 				 AS key, count(*) AS denied
 				FROM denials d JOIN budgets leaf ON leaf.id = d.budget_id
 				WHERE d.root_id = :rootId
@@ -224,6 +221,7 @@ public class UsageReports {
 			.param("childDepth", budget.depth() + 2)
 			.param("from", Timestamp.from(from))
 			.param("to", Timestamp.from(to))
+			.param("metadataKey", metadataKey)
 			.query((rs, row) -> denied.put(rs.getString("key"), rs.getLong("denied")))
 			.list();
 		return denied;

@@ -24,8 +24,8 @@ class DenialsIntegrationTests extends IntegrationTest {
 		UUID parent = createBudget("1.00");
 		UUID child = createBudget(Map.of("limit", "50", "parentId", parent));
 
-		Api.Response denied = this.api.post("/v1/reservations",
-				Map.of("budgetId", child, "model", "gpt-4o", "inputTokens", 100_000, "maxOutputTokens", 100_000));
+		Api.Response denied = this.api.post("/v1/reservations", Map.of("budgetId", child, "model", "gpt-4o",
+				"inputTokens", 100_000, "maxOutputTokens", 100_000, "metadata", Map.of("user", "alice")));
 
 		assertThat(denied.status()).as(denied.toString()).isEqualTo(402);
 		Map<String, Object> row = this.jdbc.sql("SELECT * FROM denials WHERE budget_id = :id")
@@ -48,6 +48,8 @@ class DenialsIntegrationTests extends IntegrationTest {
 		assertThat(item.get("reason").asString()).isEqualTo("INSUFFICIENT_FUNDS");
 		assertThat(item.get("model").asString()).isEqualTo("gpt-4o");
 		assertThat(item.get("amount").asString()).isEqualTo("1.25");
+		assertThat(item.get("apiKeyId").asString()).isEqualTo(adminKeyId().toString());
+		assertThat(item.get("metadata").get("user").asString()).isEqualTo("alice");
 		assertThat(item.get("createdAt").asString()).isNotBlank();
 	}
 

@@ -45,20 +45,21 @@ class UsageGroupingIntegrationTests extends IntegrationTest {
 		Instant to = this.clock.instant().plusSeconds(1);
 
 		JsonNode byKey = report(org, from, to, "groupBy=key");
-		assertThat(keys(byKey)).containsExactly(keyIdOf(searchBot), keyIdOf(supportBot), adminKeyId().toString(),
-				UsageReports.UNATTRIBUTED);
-		assertThat(labels(byKey)).containsExactly("search bot", "support bot", "admin (configured)",
-				UsageReports.UNATTRIBUTED);
-		assertThat(spends(byKey)).containsExactly("1.25", "0.75", "0.10", "0.00");
-		assertThat(byKey.get("groups").get(3).get("callsDenied").asLong())
-			.as("denials record no key: they are counted, unattributed")
+		assertThat(keys(byKey)).containsExactly(keyIdOf(searchBot), keyIdOf(supportBot), adminKeyId().toString());
+		assertThat(labels(byKey)).containsExactly("search bot", "support bot", "admin (configured)");
+		assertThat(spends(byKey)).containsExactly("1.25", "0.75", "0.10");
+		assertThat(byKey.get("groups").get(0).get("callsDenied").asLong())
+			.as("the denial is counted under the key it was sent with")
 			.isEqualTo(1);
 
 		JsonNode byUser = report(org, from, to, "groupBy=metadata&metadataKey=user");
 		assertThat(byUser.get("metadataKey").asString()).isEqualTo("user");
-		assertThat(keys(byUser)).containsExactly("alice", "bob", UsageReports.UNATTRIBUTED);
-		assertThat(spends(byUser)).containsExactly("1.65", "0.35", "0.10");
+		assertThat(keys(byUser)).containsExactly("alice", "bob", UsageReports.UNATTRIBUTED, "carol");
+		assertThat(spends(byUser)).containsExactly("1.65", "0.35", "0.10", "0.00");
 		assertThat(byUser.get("groups").get(0).get("callsAllowed").asLong()).isEqualTo(2);
+		assertThat(byUser.get("groups").get(3).get("callsDenied").asLong())
+			.as("the denial is counted under the end user it was made for")
+			.isEqualTo(1);
 
 		JsonNode byBudget = report(org, from, to, "groupBy=budget");
 		assertThat(labels(byBudget)).containsExactly("search", "support", "org");

@@ -10,6 +10,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -241,12 +242,15 @@ class UsageController {
 	 * the caller's scope
 	 */
 	record DenialResponse(long id, UUID budgetId, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable UUID deniedBy,
-			String limitedBy, String reason, @Nullable String model, String amount, Instant createdAt) {
+			String limitedBy, String reason, @Nullable String model, String amount,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable UUID apiKeyId, Map<String, Object> metadata,
+			Instant createdAt) {
 
 		static DenialResponse of(Denials.Denial d, java.util.Set<UUID> hidden) {
 			boolean above = hidden.contains(d.deniedBy());
 			return new DenialResponse(d.id(), d.budgetId(), above ? null : d.deniedBy(), above ? "ANCESTOR" : "BUDGET",
-					d.reason().name(), d.model(), Amounts.format(d.amount()), d.createdAt());
+					d.reason().name(), d.model(), Amounts.format(d.amount()), d.apiKeyId(), d.metadata(),
+					d.createdAt());
 		}
 
 	}

@@ -191,7 +191,8 @@ try {
   await dialog.getByRole('button', { name: 'Freeze' }).click();
   await page.getByRole('heading', { name: team.name, level: 1 }).getByText('FROZEN').waitFor();
   check(true, 'the budget shows as frozen');
-  const frozenReserve = await call('POST', '/v1/reservations', { budgetId: team.id, amount: '0.10' });
+  const frozenReserve = await call('POST', '/v1/reservations',
+    { budgetId: team.id, amount: '0.10', metadata: { endUser: 'dora' } });
   check(frozenReserve.status === 402 && frozenReserve.body.reason === 'BUDGET_FROZEN',
     'a reserve on the frozen budget is denied', JSON.stringify(frozenReserve.body));
   await page.getByRole('button', { name: 'Refresh' }).click();
@@ -316,6 +317,10 @@ try {
   await page.getByRole('table', { name: 'Recent alerts' }).getByText('crossed 50% of its limit').first().waitFor();
   await page.getByRole('table', { name: 'Recent denials' }).getByText('BUDGET_FROZEN').first().waitFor();
   check(true, 'recent alerts and denials are on the dashboard');
+  const frozenRow = page.getByRole('table', { name: 'Recent denials' }).getByRole('row', { name: /BUDGET_FROZEN/ })
+    .filter({ hasText: 'dora' });
+  await frozenRow.first().waitFor();
+  check(true, 'a recent denial names its end user');
   const moneyText = await usd.locator('[data-figure="spend"]').innerText();
   check(/^\d[\d,]*\.\d{2,4} USD$/.test(moneyText), 'money is shown with its currency and sensible decimals', moneyText);
   await shot(page, 'dashboard');

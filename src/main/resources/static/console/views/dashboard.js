@@ -184,12 +184,15 @@ export async function dashboardView(main, [range = '7d'], { announce }) {
   const topUsers = merged(reports.map((r) => ({ root: r.root, data: r.users })), link('metadata', END_USER));
 
   const recentDenials = denials.sort((a, b) => b.id - a.id).slice(0, 10);
+  const keyNames = new Map((keys || []).map((k) => [k.id, k.name]));
   const denialTable = table('Recent denials', [
     { label: 'When', value: (d) => when(d.createdAt) },
     { label: 'Budget', value: (d) => h('a', { href: `#/budgets/${d.budgetId}` },
       names.get(d.budgetId)?.name || shortId(d.budgetId)) },
     { label: 'Reason', value: (d) => h('strong', { class: 'reason' }, d.reason) },
     { label: 'Model', value: (d) => d.model || '–' },
+    { label: 'Key', value: (d) => (d.apiKeyId ? keyNames.get(d.apiKeyId) || shortId(d.apiKeyId) : '–') },
+    { label: 'End user', value: (d) => (d.metadata && d.metadata[END_USER] != null ? String(d.metadata[END_USER]) : '–') },
     { label: 'Asked for', value: (d) => money(d.amount, d.root.unit === 'TOKENS' ? '' : d.root.unit), class: 'num' },
   ], recentDenials, 'Nothing denied lately.');
 

@@ -6,7 +6,7 @@
 /** An exact decimal amount as a string ("5.00", "0.0000195"). */
 export type Amount = string;
 
-export type DenyReason = 'BUDGET_FROZEN' | 'MODEL_NOT_ALLOWED' | 'PER_CALL_LIMIT' | 'CONCURRENCY_LIMIT' | 'CALL_LIMIT' | 'INSUFFICIENT_FUNDS';
+export type DenyReason = 'BUDGET_CLOSED' | 'BUDGET_FROZEN' | 'MODEL_NOT_ALLOWED' | 'PER_CALL_LIMIT' | 'CONCURRENCY_LIMIT' | 'CALL_LIMIT' | 'INSUFFICIENT_FUNDS';
 
 export type ReservationStatus = 'HELD' | 'SETTLED' | 'RELEASED' | 'EXPIRED';
 

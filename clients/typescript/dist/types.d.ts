@@ -34,7 +34,11 @@ export interface CreateBudgetRequest {
     rollover?: boolean;
     rolloverCap?: Amount;
     metadata?: Metadata;
+    /** What the budget's children for subjects are made with: a create body without name and parent. */
+    childTemplate?: ChildTemplate;
 }
+/** A create body without name and parent: what a parent's per-subject children are made with. */
+export type ChildTemplate = Omit<CreateBudgetRequest, 'name' | 'parentId' | 'childTemplate'>;
 export interface Budget {
     id: string;
     name: string;
@@ -70,6 +74,12 @@ export interface Budget {
     metadata: Metadata;
     createdAt: string;
     updatedAt: string;
+    /** The subject this budget was made for under its parent (a per-user budget made on demand). */
+    subject?: string;
+    /** Closed: new reserves on it and below it are denied BUDGET_CLOSED. */
+    closed?: boolean;
+    closedAt?: string;
+    childTemplate?: ChildTemplate;
 }
 /**
  * A reserve: either `amount`, or `model` with `inputTokens` (and `maxOutputTokens`; when it is left out the service
@@ -87,6 +97,8 @@ export interface ReserveRequest {
     minOutputTokens?: number;
     ttlSeconds?: number;
     metadata?: Metadata;
+    /** Reserve on budgetId's child for this subject (an end user), made from its childTemplate if need be. */
+    subject?: string;
 }
 export interface SettleRequest {
     amount?: Amount;

@@ -1,7 +1,9 @@
 package dev.budgetledger.ledger;
 
+import java.math.BigDecimal;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,9 +13,16 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
+import dev.budgetledger.audit.Actor;
+import dev.budgetledger.reservation.Ask;
+import dev.budgetledger.reservation.ReserveCommand;
+import dev.budgetledger.reservation.ReserveOutcome;
 import dev.budgetledger.support.Api;
 import dev.budgetledger.support.Concurrently;
 import dev.budgetledger.support.IntegrationTest;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,6 +32,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * once; lookups by subject and name; closing and reopening.
  */
 class SubjectBudgetsIntegrationTests extends IntegrationTest {
+
+	@Autowired
+	private Ledger ledger;
+
+	@Autowired
+	private Subjects subjects;
+
+	@Autowired
+	private TransactionTemplate transactions;
 
 	private static final Map<String, Object> DAILY_QUARTER = Map.of("limit", "0.25", "period", "DAILY");
 
@@ -137,6 +155,36 @@ class SubjectBudgetsIntegrationTests extends IntegrationTest {
 		assertThat(ids(this.api.get("/v1/budgets?name=" + query(parentName)))).containsExactly(parent.toString());
 		assertReconciled(UUID.fromString(child), "0", "0.03");
 		assertReconciled(parent, "0", "0.06");
+		assertLedgerReconciled();
+	}
+
+	@Test
+	void aChildFoundInsideABatchIsLockedThereAndRolledIntoItsNewPeriod() {
+		UUID parent = parent(DAILY_QUARTER);
+		Api.Response first = reserveFor(this.api, parent, "user-1", "0.20");
+		UUID child = UUID.fromString(first.text("budgetId"));
+		assertThat(settle(UUID.fromString(first.text("id")), Map.of("amount", "0.20")).status()).isEqualTo(200);
+		this.clock.advance(Duration.ofDays(1));
+
+		// A batch that holds only the parent's chain, as when a concurrent reserve made
+		// the child after this one looked for it.
+		ReserveOutcome outcome = this.transactions.execute(status -> {
+			LedgerBatch batch = this.ledger.lockForBatch(List.of(parent), List.of());
+			ReserveOutcome reserved = this.subjects.reserve(batch,
+					new ReserveCommand(parent, new Ask("USD", List.of(Ask.Option.amount(new BigDecimal("0.25"))), null),
+							Duration.ofMinutes(5), Map.of()),
+					"user-1", null, Actor.service("test"), null);
+			batch.flush();
+			return reserved;
+		});
+
+		assertThat(outcome).isInstanceOf(ReserveOutcome.Allowed.class);
+		assertThat(((ReserveOutcome.Allowed) outcome).reservation().budgetId()).isEqualTo(child);
+		JsonNode closedPeriods = this.api.get("/v1/budgets/" + child + "/periods").json().get("items");
+		assertThat(closedPeriods).hasSize(1);
+		assertThat(closedPeriods.get(0).get("spent").asString()).isEqualTo("0.20");
+		assertThat(children(parent)).isEqualTo(1);
+		assertReconciled(child, "0", "0.25");
 		assertLedgerReconciled();
 	}
 

@@ -1,7 +1,9 @@
 package dev.budgetledger.ledger;
 
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 
@@ -41,11 +43,43 @@ public class Subjects {
 
 	private final JdbcClient jdbc;
 
+	/** The caches are forgotten past this size; they only save lookups. */
+	private static final int MAX_KNOWN = 100_000;
+
+	/**
+	 * Children of subjects seen committed by this instance. A child never moves, is never
+	 * deleted and keeps its subject, so a cached one is never stale.
+	 */
+	private final Map<Key, UUID> children = new ConcurrentHashMap<>();
+
+	private record Key(UUID parentId, String subject) {
+	}
+
 	Subjects(Ledger ledger, Budgets budgets, BudgetAdministration administration, JdbcClient jdbc) {
 		this.ledger = ledger;
 		this.budgets = budgets;
 		this.administration = administration;
 		this.jdbc = jdbc;
+	}
+
+	/**
+	 * The child of {@code parentId} for {@code subject} if it exists (committed), read
+	 * once per instance; null when there is none yet.
+	 */
+	public @Nullable UUID child(UUID parentId, String subject) {
+		Key key = new Key(parentId, subject);
+		UUID known = this.children.get(key);
+		if (known != null) {
+			return known;
+		}
+		UUID found = this.budgets.subjectChild(parentId, subject).orElse(null);
+		if (found != null) {
+			if (this.children.size() > MAX_KNOWN) {
+				this.children.clear();
+			}
+			this.children.put(key, found);
+		}
+		return found;
 	}
 
 	/**

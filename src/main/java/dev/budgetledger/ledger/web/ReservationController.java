@@ -136,7 +136,7 @@ class ReservationController {
 			// Served on the subject's child of the budget named; a child already made
 			// is locked as any leaf, in its tree's batch; one to be made, under the
 			// lock of its parent's chain.
-			UUID child = this.budgets.subjectChild(command.budgetId(), subject).orElse(null);
+			UUID child = this.subjects.child(command.budgetId(), subject);
 			return this.coalescer.reserve((child != null) ? child : command.budgetId(), batch -> this.idempotency
 				.executeInTransaction(caller.sender(), key, "POST", path, request, () -> answer(
 						this.subjects.reserve(batch, command, subject, child, caller.actor(), caller.scope()))));

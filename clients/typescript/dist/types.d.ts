@@ -4,7 +4,7 @@
  */
 /** An exact decimal amount as a string ("5.00", "0.0000195"). */
 export type Amount = string;
-export type DenyReason = 'BUDGET_FROZEN' | 'MODEL_NOT_ALLOWED' | 'PER_CALL_LIMIT' | 'CONCURRENCY_LIMIT' | 'CALL_LIMIT' | 'INSUFFICIENT_FUNDS';
+export type DenyReason = 'BUDGET_CLOSED' | 'BUDGET_FROZEN' | 'MODEL_NOT_ALLOWED' | 'PER_CALL_LIMIT' | 'CONCURRENCY_LIMIT' | 'CALL_LIMIT' | 'INSUFFICIENT_FUNDS';
 export type ReservationStatus = 'HELD' | 'SETTLED' | 'RELEASED' | 'EXPIRED';
 export type Metadata = Record<string, unknown>;
 export interface Page<T> {
@@ -41,6 +41,8 @@ export interface CreateBudgetRequest {
     /** The most output tokens a reservation on this budget or below it holds when made (`capped: true`); it may grow later (extend). */
     maxHoldOutputTokens?: number;
     metadata?: Metadata;
+    /** What the budget's children for subjects are made with: a create body without name and parent. */
+    childTemplate?: ChildTemplate;
 }
 /**
  * PATCH /v1/budgets/{id}: a JSON merge patch. What is left out stays; `null` removes an optional field
@@ -63,6 +65,8 @@ export interface ExtendRequest {
     /** What a reservation by amount holds from now on. */
     amount?: Amount;
 }
+/** A create body without name and parent: what a parent's per-subject children are made with. */
+export type ChildTemplate = Omit<CreateBudgetRequest, 'name' | 'parentId' | 'childTemplate'>;
 export interface Budget {
     id: string;
     name: string;
@@ -102,6 +106,12 @@ export interface Budget {
     metadata: Metadata;
     createdAt: string;
     updatedAt: string;
+    /** The subject this budget was made for under its parent (a per-user budget made on demand). */
+    subject?: string;
+    /** Closed: new reserves on it and below it are denied BUDGET_CLOSED. */
+    closed?: boolean;
+    closedAt?: string;
+    childTemplate?: ChildTemplate;
 }
 /**
  * A reserve: either `amount`, or `model` with `inputTokens` (and `maxOutputTokens`; when it is left out the service
@@ -119,6 +129,8 @@ export interface ReserveRequest {
     minOutputTokens?: number;
     ttlSeconds?: number;
     metadata?: Metadata;
+    /** Reserve on budgetId's child for this subject (an end user), made from its childTemplate if need be. */
+    subject?: string;
 }
 export interface SettleRequest {
     amount?: Amount;

@@ -132,14 +132,15 @@ class _Requests:
     def reserve_body(budget_id: str, model: Optional[str], input_tokens: Optional[int],
                      max_output_tokens: Optional[int], min_output_tokens: Optional[int], amount: Optional[Amount],
                      fallback_models: Optional[Sequence[str]], ttl_seconds: Optional[int],
-                     metadata: Optional[Mapping[str, Any]], currency: Optional[str]) -> Dict[str, Any]:
+                     metadata: Optional[Mapping[str, Any]], currency: Optional[str],
+                     subject: Optional[str] = None) -> Dict[str, Any]:
         # maxOutputTokens is left out when the call names none: the service then holds its default for the model
         # and says which in the answer (docs/charging.md).
         return _compact({
             "budgetId": str(budget_id), "amount": _money(amount) if amount is not None else None,
             "currency": currency, "model": model, "inputTokens": input_tokens, "maxOutputTokens": max_output_tokens,
             "minOutputTokens": min_output_tokens, "fallbackModels": list(fallback_models) if fallback_models else None,
-            "ttlSeconds": ttl_seconds, "metadata": dict(metadata) if metadata else None,
+            "ttlSeconds": ttl_seconds, "metadata": dict(metadata) if metadata else None, "subject": subject,
         })
 
     @staticmethod
@@ -351,19 +352,23 @@ class BudgetLedger(_Base):
                 max_output_tokens: Optional[int] = None, min_output_tokens: Optional[int] = None,
                 amount: Optional[Amount] = None, fallback_models: Optional[Sequence[str]] = None,
                 ttl_seconds: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
-                currency: Optional[str] = None, idempotency_key: Optional[str] = None) -> Reservation:
-        """Holds ``amount``, or the price of ``model`` for the tokens. Raises :class:`BudgetExceeded` on a DENY."""
+                currency: Optional[str] = None, idempotency_key: Optional[str] = None,
+                subject: Optional[str] = None) -> Reservation:
+        """Holds ``amount``, or the price of ``model`` for the tokens. Raises :class:`BudgetExceeded` on a DENY.
+
+        With ``subject`` (an end user's id), ``budget_id`` names a parent and the hold is placed on its budget for that
+        subject, made from the parent's child template if need be; the answer's ``budget_id`` is that budget."""
         body = _Requests.reserve_body(budget_id, model, input_tokens, max_output_tokens, min_output_tokens, amount,
-                                      fallback_models, ttl_seconds, metadata, currency)
+                                      fallback_models, ttl_seconds, metadata, currency, subject)
         return self._send(self._reserve(body, idempotency_key))
 
     def decide(self, budget_id: str, *, model: Optional[str] = None, input_tokens: Optional[int] = None,
                max_output_tokens: Optional[int] = None, min_output_tokens: Optional[int] = None,
                amount: Optional[Amount] = None, fallback_models: Optional[Sequence[str]] = None,
-               currency: Optional[str] = None) -> Decision:
+               currency: Optional[str] = None, subject: Optional[str] = None) -> Decision:
         """The dry run: what :meth:`reserve` would get now; holds, counts and records nothing."""
         body = _Requests.reserve_body(budget_id, model, input_tokens, max_output_tokens, min_output_tokens, amount,
-                                      fallback_models, None, None, currency)
+                                      fallback_models, None, None, currency, subject)
         return self._send(self._decide(body))
 
     def settle(self, reservation_id: str, *, input_tokens: Optional[int] = None, output_tokens: Optional[int] = None,
@@ -519,17 +524,18 @@ class AsyncBudgetLedger(_Base):
                       max_output_tokens: Optional[int] = None, min_output_tokens: Optional[int] = None,
                       amount: Optional[Amount] = None, fallback_models: Optional[Sequence[str]] = None,
                       ttl_seconds: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
-                      currency: Optional[str] = None, idempotency_key: Optional[str] = None) -> Reservation:
+                      currency: Optional[str] = None, idempotency_key: Optional[str] = None,
+                      subject: Optional[str] = None) -> Reservation:
         body = _Requests.reserve_body(budget_id, model, input_tokens, max_output_tokens, min_output_tokens, amount,
-                                      fallback_models, ttl_seconds, metadata, currency)
+                                      fallback_models, ttl_seconds, metadata, currency, subject)
         return await self._send(self._reserve(body, idempotency_key))
 
     async def decide(self, budget_id: str, *, model: Optional[str] = None, input_tokens: Optional[int] = None,
                      max_output_tokens: Optional[int] = None, min_output_tokens: Optional[int] = None,
                      amount: Optional[Amount] = None, fallback_models: Optional[Sequence[str]] = None,
-                     currency: Optional[str] = None) -> Decision:
+                     currency: Optional[str] = None, subject: Optional[str] = None) -> Decision:
         body = _Requests.reserve_body(budget_id, model, input_tokens, max_output_tokens, min_output_tokens, amount,
-                                      fallback_models, None, None, currency)
+                                      fallback_models, None, None, currency, subject)
         return await self._send(self._decide(body))
 
     async def settle(self, reservation_id: str, *, input_tokens: Optional[int] = None,

@@ -35,6 +35,9 @@ export function usageBar(budget) {
 }
 
 export function statusBadge(budget) {
+  if (budget.closed) {
+    return h('span', { class: 'badge closed', title: budget.closedAt ? `closed ${budget.closedAt}` : '' }, 'CLOSED');
+  }
   return budget.status === 'FROZEN'
     ? h('span', { class: 'badge frozen', title: budget.frozenReason || '' }, 'FROZEN')
     : h('span', { class: 'badge active' }, 'ACTIVE');

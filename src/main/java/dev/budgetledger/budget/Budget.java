@@ -19,11 +19,28 @@ import dev.budgetledger.money.Amounts;
  * @param callsInPeriod reservations allowed on this budget or below it in the current
  * period
  * @param deniedCount reservations denied on this budget or below it in the current period
+ * @param subject the key this budget was created for under its parent (a per-user budget
+ * made on demand), or null
+ * @param closedAt when it was closed (no new holds on it or below it), or null when open
+ * @param childTemplate what its children for subjects are created with, or null (none
+ * are)
  */
 public record Budget(UUID id, String name, @Nullable UUID parentId, UUID rootId, int depth, List<UUID> ancestors,
 		String unit, BigDecimal limit, BigDecimal spent, BigDecimal reserved, long heldCount, long callsInPeriod,
 		long deniedCount, String status, @Nullable String frozenReason, @Nullable Instant frozenAt, BudgetPeriod period,
-		BudgetPolicy policy, Map<String, Object> metadata, Instant createdAt, Instant updatedAt) {
+		BudgetPolicy policy, Map<String, Object> metadata, Instant createdAt, Instant updatedAt,
+		@Nullable String subject, @Nullable Instant closedAt, @Nullable ChildTemplate childTemplate) {
+
+	/** A budget that is open, made for no subject, with no child template. */
+	public Budget(UUID id, String name, @Nullable UUID parentId, UUID rootId, int depth, List<UUID> ancestors,
+			String unit, BigDecimal limit, BigDecimal spent, BigDecimal reserved, long heldCount, long callsInPeriod,
+			long deniedCount, String status, @Nullable String frozenReason, @Nullable Instant frozenAt,
+			BudgetPeriod period, BudgetPolicy policy, Map<String, Object> metadata, Instant createdAt,
+			Instant updatedAt) {
+		this(id, name, parentId, rootId, depth, ancestors, unit, limit, spent, reserved, heldCount, callsInPeriod,
+				deniedCount, status, frozenReason, frozenAt, period, policy, metadata, createdAt, updatedAt, null, null,
+				null);
+	}
 
 	public static final String TOKENS = "TOKENS";
 
@@ -39,6 +56,10 @@ public record Budget(UUID id, String name, @Nullable UUID parentId, UUID rootId,
 	 */
 	public String format(BigDecimal value) {
 		return Amounts.format(value, countsTokens());
+	}
+
+	public boolean closed() {
+		return this.closedAt != null;
 	}
 
 	public boolean frozen() {

@@ -24,7 +24,8 @@ public record BudgetResponse(UUID id, String name, @Nullable UUID parentId, @Nul
 		@Nullable String maxAmountPerCall, @Nullable Long maxTokensPerCall, @Nullable Long maxCallsPerPeriod,
 		@Nullable Integer maxConcurrentHolds, String maxOverrunRatio, @Nullable String maxOverrun, String overrunAction,
 		@Nullable List<String> allowedModels, @Nullable Long maxHoldOutputTokens, long heldCount, long callsInPeriod,
-		long deniedCount, Map<String, Object> metadata, Instant createdAt, Instant updatedAt) {
+		long deniedCount, Map<String, Object> metadata, Instant createdAt, Instant updatedAt, @Nullable String subject,
+		boolean closed, @Nullable Instant closedAt, @Nullable Map<String, Object> childTemplate) {
 
 	/**
 	 * The budget as a key bound to {@code scope} sees it: the ids of budgets above its
@@ -46,12 +47,13 @@ public record BudgetResponse(UUID id, String name, @Nullable UUID parentId, @Nul
 				full.maxTokensPerCall(), full.maxCallsPerPeriod(), full.maxConcurrentHolds(), full.maxOverrunRatio(),
 				full.maxOverrun(), full.overrunAction(), full.allowedModels(), full.maxHoldOutputTokens(),
 				full.heldCount(), full.callsInPeriod(), full.deniedCount(), full.metadata(), full.createdAt(),
-				full.updatedAt());
+				full.updatedAt(), full.subject(), full.closed(), full.closedAt(), full.childTemplate());
 	}
 
 	public static BudgetResponse of(Budget b) {
 		BudgetPolicy policy = b.policy();
 		boolean tokens = b.countsTokens();
+		ChildTemplate template = b.childTemplate();
 		return new BudgetResponse(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.unit(),
 				tokens ? null : b.unit(), b.format(b.limit()), b.format(b.spent()), b.format(b.reserved()),
 				b.format(b.available()), b.format(b.period().carriedOver()), b.status(), b.frozenReason(), b.frozenAt(),
@@ -64,7 +66,8 @@ public record BudgetResponse(UUID id, String name, @Nullable UUID parentId, @Nul
 				policy.maxConcurrentHolds(), policy.overrun().maxRatio().stripTrailingZeros().toPlainString(),
 				(policy.overrun().max() != null) ? b.format(policy.overrun().max()) : null,
 				policy.overrun().action().name(), policy.allowedModels(), policy.maxHoldOutputTokens(), b.heldCount(),
-				b.callsInPeriod(), b.deniedCount(), b.metadata(), b.createdAt(), b.updatedAt());
+				b.callsInPeriod(), b.deniedCount(), b.metadata(), b.createdAt(), b.updatedAt(), b.subject(), b.closed(),
+				b.closedAt(), (template != null) ? template.view() : null);
 	}
 
 }

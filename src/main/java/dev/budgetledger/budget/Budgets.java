@@ -29,7 +29,7 @@ public class Budgets {
 			calls_in_period, denied_count, status, frozen_reason, frozen_at, period, timezone, period_start, rollover,
 			rollover_cap, carried_over, mode, thresholds, downgrade_at, max_amount_per_call, max_tokens_per_call,
 			max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun, overrun_action, allowed_models,
-			max_hold_output_tokens, metadata, created_at, updated_at""";
+			max_hold_output_tokens, metadata, created_at, updated_at, subject, closed_at, child_template""";
 
 	private static final TypeReference<List<BigDecimal>> DECIMALS = new TypeReference<>() {
 	};
@@ -74,15 +74,51 @@ public class Budgets {
 	 * {@code scopeRoot} itself
 	 */
 	public List<Budget> list(@Nullable UUID after, int limit, @Nullable UUID scopeRoot, boolean roots) {
-		return this.jdbc.sql("SELECT " + COLUMNS + " FROM budgets WHERE (CAST(:after AS uuid) IS NULL OR id > :after)"
-				+ " AND (CAST(:scopeRoot AS uuid) IS NULL OR id IN (" + SUBTREE + "))"
-				+ " AND (NOT :roots OR parent_id IS NULL OR id = CAST(:scopeRoot AS uuid)) ORDER BY id LIMIT :limit")
+		return list(after, limit, scopeRoot, roots, Filter.NONE);
+	}
+
+	/**
+	 * What a list of budgets may be narrowed to, each an exact match when set: name,
+	 * parent, subject.
+	 */
+	public record Filter(@Nullable String name, @Nullable UUID parentId, @Nullable String subject) {
+
+		public static final Filter NONE = new Filter(null, null, null);
+
+	}
+
+	/**
+	 * As {@link #list(UUID, int, UUID, boolean)}, only the budgets {@code filter}
+	 * matches.
+	 */
+	public List<Budget> list(@Nullable UUID after, int limit, @Nullable UUID scopeRoot, boolean roots, Filter filter) {
+		return this.jdbc
+			.sql("SELECT " + COLUMNS + " FROM budgets WHERE (CAST(:after AS uuid) IS NULL OR id > :after)"
+					+ " AND (CAST(:scopeRoot AS uuid) IS NULL OR id IN (" + SUBTREE + "))"
+					+ " AND (NOT :roots OR parent_id IS NULL OR id = CAST(:scopeRoot AS uuid))"
+					+ " AND (CAST(:name AS text) IS NULL OR name = :name)"
+					+ " AND (CAST(:parentId AS uuid) IS NULL OR parent_id = :parentId)"
+					+ " AND (CAST(:subject AS text) IS NULL OR subject = :subject) ORDER BY id LIMIT :limit")
 			.param("after", after)
 			.param("scopeRoot", scopeRoot)
 			.param("roots", roots)
+			.param("name", filter.name())
+			.param("parentId", filter.parentId())
+			.param("subject", filter.subject())
 			.param("limit", limit)
 			.query(this.mapper)
 			.list();
+	}
+
+	/**
+	 * The id of the child of {@code parentId} made for {@code subject}, if there is one.
+	 */
+	public Optional<UUID> subjectChild(UUID parentId, String subject) {
+		return this.jdbc.sql("SELECT id FROM budgets WHERE parent_id = :parent AND subject = :subject")
+			.param("parent", parentId)
+			.param("subject", subject)
+			.query(UUID.class)
+			.optional();
 	}
 
 	/** Direct children of a budget, in creation order, after {@code after}. */
@@ -141,7 +177,13 @@ public class Budgets {
 				rs.getBigDecimal("reserved"), rs.getLong("held_count"), rs.getLong("calls_in_period"),
 				rs.getLong("denied_count"), rs.getString("status"), rs.getString("frozen_reason"),
 				instant(rs.getTimestamp("frozen_at")), period, policy, metadata.read(rs.getString("metadata")),
-				rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+				rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant(),
+				rs.getString("subject"), instant(rs.getTimestamp("closed_at")), template(rs, metadata));
+	}
+
+	private static @Nullable ChildTemplate template(ResultSet rs, Metadata metadata) throws SQLException {
+		String stored = rs.getString("child_template");
+		return (stored != null) ? ChildTemplate.read(metadata.read(stored)) : null;
 	}
 
 	public static @Nullable Instant instant(@Nullable Timestamp timestamp) {

@@ -20,6 +20,7 @@ public enum ProblemType {
 	NOT_TOKEN_PRICED(HttpStatus.BAD_REQUEST, "Reservation is not token-priced"),
 	TOKENS_REQUIRED(HttpStatus.BAD_REQUEST, "Token counts required"),
 	INVALID_PARENT(HttpStatus.BAD_REQUEST, "Invalid parent budget"),
+	NO_CHILD_TEMPLATE(HttpStatus.UNPROCESSABLE_CONTENT, "Budget has no child template"),
 	INVALID_WEBHOOK_URL(HttpStatus.BAD_REQUEST, "Invalid webhook URL"),
 	WEBHOOK_TARGET_REFUSED(HttpStatus.BAD_REQUEST, "Webhook target refused"),
 	UNKNOWN_EVENT_TYPE(HttpStatus.BAD_REQUEST, "Unknown event type"),

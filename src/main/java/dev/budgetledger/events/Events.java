@@ -43,6 +43,9 @@ public class Events {
 
 	private static final int PUBLISH_BATCH = 10_000;
 
+	/** How long a read waits for committed events to be published. */
+	static final Duration PUBLISH_WAIT = Duration.ofSeconds(1);
+
 	private final JdbcClient jdbc;
 
 	private final JsonMapper json;
@@ -117,6 +120,33 @@ public class Events {
 	}
 
 	/**
+	 * Publishes, and while committed events still wait for a transaction that began
+	 * writing before them (a moment, usually), publishes again, for at most
+	 * {@link #PUBLISH_WAIT}: so a reader sees what committed before it asked unless a
+	 * long transaction is running.
+	 */
+	private void publishCommitted() {
+		long deadline = System.nanoTime() + PUBLISH_WAIT.toNanos();
+		publish();
+		while (waiting() && System.nanoTime() < deadline) {
+			try {
+				Thread.sleep(5);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			publish();
+		}
+	}
+
+	private boolean waiting() {
+		return Boolean.TRUE.equals(this.jdbc.sql("SELECT EXISTS (SELECT 1 FROM events WHERE position IS NULL)")
+			.query(Boolean.class)
+			.single());
+	}
+
+	/**
 	 * The feed after {@code position}, oldest first, optionally of one type or one
 	 * budget's subtree: what is {@link #publish published} on the primary first, then
 	 * read. Read from the read replica when there is a fresh one ({@link ReadReplica}): a
@@ -133,7 +163,7 @@ public class Events {
 	 */
 	public List<Event> page(long after, @Nullable Long before, boolean newestFirst, @Nullable EventType type,
 			@Nullable UUID subtreeOf, int limit) {
-		publish();
+		publishCommitted();
 		return this.replica.read(jdbc -> jdbc.sql("""
 				SELECT e.position, e.event_id, e.type, e.budget_id, e.reservation_id, e.data, e.created_at FROM events e
 				WHERE e.position > :after AND e.position < :before AND (CAST(:type AS text) IS NULL OR e.type = :type)

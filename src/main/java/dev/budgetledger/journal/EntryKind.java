@@ -46,6 +46,10 @@ public enum EntryKind {
 	 * {@code amount}): reserved moves by the change, either sign; the amount is the hold
 	 * on that level after it. Spent does not move.
 	 */
-	RESIZE
+	RESIZE,
+	/** The budget was closed: no new holds on it or below it. Nothing moves. */
+	CLOSE,
+	/** The budget was reopened. Nothing moves. */
+	REOPEN
 
 }

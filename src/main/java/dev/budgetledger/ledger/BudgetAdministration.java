@@ -21,12 +21,14 @@ import dev.budgetledger.budget.BudgetChanges;
 import dev.budgetledger.budget.BudgetPeriod;
 import dev.budgetledger.budget.BudgetPolicy;
 import dev.budgetledger.budget.BudgetResponse;
+import dev.budgetledger.budget.ChildTemplate;
 import dev.budgetledger.budget.BudgetRules;
 import dev.budgetledger.budget.Budgets;
 import dev.budgetledger.budget.InvalidParentException;
 import dev.budgetledger.budget.Metadata;
 import dev.budgetledger.budget.Mode;
 import dev.budgetledger.budget.NewBudget;
+import dev.budgetledger.errors.InvalidRequestException;
 import dev.budgetledger.events.EventType;
 import dev.budgetledger.events.Events;
 import dev.budgetledger.journal.EntryKind;
@@ -38,10 +40,12 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * The budget changes an admin makes: open, patch, freeze, unfreeze. Each locks its budget
- * ({@link Locks}), writes the row, journals what moves money or rules ({@link Journal})
- * and records its audit entry with the budget as read under the lock and as left, all in
- * one transaction. Holds, settlements and period resets are {@link Ledger}'s.
+ * The budget changes an admin makes: open, patch, freeze, unfreeze, close, reopen; and
+ * the opening of a subject's child from its parent's template, which a reserve makes.
+ * Each locks its budget ({@link Locks}), writes the row, journals what moves money or
+ * rules ({@link Journal}) and records its audit entry with the budget as read under the
+ * lock and as left, all in one transaction. Holds, settlements and period resets are
+ * {@link Ledger}'s.
  */
 @Service
 public class BudgetAdministration {
@@ -83,7 +87,30 @@ public class BudgetAdministration {
 	/** Opens a budget, journaled and audited as {@code actor}'s change. */
 	@Transactional
 	public Budget open(NewBudget spec, Actor actor) {
-		Instant now = now();
+		return open(spec, null, actor);
+	}
+
+	/**
+	 * Opens a budget whose children for subjects are made from {@code template} (none
+	 * when null), journaled and audited as {@code actor}'s change.
+	 */
+	@Transactional
+	public Budget open(NewBudget spec, @Nullable ChildTemplate template, Actor actor) {
+		return insert(spec, null, template, actor, now());
+	}
+
+	/**
+	 * Opens the child of {@code parent} for {@code subject} from the parent's template,
+	 * in the caller's transaction, which holds the parent's chain locked (so no other
+	 * transaction makes the same child meanwhile): journaled (OPEN) and audited
+	 * (BUDGET_CREATE) as {@code actor}'s change, as any new budget.
+	 */
+	Budget openChild(Budget parent, ChildTemplate template, String subject, Actor actor, Instant now) {
+		return insert(template.child(parent, subject), subject, null, actor, now);
+	}
+
+	private Budget insert(NewBudget spec, @Nullable String subject, @Nullable ChildTemplate template, Actor actor,
+			Instant now) {
 		BudgetRules.check(spec);
 		UUID id = Ids.newId(now);
 		int depth = 0;
@@ -121,6 +148,9 @@ public class BudgetAdministration {
 			ancestors.addAll(parent.ancestors());
 		}
 		ancestors.add(id);
+		if (template != null) {
+			checkTemplate(template, depth, root, spec.unit());
+		}
 		Instant periodStart = spec.period().startOf(now, spec.timezone());
 		BudgetPolicy policy = spec.policy();
 		this.jdbc
@@ -128,12 +158,13 @@ public class BudgetAdministration {
 					INSERT INTO budgets (id, name, parent_id, root_id, depth, ancestors, unit, limit_amount, period, timezone,
 					    period_start, rollover, rollover_cap, mode, thresholds, downgrade_at, max_amount_per_call,
 					    max_tokens_per_call, max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun,
-					    overrun_action, allowed_models, max_hold_output_tokens, metadata, created_at, updated_at)
+					    overrun_action, allowed_models, max_hold_output_tokens, metadata, created_at, updated_at, subject,
+					    child_template)
 					VALUES (:id, :name, :parentId, :rootId, :depth, CAST(:ancestors AS uuid[]), :unit, :limit, :period, :timezone,
 					    :periodStart, :rollover, :rolloverCap, :mode, CAST(:thresholds AS jsonb), :downgradeAt,
 					    :maxAmountPerCall, :maxTokensPerCall, :maxCallsPerPeriod, :maxConcurrentHolds, :maxOverrunRatio,
 					    :maxOverrun, :overrunAction, CAST(:allowedModels AS text[]), :maxHoldOutputTokens, CAST(:metadata AS jsonb), :now,
-					    :now)""")
+					    :now, :subject, CAST(:childTemplate AS jsonb))""")
 			.param("id", id)
 			.param("name", spec.name())
 			.param("parentId", spec.parentId())
@@ -161,6 +192,8 @@ public class BudgetAdministration {
 			.param("maxHoldOutputTokens", policy.maxHoldOutputTokens())
 			.param("metadata", this.metadata.write(spec.metadata()))
 			.param("now", Timestamp.from(now))
+			.param("subject", subject)
+			.param("childTemplate", (template != null) ? this.metadata.write(template.view()) : null)
 			.update();
 		this.journal.entry(id, EntryKind.OPEN, spec.limit(), BigDecimal.ZERO, spec.limit(), null, null, now);
 		this.scope.learn(id, ancestors);
@@ -172,9 +205,28 @@ public class BudgetAdministration {
 	/** Applies a merge patch; a limit change is journaled, the rest is configuration. */
 	@Transactional
 	public Budget update(UUID id, BudgetChanges changes, Actor actor) {
+		return update(id, changes, null, actor);
+	}
+
+	/**
+	 * As {@link #update(UUID, BudgetChanges, Actor)}; when the patch has
+	 * {@code childTemplate}, the template is replaced by {@code template} (removed when
+	 * null). Children already made keep what they were made with.
+	 */
+	@Transactional
+	public Budget update(UUID id, BudgetChanges changes, @Nullable ChildTemplate template, Actor actor) {
 		Instant now = now();
 		Budget budget = this.locks.budget(id);
 		BudgetRules.check(budget, changes);
+		if (changes.has("childTemplate")) {
+			if (template != null) {
+				checkTemplate(template, budget.depth(), budget.rootId(), budget.unit());
+			}
+			this.jdbc.sql("UPDATE budgets SET child_template = CAST(:template AS jsonb) WHERE id = :id")
+				.param("id", id)
+				.param("template", (template != null) ? this.metadata.write(template.view()) : null)
+				.update();
+		}
 		BudgetPolicy policy = budget.policy();
 		BudgetPeriod period = budget.period();
 		this.jdbc
@@ -266,6 +318,69 @@ public class BudgetAdministration {
 			this.events.record(EventType.UNFROZEN, id, budget.rootId(), null, Map.of(), now);
 		}
 		return audited(actor, AuditAction.BUDGET_UNFREEZE, budget);
+	}
+
+	/**
+	 * Closes a budget: from the commit on, every new reservation on it or below it is
+	 * denied with BUDGET_CLOSED, and no child is made under it for a new subject. Holds
+	 * already placed can still be settled or released; its history stays. Journaled
+	 * (CLOSE) when it was open; closing a closed budget changes nothing.
+	 */
+	@Transactional
+	public Budget close(UUID id, Actor actor) {
+		Instant now = now();
+		Budget budget = this.locks.budget(id);
+		if (!budget.closed()) {
+			this.jdbc.sql("UPDATE budgets SET closed_at = :now, updated_at = :now WHERE id = :id")
+				.param("id", id)
+				.param("now", Timestamp.from(now))
+				.update();
+			this.journal.entry(id, EntryKind.CLOSE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, null, now);
+		}
+		return audited(actor, AuditAction.BUDGET_CLOSE, budget);
+	}
+
+	/**
+	 * Reopens a closed budget (journaled as REOPEN); reopening an open one changes
+	 * nothing.
+	 */
+	@Transactional
+	public Budget reopen(UUID id, Actor actor) {
+		Instant now = now();
+		Budget budget = this.locks.budget(id);
+		if (budget.closed()) {
+			this.jdbc.sql("UPDATE budgets SET closed_at = NULL, updated_at = :now WHERE id = :id")
+				.param("id", id)
+				.param("now", Timestamp.from(now))
+				.update();
+			this.journal.entry(id, EntryKind.REOPEN, BigDecimal.ZERO, BigDecimal.ZERO, null, null, null, now);
+		}
+		return audited(actor, AuditAction.BUDGET_REOPEN, budget);
+	}
+
+	/**
+	 * A template must make budgets that could be created under this one: within the rules
+	 * of a create body, one level deeper, and counting money in the tree's currency.
+	 */
+	private void checkTemplate(ChildTemplate template, int depth, UUID rootId, String unit) {
+		BudgetRules.check(template.spec());
+		if (depth >= BudgetRules.MAX_DEPTH - 1) {
+			throw new InvalidRequestException("childTemplate",
+					"this budget is at the deepest level; budgets nest at most " + BudgetRules.MAX_DEPTH + " levels");
+		}
+		if (!Budget.TOKENS.equals(template.unit())) {
+			List<String> currencies = this.jdbc
+				.sql("SELECT DISTINCT unit FROM budgets WHERE root_id = :root AND unit <> 'TOKENS' AND unit <> :unit")
+				.param("root", rootId)
+				.param("unit", template.unit())
+				.query(String.class)
+				.list();
+			if (!currencies.isEmpty() || (!Budget.TOKENS.equals(unit) && !unit.equals(template.unit()))) {
+				throw new InvalidRequestException("childTemplate.unit",
+						"money budgets in one tree share a currency; this tree counts money in "
+								+ (currencies.isEmpty() ? unit : currencies.get(0)));
+			}
+		}
 	}
 
 	/**

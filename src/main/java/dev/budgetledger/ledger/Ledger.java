@@ -970,6 +970,22 @@ public class Ledger {
 		return rolled ? this.locks.chain(leafId) : chain;
 	}
 
+	/**
+	 * One budget locked alone and rolled into the current period: a subject's child that
+	 * a batch holding its parent's chain (and so its root) serves. Every other path locks
+	 * a chain from its root, which the batch holds, so this lock below it cannot be part
+	 * of a cycle.
+	 */
+	Budget lockAndRollBelow(UUID id, Instant now) {
+		Budget budget = this.locks.budget(id);
+		PeriodRoll roll = PeriodRoll.of(budget, now).orElse(null);
+		if (roll == null) {
+			return budget;
+		}
+		startPeriod(budget, roll, now);
+		return this.locks.budget(id);
+	}
+
 	private void startPeriod(Budget level, PeriodRoll roll, Instant now) {
 		this.jdbc
 			.sql("""
@@ -1014,7 +1030,7 @@ public class Ledger {
 		return new Budget(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.ancestors(), b.unit(), b.limit(),
 				b.spent(), b.reserved().add(hold), b.heldCount() + 1, b.callsInPeriod() + 1, b.deniedCount(),
 				b.status(), b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(), b.createdAt(),
-				b.updatedAt());
+				b.updatedAt(), b.subject(), b.closedAt(), b.childTemplate());
 	}
 
 	/**
@@ -1025,7 +1041,7 @@ public class Ledger {
 		return new Budget(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.ancestors(), b.unit(), b.limit(),
 				b.spent().add(spent), b.reserved().subtract(held), b.heldCount() - (wasHeld ? 1 : 0), b.callsInPeriod(),
 				b.deniedCount(), b.status(), b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(),
-				b.createdAt(), b.updatedAt());
+				b.createdAt(), b.updatedAt(), b.subject(), b.closedAt(), b.childTemplate());
 	}
 
 	/**

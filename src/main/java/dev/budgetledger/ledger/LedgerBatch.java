@@ -85,6 +85,47 @@ public final class LedgerBatch {
 	}
 
 	/**
+	 * What a reserve served in this batch would get, as {@link Ledger#reserveOn} with
+	 * {@code dryRun}; for a transaction that is rolled back.
+	 */
+	ReserveOutcome decide(ReserveCommand command, @Nullable UUID scope) {
+		List<Budget> chain = chainOf(command.budgetId());
+		if (chain == null) {
+			throw new BudgetNotFoundException(command.budgetId());
+		}
+		return this.ledger.reserveOn(chain, command, scope, true, this.now, this.writes).outcome();
+	}
+
+	/**
+	 * The locked chain of a budget, root first, or null if the batch does not hold it.
+	 */
+	@Nullable List<Budget> chain(UUID leafId) {
+		return chainOf(leafId);
+	}
+
+	/** Whether this batch holds the budget locked. */
+	boolean holds(UUID budgetId) {
+		return this.budgets.containsKey(budgetId);
+	}
+
+	/**
+	 * Adds a budget this transaction locked (or made) below the chains it locked at
+	 * first.
+	 */
+	void add(Budget budget) {
+		this.budgets.put(budget.id(), budget);
+	}
+
+	/** Forgets a budget made in this batch whose making was rolled back. */
+	void forget(UUID budgetId) {
+		this.budgets.remove(budgetId);
+	}
+
+	Instant now() {
+		return this.now;
+	}
+
+	/**
 	 * A settle served in this batch: as {@link Ledger#settleOn}, for a reservation locked
 	 * by this batch.
 	 * @throws ReservationNotFoundException if the reservation does not exist (or is

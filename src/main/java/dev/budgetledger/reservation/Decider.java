@@ -22,7 +22,7 @@ import dev.budgetledger.pricing.TokenPrice;
  * already rolled) and the ask. No I/O, so every rule is unit-tested directly;
  * {@link dev.budgetledger.ledger.Ledger} locks, calls this, and writes what it decided.
  * <p>
- * Checks, in order: a frozen budget anywhere in the chain; models no
+ * Checks, in order: a closed budget anywhere in the chain; a frozen one; models no
  * {@code allowedModels} list of the chain admits (those options are dropped: a requested
  * model not allowed falls to its first allowed fallback, a downgrade, and with none
  * allowed the reserve is denied); per-call caps; concurrent holds; calls per period; then
@@ -60,6 +60,11 @@ public final class Decider {
 	public static Decision decide(List<Budget> chain, Ask ask) {
 		requireUnits(chain, ask);
 		Ask.Option requested = ask.requested();
+		for (Budget level : chain) {
+			if (level.closed()) {
+				return deny(DenyReason.BUDGET_CLOSED, level, requested);
+			}
+		}
 		for (Budget level : chain) {
 			if (level.frozen()) {
 				return deny(DenyReason.BUDGET_FROZEN, level, requested);
@@ -108,10 +113,10 @@ public final class Decider {
 	 * Whether a held reservation may change from {@code before} to {@code after} (same
 	 * price, other output tokens or amount), on a chain locked and rolled like a
 	 * reserve's. A change that holds no more on any level (a shrink) is always allowed. A
-	 * growth is decided like a reserve of the difference: a frozen budget, a model no
-	 * list allows any longer, a per-call cap the new hold exceeds, or a HARD budget with
-	 * less available than the difference deny it; it is neither a new call nor a new
-	 * hold, so the call and concurrency caps do not apply, and nor does
+	 * growth is decided like a reserve of the difference: a closed or frozen budget, a
+	 * model no list allows any longer, a per-call cap the new hold exceeds, or a HARD
+	 * budget with less available than the difference deny it; it is neither a new call
+	 * nor a new hold, so the call and concurrency caps do not apply, and nor does
 	 * {@code maxHoldOutputTokens}, which bounds what a reservation holds when it is made,
 	 * not what it may grow to.
 	 */
@@ -122,6 +127,11 @@ public final class Decider {
 		}
 		if (!grows) {
 			return new Allow(after, false, false, List.of());
+		}
+		for (Budget level : chain) {
+			if (level.closed()) {
+				return growthDenied(DenyReason.BUDGET_CLOSED, level, before, after);
+			}
 		}
 		for (Budget level : chain) {
 			if (level.frozen()) {

@@ -3,6 +3,10 @@ package dev.budgetledger.reservation;
 /** Why a reservation was denied, in the order the checks are made. */
 public enum DenyReason {
 
+	/**
+	 * The budget or one of its ancestors is closed ({@code POST /v1/budgets/{id}/close}).
+	 */
+	BUDGET_CLOSED,
 	/** The budget or one of its ancestors is frozen. */
 	BUDGET_FROZEN,
 	/**

@@ -29,4 +29,12 @@ public record ReserveCommand(UUID budgetId, Ask ask, Duration ttl, Map<String, O
 		return new ReserveCommand(this.budgetId, this.ask, this.ttl, this.metadata, apiKeyId, idempotencyKey);
 	}
 
+	/**
+	 * The same command, made on {@code leafId} instead (a subject's child of the budget
+	 * it named).
+	 */
+	public ReserveCommand onBudget(UUID leafId) {
+		return new ReserveCommand(leafId, this.ask, this.ttl, this.metadata, this.apiKeyId, this.idempotencyKey);
+	}
+
 }

@@ -59,6 +59,21 @@ class HotPathRoundTripIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void aReserveForASubjectWhoseBudgetExistsIsThreeRoundTripsAsAnyReserve() {
+		UUID parent = createBudget(Map.of("limit", "100", "childTemplate", Map.of("limit", "10", "period", "DAILY")));
+		Map<String, Object> body = Map.of("budgetId", parent, "subject", "user-1", "amount", "1.00");
+		// The first makes the subject's budget; the next finds it and remembers it.
+		assertThat(this.api.post("/v1/reservations", body).status()).isEqualTo(201);
+		assertThat(this.api.post("/v1/reservations", body).status()).isEqualTo(201);
+		awaitCached(this.api, parent);
+
+		List<String> calls = count(() -> assertThat(this.api.post("/v1/reservations", body).status()).isEqualTo(201));
+
+		assertThat(calls).as(String.join("\n", calls)).hasSize(3);
+		assertThat(calls.get(0)).contains("FOR UPDATE");
+	}
+
+	@Test
 	void aModelPricedReserveIsThreeRoundTripsTooPricesAreInMemory() {
 		UUID budget = createBudget("100");
 		awaitCached(this.api, budget);

@@ -65,6 +65,41 @@ class DeciderTests {
 		assertThat(deny.limitingBudgetId()).isEqualTo(root.id());
 	}
 
+	/** The same budget, closed now. */
+	private static Budget closed(Budget b) {
+		return new Budget(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.ancestors(), b.unit(), b.limit(),
+				b.spent(), b.reserved(), b.heldCount(), b.callsInPeriod(), b.deniedCount(), b.status(),
+				b.frozenReason(), b.frozenAt(), b.period(), b.policy(), b.metadata(), b.createdAt(), b.updatedAt(),
+				b.subject(), NOW, b.childTemplate());
+	}
+
+	@Test
+	void aClosedBudgetAnywhereInTheChainDeniesBeforeAnythingElse() {
+		Budget root = closed(usd("10", "0"));
+		Budget leaf = budget("USD", "1", "5", "0", hard(), BigDecimal.ZERO, true);
+
+		Decider.Deny deny = (Decider.Deny) Decider.decide(List.of(root, leaf), amount("0.5"));
+		Decider.Deny own = (Decider.Deny) Decider.decide(List.of(usd("10", "0"), closed(usd("10", "0"))),
+				amount("0.5"));
+
+		assertThat(deny.reason()).isEqualTo(DenyReason.BUDGET_CLOSED);
+		assertThat(deny.limitingBudgetId()).isEqualTo(root.id());
+		assertThat(own.reason()).isEqualTo(DenyReason.BUDGET_CLOSED);
+	}
+
+	@Test
+	void aHeldReservationOnAClosedBudgetMayShrinkButNotGrow() {
+		TokenPrice price = new TokenPrice("m", "USD", new BigDecimal("1"), new BigDecimal("10"));
+		Ask.Option held = Ask.Option.priced(price, 1000, 1000);
+		Budget budget = closed(usd("10", "0"));
+
+		Decider.Decision grow = Decider.resize(List.of(budget), held, Ask.Option.priced(price, 1000, 2000));
+		Decider.Decision shrink = Decider.resize(List.of(budget), held, Ask.Option.priced(price, 1000, 10));
+
+		assertThat(((Decider.Deny) grow).reason()).isEqualTo(DenyReason.BUDGET_CLOSED);
+		assertThat(shrink).isInstanceOf(Decider.Allow.class);
+	}
+
 	@Test
 	void carriedOverBudgetAddsToTheLimit() {
 		Budget rolled = budget("USD", "10", "10", "0", hard(), new BigDecimal("2"), false);

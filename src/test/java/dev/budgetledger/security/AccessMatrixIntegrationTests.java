@@ -70,6 +70,8 @@ class AccessMatrixIntegrationTests extends IntegrationTest {
 				row("GET", "/v1/budgets/{child}", null, 200, 404, 200, 200),
 				row("POST", "/v1/budgets/{child}/freeze", "{\"reason\": \"matrix\"}", 403, 403, 200, 403),
 				row("POST", "/v1/budgets/{child}/unfreeze", "", 403, 403, 200, 403),
+				row("POST", "/v1/budgets/{child}/close", "", 403, 403, 200, 403),
+				row("POST", "/v1/budgets/{child}/reopen", "", 403, 403, 200, 403),
 				row("POST", "/v1/reservations", "{\"budgetId\": \"{budget}\", \"amount\": \"0.01\"}", 201, 404, 201,
 						403),
 				row("GET", "/v1/events?budgetId={budget}", null, 200, 404, 200, 200),

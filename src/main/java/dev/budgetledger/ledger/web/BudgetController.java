@@ -27,6 +27,7 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 import dev.budgetledger.idempotency.IdempotentExecutor;
 import dev.budgetledger.idempotency.StoredResponse;
@@ -37,6 +38,7 @@ import dev.budgetledger.budget.BudgetChanges;
 import dev.budgetledger.budget.BudgetPeriods;
 import dev.budgetledger.budget.BudgetPolicy;
 import dev.budgetledger.budget.BudgetResponse;
+import dev.budgetledger.budget.ChildTemplate;
 import dev.budgetledger.reservation.BudgetScope;
 import dev.budgetledger.budget.Budgets;
 import dev.budgetledger.ledger.BudgetAdministration;
@@ -114,8 +116,9 @@ class BudgetController {
 			@Valid @RequestBody CreateBudgetRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
 		NewBudget spec = spec(request);
+		ChildTemplate template = template(request.childTemplate());
 		return this.idempotency.execute(caller.sender(), key, "POST", http.getRequestURI(), request, () -> {
-			Budget budget = this.administration.open(spec, caller.actor());
+			Budget budget = this.administration.open(spec, template, caller.actor());
 			return StoredResponse.created("/v1/budgets/" + budget.id(), BudgetResponse.of(budget));
 		});
 	}
@@ -146,6 +149,40 @@ class BudgetController {
 				this.requests.metadata(request.metadata()));
 	}
 
+	/**
+	 * A child template as a create body without name and parent, read and checked as one
+	 * (each error names its field under {@code childTemplate.}); null for none.
+	 */
+	private @Nullable ChildTemplate template(@Nullable JsonNode node) {
+		if (node == null || node.isNull()) {
+			return null;
+		}
+		if (!node.isObject()) {
+			throw new InvalidRequestException("childTemplate", "must be an object: a create body without name");
+		}
+		for (String field : List.of("name", "parentId", "childTemplate")) {
+			if (node.has(field)) {
+				throw new InvalidRequestException("childTemplate." + field,
+						"is not part of a template: a child is named <parent name>/<subject>, under its parent");
+			}
+		}
+		ObjectNode body = (ObjectNode) node.deepCopy();
+		body.put("name", "template");
+		try {
+			return ChildTemplate.of(spec(this.patches.read(body, CreateBudgetRequest.class).request()));
+		}
+		catch (InvalidRequestException ex) {
+			Object errors = ex.properties().get("errors");
+			if (!(errors instanceof List<?> list)) {
+				throw ex;
+			}
+			throw new InvalidRequestException(list.stream()
+				.map(InvalidRequestException.FieldError.class::cast)
+				.map(error -> new InvalidRequestException.FieldError("childTemplate." + error.field(), error.message()))
+				.toList());
+		}
+	}
+
 	private static ZoneId zone(@Nullable String timezone) {
 		if (timezone == null) {
 			return UTC;
@@ -164,12 +201,24 @@ class BudgetController {
 		return BudgetResponse.of(this.budgets.get(id), caller.scope());
 	}
 
+	/**
+	 * Budgets the key may see, narrowed by exact name, parent and subject when given: a
+	 * subject's budget is found by {@code parentId} and {@code subject}. Out of scope is
+	 * left out, as missing is.
+	 */
 	@GetMapping
 	PageResponse<BudgetResponse> list(@RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit,
 			@RequestParam(required = false) @Nullable String cursor,
-			@RequestParam(defaultValue = "false") boolean roots, @AuthenticationPrincipal Caller caller) {
-		return PageResponse.of(this.budgets.list(Cursors.decodeUuid(cursor), limit + 1, caller.scope(), roots), limit,
-				budget -> BudgetResponse.of(budget, caller.scope()), Budget::id);
+			@RequestParam(defaultValue = "false") boolean roots,
+			@RequestParam(required = false) @Nullable @Size(min = 1, max = 200) String name,
+			@RequestParam(required = false) @Nullable UUID parentId,
+			@RequestParam(required = false) @Nullable @Size(min = 1, max = ChildTemplate.MAX_SUBJECT) @Pattern(
+					regexp = ReservationController.SUBJECT_PATTERN) String subject,
+			@AuthenticationPrincipal Caller caller) {
+		return PageResponse.of(
+				this.budgets.list(Cursors.decodeUuid(cursor), limit + 1, caller.scope(), roots,
+						new Budgets.Filter(name, parentId, subject)),
+				limit, budget -> BudgetResponse.of(budget, caller.scope()), Budget::id);
 	}
 
 	/**
@@ -178,7 +227,10 @@ class BudgetController {
 	@PatchMapping(path = "/{id}", consumes = { "application/json", "application/merge-patch+json" })
 	BudgetResponse update(@PathVariable UUID id, @RequestBody JsonNode patch, @AuthenticationPrincipal Caller caller) {
 		BudgetChanges changes = changes(patch);
-		return BudgetResponse.of(this.administration.update(id, changes, caller.actor()));
+		// Replaced as a whole (null removes it), as metadata is; read from the tree, so
+		// its figures stay the exact decimals sent.
+		ChildTemplate template = changes.has("childTemplate") ? template(patch.get("childTemplate")) : null;
+		return BudgetResponse.of(this.administration.update(id, changes, template, caller.actor()));
 	}
 
 	private BudgetChanges changes(JsonNode patch) {
@@ -205,6 +257,20 @@ class BudgetController {
 	@PostMapping("/{id}/unfreeze")
 	BudgetResponse unfreeze(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
 		return BudgetResponse.of(this.administration.unfreeze(id, caller.actor()));
+	}
+
+	/**
+	 * Closes a budget: every new reservation on it or below it is denied (BUDGET_CLOSED)
+	 * and no subject's child is made under it; holds already placed settle as before.
+	 */
+	@PostMapping("/{id}/close")
+	BudgetResponse close(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
+		return BudgetResponse.of(this.administration.close(id, caller.actor()));
+	}
+
+	@PostMapping("/{id}/reopen")
+	BudgetResponse reopen(@PathVariable UUID id, @AuthenticationPrincipal Caller caller) {
+		return BudgetResponse.of(this.administration.reopen(id, caller.actor()));
 	}
 
 	@GetMapping("/{id}/children")
@@ -275,7 +341,7 @@ class BudgetController {
 					max = 100) List<@NotNull @Pattern(
 							regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS) Long maxHoldOutputTokens,
-			@Nullable Map<String, Object> metadata) {
+			@Nullable Map<String, Object> metadata, @Nullable JsonNode childTemplate) {
 	}
 
 	/**
@@ -299,7 +365,7 @@ class BudgetController {
 					max = 100) List<@NotNull @Pattern(
 							regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS) Long maxHoldOutputTokens,
-			@Nullable Map<String, Object> metadata) {
+			@Nullable Map<String, Object> metadata, @Nullable JsonNode childTemplate) {
 	}
 
 	record FreezeRequest(@NotBlank @Size(max = 500) @Pattern(regexp = NAME_PATTERN) String reason) {

@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.budgetledger.reservation.BudgetScope;
 import dev.budgetledger.ledger.Ledger;
+import dev.budgetledger.ledger.Subjects;
 import dev.budgetledger.reservation.Reservation;
 import dev.budgetledger.reservation.ReserveCommand;
 import dev.budgetledger.reservation.ReserveOutcome;
@@ -32,7 +33,10 @@ class DecisionController {
 
 	private final BudgetScope scope;
 
-	DecisionController(Ledger ledger, ReservationController reservations, BudgetScope scope) {
+	private final Subjects subjects;
+
+	DecisionController(Ledger ledger, ReservationController reservations, BudgetScope scope, Subjects subjects) {
+		this.subjects = subjects;
 		this.ledger = ledger;
 		this.reservations = reservations;
 		this.scope = scope;
@@ -43,7 +47,15 @@ class DecisionController {
 			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = this.reservations.command(request);
 		this.scope.requireBudget(caller.scope(), command.budgetId());
-		ReserveOutcome outcome = this.ledger.decide(command, caller.scope());
+		String subject = request.subject();
+		ReserveOutcome outcome = (subject != null)
+				? this.subjects.decide(command, subject, caller.actor(), caller.scope())
+				: this.ledger.decide(command, caller.scope());
+		if (subject != null) {
+			// The budget the reserve would be made on: the subject's child, or the parent
+			// when none would be made (a closed parent).
+			command = command.onBudget(outcomeBudget(outcome));
+		}
 		if (outcome instanceof ReserveOutcome.Allowed allowed) {
 			Reservation r = allowed.reservation();
 			return new DecisionResponse("ALLOW", null, null, command.budgetId(), null, null, Amounts.format(r.amount()),
@@ -58,6 +70,11 @@ class DecisionController {
 		return new DecisionResponse("DENY", denied.reason().name(), above ? "ANCESTOR" : "BUDGET", command.budgetId(),
 				above ? null : denied.limitingBudgetId(), denied.unit(), Amounts.format(denied.requested(), tokens),
 				null, null, null, false, false, null, above ? null : Amounts.format(denied.available(), tokens), null);
+	}
+
+	private static UUID outcomeBudget(ReserveOutcome outcome) {
+		return (outcome instanceof ReserveOutcome.Allowed allowed) ? allowed.reservation().budgetId()
+				: ((ReserveOutcome.Denied) outcome).budgetId();
 	}
 
 	/**

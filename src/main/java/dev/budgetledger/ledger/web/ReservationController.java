@@ -35,6 +35,8 @@ import dev.budgetledger.reservation.Reservation;
 import dev.budgetledger.reservation.ReservationStatus;
 import dev.budgetledger.reservation.ReserveCommand;
 import dev.budgetledger.ledger.Coalescer;
+import dev.budgetledger.ledger.Subjects;
+import dev.budgetledger.budget.ChildTemplate;
 import dev.budgetledger.reservation.ReserveOutcome;
 import dev.budgetledger.reservation.Reservations;
 import dev.budgetledger.reservation.SettleCommand;
@@ -77,6 +79,12 @@ class ReservationController {
 	 */
 	static final String MODEL_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$";
 
+	/**
+	 * A subject (an end user's id, say): printable characters only, none of them a
+	 * control, format or unassigned character (NUL included), and no space at either end.
+	 */
+	static final String SUBJECT_PATTERN = "^[^\\p{C}\\p{Z}](?:[^\\p{C}]*[^\\p{C}\\p{Z}])?$";
+
 	private final Ledger ledger;
 
 	private final Reservations reservations;
@@ -95,8 +103,12 @@ class ReservationController {
 
 	private final AuditLog audit;
 
+	private final Subjects subjects;
+
 	ReservationController(Ledger ledger, Reservations reservations, Pricing pricing, IdempotentExecutor idempotency,
-			Requests requests, BudgetScope scope, Budgets budgets, Coalescer coalescer, AuditLog audit) {
+			Requests requests, BudgetScope scope, Budgets budgets, Coalescer coalescer, AuditLog audit,
+			Subjects subjects) {
+		this.subjects = subjects;
 		this.audit = audit;
 		this.budgets = budgets;
 		this.coalescer = coalescer;
@@ -119,20 +131,31 @@ class ReservationController {
 		// another tenant's budget is
 		// never locked, nor its batch disturbed, by a request that may not touch it.
 		this.scope.requireBudgetBeforeLock(caller.scope(), command.budgetId());
+		String subject = request.subject();
+		if (subject != null) {
+			// Served on the subject's child of the budget named; a child already made
+			// is locked as any leaf, in its tree's batch; one to be made, under the
+			// lock of its parent's chain.
+			UUID child = this.subjects.child(command.budgetId(), subject);
+			return this.coalescer.reserve((child != null) ? child : command.budgetId(), batch -> this.idempotency
+				.executeInTransaction(caller.sender(), key, "POST", path, request, () -> answer(
+						this.subjects.reserve(batch, command, subject, child, caller.actor(), caller.scope()))));
+		}
 		// Concurrent reserves and settles on one budget tree share one locking
 		// transaction (Coalescer); the
 		// idempotency record of each commits in it.
 		return this.coalescer.reserve(command.budgetId(),
-				batch -> this.idempotency.executeInTransaction(caller.sender(), key, "POST", path, request, () -> {
-					ReserveOutcome outcome = batch.reserve(command, caller.scope());
-					if (outcome instanceof ReserveOutcome.Allowed allowed) {
-						return StoredResponse.created("/v1/reservations/" + allowed.reservation().id(),
-								ReservationResponse.of(allowed.reservation(), "ALLOW",
-										ReservationResponse.available(allowed.available(), allowed.unit()),
-										allowed.warnings()));
-					}
-					return StoredResponse.of(402, denial((ReserveOutcome.Denied) outcome));
-				}));
+				batch -> this.idempotency.executeInTransaction(caller.sender(), key, "POST", path, request,
+						() -> answer(batch.reserve(command, caller.scope()))));
+	}
+
+	private static StoredResponse answer(ReserveOutcome outcome) {
+		if (outcome instanceof ReserveOutcome.Allowed allowed) {
+			return StoredResponse.created("/v1/reservations/" + allowed.reservation().id(),
+					ReservationResponse.of(allowed.reservation(), "ALLOW",
+							ReservationResponse.available(allowed.available(), allowed.unit()), allowed.warnings()));
+		}
+		return StoredResponse.of(402, denial((ReserveOutcome.Denied) outcome));
 	}
 
 	/**
@@ -333,6 +356,7 @@ class ReservationController {
 		boolean above = denied.limitedAbove();
 		String limiting = above ? "An ancestor of budget " + denied.budgetId() : "Budget " + denied.limitingBudgetId();
 		body.put("detail", switch (denied.reason()) {
+			case BUDGET_CLOSED -> limiting + " is closed";
 			case BUDGET_FROZEN -> limiting + " is frozen";
 			case MODEL_NOT_ALLOWED -> limiting + " does not allow this model (allowedModels), nor any of its fallbacks";
 			case PER_CALL_LIMIT -> "The call asks for more than "
@@ -370,7 +394,8 @@ class ReservationController {
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long maxOutputTokens,
 			@Nullable @Min(1) @Max(MAX_TOKENS) Long minOutputTokens, @Nullable Integer ttlSeconds,
-			@Nullable Map<String, Object> metadata) {
+			@Nullable Map<String, Object> metadata, @Nullable @Size(min = 1,
+					max = ChildTemplate.MAX_SUBJECT) @Pattern(regexp = SUBJECT_PATTERN) String subject) {
 	}
 
 	record SettleRequest(@Nullable @Amount BigDecimal amount,

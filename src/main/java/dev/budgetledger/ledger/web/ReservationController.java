@@ -77,6 +77,12 @@ class ReservationController {
 	 */
 	static final String MODEL_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$";
 
+	/**
+	 * A run's name: 1 to 128 characters, none of them a control character (NUL included)
+	 * or an unpaired surrogate.
+	 */
+	static final String RUN_PATTERN = "^[^\\p{Cntrl}\\p{Cs}]{1,128}$";
+
 	private final Ledger ledger;
 
 	private final Reservations reservations;
@@ -122,7 +128,8 @@ class ReservationController {
 		// Concurrent reserves and settles on one budget tree share one locking
 		// transaction (Coalescer); the
 		// idempotency record of each commits in it.
-		return this.coalescer.reserve(command.budgetId(),
+		java.util.concurrent.atomic.AtomicReference<Long> retryAfter = new java.util.concurrent.atomic.AtomicReference<>();
+		ResponseEntity<String> answer = this.coalescer.reserve(command.budgetId(),
 				batch -> this.idempotency.executeInTransaction(caller.sender(), key, "POST", path, request, () -> {
 					ReserveOutcome outcome = batch.reserve(command, caller.scope());
 					if (outcome instanceof ReserveOutcome.Allowed allowed) {
@@ -131,8 +138,25 @@ class ReservationController {
 										ReservationResponse.available(allowed.available(), allowed.unit()),
 										allowed.warnings()));
 					}
-					return StoredResponse.of(402, denial((ReserveOutcome.Denied) outcome));
+					ReserveOutcome.Denied denied = (ReserveOutcome.Denied) outcome;
+					retryAfter.set(denied.retryAfterSeconds());
+					return StoredResponse.of(402, denial(denied));
 				}));
+		return withRetryAfter(answer, retryAfter.get());
+	}
+
+	/**
+	 * A minute window's DENY, answered now (not replayed), says in {@code Retry-After}
+	 * when the next window starts; the body says it too ({@code retryAfterSeconds}).
+	 */
+	static ResponseEntity<String> withRetryAfter(ResponseEntity<String> answer, @Nullable Long seconds) {
+		if (seconds == null) {
+			return answer;
+		}
+		return ResponseEntity.status(answer.getStatusCode())
+			.headers(answer.getHeaders())
+			.header(org.springframework.http.HttpHeaders.RETRY_AFTER, Long.toString(seconds))
+			.body(answer.getBody());
 	}
 
 	/**
@@ -232,6 +256,10 @@ class ReservationController {
 	 * that fits.
 	 */
 	ReserveCommand command(ReserveRequest request) {
+		return commandWithoutRun(request).forRun(request.runId());
+	}
+
+	private ReserveCommand commandWithoutRun(ReserveRequest request) {
 		Requests.currency(request.currency());
 		var ttl = this.requests.ttl("ttlSeconds", request.ttlSeconds());
 		Map<String, Object> metadata = this.requests.metadata(request.metadata());
@@ -340,6 +368,20 @@ class ReservationController {
 					+ " allows per call";
 			case CONCURRENCY_LIMIT -> limiting + " has as many holds as it allows at once";
 			case CALL_LIMIT -> limiting + " has allowed as many calls as it allows this period";
+			case RUN_CALL_LIMIT -> limiting + " has allowed as many calls as it allows run " + denied.runId();
+			case REQUEST_RATE_LIMIT -> limiting + " has allowed as many requests as it allows this minute; retry after "
+					+ denied.retryAfterSeconds() + " s";
+			case RUN_AMOUNT_LIMIT -> above
+					? "Run " + denied.runId() + " would exceed what " + limiting + " allows per run with the "
+							+ requested + " " + denied.unit() + " requested"
+					: "Run " + denied.runId() + " has " + available + " " + denied.unit() + " left of what "
+							+ limiting.toLowerCase(java.util.Locale.ROOT) + " allows per run, less than the "
+							+ requested + " requested";
+			case TOKEN_RATE_LIMIT -> (denied.retryAfterSeconds() != null)
+					? limiting + " has held as many tokens as it allows this minute; retry after "
+							+ denied.retryAfterSeconds() + " s"
+					: "The call holds more tokens than " + limiting.toLowerCase(java.util.Locale.ROOT)
+							+ " allows in a whole minute";
 			case INSUFFICIENT_FUNDS ->
 				above ? limiting + " has less available than the " + requested + " " + denied.unit() + " requested"
 						: limiting + " has " + available + " " + denied.unit() + " available, less than the "
@@ -358,6 +400,12 @@ class ReservationController {
 		if (!above) {
 			body.put("available", available);
 		}
+		if (denied.runId() != null) {
+			body.put("runId", denied.runId());
+		}
+		if (denied.retryAfterSeconds() != null) {
+			body.put("retryAfterSeconds", denied.retryAfterSeconds());
+		}
 		body.putAll(Correlation.current());
 		return body;
 	}
@@ -370,7 +418,7 @@ class ReservationController {
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long maxOutputTokens,
 			@Nullable @Min(1) @Max(MAX_TOKENS) Long minOutputTokens, @Nullable Integer ttlSeconds,
-			@Nullable Map<String, Object> metadata) {
+			@Nullable Map<String, Object> metadata, @Nullable @Pattern(regexp = RUN_PATTERN) String runId) {
 	}
 
 	record SettleRequest(@Nullable @Amount BigDecimal amount,

@@ -381,6 +381,12 @@ public class Reconciliation {
 	 * counters without reservations and reservations without counters both show up.
 	 */
 	private List<Discrepancy> runs() {
+		// The upgrade test checks databases at schema versions from before run caps
+		// (V24).
+		if (!Boolean.TRUE
+			.equals(this.jdbc.sql("SELECT to_regclass('run_usage') IS NOT NULL").query(Boolean.class).single())) {
+			return List.of();
+		}
 		return this.jdbc
 			.sql("""
 					WITH expected AS (

@@ -144,6 +144,27 @@ class RunCapsAndMinuteWindowsIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void aHoldGrowsWithinItsRunsAmountAndAShrinkGivesRoomBack() {
+		UUID budget = createBudget(Map.of("limit", "10", "maxAmountPerRun", "1.00"));
+		String run = "run-" + UUID.randomUUID();
+		UUID held = UUID.fromString(reserveForRun(budget, "0.50", run).text("id"));
+
+		Api.Response tooMuch = this.api.post("/v1/reservations/" + held + "/extend", Map.of("amount", "1.01"));
+		Api.Response grown = this.api.post("/v1/reservations/" + held + "/extend", Map.of("amount", "0.90"));
+		Api.Response shrunk = this.api.post("/v1/reservations/" + held + "/extend", Map.of("amount", "0.20"));
+
+		assertThat(tooMuch.status()).isEqualTo(402);
+		assertThat(tooMuch.text("reason")).isEqualTo("RUN_AMOUNT_LIMIT");
+		assertThat(tooMuch.text("runId")).isEqualTo(run);
+		assertThat(grown.status()).as(grown.toString()).isEqualTo(200);
+		assertThat(shrunk.status()).as(shrunk.toString()).isEqualTo(200);
+		assertThat((BigDecimal) runUsage(budget, run).get("amount")).isEqualByComparingTo("0.20");
+		assertThat(reserveForRun(budget, "0.80", run).status()).isEqualTo(201);
+		assertThat(reserveForRun(budget, "0.01", run).text("reason")).isEqualTo("RUN_AMOUNT_LIMIT");
+		assertLedgerReconciled();
+	}
+
+	@Test
 	void aMinuteCapAllowsExactlyItsRequestsUnderConcurrentLoadAndAgainInTheNextWindow() throws Exception {
 		UUID budget = createBudget(Map.of("limit", "100", "maxRequestsPerMinute", 7));
 		startOfAMinute();

@@ -558,10 +558,21 @@ class Relay {
 			String message = (denied.reason() == DenyReason.MODEL_NOT_ALLOWED)
 					? "budget-ledger denied this call (MODEL_NOT_ALLOWED): budget " + denied.limitingBudgetId()
 							+ " does not allow " + model + ". The call was not made."
-					: "budget-ledger denied this call (" + denied.reason().name() + "): budget "
-							+ denied.limitingBudgetId() + " has " + available + " " + denied.unit()
-							+ " left, and this call may cost up to " + Amounts.format(denied.requested(), tokens) + " "
-							+ denied.unit() + ". The call was not made.";
+					: (denied.reason() == DenyReason.RUN_CALL_LIMIT)
+							? "budget-ledger denied this call (RUN_CALL_LIMIT): budget " + denied.limitingBudgetId()
+									+ " allows run " + denied.runId() + " no more calls. The call was not made."
+							: (denied.reason() == DenyReason.RUN_AMOUNT_LIMIT)
+									? "budget-ledger denied this call (RUN_AMOUNT_LIMIT): run " + denied.runId()
+											+ " has " + available + " " + denied.unit() + " left of what budget "
+											+ denied.limitingBudgetId()
+											+ " allows per run, and this call may cost up to "
+											+ Amounts.format(denied.requested(), tokens) + " " + denied.unit()
+											+ ". The call was not made."
+									: "budget-ledger denied this call (" + denied.reason().name() + "): budget "
+											+ denied.limitingBudgetId() + " has " + available + " " + denied.unit()
+											+ " left, and this call may cost up to "
+											+ Amounts.format(denied.requested(), tokens) + " " + denied.unit()
+											+ ". The call was not made.";
 			this.response.setHeader("X-Budget-Decision", "DENY");
 			this.response.setHeader("X-Budget-Reason", denied.reason().name());
 			this.response.setHeader("X-Budget-Remaining", available);

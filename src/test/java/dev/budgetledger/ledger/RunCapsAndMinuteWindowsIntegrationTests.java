@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -227,6 +228,29 @@ class RunCapsAndMinuteWindowsIntegrationTests extends IntegrationTest {
 		Map<String, Object> body = new HashMap<>(
 				Map.of("budgetId", budget, "model", model, "inputTokens", input, "maxOutputTokens", maxOutput));
 		return this.api.post("/v1/reservations", body);
+	}
+
+	@Test
+	void usageGroupsSpendByRun() {
+		UUID budget = createBudget("10");
+		Instant from = this.clock.instant().minusSeconds(1);
+		settle(UUID.fromString(reserveForRun(budget, "1.00", "alpha").text("id")), Map.of("amount", "0.70"));
+		settle(UUID.fromString(reserveForRun(budget, "1.00", "alpha").text("id")), Map.of("amount", "0.20"));
+		settle(UUID.fromString(reserveForRun(budget, "1.00", "beta").text("id")), Map.of("amount", "0.40"));
+		settle(reserveAllowed(budget, "1.00"), Map.of("amount", "0.05"));
+		Instant to = this.clock.instant().plusSeconds(1);
+
+		Api.Response report = this.api.get("/v1/budgets/" + budget + "/usage?groupBy=run&from=" + from + "&to=" + to);
+
+		assertThat(report.status()).as(report.toString()).isEqualTo(200);
+		List<String> keys = new ArrayList<>();
+		List<String> spends = new ArrayList<>();
+		report.json().get("groups").forEach(group -> {
+			keys.add(group.get("key").asString());
+			spends.add(group.get("spend").asString());
+		});
+		assertThat(keys).containsExactly("alpha", "beta", "(none)");
+		assertThat(spends).containsExactly("0.90", "0.40", "0.05");
 	}
 
 	@Test

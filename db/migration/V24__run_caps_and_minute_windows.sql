@@ -32,7 +32,8 @@ CREATE TABLE run_usage (
     amount     numeric(38,18) NOT NULL,
     updated_at timestamptz    NOT NULL,
     CONSTRAINT run_usage_pk PRIMARY KEY (budget_id, run_id),
-    CONSTRAINT run_usage_budget_fk FOREIGN KEY (budget_id) REFERENCES budgets (id),
+    -- Tenant data: names its tree, checked (docs/scaling.md).
+    CONSTRAINT run_usage_budget_root_fk FOREIGN KEY (root_id, budget_id) REFERENCES budgets (root_id, id),
     CONSTRAINT run_usage_calls_non_negative CHECK (calls >= 0)
 );
 
@@ -41,11 +42,12 @@ CREATE TABLE run_usage (
 -- is over counts as empty.
 CREATE TABLE minute_windows (
     budget_id    uuid        NOT NULL,
+    root_id      uuid        NOT NULL,
     window_start timestamptz NOT NULL,
     requests     bigint      NOT NULL,
     tokens       bigint      NOT NULL,
     CONSTRAINT minute_windows_pk PRIMARY KEY (budget_id),
-    CONSTRAINT minute_windows_budget_fk FOREIGN KEY (budget_id) REFERENCES budgets (id),
+    CONSTRAINT minute_windows_budget_root_fk FOREIGN KEY (root_id, budget_id) REFERENCES budgets (root_id, id),
     CONSTRAINT minute_windows_counts_non_negative CHECK (requests >= 0 AND tokens >= 0)
 );
 

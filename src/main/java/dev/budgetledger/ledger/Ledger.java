@@ -426,9 +426,13 @@ public class Ledger {
 				this.metrics.settled(reservation.currency(), actual, actual.compareTo(reservation.amount()) > 0);
 				Function<Budget, BigDecimal> change = level -> level.countsTokens() ? spentTokens.subtract(heldTokens)
 						: actual.subtract(heldMoney);
-				// A run's amount is what it holds plus what it was charged: the charge
-				// replaces the hold (a late settle's hold was given back at expiry).
-				this.counters.moved(chain, reservation, change, writes);
+				// A run's amount is what it holds plus what it was charged: the charge,
+				// as
+				// stored, replaces the hold (a late settle's hold was given back at
+				// expiry).
+				BigDecimal storedCharge = LedgerWrites.stored(actual);
+				this.counters.moved(chain, reservation, level -> level.countsTokens() ? spentTokens.subtract(heldTokens)
+						: storedCharge.subtract(heldMoney), writes);
 				emitUsageEvents(chain, change, reservation.id(), now);
 				this.forecast.afterSettle(chain, level -> level.countsTokens() ? spentTokens : actual, change,
 						reservation.id(), now);
@@ -832,7 +836,8 @@ public class Ledger {
 			if (money.signum() != 0 || tokens.signum() != 0) {
 				writes.move(chain, reservationId, EntryKind.RESIZE, new Delta(after.amount(), BigDecimal.ZERO, money),
 						new Delta(tokensAfter, BigDecimal.ZERO, tokens), 0, 0);
-				this.counters.moved(chain, reservation, level -> level.countsTokens() ? tokens : money, writes);
+				BigDecimal storedChange = LedgerWrites.stored(after.amount()).subtract(before.amount());
+				this.counters.moved(chain, reservation, level -> level.countsTokens() ? tokens : storedChange, writes);
 				writes.flush(now);
 				this.jdbc.sql("""
 						UPDATE reservations SET amount = :amount, tokens = :tokens, max_output_tokens = :maxOutput,

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.io.JsonStringEncoder;
@@ -164,7 +165,7 @@ final class LedgerWrites {
 	 * Counts a run's movement on every level of a locked chain: {@code calls} more calls
 	 * and {@code amount} (in each level's unit) more held or charged.
 	 */
-	void run(List<Budget> chain, String runId, long calls, java.util.function.Function<Budget, BigDecimal> amount) {
+	void run(List<Budget> chain, String runId, long calls, Function<Budget, BigDecimal> amount) {
 		for (Budget level : chain) {
 			this.rootOf.put(level.id(), level.rootId());
 			this.runs.merge(new RunKey(level.id(), runId), new Counters.RunCount(calls, stored(amount.apply(level))),
@@ -179,6 +180,7 @@ final class LedgerWrites {
 
 	/** Counts one request and its tokens in the window starting at {@code start}. */
 	void minute(Budget level, Instant start, long tokens) {
+		this.rootOf.put(level.id(), level.rootId());
 		this.windows.merge(level.id(), new Window(start, 1, tokens),
 				(a, b) -> new Window(a.start(), a.requests() + b.requests(), a.tokens() + b.tokens()));
 	}
@@ -254,6 +256,7 @@ final class LedgerWrites {
 		this.windows.forEach((id, window) -> {
 			StringBuilder out = next(windowRows);
 			field(out, "budget_id", id);
+			field(out, "root_id", this.rootOf.get(id));
 			field(out, "window_start", window.start());
 			field(out, "requests", window.requests());
 			last(out, "tokens", window.tokens());
@@ -273,6 +276,7 @@ final class LedgerWrites {
 		this.runs.clear();
 		this.windows.clear();
 		this.runOfHold.clear();
+		this.rootOf.clear();
 	}
 
 	private static final String COUNTERS = """
@@ -285,10 +289,10 @@ final class LedgerWrites {
 			        amount = run_usage.amount + EXCLUDED.amount, updated_at = EXCLUDED.updated_at
 			    RETURNING 1),
 			windows AS (
-			    INSERT INTO minute_windows (budget_id, window_start, requests, tokens)
-			    SELECT w.budget_id, w.window_start, w.requests, w.tokens
-			    FROM json_to_recordset(CAST(:windows AS json)) AS w(budget_id uuid, window_start timestamptz,
-			        requests bigint, tokens bigint)
+			    INSERT INTO minute_windows (budget_id, root_id, window_start, requests, tokens)
+			    SELECT w.budget_id, w.root_id, w.window_start, w.requests, w.tokens
+			    FROM json_to_recordset(CAST(:windows AS json)) AS w(budget_id uuid, root_id uuid,
+			        window_start timestamptz, requests bigint, tokens bigint)
 			    ON CONFLICT (budget_id) DO UPDATE SET
 			        requests = CASE WHEN minute_windows.window_start >= EXCLUDED.window_start
 			            THEN minute_windows.requests + EXCLUDED.requests ELSE EXCLUDED.requests END,

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
@@ -138,8 +139,7 @@ class RunAndMinuteCounters {
 	 * Moves a run's amount on every level of its chain by what a settle, resize or
 	 * correction changed (in each level's unit).
 	 */
-	void moved(List<Budget> chain, Reservation reservation, java.util.function.Function<Budget, BigDecimal> change,
-			LedgerWrites writes) {
+	void moved(List<Budget> chain, Reservation reservation, Function<Budget, BigDecimal> change, LedgerWrites writes) {
 		String runId = reservation.runId();
 		if (runId != null) {
 			writes.run(chain, runId, 0, change);

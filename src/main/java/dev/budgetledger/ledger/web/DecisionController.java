@@ -15,6 +15,8 @@ import dev.budgetledger.reservation.ReserveOutcome;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.security.Caller;
 
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -39,17 +41,17 @@ class DecisionController {
 	}
 
 	@PostMapping(consumes = "application/json")
-	org.springframework.http.ResponseEntity<DecisionResponse> decide(
-			@Valid @RequestBody ReservationController.ReserveRequest request, @AuthenticationPrincipal Caller caller) {
+	ResponseEntity<DecisionResponse> decide(@Valid @RequestBody ReservationController.ReserveRequest request,
+			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = this.reservations.command(request);
 		this.scope.requireBudget(caller.scope(), command.budgetId());
 		ReserveOutcome outcome = this.ledger.decide(command, caller.scope());
 		if (outcome instanceof ReserveOutcome.Allowed allowed) {
 			Reservation r = allowed.reservation();
-			return org.springframework.http.ResponseEntity.ok(new DecisionResponse("ALLOW", null, null,
-					command.budgetId(), null, null, Amounts.format(r.amount()), r.tokens(),
-					(r.price() != null) ? r.price().model() : null, r.requestedModel(), r.downgraded(), r.capped(),
-					r.maxOutputTokens(), ReservationResponse.available(allowed.available(), allowed.unit()),
+			return ResponseEntity.ok(new DecisionResponse("ALLOW", null, null, command.budgetId(), null, null,
+					Amounts.format(r.amount()), r.tokens(), (r.price() != null) ? r.price().model() : null,
+					r.requestedModel(), r.downgraded(), r.capped(), r.maxOutputTokens(),
+					ReservationResponse.available(allowed.available(), allowed.unit()),
 					allowed.warnings().isEmpty() ? null : allowed.warnings(), command.runId(), null));
 		}
 		ReserveOutcome.Denied denied = (ReserveOutcome.Denied) outcome;
@@ -61,9 +63,9 @@ class DecisionController {
 				Amounts.format(denied.requested(), tokens), null, null, null, false, false, null,
 				above ? null : Amounts.format(denied.available(), tokens), null, denied.runId(),
 				denied.retryAfterSeconds());
-		org.springframework.http.ResponseEntity.BodyBuilder answer = org.springframework.http.ResponseEntity.ok();
+		ResponseEntity.BodyBuilder answer = ResponseEntity.ok();
 		if (denied.retryAfterSeconds() != null) {
-			answer.header(org.springframework.http.HttpHeaders.RETRY_AFTER, denied.retryAfterSeconds().toString());
+			answer.header(HttpHeaders.RETRY_AFTER, denied.retryAfterSeconds().toString());
 		}
 		return answer.body(body);
 	}

@@ -6,8 +6,10 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
@@ -48,6 +50,7 @@ import dev.budgetledger.security.ForbiddenException;
 import dev.budgetledger.security.Role;
 import dev.budgetledger.tracing.Correlation;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -128,7 +131,7 @@ class ReservationController {
 		// Concurrent reserves and settles on one budget tree share one locking
 		// transaction (Coalescer); the
 		// idempotency record of each commits in it.
-		java.util.concurrent.atomic.AtomicReference<Long> retryAfter = new java.util.concurrent.atomic.AtomicReference<>();
+		AtomicReference<Long> retryAfter = new AtomicReference<>();
 		ResponseEntity<String> answer = this.coalescer.reserve(command.budgetId(),
 				batch -> this.idempotency.executeInTransaction(caller.sender(), key, "POST", path, request, () -> {
 					ReserveOutcome outcome = batch.reserve(command, caller.scope());
@@ -155,7 +158,7 @@ class ReservationController {
 		}
 		return ResponseEntity.status(answer.getStatusCode())
 			.headers(answer.getHeaders())
-			.header(org.springframework.http.HttpHeaders.RETRY_AFTER, Long.toString(seconds))
+			.header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
 			.body(answer.getBody());
 	}
 
@@ -375,12 +378,12 @@ class ReservationController {
 					? "Run " + denied.runId() + " would exceed what " + limiting + " allows per run with the "
 							+ requested + " " + denied.unit() + " requested"
 					: "Run " + denied.runId() + " has " + available + " " + denied.unit() + " left of what "
-							+ limiting.toLowerCase(java.util.Locale.ROOT) + " allows per run, less than the "
-							+ requested + " requested";
+							+ limiting.toLowerCase(Locale.ROOT) + " allows per run, less than the " + requested
+							+ " requested";
 			case TOKEN_RATE_LIMIT -> (denied.retryAfterSeconds() != null)
 					? limiting + " has held as many tokens as it allows this minute; retry after "
 							+ denied.retryAfterSeconds() + " s"
-					: "The call holds more tokens than " + limiting.toLowerCase(java.util.Locale.ROOT)
+					: "The call holds more tokens than " + limiting.toLowerCase(Locale.ROOT)
 							+ " allows in a whole minute";
 			case INSUFFICIENT_FUNDS ->
 				above ? limiting + " has less available than the " + requested + " " + denied.unit() + " requested"

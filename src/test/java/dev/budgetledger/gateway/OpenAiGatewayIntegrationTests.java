@@ -3,6 +3,7 @@ package dev.budgetledger.gateway;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -233,6 +234,9 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 	void aFullMinuteWindowIsTheProvidersOwnRateLimitAndARunCapNamesTheRun() {
 		UUID budget = createBudget(Map.of("limit", "10.00", "maxRequestsPerMinute", 1, "maxCallsPerRun", 5));
 		String key = clientKey(budget);
+		// Both calls in one minute window: the test starts just after a minute begins.
+		Instant now = this.clock.instant();
+		this.clock.advance(Duration.between(now, now.truncatedTo(ChronoUnit.MINUTES).plusSeconds(60)).plusMillis(200));
 		String run = "loop-" + UUID.randomUUID();
 
 		HttpResponseFor<ChatCompletion> first = client(key, null, "X-Budget-Run", run).chat()

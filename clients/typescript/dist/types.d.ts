@@ -4,7 +4,7 @@
  */
 /** An exact decimal amount as a string ("5.00", "0.0000195"). */
 export type Amount = string;
-export type DenyReason = 'BUDGET_CLOSED' | 'BUDGET_FROZEN' | 'MODEL_NOT_ALLOWED' | 'PER_CALL_LIMIT' | 'CONCURRENCY_LIMIT' | 'CALL_LIMIT' | 'INSUFFICIENT_FUNDS';
+export type DenyReason = 'BUDGET_CLOSED' | 'BUDGET_FROZEN' | 'MODEL_NOT_ALLOWED' | 'PER_CALL_LIMIT' | 'CONCURRENCY_LIMIT' | 'CALL_LIMIT' | 'RUN_CALL_LIMIT' | 'REQUEST_RATE_LIMIT' | 'RUN_AMOUNT_LIMIT' | 'INSUFFICIENT_FUNDS' | 'TOKEN_RATE_LIMIT';
 export type ReservationStatus = 'HELD' | 'SETTLED' | 'RELEASED' | 'EXPIRED';
 export type Metadata = Record<string, unknown>;
 export interface Page<T> {
@@ -131,6 +131,8 @@ export interface ReserveRequest {
     metadata?: Metadata;
     /** Reserve on budgetId's child for this subject (an end user), made from its childTemplate if need be. */
     subject?: string;
+    /** The run this call belongs to (1 to 128 characters): the budgets' maxCallsPerRun and maxAmountPerRun apply. */
+    runId?: string;
 }
 export interface SettleRequest {
     amount?: Amount;
@@ -222,6 +224,8 @@ export interface Reservation {
     /** What the budget has left, in its unit (on answers to reserve, settle, release and extend). */
     available?: Amount;
     warnings?: string[];
+    /** The run the reservation was made for, as the reserve named it. */
+    runId?: string;
 }
 /** The answer of a dry run (POST /v1/decisions): what a reserve would get now, holding nothing. */
 export interface Decision {

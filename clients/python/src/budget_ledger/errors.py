@@ -66,8 +66,10 @@ class RateLimited(BudgetLedgerError):
 class BudgetExceeded(BudgetLedgerError):
     """A DENY (402 RESERVATION_DENIED): nothing is held and the call must not be made.
 
-    ``reason`` is INSUFFICIENT_FUNDS, PER_CALL_LIMIT, CALL_LIMIT, CONCURRENCY_LIMIT, BUDGET_FROZEN, BUDGET_CLOSED
-    or MODEL_NOT_ALLOWED; ``remaining`` what the limiting budget (``limiting_budget_id``, the budget itself or an
+    ``reason`` is INSUFFICIENT_FUNDS, PER_CALL_LIMIT, CALL_LIMIT, CONCURRENCY_LIMIT, BUDGET_FROZEN, BUDGET_CLOSED,
+    MODEL_NOT_ALLOWED, RUN_CALL_LIMIT or RUN_AMOUNT_LIMIT (the reserve's run reached a cap), REQUEST_RATE_LIMIT or
+    TOKEN_RATE_LIMIT (a budget's minute window is full; the problem's ``retryAfterSeconds`` says when the next one
+    starts); ``remaining`` what the limiting budget (``limiting_budget_id``, the budget itself or an
     ancestor) had left and ``requested`` what the call asked of it, both in its ``unit``. A guard raises it with
     ``model``, the model the call named."""
 

@@ -16,12 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * One writer of ledger state: every statement in the service that inserts, updates or
  * deletes rows of the ledger's tables (balances, holds, periods, charges, threshold
- * crossings and the journal), or calls the batch writer {@code ledger_write}, lives in
- * the package {@code dev.budgetledger.ledger} itself, where {@code Ledger} takes the
- * locks in the one order ({@code Locks}) and journals in the same transaction. Its web
- * controllers and every other feature only read. The one exception is
- * {@code MigrationFixes}, the Flyway callback that repairs old installations' data while
- * migrating, before the service serves.
+ * crossings, run and minute counters and the journal), or calls the batch writer
+ * {@code ledger_write}, lives in the package {@code dev.budgetledger.ledger} itself,
+ * where {@code Ledger} takes the locks in the one order ({@code Locks}) and journals in
+ * the same transaction. Its web controllers and every other feature only read. The one
+ * exception is {@code MigrationFixes}, the Flyway callback that repairs old
+ * installations' data while migrating, before the service serves.
  * <p>
  * A source scan, because the writes are SQL text: a new writer anywhere else fails this
  * test with its file and statement named.
@@ -31,7 +31,7 @@ class OneWriterTests {
 	private static final Path SOURCES = Path.of("src/main/java/dev/budgetledger");
 
 	private static final Pattern WRITE = Pattern.compile("(?i)\\b(?:INSERT\\s+INTO|UPDATE|DELETE\\s+FROM)\\s+"
-			+ "(budgets|reservations|journal_entries|budget_periods|charges|threshold_crossings)\\b|\\bledger_write\\s*\\(");
+			+ "(budgets|reservations|journal_entries|budget_periods|charges|threshold_crossings|run_usage|minute_windows)\\b|\\bledger_write\\s*\\(");
 
 	private static final Path WRITER = SOURCES.resolve("ledger");
 

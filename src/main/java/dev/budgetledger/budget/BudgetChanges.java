@@ -17,8 +17,12 @@ public record BudgetChanges(Set<String> present, @Nullable String name, @Nullabl
 		@Nullable BigDecimal downgradeAt, @Nullable BigDecimal maxAmountPerCall, @Nullable Long maxTokensPerCall,
 		@Nullable Long maxCallsPerPeriod, @Nullable Integer maxConcurrentHolds, @Nullable Boolean rollover,
 		@Nullable BigDecimal rolloverCap, @Nullable BigDecimal maxOverrunRatio, @Nullable BigDecimal maxOverrun,
-		@Nullable OverrunAction overrunAction, @Nullable List<String> allowedModels,
-		@Nullable Long maxHoldOutputTokens) {
+		@Nullable OverrunAction overrunAction, @Nullable List<String> allowedModels, @Nullable Long maxHoldOutputTokens,
+		RunAndMinuteCaps runAndMinute) {
+
+	/** The fields of {@link RunAndMinuteCaps}, as a patch names them. */
+	public static final List<String> RUN_AND_MINUTE_FIELDS = List.of("maxCallsPerRun", "maxAmountPerRun",
+			"maxRequestsPerMinute", "maxTokensPerMinute");
 
 	public boolean has(String field) {
 		return this.present.contains(field);

@@ -20,11 +20,21 @@ import org.jspecify.annotations.Nullable;
  * it holds when it is made: a reserve asking more (or leaving its model's default) is
  * held at this many, as a capped allow, but never at fewer than its own
  * {@code minOutputTokens}; a hold may grow beyond it later, decided like a reserve
+ * @param runAndMinute the caps per run and per minute
  */
 public record BudgetPolicy(Mode mode, List<BigDecimal> thresholds, @Nullable BigDecimal downgradeAt,
 		@Nullable BigDecimal maxAmountPerCall, @Nullable Long maxTokensPerCall, @Nullable Long maxCallsPerPeriod,
 		@Nullable Integer maxConcurrentHolds, OverrunPolicy overrun, @Nullable List<String> allowedModels,
-		@Nullable Long maxHoldOutputTokens) {
+		@Nullable Long maxHoldOutputTokens, RunAndMinuteCaps runAndMinute) {
+
+	/** A policy without caps per run or per minute. */
+	public BudgetPolicy(Mode mode, List<BigDecimal> thresholds, @Nullable BigDecimal downgradeAt,
+			@Nullable BigDecimal maxAmountPerCall, @Nullable Long maxTokensPerCall, @Nullable Long maxCallsPerPeriod,
+			@Nullable Integer maxConcurrentHolds, OverrunPolicy overrun, @Nullable List<String> allowedModels,
+			@Nullable Long maxHoldOutputTokens) {
+		this(mode, thresholds, downgradeAt, maxAmountPerCall, maxTokensPerCall, maxCallsPerPeriod, maxConcurrentHolds,
+				overrun, allowedModels, maxHoldOutputTokens, RunAndMinuteCaps.NONE);
+	}
 
 	/** A policy that allows every model and holds every output token asked for. */
 	public BudgetPolicy(Mode mode, List<BigDecimal> thresholds, @Nullable BigDecimal downgradeAt,

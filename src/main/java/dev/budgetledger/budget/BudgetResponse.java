@@ -23,9 +23,11 @@ public record BudgetResponse(UUID id, String name, @Nullable UUID parentId, @Nul
 		@Nullable String rolloverCap, String mode, List<String> thresholds, @Nullable String downgradeAt,
 		@Nullable String maxAmountPerCall, @Nullable Long maxTokensPerCall, @Nullable Long maxCallsPerPeriod,
 		@Nullable Integer maxConcurrentHolds, String maxOverrunRatio, @Nullable String maxOverrun, String overrunAction,
-		@Nullable List<String> allowedModels, @Nullable Long maxHoldOutputTokens, long heldCount, long callsInPeriod,
-		long deniedCount, Map<String, Object> metadata, Instant createdAt, Instant updatedAt, @Nullable String subject,
-		boolean closed, @Nullable Instant closedAt, @Nullable Map<String, Object> childTemplate) {
+		@Nullable List<String> allowedModels, @Nullable Long maxHoldOutputTokens, @Nullable Long maxCallsPerRun,
+		@Nullable String maxAmountPerRun, @Nullable Long maxRequestsPerMinute, @Nullable Long maxTokensPerMinute,
+		long heldCount, long callsInPeriod, long deniedCount, Map<String, Object> metadata, Instant createdAt,
+		Instant updatedAt, @Nullable String subject, boolean closed, @Nullable Instant closedAt,
+		@Nullable Map<String, Object> childTemplate) {
 
 	/**
 	 * The budget as a key bound to {@code scope} sees it: the ids of budgets above its
@@ -46,6 +48,7 @@ public record BudgetResponse(UUID id, String name, @Nullable UUID parentId, @Nul
 				full.rolloverCap(), full.mode(), full.thresholds(), full.downgradeAt(), full.maxAmountPerCall(),
 				full.maxTokensPerCall(), full.maxCallsPerPeriod(), full.maxConcurrentHolds(), full.maxOverrunRatio(),
 				full.maxOverrun(), full.overrunAction(), full.allowedModels(), full.maxHoldOutputTokens(),
+				full.maxCallsPerRun(), full.maxAmountPerRun(), full.maxRequestsPerMinute(), full.maxTokensPerMinute(),
 				full.heldCount(), full.callsInPeriod(), full.deniedCount(), full.metadata(), full.createdAt(),
 				full.updatedAt(), full.subject(), full.closed(), full.closedAt(), full.childTemplate());
 	}
@@ -54,6 +57,7 @@ public record BudgetResponse(UUID id, String name, @Nullable UUID parentId, @Nul
 		BudgetPolicy policy = b.policy();
 		boolean tokens = b.countsTokens();
 		ChildTemplate template = b.childTemplate();
+		RunAndMinuteCaps caps = policy.runAndMinute();
 		return new BudgetResponse(b.id(), b.name(), b.parentId(), b.rootId(), b.depth(), b.unit(),
 				tokens ? null : b.unit(), b.format(b.limit()), b.format(b.spent()), b.format(b.reserved()),
 				b.format(b.available()), b.format(b.period().carriedOver()), b.status(), b.frozenReason(), b.frozenAt(),
@@ -65,9 +69,11 @@ public record BudgetResponse(UUID id, String name, @Nullable UUID parentId, @Nul
 				Amounts.formatOrNull(policy.maxAmountPerCall()), policy.maxTokensPerCall(), policy.maxCallsPerPeriod(),
 				policy.maxConcurrentHolds(), policy.overrun().maxRatio().stripTrailingZeros().toPlainString(),
 				(policy.overrun().max() != null) ? b.format(policy.overrun().max()) : null,
-				policy.overrun().action().name(), policy.allowedModels(), policy.maxHoldOutputTokens(), b.heldCount(),
-				b.callsInPeriod(), b.deniedCount(), b.metadata(), b.createdAt(), b.updatedAt(), b.subject(), b.closed(),
-				b.closedAt(), (template != null) ? template.view() : null);
+				policy.overrun().action().name(), policy.allowedModels(), policy.maxHoldOutputTokens(),
+				caps.maxCallsPerRun(), (caps.maxAmountPerRun() != null) ? b.format(caps.maxAmountPerRun()) : null,
+				caps.maxRequestsPerMinute(), caps.maxTokensPerMinute(), b.heldCount(), b.callsInPeriod(),
+				b.deniedCount(), b.metadata(), b.createdAt(), b.updatedAt(), b.subject(), b.closed(), b.closedAt(),
+				(template != null) ? template.view() : null);
 	}
 
 }

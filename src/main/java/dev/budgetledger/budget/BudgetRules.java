@@ -24,6 +24,7 @@ public final class BudgetRules {
 		checkAmount("rolloverCap", spec.rolloverCap(), tokens);
 		checkPolicy(spec.policy().maxAmountPerCall(), spec.policy().thresholds(), tokens);
 		checkAmount("maxOverrun", spec.policy().overrun().max(), tokens);
+		checkAmount("maxAmountPerRun", spec.policy().runAndMinute().maxAmountPerRun(), tokens);
 	}
 
 	public static void check(Budget budget, BudgetChanges changes) {
@@ -42,6 +43,7 @@ public final class BudgetRules {
 		}
 		checkAmount("rolloverCap", changes.rolloverCap(), tokens);
 		checkAmount("maxOverrun", changes.maxOverrun(), tokens);
+		checkAmount("maxAmountPerRun", changes.runAndMinute().maxAmountPerRun(), tokens);
 		checkPolicy(changes.maxAmountPerCall(), (changes.thresholds() != null) ? changes.thresholds() : List.of(),
 				tokens);
 	}

@@ -29,7 +29,8 @@ public class Budgets {
 			calls_in_period, denied_count, status, frozen_reason, frozen_at, period, timezone, period_start, rollover,
 			rollover_cap, carried_over, mode, thresholds, downgrade_at, max_amount_per_call, max_tokens_per_call,
 			max_calls_per_period, max_concurrent_holds, max_overrun_ratio, max_overrun, overrun_action, allowed_models,
-			max_hold_output_tokens, metadata, created_at, updated_at, subject, closed_at, child_template""";
+			max_hold_output_tokens, max_calls_per_run, max_amount_per_run, max_requests_per_minute, max_tokens_per_minute,
+			metadata, created_at, updated_at, subject, closed_at, child_template""";
 
 	private static final TypeReference<List<BigDecimal>> DECIMALS = new TypeReference<>() {
 	};
@@ -169,7 +170,9 @@ public class Budgets {
 				longOrNull(rs, "max_calls_per_period"), intOrNull(rs, "max_concurrent_holds"),
 				new OverrunPolicy(rs.getBigDecimal("max_overrun_ratio"), rs.getBigDecimal("max_overrun"),
 						OverrunAction.valueOf(rs.getString("overrun_action"))),
-				textsOrNull(rs.getArray("allowed_models")), longOrNull(rs, "max_hold_output_tokens"));
+				textsOrNull(rs.getArray("allowed_models")), longOrNull(rs, "max_hold_output_tokens"),
+				new RunAndMinuteCaps(longOrNull(rs, "max_calls_per_run"), rs.getBigDecimal("max_amount_per_run"),
+						longOrNull(rs, "max_requests_per_minute"), longOrNull(rs, "max_tokens_per_minute")));
 		Array ancestors = rs.getArray("ancestors");
 		return new Budget(rs.getObject("id", UUID.class), rs.getString("name"), rs.getObject("parent_id", UUID.class),
 				rs.getObject("root_id", UUID.class), rs.getInt("depth"), Arrays.asList((UUID[]) ancestors.getArray()),

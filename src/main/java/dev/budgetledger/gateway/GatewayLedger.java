@@ -81,7 +81,8 @@ public class GatewayLedger {
 		}
 		ReserveCommand command = new ReserveCommand(call.budgetId(), new Ask(currency, options, minOutput), call.ttl(),
 				call.metadata())
-			.sentWith(caller.keyId(), null);
+			.sentWith(caller.keyId(), null)
+			.forRun(call.runId());
 		return new Reserved(this.coalescer.reserve(command.budgetId(), batch -> batch.reserve(command, caller.scope())),
 				catalogModels);
 	}
@@ -122,9 +123,10 @@ public class GatewayLedger {
 	 * @param maxOutputTokens the call's own output limit, or null for the model's default
 	 * @param minOutputTokens the least output worth a capped allow, or null for no
 	 * capping
+	 * @param runId the run the call belongs to ({@code X-Budget-Run}), whose caps apply
 	 */
 	public record Call(UUID budgetId, List<String> models, long inputTokens, @Nullable Long maxOutputTokens,
-			@Nullable Long minOutputTokens, Duration ttl, Map<String, Object> metadata) {
+			@Nullable Long minOutputTokens, Duration ttl, Map<String, Object> metadata, @Nullable String runId) {
 	}
 
 	static final class FallbackCurrencyException extends ApiException {

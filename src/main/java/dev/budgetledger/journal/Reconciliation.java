@@ -37,7 +37,10 @@ import org.springframework.transaction.annotation.Transactional;
  * HARD limit are those and lowering the limit;</li>
  * <li>{@link Invariant#IDEMPOTENCY}: while an Idempotency-Key is retained, at most one
  * reservation was created under it, and its stored answer names exactly that reservation
- * (a key that created none stored no 201 naming one).</li>
+ * (a key that created none stored no 201 naming one);</li>
+ * <li>{@link Invariant#RUNS}: every run's counters on every level of its chains equal
+ * what its reservations say: the calls are how many there are, the amount is what the
+ * HELD ones hold plus what the SETTLED ones cost now, in the level's unit.</li>
  * </ol>
  */
 @Component
@@ -69,6 +72,7 @@ public class Reconciliation {
 		found.addAll(charges());
 		found.addAll(hardLimits());
 		found.addAll(idempotencyKeys());
+		found.addAll(runs());
 		Checked checked = this.jdbc.sql("""
 				SELECT (SELECT count(*) FROM budgets) AS budgets, (SELECT count(*) FROM reservations) AS reservations,
 				       (SELECT count(*) FROM journal_entries) AS journal_entries,
@@ -372,6 +376,49 @@ public class Reconciliation {
 			.toList();
 	}
 
+	/**
+	 * Each run's counters per level, recomputed from its reservations. A full join, so
+	 * counters without reservations and reservations without counters both show up.
+	 */
+	private List<Discrepancy> runs() {
+		// The upgrade test checks databases at schema versions from before run caps
+		// (V24).
+		if (!Boolean.TRUE
+			.equals(this.jdbc.sql("SELECT to_regclass('run_usage') IS NOT NULL").query(Boolean.class).single())) {
+			return List.of();
+		}
+		return this.jdbc
+			.sql("""
+					WITH expected AS (
+					    SELECT b.id AS budget_id, r.run_id, count(*) AS calls,
+					           sum(CASE WHEN r.status = 'HELD' THEN
+					                        CASE WHEN b.unit = 'TOKENS' THEN coalesce(r.tokens, 0) ELSE r.amount END
+					                    WHEN r.status = 'SETTLED' THEN
+					                        CASE WHEN b.unit = 'TOKENS' THEN coalesce(r.charged_tokens, 0)
+					                             ELSE r.charged + r.adjustment END
+					                    ELSE 0 END) AS amount
+					    FROM reservations r JOIN budgets leaf ON leaf.id = r.budget_id JOIN budgets b ON b.id = ANY(leaf.ancestors)
+					    WHERE r.run_id IS NOT NULL GROUP BY b.id, r.run_id)
+					SELECT coalesce(e.budget_id, u.budget_id) AS budget_id, coalesce(e.run_id, u.run_id) AS run_id,
+					    CASE WHEN u.budget_id IS NULL THEN 'has ' || e.calls || ' reservations but no counters'
+					         WHEN e.budget_id IS NULL THEN 'counts ' || u.calls || ' calls and ' || u.amount
+					             || ' but has no reservations'
+					         WHEN u.calls <> e.calls OR u.amount <> e.amount THEN 'counts ' || u.calls || ' calls and '
+					             || u.amount || ' but its reservations make ' || e.calls || ' and ' || e.amount
+					    END AS problem
+					FROM expected e FULL JOIN run_usage u ON u.budget_id = e.budget_id AND u.run_id = e.run_id
+					ORDER BY 1, 2""")
+			.query((rs, row) -> {
+				String problem = rs.getString("problem");
+				return Optional.ofNullable((problem == null) ? null : new Discrepancy(Invariant.RUNS,
+						rs.getObject("budget_id", UUID.class), null, "Run " + rs.getString("run_id") + " " + problem));
+			})
+			.list()
+			.stream()
+			.flatMap(Optional::stream)
+			.toList();
+	}
+
 	private static final class Replay {
 
 		final UUID budget;
@@ -394,7 +441,7 @@ public class Reconciliation {
 	/** The invariants, as named in the reconciliation report. */
 	public enum Invariant {
 
-		BALANCE, HOLDS, RESERVATION_STATE, CHARGE, HARD_LIMIT, IDEMPOTENCY
+		BALANCE, HOLDS, RESERVATION_STATE, CHARGE, HARD_LIMIT, IDEMPOTENCY, RUNS
 
 	}
 

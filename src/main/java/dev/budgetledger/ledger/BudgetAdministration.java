@@ -29,6 +29,7 @@ import dev.budgetledger.budget.Metadata;
 import dev.budgetledger.budget.Mode;
 import dev.budgetledger.budget.NewBudget;
 import dev.budgetledger.errors.InvalidRequestException;
+import dev.budgetledger.budget.RunAndMinuteCaps;
 import dev.budgetledger.events.EventType;
 import dev.budgetledger.events.Events;
 import dev.budgetledger.journal.EntryKind;
@@ -195,6 +196,9 @@ public class BudgetAdministration {
 			.param("subject", subject)
 			.param("childTemplate", (template != null) ? this.metadata.write(template.view()) : null)
 			.update();
+		if (!policy.runAndMinute().equals(RunAndMinuteCaps.NONE)) {
+			writeRunAndMinuteCaps(id, policy.runAndMinute(), now);
+		}
 		this.journal.entry(id, EntryKind.OPEN, spec.limit(), BigDecimal.ZERO, spec.limit(), null, null, now);
 		this.scope.learn(id, ancestors);
 		Budget opened = this.budgets.get(id);
@@ -271,6 +275,17 @@ public class BudgetAdministration {
 							policy.maxHoldOutputTokens()))
 			.param("now", Timestamp.from(now))
 			.update();
+		if (BudgetChanges.RUN_AND_MINUTE_FIELDS.stream().anyMatch(changes::has)) {
+			RunAndMinuteCaps caps = policy.runAndMinute();
+			RunAndMinuteCaps asked = changes.runAndMinute();
+			writeRunAndMinuteCaps(id, new RunAndMinuteCaps(
+					pickNullable(changes, "maxCallsPerRun", asked.maxCallsPerRun(), caps.maxCallsPerRun()),
+					pickNullable(changes, "maxAmountPerRun", asked.maxAmountPerRun(), caps.maxAmountPerRun()),
+					pickNullable(changes, "maxRequestsPerMinute", asked.maxRequestsPerMinute(),
+							caps.maxRequestsPerMinute()),
+					pickNullable(changes, "maxTokensPerMinute", asked.maxTokensPerMinute(), caps.maxTokensPerMinute())),
+					now);
+		}
 		BigDecimal limit = changes.limit();
 		if (changes.has("limit") && limit != null && limit.compareTo(budget.limit()) != 0) {
 			this.journal.entry(id, EntryKind.LIMIT_CHANGE, limit, BigDecimal.ZERO, limit, null, null, now);
@@ -381,6 +396,25 @@ public class BudgetAdministration {
 								+ (currencies.isEmpty() ? unit : currencies.get(0)));
 			}
 		}
+	}
+
+	/**
+	 * Sets a budget's caps per run and per minute, on the row the caller has locked or
+	 * just inserted (a statement of its own, so the open and patch statements stay as
+	 * they are).
+	 */
+	private void writeRunAndMinuteCaps(UUID id, RunAndMinuteCaps caps, Instant now) {
+		this.jdbc.sql("""
+				UPDATE budgets SET max_calls_per_run = :calls, max_amount_per_run = :amount,
+				    max_requests_per_minute = :requests, max_tokens_per_minute = :tokens, updated_at = :now
+				WHERE id = :id""")
+			.param("id", id)
+			.param("calls", caps.maxCallsPerRun())
+			.param("amount", caps.maxAmountPerRun())
+			.param("requests", caps.maxRequestsPerMinute())
+			.param("tokens", caps.maxTokensPerMinute())
+			.param("now", Timestamp.from(now))
+			.update();
 	}
 
 	/**

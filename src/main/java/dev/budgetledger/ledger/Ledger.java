@@ -120,9 +120,13 @@ public class Ledger {
 
 	private final BudgetScope scope;
 
+	private final RunAndMinuteCounters counters;
+
 	Ledger(JdbcClient jdbc, Clock clock, Budgets budgets, Reservations reservations, Metadata metadata, Journal journal,
 			ReservationSettings settings, MeterRegistry meters, Events events, Denials denials,
-			ExhaustionForecast forecast, LedgerMetrics metrics, BudgetScope scope, Locks locks) {
+			ExhaustionForecast forecast, LedgerMetrics metrics, BudgetScope scope, Locks locks,
+			RunAndMinuteCounters counters) {
+		this.counters = counters;
 		this.locks = locks;
 		this.journal = journal;
 		this.scope = scope;
@@ -247,14 +251,15 @@ public class Ledger {
 				.findFirst()
 				.orElseThrow(() -> new TokensRequiredException(leafId)));
 		}
-		Decider.Decision decision = Decider.decide(chain, ask);
+		String runId = command.runId();
+		Decider.Decision decision = Decider.decide(chain, ask, this.counters.read(chain, runId, now, writes));
 		boolean expired = false;
-		if (decision instanceof Decider.Deny deny
-				&& (deny.reason() == DenyReason.INSUFFICIENT_FUNDS || deny.reason() == DenyReason.CONCURRENCY_LIMIT)
+		if (decision instanceof Decider.Deny deny && (deny.reason() == DenyReason.INSUFFICIENT_FUNDS
+				|| deny.reason() == DenyReason.CONCURRENCY_LIMIT || deny.reason() == DenyReason.RUN_AMOUNT_LIMIT)
 				&& expireOverdueIn(chain, now, writes) > 0) {
 			expired = true;
 			chain = this.locks.chain(leafId);
-			decision = Decider.decide(chain, ask);
+			decision = Decider.decide(chain, ask, this.counters.read(chain, runId, now, writes));
 		}
 		if (decision instanceof Decider.Deny deny) {
 			// Counted on every level, as calls are: a budget's deniedCount covers it and
@@ -266,16 +271,23 @@ public class Ledger {
 				count("DENY", deny.reason().name());
 				Budget leaf = chain.get(chain.size() - 1);
 				this.denials.record(leaf, deny, ask, command.apiKeyId(), command.metadata(), now);
-				this.events.recordDenied(leafId, leaf.rootId(),
-						Map.of("reason", deny.reason().name(), "limitingBudgetId", deny.limitingBudgetId().toString(),
-								"unit", deny.unit(), "requested",
-								Amounts.format(deny.requested(), Budget.TOKENS.equals(deny.unit())), "available",
-								Amounts.format(deny.available(), Budget.TOKENS.equals(deny.unit()))),
-						now);
+				Map<String, Object> data = new java.util.LinkedHashMap<>(Map.of("reason", deny.reason().name(),
+						"limitingBudgetId", deny.limitingBudgetId().toString(), "unit", deny.unit(), "requested",
+						Amounts.format(deny.requested(), Budget.TOKENS.equals(deny.unit())), "available",
+						Amounts.format(deny.available(), Budget.TOKENS.equals(deny.unit()))));
+				if (runId != null) {
+					data.put("runId", runId);
+				}
+				if (deny.retryAfterSeconds() != null) {
+					data.put("retryAfterSeconds", deny.retryAfterSeconds());
+				}
+				this.events.recordDenied(leafId, leaf.rootId(), data, now);
 			}
 			boolean limitedAbove = !visibleId(chain, deny.limitingBudgetId(), scope);
-			return new Held(new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
-					deny.requested(), deny.available(), limitedAbove), chain, expired);
+			return new Held(
+					new ReserveOutcome.Denied(deny.reason(), leafId, deny.limitingBudgetId(), deny.unit(),
+							deny.requested(), deny.available(), limitedAbove, runId, deny.retryAfterSeconds()),
+					chain, expired);
 		}
 		Decider.Allow allow = (Decider.Allow) decision;
 		Ask.Option chosen = allow.chosen();
@@ -289,11 +301,12 @@ public class Ledger {
 		Reservation reservation = new Reservation(id, leafId, ReservationStatus.HELD, currency, chosen.amount(),
 				chosen.tokens(), null, null, null, price, allow.downgraded() ? requested.model() : null,
 				allow.downgraded(), allow.capped(), chosen.inputTokens(), chosen.maxOutputTokens(), null, false,
-				command.metadata(), expiresAt, now, now, null, null, BigDecimal.ZERO);
+				command.metadata(), expiresAt, now, now, null, null, BigDecimal.ZERO, runId);
 		writes.hold(reservation, rootId, this.metadata.write(command.metadata()), command.apiKeyId(),
 				command.idempotencyKey());
 		writes.move(chain, id, EntryKind.RESERVE, new Delta(chosen.amount(), BigDecimal.ZERO, chosen.amount()),
 				new Delta(tokens, BigDecimal.ZERO, tokens), 1, 1);
+		this.counters.allowed(chain, runId, id, chosen, now, writes);
 		List<String> warnings = new ArrayList<>(allow.warnings());
 		List<ReserveOutcome.ThresholdCrossing> crossings = new ArrayList<>();
 		Function<Budget, BigDecimal> change = level -> Decider.hold(level, chosen);
@@ -392,7 +405,7 @@ public class Ledger {
 						reservation.inputTokens(), reservation.maxOutputTokens(), usage, late, reservation.metadata(),
 						reservation.expiresAt(), reservation.createdAt(), now,
 						(reservation.finishedAt() != null) ? reservation.finishedAt() : now, claimed,
-						reservation.adjustment());
+						reservation.adjustment(), reservation.runId());
 				writes.settle(settled);
 				writes.move(chain, reservation.id(), EntryKind.SETTLE, new Delta(actual, actual, heldMoney.negate()),
 						new Delta(spentTokens, spentTokens, heldTokens.negate()), held ? -1 : 0, 0);
@@ -413,6 +426,13 @@ public class Ledger {
 				this.metrics.settled(reservation.currency(), actual, actual.compareTo(reservation.amount()) > 0);
 				Function<Budget, BigDecimal> change = level -> level.countsTokens() ? spentTokens.subtract(heldTokens)
 						: actual.subtract(heldMoney);
+				// A run's amount is what it holds plus what it was charged: the charge,
+				// as
+				// stored, replaces the hold (a late settle's hold was given back at
+				// expiry).
+				BigDecimal storedCharge = LedgerWrites.stored(actual);
+				this.counters.moved(chain, reservation, level -> level.countsTokens() ? spentTokens.subtract(heldTokens)
+						: storedCharge.subtract(heldMoney), writes);
 				emitUsageEvents(chain, change, reservation.id(), now);
 				this.forecast.afterSettle(chain, level -> level.countsTokens() ? spentTokens : actual, change,
 						reservation.id(), now);
@@ -517,6 +537,18 @@ public class Ledger {
 			.param("now", Timestamp.from(now))
 			.param("money", money)
 			.update();
+		if (reservation.runId() != null) {
+			// The run's amount counts what its reservations cost now, corrections
+			// included.
+			this.jdbc.sql("""
+					UPDATE run_usage SET amount = amount + :delta, updated_at = :now
+					WHERE run_id = :run AND budget_id IN (:money)""")
+				.param("delta", delta)
+				.param("now", Timestamp.from(now))
+				.param("run", reservation.runId())
+				.param("money", money)
+				.update();
+		}
 		this.jdbc.sql("""
 				UPDATE reservations SET adjustment = adjustment + :delta, updated_at = :now WHERE id = :id""")
 			.param("delta", delta)
@@ -790,19 +822,22 @@ public class Ledger {
 					reservation.maxOutputTokens());
 			Ask.Option after = resized(reservation, maxOutputTokens, amount);
 			List<Budget> chain = lockAndRoll(reservation.budgetId(), now);
-			Decider.Decision decision = Decider.resize(chain, before, after);
+			LedgerWrites writes = writes();
+			Decider.Decision decision = Decider.resize(chain, before, after,
+					this.counters.read(chain, reservation.runId(), now, writes));
 			if (decision instanceof Decider.Deny deny) {
 				return new ExtendOutcome.Denied(new ReserveOutcome.Denied(deny.reason(), reservation.budgetId(),
 						deny.limitingBudgetId(), deny.unit(), deny.requested(), deny.available(),
-						!visibleId(chain, deny.limitingBudgetId(), scope)));
+						!visibleId(chain, deny.limitingBudgetId(), scope), reservation.runId(), null));
 			}
 			BigDecimal money = after.amount().subtract(before.amount());
 			BigDecimal tokensAfter = BigDecimal.valueOf(nonNull(after.tokens()));
 			BigDecimal tokens = tokensAfter.subtract(BigDecimal.valueOf(nonNull(before.tokens())));
 			if (money.signum() != 0 || tokens.signum() != 0) {
-				LedgerWrites writes = writes();
 				writes.move(chain, reservationId, EntryKind.RESIZE, new Delta(after.amount(), BigDecimal.ZERO, money),
 						new Delta(tokensAfter, BigDecimal.ZERO, tokens), 0, 0);
+				BigDecimal storedChange = LedgerWrites.stored(after.amount()).subtract(before.amount());
+				this.counters.moved(chain, reservation, level -> level.countsTokens() ? tokens : storedChange, writes);
 				writes.flush(now);
 				this.jdbc.sql("""
 						UPDATE reservations SET amount = :amount, tokens = :tokens, max_output_tokens = :maxOutput,
@@ -919,9 +954,9 @@ public class Ledger {
 					WITH done AS (
 					    UPDATE reservations SET status = :status, released = amount, updated_at = :now, finished_at = :now
 					    WHERE id IN (:ids) AND status = 'HELD'
-					    RETURNING id, budget_id, amount, tokens),
+					    RETURNING id, budget_id, amount, tokens, run_id),
 					per_level AS (
-					    SELECT b.id AS budget_id, b.root_id, b.depth, done.id AS reservation_id,
+					    SELECT b.id AS budget_id, b.root_id, b.depth, done.id AS reservation_id, done.run_id,
 					           CASE WHEN b.unit = 'TOKENS' THEN coalesce(done.tokens, 0) ELSE done.amount END AS hold
 					    FROM done JOIN budgets leaf ON leaf.id = done.budget_id JOIN budgets b ON b.id = ANY(leaf.ancestors)),
 					journaled AS (
@@ -931,6 +966,11 @@ public class Ledger {
 					    UPDATE budgets b SET reserved = b.reserved - t.hold, held_count = b.held_count - t.n, updated_at = :now
 					    FROM (SELECT budget_id, sum(hold) AS hold, count(*) AS n FROM per_level GROUP BY budget_id) t
 					    WHERE b.id = t.budget_id),
+					runs AS (
+					    UPDATE run_usage u SET amount = u.amount - t.hold, updated_at = :now
+					    FROM (SELECT budget_id, run_id, sum(hold) AS hold FROM per_level WHERE run_id IS NOT NULL
+					          GROUP BY budget_id, run_id) t
+					    WHERE u.budget_id = t.budget_id AND u.run_id = t.run_id),
 					expired_events AS (
 					    INSERT INTO events (event_id, type, budget_id, root_id, reservation_id, data, created_at)
 					    SELECT gen_random_uuid(), 'reservation.expired', done.budget_id, leaf.root_id, done.id,

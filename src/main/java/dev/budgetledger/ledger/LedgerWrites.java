@@ -2,6 +2,7 @@ package dev.budgetledger.ledger;
 
 import dev.budgetledger.budget.Budget;
 import dev.budgetledger.journal.EntryKind;
+import dev.budgetledger.reservation.Counters;
 import dev.budgetledger.reservation.Reservation;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.io.JsonStringEncoder;
@@ -64,6 +66,19 @@ final class LedgerWrites {
 	private int journaled;
 
 	private final Map<UUID, Move> moves = new LinkedHashMap<>();
+
+	/**
+	 * Run and minute counters: what the batch adds, per (budget, run) and per budget's
+	 * window, and the runs of its new reservations. Sent after {@code ledger_write}, in
+	 * one more statement, only by batches that have any.
+	 */
+	private final Map<RunKey, Counters.RunCount> runs = new LinkedHashMap<>();
+
+	private final Map<UUID, Window> windows = new LinkedHashMap<>();
+
+	private final Map<UUID, String> runOfHold = new LinkedHashMap<>();
+
+	private final Map<UUID, UUID> rootOf = new LinkedHashMap<>();
 
 	LedgerWrites(JdbcClient jdbc) {
 		this.jdbc = jdbc;
@@ -142,7 +157,47 @@ final class LedgerWrites {
 	}
 
 	boolean isEmpty() {
-		return this.journaled == 0 && this.holds.isEmpty() && this.settles.isEmpty();
+		return this.journaled == 0 && this.holds.isEmpty() && this.settles.isEmpty() && this.runs.isEmpty()
+				&& this.windows.isEmpty() && this.runOfHold.isEmpty();
+	}
+
+	/**
+	 * Counts a run's movement on every level of a locked chain: {@code calls} more calls
+	 * and {@code amount} (in each level's unit) more held or charged.
+	 */
+	void run(List<Budget> chain, String runId, long calls, Function<Budget, BigDecimal> amount) {
+		for (Budget level : chain) {
+			this.rootOf.put(level.id(), level.rootId());
+			this.runs.merge(new RunKey(level.id(), runId), new Counters.RunCount(calls, stored(amount.apply(level))),
+					(a, b) -> a.plus(b.calls(), b.amount()));
+		}
+	}
+
+	/** Records that the new reservation {@code reservationId} was made for the run. */
+	void runOf(UUID reservationId, String runId) {
+		this.runOfHold.put(reservationId, runId);
+	}
+
+	/** Counts one request and its tokens in the window starting at {@code start}. */
+	void minute(Budget level, Instant start, long tokens) {
+		this.rootOf.put(level.id(), level.rootId());
+		this.windows.merge(level.id(), new Window(start, 1, tokens),
+				(a, b) -> new Window(a.start(), a.requests() + b.requests(), a.tokens() + b.tokens()));
+	}
+
+	/**
+	 * What this batch has counted but not sent for a run on a budget, to add to what the
+	 * database says.
+	 */
+	Counters.RunCount pendingRun(UUID budgetId, String runId) {
+		return this.runs.getOrDefault(new RunKey(budgetId, runId), Counters.RunCount.ZERO);
+	}
+
+	/** Likewise for a budget's window starting at {@code start}. */
+	Counters.MinuteCount pendingMinute(UUID budgetId, Instant start) {
+		Window window = this.windows.get(budgetId);
+		return (window != null && window.start().equals(start))
+				? new Counters.MinuteCount(window.requests(), window.tokens()) : Counters.MinuteCount.ZERO;
 	}
 
 	/**
@@ -170,11 +225,92 @@ final class LedgerWrites {
 			.param("now", Timestamp.from(now))
 			.query((rs, row) -> row)
 			.list();
+		flushCounters();
 		this.holds.setLength(0);
 		this.settles.setLength(0);
 		this.journal.setLength(0);
 		this.journaled = 0;
 		this.moves.clear();
+	}
+
+	/**
+	 * Sends the run and minute counters and the runs of new reservations, if any, in one
+	 * statement after {@code ledger_write} (which inserted those reservations). A window
+	 * that is over is replaced, not added to; one from a clock behind the stored window
+	 * is added to the stored one.
+	 */
+	private void flushCounters() {
+		if (this.runs.isEmpty() && this.windows.isEmpty() && this.runOfHold.isEmpty()) {
+			return;
+		}
+		StringBuilder runRows = new StringBuilder();
+		this.runs.forEach((key, count) -> {
+			StringBuilder out = next(runRows);
+			field(out, "budget_id", key.budgetId());
+			field(out, "run_id", key.runId());
+			field(out, "root_id", this.rootOf.get(key.budgetId()));
+			field(out, "calls", count.calls());
+			last(out, "amount", count.amount());
+		});
+		StringBuilder windowRows = new StringBuilder();
+		this.windows.forEach((id, window) -> {
+			StringBuilder out = next(windowRows);
+			field(out, "budget_id", id);
+			field(out, "root_id", this.rootOf.get(id));
+			field(out, "window_start", window.start());
+			field(out, "requests", window.requests());
+			last(out, "tokens", window.tokens());
+		});
+		StringBuilder named = new StringBuilder();
+		this.runOfHold.forEach((id, run) -> {
+			StringBuilder out = next(named);
+			field(out, "id", id);
+			last(out, "run_id", run);
+		});
+		this.jdbc.sql(COUNTERS)
+			.param("runs", array(runRows))
+			.param("windows", array(windowRows))
+			.param("named", array(named))
+			.query((rs, row) -> row)
+			.list();
+		this.runs.clear();
+		this.windows.clear();
+		this.runOfHold.clear();
+		this.rootOf.clear();
+	}
+
+	private static final String COUNTERS = """
+			WITH runs AS (
+			    INSERT INTO run_usage (budget_id, run_id, root_id, calls, amount, updated_at)
+			    SELECT r.budget_id, r.run_id, r.root_id, r.calls, r.amount, now()
+			    FROM json_to_recordset(CAST(:runs AS json)) AS r(budget_id uuid, run_id text, root_id uuid, calls bigint,
+			        amount numeric)
+			    ON CONFLICT (budget_id, run_id) DO UPDATE SET calls = run_usage.calls + EXCLUDED.calls,
+			        amount = run_usage.amount + EXCLUDED.amount, updated_at = EXCLUDED.updated_at
+			    RETURNING 1),
+			windows AS (
+			    INSERT INTO minute_windows (budget_id, root_id, window_start, requests, tokens)
+			    SELECT w.budget_id, w.root_id, w.window_start, w.requests, w.tokens
+			    FROM json_to_recordset(CAST(:windows AS json)) AS w(budget_id uuid, root_id uuid,
+			        window_start timestamptz, requests bigint, tokens bigint)
+			    ON CONFLICT (budget_id) DO UPDATE SET
+			        requests = CASE WHEN minute_windows.window_start >= EXCLUDED.window_start
+			            THEN minute_windows.requests + EXCLUDED.requests ELSE EXCLUDED.requests END,
+			        tokens = CASE WHEN minute_windows.window_start >= EXCLUDED.window_start
+			            THEN minute_windows.tokens + EXCLUDED.tokens ELSE EXCLUDED.tokens END,
+			        window_start = greatest(minute_windows.window_start, EXCLUDED.window_start)
+			    RETURNING 1),
+			named AS (
+			    UPDATE reservations SET run_id = n.run_id
+			    FROM json_to_recordset(CAST(:named AS json)) AS n(id uuid, run_id text)
+			    WHERE reservations.id = n.id
+			    RETURNING 1)
+			SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM windows) + (SELECT count(*) FROM named)""";
+
+	private record RunKey(UUID budgetId, String runId) {
+	}
+
+	private record Window(Instant start, long requests, long tokens) {
 	}
 
 	/**

@@ -25,9 +25,11 @@ import dev.budgetledger.pricing.TokenPrice;
  * Checks, in order: a closed budget anywhere in the chain; a frozen one; models no
  * {@code allowedModels} list of the chain admits (those options are dropped: a requested
  * model not allowed falls to its first allowed fallback, a downgrade, and with none
- * allowed the reserve is denied); per-call caps; concurrent holds; calls per period; then
- * room on every HARD budget. Options are tried in order: the requested one, then its
- * fallbacks (fallbacks first when the requested one would cross a budget's
+ * allowed the reserve is denied); per-call caps; concurrent holds; calls per period;
+ * calls per run; requests per minute; then, per option, amount per run, room on every
+ * HARD budget and tokens per minute ({@link Counters} carries the run's and the minute's
+ * counts, read under the same locks). Options are tried in order: the requested one, then
+ * its fallbacks (fallbacks first when the requested one would cross a budget's
  * {@code downgradeAt}); then, if the ask allows it, each with as many output tokens as
  * fit, down to {@code minOutputTokens}. Each option holds at most the chain's
  * {@code maxHoldOutputTokens} output tokens (a capped allow when that is fewer than
@@ -49,8 +51,17 @@ public final class Decider {
 			List<String> warnings) implements Decision {
 	}
 
+	/**
+	 * @param retryAfterSeconds for a minute window's deny, the seconds until the next
+	 * window, when waiting can help
+	 */
 	public record Deny(DenyReason reason, UUID limitingBudgetId, String unit, BigDecimal requested,
-			BigDecimal available) implements Decision {
+			BigDecimal available, @Nullable Long retryAfterSeconds) implements Decision {
+
+		public Deny(DenyReason reason, UUID limitingBudgetId, String unit, BigDecimal requested, BigDecimal available) {
+			this(reason, limitingBudgetId, unit, requested, available, null);
+		}
+
 	}
 
 	/** A threshold that an amount added to a budget crosses. */
@@ -58,6 +69,14 @@ public final class Decider {
 	}
 
 	public static Decision decide(List<Budget> chain, Ask ask) {
+		return decide(chain, ask, Counters.NONE);
+	}
+
+	/**
+	 * As {@link #decide(List, Ask)}, with the run's and the minute windows' counters of
+	 * the chain.
+	 */
+	public static Decision decide(List<Budget> chain, Ask ask, Counters counters) {
 		requireUnits(chain, ask);
 		Ask.Option requested = ask.requested();
 		for (Budget level : chain) {
@@ -83,9 +102,11 @@ public final class Decider {
 		// a downgrade.
 		Ask.Option first = order.get(0);
 		Long holdCap = holdCap(chain, ask.minOutputTokens());
-		Optional<Deny> denial = check(chain, atMost(first, holdCap));
+		Optional<Deny> denial = check(chain, atMost(first, holdCap), counters);
+		// Counts no option can change: another model or fewer tokens would not help.
 		if (denial.isPresent() && (denial.get().reason() == DenyReason.CONCURRENCY_LIMIT
-				|| denial.get().reason() == DenyReason.CALL_LIMIT)) {
+				|| denial.get().reason() == DenyReason.CALL_LIMIT || denial.get().reason() == DenyReason.RUN_CALL_LIMIT
+				|| denial.get().reason() == DenyReason.REQUEST_RATE_LIMIT)) {
 			return denial.get();
 		}
 		if (order.size() > 1 && first == requested && crossesDowngrade(chain, atMost(requested, holdCap))) {
@@ -94,14 +115,14 @@ public final class Decider {
 		}
 		for (Ask.Option option : order) {
 			Ask.Option held = atMost(option, holdCap);
-			if (check(chain, held).isEmpty()) {
+			if (check(chain, held, counters).isEmpty()) {
 				return allow(chain, held, option != requested, held != option);
 			}
 		}
 		if (ask.minOutputTokens() != null) {
 			for (Ask.Option option : order) {
-				Ask.Option capped = capped(chain, atMost(option, holdCap), ask.minOutputTokens());
-				if (capped != null && check(chain, capped).isEmpty()) {
+				Ask.Option capped = capped(chain, atMost(option, holdCap), ask.minOutputTokens(), counters);
+				if (capped != null && check(chain, capped, counters).isEmpty()) {
 					return allow(chain, capped, option != requested, true);
 				}
 			}
@@ -121,6 +142,15 @@ public final class Decider {
 	 * not what it may grow to.
 	 */
 	public static Decision resize(List<Budget> chain, Ask.Option before, Ask.Option after) {
+		return resize(chain, before, after, Counters.NONE);
+	}
+
+	/**
+	 * As {@link #resize(List, Ask.Option, Ask.Option)}, for a reservation of the run
+	 * {@code counters} counts: a growth must also fit the run's {@code maxAmountPerRun}
+	 * (minute windows count requests and holds as they are made, not growths).
+	 */
+	public static Decision resize(List<Budget> chain, Ask.Option before, Ask.Option after, Counters counters) {
 		boolean grows = false;
 		for (Budget level : chain) {
 			grows |= hold(level, after).compareTo(hold(level, before)) > 0;
@@ -142,9 +172,21 @@ public final class Decider {
 		if (refusing != null) {
 			return growthDenied(DenyReason.MODEL_NOT_ALLOWED, refusing, before, after);
 		}
-		Optional<Deny> perCall = check(chain, after).filter(deny -> deny.reason() == DenyReason.PER_CALL_LIMIT);
+		Optional<Deny> perCall = check(chain, after, Counters.NONE)
+			.filter(deny -> deny.reason() == DenyReason.PER_CALL_LIMIT);
 		if (perCall.isPresent()) {
 			return perCall.get();
+		}
+		if (counters.runId() != null) {
+			for (Budget level : chain) {
+				BigDecimal max = level.policy().runAndMinute().maxAmountPerRun();
+				BigDecimal growth = hold(level, after).subtract(hold(level, before));
+				BigDecimal used = counters.run(level.id()).amount();
+				if (max != null && growth.signum() > 0 && used.add(growth).compareTo(max) > 0) {
+					return new Deny(DenyReason.RUN_AMOUNT_LIMIT, level.id(), level.unit(), growth,
+							max.subtract(used).max(BigDecimal.ZERO));
+				}
+			}
 		}
 		for (Budget level : chain) {
 			BigDecimal growth = hold(level, after).subtract(hold(level, before));
@@ -241,7 +283,7 @@ public final class Decider {
 		return option.amount();
 	}
 
-	private static Optional<Deny> check(List<Budget> chain, Ask.Option option) {
+	private static Optional<Deny> check(List<Budget> chain, Ask.Option option, Counters counters) {
 		for (Budget level : chain) {
 			BudgetPolicy policy = level.policy();
 			Long tokens = option.tokens();
@@ -265,12 +307,58 @@ public final class Decider {
 				return Optional.of(deny(DenyReason.CALL_LIMIT, level, option));
 			}
 		}
+		String run = counters.runId();
+		if (run != null) {
+			for (Budget level : chain) {
+				Long max = level.policy().runAndMinute().maxCallsPerRun();
+				if (max != null && counters.run(level.id()).calls() >= max) {
+					return Optional.of(deny(DenyReason.RUN_CALL_LIMIT, level, option));
+				}
+			}
+		}
+		for (Budget level : chain) {
+			Long max = level.policy().runAndMinute().maxRequestsPerMinute();
+			if (max != null && counters.minute(level.id()).requests() >= max) {
+				return Optional.of(new Deny(DenyReason.REQUEST_RATE_LIMIT, level.id(), level.unit(),
+						hold(level, option), level.available(), counters.retryAfterSeconds()));
+			}
+		}
+		if (run != null) {
+			for (Budget level : chain) {
+				BigDecimal max = level.policy().runAndMinute().maxAmountPerRun();
+				BigDecimal used = counters.run(level.id()).amount();
+				if (max != null && used.add(hold(level, option)).compareTo(max) > 0) {
+					// What the run has left under its cap, in the level's unit.
+					return Optional.of(new Deny(DenyReason.RUN_AMOUNT_LIMIT, level.id(), level.unit(),
+							hold(level, option), max.subtract(used).max(BigDecimal.ZERO)));
+				}
+			}
+		}
 		for (Budget level : chain) {
 			if (level.policy().mode() == Mode.HARD && level.available().compareTo(hold(level, option)) < 0) {
 				return Optional.of(deny(DenyReason.INSUFFICIENT_FUNDS, level, option));
 			}
 		}
+		for (Budget level : chain) {
+			Long max = level.policy().runAndMinute().maxTokensPerMinute();
+			long tokens = minuteTokens(option);
+			if (max != null && counters.minute(level.id()).tokens() + tokens > max) {
+				// A hold bigger than the whole window's cap waits in vain: no
+				// Retry-After.
+				return Optional.of(new Deny(DenyReason.TOKEN_RATE_LIMIT, level.id(), level.unit(), hold(level, option),
+						level.available(), (tokens > max) ? null : Long.valueOf(counters.retryAfterSeconds())));
+			}
+		}
 		return Optional.empty();
+	}
+
+	/**
+	 * The tokens a hold counts in a minute window: input plus max output tokens; a
+	 * reserve by amount names no tokens and counts none.
+	 */
+	public static long minuteTokens(Ask.Option option) {
+		Long tokens = option.tokens();
+		return (tokens != null) ? tokens : 0L;
 	}
 
 	private static boolean crossesDowngrade(List<Budget> chain, Ask.Option option) {
@@ -287,7 +375,8 @@ public final class Decider {
 	 * The option with as many output tokens as every budget and cap leaves room for, or
 	 * null if too few.
 	 */
-	private static Ask.@Nullable Option capped(List<Budget> chain, Ask.Option option, long minOutputTokens) {
+	private static Ask.@Nullable Option capped(List<Budget> chain, Ask.Option option, long minOutputTokens,
+			Counters counters) {
 		TokenPrice price = option.price();
 		Long input = option.inputTokens();
 		Long max = option.maxOutputTokens();
@@ -312,6 +401,16 @@ public final class Decider {
 			}
 			if (policy.maxTokensPerCall() != null) {
 				fit = Math.min(fit, policy.maxTokensPerCall() - input);
+			}
+			BigDecimal perRun = policy.runAndMinute().maxAmountPerRun();
+			if (counters.runId() != null && perRun != null) {
+				BigDecimal room = perRun.subtract(counters.run(level.id()).amount());
+				fit = Math.min(fit,
+						level.countsTokens() ? room.longValue() - input : price.maxOutputTokensWithin(room, input));
+			}
+			Long perMinute = policy.runAndMinute().maxTokensPerMinute();
+			if (perMinute != null) {
+				fit = Math.min(fit, perMinute - counters.minute(level.id()).tokens() - input);
 			}
 		}
 		if (fit < minOutputTokens || fit < 0) {

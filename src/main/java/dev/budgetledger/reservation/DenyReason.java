@@ -24,9 +24,30 @@ public enum DenyReason {
 	/** {@code maxCallsPerPeriod} reservations were already allowed this period. */
 	CALL_LIMIT,
 	/**
+	 * {@code maxCallsPerRun} reservations of the reserve's run ({@code runId}) were
+	 * already allowed.
+	 */
+	RUN_CALL_LIMIT,
+	/**
+	 * {@code maxRequestsPerMinute} reservations were already allowed in this minute
+	 * window; the answer says when the next one starts ({@code retryAfterSeconds}).
+	 */
+	REQUEST_RATE_LIMIT,
+	/**
+	 * What the run holds and was charged, plus this hold, would exceed
+	 * {@code maxAmountPerRun}.
+	 */
+	RUN_AMOUNT_LIMIT,
+	/**
 	 * {@code limit - spent - reserved} is less than the amount asked for, on a HARD
 	 * budget.
 	 */
-	INSUFFICIENT_FUNDS
+	INSUFFICIENT_FUNDS,
+	/**
+	 * The tokens held in this minute window, plus this hold's, would exceed
+	 * {@code maxTokensPerMinute}; the answer says when the next window starts, unless the
+	 * hold alone exceeds the cap (waiting would not help).
+	 */
+	TOKEN_RATE_LIMIT
 
 }

@@ -33,13 +33,14 @@ import dev.budgetledger.pricing.TokenPrice;
  * @param adjustment the sum of the corrections an ADMIN made to the charge since (see
  * {@link dev.budgetledger.journal.EntryKind#ADJUST}); {@code charged + adjustment} is
  * what the reservation costs now
+ * @param runId the run it was made for ({@code runId} of the reserve), if any
  */
 public record Reservation(UUID id, UUID budgetId, ReservationStatus status, String currency, BigDecimal amount,
 		@Nullable Long tokens, @Nullable BigDecimal charged, @Nullable Long chargedTokens,
 		@Nullable BigDecimal released, @Nullable TokenPrice price, @Nullable String requestedModel, boolean downgraded,
 		boolean capped, @Nullable Long inputTokens, @Nullable Long maxOutputTokens, TokenPrice.@Nullable Usage usage,
 		boolean late, Map<String, Object> metadata, Instant expiresAt, Instant createdAt, Instant updatedAt,
-		@Nullable Instant finishedAt, @Nullable BigDecimal claimed, BigDecimal adjustment) {
+		@Nullable Instant finishedAt, @Nullable BigDecimal claimed, BigDecimal adjustment, @Nullable String runId) {
 
 	/** How far the money charge went above the hold; zero when it did not. */
 	public BigDecimal overrun() {

@@ -28,7 +28,8 @@ public class Reservations {
 			downgraded, capped, input_tokens, max_output_tokens, input_price_per_million, output_price_per_million,
 			cache_read_price_per_million, cache_write_price_per_million, reasoning_price_per_million,
 			settled_input_tokens, settled_output_tokens, settled_cache_read_tokens, settled_cache_write_tokens,
-			settled_reasoning_tokens, late, metadata, expires_at, created_at, updated_at, finished_at, claimed, adjustment""";
+			settled_reasoning_tokens, late, metadata, expires_at, created_at, updated_at, finished_at, claimed, adjustment,
+			run_id""";
 
 	private final JdbcClient jdbc;
 
@@ -102,7 +103,7 @@ public class Reservations {
 				metadata.read(rs.getString("metadata")), rs.getTimestamp("expires_at").toInstant(),
 				rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant(),
 				Budgets.instant(rs.getTimestamp("finished_at")), rs.getBigDecimal("claimed"),
-				rs.getBigDecimal("adjustment"));
+				rs.getBigDecimal("adjustment"), rs.getString("run_id"));
 	}
 
 	private static long zero(@Nullable Long value) {

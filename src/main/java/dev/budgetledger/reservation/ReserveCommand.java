@@ -15,10 +15,24 @@ import org.jspecify.annotations.Nullable;
  * so the reconciliation can show that no key took effect twice
  */
 public record ReserveCommand(UUID budgetId, Ask ask, Duration ttl, Map<String, Object> metadata,
-		@Nullable UUID apiKeyId, @Nullable String idempotencyKey) {
+		@Nullable UUID apiKeyId, @Nullable String idempotencyKey, @Nullable String runId) {
 
 	public ReserveCommand(UUID budgetId, Ask ask, Duration ttl, Map<String, Object> metadata) {
-		this(budgetId, ask, ttl, metadata, null, null);
+		this(budgetId, ask, ttl, metadata, null, null, null);
+	}
+
+	public ReserveCommand(UUID budgetId, Ask ask, Duration ttl, Map<String, Object> metadata, @Nullable UUID apiKeyId,
+			@Nullable String idempotencyKey) {
+		this(budgetId, ask, ttl, metadata, apiKeyId, idempotencyKey, null);
+	}
+
+	/**
+	 * The same command for the run {@code runId} (or none): the run's caps apply and the
+	 * reservation records it.
+	 */
+	public ReserveCommand forRun(@Nullable String runId) {
+		return new ReserveCommand(this.budgetId, this.ask, this.ttl, this.metadata, this.apiKeyId, this.idempotencyKey,
+				runId);
 	}
 
 	/**
@@ -26,7 +40,8 @@ public record ReserveCommand(UUID budgetId, Ask ask, Duration ttl, Map<String, O
 	 * The key is recorded either way: usage reports split spend by API key.
 	 */
 	public ReserveCommand sentWith(UUID apiKeyId, @Nullable String idempotencyKey) {
-		return new ReserveCommand(this.budgetId, this.ask, this.ttl, this.metadata, apiKeyId, idempotencyKey);
+		return new ReserveCommand(this.budgetId, this.ask, this.ttl, this.metadata, apiKeyId, idempotencyKey,
+				this.runId);
 	}
 
 	/**

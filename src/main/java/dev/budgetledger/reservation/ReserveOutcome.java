@@ -4,6 +4,8 @@ import java.math.BigDecimal;
 import java.util.List;
 import java.util.UUID;
 
+import org.jspecify.annotations.Nullable;
+
 /** The decision on a reservation: a hold, or a reasoned no. */
 public sealed interface ReserveOutcome {
 
@@ -24,9 +26,19 @@ public sealed interface ReserveOutcome {
 	 *
 	 * @param limitedAbove whether the limiting budget lies above the caller's scope: its
 	 * identity and figures are then not the caller's to see
+	 * @param runId the run the reserve named, if any
+	 * @param retryAfterSeconds for a minute window's deny, seconds until the next window
+	 * (when waiting can help)
 	 */
 	record Denied(DenyReason reason, UUID budgetId, UUID limitingBudgetId, String unit, BigDecimal requested,
-			BigDecimal available, boolean limitedAbove) implements ReserveOutcome {
+			BigDecimal available, boolean limitedAbove, @Nullable String runId,
+			@Nullable Long retryAfterSeconds) implements ReserveOutcome {
+
+		public Denied(DenyReason reason, UUID budgetId, UUID limitingBudgetId, String unit, BigDecimal requested,
+				BigDecimal available, boolean limitedAbove) {
+			this(reason, budgetId, limitingBudgetId, unit, requested, available, limitedAbove, null, null);
+		}
+
 	}
 
 	record ThresholdCrossing(UUID budgetId, BigDecimal threshold) {

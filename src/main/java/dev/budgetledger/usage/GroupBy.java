@@ -5,12 +5,13 @@ import java.util.Optional;
 
 /**
  * How a usage report splits its range: by hour or day (in the budget's time zone), by
- * model, by direct child, by the budget each call was reserved on, by API key, or by the
- * value of one metadata key (an end user, a tag).
+ * model, by direct child, by the budget each call was reserved on, by API key, by the
+ * value of one metadata key (an end user, a tag), or by the run a reservation named
+ * ({@code runId}).
  */
 public enum GroupBy {
 
-	HOUR, DAY, MODEL, CHILD, BUDGET, KEY, METADATA;
+	HOUR, DAY, MODEL, CHILD, BUDGET, KEY, METADATA, RUN;
 
 	/** The name on the wire: {@code day}, {@code model}, {@code child}. */
 	public String wireName() {

@@ -99,7 +99,7 @@ public class UsageReports {
 			case CHILD -> everyChild(jdbc, groups, budget);
 			case BUDGET -> bySpend(labelled(jdbc, groups, "budgets"));
 			case KEY -> bySpend(labelled(jdbc, groups, "api_keys"));
-			case METADATA -> bySpend(new ArrayList<>(groups.values()));
+			case METADATA, RUN -> bySpend(new ArrayList<>(groups.values()));
 		};
 		UsageGroup total = UsageGroup.empty("total", "total");
 		for (UsageGroup group : ordered) {
@@ -122,6 +122,8 @@ public class UsageReports {
 			case BUDGET -> "CAST(" + of + ".budget_id AS text)";
 			case KEY -> "coalesce(CAST(" + of + ".api_key_id AS text), '" + UNATTRIBUTED + "')";
 			case METADATA -> "coalesce(" + of + ".metadata ->> CAST(:metadataKey AS text), '" + UNATTRIBUTED + "')";
+			// Only reservations name a run; charges and denials record none.
+			case RUN -> "r".equals(of) ? "coalesce(r.run_id, '" + UNATTRIBUTED + "')" : "'" + UNATTRIBUTED + "'";
 		};
 	}
 

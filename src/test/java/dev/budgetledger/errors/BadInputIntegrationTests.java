@@ -157,6 +157,35 @@ class BadInputIntegrationTests extends IntegrationTest {
 						"{\"name\": \"x\", \"limit\": \"1\", \"period\": \"FORTNIGHTLY\"}", 400, "MALFORMED_REQUEST"),
 				arguments("POST", "/v1/budgets", JSON, "{\"name\": \"x\", \"limit\": \"1\", \"thresholds\": [0]}", 400,
 						"VALIDATION_FAILED"),
+				// Run caps and minute windows: a run is named by 1 to 128 characters,
+				// none
+				// a control character; caps are positive.
+				arguments("POST", "/v1/reservations", JSON,
+						"{\"budgetId\": \"$B\", \"amount\": \"1\", \"runId\": \"\"}", 400, "VALIDATION_FAILED"),
+				arguments("POST", "/v1/reservations", JSON,
+						"{\"budgetId\": \"$B\", \"amount\": \"1\", \"runId\": \"a\\u0000b\"}", 400,
+						"VALIDATION_FAILED"),
+				arguments("POST", "/v1/reservations", JSON,
+						"{\"budgetId\": \"$B\", \"amount\": \"1\", \"runId\": \"line\\nbreak\"}", 400,
+						"VALIDATION_FAILED"),
+				arguments("POST", "/v1/reservations", JSON,
+						"{\"budgetId\": \"$B\", \"amount\": \"1\", \"runId\": \"" + "r".repeat(129) + "\"}", 400,
+						"VALIDATION_FAILED"),
+				arguments("POST", "/v1/decisions", JSON, "{\"budgetId\": \"$B\", \"amount\": \"1\", \"runId\": \"\"}",
+						400, "VALIDATION_FAILED"),
+				arguments("PATCH", "/v1/budgets/$B", JSON, "{\"maxCallsPerRun\": -1}", 400, "VALIDATION_FAILED"),
+				arguments("PATCH", "/v1/budgets/$B", JSON, "{\"maxCallsPerRun\": 0}", 400, "VALIDATION_FAILED"),
+				arguments("PATCH", "/v1/budgets/$B", JSON, "{\"maxAmountPerRun\": \"-0.01\"}", 400,
+						"VALIDATION_FAILED"),
+				arguments("PATCH", "/v1/budgets/$B", JSON, "{\"maxAmountPerRun\": \"0\"}", 400, "VALIDATION_FAILED"),
+				arguments("PATCH", "/v1/budgets/$B", JSON, "{\"maxRequestsPerMinute\": -5}", 400, "VALIDATION_FAILED"),
+				arguments("PATCH", "/v1/budgets/$B", JSON, "{\"maxTokensPerMinute\": 0}", 400, "VALIDATION_FAILED"),
+				arguments("PATCH", "/v1/budgets/$B", JSON, "{\"maxTokensPerMinute\": 1.5}", 400, "MALFORMED_REQUEST"),
+				arguments("POST", "/v1/budgets", JSON, "{\"name\": \"x\", \"limit\": \"1\", \"maxCallsPerRun\": -1}",
+						400, "VALIDATION_FAILED"),
+				arguments("POST", "/v1/budgets", JSON,
+						"{\"name\": \"x\", \"limit\": \"100\", \"unit\": \"TOKENS\", \"maxAmountPerRun\": \"1.5\"}",
+						400, "VALIDATION_FAILED"),
 				arguments("PATCH", "/v1/budgets/$B", JSON, "[1, 2]", 400, "MALFORMED_REQUEST"),
 				arguments("PATCH", "/v1/budgets/$B", JSON, "{\"parentId\": \"$B\"}", 400, "MALFORMED_REQUEST"),
 				arguments("POST", "/v1/budgets/$B/freeze", JSON, "{}", 400, "VALIDATION_FAILED"),
@@ -225,9 +254,11 @@ class BadInputIntegrationTests extends IntegrationTest {
 		List<String> rows = this.jdbc
 			.sql("""
 					SELECT 'budget ' || name || ' ' || limit_amount || ' ' || spent || ' ' || reserved || ' ' || denied_count
-					       || ' ' || metadata::text FROM budgets WHERE id = :id
+					       || ' ' || metadata::text || ' ' || concat_ws(',', max_calls_per_run, max_amount_per_run,
+					       max_requests_per_minute, max_tokens_per_minute) FROM budgets WHERE id = :id
 					UNION ALL SELECT 'reservation ' || id || ' ' || status || ' ' || amount || ' ' || expires_at
-					       FROM reservations WHERE budget_id = :id
+					       || ' ' || coalesce(run_id, '-') FROM reservations WHERE budget_id = :id
+					UNION ALL SELECT 'run ' || run_id || ' ' || calls || ' ' || amount FROM run_usage WHERE budget_id = :id
 					UNION ALL SELECT 'entry ' || id || ' ' || kind || ' ' || amount FROM journal_entries WHERE budget_id = :id""")
 			.param("id", budget)
 			.query(String.class)

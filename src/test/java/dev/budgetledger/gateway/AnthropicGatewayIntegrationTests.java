@@ -2,8 +2,11 @@ package dev.budgetledger.gateway;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import com.anthropic.client.AnthropicClient;
@@ -13,6 +16,7 @@ import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicServiceException;
 import com.anthropic.errors.InternalServerException;
 import com.anthropic.errors.PaymentRequiredException;
+import com.anthropic.errors.RateLimitException;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
@@ -99,6 +103,28 @@ class AnthropicGatewayIntegrationTests extends GatewayIntegrationTest {
 			});
 		assertThat(anthropic.received).isEmpty();
 		assertReconciled(budget, "0", "0");
+	}
+
+	@Test
+	void aFullTokenWindowIsAnthropicsOwnRateLimitError() {
+		UUID budget = createBudget(Map.of("limit", "10.00", "maxTokensPerMinute", 1500));
+		String key = clientKey(budget);
+		// Both calls in one minute window: the test starts just after a minute begins.
+		Instant now = this.clock.instant();
+		this.clock.advance(Duration.between(now, now.truncatedTo(ChronoUnit.MINUTES).plusSeconds(60)).plusMillis(200));
+
+		client(key).messages().create(message("claude-sonnet-4-5", 1000).build());
+
+		assertThatThrownBy(() -> client(key).messages().create(message("claude-sonnet-4-5", 1000).build()))
+			.isInstanceOfSatisfying(RateLimitException.class, error -> {
+				assertThat(error.statusCode()).isEqualTo(429);
+				assertThat(error.errorType())
+					.hasValueSatisfying(type -> assertThat(type.asString()).isEqualTo("rate_limit_error"));
+				assertThat(error.getMessage()).contains("TOKEN_RATE_LIMIT");
+				assertThat(Long.parseLong(error.headers().values("Retry-After").get(0))).isBetween(1L, 60L);
+			});
+		assertThat(anthropic.received).hasSize(1);
+		assertLedgerReconciled();
 	}
 
 	@Test

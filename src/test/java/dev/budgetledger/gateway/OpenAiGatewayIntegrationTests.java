@@ -3,6 +3,7 @@ package dev.budgetledger.gateway;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -17,6 +18,7 @@ import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.InternalServerException;
 import com.openai.errors.OpenAIServiceException;
+import com.openai.errors.RateLimitException;
 import com.openai.errors.UnexpectedStatusCodeException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -225,6 +227,36 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 		assertThat(openai.last().body().path("max_completion_tokens").asLong()).isEqualTo(500);
 		assertThat(hold(response.headers().values("X-Budget-Hold-Id").get(0)).json().get("maxOutputTokens").asLong())
 			.isEqualTo(500);
+		assertLedgerReconciled();
+	}
+
+	@Test
+	void aFullMinuteWindowIsTheProvidersOwnRateLimitAndARunCapNamesTheRun() {
+		UUID budget = createBudget(Map.of("limit", "10.00", "maxRequestsPerMinute", 1, "maxCallsPerRun", 5));
+		String key = clientKey(budget);
+		// Both calls in one minute window: the test starts just after a minute begins.
+		Instant now = this.clock.instant();
+		this.clock.advance(Duration.between(now, now.truncatedTo(ChronoUnit.MINUTES).plusSeconds(60)).plusMillis(200));
+		String run = "loop-" + UUID.randomUUID();
+
+		HttpResponseFor<ChatCompletion> first = client(key, null, "X-Budget-Run", run).chat()
+			.completions()
+			.withRawResponse()
+			.create(chat("gpt-4o").maxCompletionTokens(100).build());
+
+		assertThat(hold(first.headers().values("X-Budget-Hold-Id").get(0)).text("runId")).isEqualTo(run);
+		assertThat(openai.received).hasSize(1);
+		assertThatThrownBy(() -> client(key, null, "X-Budget-Run", run).chat()
+			.completions()
+			.create(chat("gpt-4o").maxCompletionTokens(100).build()))
+			.isInstanceOfSatisfying(RateLimitException.class, error -> {
+				assertThat(error.statusCode()).isEqualTo(429);
+				assertThat(error.code()).hasValue("rate_limit_exceeded");
+				assertThat(error.getMessage()).contains("REQUEST_RATE_LIMIT");
+				assertThat(error.headers().values("X-Budget-Reason")).containsExactly("REQUEST_RATE_LIMIT");
+				assertThat(Long.parseLong(error.headers().values("Retry-After").get(0))).isBetween(1L, 60L);
+			});
+		assertThat(openai.received).hasSize(1);
 		assertLedgerReconciled();
 	}
 

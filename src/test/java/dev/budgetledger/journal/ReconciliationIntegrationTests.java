@@ -1,5 +1,6 @@
 package dev.budgetledger.journal;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -172,6 +173,36 @@ class ReconciliationIntegrationTests extends IntegrationTest {
 			assertThat(d.invariant()).isEqualTo(Invariant.RESERVATION_STATE);
 			assertThat(d.reservationId()).isEqualTo(reservation);
 			assertThat(d.problem()).contains("ADJUST entries moved spent by -1.5");
+		});
+	}
+
+	@Test
+	void aRunCounterThatDisagreesWithItsReservationsBreaksRuns() {
+		UUID team = createBudget("100");
+		UUID agent = createBudget(Map.of("limit", "50", "parentId", team));
+		String run = "run-" + UUID.randomUUID();
+		UUID settled = UUID.fromString(
+				this.api.post("/v1/reservations", Map.of("budgetId", agent, "amount", "2", "runId", run)).text("id"));
+		this.api.post("/v1/reservations", Map.of("budgetId", agent, "amount", "1", "runId", run));
+		settle(settled, Map.of("amount", "1.5"));
+		assertThat(
+				this.api.post("/v1/reservations/" + settled + "/adjust", Map.of("charged", "0.25", "reason", "refund"))
+					.status())
+			.isEqualTo(200);
+		// Held 1 plus charged 0.25 after the correction, on both levels.
+		assertThat(this.jdbc.sql("SELECT sum(amount) FROM run_usage WHERE run_id = :run")
+			.param("run", run)
+			.query(BigDecimal.class)
+			.single()).isEqualByComparingTo("2.50");
+		assertLedgerReconciled();
+
+		List<Discrepancy> found = corrupted(jdbc -> jdbc
+			.update("UPDATE run_usage SET amount = amount + 1 WHERE run_id = ? AND budget_id = ?", run, team));
+
+		assertThat(found).singleElement().satisfies(d -> {
+			assertThat(d.invariant()).isEqualTo(Invariant.RUNS);
+			assertThat(d.budgetId()).isEqualTo(team);
+			assertThat(d.problem()).contains(run).contains("counts 2 calls and 2.25");
 		});
 	}
 

@@ -22,7 +22,8 @@ class DistributionKeyIntegrationTests extends IntegrationTest {
 
 	/** Tables of tenant data: each row belongs to one budget, hence to one tree. */
 	private static final Set<String> TENANT_TABLES = Set.of("budget_periods", "charges", "denials", "events",
-			"exhaustion_forecasts", "journal_entries", "reservations", "threshold_crossings", "webhook_deliveries");
+			"exhaustion_forecasts", "journal_entries", "minute_windows", "reservations", "run_usage",
+			"threshold_crossings", "webhook_deliveries");
 
 	/**
 	 * Read on every request or configuration that may span trees: API keys (a CLIENT key

@@ -7,6 +7,7 @@ import dev.budgetledger.budget.CurrencyMismatchException;
 import dev.budgetledger.budget.Mode;
 import dev.budgetledger.budget.OverrunPolicy;
 import dev.budgetledger.budget.Period;
+import dev.budgetledger.budget.RunAndMinuteCaps;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -309,6 +310,83 @@ class DeciderTests {
 
 		assertThat(within).isInstanceOf(Decider.Allow.class);
 		assertThat(((Decider.Deny) over).reason()).isEqualTo(DenyReason.PER_CALL_LIMIT);
+	}
+
+	private static BudgetPolicy runAndMinute(RunAndMinuteCaps caps) {
+		return new BudgetPolicy(Mode.HARD, BudgetPolicy.DEFAULT_THRESHOLDS, null, null, null, null, null,
+				OverrunPolicy.DEFAULT, null, null, caps);
+	}
+
+	private static Counters counted(String run, UUID budget, long calls, String amount, long requests, long tokens) {
+		return new Counters(run, Map.of(budget, new Counters.RunCount(calls, new BigDecimal(amount))),
+				Map.of(budget, new Counters.MinuteCount(requests, tokens)), 17);
+	}
+
+	@Test
+	void aRunAtItsCallCapIsDeniedBeforeAnythingAboutMoneyAndOnlyWhenTheReserveNamesIt() {
+		Budget capped = budget("USD", "1", "1", "0", runAndMinute(new RunAndMinuteCaps(3L, null, null, null)),
+				BigDecimal.ZERO, false);
+
+		Decider.Deny deny = (Decider.Deny) Decider.decide(List.of(capped), amount("5"),
+				counted("r", capped.id(), 3, "0", 0, 0));
+		Decider.Deny other = (Decider.Deny) Decider.decide(List.of(capped), amount("5"),
+				counted(null, capped.id(), 3, "0", 0, 0));
+
+		assertThat(deny.reason()).isEqualTo(DenyReason.RUN_CALL_LIMIT);
+		assertThat(deny.retryAfterSeconds()).isNull();
+		assertThat(other.reason()).isEqualTo(DenyReason.INSUFFICIENT_FUNDS);
+	}
+
+	@Test
+	void aRunsAmountIsHeldPlusChargedAndFitsExactly() {
+		Budget capped = budget("USD", "10", "0", "0",
+				runAndMinute(new RunAndMinuteCaps(null, new BigDecimal("1"), null, null)), BigDecimal.ZERO, false);
+
+		assertThat(Decider.decide(List.of(capped), amount("0.3"), counted("r", capped.id(), 2, "0.7", 0, 0)))
+			.isInstanceOf(Decider.Allow.class);
+		Decider.Deny deny = (Decider.Deny) Decider.decide(List.of(capped), amount("0.300000000000000001"),
+				counted("r", capped.id(), 2, "0.7", 0, 0));
+		assertThat(deny.reason()).isEqualTo(DenyReason.RUN_AMOUNT_LIMIT);
+		assertThat(deny.available()).isEqualByComparingTo("0.3");
+	}
+
+	@Test
+	void aFullMinuteSaysWhenTheNextOneStartsUnlessWaitingCannotHelp() {
+		Budget capped = budget("USD", "10", "0", "0", runAndMinute(new RunAndMinuteCaps(null, null, 5L, 1000L)),
+				BigDecimal.ZERO, false);
+		TokenPrice price = new TokenPrice("m", "USD", new BigDecimal("1"), new BigDecimal("1"));
+		Ask tokens = new Ask("USD", List.of(Ask.Option.priced(price, 100, 100)), null);
+		Ask huge = new Ask("USD", List.of(Ask.Option.priced(price, 600, 600)), null);
+
+		Decider.Deny requests = (Decider.Deny) Decider.decide(List.of(capped), tokens,
+				counted(null, capped.id(), 0, "0", 5, 0));
+		Decider.Deny full = (Decider.Deny) Decider.decide(List.of(capped), tokens,
+				counted(null, capped.id(), 0, "0", 4, 801));
+		Decider.Deny never = (Decider.Deny) Decider.decide(List.of(capped), huge,
+				counted(null, capped.id(), 0, "0", 0, 0));
+
+		assertThat(requests.reason()).isEqualTo(DenyReason.REQUEST_RATE_LIMIT);
+		assertThat(requests.retryAfterSeconds()).isEqualTo(17);
+		assertThat(full.reason()).isEqualTo(DenyReason.TOKEN_RATE_LIMIT);
+		assertThat(full.retryAfterSeconds()).isEqualTo(17);
+		assertThat(Decider.decide(List.of(capped), tokens, counted(null, capped.id(), 4, "0", 4, 800)))
+			.isInstanceOf(Decider.Allow.class);
+		assertThat(never.reason()).isEqualTo(DenyReason.TOKEN_RATE_LIMIT);
+		assertThat(never.retryAfterSeconds()).isNull();
+	}
+
+	@Test
+	void aCappedAllowFitsTheMinutesTokensLeft() {
+		Budget capped = budget("USD", "10", "0", "0", runAndMinute(new RunAndMinuteCaps(null, null, null, 1000L)),
+				BigDecimal.ZERO, false);
+		TokenPrice price = new TokenPrice("m", "USD", new BigDecimal("1"), new BigDecimal("1"));
+		Ask ask = new Ask("USD", List.of(Ask.Option.priced(price, 100, 800)), 50L);
+
+		Decider.Allow allow = (Decider.Allow) Decider.decide(List.of(capped), ask,
+				counted(null, capped.id(), 0, "0", 1, 500));
+
+		assertThat(allow.capped()).isTrue();
+		assertThat(allow.chosen().maxOutputTokens()).isEqualTo(400);
 	}
 
 }

@@ -60,6 +60,9 @@ class Relay {
 	/** The reserve API's rule for model names (they are stored on the reservation). */
 	private static final Pattern MODEL_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$");
 
+	/** The reserve API's rule for run names ({@code runId}). */
+	private static final Pattern RUN_NAME = Pattern.compile("^[^\\p{Cntrl}\\p{Cs}]{1,128}$");
+
 	/**
 	 * Caller headers that land on the reservation's metadata (for usage reports), and
 	 * their keys there.
@@ -207,7 +210,12 @@ class Relay {
 		if (maxOutput != null && maxOutput < 0) {
 			throw new GatewayRequestException("max_tokens", "must not be negative");
 		}
-		return new GatewayLedger.Call(budgetId, models, input, maxOutput, minOutput, this.settings.holdTtl(), metadata);
+		String run = request.getHeader("X-Budget-Run");
+		if (run != null && !RUN_NAME.matcher(run).matches()) {
+			throw new GatewayRequestException("X-Budget-Run", "must be 1 to 128 characters, none a control character");
+		}
+		return new GatewayLedger.Call(budgetId, models, input, maxOutput, minOutput, this.settings.holdTtl(), metadata,
+				run);
 	}
 
 	private static UUID budgetId(@Nullable String header, Caller caller) {
@@ -550,17 +558,44 @@ class Relay {
 			String message = (denied.reason() == DenyReason.MODEL_NOT_ALLOWED)
 					? "budget-ledger denied this call (MODEL_NOT_ALLOWED): budget " + denied.limitingBudgetId()
 							+ " does not allow " + model + ". The call was not made."
-					: "budget-ledger denied this call (" + denied.reason().name() + "): budget "
-							+ denied.limitingBudgetId() + " has " + available + " " + denied.unit()
-							+ " left, and this call may cost up to " + Amounts.format(denied.requested(), tokens) + " "
-							+ denied.unit() + ". The call was not made.";
+					: (denied.reason() == DenyReason.RUN_CALL_LIMIT)
+							? "budget-ledger denied this call (RUN_CALL_LIMIT): budget " + denied.limitingBudgetId()
+									+ " allows run " + denied.runId() + " no more calls. The call was not made."
+							: (denied.reason() == DenyReason.RUN_AMOUNT_LIMIT)
+									? "budget-ledger denied this call (RUN_AMOUNT_LIMIT): run " + denied.runId()
+											+ " has " + available + " " + denied.unit() + " left of what budget "
+											+ denied.limitingBudgetId()
+											+ " allows per run, and this call may cost up to "
+											+ Amounts.format(denied.requested(), tokens) + " " + denied.unit()
+											+ ". The call was not made."
+									: "budget-ledger denied this call (" + denied.reason().name() + "): budget "
+											+ denied.limitingBudgetId() + " has " + available + " " + denied.unit()
+											+ " left, and this call may cost up to "
+											+ Amounts.format(denied.requested(), tokens) + " " + denied.unit()
+											+ ". The call was not made.";
 			this.response.setHeader("X-Budget-Decision", "DENY");
 			this.response.setHeader("X-Budget-Reason", denied.reason().name());
 			this.response.setHeader("X-Budget-Remaining", available);
 			this.response.setHeader("X-Budget-Unit", denied.unit());
 			this.metricModel = model;
 			this.outcome = "denied";
-			write(402, this.dialect.error("budget_exceeded", denied.reason().name().toLowerCase(Locale.ROOT), message));
+			Long retryAfter = denied.retryAfterSeconds();
+			if (retryAfter != null) {
+				// A minute window's deny is the provider's own rate limit to an SDK: 429
+				// with
+				// Retry-After, which the SDKs wait for and retry.
+				this.response.setHeader("Retry-After", retryAfter.toString());
+				write(429,
+						this.dialect.error("rate_limit_error", "rate_limit_exceeded",
+								"budget-ledger denied this call (" + denied.reason().name() + "): budget "
+										+ denied.limitingBudgetId() + " allows no more "
+										+ ((denied.reason() == DenyReason.REQUEST_RATE_LIMIT) ? "requests" : "tokens")
+										+ " this minute; retry after " + retryAfter + " s. The call was not made."));
+			}
+			else {
+				write(402, this.dialect.error("budget_exceeded", denied.reason().name().toLowerCase(Locale.ROOT),
+						message));
+			}
 			finish();
 		}
 

@@ -47,6 +47,7 @@ import dev.budgetledger.budget.NewBudget;
 import dev.budgetledger.budget.OverrunAction;
 import dev.budgetledger.budget.OverrunPolicy;
 import dev.budgetledger.budget.Period;
+import dev.budgetledger.budget.RunAndMinuteCaps;
 import dev.budgetledger.money.Amount;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.security.Caller;
@@ -142,7 +143,8 @@ class BudgetController {
 								: OverrunPolicy.DEFAULT.maxRatio(),
 						request.maxOverrun(),
 						(request.overrunAction() != null) ? request.overrunAction() : OverrunPolicy.DEFAULT.action()),
-				request.allowedModels(), request.maxHoldOutputTokens());
+				request.allowedModels(), request.maxHoldOutputTokens(), new RunAndMinuteCaps(request.maxCallsPerRun(),
+						request.maxAmountPerRun(), request.maxRequestsPerMinute(), request.maxTokensPerMinute()));
 		return new NewBudget(request.name(), request.parentId(), unit, request.limit(),
 				(request.period() != null) ? request.period() : Period.NONE, zone,
 				Boolean.TRUE.equals(request.rollover()), request.rolloverCap(), policy,
@@ -241,7 +243,8 @@ class BudgetController {
 				request.thresholds(), request.downgradeAt(), request.maxAmountPerCall(), request.maxTokensPerCall(),
 				request.maxCallsPerPeriod(), request.maxConcurrentHolds(), request.rollover(), request.rolloverCap(),
 				request.maxOverrunRatio(), request.maxOverrun(), request.overrunAction(), request.allowedModels(),
-				request.maxHoldOutputTokens());
+				request.maxHoldOutputTokens(), new RunAndMinuteCaps(request.maxCallsPerRun(), request.maxAmountPerRun(),
+						request.maxRequestsPerMinute(), request.maxTokensPerMinute()));
 	}
 
 	/**
@@ -341,7 +344,11 @@ class BudgetController {
 					max = 100) List<@NotNull @Pattern(
 							regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS) Long maxHoldOutputTokens,
-			@Nullable Map<String, Object> metadata, @Nullable JsonNode childTemplate) {
+			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerRun,
+			@Nullable @Amount @DecimalMin(value = "0", inclusive = false) BigDecimal maxAmountPerRun,
+			@Nullable @Min(1) @Max(1_000_000_000L) Long maxRequestsPerMinute,
+			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxTokensPerMinute, @Nullable Map<String, Object> metadata,
+			@Nullable JsonNode childTemplate) {
 	}
 
 	/**
@@ -365,7 +372,11 @@ class BudgetController {
 					max = 100) List<@NotNull @Pattern(
 							regexp = ReservationController.MODEL_PATTERN) String> allowedModels,
 			@Nullable @Min(1) @Max(ReservationController.MAX_TOKENS) Long maxHoldOutputTokens,
-			@Nullable Map<String, Object> metadata, @Nullable JsonNode childTemplate) {
+			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxCallsPerRun,
+			@Nullable @Amount @DecimalMin(value = "0", inclusive = false) BigDecimal maxAmountPerRun,
+			@Nullable @Min(1) @Max(1_000_000_000L) Long maxRequestsPerMinute,
+			@Nullable @Min(1) @Max(1_000_000_000_000L) Long maxTokensPerMinute, @Nullable Map<String, Object> metadata,
+			@Nullable JsonNode childTemplate) {
 	}
 
 	record FreezeRequest(@NotBlank @Size(max = 500) @Pattern(regexp = NAME_PATTERN) String reason) {

@@ -16,6 +16,8 @@ import dev.budgetledger.reservation.ReserveOutcome;
 import dev.budgetledger.money.Amounts;
 import dev.budgetledger.security.Caller;
 
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -43,7 +45,7 @@ class DecisionController {
 	}
 
 	@PostMapping(consumes = "application/json")
-	DecisionResponse decide(@Valid @RequestBody ReservationController.ReserveRequest request,
+	ResponseEntity<DecisionResponse> decide(@Valid @RequestBody ReservationController.ReserveRequest request,
 			@AuthenticationPrincipal Caller caller) {
 		ReserveCommand command = this.reservations.command(request);
 		this.scope.requireBudget(caller.scope(), command.budgetId());
@@ -58,18 +60,26 @@ class DecisionController {
 		}
 		if (outcome instanceof ReserveOutcome.Allowed allowed) {
 			Reservation r = allowed.reservation();
-			return new DecisionResponse("ALLOW", null, null, command.budgetId(), null, null, Amounts.format(r.amount()),
-					r.tokens(), (r.price() != null) ? r.price().model() : null, r.requestedModel(), r.downgraded(),
-					r.capped(), r.maxOutputTokens(), ReservationResponse.available(allowed.available(), allowed.unit()),
-					allowed.warnings().isEmpty() ? null : allowed.warnings());
+			return ResponseEntity.ok(new DecisionResponse("ALLOW", null, null, command.budgetId(), null, null,
+					Amounts.format(r.amount()), r.tokens(), (r.price() != null) ? r.price().model() : null,
+					r.requestedModel(), r.downgraded(), r.capped(), r.maxOutputTokens(),
+					ReservationResponse.available(allowed.available(), allowed.unit()),
+					allowed.warnings().isEmpty() ? null : allowed.warnings(), command.runId(), null));
 		}
 		ReserveOutcome.Denied denied = (ReserveOutcome.Denied) outcome;
 		boolean tokens = "TOKENS".equals(denied.unit());
 		// A budget above the caller's scope is not named, nor are its figures.
 		boolean above = denied.limitedAbove();
-		return new DecisionResponse("DENY", denied.reason().name(), above ? "ANCESTOR" : "BUDGET", command.budgetId(),
-				above ? null : denied.limitingBudgetId(), denied.unit(), Amounts.format(denied.requested(), tokens),
-				null, null, null, false, false, null, above ? null : Amounts.format(denied.available(), tokens), null);
+		DecisionResponse body = new DecisionResponse("DENY", denied.reason().name(), above ? "ANCESTOR" : "BUDGET",
+				command.budgetId(), above ? null : denied.limitingBudgetId(), denied.unit(),
+				Amounts.format(denied.requested(), tokens), null, null, null, false, false, null,
+				above ? null : Amounts.format(denied.available(), tokens), null, denied.runId(),
+				denied.retryAfterSeconds());
+		ResponseEntity.BodyBuilder answer = ResponseEntity.ok();
+		if (denied.retryAfterSeconds() != null) {
+			answer.header(HttpHeaders.RETRY_AFTER, denied.retryAfterSeconds().toString());
+		}
+		return answer.body(body);
 	}
 
 	private static UUID outcomeBudget(ReserveOutcome outcome) {
@@ -85,12 +95,16 @@ class DecisionController {
 	 * budget, unless it lies above the caller's scope)
 	 * @param limitedBy on DENY, BUDGET when {@code limitingBudgetId} names the limiting
 	 * budget, ANCESTOR when it lies above the caller's scope and is not named
+	 * @param runId the run the request named, if any
+	 * @param retryAfterSeconds on a minute window's DENY, seconds until the next window
+	 * (also sent as {@code Retry-After})
 	 */
 	@JsonInclude(JsonInclude.Include.NON_NULL)
 	record DecisionResponse(String decision, @Nullable String reason, @Nullable String limitedBy, UUID budgetId,
 			@Nullable UUID limitingBudgetId, @Nullable String unit, String amount, @Nullable Long tokens,
 			@Nullable String model, @Nullable String requestedModel, boolean downgraded, boolean capped,
-			@Nullable Long maxOutputTokens, @Nullable String available, @Nullable List<String> warnings) {
+			@Nullable Long maxOutputTokens, @Nullable String available, @Nullable List<String> warnings,
+			@Nullable String runId, @Nullable Long retryAfterSeconds) {
 	}
 
 }

@@ -6,8 +6,10 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
@@ -50,6 +52,7 @@ import dev.budgetledger.security.ForbiddenException;
 import dev.budgetledger.security.Role;
 import dev.budgetledger.tracing.Correlation;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -84,6 +87,12 @@ class ReservationController {
 	 * control, format or unassigned character (NUL included), and no space at either end.
 	 */
 	static final String SUBJECT_PATTERN = "^[^\\p{C}\\p{Z}](?:[^\\p{C}]*[^\\p{C}\\p{Z}])?$";
+
+	/**
+	 * A run's name: 1 to 128 characters, none of them a control character (NUL included)
+	 * or an unpaired surrogate.
+	 */
+	static final String RUN_PATTERN = "^[^\\p{Cntrl}\\p{Cs}]{1,128}$";
 
 	private final Ledger ledger;
 
@@ -131,22 +140,24 @@ class ReservationController {
 		// another tenant's budget is
 		// never locked, nor its batch disturbed, by a request that may not touch it.
 		this.scope.requireBudgetBeforeLock(caller.scope(), command.budgetId());
+		// A subject is served on its child of the budget named: a child already made is
+		// locked as any leaf, in its tree's batch; one to be made, under the lock of its
+		// parent's chain. Concurrent reserves and settles on one budget tree share one
+		// locking transaction (Coalescer); the idempotency record of each commits in it.
 		String subject = request.subject();
-		if (subject != null) {
-			// Served on the subject's child of the budget named; a child already made
-			// is locked as any leaf, in its tree's batch; one to be made, under the
-			// lock of its parent's chain.
-			UUID child = this.subjects.child(command.budgetId(), subject);
-			return this.coalescer.reserve((child != null) ? child : command.budgetId(), batch -> this.idempotency
-				.executeInTransaction(caller.sender(), key, "POST", path, request, () -> answer(
-						this.subjects.reserve(batch, command, subject, child, caller.actor(), caller.scope()))));
-		}
-		// Concurrent reserves and settles on one budget tree share one locking
-		// transaction (Coalescer); the
-		// idempotency record of each commits in it.
-		return this.coalescer.reserve(command.budgetId(),
-				batch -> this.idempotency.executeInTransaction(caller.sender(), key, "POST", path, request,
-						() -> answer(batch.reserve(command, caller.scope()))));
+		UUID child = (subject != null) ? this.subjects.child(command.budgetId(), subject) : null;
+		AtomicReference<Long> retryAfter = new AtomicReference<>();
+		ResponseEntity<String> answer = this.coalescer.reserve((child != null) ? child : command.budgetId(),
+				batch -> this.idempotency.executeInTransaction(caller.sender(), key, "POST", path, request, () -> {
+					ReserveOutcome outcome = (subject != null)
+							? this.subjects.reserve(batch, command, subject, child, caller.actor(), caller.scope())
+							: batch.reserve(command, caller.scope());
+					if (outcome instanceof ReserveOutcome.Denied denied) {
+						retryAfter.set(denied.retryAfterSeconds());
+					}
+					return answer(outcome);
+				}));
+		return withRetryAfter(answer, retryAfter.get());
 	}
 
 	private static StoredResponse answer(ReserveOutcome outcome) {
@@ -156,6 +167,20 @@ class ReservationController {
 							ReservationResponse.available(allowed.available(), allowed.unit()), allowed.warnings()));
 		}
 		return StoredResponse.of(402, denial((ReserveOutcome.Denied) outcome));
+	}
+
+	/**
+	 * A minute window's DENY, answered now (not replayed), says in {@code Retry-After}
+	 * when the next window starts; the body says it too ({@code retryAfterSeconds}).
+	 */
+	static ResponseEntity<String> withRetryAfter(ResponseEntity<String> answer, @Nullable Long seconds) {
+		if (seconds == null) {
+			return answer;
+		}
+		return ResponseEntity.status(answer.getStatusCode())
+			.headers(answer.getHeaders())
+			.header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
+			.body(answer.getBody());
 	}
 
 	/**
@@ -255,6 +280,10 @@ class ReservationController {
 	 * that fits.
 	 */
 	ReserveCommand command(ReserveRequest request) {
+		return commandWithoutRun(request).forRun(request.runId());
+	}
+
+	private ReserveCommand commandWithoutRun(ReserveRequest request) {
 		Requests.currency(request.currency());
 		var ttl = this.requests.ttl("ttlSeconds", request.ttlSeconds());
 		Map<String, Object> metadata = this.requests.metadata(request.metadata());
@@ -364,6 +393,20 @@ class ReservationController {
 					+ " allows per call";
 			case CONCURRENCY_LIMIT -> limiting + " has as many holds as it allows at once";
 			case CALL_LIMIT -> limiting + " has allowed as many calls as it allows this period";
+			case RUN_CALL_LIMIT -> limiting + " has allowed as many calls as it allows run " + denied.runId();
+			case REQUEST_RATE_LIMIT -> limiting + " has allowed as many requests as it allows this minute; retry after "
+					+ denied.retryAfterSeconds() + " s";
+			case RUN_AMOUNT_LIMIT -> above
+					? "Run " + denied.runId() + " would exceed what " + limiting + " allows per run with the "
+							+ requested + " " + denied.unit() + " requested"
+					: "Run " + denied.runId() + " has " + available + " " + denied.unit() + " left of what "
+							+ limiting.toLowerCase(Locale.ROOT) + " allows per run, less than the " + requested
+							+ " requested";
+			case TOKEN_RATE_LIMIT -> (denied.retryAfterSeconds() != null)
+					? limiting + " has held as many tokens as it allows this minute; retry after "
+							+ denied.retryAfterSeconds() + " s"
+					: "The call holds more tokens than " + limiting.toLowerCase(Locale.ROOT)
+							+ " allows in a whole minute";
 			case INSUFFICIENT_FUNDS ->
 				above ? limiting + " has less available than the " + requested + " " + denied.unit() + " requested"
 						: limiting + " has " + available + " " + denied.unit() + " available, less than the "
@@ -382,6 +425,12 @@ class ReservationController {
 		if (!above) {
 			body.put("available", available);
 		}
+		if (denied.runId() != null) {
+			body.put("runId", denied.runId());
+		}
+		if (denied.retryAfterSeconds() != null) {
+			body.put("retryAfterSeconds", denied.retryAfterSeconds());
+		}
 		body.putAll(Correlation.current());
 		return body;
 	}
@@ -394,8 +443,9 @@ class ReservationController {
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long inputTokens,
 			@Nullable @Min(0) @Max(MAX_TOKENS) Long maxOutputTokens,
 			@Nullable @Min(1) @Max(MAX_TOKENS) Long minOutputTokens, @Nullable Integer ttlSeconds,
-			@Nullable Map<String, Object> metadata, @Nullable @Size(min = 1,
-					max = ChildTemplate.MAX_SUBJECT) @Pattern(regexp = SUBJECT_PATTERN) String subject) {
+			@Nullable Map<String, Object> metadata,
+			@Nullable @Size(min = 1, max = ChildTemplate.MAX_SUBJECT) @Pattern(regexp = SUBJECT_PATTERN) String subject,
+			@Nullable @Pattern(regexp = RUN_PATTERN) String runId) {
 	}
 
 	record SettleRequest(@Nullable @Amount BigDecimal amount,

@@ -27,7 +27,8 @@ record ReservationResponse(UUID id, UUID budgetId, @Nullable String decision, St
 		@Nullable Long settledOutputTokens, @Nullable Long settledCacheReadTokens,
 		@Nullable Long settledCacheWriteTokens, @Nullable Long settledReasoningTokens, boolean late,
 		Map<String, Object> metadata, Instant expiresAt, Instant createdAt, Instant updatedAt,
-		@Nullable Instant finishedAt, @Nullable String available, @Nullable List<String> warnings) {
+		@Nullable Instant finishedAt, @Nullable String available, @Nullable List<String> warnings,
+		@Nullable String runId) {
 
 	static ReservationResponse of(Reservation r, @Nullable String decision, @Nullable String available,
 			@Nullable List<String> warnings) {
@@ -42,7 +43,7 @@ record ReservationResponse(UUID id, UUID budgetId, @Nullable String decision, St
 				(usage != null) ? usage.outputTokens() : null, (usage != null) ? usage.cacheReadTokens() : null,
 				(usage != null) ? usage.cacheWriteTokens() : null, (usage != null) ? usage.reasoningTokens() : null,
 				r.late(), r.metadata(), r.expiresAt(), r.createdAt(), r.updatedAt(), r.finishedAt(), available,
-				(warnings == null || warnings.isEmpty()) ? null : warnings);
+				(warnings == null || warnings.isEmpty()) ? null : warnings, r.runId());
 	}
 
 	static ReservationResponse of(Reservation r) {

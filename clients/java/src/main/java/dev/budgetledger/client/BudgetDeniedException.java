@@ -9,8 +9,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The service answered DENY (402 {@code RESERVATION_DENIED}): the reservation does not fit and nothing is held.
  * {@code reason} is one of {@code INSUFFICIENT_FUNDS}, {@code PER_CALL_LIMIT}, {@code CALL_LIMIT},
- * {@code CONCURRENCY_LIMIT}, {@code BUDGET_FROZEN}, {@code BUDGET_CLOSED}, {@code MODEL_NOT_ALLOWED}; {@code limitingBudgetId} is the
- * budget (the one asked or an ancestor) that said no.
+ * {@code CONCURRENCY_LIMIT}, {@code BUDGET_FROZEN}, {@code BUDGET_CLOSED}, {@code MODEL_NOT_ALLOWED}, {@code RUN_CALL_LIMIT},
+ * {@code RUN_AMOUNT_LIMIT} (the run named by the reserve's {@code runId} reached a cap), {@code REQUEST_RATE_LIMIT},
+ * {@code TOKEN_RATE_LIMIT} (a budget's minute window is full; the problem's {@code retryAfterSeconds} says when the
+ * next one starts); {@code limitingBudgetId} is the budget (the one asked or an ancestor) that said no.
  */
 public class BudgetDeniedException extends BudgetLedgerException {
 

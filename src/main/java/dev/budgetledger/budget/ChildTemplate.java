@@ -79,6 +79,12 @@ public record ChildTemplate(String unit, BigDecimal limit, Period period, ZoneId
 		view.put("overrunAction", this.policy.overrun().action().name());
 		putIfSet(view, "allowedModels", this.policy.allowedModels());
 		putIfSet(view, "maxHoldOutputTokens", this.policy.maxHoldOutputTokens());
+		RunAndMinuteCaps caps = this.policy.runAndMinute();
+		putIfSet(view, "maxCallsPerRun", caps.maxCallsPerRun());
+		putIfSet(view, "maxAmountPerRun",
+				(caps.maxAmountPerRun() != null) ? Amounts.format(caps.maxAmountPerRun(), tokens) : null);
+		putIfSet(view, "maxRequestsPerMinute", caps.maxRequestsPerMinute());
+		putIfSet(view, "maxTokensPerMinute", caps.maxTokensPerMinute());
 		view.put("metadata", this.metadata);
 		return view;
 	}
@@ -99,7 +105,9 @@ public record ChildTemplate(String unit, BigDecimal limit, Period period, ZoneId
 				new OverrunPolicy(decimal(view.get("maxOverrunRatio")), decimalOrNull(view.get("maxOverrun")),
 						OverrunAction.valueOf(text(view, "overrunAction"))),
 				(models != null) ? List.copyOf((List<String>) models) : null,
-				longOrNull(view.get("maxHoldOutputTokens")));
+				longOrNull(view.get("maxHoldOutputTokens")),
+				new RunAndMinuteCaps(longOrNull(view.get("maxCallsPerRun")), decimalOrNull(view.get("maxAmountPerRun")),
+						longOrNull(view.get("maxRequestsPerMinute")), longOrNull(view.get("maxTokensPerMinute"))));
 		return new ChildTemplate(text(view, "unit"), decimal(view.get("limit")), Period.valueOf(text(view, "period")),
 				ZoneId.of(text(view, "timezone")), Boolean.TRUE.equals(view.get("rollover")),
 				decimalOrNull(view.get("rolloverCap")), policy,

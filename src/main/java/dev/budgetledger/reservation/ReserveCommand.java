@@ -21,11 +21,6 @@ public record ReserveCommand(UUID budgetId, Ask ask, Duration ttl, Map<String, O
 		this(budgetId, ask, ttl, metadata, null, null, null);
 	}
 
-	public ReserveCommand(UUID budgetId, Ask ask, Duration ttl, Map<String, Object> metadata, @Nullable UUID apiKeyId,
-			@Nullable String idempotencyKey) {
-		this(budgetId, ask, ttl, metadata, apiKeyId, idempotencyKey, null);
-	}
-
 	/**
 	 * The same command for the run {@code runId} (or none): the run's caps apply and the
 	 * reservation records it.
@@ -49,7 +44,8 @@ public record ReserveCommand(UUID budgetId, Ask ask, Duration ttl, Map<String, O
 	 * it named).
 	 */
 	public ReserveCommand onBudget(UUID leafId) {
-		return new ReserveCommand(leafId, this.ask, this.ttl, this.metadata, this.apiKeyId, this.idempotencyKey);
+		return new ReserveCommand(leafId, this.ask, this.ttl, this.metadata, this.apiKeyId, this.idempotencyKey,
+				this.runId);
 	}
 
 }

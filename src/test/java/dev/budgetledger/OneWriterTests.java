@@ -88,4 +88,27 @@ class OneWriterTests {
 		assertThat(opening).as("controllers that open or join transactions themselves").isEmpty();
 	}
 
+	private static final Pattern CONTROLLER_FIELD = Pattern.compile("private final (\\w+Controller) \\w+;");
+
+	/**
+	 * A request goes from its controller to the feature that serves it, never through
+	 * another controller: shared request rules live in {@code Requests}.
+	 */
+	@Test
+	void noControllerDependsOnAnother() throws IOException {
+		List<String> dependencies = new ArrayList<>();
+		int controllers = 0;
+		try (Stream<Path> files = Files.walk(SOURCES)) {
+			for (Path file : files.filter(f -> f.toString().endsWith("Controller.java")).toList()) {
+				controllers++;
+				Matcher field = CONTROLLER_FIELD.matcher(Files.readString(file));
+				while (field.find()) {
+					dependencies.add(file.getFileName() + " -> " + field.group(1));
+				}
+			}
+		}
+		assertThat(controllers).isGreaterThan(10);
+		assertThat(dependencies).as("controllers that inject a controller").isEmpty();
+	}
+
 }

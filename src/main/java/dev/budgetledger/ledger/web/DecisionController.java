@@ -31,23 +31,23 @@ class DecisionController {
 
 	private final Ledger ledger;
 
-	private final ReservationController reservations;
+	private final Requests requests;
 
 	private final BudgetScope scope;
 
 	private final Subjects subjects;
 
-	DecisionController(Ledger ledger, ReservationController reservations, BudgetScope scope, Subjects subjects) {
+	DecisionController(Ledger ledger, Requests requests, BudgetScope scope, Subjects subjects) {
 		this.subjects = subjects;
 		this.ledger = ledger;
-		this.reservations = reservations;
+		this.requests = requests;
 		this.scope = scope;
 	}
 
 	@PostMapping(consumes = "application/json")
 	ResponseEntity<DecisionResponse> decide(@Valid @RequestBody ReservationController.ReserveRequest request,
 			@AuthenticationPrincipal Caller caller) {
-		ReserveCommand command = this.reservations.command(request);
+		ReserveCommand command = this.requests.reserve(request);
 		this.scope.requireBudget(caller.scope(), command.budgetId());
 		String subject = request.subject();
 		ReserveOutcome outcome = (subject != null)

@@ -2,20 +2,26 @@ package dev.budgetledger.ledger.web;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.budgetledger.errors.InvalidRequestException;
-import dev.budgetledger.reservation.ReservationSettings;
 import dev.budgetledger.money.Amounts;
+import dev.budgetledger.pricing.Pricing;
+import dev.budgetledger.pricing.TokenPrice;
+import dev.budgetledger.reservation.Ask;
+import dev.budgetledger.reservation.ReservationSettings;
+import dev.budgetledger.reservation.ReserveCommand;
 
 import org.springframework.stereotype.Component;
 
 /**
- * Rules for request fields that annotations cannot state: metadata size, TTL bounds,
- * currencies.
+ * Rules for request fields that annotations cannot state (metadata size, TTL bounds,
+ * currencies), and the commands requests become.
  */
 @Component
 class Requests {
@@ -28,9 +34,75 @@ class Requests {
 
 	private final ReservationSettings settings;
 
-	Requests(JsonMapper json, ReservationSettings settings) {
+	private final Pricing pricing;
+
+	Requests(JsonMapper json, ReservationSettings settings, Pricing pricing) {
 		this.json = json;
 		this.settings = settings;
+		this.pricing = pricing;
+	}
+
+	/**
+	 * The command of a reserve (or a dry run): the requested model and its fallbacks
+	 * priced from the catalog in memory, in order; the ledger picks the first option that
+	 * fits.
+	 */
+	ReserveCommand reserve(ReservationController.ReserveRequest request) {
+		return reserveWithoutRun(request).forRun(request.runId());
+	}
+
+	private ReserveCommand reserveWithoutRun(ReservationController.ReserveRequest request) {
+		currency(request.currency());
+		var ttl = ttl("ttlSeconds", request.ttlSeconds());
+		Map<String, Object> metadata = metadata(request.metadata());
+		if ((request.amount() == null) == (request.model() == null)) {
+			throw new InvalidRequestException("amount",
+					"give either amount, or model with inputTokens (and maxOutputTokens)");
+		}
+		List<String> fallbacks = (request.fallbackModels() != null) ? request.fallbackModels() : List.of();
+		if (request.amount() != null) {
+			if (request.inputTokens() != null || request.maxOutputTokens() != null || !fallbacks.isEmpty()
+					|| request.minOutputTokens() != null) {
+				throw new InvalidRequestException("inputTokens",
+						"token counts, fallbackModels and minOutputTokens go with model, not with amount");
+			}
+			return new ReserveCommand(request.budgetId(),
+					new Ask(request.currency(), List.of(Ask.Option.amount(request.amount())), null), ttl, metadata);
+		}
+		Long input = request.inputTokens();
+		if (input == null) {
+			throw new InvalidRequestException("inputTokens", "is required with model");
+		}
+		List<Ask.Option> options = new ArrayList<>();
+		List<String> models = new ArrayList<>();
+		models.add(request.model());
+		models.addAll(fallbacks);
+		String currency = request.currency();
+		for (String model : models) {
+			Pricing.Quote quote = this.pricing.quote(model);
+			TokenPrice price = quote.price();
+			// A call that sets no limit may produce up to the model's default; that is
+			// what is held (never unbounded).
+			long maxOutput = (request.maxOutputTokens() != null) ? request.maxOutputTokens()
+					: quote.defaultMaxOutputTokens();
+			if (request.minOutputTokens() != null && request.minOutputTokens() > maxOutput) {
+				throw new InvalidRequestException("minOutputTokens", "must not exceed maxOutputTokens");
+			}
+			if (currency == null) {
+				currency = price.currency();
+			}
+			if (!currency.equals(price.currency())) {
+				throw new InvalidRequestException("fallbackModels",
+						"the price of " + model + " is in " + price.currency() + ", not " + currency);
+			}
+			Ask.Option option = Ask.Option.priced(price, input, maxOutput);
+			if (option.amount().signum() <= 0) {
+				throw new InvalidRequestException("maxOutputTokens", "the estimate must be more than zero");
+			}
+			options.add(option);
+		}
+		return new ReserveCommand(request.budgetId(), new Ask(currency, options, request.minOutputTokens()), ttl,
+				metadata);
 	}
 
 	Map<String, Object> metadata(@Nullable Map<String, Object> metadata) {

@@ -3,7 +3,6 @@ package dev.budgetledger.ledger.web;
 import dev.budgetledger.shared.Cursors;
 import dev.budgetledger.shared.PageResponse;
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +28,6 @@ import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.idempotency.IdempotentExecutor;
 import dev.budgetledger.idempotency.StoredResponse;
 import dev.budgetledger.reservation.BudgetScope;
-import dev.budgetledger.reservation.Ask;
 import dev.budgetledger.reservation.ExtendOutcome;
 import dev.budgetledger.budget.Budgets;
 import dev.budgetledger.ledger.Ledger;
@@ -45,7 +43,6 @@ import dev.budgetledger.reservation.SettleCommand;
 import dev.budgetledger.reservation.Settlement;
 import dev.budgetledger.money.Amount;
 import dev.budgetledger.money.Amounts;
-import dev.budgetledger.pricing.Pricing;
 import dev.budgetledger.pricing.TokenPrice;
 import dev.budgetledger.security.Caller;
 import dev.budgetledger.security.ForbiddenException;
@@ -98,8 +95,6 @@ class ReservationController {
 
 	private final Reservations reservations;
 
-	private final Pricing pricing;
-
 	private final IdempotentExecutor idempotency;
 
 	private final Requests requests;
@@ -114,16 +109,14 @@ class ReservationController {
 
 	private final Subjects subjects;
 
-	ReservationController(Ledger ledger, Reservations reservations, Pricing pricing, IdempotentExecutor idempotency,
-			Requests requests, BudgetScope scope, Budgets budgets, Coalescer coalescer, AuditLog audit,
-			Subjects subjects) {
+	ReservationController(Ledger ledger, Reservations reservations, IdempotentExecutor idempotency, Requests requests,
+			BudgetScope scope, Budgets budgets, Coalescer coalescer, AuditLog audit, Subjects subjects) {
 		this.subjects = subjects;
 		this.audit = audit;
 		this.budgets = budgets;
 		this.coalescer = coalescer;
 		this.ledger = ledger;
 		this.reservations = reservations;
-		this.pricing = pricing;
 		this.idempotency = idempotency;
 		this.requests = requests;
 		this.scope = scope;
@@ -134,7 +127,7 @@ class ReservationController {
 			@RequestHeader(name = IdempotentExecutor.HEADER, required = false) @Nullable String key,
 			@Valid @RequestBody ReserveRequest request, HttpServletRequest http,
 			@AuthenticationPrincipal Caller caller) {
-		ReserveCommand command = command(request).sentWith(caller.keyId(), key);
+		ReserveCommand command = this.requests.reserve(request).sentWith(caller.keyId(), key);
 		String path = http.getRequestURI();
 		// Out of scope is answered before the request joins a batch or locks anything:
 		// another tenant's budget is
@@ -273,68 +266,6 @@ class ReservationController {
 			}
 			return ok(((ExtendOutcome.Extended) outcome).settlement());
 		});
-	}
-
-	/**
-	 * Prices the requested model and its fallbacks; the ledger picks the first option
-	 * that fits.
-	 */
-	ReserveCommand command(ReserveRequest request) {
-		return commandWithoutRun(request).forRun(request.runId());
-	}
-
-	private ReserveCommand commandWithoutRun(ReserveRequest request) {
-		Requests.currency(request.currency());
-		var ttl = this.requests.ttl("ttlSeconds", request.ttlSeconds());
-		Map<String, Object> metadata = this.requests.metadata(request.metadata());
-		if ((request.amount() == null) == (request.model() == null)) {
-			throw new InvalidRequestException("amount",
-					"give either amount, or model with inputTokens (and maxOutputTokens)");
-		}
-		List<String> fallbacks = (request.fallbackModels() != null) ? request.fallbackModels() : List.of();
-		if (request.amount() != null) {
-			if (request.inputTokens() != null || request.maxOutputTokens() != null || !fallbacks.isEmpty()
-					|| request.minOutputTokens() != null) {
-				throw new InvalidRequestException("inputTokens",
-						"token counts, fallbackModels and minOutputTokens go with model, not with amount");
-			}
-			return new ReserveCommand(request.budgetId(),
-					new Ask(request.currency(), List.of(Ask.Option.amount(request.amount())), null), ttl, metadata);
-		}
-		Long input = request.inputTokens();
-		if (input == null) {
-			throw new InvalidRequestException("inputTokens", "is required with model");
-		}
-		List<Ask.Option> options = new ArrayList<>();
-		List<String> models = new ArrayList<>();
-		models.add(request.model());
-		models.addAll(fallbacks);
-		String currency = request.currency();
-		for (String model : models) {
-			Pricing.Quote quote = this.pricing.quote(model);
-			TokenPrice price = quote.price();
-			// A call that sets no limit may produce up to the model's default; that is
-			// what is held (never unbounded).
-			long maxOutput = (request.maxOutputTokens() != null) ? request.maxOutputTokens()
-					: quote.defaultMaxOutputTokens();
-			if (request.minOutputTokens() != null && request.minOutputTokens() > maxOutput) {
-				throw new InvalidRequestException("minOutputTokens", "must not exceed maxOutputTokens");
-			}
-			if (currency == null) {
-				currency = price.currency();
-			}
-			if (!currency.equals(price.currency())) {
-				throw new InvalidRequestException("fallbackModels",
-						"the price of " + model + " is in " + price.currency() + ", not " + currency);
-			}
-			Ask.Option option = Ask.Option.priced(price, input, maxOutput);
-			if (option.amount().signum() <= 0) {
-				throw new InvalidRequestException("maxOutputTokens", "the estimate must be more than zero");
-			}
-			options.add(option);
-		}
-		return new ReserveCommand(request.budgetId(), new Ask(currency, options, request.minOutputTokens()), ttl,
-				metadata);
 	}
 
 	private static SettleCommand command(UUID id, SettleRequest request, Caller caller) {

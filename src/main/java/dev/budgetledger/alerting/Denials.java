@@ -51,23 +51,24 @@ public class Denials {
 	 * @param tokens the tokens it would have held, for token-priced asks
 	 */
 	public record Denial(long id, UUID budgetId, UUID deniedBy, DenyReason reason, @Nullable String model,
-			String currency, BigDecimal amount, @Nullable Long tokens, @Nullable UUID apiKeyId,
+			String currency, BigDecimal amount, @Nullable Long tokens, @Nullable UUID apiKeyId, @Nullable String runId,
 			Map<String, Object> metadata, Instant createdAt) {
 	}
 
 	/**
 	 * Records the denial of {@code ask}, sent with API key {@code apiKeyId} (null for
-	 * reserves made inside the service) and the reserve's {@code metadata}.
+	 * reserves made inside the service) for run {@code runId} (or none), with the
+	 * reserve's {@code metadata}.
 	 */
 	@Transactional(propagation = Propagation.MANDATORY)
-	public void record(Budget leaf, Decider.Deny deny, Ask ask, @Nullable UUID apiKeyId, Map<String, Object> metadata,
-			Instant now) {
+	public void record(Budget leaf, Decider.Deny deny, Ask ask, @Nullable UUID apiKeyId, @Nullable String runId,
+			Map<String, Object> metadata, Instant now) {
 		Ask.Option requested = ask.requested();
 		this.jdbc.sql("""
 				INSERT INTO denials (budget_id, denied_by, root_id, reason, model, currency, amount, tokens, api_key_id,
-				    metadata, created_at)
+				    run_id, metadata, created_at)
 				VALUES (:budgetId, :deniedBy, :rootId, :reason, :model, :currency, :amount, :tokens, :apiKeyId,
-				    CAST(:metadata AS jsonb), :now)""")
+				    :runId, CAST(:metadata AS jsonb), :now)""")
 			.param("budgetId", leaf.id())
 			.param("deniedBy", deny.limitingBudgetId())
 			.param("rootId", leaf.rootId())
@@ -77,6 +78,7 @@ public class Denials {
 			.param("amount", requested.amount())
 			.param("tokens", requested.tokens())
 			.param("apiKeyId", apiKeyId)
+			.param("runId", runId)
 			.param("metadata", this.json.writeValueAsString(metadata))
 			.param("now", Timestamp.from(now))
 			.update();
@@ -87,13 +89,13 @@ public class Denials {
 	 * denial {@code beforeId}.
 	 */
 	public List<Denial> listSubtree(Budget budget, long beforeId, int limit) {
-		return this.jdbc
-			.sql("""
-					SELECT id, budget_id, denied_by, reason, model, currency, amount, tokens, api_key_id, metadata, created_at
-					FROM denials
-					WHERE root_id = :rootId AND id < :before
-					  AND budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:budgetId AS uuid)])
-					ORDER BY id DESC LIMIT :limit""")
+		return this.jdbc.sql("""
+				SELECT id, budget_id, denied_by, reason, model, currency, amount, tokens, api_key_id, run_id, metadata,
+				   created_at
+				FROM denials
+				WHERE root_id = :rootId AND id < :before
+				  AND budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:budgetId AS uuid)])
+				ORDER BY id DESC LIMIT :limit""")
 			.param("rootId", budget.rootId())
 			.param("budgetId", budget.id())
 			.param("before", beforeId)
@@ -101,7 +103,7 @@ public class Denials {
 			.query((rs, row) -> new Denial(rs.getLong("id"), rs.getObject("budget_id", UUID.class),
 					rs.getObject("denied_by", UUID.class), DenyReason.valueOf(rs.getString("reason")),
 					rs.getString("model"), rs.getString("currency"), rs.getBigDecimal("amount"),
-					Budgets.longOrNull(rs, "tokens"), rs.getObject("api_key_id", UUID.class),
+					Budgets.longOrNull(rs, "tokens"), rs.getObject("api_key_id", UUID.class), rs.getString("run_id"),
 					this.json.readValue(rs.getString("metadata"), MAP), rs.getTimestamp("created_at").toInstant()))
 			.list();
 	}

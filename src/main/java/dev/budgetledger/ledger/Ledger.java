@@ -270,7 +270,7 @@ public class Ledger {
 			if (!dryRun) {
 				count("DENY", deny.reason().name());
 				Budget leaf = chain.get(chain.size() - 1);
-				this.denials.record(leaf, deny, ask, command.apiKeyId(), command.metadata(), now);
+				this.denials.record(leaf, deny, ask, command.apiKeyId(), runId, command.metadata(), now);
 				Map<String, Object> data = new java.util.LinkedHashMap<>(Map.of("reason", deny.reason().name(),
 						"limitingBudgetId", deny.limitingBudgetId().toString(), "unit", deny.unit(), "requested",
 						Amounts.format(deny.requested(), Budget.TOKENS.equals(deny.unit())), "available",

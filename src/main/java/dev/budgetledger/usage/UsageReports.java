@@ -122,8 +122,9 @@ public class UsageReports {
 			case BUDGET -> "CAST(" + of + ".budget_id AS text)";
 			case KEY -> "coalesce(CAST(" + of + ".api_key_id AS text), '" + UNATTRIBUTED + "')";
 			case METADATA -> "coalesce(" + of + ".metadata ->> CAST(:metadataKey AS text), '" + UNATTRIBUTED + "')";
-			// Only reservations name a run; charges and denials record none.
-			case RUN -> "r".equals(of) ? "coalesce(r.run_id, '" + UNATTRIBUTED + "')" : "'" + UNATTRIBUTED + "'";
+			// Reservations and denials name a run; charges record none.
+			case RUN ->
+				"c".equals(of) ? "'" + UNATTRIBUTED + "'" : "coalesce(" + of + ".run_id, '" + UNATTRIBUTED + "')";
 		};
 	}
 

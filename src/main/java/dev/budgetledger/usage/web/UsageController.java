@@ -243,13 +243,14 @@ class UsageController {
 	 */
 	record DenialResponse(long id, UUID budgetId, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable UUID deniedBy,
 			String limitedBy, String reason, @Nullable String model, String amount,
-			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable UUID apiKeyId, Map<String, Object> metadata,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable UUID apiKeyId,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String runId, Map<String, Object> metadata,
 			Instant createdAt) {
 
 		static DenialResponse of(Denials.Denial d, java.util.Set<UUID> hidden) {
 			boolean above = hidden.contains(d.deniedBy());
 			return new DenialResponse(d.id(), d.budgetId(), above ? null : d.deniedBy(), above ? "ANCESTOR" : "BUDGET",
-					d.reason().name(), d.model(), Amounts.format(d.amount()), d.apiKeyId(), d.metadata(),
+					d.reason().name(), d.model(), Amounts.format(d.amount()), d.apiKeyId(), d.runId(), d.metadata(),
 					d.createdAt());
 		}
 

@@ -519,7 +519,10 @@ try {
   check(true, 'Find subject says when a subject has no budget yet');
   await subjectsPanel.getByLabel('Subject', { exact: true }).fill(userId);
   await subjectsPanel.getByRole('button', { name: 'Find subject' }).click();
-  await subjectsPanel.locator('.subject-result').getByRole('link', { name: userBudget.name, exact: true }).click();
+  const subjectLink = subjectsPanel.locator('.subject-result').getByRole('link', { name: userBudget.name, exact: true });
+  await subjectLink.waitFor();
+  await shot(page, 'subject-parent');
+  await subjectLink.click();
   await page.getByRole('heading', { name: userBudget.name, level: 1 }).waitFor();
   check(await fact('Subject').innerText() === `${userId} under ${subjectsName}`
     && (await fact('Subject').getByRole('link').getAttribute('href')) === `#/budgets/${subjects.id}`,

@@ -491,6 +491,130 @@ try {
     'emptied in the form, the list and the cap are gone: every model is allowed again', JSON.stringify(cleared));
   await call('POST', `/v1/reservations/${byAmount.body.id}/release`, {});
 
+  // Per-user budgets (issue 22), on a tree of their own found through the API: the parent's page shows its child
+  // template, a reserve naming a subject makes the subject's budget, and Find subject finds it.
+  const subjectsName = `e2e subjects ${suffix}`;
+  const subjects = (await call('POST', '/v1/budgets', { name: subjectsName, limit: '5.00',
+    childTemplate: { limit: '1.00', period: 'DAILY', maxAmountPerCall: '0.50', thresholds: ['0.8', '1'] } })).body;
+  const userId = `e2e-user-${suffix}`;
+  const first = await call('POST', '/v1/reservations', { budgetId: subjects.id, subject: userId, amount: '0.10' });
+  const [userBudget] = (await call('GET',
+    `/v1/budgets?parentId=${subjects.id}&subject=${encodeURIComponent(userId)}`)).body.items;
+  check(first.status === 201 && userBudget && first.body.budgetId === userBudget.id && userBudget.subject === userId,
+    'a reserve naming a subject makes the subject\'s budget under the parent',
+    `${JSON.stringify(first.body)} / ${JSON.stringify(userBudget)}`);
+  await call('POST', `/v1/reservations/${first.body.id}/release`, {});
+  await page.goto(`${base}/console/#/budgets/${subjects.id}`);
+  await page.getByRole('heading', { name: subjectsName, level: 1 }).waitFor();
+  const subjectsPanel = page.locator('section', { has: page.getByRole('heading', { name: 'Budgets for subjects' }) });
+  const templateFact = (label) => subjectsPanel.locator('dl.template-facts dt', { hasText: new RegExp(`^${label}$`) })
+    .locator('xpath=following-sibling::dd[1]');
+  check(await templateFact('Limit').innerText() === '1.00 USD' && await templateFact('Period').innerText() === 'DAILY (UTC)'
+    && await templateFact('Max per call').innerText() === '0.50 USD'
+    && await templateFact('Alert thresholds').innerText() === '0.8, 1',
+  'the parent\'s page shows its child template', await subjectsPanel.locator('dl.template-facts').innerText());
+  await subjectsPanel.getByLabel('Subject', { exact: true }).fill(`nobody-${suffix}`);
+  await subjectsPanel.getByRole('button', { name: 'Find subject' }).click();
+  await subjectsPanel.getByText('No budget for').waitFor();
+  check(true, 'Find subject says when a subject has no budget yet');
+  await subjectsPanel.getByLabel('Subject', { exact: true }).fill(userId);
+  await subjectsPanel.getByRole('button', { name: 'Find subject' }).click();
+  const subjectLink = subjectsPanel.locator('.subject-result').getByRole('link', { name: userBudget.name, exact: true });
+  await subjectLink.waitFor();
+  await shot(page, 'subject-parent');
+  await subjectLink.click();
+  await page.getByRole('heading', { name: userBudget.name, level: 1 }).waitFor();
+  check(await fact('Subject').innerText() === `${userId} under ${subjectsName}`
+    && (await fact('Subject').getByRole('link').getAttribute('href')) === `#/budgets/${subjects.id}`,
+  'Find subject opens the subject\'s budget, which names its subject and links its parent',
+  await fact('Subject').innerText());
+  await shot(page, 'subject-budget');
+
+  // Close and reopen the subject's budget with the buttons: closed, its subject's reserves are denied BUDGET_CLOSED.
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  check((await call('GET', `/v1/budgets/${userBudget.id}`)).body.closed === false,
+    'closing asks for confirmation first');
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Close', exact: true }).click();
+  await page.getByRole('heading', { name: userBudget.name, level: 1 }).getByText('CLOSED').waitFor();
+  const closedReserve = await call('POST', '/v1/reservations', { budgetId: subjects.id, subject: userId, amount: '0.10' });
+  check(closedReserve.status === 402 && closedReserve.body.reason === 'BUDGET_CLOSED'
+    && (await call('GET', `/v1/budgets/${userBudget.id}`)).body.closed === true && await fact('Closed').count() === 1,
+  'closed with the button, the subject\'s reserve is denied BUDGET_CLOSED', JSON.stringify(closedReserve.body));
+  await page.getByRole('button', { name: 'Reopen', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Reopen', exact: true }).click();
+  await page.getByRole('heading', { name: userBudget.name, level: 1 }).getByText('ACTIVE').waitFor();
+  const reopenedReserve = await call('POST', '/v1/reservations', { budgetId: subjects.id, subject: userId, amount: '0.10' });
+  check(reopenedReserve.status === 201 && reopenedReserve.body.budgetId === userBudget.id,
+    'reopened with the button, the subject\'s budget takes reservations again', JSON.stringify(reopenedReserve.body));
+  await call('POST', `/v1/reservations/${reopenedReserve.body.id}/release`, {});
+
+  // Run caps and minute windows in the budget form, on a root of its own found by its exact name: a bad cap is named
+  // in the form, the four land in GET, the page shows them, a run's reservations show their runId, and an edit
+  // clears them again.
+  const capsName = `e2e caps ${suffix}`;
+  await page.getByRole('link', { name: 'Budgets', exact: true }).first().click();
+  await page.getByRole('heading', { name: 'Budgets', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'New budget' }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name').fill(capsName);
+  await dialog.getByLabel('Limit').fill('5.00');
+  await dialog.getByLabel('Max calls per run (optional)').fill('0');
+  await dialog.getByLabel('Max amount per run (optional)').fill('0.75');
+  await dialog.getByLabel('Max requests per minute (optional)').fill('30');
+  await dialog.getByLabel('Max tokens per minute (optional)').fill('5000');
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await dialog.getByText('Max calls per run: a whole number from 1').waitFor();
+  check(await dialog.isVisible(), 'the budget form names a run cap the API would refuse');
+  await dialog.getByLabel('Max calls per run (optional)').fill('2');
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  const [capsBudget] = (await call('GET', `/v1/budgets?name=${encodeURIComponent(capsName)}`)).body.items;
+  check(capsBudget && capsBudget.maxCallsPerRun === 2 && capsBudget.maxAmountPerRun === '0.75'
+    && capsBudget.maxRequestsPerMinute === 30 && capsBudget.maxTokensPerMinute === 5000,
+  'run caps and minute windows set in the form are on the budget in GET', JSON.stringify(capsBudget));
+  const runId = `e2e-run-${suffix}`;
+  const runHolds = [];
+  for (let i = 0; i < 3; i += 1) {
+    runHolds.push(await call('POST', '/v1/reservations', { budgetId: capsBudget.id, amount: '0.10', runId }));
+  }
+  check(runHolds[0].status === 201 && runHolds[1].status === 201 && runHolds[2].status === 402
+    && runHolds[2].body.reason === 'RUN_CALL_LIMIT', 'the run cap set in the form denies the third call RUN_CALL_LIMIT',
+  JSON.stringify(runHolds.map((r) => r.body)));
+  await call('POST', `/v1/reservations/${runHolds[0].body.id}/settle`, { amount: '0.05' });
+  await page.goto(`${base}/console/#/budgets/${capsBudget.id}`);
+  await page.getByRole('heading', { name: capsName, level: 1 }).waitFor();
+  await page.locator('section', { has: page.getByRole('heading', { name: 'Recent reservations' }) })
+    .getByRole('cell', { name: runId }).first().waitFor();
+  check(await fact('Max calls per run').innerText() === '2' && await fact('Max amount per run').innerText() === '0.75 USD'
+    && await fact('Max requests per minute').innerText() === '30'
+    && await fact('Max tokens per minute').innerText() === '5,000',
+  'the budget page shows its run caps and minute windows, and the runId of its reservations');
+  await page.goto(`${base}/console/#/budgets/${capsBudget.id}/spend/period/run`);
+  await page.getByRole('heading', { name: `Spend of ${capsName}`, level: 1 }).waitFor();
+  check(await page.getByRole('button', { name: 'By run' }).getAttribute('aria-pressed') === 'true'
+    && await page.getByRole('cell', { name: runId, exact: true }).count() === 1,
+  'the drill-down splits spend by run');
+  await page.goto(`${base}/console/#/budgets/${capsBudget.id}`);
+  await page.getByRole('heading', { name: capsName, level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Edit' }).click();
+  dialog = page.getByRole('dialog');
+  check(await dialog.getByLabel('Max amount per run (optional)').inputValue() === '0.75',
+    'the edit form starts from the budget\'s caps');
+  for (const label of ['Max calls per run', 'Max amount per run', 'Max requests per minute', 'Max tokens per minute']) {
+    await dialog.getByLabel(`${label} (optional)`).fill('');
+  }
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.locator('dl.facts dt', { hasText: /^Max calls per run$/ }).waitFor({ state: 'detached' });
+  const uncapped = (await call('GET', `/v1/budgets/${capsBudget.id}`)).body;
+  check(uncapped.maxCallsPerRun == null && uncapped.maxAmountPerRun == null && uncapped.maxRequestsPerMinute == null
+    && uncapped.maxTokensPerMinute == null, 'emptied in the form, the run caps and minute windows are gone',
+  JSON.stringify(uncapped));
+  await call('POST', `/v1/reservations/${runHolds[1].body.id}/release`, {});
+
   // Sign out: the key is forgotten.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('API key', { exact: true }).waitFor();
@@ -509,7 +633,7 @@ try {
   await page.goto(`${base}/console/#/budgets/${orgId}`);
   await page.getByRole('heading', { name: orgName, level: 1 }).waitFor();
   check((await page.locator('#who').innerText()).includes('read-only')
-    && await page.getByRole('button', { name: /^(Edit|Freeze|Unfreeze|New child budget)$/ }).count() === 0
+    && await page.getByRole('button', { name: /^(Edit|Freeze|Unfreeze|Close|Reopen|New child budget)$/ }).count() === 0
     && await page.getByRole('link', { name: 'Webhooks' }).count() === 0,
   'a VIEWER key sees a budget without the buttons that change it');
   check((await call('POST', `/v1/budgets/${orgId}/freeze`, { reason: 'viewer' }, viewer)).status === 403,

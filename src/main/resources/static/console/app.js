@@ -32,7 +32,7 @@ export function showError(error) {
 
 const routes = [
   [/^#\/dashboard(?:\/(24h|7d|30d|period))?$/, dashboardView],
-  [/^#\/budgets\/([0-9a-f-]{36})\/spend(?:\/(24h|7d|30d|period))?(?:\/(time|model|key|enduser|metadata|budget|child))?(?:\/([^/]{1,300}))?$/,
+  [/^#\/budgets\/([0-9a-f-]{36})\/spend(?:\/(24h|7d|30d|period))?(?:\/(time|model|key|enduser|metadata|budget|child|run))?(?:\/([^/]{1,300}))?$/,
     spendView],
   [/^#\/budgets\/([0-9a-f-]{36})$/, budgetView],
   [/^#\/keys\/([0-9a-f-]{36})$/, keysView],

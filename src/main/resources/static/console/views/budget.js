@@ -1,7 +1,7 @@
 // One budget: balances, usage over time, recent reservations and denials, alerts, journal, and its actions.
 
 import { api } from '../api.js';
-import { h, clear } from '../dom.js';
+import { h, clear, field } from '../dom.js';
 import { amount, money, count, when, shortId } from '../format.js';
 import { spendLink } from './dashboard.js';
 import {
@@ -64,18 +64,24 @@ function usageSection(budget) {
   body);
 }
 
+/** The run a reservation was made for (its runId), as a column only when some row has one. */
+export function runColumn(items) {
+  return items.some((r) => r.runId) ? { label: 'Run', value: (r) => (r.runId ? h('code', {}, r.runId) : '–') } : null;
+}
+
 function reservationsTable(items, unit, names) {
   return table('Recent reservations', [
     { label: 'Created', value: (r) => when(r.createdAt) },
     { label: 'Budget', value: (r) => names.get(r.budgetId) || shortId(r.budgetId) },
     { label: 'Status', value: (r) => h('span', { class: `badge ${r.status.toLowerCase()}` }, r.status) },
     { label: 'Model', value: (r) => r.model || '–' },
+    runColumn(items),
     { label: 'Held', value: (r) => money(r.amount, unit), class: 'num' },
     { label: 'Charged', value: (r) => money(r.charged, unit), class: 'num' },
     // Only a hold still held expires; a finished one shows when it was settled, released or expired.
     { label: 'Expires / finished', value: (r) => (r.status === 'HELD' ? `expires ${when(r.expiresAt)}`
       : `${r.status.toLowerCase()} ${when(r.finishedAt)}`) },
-  ], items, 'No reservations yet.');
+  ].filter(Boolean), items, 'No reservations yet.');
 }
 
 /** Denials from their own endpoint; on servers without it, the count and the (rate-limited) denial events. */
@@ -169,6 +175,93 @@ function journal(budget) {
   return section('Journal (oldest first)', container);
 }
 
+// A child template's fields as a person reads them: [field, label, how its value reads]; others are shown as given.
+const TEMPLATE_FIELDS = [
+  ['limit', 'Limit', (v, t) => amount(v, t.unit || t.currency)],
+  ['unit', 'Unit'], ['currency', 'Currency'],
+  ['period', 'Period', (v, t) => (v === 'NONE' ? 'none' : `${v}${t.timezone ? ` (${t.timezone})` : ''}`)],
+  ['mode', 'Mode'],
+  ['thresholds', 'Alert thresholds', (v) => v.join(', ')],
+  ['downgradeAt', 'Downgrade at'],
+  ['maxAmountPerCall', 'Max per call', (v, t) => amount(v, t.unit || t.currency)],
+  ['maxTokensPerCall', 'Max tokens per call', (v) => count(v)],
+  ['maxCallsPerPeriod', 'Max calls per period', (v) => count(v)],
+  ['maxConcurrentHolds', 'Max concurrent holds'],
+  ['maxCallsPerRun', 'Max calls per run', (v) => count(v)],
+  ['maxAmountPerRun', 'Max amount per run', (v, t) => amount(v, t.unit || t.currency)],
+  ['maxRequestsPerMinute', 'Max requests per minute', (v) => count(v)],
+  ['maxTokensPerMinute', 'Max tokens per minute', (v) => count(v)],
+  ['maxOverrunRatio', 'Max overrun ratio'],
+  ['maxOverrun', 'Max overrun', (v, t) => amount(v, t.unit || t.currency)],
+  ['overrunAction', 'Beyond the overrun ceiling'],
+  ['rollover', 'Rollover', (v) => (v ? 'yes' : null)],
+  ['rolloverCap', 'Rollover cap', (v, t) => amount(v, t.unit || t.currency)],
+  ['allowedModels', 'Allowed models', (v) => (v.length ? v.join(', ') : null)],
+  ['maxHoldOutputTokens', 'Max output tokens held', (v) => count(v)],
+  ['metadata', 'Metadata', (v) => (Object.keys(v).length
+    ? Object.entries(v).map(([k, x]) => `${k}=${x}`).join(', ') : null)],
+];
+
+/** The template as a compact list of the fields it sets; the timezone reads with the period. */
+export function templateFacts(template) {
+  const known = new Map(TEMPLATE_FIELDS.map(([key, label, show]) => [key, [label, show]]));
+  const rows = [];
+  for (const [key, label, show] of TEMPLATE_FIELDS) {
+    const value = template[key];
+    if (value === undefined || value === null) continue;
+    const text = show ? show(value, template) : String(value);
+    if (text !== null && text !== '') rows.push([label, text]);
+  }
+  for (const [key, value] of Object.entries(template)) {
+    if (!known.has(key) && key !== 'timezone' && value !== null && value !== undefined) {
+      rows.push([key, typeof value === 'object' ? JSON.stringify(value) : String(value)]);
+    }
+  }
+  return h('dl', { class: 'template-facts' },
+    rows.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value))));
+}
+
+/** A search for a subject's budget under this one: GET /v1/budgets?parentId=&subject= (exact). */
+function findSubject(budget) {
+  const subject = h('input', { type: 'search', maxlength: 128, placeholder: 'user-123', autocomplete: 'off' });
+  const result = h('div', { role: 'status', class: 'subject-result' });
+  const form = h('form', { class: 'inline-form', role: 'search', 'aria-label': 'Find a subject\'s budget' },
+    field('Subject', subject), h('button', { type: 'submit', class: 'secondary' }, 'Find subject'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const wanted = subject.value;
+    if (!wanted.trim()) {
+      subject.focus();
+      return;
+    }
+    try {
+      const page = await api('/v1/budgets', { query: { parentId: budget.id, subject: wanted, limit: 1 } });
+      const found = page.items[0];
+      clear(result, found
+        ? h('p', {}, 'Budget of ', h('code', {}, wanted), ': ', h('a', { href: `#/budgets/${found.id}` }, found.name),
+          ' ', statusBadge(found), usageBar(found))
+        : h('p', { class: 'muted' }, 'No budget for ', h('code', {}, wanted), ' yet: the first reserve on ',
+          budget.name, ' with this subject makes it', budget.childTemplate ? ' from the template.' : ' (when it has a template).'));
+    } catch (error) {
+      clear(result, errorNote(error));
+    }
+  });
+  return [form, result];
+}
+
+function subjectsSection(budget, subtree) {
+  const made = subtree.children.filter((node) => node.budget.subject).length;
+  if (!budget.childTemplate && !made) return null;
+  return section('Budgets for subjects',
+    h('p', { class: 'muted' }, 'A reserve on this budget that names a ', h('code', {}, 'subject'),
+      ' is served on that subject\'s own budget below it, made from the child template on its first reserve.',
+      made ? ` ${made} made so far.` : ''),
+    budget.childTemplate ? [h('h3', {}, 'Child template'), templateFacts(budget.childTemplate)]
+      : h('p', { class: 'muted' }, 'No child template: budgets made for subjects stay and are served, but no new one '
+        + 'is made.'),
+    findSubject(budget));
+}
+
 export async function budgetView(main, [id], { announce, rerender }) {
   // The subtree gives the names of everything the page lists; the rest of the tree is not needed here.
   const subtree = await api(`/v1/budgets/${id}/tree`);
@@ -218,11 +311,34 @@ export async function budgetView(main, [id], { announce, rerender }) {
       main.prepend(errorNote(error));
     }
   });
+  const { closed } = budget;
+  const close = h('button', { type: 'button', class: closed ? 'write' : 'danger write' }, closed ? 'Reopen' : 'Close');
+  close.addEventListener('click', async () => {
+    const answer = await confirmDialog(closed
+      ? { title: `Reopen ${budget.name}?`, message: 'New reservations on this budget and below it will be decided '
+        + 'normally again (unless a budget above it is closed too).', confirmLabel: 'Reopen' }
+      : { title: `Close ${budget.name}?`, message: 'Every new reservation on this budget and on every budget below it '
+        + 'will be denied (BUDGET_CLOSED), holds cannot grow, and no budget is made under it for a new subject, until '
+        + 'it is reopened. Holds already placed still settle, release or expire; its figures, journal and reports stay.',
+      confirmLabel: 'Close', danger: true });
+    if (!answer) return;
+    try {
+      await api(`/v1/budgets/${id}/${closed ? 'reopen' : 'close'}`, { method: 'POST' });
+      announce(`Budget ${budget.name} ${closed ? 'reopened' : 'closed'}.`);
+      rerender();
+    } catch (error) {
+      main.prepend(errorNote(error));
+    }
+  });
   const refresh = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
   refresh.addEventListener('click', () => rerender());
 
   const deniedInPeriod = h('span', { dataset: { figure: 'denied-subtree' } }, count(budget.deniedCount));
+  const subjectFact = budget.subject ? h('span', {}, h('code', {}, budget.subject),
+    parent ? [' under ', h('a', { href: `#/budgets/${parent.id}` }, parent.name)] : null) : null;
   const facts = [
+    ['Subject', subjectFact],
+    ['Closed', closed ? (budget.closedAt ? when(budget.closedAt) : 'yes') : null],
     ['Unit', budget.unit], ['Period', budget.period === 'NONE' ? 'none' : `${budget.period} (${budget.timezone})`],
     ['Period started', budget.periodStart ? when(budget.periodStart) : null],
     ['Mode', budget.mode], ['Alert thresholds', (budget.thresholds || []).join(', ')],
@@ -235,6 +351,11 @@ export async function budgetView(main, [id], { announce, rerender }) {
     // The budget's own list; lists of the budgets above it apply too (a model must be allowed by every one).
     ['Allowed models', budget.allowedModels && budget.allowedModels.length ? budget.allowedModels.join(', ') : null],
     ['Max output tokens held', budget.maxHoldOutputTokens ? count(budget.maxHoldOutputTokens) : null],
+    // Run caps count reserves that name a runId; minute windows are fixed UTC minutes (docs/budgets.md).
+    ['Max calls per run', budget.maxCallsPerRun ? count(budget.maxCallsPerRun) : null],
+    ['Max amount per run', budget.maxAmountPerRun ? amount(budget.maxAmountPerRun, budget.unit) : null],
+    ['Max requests per minute', budget.maxRequestsPerMinute ? count(budget.maxRequestsPerMinute) : null],
+    ['Max tokens per minute', budget.maxTokensPerMinute ? count(budget.maxTokensPerMinute) : null],
     ['Frozen', frozen ? `${when(budget.frozenAt)}: ${budget.frozenReason || ''}` : null],
   ].filter(([, value]) => value !== null && value !== undefined && value !== '');
 
@@ -246,12 +367,13 @@ export async function budgetView(main, [id], { announce, rerender }) {
     h('nav', { 'aria-label': 'Breadcrumb', class: 'crumbs' }, h('a', { href: '#/budgets' }, 'Budgets'),
       parent ? [' / ', h('a', { href: `#/budgets/${parent.id}` }, parent.name)] : null),
     h('div', { class: 'title-row' }, h('h1', {}, budget.name, ' ', statusBadge(budget)),
-      h('div', { class: 'buttons' }, refresh, edit, child, freeze)),
+      h('div', { class: 'buttons' }, refresh, edit, child, freeze, close)),
     section('Balance', usageBar(budget),
       h('dl', { class: 'facts' }, facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value instanceof Node ? value : String(value)))))),
     subtree.children.length ? section('Budgets below', h('ul', { class: 'plain' },
       subtree.children.map((node) => h('li', {}, h('a', { href: `#/budgets/${node.budget.id}` }, node.budget.name),
         usageBar(node.budget))))) : null,
+    subjectsSection(budget, subtree),
     usageSection(budget),
     h('div', { class: 'columns' },
       section('Recent reservations', reservations),

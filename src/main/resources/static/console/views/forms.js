@@ -41,6 +41,48 @@ export function holdCapOf(text) {
   return Number(value);
 }
 
+/** A whole number from 1 to max, or undefined when empty (throws naming the field when it is not one). */
+export function wholeOf(text, label, max) {
+  const value = optional(text);
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || /^0+$/.test(value) || BigInt(value) > BigInt(max)) {
+    throw new Error(`${label}: a whole number from 1 to ${max}.`);
+  }
+  return Number(value);
+}
+
+const MAX_AMOUNT = 1000000000000n;
+
+/**
+ * An amount above zero as the API takes it, kept as the exact string typed (at most 18 decimals and 10^12; whole on a
+ * token budget), or undefined when empty (throws naming the field when it is not one).
+ */
+export function positiveAmountOf(text, label, tokens) {
+  const value = optional(text);
+  if (value === undefined) return undefined;
+  const match = /^(\d+)(?:\.(\d{1,18}))?$/.exec(value);
+  const fraction = match ? (match[2] || '') : '';
+  const whole = match ? BigInt(match[1]) : 0n;
+  const zero = match && whole === 0n && /^0*$/.test(fraction);
+  if (!match || zero || whole > MAX_AMOUNT || (whole === MAX_AMOUNT && !/^0*$/.test(fraction))) {
+    throw new Error(`${label}: an amount above 0, e.g. 2.50 (at most 18 decimals and 1000000000000).`);
+  }
+  if (tokens && !/^0*$/.test(fraction)) throw new Error(`${label}: whole tokens on a TOKENS budget.`);
+  return value;
+}
+
+// The run and minute caps of issue 22: [field, label, what it does, most the API takes (integers)].
+const RUN_AND_MINUTE = [
+  ['maxCallsPerRun', 'Max calls per run', 'Reserves allowed per run (a reserve\'s runId) here and below, ever; one more '
+    + 'is denied RUN_CALL_LIMIT.', 1000000000000],
+  ['maxAmountPerRun', 'Max amount per run', 'What one run may hold plus what it was charged here and below, in the '
+    + 'budget\'s unit; beyond it RUN_AMOUNT_LIMIT.', null],
+  ['maxRequestsPerMinute', 'Max requests per minute', 'Reserves allowed here and below per fixed UTC minute; one more '
+    + 'is denied REQUEST_RATE_LIMIT with Retry-After.', 1000000000],
+  ['maxTokensPerMinute', 'Max tokens per minute', 'Tokens held (input + max output) here and below per fixed UTC '
+    + 'minute; beyond it TOKEN_RATE_LIMIT.', 1000000000000],
+];
+
 function thresholdsOf(text) {
   const parts = text.split(',').map((part) => part.trim()).filter(Boolean);
   return parts.length ? parts : undefined;
@@ -78,8 +120,16 @@ export function budgetForm({ budget, parent, budgets }) {
     value: budget && budget.maxHoldOutputTokens ? budget.maxHoldOutputTokens : '' }),
   'A reservation here or below holds at most this many output tokens when made; it can grow later (extend).');
 
-  const fields = editing ? [name, limit, mode, thresholds, perCall, concurrent, models, holdCap]
-    : [name, limit, unit, parentChoice, period, mode, thresholds, perCall, concurrent, models, holdCap];
+  const runAndMinute = RUN_AND_MINUTE.map(([key, label, help, max]) => ({ key, label, max,
+    field: field(`${label} (optional)`, input({ inputmode: max ? 'numeric' : 'decimal',
+      value: budget && budget[key] !== undefined && budget[key] !== null ? String(budget[key]) : '' }), help) }));
+
+  const runAndMinuteSet = h('fieldset', { class: 'caps' }, h('legend', {}, 'Run caps and minute windows'),
+    runAndMinute.map((c) => c.field));
+
+  const fields = editing ? [name, limit, mode, thresholds, perCall, concurrent, models, holdCap, runAndMinuteSet]
+    : [name, limit, unit, parentChoice, period, mode, thresholds, perCall, concurrent, models, holdCap,
+      runAndMinuteSet];
 
   return formDialog(editing ? `Edit ${budget.name}` : 'New budget', fields, editing ? 'Save' : 'Create', () => {
     const body = {
@@ -92,12 +142,16 @@ export function budgetForm({ budget, parent, budgets }) {
     const maxHolds = optional(concurrent.control.value);
     const allowedModels = allowedModelsOf(models.control.value);
     const maxHoldOutputTokens = holdCapOf(holdCap.control.value);
+    const tokens = (editing ? budget.unit : (optional(unit.control.value) || 'USD').toUpperCase()) === 'TOKENS';
+    const caps = runAndMinute.map(({ key, label, max, field: f }) => [key, max
+      ? wholeOf(f.control.value, label, max) : positiveAmountOf(f.control.value, label, tokens)]);
     if (editing) {
       // A merge patch: null removes an optional cap (and an allowed-models list: every model allowed again).
       body.maxAmountPerCall = maxAmount === undefined ? null : maxAmount;
       body.maxConcurrentHolds = maxHolds === undefined ? null : Number(maxHolds);
       body.allowedModels = allowedModels === undefined ? null : allowedModels;
       body.maxHoldOutputTokens = maxHoldOutputTokens === undefined ? null : maxHoldOutputTokens;
+      for (const [key, value] of caps) body[key] = value === undefined ? null : value;
       return api(`/v1/budgets/${budget.id}`, { method: 'PATCH', body });
     }
     body.unit = optional(unit.control.value);
@@ -107,6 +161,7 @@ export function budgetForm({ budget, parent, budgets }) {
     if (maxHolds !== undefined) body.maxConcurrentHolds = Number(maxHolds);
     if (allowedModels !== undefined) body.allowedModels = allowedModels;
     if (maxHoldOutputTokens !== undefined) body.maxHoldOutputTokens = maxHoldOutputTokens;
+    for (const [key, value] of caps) if (value !== undefined) body[key] = value;
     return api('/v1/budgets', { method: 'POST', body });
   });
 }

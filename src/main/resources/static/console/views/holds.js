@@ -5,6 +5,7 @@ import { h, clear } from '../dom.js';
 import { money, when, shortId } from '../format.js';
 import { table, section, unavailable, errorNote } from '../components.js';
 import { loadTree } from './budgets.js';
+import { runColumn } from './budget.js';
 
 const REFRESH_MS = 5000;
 
@@ -44,10 +45,11 @@ export async function holdsView(main, _params, { announce }) {
           { label: 'Since', value: (r) => when(r.createdAt) },
           { label: 'Budget', value: (r) => names.get(r.budgetId) || shortId(r.budgetId) },
           { label: 'Model', value: (r) => r.model || '–' },
+          runColumn(holds),
           { label: 'Held', value: (r) => money(r.amount, units.get(r.budgetId) || r.currency), class: 'num' },
           { label: 'Expires', value: (r) => when(r.expiresAt) },
           { label: 'Id', value: (r) => shortId(r.id) },
-        ], holds, 'No active holds.'));
+        ].filter(Boolean), holds, 'No active holds.'));
       } catch (error) {
         clear(holdsBox, error.unavailable ? unavailable('The list of individual holds') : errorNote(error));
       }

@@ -1,5 +1,5 @@
 // A budget's spend drilled down: over time against its limit and alert thresholds, or split by model, API key,
-// end user, metadata tag, budget or child; the table below the chart is what the exports contain.
+// end user, metadata tag, budget, child or run (runId); the table below the chart is what the exports contain.
 
 import { api } from '../api.js';
 import { h, clear, field } from '../dom.js';
@@ -9,7 +9,8 @@ import { barChart, lineChart } from '../charts.js';
 import { END_USER, spendLink } from './dashboard.js';
 
 const GROUPINGS = [['time', 'Over time'], ['model', 'By model'], ['key', 'By API key'],
-  ['enduser', 'By end user'], ['metadata', 'By metadata tag'], ['budget', 'By budget'], ['child', 'By child']];
+  ['enduser', 'By end user'], ['metadata', 'By metadata tag'], ['budget', 'By budget'], ['child', 'By child'],
+  ['run', 'By run']];
 
 /** What the route says to what the usage API is asked. */
 function request(range, grouping, metadataKey) {
@@ -85,7 +86,8 @@ export async function spendView(main, [id, range = 'period', grouping = 'time', 
     return row.label;
   };
   const what = { time: overTime && ask.groupBy === 'hour' ? 'Hour' : 'Day', model: 'Model', key: 'API key',
-    enduser: `End user (${END_USER})`, metadata: `${metadataKey}`, budget: 'Budget reserved on', child: 'Child' }[grouping];
+    enduser: `End user (${END_USER})`, metadata: `${metadataKey}`, budget: 'Budget reserved on', child: 'Child',
+    run: 'Run (runId)' }[grouping];
   const columns = [
     { label: what, value: link },
     { label: 'Spend', value: (r) => money(r.spend, unit), class: 'num' },
@@ -118,6 +120,8 @@ export async function spendView(main, [id, range = 'period', grouping = 'time', 
     table(`Spend ${what}`, columns, rows, 'No spend in this range.'),
     grouping === 'key' || grouping === 'enduser' || grouping === 'metadata'
       ? h('p', { class: 'muted small' }, 'Denials record no API key and no metadata: they are counted under (none).')
-      : null));
+      : null,
+    grouping === 'run' ? h('p', { class: 'muted small' }, 'Runs are the runId reserves named; reservations '
+      + 'without one, direct charges and denials are counted under (none).') : null));
   announce(`Spend of ${budget.name} loaded.`);
 }

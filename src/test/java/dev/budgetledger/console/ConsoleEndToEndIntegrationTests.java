@@ -25,10 +25,11 @@ import static org.assertj.core.api.Assertions.fail;
  * {@code npm ci} on first use; Playwright never downloads a browser). The script signs
  * in, builds a budget tree, reserves through the API, and checks the bars, the denial, a
  * freeze, the live holds, the dashboard's figures against the API, a drill-down, the CSV
- * and JSON exports, the API keys and a budget's allowed models; see docs/console.md.
- * Needs Node.js 18+ and {@code /usr/bin/chromium} (or {@code CHROMIUM}); without them it
- * fails, saying what to install. Tagged e2e: it runs in {@code ./mvnw -Pe2e verify}, not
- * in the build that needs only a JDK.
+ * and JSON exports, the API keys, a budget's allowed models, per-subject budgets with
+ * close and reopen, and run caps and minute windows; see docs/console.md. Needs Node.js
+ * 18+ and {@code /usr/bin/chromium} (or {@code CHROMIUM}); without them it fails, saying
+ * what to install. Tagged e2e: it runs in {@code ./mvnw -Pe2e verify}, not in the build
+ * that needs only a JDK.
  */
 @Tag("e2e")
 class ConsoleEndToEndIntegrationTests extends IntegrationTest {
@@ -72,8 +73,19 @@ class ConsoleEndToEndIntegrationTests extends IntegrationTest {
 			"a model not on the list is denied MODEL_NOT_ALLOWED, a listed one is held at the cap",
 			"the edit form starts from the budget's list",
 			"emptied in the form, the list and the cap are gone: every model is allowed again",
-			"signing out forgets the key", "a CLIENT key is refused by the console",
-			"a VIEWER key sees a budget without the buttons that change it",
+			"a reserve naming a subject makes the subject's budget under the parent",
+			"the parent's page shows its child template", "Find subject says when a subject has no budget yet",
+			"Find subject opens the subject's budget, which names its subject and links its parent",
+			"closing asks for confirmation first",
+			"closed with the button, the subject's reserve is denied BUDGET_CLOSED",
+			"reopened with the button, the subject's budget takes reservations again",
+			"the budget form names a run cap the API would refuse",
+			"run caps and minute windows set in the form are on the budget in GET",
+			"the run cap set in the form denies the third call RUN_CALL_LIMIT",
+			"the budget page shows its run caps and minute windows, and the runId of its reservations",
+			"the drill-down splits spend by run", "the edit form starts from the budget's caps",
+			"emptied in the form, the run caps and minute windows are gone", "signing out forgets the key",
+			"a CLIENT key is refused by the console", "a VIEWER key sees a budget without the buttons that change it",
 			"the service refuses a VIEWER key's changes", "an idle session ends and forgets the key",
 			"the key never appears in a URL or goes anywhere but /v1",
 			"no script errors and no Content-Security-Policy violations");

@@ -44,7 +44,7 @@ public class Events {
 	private static final int PUBLISH_BATCH = 10_000;
 
 	/** How long a read waits for committed events to be published. */
-	static final Duration PUBLISH_WAIT = Duration.ofSeconds(1);
+	static final Duration PUBLISH_WAIT = Duration.ofSeconds(2);
 
 	private final JdbcClient jdbc;
 

@@ -238,6 +238,7 @@ class RunCapsAndMinuteWindowsIntegrationTests extends IntegrationTest {
 		settle(UUID.fromString(reserveForRun(budget, "1.00", "alpha").text("id")), Map.of("amount", "0.20"));
 		settle(UUID.fromString(reserveForRun(budget, "1.00", "beta").text("id")), Map.of("amount", "0.40"));
 		settle(reserveAllowed(budget, "1.00"), Map.of("amount", "0.05"));
+		assertThat(reserveForRun(budget, "20.00", "beta").status()).isEqualTo(402);
 		Instant to = this.clock.instant().plusSeconds(1);
 
 		Api.Response report = this.api.get("/v1/budgets/" + budget + "/usage?groupBy=run&from=" + from + "&to=" + to);
@@ -251,6 +252,12 @@ class RunCapsAndMinuteWindowsIntegrationTests extends IntegrationTest {
 		});
 		assertThat(keys).containsExactly("alpha", "beta", "(none)");
 		assertThat(spends).containsExactly("0.90", "0.40", "0.05");
+		assertThat(report.json().get("groups").get(1).get("callsDenied").asLong())
+			.as("a denied call of run beta counts under beta")
+			.isEqualTo(1);
+		assertThat(
+				this.api.get("/v1/budgets/" + budget + "/denials").json().get("items").get(0).get("runId").asString())
+			.isEqualTo("beta");
 	}
 
 	@Test

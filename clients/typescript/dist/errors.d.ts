@@ -29,6 +29,8 @@ export declare class BudgetDenied extends BudgetLedgerError {
     /** What the limiting budget has, in its unit. */
     readonly available: Amount | undefined;
     readonly unit: string | undefined;
+    /** The run the reserve named, when a run's cap (RUN_CALL_LIMIT, RUN_AMOUNT_LIMIT) or any other reason denied it. */
+    readonly runId: string | undefined;
     constructor(message: string, problem: Problem, options?: ErrorOptions);
 }
 /**

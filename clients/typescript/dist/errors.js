@@ -39,6 +39,8 @@ export class BudgetDenied extends BudgetLedgerError {
     /** What the limiting budget has, in its unit. */
     available;
     unit;
+    /** The run the reserve named, when a run's cap (RUN_CALL_LIMIT, RUN_AMOUNT_LIMIT) or any other reason denied it. */
+    runId;
     constructor(message, problem, options) {
         super(message, 402, { code: 'RESERVATION_DENIED', ...problem }, options);
         this.name = 'BudgetDenied';
@@ -48,6 +50,7 @@ export class BudgetDenied extends BudgetLedgerError {
         this.requested = problem.requested;
         this.available = problem.available;
         this.unit = problem.unit;
+        this.runId = problem.runId;
     }
 }
 /**

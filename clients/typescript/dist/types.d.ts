@@ -31,6 +31,14 @@ export interface CreateBudgetRequest {
     maxTokensPerCall?: number;
     maxCallsPerPeriod?: number;
     maxConcurrentHolds?: number;
+    /** Reserves allowed per run (a reserve's `runId`) on this budget and below it; one more is denied RUN_CALL_LIMIT. */
+    maxCallsPerRun?: number;
+    /** What one run may hold plus what it was charged on this budget and below it; past it RUN_AMOUNT_LIMIT. */
+    maxAmountPerRun?: Amount;
+    /** Reserves allowed per fixed UTC minute on this budget and below it; one more is denied REQUEST_RATE_LIMIT. */
+    maxRequestsPerMinute?: number;
+    /** Tokens held per fixed UTC minute on this budget and below it; past it TOKEN_RATE_LIMIT. */
+    maxTokensPerMinute?: number;
     rollover?: boolean;
     rolloverCap?: Amount;
     /**
@@ -96,6 +104,10 @@ export interface Budget {
     maxTokensPerCall?: number;
     maxCallsPerPeriod?: number;
     maxConcurrentHolds?: number;
+    maxCallsPerRun?: number;
+    maxAmountPerRun?: Amount;
+    maxRequestsPerMinute?: number;
+    maxTokensPerMinute?: number;
     /** The models a reserve on this budget or below it may use, as set on it; absent when every model is allowed. */
     allowedModels?: string[];
     /** The most output tokens a reservation on this budget or below it holds when made; absent for no cap. */

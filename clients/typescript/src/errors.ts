@@ -45,6 +45,8 @@ export class BudgetDenied extends BudgetLedgerError {
   /** What the limiting budget has, in its unit. */
   readonly available: Amount | undefined;
   readonly unit: string | undefined;
+  /** The run the reserve named, when a run's cap (RUN_CALL_LIMIT, RUN_AMOUNT_LIMIT) or any other reason denied it. */
+  readonly runId: string | undefined;
 
   constructor(message: string, problem: Problem, options?: ErrorOptions) {
     super(message, 402, { code: 'RESERVATION_DENIED', ...problem }, options);
@@ -55,6 +57,7 @@ export class BudgetDenied extends BudgetLedgerError {
     this.requested = problem.requested as string | undefined;
     this.available = problem.available as string | undefined;
     this.unit = problem.unit as string | undefined;
+    this.runId = problem.runId as string | undefined;
   }
 }
 

@@ -133,7 +133,7 @@ class _Requests:
                      max_output_tokens: Optional[int], min_output_tokens: Optional[int], amount: Optional[Amount],
                      fallback_models: Optional[Sequence[str]], ttl_seconds: Optional[int],
                      metadata: Optional[Mapping[str, Any]], currency: Optional[str],
-                     subject: Optional[str] = None) -> Dict[str, Any]:
+                     subject: Optional[str] = None, run_id: Optional[str] = None) -> Dict[str, Any]:
         # maxOutputTokens is left out when the call names none: the service then holds its default for the model
         # and says which in the answer (docs/charging.md).
         return _compact({
@@ -141,6 +141,7 @@ class _Requests:
             "currency": currency, "model": model, "inputTokens": input_tokens, "maxOutputTokens": max_output_tokens,
             "minOutputTokens": min_output_tokens, "fallbackModels": list(fallback_models) if fallback_models else None,
             "ttlSeconds": ttl_seconds, "metadata": dict(metadata) if metadata else None, "subject": subject,
+            "runId": run_id,
         })
 
     @staticmethod
@@ -353,22 +354,25 @@ class BudgetLedger(_Base):
                 amount: Optional[Amount] = None, fallback_models: Optional[Sequence[str]] = None,
                 ttl_seconds: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
                 currency: Optional[str] = None, idempotency_key: Optional[str] = None,
-                subject: Optional[str] = None) -> Reservation:
+                subject: Optional[str] = None, run_id: Optional[str] = None) -> Reservation:
         """Holds ``amount``, or the price of ``model`` for the tokens. Raises :class:`BudgetExceeded` on a DENY.
 
         With ``subject`` (an end user's id), ``budget_id`` names a parent and the hold is placed on its budget for that
-        subject, made from the parent's child template if need be; the answer's ``budget_id`` is that budget."""
+        subject, made from the parent's child template if need be; the answer's ``budget_id`` is that budget. With
+        ``run_id`` (an agent run's id) the budgets' caps per run apply: a run past one is denied RUN_CALL_LIMIT or
+        RUN_AMOUNT_LIMIT."""
         body = _Requests.reserve_body(budget_id, model, input_tokens, max_output_tokens, min_output_tokens, amount,
-                                      fallback_models, ttl_seconds, metadata, currency, subject)
+                                      fallback_models, ttl_seconds, metadata, currency, subject, run_id)
         return self._send(self._reserve(body, idempotency_key))
 
     def decide(self, budget_id: str, *, model: Optional[str] = None, input_tokens: Optional[int] = None,
                max_output_tokens: Optional[int] = None, min_output_tokens: Optional[int] = None,
                amount: Optional[Amount] = None, fallback_models: Optional[Sequence[str]] = None,
-               currency: Optional[str] = None, subject: Optional[str] = None) -> Decision:
+               currency: Optional[str] = None, subject: Optional[str] = None,
+               run_id: Optional[str] = None) -> Decision:
         """The dry run: what :meth:`reserve` would get now; holds, counts and records nothing."""
         body = _Requests.reserve_body(budget_id, model, input_tokens, max_output_tokens, min_output_tokens, amount,
-                                      fallback_models, None, None, currency, subject)
+                                      fallback_models, None, None, currency, subject, run_id)
         return self._send(self._decide(body))
 
     def settle(self, reservation_id: str, *, input_tokens: Optional[int] = None, output_tokens: Optional[int] = None,
@@ -525,17 +529,18 @@ class AsyncBudgetLedger(_Base):
                       amount: Optional[Amount] = None, fallback_models: Optional[Sequence[str]] = None,
                       ttl_seconds: Optional[int] = None, metadata: Optional[Mapping[str, Any]] = None,
                       currency: Optional[str] = None, idempotency_key: Optional[str] = None,
-                      subject: Optional[str] = None) -> Reservation:
+                      subject: Optional[str] = None, run_id: Optional[str] = None) -> Reservation:
         body = _Requests.reserve_body(budget_id, model, input_tokens, max_output_tokens, min_output_tokens, amount,
-                                      fallback_models, ttl_seconds, metadata, currency, subject)
+                                      fallback_models, ttl_seconds, metadata, currency, subject, run_id)
         return await self._send(self._reserve(body, idempotency_key))
 
     async def decide(self, budget_id: str, *, model: Optional[str] = None, input_tokens: Optional[int] = None,
                      max_output_tokens: Optional[int] = None, min_output_tokens: Optional[int] = None,
                      amount: Optional[Amount] = None, fallback_models: Optional[Sequence[str]] = None,
-                     currency: Optional[str] = None, subject: Optional[str] = None) -> Decision:
+                     currency: Optional[str] = None, subject: Optional[str] = None,
+                     run_id: Optional[str] = None) -> Decision:
         body = _Requests.reserve_body(budget_id, model, input_tokens, max_output_tokens, min_output_tokens, amount,
-                                      fallback_models, None, None, currency, subject)
+                                      fallback_models, None, None, currency, subject, run_id)
         return await self._send(self._decide(body))
 
     async def settle(self, reservation_id: str, *, input_tokens: Optional[int] = None,

@@ -5,8 +5,9 @@ public enum EventType {
 
 	THRESHOLD_CROSSED("budget.threshold_crossed"), EXHAUSTED("budget.exhausted"),
 	PROJECTED_EXHAUSTION("budget.projected_exhaustion"), FROZEN("budget.frozen"), UNFROZEN("budget.unfrozen"),
-	PERIOD_RESET("budget.period_reset"), CHARGED("budget.charged"), DENIED("reservation.denied"),
-	OVERRUN("reservation.overrun"), EXPIRED("reservation.expired"), ADJUSTED("reservation.adjusted");
+	PERIOD_RESET("budget.period_reset"), CHARGED("budget.charged"), CLOSED("budget.closed"),
+	REOPENED("budget.reopened"), DENIED("reservation.denied"), OVERRUN("reservation.overrun"),
+	EXPIRED("reservation.expired"), ADJUSTED("reservation.adjusted");
 
 	private final String wireName;
 

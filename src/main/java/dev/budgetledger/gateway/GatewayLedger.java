@@ -15,6 +15,7 @@ import dev.budgetledger.errors.ProblemType;
 import dev.budgetledger.reservation.Ask;
 import dev.budgetledger.ledger.Coalescer;
 import dev.budgetledger.ledger.Ledger;
+import dev.budgetledger.ledger.Subjects;
 import dev.budgetledger.reservation.ReserveCommand;
 import dev.budgetledger.reservation.ReserveOutcome;
 import dev.budgetledger.reservation.SettleCommand;
@@ -40,10 +41,13 @@ public class GatewayLedger {
 
 	private final Pricing pricing;
 
-	GatewayLedger(Coalescer coalescer, Ledger ledger, Pricing pricing) {
+	private final Subjects subjects;
+
+	GatewayLedger(Coalescer coalescer, Ledger ledger, Pricing pricing, Subjects subjects) {
 		this.coalescer = coalescer;
 		this.ledger = ledger;
 		this.pricing = pricing;
+		this.subjects = subjects;
 	}
 
 	/**
@@ -83,7 +87,18 @@ public class GatewayLedger {
 				call.metadata())
 			.sentWith(caller.keyId(), null)
 			.forRun(call.runId());
-		return new Reserved(this.coalescer.reserve(command.budgetId(), batch -> batch.reserve(command, caller.scope())),
+		String subject = call.subject();
+		if (subject == null) {
+			return new Reserved(
+					this.coalescer.reserve(command.budgetId(), batch -> batch.reserve(command, caller.scope())),
+					catalogModels);
+		}
+		// As ReservationController does: a child already made joins its own tree's batch;
+		// one to be made is made under the lock of its parent's chain.
+		UUID child = this.subjects.child(command.budgetId(), subject);
+		return new Reserved(
+				this.coalescer.reserve((child != null) ? child : command.budgetId(),
+						batch -> this.subjects.reserve(batch, command, subject, child, caller.actor(), caller.scope())),
 				catalogModels);
 	}
 
@@ -124,9 +139,19 @@ public class GatewayLedger {
 	 * @param minOutputTokens the least output worth a capped allow, or null for no
 	 * capping
 	 * @param runId the run the call belongs to ({@code X-Budget-Run}), whose caps apply
+	 * @param subject the end user or tenant ({@code X-Budget-Subject}) whose child of
+	 * {@code budgetId} is charged, made from its child template on first use; null to
+	 * charge {@code budgetId} itself
 	 */
 	public record Call(UUID budgetId, List<String> models, long inputTokens, @Nullable Long maxOutputTokens,
-			@Nullable Long minOutputTokens, Duration ttl, Map<String, Object> metadata, @Nullable String runId) {
+			@Nullable Long minOutputTokens, Duration ttl, Map<String, Object> metadata, @Nullable String runId,
+			@Nullable String subject) {
+
+		public Call(UUID budgetId, List<String> models, long inputTokens, @Nullable Long maxOutputTokens,
+				@Nullable Long minOutputTokens, Duration ttl, Map<String, Object> metadata, @Nullable String runId) {
+			this(budgetId, models, inputTokens, maxOutputTokens, minOutputTokens, ttl, metadata, runId, null);
+		}
+
 	}
 
 	static final class FallbackCurrencyException extends ApiException {

@@ -339,7 +339,8 @@ public class BudgetAdministration {
 	 * Closes a budget: from the commit on, every new reservation on it or below it is
 	 * denied with BUDGET_CLOSED, and no child is made under it for a new subject. Holds
 	 * already placed can still be settled or released; its history stays. Journaled
-	 * (CLOSE) when it was open; closing a closed budget changes nothing.
+	 * (CLOSE) and evented (budget.closed) when it was open; closing a closed budget
+	 * changes nothing.
 	 */
 	@Transactional
 	public Budget close(UUID id, Actor actor) {
@@ -351,13 +352,14 @@ public class BudgetAdministration {
 				.param("now", Timestamp.from(now))
 				.update();
 			this.journal.entry(id, EntryKind.CLOSE, BigDecimal.ZERO, BigDecimal.ZERO, null, null, null, now);
+			this.events.record(EventType.CLOSED, id, budget.rootId(), null, Map.of(), now);
 		}
 		return audited(actor, AuditAction.BUDGET_CLOSE, budget);
 	}
 
 	/**
-	 * Reopens a closed budget (journaled as REOPEN); reopening an open one changes
-	 * nothing.
+	 * Reopens a closed budget (journaled as REOPEN, evented as budget.reopened);
+	 * reopening an open one changes nothing.
 	 */
 	@Transactional
 	public Budget reopen(UUID id, Actor actor) {
@@ -369,6 +371,7 @@ public class BudgetAdministration {
 				.param("now", Timestamp.from(now))
 				.update();
 			this.journal.entry(id, EntryKind.REOPEN, BigDecimal.ZERO, BigDecimal.ZERO, null, null, null, now);
+			this.events.record(EventType.REOPENED, id, budget.rootId(), null, Map.of(), now);
 		}
 		return audited(actor, AuditAction.BUDGET_REOPEN, budget);
 	}

@@ -41,7 +41,7 @@ public record ReserveCommand(UUID budgetId, Ask ask, Duration ttl, Map<String, O
 
 	/**
 	 * The same command, made on {@code leafId} instead (a subject's child of the budget
-	 * it named).
+	 * it named), for the same run.
 	 */
 	public ReserveCommand onBudget(UUID leafId) {
 		return new ReserveCommand(leafId, this.ask, this.ttl, this.metadata, this.apiKeyId, this.idempotencyKey,

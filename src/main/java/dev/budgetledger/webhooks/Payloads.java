@@ -65,6 +65,8 @@ final class Payloads {
 						+ amount(d, "spent") + " spent of " + amount(d, "limit") + ").";
 			case "budget.frozen" -> ":ice_cube: Budget " + budget + " was frozen: " + text(d.get("reason")) + ".";
 			case "budget.unfrozen" -> ":white_check_mark: Budget " + budget + " was unfrozen.";
+			case "budget.closed" -> ":lock: Budget " + budget + " was closed: new reservations on it are denied.";
+			case "budget.reopened" -> ":unlock: Budget " + budget + " was reopened.";
 			case "budget.period_reset" -> ":arrows_counterclockwise: Budget " + budget + " started a new period ("
 					+ number(d.get("spent")) + " spent of " + number(d.get("limit")) + " in the last one).";
 			case "budget.charged" -> ":receipt: " + number(d.get("amount")) + " " + text(d.get("currency"))

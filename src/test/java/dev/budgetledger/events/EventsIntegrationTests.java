@@ -118,6 +118,24 @@ class EventsIntegrationTests extends IntegrationTest {
 	}
 
 	@Test
+	void closingAndReopeningABudgetAreReportedOnceEach() {
+		UUID budget = createBudget("1.00");
+
+		assertThat(this.api.post("/v1/budgets/" + budget + "/close", "").status()).isEqualTo(200);
+		// Closing a closed budget, or reopening an open one, changes nothing: no event.
+		this.api.post("/v1/budgets/" + budget + "/close", "");
+		assertThat(this.api.post("/v1/budgets/" + budget + "/reopen", "").status()).isEqualTo(200);
+		this.api.post("/v1/budgets/" + budget + "/reopen", "");
+
+		assertThat(types(budget)).containsExactly("budget.closed", "budget.reopened");
+		JsonNode closed = this.api.get("/v1/events?budgetId=" + budget + "&type=budget.closed")
+			.json()
+			.get("items")
+			.get(0);
+		assertThat(closed.get("budgetId").asString()).isEqualTo(budget.toString());
+	}
+
+	@Test
 	void theFeedIsReadOnwardsFromAPosition() {
 		UUID budget = createBudget("1.00");
 		this.api.post("/v1/budgets/" + budget + "/freeze", Map.of("reason", "one"));

@@ -21,6 +21,7 @@ import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
 import dev.budgetledger.support.Api;
 
@@ -103,6 +104,41 @@ class AnthropicGatewayIntegrationTests extends GatewayIntegrationTest {
 			});
 		assertThat(anthropic.received).isEmpty();
 		assertReconciled(budget, "0", "0");
+	}
+
+	@Test
+	void aSubjectHeaderChargesItsOwnChildAndAClosedChildIsDeniedInAnthropicsShape() {
+		UUID parent = createBudget(Map.of("name", "tenant-" + UUID.randomUUID(), "limit", "100", "childTemplate",
+				Map.of("limit", "1.00", "period", "DAILY")));
+		String key = clientKey(parent);
+
+		HttpResponseFor<Message> first = client(key, "X-Budget-Subject", "user-1").messages()
+			.withRawResponse()
+			.create(message("claude-sonnet-4-5", 100).build());
+		client(key, "X-Budget-Subject", "user-2").messages().create(message("claude-sonnet-4-5", 100).build());
+
+		JsonNode children = this.api.get("/v1/budgets?parentId=" + parent).json().get("items");
+		assertThat(children).hasSize(2);
+		String child = this.api.get("/v1/budgets?parentId=" + parent + "&subject=user-1")
+			.json()
+			.get("items")
+			.get(0)
+			.get("id")
+			.asString();
+		assertThat(hold(first.headers().values("X-Budget-Hold-Id").get(0)).text("budgetId")).isEqualTo(child);
+		this.api.post("/v1/budgets/" + child + "/close", "");
+
+		assertThatThrownBy(() -> client(key, "X-Budget-Subject", "user-1").messages()
+			.create(message("claude-sonnet-4-5", 100).build()))
+			.isInstanceOfSatisfying(PaymentRequiredException.class, error -> {
+				assertThat(error.statusCode()).isEqualTo(402);
+				assertThat(error.errorType())
+					.hasValueSatisfying(type -> assertThat(type.asString()).isEqualTo("budget_exceeded"));
+				assertThat(error.getMessage()).contains("BUDGET_CLOSED");
+				assertThat(error.headers().values("X-Budget-Reason")).containsExactly("BUDGET_CLOSED");
+			});
+		assertThat(anthropic.received).hasSize(2);
+		assertLedgerReconciled();
 	}
 
 	@Test

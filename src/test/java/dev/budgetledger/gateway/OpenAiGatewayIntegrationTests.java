@@ -260,6 +260,130 @@ class OpenAiGatewayIntegrationTests extends GatewayIntegrationTest {
 		assertLedgerReconciled();
 	}
 
+	/** A parent of $100 whose end users each get a $1.00 daily child on first use. */
+	private UUID parentWithTemplate() {
+		return createBudget(Map.of("name", "tenant-" + UUID.randomUUID(), "limit", "100", "childTemplate",
+				Map.of("limit", "1.00", "period", "DAILY")));
+	}
+
+	/** The child of {@code parent} for {@code subject}, as the API lists it. */
+	private List<String> children(UUID parent, String subject) {
+		List<String> ids = new ArrayList<>();
+		this.api.get("/v1/budgets?parentId=" + parent + "&subject=" + subject)
+			.json()
+			.get("items")
+			.forEach(item -> ids.add(item.get("id").asString()));
+		return ids;
+	}
+
+	private static ChatCompletionCreateParams forSubject(String subject) {
+		// Per request, as Python's extra_headers: one client serves every end user.
+		return chat("gpt-4o").maxCompletionTokens(100).putAdditionalHeader("X-Budget-Subject", subject).build();
+	}
+
+	@Test
+	void aSubjectHeaderChargesThatSubjectsChildMadeFromTheTemplateAndTwoSubjectsGetTwo() {
+		UUID parent = parentWithTemplate();
+		OpenAIClient client = client(clientKey(parent), null);
+
+		HttpResponseFor<ChatCompletion> first = client.chat()
+			.completions()
+			.withRawResponse()
+			.create(forSubject("user-1"));
+		HttpResponseFor<ChatCompletion> again = client.chat()
+			.completions()
+			.withRawResponse()
+			.create(forSubject("user-1"));
+		HttpResponseFor<ChatCompletion> other = client.chat()
+			.completions()
+			.withRawResponse()
+			.create(forSubject("user-2"));
+
+		List<String> user1 = children(parent, "user-1");
+		List<String> user2 = children(parent, "user-2");
+		assertThat(user1).hasSize(1);
+		assertThat(user2).hasSize(1).doesNotContainAnyElementsOf(user1);
+		assertThat(hold(first.headers().values("X-Budget-Hold-Id").get(0)).text("budgetId")).isEqualTo(user1.get(0));
+		assertThat(hold(again.headers().values("X-Budget-Hold-Id").get(0)).text("budgetId")).isEqualTo(user1.get(0));
+		assertThat(hold(other.headers().values("X-Budget-Hold-Id").get(0)).text("budgetId")).isEqualTo(user2.get(0));
+		// X-Budget-Remaining is the child's: what is left of its $1.00
+		assertThat(new BigDecimal(other.headers().values("X-Budget-Remaining").get(0)))
+			.isLessThan(new BigDecimal("1.00"));
+		Api.Response child = budget(UUID.fromString(user1.get(0)));
+		assertThat(child.text("limit")).isEqualTo("1.00");
+		assertThat(child.text("parentId")).isEqualTo(parent.toString());
+		assertThat(openai.received).hasSize(3);
+		assertLedgerReconciled();
+	}
+
+	@Test
+	void aClosedSubjectsCallNeverReachesTheProviderAndIsDeniedBudgetClosed() {
+		UUID parent = parentWithTemplate();
+		OpenAIClient client = client(clientKey(parent), null);
+		client.chat().completions().create(forSubject("user-1"));
+		String child = children(parent, "user-1").get(0);
+		assertThat(this.api.post("/v1/budgets/" + child + "/close", "").status()).isEqualTo(200);
+
+		assertThatThrownBy(() -> client.chat().completions().create(forSubject("user-1")))
+			.isInstanceOfSatisfying(UnexpectedStatusCodeException.class, error -> {
+				assertThat(error.statusCode()).isEqualTo(402);
+				assertThat(error.type()).hasValue("budget_exceeded");
+				assertThat(error.code()).hasValue("budget_closed");
+				assertThat(error.getMessage()).contains("BUDGET_CLOSED").contains(child);
+				assertThat(error.headers().values("X-Budget-Reason")).containsExactly("BUDGET_CLOSED");
+			});
+		assertThat(openai.received).hasSize(1);
+		// The other end users of the parent go on.
+		client.chat().completions().create(forSubject("user-2"));
+		assertThat(openai.received).hasSize(2);
+		assertLedgerReconciled();
+	}
+
+	@Test
+	void aSubjectsCallsKeepTheirRunSoThePerRunCapsApply() {
+		UUID parent = createBudget(Map.of("name", "tenant-" + UUID.randomUUID(), "limit", "100", "maxCallsPerRun", 1,
+				"childTemplate", Map.of("limit", "1.00")));
+		OpenAIClient client = client(clientKey(parent), null, "X-Budget-Run", "run-1");
+
+		HttpResponseFor<ChatCompletion> first = client.chat()
+			.completions()
+			.withRawResponse()
+			.create(forSubject("user-1"));
+
+		assertThat(hold(first.headers().values("X-Budget-Hold-Id").get(0)).text("runId")).isEqualTo("run-1");
+		assertThatThrownBy(() -> client.chat().completions().create(forSubject("user-1")))
+			.isInstanceOfSatisfying(UnexpectedStatusCodeException.class, error -> {
+				assertThat(error.statusCode()).isEqualTo(402);
+				assertThat(error.code()).hasValue("run_call_limit");
+			});
+		assertThat(openai.received).hasSize(1);
+		assertLedgerReconciled();
+	}
+
+	@Test
+	void aBadSubjectOrAParentWithoutTemplateIsRefusedInTheProvidersShape() {
+		UUID plain = createBudget("10.00");
+		UUID parent = parentWithTemplate();
+
+		assertThatThrownBy(
+				() -> client(clientKey(parent), null).chat().completions().create(forSubject("u".repeat(129))))
+			.isInstanceOfSatisfying(OpenAIServiceException.class, error -> {
+				assertThat(error.statusCode()).isEqualTo(400);
+				assertThat(error.code()).hasValue("invalid_request");
+				assertThat(error.getMessage()).contains("X-Budget-Subject");
+			});
+		assertThatThrownBy(() -> client(clientKey(plain), null).chat().completions().create(forSubject("user-1")))
+			.isInstanceOfSatisfying(OpenAIServiceException.class, error -> {
+				assertThat(error.statusCode()).isEqualTo(422);
+				assertThat(error.code()).hasValue("no_child_template");
+				assertThat(error.getMessage()).contains("childTemplate");
+			});
+		assertThat(openai.received).isEmpty();
+		assertThat(this.api.get("/v1/budgets?parentId=" + parent).json().get("items")).isEmpty();
+		assertThat(this.api.get("/v1/budgets?parentId=" + plain).json().get("items")).isEmpty();
+		assertLedgerReconciled();
+	}
+
 	@Test
 	void aCappedAllowForwardsTheGrantedMaxTokens() {
 		// room for 13 input and 487 output tokens of gpt-4o: (13 x 2.50 + 487 x 10) /

@@ -57,6 +57,10 @@ class PayloadsTests {
 			.isEqualTo(":ice_cube: Budget *support-agent* was frozen: runaway loop.");
 		assertThat(Payloads.slackText(event("budget.unfrozen", Map.of())))
 			.isEqualTo(":white_check_mark: Budget *support-agent* was unfrozen.");
+		assertThat(Payloads.slackText(event("budget.closed", Map.of())))
+			.isEqualTo(":lock: Budget *support-agent* was closed: new reservations on it are denied.");
+		assertThat(Payloads.slackText(event("budget.reopened", Map.of())))
+			.isEqualTo(":unlock: Budget *support-agent* was reopened.");
 		assertThat(Payloads.slackText(
 				event("budget.period_reset", Map.of("spent", "2.000000000000000000", "limit", "5.000000000000000000"))))
 			.isEqualTo(":arrows_counterclockwise: Budget *support-agent* started a new period (2.00 spent of 5.00 in "

@@ -222,6 +222,22 @@ class WebhookDeliveryIntegrationTests extends WebhookIntegrationTest {
 	}
 
 	@Test
+	void aWebhookNamingCloseAndReopenReceivesBoth() throws Exception {
+		Receiver receiver = receiver();
+		UUID budget = createBudget("10");
+		JsonNode webhook = createWebhook(receiver.url(), List.of("budget.closed", "budget.reopened"), budget);
+		assertThat(webhook.get("events")).extracting(JsonNode::asString)
+			.containsExactly("budget.closed", "budget.reopened");
+
+		this.api.post("/v1/budgets/" + budget + "/close", "");
+		this.api.post("/v1/budgets/" + budget + "/reopen", "");
+		deliverDue();
+
+		assertThat(receiver.requests()).extracting(r -> json.readTree(r.body()).get("type").asString())
+			.containsExactly("budget.closed", "budget.reopened");
+	}
+
+	@Test
 	void aBudgetsEventsReachAReceiverInOrderEvenWhenTheFirstNeedsARetry() throws Exception {
 		Receiver receiver = receiver().answer(500);
 		UUID budget = createBudget("10");

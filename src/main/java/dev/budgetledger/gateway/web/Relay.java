@@ -25,6 +25,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
+import dev.budgetledger.budget.ChildTemplate;
 import dev.budgetledger.errors.ApiException;
 import dev.budgetledger.errors.DatabaseFailures;
 import dev.budgetledger.gateway.GatewayLedger;
@@ -62,6 +63,16 @@ class Relay {
 
 	/** The reserve API's rule for run names ({@code runId}). */
 	private static final Pattern RUN_NAME = Pattern.compile("^[^\\p{Cntrl}\\p{Cs}]{1,128}$");
+
+	/**
+	 * The reserve API's rule for subjects: printable characters, no space at either end.
+	 */
+	private static final Pattern SUBJECT_NAME = Pattern.compile("^[^\\p{C}\\p{Z}](?:[^\\p{C}]*[^\\p{C}\\p{Z}])?$");
+
+	/**
+	 * The header naming the end user (or tenant) whose child budget a call is charged to.
+	 */
+	static final String SUBJECT = "X-Budget-Subject";
 
 	/**
 	 * Caller headers that land on the reservation's metadata (for usage reports), and
@@ -215,7 +226,18 @@ class Relay {
 			throw new GatewayRequestException("X-Budget-Run", "must be 1 to 128 characters, none a control character");
 		}
 		return new GatewayLedger.Call(budgetId, models, input, maxOutput, minOutput, this.settings.holdTtl(), metadata,
-				run);
+				run, subject(request.getHeader(SUBJECT)));
+	}
+
+	private static @Nullable String subject(@Nullable String header) {
+		if (header == null) {
+			return null;
+		}
+		if (header.length() > ChildTemplate.MAX_SUBJECT || !SUBJECT_NAME.matcher(header).matches()) {
+			throw new GatewayRequestException(SUBJECT,
+					"must be 1 to " + ChildTemplate.MAX_SUBJECT + " printable characters, with no space at either end");
+		}
+		return header;
 	}
 
 	private static UUID budgetId(@Nullable String header, Caller caller) {

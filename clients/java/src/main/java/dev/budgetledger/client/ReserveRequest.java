@@ -14,13 +14,24 @@ import org.jspecify.annotations.Nullable;
  * the model's default and the answer's {@link Reservation#maxOutputTokens()} names it, the limit to call with. With
  * {@code minOutputTokens} a request that does not fit may still be allowed with fewer output tokens, down to that
  * many ({@link Reservation#capped()}). {@code fallbackModels} are cheaper models the service may choose instead when the
- * requested one does not fit; the answer then names the chosen model ({@link Reservation#downgraded()}).
+ * requested one does not fit; the answer then names the chosen model ({@link Reservation#downgraded()}). With
+ * {@code subject} (an end user's or tenant's id) the hold is made on {@code budgetId}'s child for that subject, which
+ * the service makes from the budget's {@code childTemplate} on first use ({@link Reservation#budgetId()} names it);
+ * with {@code runId} the budgets' caps per run apply ({@code RUN_CALL_LIMIT}, {@code RUN_AMOUNT_LIMIT}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ReserveRequest(UUID budgetId, @Nullable BigDecimal amount, @Nullable String currency,
 		@Nullable String model, @Nullable List<String> fallbackModels, @Nullable Long inputTokens,
 		@Nullable Long maxOutputTokens, @Nullable Long minOutputTokens, @Nullable Integer ttlSeconds,
-		@Nullable Map<String, Object> metadata) {
+		@Nullable Map<String, Object> metadata, @Nullable String subject, @Nullable String runId) {
+
+	/** A request without subject and run, as before they existed (code that builds one itself keeps compiling). */
+	public ReserveRequest(UUID budgetId, @Nullable BigDecimal amount, @Nullable String currency, @Nullable String model,
+			@Nullable List<String> fallbackModels, @Nullable Long inputTokens, @Nullable Long maxOutputTokens,
+			@Nullable Long minOutputTokens, @Nullable Integer ttlSeconds, @Nullable Map<String, Object> metadata) {
+		this(budgetId, amount, currency, model, fallbackModels, inputTokens, maxOutputTokens, minOutputTokens,
+				ttlSeconds, metadata, null, null);
+	}
 
 	/** Holds a fixed amount of money. */
 	public static ReserveRequest amount(UUID budgetId, BigDecimal amount) {
@@ -43,23 +54,43 @@ public record ReserveRequest(UUID budgetId, @Nullable BigDecimal amount, @Nullab
 	/** Allows fewer output tokens than asked for, down to {@code tokens}, when the whole ask does not fit. */
 	public ReserveRequest withMinOutputTokens(long tokens) {
 		return new ReserveRequest(this.budgetId, this.amount, this.currency, this.model, this.fallbackModels,
-				this.inputTokens, this.maxOutputTokens, tokens, this.ttlSeconds, this.metadata);
+				this.inputTokens, this.maxOutputTokens, tokens, this.ttlSeconds, this.metadata, this.subject,
+				this.runId);
 	}
 
 	public ReserveRequest withFallbackModels(List<String> models) {
 		return new ReserveRequest(this.budgetId, this.amount, this.currency, this.model,
 				models.isEmpty() ? null : List.copyOf(models), this.inputTokens, this.maxOutputTokens,
-				this.minOutputTokens, this.ttlSeconds, this.metadata);
+				this.minOutputTokens, this.ttlSeconds, this.metadata, this.subject, this.runId);
 	}
 
 	public ReserveRequest withTtlSeconds(int ttlSeconds) {
 		return new ReserveRequest(this.budgetId, this.amount, this.currency, this.model, this.fallbackModels,
-				this.inputTokens, this.maxOutputTokens, this.minOutputTokens, ttlSeconds, this.metadata);
+				this.inputTokens, this.maxOutputTokens, this.minOutputTokens, ttlSeconds, this.metadata, this.subject,
+				this.runId);
 	}
 
 	public ReserveRequest withMetadata(Map<String, Object> metadata) {
 		return new ReserveRequest(this.budgetId, this.amount, this.currency, this.model, this.fallbackModels,
-				this.inputTokens, this.maxOutputTokens, this.minOutputTokens, this.ttlSeconds, Map.copyOf(metadata));
+				this.inputTokens, this.maxOutputTokens, this.minOutputTokens, this.ttlSeconds, Map.copyOf(metadata),
+				this.subject, this.runId);
+	}
+
+	/**
+	 * Holds on {@code budgetId}'s child for {@code subject} (an end user's or tenant's id, 1 to 128 printable
+	 * characters), made from the budget's {@code childTemplate} by the first such reserve.
+	 */
+	public ReserveRequest withSubject(String subject) {
+		return new ReserveRequest(this.budgetId, this.amount, this.currency, this.model, this.fallbackModels,
+				this.inputTokens, this.maxOutputTokens, this.minOutputTokens, this.ttlSeconds, this.metadata, subject,
+				this.runId);
+	}
+
+	/** Counts the hold against run {@code runId} (1 to 128 characters): the budgets' caps per run apply. */
+	public ReserveRequest withRunId(String runId) {
+		return new ReserveRequest(this.budgetId, this.amount, this.currency, this.model, this.fallbackModels,
+				this.inputTokens, this.maxOutputTokens, this.minOutputTokens, this.ttlSeconds, this.metadata,
+				this.subject, runId);
 	}
 
 }

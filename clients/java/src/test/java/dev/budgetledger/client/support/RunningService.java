@@ -80,6 +80,35 @@ public final class RunningService {
 		return adminClient().createBudget(CreateBudgetRequest.of("client test", new BigDecimal(limit))).id();
 	}
 
+	/**
+	 * Creates a budget from a raw JSON body (for fields the client does not build, such as {@code childTemplate} and
+	 * the run caps) and answers its id.
+	 */
+	public UUID createBudgetFromJson(String json) {
+		HttpRequest request = HttpRequest.newBuilder(this.baseUri.resolve("/v1/budgets"))
+			.header("Authorization", "Bearer " + this.adminKey)
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.build();
+		try {
+			HttpResponse<String> response = HttpClient.newHttpClient()
+				.send(request, HttpResponse.BodyHandlers.ofString());
+			Matcher id = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-f-]{36})\"").matcher(response.body());
+			if (response.statusCode() != 201 || !id.find()) {
+				throw new IllegalStateException("Cannot create " + json + ": " + response.statusCode() + " "
+						+ response.body());
+			}
+			return UUID.fromString(id.group(1));
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	private static RunningService start() {
 		Path jar = jar();
 		String serverUrl = env("BUDGET_LEDGER_TEST_DATABASE_URL", "jdbc:postgresql://localhost:5432/postgres");

@@ -146,12 +146,6 @@ public class GatewayLedger {
 	public record Call(UUID budgetId, List<String> models, long inputTokens, @Nullable Long maxOutputTokens,
 			@Nullable Long minOutputTokens, Duration ttl, Map<String, Object> metadata, @Nullable String runId,
 			@Nullable String subject) {
-
-		public Call(UUID budgetId, List<String> models, long inputTokens, @Nullable Long maxOutputTokens,
-				@Nullable Long minOutputTokens, Duration ttl, Map<String, Object> metadata, @Nullable String runId) {
-			this(budgetId, models, inputTokens, maxOutputTokens, minOutputTokens, ttl, metadata, runId, null);
-		}
-
 	}
 
 	static final class FallbackCurrencyException extends ApiException {

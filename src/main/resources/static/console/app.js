@@ -11,7 +11,9 @@ import { holdsView } from './views/holds.js';
 import { keysView } from './views/keys.js';
 import { webhooksView } from './views/webhooks.js';
 
-const main = document.getElementById('view');
+// The element views render into. Each render gets a fresh one: a slower render that started before (a list still
+// loading when the user moved on) keeps writing into its own, detached element, never over the newer view.
+let main = document.getElementById('view');
 const nav = document.getElementById('nav');
 const signOutButton = document.getElementById('sign-out');
 const status = document.getElementById('status');
@@ -81,19 +83,29 @@ async function render() {
     if (current) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  clear(main, h('p', { class: 'muted' }, 'Loading…'));
-  main.setAttribute('aria-busy', 'true');
+  const target = main.cloneNode(false);
+  main.replaceWith(target);
+  main = target;
+  clear(target, h('p', { class: 'muted' }, 'Loading…'));
+  target.setAttribute('aria-busy', 'true');
+  let viewCleanup = null;
   try {
-    cleanup = await view(main, match.slice(1), { announce, rerender: render }) || null;
+    viewCleanup = await view(target, match.slice(1), { announce, rerender: render }) || null;
   } catch (error) {
     // Signed out meanwhile (key refused, session over): the sign-in form is already there.
     if (!session.signedIn) return;
-    clear(main, h('h1', {}, 'Something went wrong'), h('p', { class: 'notice error' }, problemText(error)));
+    clear(target, h('h1', {}, 'Something went wrong'), h('p', { class: 'notice error' }, problemText(error)));
   } finally {
-    main.removeAttribute('aria-busy');
+    target.removeAttribute('aria-busy');
   }
+  if (target !== main) {
+    // A newer render has taken over while this one loaded.
+    if (viewCleanup) viewCleanup();
+    return;
+  }
+  cleanup = viewCleanup;
   // After a change of view, keyboard and screen-reader users start at its heading, not at a link left behind.
-  const heading = main.querySelector('h1');
+  const heading = target.querySelector('h1');
   if (heading && !document.querySelector('dialog[open]')) {
     heading.tabIndex = -1;
     heading.focus({ preventScroll: true });

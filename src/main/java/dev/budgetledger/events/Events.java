@@ -120,15 +120,15 @@ public class Events {
 	}
 
 	/**
-	 * Publishes, and while committed events still wait for a transaction that began
-	 * writing before them (a moment, usually), publishes again, for at most
-	 * {@link #PUBLISH_WAIT}: so a reader sees what committed before it asked unless a
-	 * long transaction is running.
+	 * Publishes, and while committed events of the reader's subtree still wait for a
+	 * transaction that began writing before them (a moment, usually), publishes again,
+	 * for at most {@link #PUBLISH_WAIT}: so a reader sees what committed before it asked
+	 * unless a long transaction is running.
 	 */
-	private void publishCommitted() {
+	private void publishCommitted(@Nullable UUID subtreeOf) {
 		long deadline = System.nanoTime() + PUBLISH_WAIT.toNanos();
 		publish();
-		while (waiting() && System.nanoTime() < deadline) {
+		while (waiting(subtreeOf) && System.nanoTime() < deadline) {
 			try {
 				Thread.sleep(5);
 			}
@@ -140,8 +140,16 @@ public class Events {
 		}
 	}
 
-	private boolean waiting() {
-		return Boolean.TRUE.equals(this.jdbc.sql("SELECT EXISTS (SELECT 1 FROM events WHERE position IS NULL)")
+	/**
+	 * Whether committed events of the reader's subtree (of every tree for an unbound
+	 * reader) wait for publication: a reader never waits on another tenant's events.
+	 */
+	private boolean waiting(@Nullable UUID subtreeOf) {
+		return Boolean.TRUE.equals(this.jdbc.sql("""
+				SELECT EXISTS (SELECT 1 FROM events WHERE position IS NULL
+				    AND (CAST(:subtree AS uuid) IS NULL
+				         OR budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:subtree AS uuid)])))""")
+			.param("subtree", subtreeOf)
 			.query(Boolean.class)
 			.single());
 	}
@@ -163,7 +171,7 @@ public class Events {
 	 */
 	public List<Event> page(long after, @Nullable Long before, boolean newestFirst, @Nullable EventType type,
 			@Nullable UUID subtreeOf, int limit) {
-		publishCommitted();
+		publishCommitted(subtreeOf);
 		return this.replica.read(jdbc -> jdbc.sql("""
 				SELECT e.position, e.event_id, e.type, e.budget_id, e.reservation_id, e.data, e.created_at FROM events e
 				WHERE e.position > :after AND e.position < :before AND (CAST(:type AS text) IS NULL OR e.type = :type)

@@ -43,6 +43,10 @@ public class Events {
 
 	private static final int PUBLISH_BATCH = 10_000;
 
+	/** An event {@code e} of the budget {@code :subtree} or below it (any, when null). */
+	private static final String IN_SUBTREE = "(CAST(:subtree AS uuid) IS NULL"
+			+ " OR e.budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:subtree AS uuid)]))";
+
 	/** How long a read waits for committed events to be published. */
 	static final Duration PUBLISH_WAIT = Duration.ofSeconds(2);
 
@@ -98,15 +102,15 @@ public class Events {
 	/**
 	 * Gives positions to the events whose transactions have ended before any running
 	 * transaction began writing, in (transaction, id) order after the highest position so
-	 * far (see V25's comment), and returns how many. An event whose transaction is still
-	 * open, or began after one that is, waits: so a position is never given below one a
-	 * reader may already have passed. One publisher at a time (an advisory lock; the
-	 * others wait for it, bounded by the lock timeout).
+	 * far (see V25's comment). An event whose transaction is still open, or began after
+	 * one that is, waits: so a position is never given below one a reader may already
+	 * have passed. One publisher at a time (an advisory lock; the others wait for it,
+	 * bounded by the lock timeout).
 	 */
-	public int publish() {
-		Integer published = this.transactions.execute(status -> {
+	private void publish() {
+		this.transactions.executeWithoutResult(status -> {
 			this.jdbc.sql("SELECT pg_advisory_xact_lock(:lock)").param("lock", PUBLISHING_LOCK).query().singleRow();
-			return this.jdbc.sql("""
+			this.jdbc.sql("""
 					WITH ready AS (
 					    SELECT id, txid FROM events
 					    WHERE position IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -116,7 +120,6 @@ public class Events {
 					UPDATE events e SET position = top.position + numbered.n
 					FROM numbered, top WHERE e.id = numbered.id""").param("batch", PUBLISH_BATCH).update();
 		});
-		return (published != null) ? published : 0;
 	}
 
 	/**
@@ -145,29 +148,20 @@ public class Events {
 	 * reader) wait for publication: a reader never waits on another tenant's events.
 	 */
 	private boolean waiting(@Nullable UUID subtreeOf) {
-		return Boolean.TRUE.equals(this.jdbc.sql("""
-				SELECT EXISTS (SELECT 1 FROM events WHERE position IS NULL
-				    AND (CAST(:subtree AS uuid) IS NULL
-				         OR budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:subtree AS uuid)])))""")
-			.param("subtree", subtreeOf)
-			.query(Boolean.class)
-			.single());
+		return Boolean.TRUE.equals(
+				this.jdbc.sql("SELECT EXISTS (SELECT 1 FROM events e WHERE e.position IS NULL AND " + IN_SUBTREE + ")")
+					.param("subtree", subtreeOf)
+					.query(Boolean.class)
+					.single());
 	}
 
 	/**
-	 * The feed after {@code position}, oldest first, optionally of one type or one
-	 * budget's subtree: what is {@link #publish published} on the primary first, then
-	 * read. Read from the read replica when there is a fresh one ({@link ReadReplica}): a
-	 * standby holds a prefix of what the primary committed, and positions are given in
-	 * commit order, so a lagging one only answers later, never with a gap.
-	 */
-	public List<Event> after(long position, @Nullable EventType type, @Nullable UUID subtreeOf, int limit) {
-		return page(position, null, false, type, subtreeOf, limit);
-	}
-
-	/**
-	 * As {@link #after}, between {@code after} and {@code before} (exclusive; null for
-	 * none), oldest or newest first.
+	 * The feed between {@code after} and {@code before} (exclusive; null for none),
+	 * oldest or newest first, optionally of one type or one budget's subtree: what is
+	 * published on the primary first, then read. Read from the read replica when there is
+	 * a fresh one ({@link ReadReplica}): a standby holds a prefix of what the primary
+	 * committed, and positions are given in commit order, so a lagging one only answers
+	 * later, never with a gap.
 	 */
 	public List<Event> page(long after, @Nullable Long before, boolean newestFirst, @Nullable EventType type,
 			@Nullable UUID subtreeOf, int limit) {
@@ -175,9 +169,8 @@ public class Events {
 		return this.replica.read(jdbc -> jdbc.sql("""
 				SELECT e.position, e.event_id, e.type, e.budget_id, e.reservation_id, e.data, e.created_at FROM events e
 				WHERE e.position > :after AND e.position < :before AND (CAST(:type AS text) IS NULL OR e.type = :type)
-				  AND (CAST(:subtree AS uuid) IS NULL
-				       OR e.budget_id IN (SELECT id FROM budgets WHERE ancestors @> ARRAY[CAST(:subtree AS uuid)]))
-				ORDER BY e.position %s LIMIT :limit""".formatted(newestFirst ? "DESC" : "ASC"))
+				  AND %s
+				ORDER BY e.position %s LIMIT :limit""".formatted(IN_SUBTREE, newestFirst ? "DESC" : "ASC"))
 			.param("after", after)
 			.param("before", (before != null) ? before : Long.MAX_VALUE)
 			.param("type", (type != null) ? type.wireName() : null)

@@ -41,17 +41,15 @@ class OneWriterTests {
 	void onlyTheLedgerPackageWritesLedgerTables() throws IOException {
 		List<String> writers = new ArrayList<>();
 		List<String> elsewhere = new ArrayList<>();
-		try (Stream<Path> files = Files.walk(SOURCES)) {
-			for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-				Matcher write = WRITE.matcher(Files.readString(file));
-				while (write.find()) {
-					String found = SOURCES.relativize(file) + ": " + write.group();
-					if (file.getParent().equals(WRITER)) {
-						writers.add(found);
-					}
-					else if (!file.equals(MIGRATION_FIXES)) {
-						elsewhere.add(found);
-					}
+		for (Path file : sources(".java")) {
+			Matcher write = WRITE.matcher(Files.readString(file));
+			while (write.find()) {
+				String found = SOURCES.relativize(file) + ": " + write.group();
+				if (file.getParent().equals(WRITER)) {
+					writers.add(found);
+				}
+				else if (!file.equals(MIGRATION_FIXES)) {
+					elsewhere.add(found);
 				}
 			}
 		}
@@ -75,13 +73,11 @@ class OneWriterTests {
 	void noControllerOpensATransaction() throws IOException {
 		List<String> controllers = new ArrayList<>();
 		List<String> opening = new ArrayList<>();
-		try (Stream<Path> files = Files.walk(SOURCES)) {
-			for (Path file : files.filter(f -> f.toString().endsWith("Controller.java")).toList()) {
-				controllers.add(file.getFileName().toString());
-				Matcher transaction = TRANSACTION.matcher(Files.readString(file));
-				if (transaction.find()) {
-					opening.add(SOURCES.relativize(file) + ": " + transaction.group());
-				}
+		for (Path file : sources("Controller.java")) {
+			controllers.add(file.getFileName().toString());
+			Matcher transaction = TRANSACTION.matcher(Files.readString(file));
+			if (transaction.find()) {
+				opening.add(SOURCES.relativize(file) + ": " + transaction.group());
 			}
 		}
 		assertThat(controllers).contains("ReservationController.java", "PriceController.java");
@@ -98,17 +94,22 @@ class OneWriterTests {
 	void noControllerDependsOnAnother() throws IOException {
 		List<String> dependencies = new ArrayList<>();
 		int controllers = 0;
-		try (Stream<Path> files = Files.walk(SOURCES)) {
-			for (Path file : files.filter(f -> f.toString().endsWith("Controller.java")).toList()) {
-				controllers++;
-				Matcher field = CONTROLLER_FIELD.matcher(Files.readString(file));
-				while (field.find()) {
-					dependencies.add(file.getFileName() + " -> " + field.group(1));
-				}
+		for (Path file : sources("Controller.java")) {
+			controllers++;
+			Matcher field = CONTROLLER_FIELD.matcher(Files.readString(file));
+			while (field.find()) {
+				dependencies.add(file.getFileName() + " -> " + field.group(1));
 			}
 		}
 		assertThat(controllers).isGreaterThan(10);
 		assertThat(dependencies).as("controllers that inject a controller").isEmpty();
+	}
+
+	/** The service's source files whose names end with {@code suffix}. */
+	private static List<Path> sources(String suffix) throws IOException {
+		try (Stream<Path> files = Files.walk(SOURCES)) {
+			return files.filter(f -> f.toString().endsWith(suffix)).toList();
+		}
 	}
 
 }
